@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+// PDEKit: neural operators and classical/learned sparse solvers for PDEs.
+// Module stack and data flow: see ARCHITECTURE.md (kept in the project's shared folder).
+import PackageDescription
+
+/// Release-mode numeric code: the kernels are `@inlinable` generic code, so no unsafe flags are
+/// needed for speed and the package stays usable as a dependency.
+let package = Package(
+    name: "PDEKit",
+    products: [
+        .library(name: "PDEKit", targets: ["PDEKit"]),
+        .executable(name: "pdekit", targets: ["pdekit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian packages; see scripts/install-system-packages.sh).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+
+        // Numerical core.
+        .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS"]),
+        .target(name: "AutoDiff", dependencies: ["TensorCore"]),
+        .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
+        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
+
+        // Umbrella and CLI.
+        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers"]),
+        .executableTarget(name: "pdekit", dependencies: [
+            "PDEKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests mirror the modules.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
+        .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
+        .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
+        .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
+    ]
+)

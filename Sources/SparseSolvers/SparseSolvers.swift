@@ -1,0 +1,1 @@
+// SparseSolvers: sparse matrices, direct and Krylov solvers (issue 3).
