@@ -6,7 +6,7 @@ struct PDEKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pdekit",
         abstract: "Neural operators and classical/learned sparse solvers for PDEs.",
-        version: TensorCoreVersion.string,
+        version: PDEKitVersion.string,
         subcommands: []
     )
 }

@@ -1,0 +1,50 @@
+import CBLAS
+
+/// How PDEKit uses OpenBLAS threads.
+///
+/// PDEKit parallelizes its own kernels over batches and row blocks. If OpenBLAS also started its
+/// threads inside those loops, 2 cores would run 4 threads. So OpenBLAS is set to one thread the
+/// first time PDEKit calls it, and `parallelGEMM` splits a large product into row blocks, one per
+/// core, each a single-threaded `?gemm`. This sets process-wide OpenBLAS state: a host program
+/// that embeds PDEKit and wants threaded BLAS for its own calls can set it back.
+public enum BLASRuntime {
+    /// Runs once: sets OpenBLAS to one thread.
+    public static let configureOnce: Void = { openblas_set_num_threads(1) }()
+
+    /// `C ← α op(A) op(B) + β C`, split over row blocks of C across cores when large.
+    @inlinable
+    public static func parallelGEMM<Scalar: TensorScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Scalar, a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
+        _ = configureOnce
+        let work = m * n * k
+        let workers = (work >= 1 << 20 && m >= 2 * ParallelLoop.workerCount) ? ParallelLoop.workerCount : 1
+        if workers == 1 {
+            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let pa = SendablePointer(mutating: a), pb = SendablePointer(mutating: b), pc = SendablePointer(c)
+        ParallelLoop.forEachChunk(count: m, minimumItemsPerChunk: 1) { rows in
+            // Rows of op(A): row i starts at a + i·lda without transpose, at a + i with it.
+            let aStart = transposeA ? pa.base + rows.lowerBound : pa.base + rows.lowerBound * lda
+            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                        a: aStart, lda: lda, b: pb.base, ldb: ldb, beta: beta,
+                        c: pc.base + rows.lowerBound * ldc, ldc: ldc)
+        }
+    }
+
+    /// Single-threaded `?gemm` (for use inside PDEKit's own parallel loops).
+    @inlinable
+    public static func serialGEMM<Scalar: TensorScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Scalar, a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
+        _ = configureOnce
+        Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
