@@ -31,7 +31,8 @@ public enum GradientCheck {
                 func evaluate(_ delta: Double) -> Double {
                     var perturbed = inputs
                     perturbed[input].scalars[index] += delta
-                    return GradientRecording.withoutRecording { function(perturbed.map { Variable($0) }).value.scalars[0] }
+                    // Leaves, not constants: `function` may itself differentiate its inputs.
+                    return function(perturbed.map { Variable.leaf($0) }).value.scalars[0]
                 }
                 let numeric = (evaluate(stepSize) - evaluate(-stepSize)) / (2 * stepSize)
                 let error = Swift.abs(numeric - analytic[input].scalars[index]) / Swift.max(1, Swift.abs(numeric))
