@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// How PDEKit uses OpenBLAS threads.
 ///
@@ -46,5 +47,28 @@ public enum BLASRuntime {
         _ = configureOnce
         Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// The OpenBLAS kernel family OpenBLAS chose at load time (for example `"Haswell"`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// A better `OPENBLAS_CORETYPE` for this CPU when OpenBLAS fell back to a generic kernel, else nil.
+    ///
+    /// Debian's OpenBLAS 0.3.21 does not recognise some virtual Xeon CPUs and picks its SSE3
+    /// "Prescott" kernels (about 5x slower GEMM here). OpenBLAS reads `OPENBLAS_CORETYPE` only
+    /// when it loads, so the caller must set it before the process starts (the CLI re-executes
+    /// itself once; scripts export it).
+    public static func recommendedCoreType() -> String? {
+        let generic: Set<String> = ["Prescott", "Core2", "Nehalem", "Katmai", "Banias", "unknown"]
+        guard generic.contains(coreName),
+              let cpuInfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = cpuInfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        return nil
     }
 }

@@ -1,12 +1,33 @@
 import ArgumentParser
+import Foundation
 import PDEKit
 
-@main
+/// The `pdekit` command line: one subcommand per user job.
 struct PDEKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pdekit",
         abstract: "Neural operators and classical/learned sparse solvers for PDEs.",
         version: PDEKitVersion.string,
-        subcommands: []
+        subcommands: [Demo.self, Bench.self]
     )
+}
+
+@main
+enum Entry {
+    static func main() {
+        selectOpenBLASKernels()
+        PDEKitCommand.main()
+    }
+
+    /// Re-executes the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked generic
+    /// kernels on a CPU that has AVX2/AVX-512 (see `BLASRuntime.recommendedCoreType()`).
+    static func selectOpenBLASKernels() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["OPENBLAS_CORETYPE"] == nil, environment["PDEKIT_NO_REEXEC"] == nil,
+              let coreType = BLASRuntime.recommendedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", coreType, 1)
+        setenv("PDEKIT_NO_REEXEC", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // execv returns only on failure: carry on with the kernels OpenBLAS chose.
+    }
 }

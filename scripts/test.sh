@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite: install system packages if missing, then build and run every test in release
+# mode (numeric tests are 10-100x slower in debug builds). Tests use PDEKit's public API only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-packages.sh
+source scripts/openblas-env.sh
+swift test -c release "$@"
