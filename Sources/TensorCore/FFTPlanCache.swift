@@ -50,7 +50,9 @@ public final class FFTPlanCache: @unchecked Sendable {
         var realBuffer = [Scalar](repeating: 0, count: max(realCount, 1))
         var complexBuffer = [Scalar](repeating: 0, count: max(complexCount, 2))
         let dimensions = sizes.map { Int32($0) }
-        let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_DESTROY_INPUT)
+        // r2c preserves its input (so tensors need no copy); multi-dimensional c2r cannot, so
+        // callers hand it a scratch copy.
+        let flags = direction == .realToComplex ? UInt32(FFTW_ESTIMATE) : UInt32(FFTW_ESTIMATE) | UInt32(FFTW_DESTROY_INPUT)
         let plan: Plan = realBuffer.withUnsafeMutableBufferPointer { real in
             complexBuffer.withUnsafeMutableBufferPointer { complex in
                 dimensions.withUnsafeBufferPointer { dims in

@@ -32,16 +32,15 @@ extension Tensor {
         let realPerItem = sizes.reduce(1, *)
         let outputShape = Tensor.halfSpectrumShape(realShape: shape, dimensionCount: dimensionCount)
         let complexPerItem = outputShape.suffix(dimensionCount + 1).reduce(1, *)
-        var input = scalars  // FFTW_DESTROY_INPUT: work on a private copy.
-        var output = [Scalar](repeating: 0, count: batch * complexPerItem)
-        input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { destination in
+        // Out-of-place r2c plans preserve their input (FFTW's default), so no copy is needed.
+        return Tensor(shape: outputShape) { destination in
+            scalars.withUnsafeBufferPointer { source in
                 Tensor.executeChunked(direction: .realToComplex, sizes: sizes, batch: batch,
                                       inputPerItem: realPerItem, outputPerItem: complexPerItem,
-                                      input: source.baseAddress!, output: destination.baseAddress!)
+                                      input: UnsafeMutablePointer(mutating: source.baseAddress!),
+                                      output: destination.baseAddress!)
             }
         }
-        return Tensor(uncheckedShape: outputShape, scalars: output)
     }
 
     /// Inverse real FFT over the last `dimensionCount` axes, scaled by `1/N`.
@@ -68,21 +67,19 @@ extension Tensor {
         let batch = shape.dropLast(dimensionCount + 1).reduce(1, *)
         let complexPerItem = spectralSizes.reduce(1, *) * 2
         let realPerItem = sizes.reduce(1, *)
-        var input = scalars
+        var input = scalars  // c2r destroys its input: transform a private copy.
         if dimensionCount > 1 {
             input.withUnsafeMutableBufferPointer { buffer in
                 Tensor.projectEdgePlanesToHermitian(buffer, batch: batch, spectralSizes: spectralSizes, lastSize: lastSize)
             }
         }
-        var output = [Scalar](repeating: 0, count: batch * realPerItem)
-        input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { destination in
+        return Tensor(shape: Array(shape.dropLast(dimensionCount + 1)) + sizes) { destination in
+            input.withUnsafeMutableBufferPointer { source in
                 Tensor.executeChunked(direction: .complexToReal, sizes: sizes, batch: batch,
                                       inputPerItem: complexPerItem, outputPerItem: realPerItem,
                                       input: source.baseAddress!, output: destination.baseAddress!)
             }
         }
-        return Tensor(uncheckedShape: Array(shape.dropLast(dimensionCount + 1)) + sizes, scalars: output)
     }
 
     /// Replaces the `k_d = 0` and `k_d = n_d/2` planes by their Hermitian parts,
