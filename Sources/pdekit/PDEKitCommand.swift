@@ -7,6 +7,6 @@ struct PDEKitCommand: ParsableCommand {
         commandName: "pdekit",
         abstract: "Neural operators and classical/learned sparse solvers for PDEs.",
         version: TensorCoreVersion.string,
-        subcommands: []
+        subcommands: [Solve.self, SparseBenchmark.self]
     )
 }
