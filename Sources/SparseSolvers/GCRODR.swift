@@ -121,7 +121,7 @@ public final class GCRODR: IterativeSolver {
             var brokeDown = false
             while j < steps && run.iterations < criterion.maximumIterations {
                 // w = A vⱼ
-                op.apply(basis.column(j), into: &w)
+                basis.apply(op, column: j, into: &w)
                 run.applications += 1
                 run.iterations += 1
                 // Bₖ[:, j] = Cₖᵀ w,  w ← (I − Cₖ Cₖᵀ) w

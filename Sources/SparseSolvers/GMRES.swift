@@ -76,19 +76,20 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
         var j = 0
         var brokeDown = false
         while j < m && run.iterations < criterion.maximumIterations {
-            let v = basis.column(j)
             if left {
                 // w = M⁻¹ A vⱼ
-                run.apply(v, into: &t)
+                basis.apply(a, column: j, into: &t)
+                run.applications += 1
                 preconditioner!.apply(t, into: &w)
             } else if let pre = preconditioner {
                 // zⱼ = M⁻¹ vⱼ,  w = A zⱼ
-                pre.apply(v, into: &t)
+                basis.apply(pre, column: j, into: &t)
                 if flexible { zBasis.setColumn(j, t) }
                 run.apply(t, into: &w)
             } else {
                 // w = A vⱼ
-                run.apply(v, into: &w)
+                basis.apply(a, column: j, into: &w)
+                run.applications += 1
             }
             run.iterations += 1
             // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ  (CGS2)

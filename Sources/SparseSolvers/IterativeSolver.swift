@@ -165,6 +165,16 @@ struct VectorBlock {
 
     func column(_ j: Int) -> [Double] { Array(data[(j * length)..<((j + 1) * length)]) }
 
+    /// y = op(column j), without copying the column.
+    func apply(_ op: any LinearOperator, column j: Int, into y: inout [Double]) {
+        let n = length
+        data.withUnsafeBufferPointer { dp in
+            y.withUnsafeMutableBufferPointer { yp in
+                op.apply(UnsafeBufferPointer(rebasing: dp[(j * n)..<((j + 1) * n)]), into: yp)
+            }
+        }
+    }
+
     mutating func setColumn(_ j: Int, _ v: [Double], scale: Double = 1) {
         let n = length
         data.withUnsafeMutableBufferPointer { dp in

@@ -19,7 +19,10 @@ struct SparseBenchmark: ParsableCommand {
     var relativeTolerance: Double = 1e-8
 
     @Option(help: "Iteration limit for GMRES(40) (unpreconditioned restarted GMRES is slow on Poisson).")
-    var gmresMaxIterations: Int = 3000
+    var gmresMaxIterations: Int = 1000
+
+    @Option(help: "Repetitions of each measurement; the fastest is reported (the machine is shared).")
+    var `repeat`: Int = 3
 
     @Flag(help: "Skip the direct (CHOLMOD) solve.")
     var skipDirect = false
@@ -46,6 +49,16 @@ struct SparseBenchmark: ParsableCommand {
         }
     }
 
+    /// Runs `measure` `repeat` times and emits the fastest run.
+    private func best(_ measure: () throws -> Line) throws {
+        var fastest: Line?
+        for _ in 0..<max(1, `repeat`) {
+            let line = try measure()
+            if fastest == nil || line.seconds < fastest!.seconds { fastest = line }
+        }
+        emit(fastest!)
+    }
+
     private func emit(_ line: Line) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -70,14 +83,16 @@ struct SparseBenchmark: ParsableCommand {
 
             if !skipDirect {
                 // CHOLMOD: analysis + numeric factorization + one solve.
-                let start = ContinuousClock.now
-                let chol = try CholeskyFactorization(a)
-                let setup = seconds(since: start)
-                let x = try chol.solve(b)
-                let total = seconds(since: start)
-                let rr = relativeResidual(x)
-                emit(Line(problem: name, n: a.rowCount, method: "direct-cholmod", preconditioner: "none", iterations: 0,
-                          seconds: total, setup_seconds: setup, relative_residual: rr, converged: rr <= relativeTolerance))
+                try best {
+                    let start = ContinuousClock.now
+                    let chol = try CholeskyFactorization(a)
+                    let setup = seconds(since: start)
+                    let x = try chol.solve(b)
+                    let total = seconds(since: start)
+                    let rr = relativeResidual(x)
+                    return Line(problem: name, n: a.rowCount, method: "direct-cholmod", preconditioner: "none", iterations: 0,
+                                seconds: total, setup_seconds: setup, relative_residual: rr, converged: rr <= relativeTolerance)
+                }
             }
 
             let criterion = StoppingCriterion(relativeTolerance: relativeTolerance, maximumIterations: 20_000)
@@ -88,7 +103,7 @@ struct SparseBenchmark: ParsableCommand {
                 ("cg", "multigrid", { try GeometricMultigrid(a, grid: grid) }, 20_000),
                 ("gmres40", "none", { nil }, gmresMaxIterations),
             ]
-            for (method, preconditionerName, make, limit) in cases {
+            for (method, preconditionerName, make, limit) in cases { try best {
                 let start = ContinuousClock.now
                 let m = try make()
                 let setup = seconds(since: start)
@@ -99,10 +114,10 @@ struct SparseBenchmark: ParsableCommand {
                     : GMRES(restart: 40, criterion: c, preconditioner: m)
                 let result = solver.solve(a, rightHandSide: b)
                 let total = seconds(since: start)
-                emit(Line(problem: name, n: a.rowCount, method: method, preconditioner: preconditionerName,
-                          iterations: result.report.iterations, seconds: total, setup_seconds: setup,
-                          relative_residual: result.report.relativeResidual, converged: result.report.converged))
-            }
+                return Line(problem: name, n: a.rowCount, method: method, preconditioner: preconditionerName,
+                            iterations: result.report.iterations, seconds: total, setup_seconds: setup,
+                            relative_residual: result.report.relativeResidual, converged: result.report.converged)
+            } }
         }
     }
 }
