@@ -1,0 +1,210 @@
+import CBLAS
+
+/// A solver for A x = b that reports what it did.
+///
+/// Conforming types: `ConjugateGradient`, `MINRES`, `GMRES`, `FlexibleGMRES`, `BiCGStab`, `GCRODR`.
+/// Sizes must match (`b.count == A.rowCount == A.columnCount`); a mismatch is a programmer error.
+/// Non-convergence and breakdown are reported in `SolveReport.outcome`, never trapped.
+public protocol IterativeSolver {
+    /// Name used in reports, e.g. "GMRES(40)".
+    var methodName: String { get }
+    /// Solves A x = b starting from `initialGuess` (zero when nil).
+    func solve(_ a: any LinearOperator, rightHandSide b: [Double], initialGuess: [Double]?) -> SolveResult
+}
+
+extension IterativeSolver {
+    /// Solves A x = b from a zero initial guess.
+    public func solve(_ a: any LinearOperator, rightHandSide b: [Double]) -> SolveResult {
+        solve(a, rightHandSide: b, initialGuess: nil)
+    }
+}
+
+/// An iterative solver viewed as an operator: y ≈ A⁻¹ x (zero initial guess), so one solver can
+/// precondition another (e.g. a few CG steps inside FGMRES).
+///
+/// Complexity: that of the inner solve.
+public struct SolverOperator: LinearOperator {
+    public let solver: any IterativeSolver
+    public let matrix: any LinearOperator
+    public var rowCount: Int { matrix.columnCount }
+    public var columnCount: Int { matrix.rowCount }
+    public init(solver: any IterativeSolver, matrix: any LinearOperator) {
+        self.solver = solver
+        self.matrix = matrix
+    }
+    public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        let r = solver.solve(matrix, rightHandSide: Array(x), initialGuess: nil)
+        for i in 0..<y.count { y[i] = r.solution[i] }
+    }
+}
+
+/// Which side a preconditioner M⁻¹ is applied on in GMRES.
+public enum PreconditionerSide: String, Sendable, CaseIterable {
+    /// Solve M⁻¹ A x = M⁻¹ b (minimizes the preconditioned residual).
+    case left
+    /// Solve A M⁻¹ u = b, x = M⁻¹ u (minimizes the true residual).
+    case right
+}
+
+/// Shared bookkeeping for the Krylov solvers (timing, counting, the final true-residual check).
+@usableFromInline
+struct KrylovRun {
+    let a: any LinearOperator
+    let b: [Double]
+    let criterion: StoppingCriterion
+    let method: String
+    let start = ContinuousClock.now
+    let rightHandSideNorm: Double
+    let threshold: Double
+    var history: [Double] = []
+    var iterations = 0
+    var applications = 0
+
+    init(a: any LinearOperator, b: [Double], criterion: StoppingCriterion, method: String) {
+        precondition(a.rowCount == a.columnCount, "\(method): operator must be square")
+        precondition(b.count == a.rowCount, "\(method): right-hand side has length \(b.count), expected \(a.rowCount)")
+        self.a = a
+        self.b = b
+        self.criterion = criterion
+        self.method = method
+        rightHandSideNorm = VectorOperations.norm(b)
+        threshold = criterion.threshold(rightHandSideNorm: rightHandSideNorm)
+    }
+
+    /// x from the optional initial guess.
+    func initialSolution(_ guess: [Double]?) -> [Double] {
+        if let guess {
+            precondition(guess.count == b.count, "\(method): initial guess has the wrong length")
+            return guess
+        }
+        return [Double](repeating: 0, count: b.count)
+    }
+
+    /// r = b − A x (counted as one operator application).
+    mutating func residual(_ x: [Double]) -> [Double] {
+        applications += 1
+        return VectorOperations.residual(a, x, b)
+    }
+
+    /// y = A x (counted).
+    mutating func apply(_ x: [Double], into y: inout [Double]) {
+        applications += 1
+        a.apply(x, into: &y)
+    }
+
+    /// Builds the result; `converged` is decided on the true residual of x.
+    mutating func finish(_ x: [Double], outcome proposed: SolveOutcome) -> SolveResult {
+        var outcome = proposed
+        let rNorm = VectorOperations.norm(residual(x))
+        let finite = rNorm.isFinite
+        if finite && rNorm <= threshold { outcome = .converged }
+        else if outcome == .converged { outcome = finite ? .stagnation : .breakdown }
+        if !finite { outcome = .breakdown }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let report = SolveReport(outcome: outcome, iterations: iterations, residualNorms: history,
+                                 relativeResidual: rightHandSideNorm > 0 ? rNorm / rightHandSideNorm : rNorm,
+                                 method: method, seconds: seconds, operatorApplications: applications)
+        return SolveResult(solution: x, report: report)
+    }
+}
+
+/// z = M⁻¹ r, or a copy when there is no preconditioner.
+@usableFromInline
+func applyPreconditioner(_ m: (any LinearOperator)?, _ r: [Double], into z: inout [Double]) {
+    if let m { m.apply(r, into: &z) } else { z = r }
+}
+
+/// p ← z + β p.
+@usableFromInline
+func xpby(_ z: [Double], _ beta: Double, _ p: inout [Double]) {
+    z.withUnsafeBufferPointer { zp in
+        p.withUnsafeMutableBufferPointer { pp in
+            for i in 0..<pp.count { pp[i] = zp[i] + beta * pp[i] }
+        }
+    }
+}
+
+/// Name suffix for a preconditioner.
+func preconditionerName(_ m: (any LinearOperator)?) -> String {
+    guard let m else { return "" }
+    if let named = m as? any NamedPreconditioner { return "+" + named.preconditionerName }
+    return "+" + String(describing: type(of: m))
+}
+
+/// A preconditioner with a short name for reports ("ILU(0)", "multigrid").
+public protocol NamedPreconditioner: LinearOperator {
+    var preconditionerName: String { get }
+}
+
+/// A column-major block of vectors of length n, with BLAS-backed Gram–Schmidt.
+@usableFromInline
+struct VectorBlock {
+    let length: Int
+    var data: [Double]
+    var columns: Int { data.count / max(length, 1) }
+
+    init(length: Int, columns: Int) {
+        self.length = length
+        data = [Double](repeating: 0, count: length * columns)
+    }
+
+    init(length: Int, data: [Double]) {
+        self.length = length
+        self.data = data
+    }
+
+    /// Vᵀ r for all stored columns.
+    func transposeTimes(_ r: [Double]) -> [Double] {
+        var h = [Double](repeating: 0, count: columns)
+        guard columns > 0 else { return h }
+        let n = Int32(length)
+        cblas_dgemv(CblasColMajor, CblasTrans, n, Int32(columns), 1, data, n, r, 1, 0, &h, 1)
+        return h
+    }
+
+    func column(_ j: Int) -> [Double] { Array(data[(j * length)..<((j + 1) * length)]) }
+
+    /// y = op(column j), without copying the column.
+    func apply(_ op: any LinearOperator, column j: Int, into y: inout [Double]) {
+        let n = length
+        data.withUnsafeBufferPointer { dp in
+            y.withUnsafeMutableBufferPointer { yp in
+                op.apply(UnsafeBufferPointer(rebasing: dp[(j * n)..<((j + 1) * n)]), into: yp)
+            }
+        }
+    }
+
+    mutating func setColumn(_ j: Int, _ v: [Double], scale: Double = 1) {
+        let n = length
+        data.withUnsafeMutableBufferPointer { dp in
+            v.withUnsafeBufferPointer { vp in for i in 0..<n { dp[j * n + i] = scale * vp[i] } }
+        }
+    }
+
+    /// h = V[:, 0..<k]ᵀ w; w ← w − V h, done twice (CGS2, numerically as safe as modified Gram–Schmidt).
+    func orthogonalize(_ w: inout [Double], against k: Int) -> [Double] {
+        var h = [Double](repeating: 0, count: k)
+        guard k > 0 else { return h }
+        var h2 = [Double](repeating: 0, count: k)
+        let n = Int32(length)
+        for pass in 0..<2 {
+            // h2 = Vᵀ w
+            cblas_dgemv(CblasColMajor, CblasTrans, n, Int32(k), 1, data, n, w, 1, 0, &h2, 1)
+            // w = w − V h2
+            cblas_dgemv(CblasColMajor, CblasNoTrans, n, Int32(k), -1, data, n, h2, 1, 1, &w, 1)
+            for i in 0..<k { h[i] += h2[i] }
+            _ = pass
+        }
+        return h
+    }
+
+    /// y = V[:, 0..<k] c.
+    func combine(_ c: [Double], count k: Int) -> [Double] {
+        var y = [Double](repeating: 0, count: length)
+        guard k > 0 else { return y }
+        let n = Int32(length)
+        cblas_dgemv(CblasColMajor, CblasNoTrans, n, Int32(k), 1, data, n, c, 1, 0, &y, 1)
+        return y
+    }
+}

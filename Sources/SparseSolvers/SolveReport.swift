@@ -1,0 +1,56 @@
+/// How a solve ended.
+public enum SolveOutcome: String, Sendable, Equatable, Codable {
+    /// ‖b − A x‖ ≤ max(rtol‖b‖, atol) was reached (checked on the true residual).
+    case converged
+    /// The iteration limit was reached first.
+    case iterationLimit
+    /// The method cannot continue (division by zero, indefinite matrix in CG, NaN, lucky-breakdown failure).
+    case breakdown
+    /// A full cycle made no progress on the residual.
+    case stagnation
+}
+
+/// What a solver did: outcome, iterations, residual history, final relative residual, timing.
+///
+/// `relativeResidual` is always recomputed from the returned solution as ‖b − A x‖₂ / ‖b‖₂
+/// (or ‖b − A x‖₂ when b = 0), so non-convergence can never hide behind an estimate.
+public struct SolveReport: Sendable, Equatable, Codable {
+    public var outcome: SolveOutcome
+    /// Krylov iterations (one operator application each, not counting residual checks).
+    public var iterations: Int
+    /// Residual-norm history ‖b − A xⱼ‖₂ (estimates from the recurrence where the method provides them;
+    /// entry 0 is the initial residual).
+    public var residualNorms: [Double]
+    /// ‖b − A x‖₂ / ‖b‖₂ of the returned solution.
+    public var relativeResidual: Double
+    /// Method name, e.g. "GMRES(40)+ILU(0),right".
+    public var method: String
+    /// Wall-clock time of the solve in seconds.
+    public var seconds: Double
+    /// Total applications of A (including residual checks and recycling set-up).
+    public var operatorApplications: Int
+
+    public init(outcome: SolveOutcome, iterations: Int, residualNorms: [Double], relativeResidual: Double,
+                method: String, seconds: Double, operatorApplications: Int) {
+        self.outcome = outcome
+        self.iterations = iterations
+        self.residualNorms = residualNorms
+        self.relativeResidual = relativeResidual
+        self.method = method
+        self.seconds = seconds
+        self.operatorApplications = operatorApplications
+    }
+
+    /// True when `outcome == .converged`.
+    public var converged: Bool { outcome == .converged }
+}
+
+/// A solution together with its report.
+public struct SolveResult: Sendable {
+    public var solution: [Double]
+    public var report: SolveReport
+    public init(solution: [Double], report: SolveReport) {
+        self.solution = solution
+        self.report = report
+    }
+}

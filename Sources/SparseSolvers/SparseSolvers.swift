@@ -1,1 +1,0 @@
-// SparseSolvers: sparse matrices, direct and Krylov solvers (issue 3).

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import PDEKit
+
+/// End-to-end tests of the `pdekit` executable: version and help, and user errors that must end
+/// with one clear line and a non-zero exit status, never a crash.
+@Suite struct CommandLineTests {
+    /// The `pdekit` binary beside the test bundle (`scripts/test.sh` builds it first).
+    static var executable: URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("pdekit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        guard let executable = Self.executable else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "pdekit binary not built next to the tests"])
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try run(["--version"])
+        #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == PDEKitVersion.string)
+        let help = try run(["--help"])
+        #expect(help.status == 0)
+        for subcommand in ["demo", "solve", "bench"] { #expect(help.output.contains(subcommand)) }
+    }
+
+    @Test func userErrorsEndWithOneLineAndNonZeroStatus() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let malformed = directory.appendingPathComponent("bad.mtx")
+        try "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 1.0\nnot a number\n".write(to: malformed, atomically: true, encoding: .utf8)
+        let cases: [[String]] = [
+            ["solve", directory.appendingPathComponent("missing.mtx").path],
+            ["solve", malformed.path],
+            ["demo", "--steps", "0"],
+            ["bench", "core", "--repetitions", "-1"],
+            ["no-such-command"],
+        ]
+        for arguments in cases {
+            let result = try run(arguments)
+            #expect(result.status != 0 && result.status < 128, "\(arguments): status \(result.status) (≥128 means a crash)")
+            let lines = result.error.split(separator: "\n").filter { $0.lowercased().contains("error") }
+            #expect(!lines.isEmpty, "\(arguments): no error line in \(result.error)")
+        }
+    }
+}
