@@ -61,13 +61,15 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
         guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
         if rNorm <= run.threshold { return run.finish(x, outcome: .converged) }
         if run.iterations >= criterion.maximumIterations { return run.finish(x, outcome: .iterationLimit) }
-        if rNorm >= previousNorm * (1 - 1e-13) { return run.finish(x, outcome: .stagnation) }
-        previousNorm = rNorm
         // r̂ = M⁻¹ r for left preconditioning
         var start = r
         if left { preconditioner!.apply(r, into: &start) }
         let beta = VectorOperations.norm(start)
         guard beta > 0, beta.isFinite else { return run.finish(x, outcome: .breakdown) }
+        // Stagnation: a whole cycle did not reduce the minimized norm (‖M⁻¹r‖ when left-preconditioned).
+        let minimizedNorm = left ? beta : rNorm
+        if minimizedNorm >= previousNorm * (1 - 1e-13) { return run.finish(x, outcome: .stagnation) }
+        previousNorm = minimizedNorm
         // Inner tolerance: the true threshold, rescaled to the preconditioned norm when left-preconditioned.
         let innerThreshold = left ? run.threshold * beta / rNorm : run.threshold
         // v₁ = r̂ / β
