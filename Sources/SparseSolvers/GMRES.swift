@@ -11,7 +11,7 @@
 /// stopping test is confirmed on the true residual at the end of each cycle. A cycle that does not
 /// reduce the true residual reports `.stagnation`.
 ///
-/// Complexity: per iteration one product with A and M⁻¹ plus O(j n) orthogonalization (CGS2 with BLAS);
+/// Complexity: per iteration one product with A and M⁻¹ plus O(j n) orthogonalization (classical Gram–Schmidt with selective reorthogonalization, BLAS-2);
 /// memory (m + 1) n.
 /// References: Y. Saad, M. H. Schultz, SIAM J. Sci. Stat. Comput. 7(3), 1986; Saad 2003, Algorithms 9.4 and 9.5.
 public struct GMRES: IterativeSolver {
@@ -94,7 +94,7 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
                 run.applications += 1
             }
             run.iterations += 1
-            // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ  (CGS2)
+            // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ  (CGS, reorthogonalized when ‖w‖ drops by more than 1/√2)
             var h = basis.orthogonalize(&w, against: j + 1)
             // h_{j+1,j} = ‖w‖
             let hNext = VectorOperations.norm(w)
