@@ -95,6 +95,31 @@ public struct CSRMatrix: LinearOperator, Sendable, Equatable {
         }
     }
 
+    /// y = A x in single precision (values rounded to Float on the fly; accumulation in Float).
+    ///
+    /// For learned components that work in Float; serial. Complexity O(nnz).
+    public func apply(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+        precondition(x.count == columnCount && y.count == rowCount, "CSRMatrix.apply: size mismatch")
+        rowOffsets.withUnsafeBufferPointer { rp in
+            columnIndices.withUnsafeBufferPointer { cp in
+                values.withUnsafeBufferPointer { vp in
+                    for i in 0..<rowCount {
+                        var s: Float = 0
+                        for k in rp[i]..<rp[i + 1] { s += Float(vp[k]) * x[cp[k]] }
+                        y[i] = s
+                    }
+                }
+            }
+        }
+    }
+
+    /// A x for a Float vector.
+    public func applied(to x: [Float]) -> [Float] {
+        var y = [Float](repeating: 0, count: rowCount)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in apply(xp, into: yp) } }
+        return y
+    }
+
     @inline(never)
     @usableFromInline
     static func multiplyRows(_ begin: Int, _ end: Int, _ rp: UnsafePointer<Int>, _ cp: UnsafePointer<Int>?,

@@ -11,7 +11,7 @@
 /// stopping test is confirmed on the true residual at the end of each cycle. A cycle that does not
 /// reduce the true residual reports `.stagnation`.
 ///
-/// Complexity: per iteration one product with A and M⁻¹ plus O(j n) orthogonalization (CGS2 with BLAS);
+/// Complexity: per iteration one product with A and M⁻¹ plus O(j n) orthogonalization (classical Gram–Schmidt with selective reorthogonalization, BLAS-2);
 /// memory (m + 1) n.
 /// References: Y. Saad, M. H. Schultz, SIAM J. Sci. Stat. Comput. 7(3), 1986; Saad 2003, Algorithms 9.4 and 9.5.
 public struct GMRES: IterativeSolver {
@@ -61,13 +61,15 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
         guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
         if rNorm <= run.threshold { return run.finish(x, outcome: .converged) }
         if run.iterations >= criterion.maximumIterations { return run.finish(x, outcome: .iterationLimit) }
-        if rNorm >= previousNorm * (1 - 1e-13) { return run.finish(x, outcome: .stagnation) }
-        previousNorm = rNorm
         // r̂ = M⁻¹ r for left preconditioning
         var start = r
         if left { preconditioner!.apply(r, into: &start) }
         let beta = VectorOperations.norm(start)
         guard beta > 0, beta.isFinite else { return run.finish(x, outcome: .breakdown) }
+        // Stagnation: a whole cycle did not reduce the minimized norm (‖M⁻¹r‖ when left-preconditioned).
+        let minimizedNorm = left ? beta : rNorm
+        if minimizedNorm >= previousNorm * (1 - 1e-13) { return run.finish(x, outcome: .stagnation) }
+        previousNorm = minimizedNorm
         // Inner tolerance: the true threshold, rescaled to the preconditioned norm when left-preconditioned.
         let innerThreshold = left ? run.threshold * beta / rNorm : run.threshold
         // v₁ = r̂ / β
@@ -92,7 +94,7 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
                 run.applications += 1
             }
             run.iterations += 1
-            // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ  (CGS2)
+            // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ  (CGS, reorthogonalized when ‖w‖ drops by more than 1/√2)
             var h = basis.orthogonalize(&w, against: j + 1)
             // h_{j+1,j} = ‖w‖
             let hNext = VectorOperations.norm(w)

@@ -58,6 +58,8 @@ public final class GeometricMultigrid: NamedPreconditioner {
     public var columnCount: Int { rowCount }
     public var levelCount: Int { levels.count }
     public var preconditionerName: String { "multigrid" }
+    /// Largest coarsest grid factored densely (O(n²) memory).
+    public static let largestDirectCoarseSize = 4000
 
     /// - Parameters:
     ///   - a: the fine-grid operator, ordered like `grid`.
@@ -93,9 +95,12 @@ public final class GeometricMultigrid: NamedPreconditioner {
             dims = coarseDims
         }
         levels = built
-        // Dense LU of the coarsest operator.
+        // Dense LU of the coarsest operator (refuse grids that cannot be coarsened to a small one).
         let coarse = built.last!.matrix
         let n = coarse.rowCount
+        guard n <= Self.largestDirectCoarseSize else {
+            throw PreconditionerError.invalidGrid("coarsest grid \(dims) still has \(n) points (a direction has fewer than 3 points); at most \(Self.largestDirectCoarseSize) are solved directly")
+        }
         var dense = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for k in coarse.rowOffsets[i]..<coarse.rowOffsets[i + 1] { dense[i + coarse.columnIndices[k] * n] = coarse.values[k] } }
         var pivots = [Int32](repeating: 0, count: n)

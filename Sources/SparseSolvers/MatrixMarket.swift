@@ -10,7 +10,7 @@ public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendab
     case invalidEntry(line: Int, text: String)
     case indexOutOfRange(line: Int, row: Int, column: Int)
     case nonFiniteValue(line: Int)
-    case wrongEntryCount(expected: Int, found: Int)
+    case wrongEntryCount(line: Int, expected: Int, found: Int)
     case notAVector(rowCount: Int, columnCount: Int)
 
     public var description: String {
@@ -23,7 +23,7 @@ public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendab
         case let .invalidEntry(l, t): "line \(l): invalid entry '\(t)'"
         case let .indexOutOfRange(l, r, c): "line \(l): index (\(r), \(c)) out of range (indices are 1-based)"
         case let .nonFiniteValue(l): "line \(l): value is not finite"
-        case let .wrongEntryCount(e, f): "file declares \(e) entries but holds \(f)"
+        case let .wrongEntryCount(l, e, f): "line \(l): file declares \(e) entries but holds \(f)"
         case let .notAVector(m, n): "expected a vector (n×1), found a \(m)×\(n) matrix"
         }
     }
@@ -71,7 +71,7 @@ public enum MatrixMarket {
                 let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard parts.count == 1, let v = Double(parts[0]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
                 guard v.isFinite else { throw MatrixMarketError.nonFiniteValue(line: lineNo) }
-                guard count < expected else { throw MatrixMarketError.wrongEntryCount(expected: expected, found: count + 1) }
+                guard count < expected else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: expected, found: count + 1) }
                 // Column-major order (lower triangle only when symmetric).
                 var i: Int, j: Int
                 if symmetry == .general { i = count % max(m, 1); j = count / max(m, 1) }
@@ -86,7 +86,7 @@ public enum MatrixMarket {
                 }
                 count += 1
             }
-            guard count == expected else { throw MatrixMarketError.wrongEntryCount(expected: expected, found: count) }
+            guard count == expected else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: expected, found: count) }
             return coo.csr()
         }
         guard sizes.count == 3, let m = sizes[0], let n = sizes[1], let nnz = sizes[2], m >= 0, n >= 0, nnz >= 0 else {
@@ -115,11 +115,11 @@ public enum MatrixMarket {
             guard v.isFinite else { throw MatrixMarketError.nonFiniteValue(line: lineNo) }
             guard i >= 1, i <= m, j >= 1, j <= n else { throw MatrixMarketError.indexOutOfRange(line: lineNo, row: i, column: j) }
             count += 1
-            guard count <= nnz else { throw MatrixMarketError.wrongEntryCount(expected: nnz, found: count) }
+            guard count <= nnz else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: nnz, found: count) }
             coo.appendUnchecked(row: i - 1, column: j - 1, value: v)
             if symmetry == .symmetric && i != j { coo.appendUnchecked(row: j - 1, column: i - 1, value: v) }
         }
-        guard count == nnz else { throw MatrixMarketError.wrongEntryCount(expected: nnz, found: count) }
+        guard count == nnz else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: nnz, found: count) }
         return coo.csr()
     }
 

@@ -54,9 +54,27 @@ import SparseSolvers
         let solvers: [any IterativeSolver] = [
             MINRES(criterion: Self.tight),
             GMRES(restart: 80, criterion: Self.tight),
+            FlexibleGMRES(restart: 80, criterion: Self.tight),
+            BiCGStab(criterion: Self.tight),
             GCRODR(restart: 60, recycledCount: 20, criterion: Self.tight),
         ]
         for s in solvers { check(s, a, reference: reference, xStar: xStar, b: b) }
+    }
+
+    @Test func preconditionedMINRESOnIndefiniteMatrix() throws {
+        // SPD preconditioners built from the unshifted Laplacian precondition the indefinite shifted one.
+        let base = ModelProblems.poisson2D(n: 24)
+        let a = Self.indefinite()
+        let xStar = manufacturedSolution(a.rowCount)
+        let b = a.applied(to: xStar)
+        let reference = try LUFactorization(a).solve(b)
+        let plain = MINRES(criterion: Self.tight).solve(a, rightHandSide: b)
+        for m in [try IncompleteCholesky(base) as any LinearOperator,
+                  try GeometricMultigrid(base, grid: .twoDimensional(nx: 24, ny: 24), coarsestSize: 50)] {
+            let solver = MINRES(criterion: Self.tight, preconditioner: m)
+            check(solver, a, reference: reference, xStar: xStar, b: b)
+            #expect(solver.solve(a, rightHandSide: b).report.iterations < plain.report.iterations, "\(solver.methodName)")
+        }
     }
 
     @Test func nonsymmetricSolversAgreeWithLU() throws {

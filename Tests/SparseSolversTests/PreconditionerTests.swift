@@ -127,6 +127,12 @@ import SparseSolvers
         #expect(throws: PreconditionerError.gridMismatch(gridPoints: 100, matrixRows: 64)) {
             try GeometricMultigrid(ModelProblems.poisson2D(n: 8), grid: .twoDimensional(nx: 10, ny: 10))
         }
+        // A 5000 × 2 grid cannot be coarsened (one direction has 2 points): refused, not a 200 MB dense LU.
+        var coo = COOMatrix(rowCount: 10_000, columnCount: 10_000)
+        for i in 0..<10_000 { coo.appendUnchecked(row: i, column: i, value: 4) }
+        #expect(throws: PreconditionerError.self) {
+            try GeometricMultigrid(coo.csr(), grid: .twoDimensional(nx: 5000, ny: 2))
+        }
         // ILU pivot breakdown: [[1, 1], [1, 1]] has a zero second pivot.
         #expect(throws: PreconditionerError.zeroPivot(row: 1)) { try IncompleteLU(CSRMatrix(dense: [[1, 1], [1, 1]])) }
     }

@@ -47,6 +47,15 @@ import SparseSolvers
         #expect(maxAbsDifference(t.applied(to: y), referenceT) < 1e-12)
     }
 
+    @Test func floatSpMVMatchesDoubleSpMV() {
+        let a = ModelProblems.convectionDiffusion2D(n: 12, diffusion: 0.3, velocity: (2, -1))
+        var rng = TestRandom(seed: 9)
+        let x = rng.vector(a.columnCount)
+        let yDouble = a.applied(to: x)
+        let yFloat = a.applied(to: x.map { Float($0) })
+        #expect(maxAbsDifference(yFloat.map { Double($0) }, yDouble) < 1e-5)
+    }
+
     @Test func symmetryCheck() {
         #expect(ModelProblems.poisson2D(n: 8).isSymmetric())
         #expect(ModelProblems.poisson3D(n: 4).isSymmetric())
@@ -112,8 +121,11 @@ import SparseSolvers
         #expect(throws: MatrixMarketError.invalidSizeLine(line: 2, text: "2 two 1")) {
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate real general\n2 two 1\n1 1 1\n")
         }
-        #expect(throws: MatrixMarketError.wrongEntryCount(expected: 3, found: 1)) {
+        #expect(throws: MatrixMarketError.wrongEntryCount(line: 4, expected: 3, found: 1)) {
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n")
+        }
+        #expect(throws: MatrixMarketError.wrongEntryCount(line: 5, expected: 2, found: 3)) {
+            try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 1\n1 2 1\n")
         }
         #expect(throws: MatrixMarketError.unsupported(line: 1, feature: "complex")) {
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n")
