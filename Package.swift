@@ -28,9 +28,10 @@ let package = Package(
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
+        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "CBLAS"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers", "Plotting"]),
+        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers", "Plotting", "DataGeneration"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

@@ -4,3 +4,4 @@
 @_exported import NeuralLayers
 @_exported import SparseSolvers
 @_exported import Plotting
+@_exported import DataGeneration
