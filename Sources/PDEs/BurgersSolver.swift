@@ -58,9 +58,11 @@ public final class BurgersSolver {
     /// - Parameters:
     ///   - resolution: n grid points x_j = jL/n (even, ≥ 4).
     ///   - viscosity: ν > 0.
-    ///   - timeStep: the largest Δt (default 10⁻⁴, stable for FNO's data at n ≤ 8192).
+    ///   - timeStep: the largest Δt. Default 10⁻³: on FNO's data (ν = 0.1, n = 1024, T = 1) it differs
+    ///     from Δt = 10⁻⁴ by 2–5·10⁻¹¹ in max norm (|u(·, 1)| ≈ 10⁻²). For smaller ν keep
+    ///     max|u| Δt n ≲ 1 (the advection is explicit).
     /// - Throws: `PDEError` for bad sizes or parameters.
-    public init(resolution n: Int, viscosity: Double = 0.1, length: Double = 1, timeStep: Double = 1e-4) throws {
+    public init(resolution n: Int, viscosity: Double = 0.1, length: Double = 1, timeStep: Double = 1e-3) throws {
         guard n >= 4, n % 2 == 0 else { throw PDEError.invalidGrid("Burgers needs an even resolution ≥ 4, got \(n)") }
         guard viscosity > 0, viscosity.isFinite else { throw PDEError.invalidParameter(name: "viscosity", reason: "must be positive") }
         guard length > 0, length.isFinite else { throw PDEError.invalidParameter(name: "length", reason: "must be positive") }

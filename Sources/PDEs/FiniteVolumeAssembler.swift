@@ -101,11 +101,11 @@ struct FiniteVolumeAssembler {
         var rhs = [Double](repeating: 0, count: m)
         let sign = negate ? -1.0 : 1.0
 
+        var widths = [Double](repeating: 0, count: d)
         for (row, p) in unknownNodes.enumerated() {
             var rest = p
             for a in stride(from: d - 1, through: 0, by: -1) { index[a] = rest % n[a]; rest /= n[a] }
             var volume = 1.0
-            var widths = [Double](repeating: 0, count: d)
             for a in 0..<d {
                 widths[a] = (index[a] == 0 || index[a] == n[a] - 1) ? h[a] / 2 : h[a]
                 volume *= widths[a]
@@ -119,7 +119,7 @@ struct FiniteVolumeAssembler {
             }
             for a in 0..<d {
                 let area = volume / widths[a]
-                for direction in [-1, 1] {
+                for direction in stride(from: -1, through: 1, by: 2) {
                     let j = index[a] + direction
                     if j < 0 || j >= n[a] {
                         // Boundary face of V_p: p is not fixed, so this side is Neumann: a ∂u/∂n = g.

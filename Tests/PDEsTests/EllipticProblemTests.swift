@@ -191,6 +191,15 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         let w = try DarcyProblem(resolution: s, coefficient: [Double](repeating: 1, count: s * s)).solve()
         let centre = (s / 2) * s + s / 2
         #expect(field[centre] < w[centre] / 3 && field[centre] > w[centre] / 12)
+        // A second sample has the same sparsity pattern: one CHOLMOD analysis serves both.
+        let second = try DarcyProblem.random(resolution: s, using: &generator)
+        let first = try DarcyProblem(resolution: s, coefficient: a).discretize(), next = try second.discretize()
+        #expect(first.matrix.rowOffsets == next.matrix.rowOffsets && first.matrix.columnIndices == next.matrix.columnIndices)
+        let analysis = try CholeskyFactorization(analyzing: first.matrix)
+        try analysis.factorize(next.matrix)
+        let reused = try next.field(from: try analysis.solve(next.rightHandSide))
+        let direct = try second.solve()
+        #expect(zip(reused, direct).allSatisfy { abs($0 - $1) < 1e-12 })
         let logNormal = try DarcyProblem.sampleCoefficient(resolution: s, recipe: .logNormalDefault, using: &generator)
         #expect(logNormal.allSatisfy { $0 > 0 } && Set(logNormal).count > s)
         #expect(throws: PDEError.self) { try DarcyProblem(resolution: s, coefficient: [1, 2]) }
