@@ -81,6 +81,32 @@ import TensorCore
         }
     }
 
+    @Test func threeDimensionalCovariancePeriodicAndNeumann() throws {
+        let periodic = try GaussianRandomField(grid: .unit(dimension: 3, size: 4, layout: .periodic), alpha: 1, tau: 1, sigma: 4)
+        checkCovariance(periodic, samples: 3000, pairs: [(0, 0), (0, 1), (0, 5), (7, 42), (21, 21)]) { x, y in
+            var s = 0.0
+            for m0 in 0..<4 { for m1 in 0..<4 { for m2 in 0..<4 {
+                let k = [m0, m1, m2].map { $0 <= 2 ? $0 : $0 - 4 }
+                let phase = 2 * Double.pi * (Double(k[0]) * (x[0] - y[0]) + Double(k[1]) * (x[1] - y[1]) + Double(k[2]) * (x[2] - y[2]))
+                s += periodic.eigenvalue(k) * cos(phase)
+            } } }
+            return s
+        }
+        let neumann = try GaussianRandomField(grid: .unit(dimension: 3, size: 3, layout: .cellCentred), alpha: 1, tau: 1, sigma: 4,
+                                              zeroMean: false)
+        checkCovariance(neumann, samples: 3000, pairs: [(0, 0), (0, 1), (4, 13), (26, 26), (2, 24)]) { x, y in
+            var s = 0.0
+            for k0 in 0..<3 { for k1 in 0..<3 { for k2 in 0..<3 {
+                var term = neumann.eigenvalue([k0, k1, k2])
+                for (a, k) in [k0, k1, k2].enumerated() {
+                    term *= (k > 0 ? 2.0 : 1.0) * cos(.pi * Double(k) * x[a]) * cos(.pi * Double(k) * y[a])
+                }
+                s += term
+            } } }
+            return s
+        }
+    }
+
     @Test func fnoDarcyScalingAndReproducibility() throws {
         let field = try GaussianRandomField.fnoDarcy(resolution: 29)
         // FNO's GRF.m: √λ_k = τ^(α−1) (π²|k|² + τ²)^(−α/2), α = 2, τ = 3.
