@@ -163,35 +163,46 @@ public final class BurgersSolver {
         for j in 0..<n { let value = u[j] * scale; u[j] = value * value }
         fft.forward(u, into: output.pointer)
         let o = output.pointer
-        for k in 0..<modeCount {
-            // −(iκ/2)(x + iy) = κy/2 − i κx/2
-            let factor = 0.5 * wavenumbers[k] * mask[k]
-            let re = o[2 * k], im = o[2 * k + 1]
-            o[2 * k] = factor * im
-            o[2 * k + 1] = -factor * re
+        wavenumbers.withUnsafeBufferPointer { kappa in
+            mask.withUnsafeBufferPointer { keep in
+                for k in 0..<modeCount {
+                    // −(iκ/2)(x + iy) = κy/2 − i κx/2
+                    let factor = 0.5 * kappa[k] * keep[k]
+                    let re = o[2 * k], im = o[2 * k + 1]
+                    o[2 * k] = factor * im
+                    o[2 * k + 1] = -factor * re
+                }
+            }
         }
     }
 
     /// One ETDRK4 step of v.
     func step() {
         let count = modeCount
-        nonlinear(v, into: nv)
-        // a = E₂ v + Q N(v)
-        for k in 0..<count { for r in 0..<2 { a[2 * k + r] = e2[k] * v[2 * k + r] + q[k] * nv[2 * k + r] } }
-        nonlinear(a, into: na)
-        // b = E₂ v + Q N(a)
-        for k in 0..<count { for r in 0..<2 { b[2 * k + r] = e2[k] * v[2 * k + r] + q[k] * na[2 * k + r] } }
-        nonlinear(b, into: nb)
-        // c = E₂ a + Q (2 N(b) − N(v))
-        for k in 0..<count { for r in 0..<2 { c[2 * k + r] = e2[k] * a[2 * k + r] + q[k] * (2 * nb[2 * k + r] - nv[2 * k + r]) } }
-        nonlinear(c, into: nc)
-        // v ← E v + f₁ N(v) + 2 f₂ (N(a) + N(b)) + f₃ N(c)
-        for k in 0..<count {
-            for r in 0..<2 {
-                let i = 2 * k + r
-                v[i] = e[k] * v[i] + f1[k] * nv[i] + 2 * f2[k] * (na[i] + nb[i]) + f3[k] * nc[i]
+        let vp = v.pointer, ap = a.pointer, bp = b.pointer, cp = c.pointer
+        let nvp = nv.pointer, nap = na.pointer, nbp = nb.pointer, ncp = nc.pointer
+        e.withUnsafeBufferPointer { e in
+        e2.withUnsafeBufferPointer { e2 in
+        q.withUnsafeBufferPointer { q in
+        f1.withUnsafeBufferPointer { f1 in
+        f2.withUnsafeBufferPointer { f2 in
+        f3.withUnsafeBufferPointer { f3 in
+            nonlinear(v, into: nv)
+            // a = E₂ v + Q N(v)
+            for i in 0..<(2 * count) { ap[i] = e2[i >> 1] * vp[i] + q[i >> 1] * nvp[i] }
+            nonlinear(a, into: na)
+            // b = E₂ v + Q N(a)
+            for i in 0..<(2 * count) { bp[i] = e2[i >> 1] * vp[i] + q[i >> 1] * nap[i] }
+            nonlinear(b, into: nb)
+            // c = E₂ a + Q (2 N(b) − N(v))
+            for i in 0..<(2 * count) { cp[i] = e2[i >> 1] * ap[i] + q[i >> 1] * (2 * nbp[i] - nvp[i]) }
+            nonlinear(c, into: nc)
+            // v ← E v + f₁ N(v) + 2 f₂ (N(a) + N(b)) + f₃ N(c)
+            for i in 0..<(2 * count) {
+                let k = i >> 1
+                vp[i] = e[k] * vp[i] + f1[k] * nvp[i] + 2 * f2[k] * (nap[i] + nbp[i]) + f3[k] * ncp[i]
             }
-        }
+        } } } } } }
     }
 }
 

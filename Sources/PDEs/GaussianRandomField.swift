@@ -25,7 +25,8 @@ import TensorCore
 ///
 /// FNO's recipes, and how they map onto (α, τ, σ):
 /// - Darcy (`data_generation/darcy/GRF.m`): √λ_k = τ^{α−1} (π²|k|² + τ²)^{−α/2} with α = 2, τ = 3,
-///   cosine series, constant mode removed, so σ = τ^{α−1} = 3 — the paper writes N(0, (−Δ + 9I)^{−2});
+///   cosine series, constant mode removed, so σ = τ^{α−1} = 3 (the same as the Python generator's
+///   default σ = τ^{(2α − d)/2} in d = 2) — the paper writes N(0, (−Δ + 9I)^{−2});
 ///   the factor 3 does not matter for the 12/3 threshold coefficient. FNO evaluates the series on the
 ///   cell-centred grid and spline-interpolates to the vertex grid; `fnoDarcy(resolution:)` evaluates
 ///   the same series directly on the vertex grid.

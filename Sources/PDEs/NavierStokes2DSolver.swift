@@ -165,7 +165,10 @@ public final class NavierStokes2DSolver {
     }
 
     func applyMask(_ spectrum: AlignedBuffer) {
-        for e in 0..<modeCount { spectrum[2 * e] *= mask[e]; spectrum[2 * e + 1] *= mask[e] }
+        let s = spectrum.pointer
+        mask.withUnsafeBufferPointer { keep in
+            for e in 0..<modeCount { s[2 * e] *= keep[e]; s[2 * e + 1] *= keep[e] }
+        }
     }
 
     /// Physical field of a spectrum (divides by n²; the spectrum is preserved).
@@ -217,22 +220,22 @@ public final class NavierStokes2DSolver {
     /// One CN–Heun step of ω̂.
     func step(_ dt: Double) {
         let nu = viscosity
+        let wp = w.pointer, sp = wStar.pointer, fp = forcingSpectrum.pointer
+        let ap = advection.pointer, asp = advectionStar.pointer
         advectionTerm(w, into: advection)
-        for e in 0..<modeCount {
-            let damping = 0.5 * dt * nu * kSquared[e]
-            let inverse = 1 / (1 + damping)
-            for r in 0..<2 {
-                let i = 2 * e + r
-                wStar[i] = ((1 - damping) * w[i] + dt * (forcingSpectrum[i] - advection[i])) * inverse
+        kSquared.withUnsafeBufferPointer { k2 in
+            // ω̂* = [(1 − ½Δtν K) ω̂ + Δt (f̂ − A(ω̂))] / (1 + ½Δtν K)
+            for i in 0..<(2 * modeCount) {
+                let damping = 0.5 * dt * nu * k2[i >> 1]
+                sp[i] = ((1 - damping) * wp[i] + dt * (fp[i] - ap[i])) / (1 + damping)
             }
         }
         advectionTerm(wStar, into: advectionStar)
-        for e in 0..<modeCount {
-            let damping = 0.5 * dt * nu * kSquared[e]
-            let inverse = 1 / (1 + damping)
-            for r in 0..<2 {
-                let i = 2 * e + r
-                w[i] = ((1 - damping) * w[i] + dt * (forcingSpectrum[i] - 0.5 * (advection[i] + advectionStar[i]))) * inverse
+        kSquared.withUnsafeBufferPointer { k2 in
+            // ω̂ⁿ⁺¹ = [(1 − ½Δtν K) ω̂ + Δt (f̂ − ½A(ω̂) − ½A(ω̂*))] / (1 + ½Δtν K)
+            for i in 0..<(2 * modeCount) {
+                let damping = 0.5 * dt * nu * k2[i >> 1]
+                wp[i] = ((1 - damping) * wp[i] + dt * (fp[i] - 0.5 * (ap[i] + asp[i]))) / (1 + damping)
             }
         }
     }
