@@ -17,8 +17,10 @@ import SparseSolvers
 /// ```
 /// Dirichlet neighbours move to the right-hand side. Without convection the matrix is symmetric
 /// (|F| is the same seen from both sides) and, with a > 0, c ≥ 0 and one Dirichlet side, positive
-/// definite. On interior nodes of a 2-D unit-square grid the rows are the 5-point stencil scaled
-/// by h² (7-point by h³ in 3-D). Second order for smooth a, f and u, Neumann sides included.
+/// definite. On interior nodes of a uniform grid (h in every direction) the rows are the 5-point
+/// (2-D) or 7-point (3-D) finite-difference stencil multiplied by the cell volume h^d (so in 2-D
+/// exactly `ModelProblems.poisson2D` when a ≡ 1). Second order for smooth a, f and u, Neumann
+/// sides included (checked by the manufactured-solution tests).
 ///
 /// References: R. Eymard, T. Gallouët, R. Herbin, "Finite volume methods", Handbook of Numerical
 /// Analysis VII (2000), §§9–10; S. V. Patankar, "Numerical Heat Transfer and Fluid Flow" (1980),

@@ -1,4 +1,5 @@
 import SparseSolvers
+import TensorCore
 
 /// A discretized stationary problem A u = b plus the map between its unknowns and the full nodal
 /// field (Dirichlet nodes included).
@@ -43,6 +44,11 @@ public struct LinearSystem: Sendable {
         var field = fixedValues
         for (i, p) in unknownNodes.enumerated() { field[p] = solution[i] }
         return field
+    }
+
+    /// The full nodal field as a tensor of shape `grid.sizes`.
+    public func fieldTensor(from solution: [Double]) throws -> Tensor<Double> {
+        try Tensor(shape: grid.sizes, scalars: field(from: solution))
     }
 
     /// The unknowns' values picked out of a full nodal field.

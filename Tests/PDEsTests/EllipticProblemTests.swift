@@ -183,6 +183,8 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         #expect(a.count == s * s && a.allSatisfy { $0 == 12 || $0 == 3 })
         #expect(a.contains(12) && a.contains(3))
         let field = try DarcyProblem(resolution: s, coefficient: a).solve()
+        let tensor = try DarcyProblem(resolution: s, coefficient: a).solveTensor()
+        #expect(tensor.shape == [s, s] && tensor.scalars == field)
         // Boundary nodes are included and zero; −∇·(a∇u) = 1 > 0 gives u > 0 inside (M-matrix).
         for i in 0..<s { for j in 0..<s where i == 0 || j == 0 || i == s - 1 || j == s - 1 { #expect(field[i * s + j] == 0) } }
         #expect(field[(s / 2) * s + s / 2] > 0)
