@@ -98,8 +98,14 @@ struct FiniteVolumeAssembler {
         for p in 0..<count where !fixed[p] { unknownOf[p] = unknownNodes.count; unknownNodes.append(p) }
 
         let m = unknownNodes.count
-        var coo = COOMatrix(rowCount: m, columnCount: m)
-        coo.reserveCapacity((2 * d + 1) * m)
+        // Rows are written straight into CSR: the stencil offsets −s₀ < … < −s_{d−1} < 0 < s_{d−1} < … < s₀
+        // are ascending in column (unknowns are numbered in grid order), slot(a, −) = a, slot(a, +) = 2d − a.
+        let slotCount = 2 * d + 1
+        var rowOffsets = [Int](repeating: 0, count: m + 1)
+        var columns: [Int] = [], values: [Double] = []
+        columns.reserveCapacity(slotCount * m); values.reserveCapacity(slotCount * m)
+        var slotValue = [Double](repeating: 0, count: slotCount)
+        var slotColumn = [Int](repeating: -1, count: slotCount)
         var rhs = [Double](repeating: 0, count: m)
         let sign = negate ? -1.0 : 1.0
 
@@ -115,9 +121,10 @@ struct FiniteVolumeAssembler {
             var diagonal = 0.0
             var b = source[p] * volume
             var point: [Double]? = nil
+            for slot in 0..<slotCount { slotValue[slot] = 0; slotColumn[slot] = -1 }
             // Adds coefficient·u_q to row p (moving Dirichlet neighbours to the right-hand side).
-            func couple(_ q: Int, _ value: Double) {
-                if fixed[q] { b -= value * fixedValues[q] } else { coo.appendUnchecked(row: row, column: unknownOf[q], value: sign * value) }
+            func couple(_ q: Int, _ value: Double, _ slot: Int) {
+                if fixed[q] { b -= value * fixedValues[q] } else { slotValue[slot] += value; slotColumn[slot] = unknownOf[q] }
             }
             for a in 0..<d {
                 let area = volume / widths[a]
@@ -136,7 +143,7 @@ struct FiniteVolumeAssembler {
                     let face = 2 * ap * aq / (ap + aq)
                     let t = face * area / h[a]
                     diagonal += t
-                    couple(q, -t)
+                    couple(q, -t, direction < 0 ? a : 2 * d - a)
                 }
             }
             if let reaction { diagonal += reaction[p] * volume }
@@ -151,20 +158,27 @@ struct FiniteVolumeAssembler {
                     switch scheme {
                     case .central:
                         let c = beta * volume / (2 * h[a])
-                        couple(up, c)
-                        couple(down, -c)
+                        couple(up, c, 2 * d - a)
+                        couple(down, -c, a)
                     case .upwind:
                         let c = beta * volume / h[a]
-                        if beta > 0 { diagonal += c; couple(down, -c) } else { diagonal -= c; couple(up, c) }
+                        if beta > 0 { diagonal += c; couple(down, -c, a) } else { diagonal -= c; couple(up, c, 2 * d - a) }
                     }
                 }
             }
-            coo.appendUnchecked(row: row, column: row, value: sign * diagonal)
+            slotValue[d] = diagonal
+            slotColumn[d] = row
+            for slot in 0..<slotCount where slotColumn[slot] >= 0 {
+                columns.append(slotColumn[slot])
+                values.append(sign * slotValue[slot])
+            }
+            rowOffsets[row + 1] = columns.count
             rhs[row] = sign * b
         }
         let spd = velocity == nil && !negate && boundaryConditions.hasDirichletSide
             && (reaction?.allSatisfy { $0 >= 0 } ?? true) && m > 0
-        return LinearSystem(matrix: coo.csr(), rightHandSide: rhs, grid: grid, unknownNodes: unknownNodes,
+        let matrix = CSRMatrix(rowCount: m, columnCount: m, rowOffsets: rowOffsets, columnIndices: columns, values: values)
+        return LinearSystem(matrix: matrix, rightHandSide: rhs, grid: grid, unknownNodes: unknownNodes,
                             fixedValues: fixedValues, isSymmetricPositiveDefinite: spd)
     }
 }
