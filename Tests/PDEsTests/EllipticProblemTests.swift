@@ -208,3 +208,32 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         #expect(throws: PDEError.self) { try DarcyProblem(resolution: 3, coefficient: [1, 1, 1, 1, -1, 1, 1, 1, 1]) }
     }
 }
+
+@Suite struct StrongResidualTests {
+    @Test func residualsVanishOnManufacturedSolutions() throws {
+        let grid = try UniformGrid.unit(dimension: 2, size: 9, layout: .vertexCentred)
+        // Darcy with bilinear a = f = 2 + y and u* = −x²/2: −∇·(a∇u*) = (2 + y) = f.
+        let a = grid.evaluate { 2 + $0[1] }
+        let darcy = try DarcyProblem(resolution: 9, coefficient: a, sourceField: a)
+        for x in [[0.3, 0.4], [0.77, 0.05], [0.5, 0.93]] {
+            let jet = LocalJet(value: -x[0] * x[0] / 2, gradient: [-x[0], 0], laplacian: -1)
+            #expect(abs(darcy.residual(at: x, solution: jet)) < 1e-12)
+            let wrong = LocalJet(value: 0, gradient: [0, 0], laplacian: -2)
+            #expect(abs(darcy.residual(at: x, solution: wrong)) > 1)
+        }
+        // Helmholtz ∇·∇u + k²u = f with u* = sin 3x e^y, k = 6: f = (−9 + 1 + 36) u*.
+        let helmholtz = try HelmholtzProblem(grid: grid, wavenumber: 6, source: SpatialFunction { x in 28 * sin(3 * x[0]) * exp(x[1]) },
+                                             boundaryConditions: .zeroDirichlet(dimension: 2))
+        let x = [0.2, 0.6]
+        let u = sin(0.6) * exp(0.6)
+        let jet = LocalJet(value: u, gradient: [3 * cos(0.6) * exp(0.6), u], laplacian: -8 * u)
+        #expect(abs(helmholtz.residual(at: x, solution: jet)) < 1e-12)
+        // Convection–diffusion −εΔu + b·∇u = f with u* = x + y², ε = 0.5, b = (2, 1): f = −1 + 2 + 2y.
+        let cd = try ConvectionDiffusionProblem(grid: grid, diffusion: 0.5, velocity: { _ in [2, 1] },
+                                                source: SpatialFunction { x in 1 + 2 * x[1] },
+                                                boundaryConditions: .zeroDirichlet(dimension: 2))
+        let cdJet = LocalJet(value: 0.2 + 0.36, gradient: [1, 1.2], laplacian: 2)
+        #expect(abs(cd.residual(at: x, solution: cdJet)) < 1e-12)
+        #expect(abs(cd.meshPecletNumber - 2 * 0.125 / 0.5) < 1e-12)
+    }
+}
