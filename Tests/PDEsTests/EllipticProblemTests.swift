@@ -202,6 +202,9 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         let reused = try next.field(from: try analysis.solve(next.rightHandSide))
         let direct = try second.solve()
         #expect(zip(reused, direct).allSatisfy { abs($0 - $1) < 1e-12 })
+        let darcySolver = try DarcySolver(resolution: s)
+        #expect(zip(try darcySolver.solve(second), direct).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(throws: PDEError.self) { try darcySolver.solve(try DarcyProblem.random(resolution: s + 1, using: &generator)) }
         let logNormal = try DarcyProblem.sampleCoefficient(resolution: s, recipe: .logNormalDefault, using: &generator)
         #expect(logNormal.allSatisfy { $0 > 0 } && Set(logNormal).count > s)
         #expect(throws: PDEError.self) { try DarcyProblem(resolution: s, coefficient: [1, 2]) }
