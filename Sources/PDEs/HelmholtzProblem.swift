@@ -9,6 +9,8 @@
 /// volume. The matrix is symmetric but indefinite once k² exceeds the smallest eigenvalue of
 /// −∇·(a∇·): solve with LU, MINRES or GMRES, not Cholesky or CG. Second order; the pollution
 /// error grows like k³h² (Babuška–Sauter), so keep kh small.
+/// For a sampled (e.g. GRF) coefficient on the grid, pass `SpatialFunction.gridField(_:on:)`: the
+/// discretization then uses the samples unchanged.
 /// References: F. Ihlenburg, I. Babuška, "Finite element solution of the Helmholtz equation with
 /// high wave number", Comput. Math. Appl. 30 (1995).
 public struct HelmholtzProblem: PDEProblem {

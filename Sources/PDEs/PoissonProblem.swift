@@ -7,6 +7,8 @@
 /// Discretized by vertex-centred finite volumes (5-point stencil in 2-D, 7-point in 3-D, harmonic
 /// face averages of a; see `FiniteVolumeAssembler`): SPD when a > 0 and some side is Dirichlet.
 /// Second-order accurate (checked by manufactured-solution tests).
+/// For a sampled (e.g. GRF) coefficient on the grid, pass `SpatialFunction.gridField(_:on:)`: the
+/// discretization then uses the samples unchanged.
 /// References: Eymard, Gallouët, Herbin, "Finite volume methods" (2000).
 public struct PoissonProblem: PDEProblem {
     public let grid: UniformGrid

@@ -240,3 +240,45 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         #expect(abs(cd.meshPecletNumber - 2 * 0.125 / 0.5) < 1e-12)
     }
 }
+
+@Suite struct GridFieldTests {
+    @Test func multilinearInterpolantIsExactOnMultilinearFunctions() throws {
+        // g = 1 + 2x − y + 3xy (+ xz + 0.5z in 3-D) is reproduced exactly with its gradient.
+        for (grid, g, grad) in [
+            (try UniformGrid(sizes: [5, 7], layout: .vertexCentred, lengths: [1, 2]),
+             { (x: [Double]) in 1 + 2 * x[0] - x[1] + 3 * x[0] * x[1] }, { (x: [Double]) in [2 + 3 * x[1], -1 + 3 * x[0]] }),
+            (try UniformGrid(sizes: [4, 3, 5], layout: .cellCentred),
+             { (x: [Double]) in 1 + 2 * x[0] - x[1] + x[0] * x[2] + 0.5 * x[2] }, { (x: [Double]) in [2 + x[2], -1, x[0] + 0.5] }),
+        ] {
+            let field = try SpatialFunction.gridField(grid.evaluate(g), on: grid)
+            var generator = SeededRandomNumberGenerator(seed: 4)
+            for _ in 0..<20 {
+                // Points inside the node hull (the interpolant is clamped outside it).
+                let x = (0..<grid.dimension).map { a in
+                    grid.coordinate(0, axis: a) + generator.nextUnitInterval() * (grid.coordinate(grid.sizes[a] - 1, axis: a) - grid.coordinate(0, axis: a))
+                }
+                #expect(abs(field(x) - g(x)) < 1e-12)
+                #expect(zip(field.gradient(at: x), grad(x)).allSatisfy { abs($0 - $1) < 1e-10 })
+            }
+        }
+        // Periodic wrap: the value at x + L equals the value at x.
+        let torus = try UniformGrid.unit(dimension: 1, size: 8, layout: .periodic)
+        let wave = try SpatialFunction.gridField(torus.evaluate { sin(2 * .pi * $0[0]) }, on: torus)
+        #expect(abs(wave([0.3]) - wave([1.3])) < 1e-12)
+        #expect(abs(wave([0.125]) - sin(2 * .pi * 0.125)) < 1e-12)
+    }
+
+    @Test func poissonWithSampledCoefficientMatchesDarcy() throws {
+        // A GRF-sampled coefficient through gridField gives exactly Darcy's system.
+        var generator = SeededRandomNumberGenerator(seed: 8)
+        let s = 17
+        let a = try DarcyProblem.sampleCoefficient(resolution: s, recipe: .logNormalDefault, using: &generator)
+        let grid = try UniformGrid.unit(dimension: 2, size: s, layout: .vertexCentred)
+        let poisson = try PoissonProblem(grid: grid, coefficient: .gridField(a, on: grid), source: .constant(1),
+                                         boundaryConditions: .zeroDirichlet(dimension: 2))
+        let darcy = try DarcyProblem(resolution: s, coefficient: a)
+        let (p, d) = (try poisson.discretize(), try darcy.discretize())
+        #expect(p.matrix.rowOffsets == d.matrix.rowOffsets && p.matrix.columnIndices == d.matrix.columnIndices)
+        #expect(zip(p.matrix.values, d.matrix.values).allSatisfy { abs($0 - $1) <= 1e-13 * abs($1) })
+    }
+}
