@@ -53,6 +53,21 @@ func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double)
         #expect(abs(problem.residual(at: x, solution: jet)) < 1e-8)
     }
 
+    @Test func poisson1DNeumannEndSecondOrder() throws {
+        // −(a u')' = f on [0, 2], a = 1 + x, u* = e^{x/2}; u(0) = 1 held, a u'(2) = g at the right end.
+        let u: @Sendable ([Double]) -> Double = { x in exp(x[0] / 2) }
+        let f: @Sendable ([Double]) -> Double = { x in -(0.5 * exp(x[0] / 2) + (1 + x[0]) * 0.25 * exp(x[0] / 2)) }
+        let bcs = BoundaryConditions([.dirichlet(u), .neumann { x in (1 + x[0]) * 0.5 * exp(x[0] / 2) }])
+        let result = try observedOrders(sizes: [11, 21, 41, 81]) { s in
+            let grid = try UniformGrid(sizes: [s], layout: .vertexCentred, lengths: [2])
+            let system = try PoissonProblem(grid: grid, coefficient: SpatialFunction { 1 + $0[0] }, source: SpatialFunction(f),
+                                            boundaryConditions: bcs).discretize()
+            #expect(system.unknownCount == s - 1)
+            return maxError(try system.solve(), grid: grid, exact: u)
+        }
+        for order in result.orders.suffix(2) { #expect(order > 1.8 && order < 2.2, "orders \(result.orders)") }
+    }
+
     @Test func poisson3DSecondOrder() throws {
         // u* = sin(πx) sin(πy) sin(πz) + xyz, a = 1 + x y z: −∇·(a∇u) = −(a Δu + ∇a·∇u).
         let u: @Sendable ([Double]) -> Double = { x in sin(.pi * x[0]) * sin(.pi * x[1]) * sin(.pi * x[2]) + x[0] * x[1] * x[2] }
