@@ -46,6 +46,9 @@ public struct GaussianRandomField: Sendable {
     public let sigma: Double
     /// Drop the constant mode (mean-zero fields, FNO's choice).
     public let zeroMean: Bool
+    /// Per-coefficient standard deviations of the transform input (half spectrum for the torus, full
+    /// cosine array otherwise), computed once.
+    private var amplitudes: [Double] = []
 
     /// - Throws: `PDEError.invalidParameter` for α ≤ 0, τ < 0, σ < 0 or non-finite values
     ///   (τ = 0 needs `zeroMean`, otherwise the constant mode has infinite variance).
@@ -59,6 +62,7 @@ public struct GaussianRandomField: Sendable {
         self.tau = tau
         self.sigma = sigma
         self.zeroMean = zeroMean
+        amplitudes = isPeriodic ? periodicAmplitudes() : cosineAmplitudes()
     }
 
     /// FNO's Darcy GRF (α = 2, τ = 3, σ = 3, zero Neumann, mean zero) on the s × s vertex grid of the
@@ -111,6 +115,22 @@ public struct GaussianRandomField: Sendable {
         try! Tensor(shape: grid.sizes, scalars: sample(using: &generator))
     }
 
+    /// √(λ_k/2)/√|D| per half-spectrum entry: ĉ_k = that · (ξ + iη) has E|ĉ_k|² = λ_k/|D|.
+    private func periodicAmplitudes() -> [Double] {
+        let sizes = grid.sizes, d = sizes.count
+        let half = sizes[d - 1] / 2 + 1
+        let complexCount = sizes.dropLast().reduce(1, *) * half
+        let scale = 1 / volume.squareRoot()
+        var m = [Int](repeating: 0, count: d), k = [Int](repeating: 0, count: d)
+        return (0..<complexCount).map { e in
+            var rest = e
+            m[d - 1] = rest % half; rest /= half
+            for a in stride(from: d - 2, through: 0, by: -1) { m[a] = rest % sizes[a]; rest /= sizes[a] }
+            for a in 0..<d { k[a] = RealFFT.wavenumber(m[a], sizes[a]) }
+            return (eigenvalue(k) / 2).squareRoot() * scale
+        }
+    }
+
     private func samplePeriodic(using generator: inout SeededRandomNumberGenerator) -> [Double] {
         let sizes = grid.sizes, d = sizes.count
         let fft = RealFFT(sizes: sizes)
@@ -118,18 +138,9 @@ public struct GaussianRandomField: Sendable {
         let complexCount = fft.complexCount
         let spectrum = AlignedBuffer(count: 2 * complexCount)
         let output = AlignedBuffer(count: fft.realCount)
-        let scale = 1 / volume.squareRoot()
-        // Half-spectrum index e ↔ (m₀, …, m_{d−2}, m_last) with m_last < half.
-        var m = [Int](repeating: 0, count: d), k = [Int](repeating: 0, count: d)
         for e in 0..<complexCount {
-            var rest = e
-            m[d - 1] = rest % half; rest /= half
-            for a in stride(from: d - 2, through: 0, by: -1) { m[a] = rest % sizes[a]; rest /= sizes[a] }
-            for a in 0..<d { k[a] = RealFFT.wavenumber(m[a], sizes[a]) }
-            // ĉ_k = √(λ_k/2) (ξ + iη): E|ĉ_k|² = λ_k.
-            let amplitude = (eigenvalue(k) / 2).squareRoot() * scale
-            spectrum[2 * e] = amplitude * generator.nextStandardNormal()
-            spectrum[2 * e + 1] = amplitude * generator.nextStandardNormal()
+            spectrum[2 * e] = amplitudes[e] * generator.nextStandardNormal()
+            spectrum[2 * e + 1] = amplitudes[e] * generator.nextStandardNormal()
         }
         // Hermitian symmetry on the last-axis planes m_last = 0 and (even n) m_last = n/2:
         // ĉ_{−k} = conj(ĉ_k); self-conjugate modes are real with variance λ_k.
@@ -159,25 +170,28 @@ public struct GaussianRandomField: Sendable {
         return output.array
     }
 
-    private func sampleCosine(using generator: inout SeededRandomNumberGenerator) -> [Double] {
+    /// a_k = √λ_k ξ_k Π c_{k_a} / √|D|; the FFTW input X_k = a_k · Π w(k_a) turns the transform into
+    /// Σ_k a_k Π cos(π k_a x_a / L_a) (w = 1 at the ends of a DCT-I and at k = 0 of a DCT-III, else ½).
+    private func cosineAmplitudes() -> [Double] {
         let sizes = grid.sizes, d = sizes.count
         let vertex = grid.layout == .vertexCentred
-        var coefficients = [Double](repeating: 0, count: grid.pointCount)
         let scale = 1 / volume.squareRoot()
         var k = [Int](repeating: 0, count: d)
-        for p in 0..<coefficients.count {
+        return (0..<grid.pointCount).map { p in
             var rest = p
             for a in stride(from: d - 1, through: 0, by: -1) { k[a] = rest % sizes[a]; rest /= sizes[a] }
-            // a_k = √λ_k ξ_k Π c_{k_a}; the FFTW input X_k = a_k · Π w(k_a) turns the transform into
-            // Σ_k a_k Π cos(π k_a x_a / L_a) (w = 1 at the ends of a DCT-I and at k = 0 of a DCT-III, else ½).
             var weight = scale
             for a in 0..<d {
                 if k[a] > 0 { weight *= 2.0.squareRoot() }
                 let isEnd = vertex ? (k[a] == 0 || k[a] == sizes[a] - 1) : k[a] == 0
                 if !isEnd { weight *= 0.5 }
             }
-            coefficients[p] = eigenvalue(k).squareRoot() * weight * generator.nextStandardNormal()
+            return eigenvalue(k).squareRoot() * weight
         }
-        return CosineTransform.apply(vertex ? .typeOne : .typeThree, sizes: sizes, input: coefficients)
+    }
+
+    private func sampleCosine(using generator: inout SeededRandomNumberGenerator) -> [Double] {
+        let coefficients = amplitudes.map { $0 * generator.nextStandardNormal() }
+        return CosineTransform.apply(grid.layout == .vertexCentred ? .typeOne : .typeThree, sizes: grid.sizes, input: coefficients)
     }
 }
