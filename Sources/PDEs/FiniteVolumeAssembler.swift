@@ -79,15 +79,13 @@ struct FiniteVolumeAssembler {
         for p in 0..<count {
             var rest = p
             for a in stride(from: d - 1, through: 0, by: -1) { index[a] = rest % n[a]; rest /= n[a] }
-            for a in 0..<d {
-                var sides: [BoundarySide] = []
-                if index[a] == 0 { sides.append(.lower(a)) }
-                if index[a] == n[a] - 1 { sides.append(.upper(a)) }
-                for side in sides {
-                    if case let .dirichlet(g) = boundaryConditions[side], !fixed[p] {
-                        fixed[p] = true
-                        fixedValues[p] = g(grid.point(p))
-                    }
+            for a in 0..<d where !fixed[p] {
+                if index[a] == 0, case let .dirichlet(g) = boundaryConditions[.lower(a)] {
+                    fixed[p] = true
+                    fixedValues[p] = g(grid.point(p))
+                } else if index[a] == n[a] - 1, case let .dirichlet(g) = boundaryConditions[.upper(a)] {
+                    fixed[p] = true
+                    fixedValues[p] = g(grid.point(p))
                 }
             }
         }
