@@ -35,7 +35,8 @@ import TensorCore
 ///   takes the real part of a non-Hermitian complex series, which doubles the covariance, so in this
 ///   convention σ = √2 · 7^{1.5}.
 ///
-/// Complexity: O(N log N) per sample, N = Π n_a.
+/// Complexity: O(N log N) per sample, N = Π n_a. The FFTW plan is made in `init`; `sample` only
+/// executes it, so one field can be sampled from several threads (each with its own generator).
 /// References: Z. Li et al., "Fourier Neural Operator for Parametric Partial Differential Equations",
 /// ICLR 2021, §5 and App. A; F. Lindgren, H. Rue, J. Lindström, "An explicit link between Gaussian
 /// fields and Gaussian Markov random fields: the SPDE approach", JRSS-B 73 (2011).
@@ -63,6 +64,10 @@ public struct GaussianRandomField: Sendable {
         self.sigma = sigma
         self.zeroMean = zeroMean
         amplitudes = isPeriodic ? periodicAmplitudes() : cosineAmplitudes()
+        // Plan the transform now (FFTW planning is not thread-safe; sampling only executes the plan).
+        if isPeriodic { _ = RealFFT(sizes: grid.sizes) } else {
+            CosineTransform.prepare(grid.layout == .vertexCentred ? .typeOne : .typeThree, sizes: grid.sizes)
+        }
     }
 
     /// FNO's Darcy GRF (α = 2, τ = 3, σ = 3, zero Neumann, mean zero) on the s × s vertex grid of the

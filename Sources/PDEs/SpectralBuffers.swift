@@ -91,20 +91,25 @@ enum CosineTransform {
     static func apply(_ kind: CosineKind, sizes: [Int], input: [Double]) -> [Double] {
         precondition(input.count == sizes.reduce(1, *), "CosineTransform: size mismatch")
         let plan = self.plan(kind, sizes: sizes)
-        var source = input
-        var output = [Double](repeating: 0, count: input.count)
-        source.withUnsafeMutableBufferPointer { s in
-            output.withUnsafeMutableBufferPointer { o in fftw_execute_r2r(plan, s.baseAddress!, o.baseAddress!) }
-        }
-        return output
+        // FFTW-aligned copies, so the plan's alignment assumptions hold whatever Swift's allocator did.
+        let source = AlignedBuffer(count: input.count), output = AlignedBuffer(count: input.count)
+        source.assign(input)
+        fftw_execute_r2r(plan, source.pointer, output.pointer)
+        return output.array
     }
 
-    private static func plan(_ kind: CosineKind, sizes: [Int]) -> OpaquePointer {
+    /// Makes (or finds) the plan now, so later calls only execute it.
+    static func prepare(_ kind: CosineKind, sizes: [Int]) { _ = plan(kind, sizes: sizes) }
+
+    /// FFTW's planner is not thread-safe: plans are made under this type's lock, and TensorCore's
+    /// `FFTPlanCache` plans under its own; the PDEs types make their plans in their initializers so
+    /// that sampling and time stepping (which only execute plans) can run on many threads.
+    static func plan(_ kind: CosineKind, sizes: [Int]) -> OpaquePointer {
         let key = "\(kind)-\(sizes)"
         lock.lock(); defer { lock.unlock() }
         if let p = plans[key] { return p }
         let count = sizes.reduce(1, *)
-        var a = [Double](repeating: 0, count: count), b = [Double](repeating: 0, count: count)
+        let a = AlignedBuffer(count: count), b = AlignedBuffer(count: count)
         let fftwKind: fftw_r2r_kind
         switch kind {
         case .typeOne: fftwKind = FFTW_REDFT00
@@ -113,11 +118,7 @@ enum CosineTransform {
         }
         let kinds = [fftw_r2r_kind](repeating: fftwKind, count: sizes.count)
         let dims = sizes.map { Int32($0) }
-        let p = a.withUnsafeMutableBufferPointer { ap in
-            b.withUnsafeMutableBufferPointer { bp in
-                fftw_plan_r2r(Int32(sizes.count), dims, ap.baseAddress!, bp.baseAddress!, kinds, UInt32(FFTW_ESTIMATE))
-            }
-        }
+        let p = fftw_plan_r2r(Int32(sizes.count), dims, a.pointer, b.pointer, kinds, UInt32(FFTW_ESTIMATE))
         guard let p else { preconditionFailure("FFTW could not plan an r2r transform for \(sizes)") }
         plans[key] = p
         return p
