@@ -31,6 +31,56 @@ import TensorCore
         #expect(zip(fine.snapshots[1], middle).reduce(0) { max($0, abs($1.0 - $1.1)) } < 1e-10)
     }
 
+    @Test func burgersAndNavierStokesOnNonUnitBoxes() throws {
+        // Burgers on [0, 2): φ = 2 + e^{−νπ²t} cos πx, u = −2ν φ_x/φ.
+        let n = 64, nu = 0.2, length = 2.0, time = 0.3
+        func exact(_ x: Double, _ t: Double) -> Double {
+            let decay = exp(-nu * .pi * .pi * t)
+            return 2 * nu * .pi * decay * sin(.pi * x) / (2 + decay * cos(.pi * x))
+        }
+        let x = (0..<n).map { length * Double($0) / Double(n) }
+        let u = try BurgersSolver(resolution: n, viscosity: nu, length: length, timeStep: 1e-3)
+            .solve(initial: x.map { exact($0, 0) }, time: time)
+        #expect(zip(u, x).reduce(0) { max($0, abs($1.0 - exact($1.1, time))) } < 1e-10)
+        // Taylor–Green on [0, 2π)²: ω = 2 sin x sin y decays like e^{−2νt}.
+        let m = 16
+        let grid = try UniformGrid(sizes: [m, m], layout: .periodic, lengths: [2 * .pi, 2 * .pi])
+        let omega0 = grid.evaluate { 2 * sin($0[0]) * sin($0[1]) }
+        let omega = try NavierStokes2DSolver(resolution: m, viscosity: 0.1, forcing: .none, length: 2 * .pi, timeStep: 1e-3)
+            .solve(initialVorticity: omega0, time: 1)
+        let decay = exp(-2 * 0.1)
+        #expect(zip(omega, omega0).reduce(0) { max($0, abs($1.0 - decay * $1.1)) } < 1e-7)
+    }
+
+    @Test func ellipticProblemsRejectBadInput() throws {
+        let grid = try UniformGrid.unit(dimension: 2, size: 5, layout: .vertexCentred)
+        #expect(throws: PDEError.self) {
+            try PoissonProblem(grid: grid, source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 3))
+        }
+        #expect(throws: PDEError.self) {
+            try PoissonProblem(grid: grid, source: .constant(1), boundaryConditions: BoundaryConditions(dimension: 2, all: .periodic)).discretize()
+        }
+        #expect(throws: PDEError.self) {
+            try PoissonProblem(grid: grid, coefficient: .constant(-1), source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
+        }
+        #expect(throws: PDEError.self) {
+            try PoissonProblem(grid: grid, source: SpatialFunction { _ in .nan }, boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
+        }
+        let cellGrid = try UniformGrid.unit(dimension: 2, size: 5, layout: .cellCentred)
+        #expect(throws: PDEError.self) {
+            try PoissonProblem(grid: cellGrid, source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 2))
+        }
+        #expect(throws: PDEError.self) {
+            try ConvectionDiffusionProblem(grid: grid, diffusion: 0, velocity: { _ in [1, 0] }, source: .constant(1),
+                                           boundaryConditions: .zeroDirichlet(dimension: 2))
+        }
+        #expect(throws: PDEError.self) {
+            try NavierStokes2DSolver(resolution: 8, forcing: .field([1, 2, 3]))
+        }
+        let solver = try NavierStokes2DSolver(resolution: 8)
+        #expect(throws: PDEError.self) { try solver.solve(initialVorticity: [Double](repeating: .nan, count: 64), time: 1) }
+    }
+
     @Test func burgersOnFNOInitialConditionIsReproducibleAndDissipates() throws {
         var generator = SeededRandomNumberGenerator(seed: 5)
         let n = 128
