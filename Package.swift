@@ -28,10 +28,16 @@ let package = Package(
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
-        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "CBLAS"]),
+        .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
+        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "CBLAS"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers", "Plotting", "DataGeneration"]),
+        .target(name: "PDEKit", dependencies: [
+            "TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
+            "Plotting",
+            "PDEs",
+            "DataGeneration",
+        ]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +49,7 @@ let package = Package(
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "PDEsTests", dependencies: ["PDEs", "TensorCore", "SparseSolvers"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]

@@ -4,4 +4,5 @@
 @_exported import NeuralLayers
 @_exported import SparseSolvers
 @_exported import Plotting
+@_exported import PDEs
 @_exported import DataGeneration
