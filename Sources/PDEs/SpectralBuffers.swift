@@ -101,9 +101,10 @@ enum CosineTransform {
     /// Makes (or finds) the plan now, so later calls only execute it.
     static func prepare(_ kind: CosineKind, sizes: [Int]) { _ = plan(kind, sizes: sizes) }
 
-    /// FFTW's planner is not thread-safe: plans are made under this type's lock, and TensorCore's
-    /// `FFTPlanCache` plans under its own; the PDEs types make their plans in their initializers so
-    /// that sampling and time stepping (which only execute plans) can run on many threads.
+    /// FFTW's planner is not thread-safe: plans are made under TensorCore's `FFTWPlanner` lock, the
+    /// one `FFTPlanCache` also plans under (this type's lock guards only its dictionary); the PDEs
+    /// types make their plans in their initializers so that sampling and time stepping (which only
+    /// execute plans) can run on many threads.
     static func plan(_ kind: CosineKind, sizes: [Int]) -> OpaquePointer {
         let key = "\(kind)-\(sizes)"
         lock.lock(); defer { lock.unlock() }
@@ -118,7 +119,7 @@ enum CosineTransform {
         }
         let kinds = [fftw_r2r_kind](repeating: fftwKind, count: sizes.count)
         let dims = sizes.map { Int32($0) }
-        let p = fftw_plan_r2r(Int32(sizes.count), dims, a.pointer, b.pointer, kinds, UInt32(FFTW_ESTIMATE))
+        let p = FFTWPlanner.withLock { fftw_plan_r2r(Int32(sizes.count), dims, a.pointer, b.pointer, kinds, UInt32(FFTW_ESTIMATE)) }
         guard let p else { preconditionFailure("FFTW could not plan an r2r transform for \(sizes)") }
         plans[key] = p
         return p

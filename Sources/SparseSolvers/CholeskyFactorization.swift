@@ -8,7 +8,11 @@ final class CholmodWorkspace {
         cholmod_l_start(common)
         common.pointee.print = 0
         common.pointee.error_handler = nil
-        common.pointee.supernodal = CHOLMOD_SUPERNODAL
+        // CHOLMOD chooses simplicial or supernodal from the analysis (simplicial is several times
+        // faster on small 2-D grids, supernodal on large ones); simplicial factors are computed
+        // as LLᵀ so a non-positive pivot is reported as not positive definite in both modes.
+        common.pointee.supernodal = CHOLMOD_AUTO
+        common.pointee.final_ll = 1
     }
     deinit {
         cholmod_l_finish(common)
@@ -16,7 +20,8 @@ final class CholmodWorkspace {
     }
 }
 
-/// Sparse Cholesky A = L Lᵀ (CHOLMOD, supernodal), with a reusable symbolic analysis.
+/// Sparse Cholesky A = L Lᵀ (CHOLMOD, simplicial or supernodal as its analysis picks), with a
+/// reusable symbolic analysis.
 ///
 /// ```
 /// analysis:       P (fill-reducing permutation, AMD/METIS), elimination tree, supernodes of L

@@ -53,7 +53,7 @@ public final class FFTPlanCache: @unchecked Sendable {
         // r2c preserves its input (so tensors need no copy); multi-dimensional c2r cannot, so
         // callers hand it a scratch copy.
         let flags = direction == .realToComplex ? UInt32(FFTW_ESTIMATE) : UInt32(FFTW_ESTIMATE) | UInt32(FFTW_DESTROY_INPUT)
-        let plan: Plan = realBuffer.withUnsafeMutableBufferPointer { real in
+        let plan: Plan = FFTWPlanner.withLock { realBuffer.withUnsafeMutableBufferPointer { real in
             complexBuffer.withUnsafeMutableBufferPointer { complex in
                 dimensions.withUnsafeBufferPointer { dims in
                     let pointer: OpaquePointer?
@@ -77,7 +77,7 @@ public final class FFTPlanCache: @unchecked Sendable {
                     }
                 }
             }
-        }
+        } }
         plans[key] = plan
         return plan
     }
