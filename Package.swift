@@ -20,15 +20,17 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers"]),
+        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers", "Datasets"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )
