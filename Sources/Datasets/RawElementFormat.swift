@@ -40,7 +40,7 @@ struct RawElementFormat: Equatable {
 
     /// Decodes `count` elements from `bytes` (which must hold exactly `count * size` bytes).
     func decode(_ bytes: ArraySlice<UInt8>, count: Int, path: String) throws -> NumericArray.Storage {
-        guard let elementType else {
+        guard elementType != nil else {
             throw DatasetError.unsupported(path: path, detail: "element type \(kind) of \(size) bytes is not supported")
         }
         guard bytes.count == count * size else {
