@@ -58,7 +58,8 @@ public enum DatasetLoader {
             return DatasetFile(path: path, format: format, source: .hdf5(try HDF5File(opening: path)))
         case .npy:
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            return DatasetFile(path: path, format: format, source: .arrays([(name, try NPYFormat.read(path))], []))
+            let entries = try NPYFormat.decodeEntries(try readFileBytes(path), name: name, path: path)
+            return DatasetFile(path: path, format: format, source: .arrays(entries.map { (name: $0.0, array: $0.1) }, []))
         case .npz:
             return DatasetFile(path: path, format: format, source: .arrays(try NPZFile.read(path), []))
         case .matVersion5, .matVersion73:
