@@ -90,4 +90,9 @@ public struct HDF5Entry: Sendable, Equatable {
     /// Absolute path such as `/0000/grid/x`.
     public var path: String
     public var kind: Kind
+
+    public init(path: String, kind: Kind) {
+        self.path = path
+        self.kind = kind
+    }
 }

@@ -1,12 +1,12 @@
 import CHDF5
 import Foundation
 
-/// Turns off HDF5's automatic error-stack printing once per process; failures are reported by
-/// return codes and mapped to `DatasetError`.
-private let hdf5ErrorsSilenced: Bool = {
+/// Turns off HDF5's automatic error-stack printing for the calling thread (the thread-safe HDF5
+/// build keeps one error stack per thread, so every entry point calls this); failures are
+/// reported by return codes and mapped to `DatasetError`.
+@inline(__always) func silenceHDF5Errors() {
     pdekit_H5_silence_errors()
-    return true
-}()
+}
 
 /// An open HDF5 file: groups, chunked and compressed datasets, typed attributes, hyperslab reads
 /// and appends along an unlimited axis 0.
@@ -37,7 +37,7 @@ public final class HDF5File {
     /// Opens an existing HDF5 file (also finds the superblock after a user block, as in MATLAB
     /// v7.3 files).
     public convenience init(opening path: String, mode: Mode = .readOnly) throws {
-        _ = hdf5ErrorsSilenced
+        silenceHDF5Errors()
         guard FileManager.default.fileExists(atPath: path) else { throw DatasetError.cannotOpen(path: path, reason: "no such file") }
         let flags = mode == .readOnly ? pdekit_H5F_ACC_RDONLY() : pdekit_H5F_ACC_RDWR()
         let id = H5Fopen(path, flags, pdekit_H5P_DEFAULT())
@@ -51,7 +51,7 @@ public final class HDF5File {
     /// Creates (or truncates) an HDF5 file in place. Prefer `writeAtomically` for whole files.
     /// - Parameter userBlockSize: bytes reserved before the superblock (0, or a power of two ≥ 512).
     public static func create(_ path: String, userBlockSize: Int = 0) throws -> HDF5File {
-        _ = hdf5ErrorsSilenced
+        silenceHDF5Errors()
         let properties = H5Pcreate(pdekit_H5P_FILE_CREATE())
         defer { H5Pclose(properties) }
         if userBlockSize > 0 { H5Pset_userblock(properties, hsize_t(userBlockSize)) }
@@ -96,6 +96,7 @@ public final class HDF5File {
     // MARK: Helpers
 
     func openFile() throws -> hid_t {
+        silenceHDF5Errors()
         guard fileID >= 0 else { throw DatasetError.hdf5(path: path, operation: "use after close") }
         return fileID
     }

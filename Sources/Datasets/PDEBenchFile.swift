@@ -19,6 +19,14 @@ public struct PDEBenchData: Sendable {
     public var x: NumericArray?
     public var y: NumericArray?
     public var t: NumericArray?
+
+    public init(layout: Layout, fields: NumericArray, x: NumericArray? = nil, y: NumericArray? = nil, t: NumericArray? = nil) {
+        self.layout = layout
+        self.fields = fields
+        self.x = x
+        self.y = y
+        self.t = t
+    }
 }
 
 /// Reads (and, for fixtures and exports, writes) the two PDEBench HDF5 layouts.
