@@ -386,6 +386,7 @@ public final class HDF5File {
         var status: herr_t = 0
         func load<T>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                adviseHugePages(UnsafeMutableRawPointer(buffer.baseAddress), byteCount: count * MemoryLayout<T>.stride)
                 status = H5Dread(dataset, memoryType, memorySpace, fileSpace, pdekit_H5P_DEFAULT(), buffer.baseAddress)
                 initialized = count
             }

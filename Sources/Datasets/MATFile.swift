@@ -211,6 +211,13 @@ public struct MATFile: Sendable {
                 unsupported.append((name, "a sparse matrix is not supported"))
                 continue
             }
+            if (try? file.attribute("MATLAB_empty", of: entry.path))?.intValue == 1 {
+                // An empty array: the dataset holds its MATLAB dimensions, not elements.
+                let dimensions = (try? file.readDataset(entry.path).doubleValues.map { Int($0) }) ?? [0, 0]
+                let shape = dimensions.reduce(1, *) == 0 ? dimensions : [0, 0]
+                variables.append((name, try NumericArray(shape: shape, storage: .float64([]))))
+                continue
+            }
             do {
                 let stored = try file.readDataset(entry.path)
                 var array = stored.reversingAxes()

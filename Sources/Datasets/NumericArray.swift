@@ -69,10 +69,10 @@ public struct NumericArray: Equatable, Sendable {
     /// Creates a `float32` or `float64` array holding a tensor's elements.
     public init<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>) {
         shape = tensor.shape
-        if let values = tensor.scalars as? [Float] {
-            storage = .float32(values)
-        } else if let values = tensor.scalars as? [Double] {
-            storage = .float64(values)
+        if Scalar.self == Float.self {
+            storage = .float32(unsafeBitCast(tensor.scalars, to: [Float].self))
+        } else if Scalar.self == Double.self {
+            storage = .float64(unsafeBitCast(tensor.scalars, to: [Double].self))
         } else {
             storage = .float64(tensor.scalars.map { Double($0) })
         }
@@ -112,8 +112,10 @@ public struct NumericArray: Equatable, Sendable {
     public func tensor<Scalar: TensorScalar>(as type: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         let scalars: [Scalar]
         switch storage {
-        case .float32(let values): scalars = (values as? [Scalar]) ?? values.map { Scalar($0) }
-        case .float64(let values): scalars = (values as? [Scalar]) ?? values.map { Scalar($0) }
+        case .float32(let values):
+            scalars = Scalar.self == Float.self ? unsafeBitCast(values, to: [Scalar].self) : values.map { Scalar($0) }
+        case .float64(let values):
+            scalars = Scalar.self == Double.self ? unsafeBitCast(values, to: [Scalar].self) : values.map { Scalar($0) }
         case .int32(let values): scalars = values.map { Scalar($0) }
         case .int64(let values): scalars = values.map { Scalar($0) }
         case .uint8(let values): scalars = values.map { Scalar($0) }

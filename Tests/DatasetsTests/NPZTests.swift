@@ -150,3 +150,44 @@ enum NPZFileTestSupport {
         return ~crc
     }
 }
+
+/// ZIP64: the end record and central directory saturated, real values in the ZIP64 records.
+@Suite struct ZIP64Tests {
+    static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
+
+    @Test func readsZIP64CentralDirectoryAndEndRecords() throws {
+        let array = try NumericArray(shape: [3], storage: .float64([1, 2, 3]))
+        let plain = try NPZFile.encode([("a", array)], compressed: false)
+        // Split the stored archive: local header + data, central directory, end record.
+        let end = plain.count - 22
+        let directoryOffset = Int(plain[end + 16]) | Int(plain[end + 17]) << 8 | Int(plain[end + 18]) << 16
+        let local = Array(plain[0..<directoryOffset])
+        var central = Array(plain[directoryOffset..<end])
+        // Saturate compressed size, uncompressed size and offset; append a ZIP64 extra field
+        // with the real values in the APPNOTE order (uncompressed, compressed, offset).
+        let compressed = UInt64(Int(central[20]) | Int(central[21]) << 8 | Int(central[22]) << 16)
+        let uncompressed = UInt64(Int(central[24]) | Int(central[25]) << 8 | Int(central[26]) << 16)
+        for offset in [20, 24, 42] { central.replaceSubrange(offset..<offset + 4, with: [0xFF, 0xFF, 0xFF, 0xFF]) }
+        let extra = Self.littleEndian(UInt16(1)) + Self.littleEndian(UInt16(24)) + Self.littleEndian(uncompressed)
+            + Self.littleEndian(compressed) + Self.littleEndian(UInt64(0))
+        central.replaceSubrange(30..<32, with: Self.littleEndian(UInt16(extra.count)))
+        central += extra
+        var archive = local + central
+        let zip64End = archive.count
+        archive += Self.littleEndian(UInt32(0x0606_4B50)) + Self.littleEndian(UInt64(44)) + Self.littleEndian(UInt16(45))
+            + Self.littleEndian(UInt16(45)) + Self.littleEndian(UInt32(0)) + Self.littleEndian(UInt32(0))
+            + Self.littleEndian(UInt64(1)) + Self.littleEndian(UInt64(1)) + Self.littleEndian(UInt64(central.count))
+            + Self.littleEndian(UInt64(directoryOffset))
+        archive += Self.littleEndian(UInt32(0x0706_4B50)) + Self.littleEndian(UInt32(0)) + Self.littleEndian(UInt64(zip64End)) + Self.littleEndian(UInt32(1))
+        archive += Self.littleEndian(UInt32(0x0605_4B50)) + [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
+            + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] + [0, 0]
+        let read = try NPZFile.decode(archive, path: "zip64.npz")
+        #expect(read.count == 1 && read[0].name == "a" && read[0].array == array)
+        // A locator pointing outside the file is an error, not a crash.
+        var broken = archive
+        broken[archive.count - 22 - 12] = 0xFF
+        #expect(throws: DatasetError.self) { try NPZFile.decode(broken, path: "zip64.npz") }
+    }
+}
