@@ -56,7 +56,8 @@ struct ZipArchive {
             guard recordOffset < UInt64(bytes.count) else { throw DatasetError.malformed(path: path, detail: "ZIP64 end record offset out of range") }
             var record = ByteReader(bytes, path: path, offset: Int(recordOffset))
             guard try record.readUInt32("ZIP64 end record") == 0x0606_4B50 else { throw DatasetError.malformed(path: path, detail: "bad ZIP64 end record") }
-            try record.skip(20, "ZIP64 end record")
+            // Record size (8), versions (2 + 2), disk numbers (4 + 4), entries on this disk (8).
+            try record.skip(28, "ZIP64 end record")
             let entries64 = try record.readUInt64(), size64 = try record.readUInt64(), offset64 = try record.readUInt64()
             guard entries64 < UInt64(bytes.count), size64 <= UInt64(bytes.count), offset64 <= UInt64(bytes.count) else {
                 throw DatasetError.malformed(path: path, detail: "ZIP64 end record out of range")
