@@ -380,6 +380,10 @@ public final class HDF5File {
     func read(_ dataset: hid_t, _ datasetPath: String, shape: [Int], memorySpace: hid_t, fileSpace: hid_t) throws -> NumericArray {
         let type = try elementType(of: dataset, datasetPath)
         guard let count = NumericArray.elementCount(shape) else { throw DatasetError.malformed(path: path, detail: "shape \(shape) overflows") }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: type.byteCount)
+        guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+            throw DatasetError.unsupported(path: path, detail: "'\(datasetPath)' of shape \(shape) does not fit in memory; read it in sample ranges")
+        }
         if count == 0 { return NumericArray(checkedShape: shape, storage: Self.emptyStorage(type)) }
         let (memoryType, owned) = Self.memoryType(type)
         defer { if owned { H5Tclose(memoryType) } }

@@ -156,7 +156,7 @@ public struct MATFile: Sendable {
         case 13: format = RawElementFormat(kind: .unsigned, size: 8, bigEndian: bigEndian)
         default: throw DatasetError.malformed(path: path, detail: "variable '\(name)' has data of MAT type \(dataType)")
         }
-        guard let count = NumericArray.elementCount(shape), data.count == count * format.size else {
+        guard let count = NumericArray.elementCount(shape), count.multipliedReportingOverflow(by: format.size) == (data.count, false) else {
             throw DatasetError.malformed(path: path, detail: "variable '\(name)' of shape \(shape) has \(data.count) data bytes")
         }
         var storage = try format.decode(data, count: count, path: path)

@@ -78,7 +78,7 @@ enum PickleReader {
         let format = try NPYFormat.elementFormat((dtype.byteOrder == ">" ? ">" : "<") + dtype.code, path: path)
         guard let count = NumericArray.elementCount(box.shape) else { throw DatasetError.malformed(path: path, detail: "pickled shape overflows") }
         guard case .bytes(let data) = box.data else { throw unsupported(path, "ndarray data is not raw bytes") }
-        guard data.count == count * format.size else {
+        guard count.multipliedReportingOverflow(by: format.size) == (data.count, false) else {
             throw DatasetError.malformed(path: path, detail: "pickled ndarray of shape \(box.shape) has \(data.count) data bytes")
         }
         let storage = try format.decode(data[...], count: count, path: path)

@@ -43,8 +43,8 @@ struct RawElementFormat: Equatable {
         guard elementType != nil else {
             throw DatasetError.unsupported(path: path, detail: "element type \(kind) of \(size) bytes is not supported")
         }
-        guard bytes.count == count * size else {
-            throw DatasetError.truncated(path: path, detail: "array data needs \(count * size) bytes, found \(bytes.count)")
+        guard count.multipliedReportingOverflow(by: size) == (bytes.count, false) else {
+            throw DatasetError.truncated(path: path, detail: "array data of \(count) elements of \(size) bytes, found \(bytes.count) bytes")
         }
         func raw<T: FixedWidthInteger>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: count) { buffer, initialized in

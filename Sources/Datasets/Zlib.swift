@@ -19,7 +19,8 @@ enum Zlib {
         }
         defer { inflateEnd(&stream) }
         var output = [UInt8]()
-        var chunkSize = max(min(expectedSize ?? input.count * 4, limit, 1 << 30), 1 << 12)
+        // DEFLATE expands at most about 1032:1, so a header cannot make us reserve more than that.
+        var chunkSize = max(min(expectedSize ?? input.count * 4, limit, input.count * 1032 + 1024, 1 << 30), 1 << 12)
         var status: Int32 = Z_OK
         try input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
