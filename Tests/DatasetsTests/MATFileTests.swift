@@ -75,3 +75,50 @@ import Datasets
         #expect(throws: DatasetError.self) { try MATFile.read(directory.path("text.mat")) }
     }
 }
+
+/// MAT v5 written byte by byte: uncompressed elements, the small-element form, both byte orders.
+@Suite struct MATVersion5BytesTests {
+    static func file(bigEndian: Bool) -> [UInt8] {
+        func u32(_ value: UInt32) -> [UInt8] {
+            let little = [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
+            return bigEndian ? little.reversed() : little
+        }
+        func f64(_ value: Double) -> [UInt8] {
+            let bits = value.bitPattern
+            let little = (0..<8).map { UInt8(bits >> (8 * UInt64($0)) & 0xFF) }
+            return bigEndian ? little.reversed() : little
+        }
+        var bytes = Array("MATLAB 5.0 MAT-file, written by hand".utf8)
+        bytes += Array(repeating: 0x20, count: 116 - bytes.count) + Array(repeating: 0, count: 8)
+        bytes += bigEndian ? [0x01, 0x00] + Array("MI".utf8) : [0x00, 0x01] + Array("IM".utf8)
+        // a = [1 2 3; 4 5 6] (double), stored column-major: 1 4 2 5 3 6.
+        var a = u32(6) + u32(8) + u32(6) + u32(0)                   // array flags: mxDOUBLE_CLASS
+        a += u32(5) + u32(8) + u32(2) + u32(3)                      // dimensions 2×3
+        a += u32(2 << 16 | 1) + Array("ab".utf8) + [0, 0]           // name "ab", small element (miINT8)
+        a += u32(9) + u32(48) + [1, 4, 2, 5, 3, 6].flatMap { f64($0) }  // real part, miDOUBLE
+        bytes += u32(14) + u32(UInt32(a.count)) + a
+        // c = [7; 8; 9] (double class, data stored as miUINT8 to save space), padded to 8 bytes.
+        var c = u32(6) + u32(8) + u32(6) + u32(0)
+        c += u32(5) + u32(8) + u32(3) + u32(1)
+        c += u32(1 << 16 | 1) + Array("c".utf8) + [0, 0, 0]
+        c += u32(2) + u32(3) + [7, 8, 9, 0, 0, 0, 0, 0]
+        bytes += u32(14) + u32(UInt32(c.count)) + c
+        return bytes
+    }
+
+    @Test func decodesBothByteOrders() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for bigEndian in [false, true] {
+            let path = directory.path(bigEndian ? "big.mat" : "little.mat")
+            try Data(Self.file(bigEndian: bigEndian)).write(to: URL(fileURLWithPath: path))
+            #expect(try DatasetLoader.detectFormat(path) == .matVersion5)
+            let file = try MATFile.read(path)
+            #expect(file.names == ["ab", "c"])
+            let a = try file.array(named: "ab")
+            #expect(a.shape == [2, 3] && a.storage == .float64([1, 2, 3, 4, 5, 6]), "big-endian: \(bigEndian)")
+            let c = try file.array(named: "c")
+            #expect(c.shape == [3, 1] && c.storage == .float64([7, 8, 9]))
+        }
+    }
+}
