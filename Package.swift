@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS"]),
@@ -29,13 +30,15 @@ let package = Package(
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
-        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "CBLAS"]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
+        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS"]),
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
             "TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
             "Plotting",
             "PDEs",
+            "Datasets",
             "DataGeneration",
         ]),
         .executableTarget(name: "pdekit", dependencies: [
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "TensorCore", "SparseSolvers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]

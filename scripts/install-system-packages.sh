@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages PDEKit links against, if any is missing (needs root or sudo).
 set -euo pipefail
-packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev libpng-dev pkg-config)
+packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

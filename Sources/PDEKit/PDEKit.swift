@@ -6,3 +6,4 @@
 @_exported import Plotting
 @_exported import PDEs
 @_exported import DataGeneration
+@_exported import Datasets

@@ -1,0 +1,98 @@
+/// A typed HDF5 attribute value: strings are written as variable-length UTF-8 (what h5py
+/// writes for `str`), integers as 64-bit signed, reals as 64-bit floats.
+public enum HDF5AttributeValue: Equatable, Sendable, Codable, CustomStringConvertible {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case strings([String])
+    case ints([Int])
+    case doubles([Double])
+
+    public var description: String {
+        switch self {
+        case .string(let value): return "\"\(value)\""
+        case .int(let value): return String(value)
+        case .double(let value): return String(value)
+        case .strings(let values): return "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        case .ints(let values): return "\(values)"
+        case .doubles(let values): return "\(values)"
+        }
+    }
+
+    /// The value as a string, if it is one (or a one-element string array).
+    public var stringValue: String? {
+        switch self {
+        case .string(let value): return value
+        case .strings(let values) where values.count == 1: return values[0]
+        default: return nil
+        }
+    }
+
+    /// The value as an integer, if it is one (or a one-element integer array).
+    public var intValue: Int? {
+        switch self {
+        case .int(let value): return value
+        case .ints(let values) where values.count == 1: return values[0]
+        default: return nil
+        }
+    }
+
+    /// The value as a real number (integers convert).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let value): return value
+        case .doubles(let values) where values.count == 1: return values[0]
+        case .int(let value): return Double(value)
+        case .ints(let values) where values.count == 1: return Double(values[0])
+        default: return nil
+        }
+    }
+}
+
+/// How a dataset is stored: chunking, compression and whether axis 0 may grow.
+public struct HDF5DatasetOptions: Sendable, Equatable {
+    /// Chunk extents (same rank as the data). Nil picks chunks of whole samples of about 1 MiB
+    /// when chunking is needed (compression or an extendable axis 0), else a contiguous layout.
+    public var chunkShape: [Int]?
+    /// Deflate (gzip) level 1–9, or nil for no compression.
+    public var deflateLevel: Int?
+    /// Whether axis 0 is unlimited, so `appendSamples` can grow the dataset.
+    public var extendable: Bool
+
+    public init(chunkShape: [Int]? = nil, deflateLevel: Int? = nil, extendable: Bool = false) {
+        self.chunkShape = chunkShape
+        self.deflateLevel = deflateLevel
+        self.extendable = extendable
+    }
+}
+
+/// Shape, element type and storage of an HDF5 dataset.
+public struct HDF5DatasetInfo: Sendable, Equatable {
+    /// The dataset's path inside the file.
+    public var path: String
+    /// Current extents.
+    public var shape: [Int]
+    /// Maximum extents; nil marks an unlimited axis.
+    public var maximumShape: [Int?]
+    /// Element type the data reads as, or nil if it is not numeric (strings, compounds…).
+    public var elementType: ElementType?
+    /// A short name of the stored type (e.g. `float32`, `string`, `compound`).
+    public var storedTypeName: String
+    /// Chunk extents, nil for a contiguous or compact layout.
+    public var chunkShape: [Int]?
+    /// Whether any filter (deflate…) is applied.
+    public var isCompressed: Bool
+}
+
+/// One object found by listing an HDF5 file.
+public struct HDF5Entry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case group, dataset, other }
+    /// Absolute path such as `/0000/grid/x`.
+    public var path: String
+    public var kind: Kind
+
+    public init(path: String, kind: Kind) {
+        self.path = path
+        self.kind = kind
+    }
+}

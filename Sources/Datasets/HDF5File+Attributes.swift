@@ -1,0 +1,128 @@
+import CHDF5
+import Foundation
+
+extension HDF5File {
+    private final class NameList { var names: [String] = [] }
+
+    /// Sets (or replaces) an attribute on the file root, a group or a dataset.
+    public func setAttribute(_ name: String, _ value: HDF5AttributeValue, on objectPath: String = "/") throws {
+        let object = try openObject(objectPath)
+        defer { H5Oclose(object) }
+        if H5Aexists(object, name) > 0 { try check(H5Adelete(object, name), "replacing attribute '\(name)'") }
+        func create(_ type: hid_t, count: Int?) throws -> hid_t {
+            let space: hid_t
+            if let count {
+                var dims = [hsize_t(count)]
+                space = H5Screate_simple(1, &dims, nil)
+            } else {
+                space = H5Screate(H5S_SCALAR)
+            }
+            defer { H5Sclose(space) }
+            return try check(H5Acreate2(object, name, type, space, pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT()), "creating attribute '\(name)' on '\(objectPath)'")
+        }
+        func writeStrings(_ strings: [String], scalar: Bool) throws {
+            let type = H5Tcopy(pdekit_H5T_C_S1())
+            defer { H5Tclose(type) }
+            H5Tset_size(type, pdekit_H5T_VARIABLE())
+            H5Tset_cset(type, H5T_CSET_UTF8)
+            let attribute = try create(type, count: scalar ? nil : strings.count)
+            defer { H5Aclose(attribute) }
+            let pointers = strings.map { strdup($0) }
+            defer { pointers.forEach { free($0) } }
+            let status = pointers.withUnsafeBufferPointer { H5Awrite(attribute, type, $0.baseAddress) }
+            try check(status, "writing attribute '\(name)'")
+        }
+        func writeNumbers<T>(_ values: [T], type: hid_t, scalar: Bool) throws {
+            let attribute = try create(type, count: scalar ? nil : values.count)
+            defer { H5Aclose(attribute) }
+            try check(values.withUnsafeBytes { H5Awrite(attribute, type, $0.baseAddress) }, "writing attribute '\(name)'")
+        }
+        switch value {
+        case .string(let string): try writeStrings([string], scalar: true)
+        case .strings(let strings): try writeStrings(strings, scalar: false)
+        case .int(let int): try writeNumbers([Int64(int)], type: pdekit_H5T_NATIVE_INT64(), scalar: true)
+        case .ints(let ints): try writeNumbers(ints.map(Int64.init), type: pdekit_H5T_NATIVE_INT64(), scalar: false)
+        case .double(let double): try writeNumbers([double], type: pdekit_H5T_NATIVE_DOUBLE(), scalar: true)
+        case .doubles(let doubles): try writeNumbers(doubles, type: pdekit_H5T_NATIVE_DOUBLE(), scalar: false)
+        }
+    }
+
+    /// Names of the attributes on an object, in name order.
+    public func attributeNames(of objectPath: String = "/") throws -> [String] {
+        let object = try openObject(objectPath)
+        defer { H5Oclose(object) }
+        let list = NameList()
+        var index: hsize_t = 0
+        let status = H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
+            guard let name, let context else { return -1 }
+            Unmanaged<NameList>.fromOpaque(context).takeUnretainedValue().names.append(String(cString: name))
+            return 0
+        }, Unmanaged.passUnretained(list).toOpaque())
+        try check(status, "listing attributes of '\(objectPath)'")
+        return list.names
+    }
+
+    /// Every attribute on an object that has a string, integer or real type (others are skipped).
+    public func attributes(of objectPath: String = "/") throws -> [(name: String, value: HDF5AttributeValue)] {
+        try attributeNames(of: objectPath).compactMap { name in
+            (try? attribute(name, of: objectPath)).map { (name, $0) }
+        }
+    }
+
+    /// One attribute's value.
+    ///
+    /// - Throws: `missingKey` if absent, `unsupported` for compound, enum or reference types.
+    public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5AttributeValue {
+        let object = try openObject(objectPath)
+        defer { H5Oclose(object) }
+        guard H5Aexists(object, name) > 0 else {
+            throw DatasetError.missingKey(path: path, key: "\(objectPath == "/" ? "" : objectPath)@\(name)", available: (try? attributeNames(of: objectPath)) ?? [])
+        }
+        let attribute = try check(H5Aopen(object, name, pdekit_H5P_DEFAULT()), "opening attribute '\(name)'")
+        defer { H5Aclose(attribute) }
+        let type = try check(H5Aget_type(attribute), "type of attribute '\(name)'")
+        defer { H5Tclose(type) }
+        let space = try check(H5Aget_space(attribute), "dataspace of attribute '\(name)'")
+        defer { H5Sclose(space) }
+        let scalar = H5Sget_simple_extent_ndims(space) == 0
+        let points = Int(H5Sget_simple_extent_npoints(space))
+        guard points >= 0 else { throw DatasetError.hdf5(path: path, operation: "size of attribute '\(name)'") }
+        let typeClass = H5Tget_class(type)
+        if typeClass == H5T_STRING {
+            var strings = [String]()
+            if H5Tis_variable_str(type) > 0 {
+                let memoryType = H5Tcopy(pdekit_H5T_C_S1())
+                defer { H5Tclose(memoryType) }
+                H5Tset_size(memoryType, pdekit_H5T_VARIABLE())
+                H5Tset_cset(memoryType, H5Tget_cset(type))
+                var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: points)
+                try check(H5Aread(attribute, memoryType, &pointers), "reading attribute '\(name)'")
+                strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+                H5Dvlen_reclaim(memoryType, space, pdekit_H5P_DEFAULT(), &pointers)
+            } else {
+                let size = H5Tget_size(type)
+                let memoryType = H5Tcopy(pdekit_H5T_C_S1())
+                defer { H5Tclose(memoryType) }
+                H5Tset_size(memoryType, size)
+                var buffer = [UInt8](repeating: 0, count: size * points)
+                try check(H5Aread(attribute, memoryType, &buffer), "reading attribute '\(name)'")
+                for index in 0..<points {
+                    let bytes = buffer[index * size..<(index + 1) * size].prefix { $0 != 0 }
+                    strings.append(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                }
+            }
+            return scalar ? .string(strings.first ?? "") : .strings(strings)
+        }
+        if typeClass == H5T_INTEGER {
+            var values = [Int64](repeating: 0, count: points)
+            try check(H5Aread(attribute, pdekit_H5T_NATIVE_INT64(), &values), "reading attribute '\(name)'")
+            return scalar ? .int(Int(values.first ?? 0)) : .ints(values.map { Int($0) })
+        }
+        if typeClass == H5T_FLOAT {
+            var values = [Double](repeating: 0, count: points)
+            try check(H5Aread(attribute, pdekit_H5T_NATIVE_DOUBLE(), &values), "reading attribute '\(name)'")
+            return scalar ? .double(values.first ?? 0) : .doubles(values)
+        }
+        throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' has a type that is not a string, integer or real")
+    }
+}
