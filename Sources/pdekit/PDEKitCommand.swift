@@ -16,6 +16,7 @@ struct PDEKitCommand: ParsableCommand {
 enum Entry {
     static func main() {
         selectOpenBLASKernels()
+        AllocatorTuning.retainFreedMemory()
         PDEKitCommand.main()
     }
 
