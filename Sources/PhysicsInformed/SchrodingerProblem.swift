@@ -1,0 +1,118 @@
+import Foundation
+import TensorCore
+import AutoDiff
+
+/// Stationary Schrödinger eigenproblem in 1-D as a PINN (units ħ²/2m = 1):
+///
+/// ```
+/// −ψ'' + V ψ = E ψ  on (a, b),   ψ(a) = ψ(b) = 0   (hard: ψ = (x − a)(b − x) N(x)/h²)
+/// L = mean_x r² + w_n (∫ψ² − 1)² + w_o Σ_k (∫ψ φ_k)²,   r = −ψ'' + (V − E) ψ
+/// ```
+/// `E` is fixed or a trainable scalar. The normalization term excludes the trivial solution
+/// `ψ = 0`, and orthogonality against previously found states `φ_k` steers training to the next
+/// excited state. Integrals use the trapezoid rule on the evaluation grid.
+/// References: Jin, Mattheakis & Protopapas, IJCNN 2022; Raissi et al., J. Comput. Phys. 378 (2019).
+public struct SchrodingerProblem: Sendable {
+    public enum Energy: Sendable, Equatable {
+        case fixed(Double)
+        case learned(initialGuess: Double)
+    }
+
+    public let potential: QuantumWellPotential
+    public let energy: Energy
+    /// Previously found states on `evaluationNodes` (for excited states).
+    public let previousStates: [[Double]]
+    public let normalizationWeight: Double
+    public let orthogonalityWeight: Double
+    /// Nodes of the evaluation / quadrature grid (endpoints included).
+    public let evaluationNodes: [Double]
+
+    public init(potential: QuantumWellPotential, energy: Energy, previousStates: [[Double]] = [],
+                normalizationWeight: Double = 1, orthogonalityWeight: Double = 1, gridPoints: Int = 401) {
+        self.potential = potential
+        self.energy = energy
+        self.previousStates = previousStates
+        self.normalizationWeight = normalizationWeight
+        self.orthogonalityWeight = orthogonalityWeight
+        let (a, b) = potential.interval
+        evaluationNodes = (0..<gridPoints).map { a + (b - a) * Double($0) / Double(gridPoints - 1) }
+    }
+
+    public var domain: Box { Box.interval(potential.interval.lower, potential.interval.upper) }
+
+    /// Index of the state this problem looks for (the number of previous states).
+    public var stateIndex: Int { previousStates.count }
+
+    /// The reference state on `evaluationNodes` and its energy: exact for the infinite well,
+    /// otherwise a finite-difference eigen-solve on `referenceNodes` interior nodes (interpolated).
+    public func reference(referenceNodes: Int = 6000) throws(SchrodingerFiniteDifference.SolveError) -> (energy: Double, state: [Double]) {
+        let k = stateIndex
+        if potential == .infiniteWell {
+            return (potential.exactEnergy(state: k)!, evaluationNodes.map { 2.0.squareRoot() * sin(Double(k + 1) * Double.pi * $0) })
+        }
+        let solution = try SchrodingerFiniteDifference.solve(potential: potential.value(at:), interval: potential.interval,
+                                                             interiorNodes: referenceNodes, count: k + 1)
+        let (a, b) = potential.interval
+        let h = (b - a) / Double(referenceNodes + 1)
+        let psi = [0] + solution.states[k] + [0]
+        let state = evaluationNodes.map { x -> Double in
+            let position = (x - a) / h
+            let i = min(max(Int(position.rounded(.down)), 0), psi.count - 2)
+            let t = position - Double(i)
+            return (1 - t) * psi[i] + t * psi[i + 1]
+        }
+        return (solution.energies[k], state)
+    }
+
+    /// Trapezoid weights on the evaluation grid.
+    public var quadratureWeights: [Double] {
+        let h = evaluationNodes[1] - evaluationNodes[0]
+        return evaluationNodes.indices.map { $0 == 0 || $0 == evaluationNodes.count - 1 ? h / 2 : h }
+    }
+
+    /// `min_± ‖ψ ∓ φ‖₂ / ‖φ‖₂` (eigenstates are defined up to sign).
+    public static func stateError(_ psi: [Double], _ reference: [Double]) -> Double {
+        min(PINNMetrics.relativeL2(psi, reference), PINNMetrics.relativeL2(psi.map { -$0 }, reference))
+    }
+
+    public func makeSetup<Scalar: TensorScalar>(options: PINNProblemOptions, as: Scalar.Type = Scalar.self) -> PINNSetup<Scalar> {
+        var generator = SeededRandomNumberGenerator(seed: options.seed)
+        let box = domain, sampling = options.sampling
+        var scalars: [(name: String, initialValue: Double)] = []
+        if case .learned(let guess) = energy { scalars.append(("energy", guess)) }
+        var network = options.network
+        network.normalizesInput = true
+        let model = PINNModel<Scalar>(domain: box, configuration: network.converted(),
+                                      trialFunction: .homogeneousDirichlet(on: box), scalarParameters: scalars, generator: &generator)
+        let count = options.domainPoints > 0 ? options.domainPoints : 256
+        let interior = sampling.sample(count: count, in: box, generator: &generator)
+        let potential = self.potential
+        let energy = self.energy
+        var terms: [PINNLossTerm<Scalar>] = [
+            .pde(points: .points(interior, dimension: 1), sampler: { n, g in sampling.sample(count: n, in: box, generator: &g) }) { u, model in
+                // r = −ψ'' + (V − E) ψ
+                let v = Tensor<Scalar>(uncheckedShape: [u.points.shape[0], 1],
+                                       scalars: u.coordinate(0).scalars.map { Scalar(potential.value(at: Double($0))) })
+                let potentialTerm = u.value * v - u.second(0)
+                switch energy {
+                case .fixed(let e): return potentialTerm - u.value * Scalar(e)
+                case .learned: return potentialTerm - u.value * model.scalarParameter("energy")!.variable
+                }
+            },
+        ]
+        let grid = Tensor<Scalar>.points(evaluationNodes, dimension: 1)
+        let weights = Tensor<Scalar>(uncheckedShape: [evaluationNodes.count, 1], scalars: quadratureWeights.map { Scalar($0) })
+        terms.append(PINNLossTerm(name: "normalization", weight: normalizationWeight, points: grid) { model, x in
+            let psi = model.values(at: x)
+            return (psi * psi * weights).sum() - 1     // ∫ψ² − 1
+        })
+        for (k, state) in previousStates.enumerated() {
+            let phi = Tensor<Scalar>(uncheckedShape: [state.count, 1], scalars: zip(state, quadratureWeights).map { Scalar($0 * $1) })
+            terms.append(PINNLossTerm(name: "orthogonality\(k)", weight: orthogonalityWeight, points: grid) { model, x in
+                (model.values(at: x) * phi).sum()      // ∫ψ φ_k
+            })
+        }
+        return PINNSetup(model: model, terms: terms, evaluationPoints: evaluationNodes, evaluationGrid: [evaluationNodes.count],
+                         reference: nil)
+    }
+}
