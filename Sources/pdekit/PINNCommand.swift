@@ -25,6 +25,7 @@ struct PINN: ParsableCommand {
     enum Resampling: String, ExpressibleByArgument, CaseIterable { case none, redraw, rar }
     enum Potential: String, ExpressibleByArgument, CaseIterable { case infiniteWell = "infinite-well", finiteWell = "finite-well", finiteBarrier = "finite-barrier" }
     enum EnergyMode: String, ExpressibleByArgument, CaseIterable { case fixed, learned }
+    enum Normalization: String, ExpressibleByArgument, CaseIterable { case exact, penalty }
     enum Activation: String, ExpressibleByArgument, CaseIterable { case tanh, sin }
 
     @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -39,7 +40,7 @@ struct PINN: ParsableCommand {
     @Option(help: "Boundary points (0: the problem's default).") var boundaryPoints: Int = 0
     @Option(help: "Boundary/initial conditions: soft (penalty) or hard (trial function).") var constraints: ConstraintMode = .soft
     @Option(help: "Weight of the boundary/initial penalty terms.") var boundaryWeight: Double = 1
-    @Option(help: "Collocation sampling.") var sampling: Sampling = .uniform
+    @Option(help: "Collocation sampling (sobol is quasi-random like DeepXDE's default Hammersley points).") var sampling: Sampling = .sobol
     @Option(help: "Point resampling during Adam: none, redraw (fresh points) or rar (residual-based refinement).") var resampling: Resampling = .none
     @Option(help: "Steps between resamplings.") var resampleEvery: Int = 1000
     @Option(help: "Random Fourier features (0: none).") var fourierFeatures: Int = 0
@@ -51,12 +52,13 @@ struct PINN: ParsableCommand {
     @Option(help: "Burgers reference solution (npz with t, x, usol as in DeepXDE's Burgers.npz).") var reference: String?
     @Option(help: "Schrödinger potential.") var potential: Potential = .infiniteWell
     @Option(help: "Schrödinger: fixed E (the reference energy) or learned E.") var energy: EnergyMode = .learned
-    @Option(help: "Schrödinger: initial guess of a learned E (default: half the reference energy).") var energyGuess: Double?
+    @Option(help: "Schrödinger: initial guess of a learned E (default: 0.8 × the reference energy).") var energyGuess: Double?
     @Option(help: "Schrödinger: number of states to find (ground state, then excited states by orthogonality).") var states: Int = 1
     @Option(help: "Schrödinger: finite well depth V0 / barrier height.") var depthV0: Double = 20
     @Option(help: "Schrödinger: well or barrier width.") var wellWidth: Double = 1
     @Option(help: "Schrödinger: half-width L of the finite-well box [−L, L].") var halfDomain: Double = 3
-    @Option(help: "Schrödinger: weight of the normalization term.") var normalizationWeight: Double = 1
+    @Option(help: "Schrödinger: normalization exact (ψ = u/‖u‖) or penalty (∫u² − 1)².") var normalization: Normalization = .exact
+    @Option(help: "Schrödinger: weight of the normalization penalty and of the orthogonality terms.") var normalizationWeight: Double = 10
     @Flag(help: "Do not write PNG plots.") var noPlots = false
 
     struct CommandError: Error, CustomStringConvertible { let description: String }
@@ -195,21 +197,22 @@ struct PINN: ParsableCommand {
         for k in 0..<states {
             let probe = SchrodingerProblem(potential: well, energy: .fixed(0), previousStates: found)
             let reference = try probe.reference()
-            let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: energyGuess ?? reference.energy / 2)
-            let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight)
+            let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: energyGuess ?? 0.8 * reference.energy)
+            let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight,
+                                             orthogonalityWeight: normalizationWeight, exactNormalization: normalization == .exact)
             var stateOptions = options
             stateOptions.seed = seed &+ UInt64(k)
             let setup = problem.makeSetup(options: stateOptions, as: Scalar.self)
             let report = train(setup, log: log, label: "schrodinger state \(k)")
             lastReport = report
             parameterCount = setup.model.parameterCount
-            let psi = setup.prediction()
-            let learned = setup.model.scalarParameter("energy").map { Double($0.value.scalars[0]) }
-            let e = learned ?? reference.energy
+            let psi = problem.normalizedState(setup)
+            let e = problem.energy(of: setup.model)
+            let learned: Double? = energy == .learned ? e : nil
             let stateError = SchrodingerProblem.stateError(psi, reference.state)
             var entry: [String: Any] = [
                 "state": k, "energy": e, "energy_learned": learned != nil, "reference_energy": reference.energy,
-                "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6000 nodes)",
+                "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
                 "energy_relative_error": abs(e - reference.energy) / abs(reference.energy), "state_relative_l2_error": stateError,
                 "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
             ]
@@ -229,6 +232,7 @@ struct PINN: ParsableCommand {
         var summary = baseSummary(name: "schrodinger", report: lastReport!, parameterCount: parameterCount)
         summary["potential"] = potential.rawValue
         summary["energy_mode"] = energy.rawValue
+        summary["normalization"] = normalization.rawValue
         summary["states"] = stateSummaries
         try log.writeSummary(summary)
     }

@@ -28,8 +28,9 @@ final class PINNRunLog {
         let temporary = directory.appendingPathComponent(".\(name).tmp")
         do {
             try Data(text.utf8).write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary) }
-            else { try FileManager.default.moveItem(at: temporary, to: url) }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw PINN.CommandError(description: "cannot rename \(temporary.path) to \(url.path) (errno \(errno))")
+            }
         } catch {
             throw PINN.CommandError(description: "cannot write \(url.path): \(error.localizedDescription)")
         }
