@@ -20,7 +20,7 @@ for problem in ${problems[@]}; do
   esac
   extra=(); [ "$problem" = burgers ] && extra=(--reference "$reference")
   "$pdekit" pinn "$problem" --iterations "$adam" --lbfgs-iterations "$lbfgs" --width "$width" --output "$out/$problem" \
-    --no-plots --log-every 1000 "${extra[@]}" >/dev/null 2>&1
+    --no-plots --log-every 1000 --constraints "${CONSTRAINTS:-soft}" "${extra[@]}" >/dev/null 2>&1
   "$python" -c "import json,sys; s=json.load(open(sys.argv[1])); s['peer']='pdekit'; print(json.dumps(s, sort_keys=True))" "$out/$problem/summary.json"
   "$python" "$root/bench/peers/pinn_deepxde.py" "$problem" --iterations "$adam" --lbfgs-iterations "$lbfgs" --width "$width" \
     --threads "$threads" "${extra[@]}" 2>/dev/null | tail -1

@@ -49,7 +49,7 @@ public enum TaylorJetPropagation {
         var current = inputJets.scalars
         for (index, layer) in network.layers.enumerated() {
             let wIn = layer.inputFeatures, wOut = layer.outputFeatures
-            var z = [Scalar](repeating: 0, count: rows * wOut)
+            var z = uninitialized(rows * wOut, Scalar.self)   // GEMM with β = 0 writes every entry
             current.withUnsafeBufferPointer { pa in
                 layer.weight.value.scalars.withUnsafeBufferPointer { pw in
                     z.withUnsafeMutableBufferPointer { pz in
@@ -65,9 +65,9 @@ public enum TaylorJetPropagation {
             }
             if index == layerCount - 1 { current = z; break }
             // Activation on the stack.
-            var a = [Scalar](repeating: 0, count: rows * wOut)
-            var s1 = [Scalar](repeating: 0, count: n * wOut)
-            var s2 = [Scalar](repeating: 0, count: n * wOut)
+            var a = uninitialized(rows * wOut, Scalar.self)   // every block is written below
+            var s1 = uninitialized(n * wOut, Scalar.self)
+            var s2 = uninitialized(n * wOut, Scalar.self)
             let block = n * wOut
             z.withUnsafeBufferPointer { pz in
                 a.withUnsafeMutableBufferPointer { pa in
@@ -115,6 +115,12 @@ public enum TaylorJetPropagation {
         }
     }
 
+    /// An array whose contents the caller overwrites completely (avoids zero-filling large buffers).
+    @inline(__always)
+    static func uninitialized<Scalar: TensorScalar>(_ count: Int, _: Scalar.Type) -> [Scalar] {
+        [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// The hand-written reverse pass: `[W̄₀, b̄₀, W̄₁, b̄₁, …]`.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
@@ -129,7 +135,7 @@ public enum TaylorJetPropagation {
         for layer in stride(from: widths.count - 1, through: 0, by: -1) {
             let (wIn, wOut) = widths[layer]
             // W̄ = Aᵀ Z̄
-            var weightGradient = [Scalar](repeating: 0, count: wIn * wOut)
+            var weightGradient = uninitialized(wIn * wOut, Scalar.self)
             inputs[layer].withUnsafeBufferPointer { pa in
                 zBar.withUnsafeBufferPointer { pg in
                     weightGradient.withUnsafeMutableBufferPointer { pw in
@@ -146,7 +152,7 @@ public enum TaylorJetPropagation {
             result[2 * layer + 1] = biasGradient
             if layer == 0 { break }
             // Ā = Z̄ Wᵀ
-            var aBar = [Scalar](repeating: 0, count: rows * wIn)
+            var aBar = uninitialized(rows * wIn, Scalar.self)
             zBar.withUnsafeBufferPointer { pg in
                 weights[layer].withUnsafeBufferPointer { pw in
                     aBar.withUnsafeMutableBufferPointer { pa in
@@ -159,7 +165,7 @@ public enum TaylorJetPropagation {
             // Through the activation of hidden layer `layer − 1` (width wIn).
             let hidden = layer - 1
             let block = n * wIn
-            var previous = [Scalar](repeating: 0, count: rows * wIn)
+            var previous = uninitialized(rows * wIn, Scalar.self)   // value block first, then each direction
             aBar.withUnsafeBufferPointer { pa in
                 slopes[hidden].withUnsafeBufferPointer { p1 in
                     curvatures[hidden].withUnsafeBufferPointer { p2 in

@@ -1,6 +1,14 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import PDEKit
+
+/// User + system CPU seconds of this process (the fair clock on a shared, loaded machine).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
 
 /// `pdekit pinn`: train a physics-informed network on a bundled problem and report its error.
 struct PINN: ParsableCommand {
@@ -58,8 +66,16 @@ struct PINN: ParsableCommand {
     @Option(help: "Schrödinger: well or barrier width.") var wellWidth: Double = 1
     @Option(help: "Schrödinger: half-width L of the finite-well box [−L, L].") var halfDomain: Double = 3
     @Option(help: "Schrödinger: normalization exact (ψ = u/‖u‖) or penalty (∫u² − 1)².") var normalization: Normalization = .exact
-    @Option(help: "Schrödinger: weight of the normalization penalty and of the orthogonality terms.") var normalizationWeight: Double = 10
+    @Option(help: "Schrödinger: weight of the normalization penalty.") var normalizationWeight: Double = 10
+    @Option(help: "Schrödinger: weight of the orthogonality terms (default max(100, E_ref²): a collapse onto a found state must cost more than the residual of a wrong E).") var orthogonalityWeight: Double?
     @Flag(help: "Do not write PNG plots.") var noPlots = false
+
+    /// CPU seconds of the last `train` call (set by `train`).
+    nonisolated(unsafe) static var cpuSeconds = 0.0
+    var lastCPUSeconds: Double {
+        get { PINN.cpuSeconds }
+        nonmutating set { PINN.cpuSeconds = newValue }
+    }
 
     struct CommandError: Error, CustomStringConvertible { let description: String }
 
@@ -73,6 +89,15 @@ struct PINN: ParsableCommand {
     }
 
     func run() throws {
+        // A training step allocates the same large buffers again and again; keep them on the heap
+        // instead of fresh mmap'd (page-faulting) pages (glibc's default threshold is 128 KiB).
+        // glibc's mallopt (not in the Glibc module map): M_MMAP_THRESHOLD = −3, M_TRIM_THRESHOLD = −1.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+            let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+            _ = mallopt(-3, 256 << 20)
+            _ = mallopt(-1, 512 << 20)
+        }
         do {
             switch precision {
             case .float64: try execute(Double.self)
@@ -142,6 +167,8 @@ struct PINN: ParsableCommand {
         configuration.logEvery = c.logEvery; configuration.seed = c.seed
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
         let planned = Double(iterations + lbfgsIterations)
+        let cpuStart = processCPUSeconds()
+        defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
         let report = trainer.train { record in
             log.append(record, label: label)
             let done = Double(record.stage == .adam ? record.step : iterations + min(record.step, lbfgsIterations))
@@ -177,7 +204,7 @@ struct PINN: ParsableCommand {
             "sampling": sampling.rawValue, "resampling": resampling.rawValue, "adam_iterations": report.adamIterations,
             "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
             "lbfgs_outcome": report.lbfgsOutcome ?? "none", "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
-            "seed": seed,
+            "seed": seed, "cpu_seconds": lastCPUSeconds,
         ]
     }
 
@@ -199,7 +226,8 @@ struct PINN: ParsableCommand {
             let reference = try probe.reference()
             let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: energyGuess ?? 0.8 * reference.energy)
             let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight,
-                                             orthogonalityWeight: normalizationWeight, exactNormalization: normalization == .exact)
+                                             orthogonalityWeight: orthogonalityWeight ?? max(100, reference.energy * reference.energy),
+                                             exactNormalization: normalization == .exact)
             var stateOptions = options
             stateOptions.seed = seed &+ UInt64(k)
             let setup = problem.makeSetup(options: stateOptions, as: Scalar.self)
@@ -214,7 +242,7 @@ struct PINN: ParsableCommand {
                 "state": k, "energy": e, "energy_learned": learned != nil, "reference_energy": reference.energy,
                 "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
                 "energy_relative_error": abs(e - reference.energy) / abs(reference.energy), "state_relative_l2_error": stateError,
-                "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
+                "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds, "cpu_seconds": lastCPUSeconds,
             ]
             if let exact = well.exactEnergy(state: k) { entry["closed_form_energy"] = exact }
             stateSummaries.append(entry)
