@@ -67,7 +67,7 @@ struct PINN: ParsableCommand {
     @Option(help: "Schrödinger: half-width L of the finite-well box [−L, L].") var halfDomain: Double = 3
     @Option(help: "Schrödinger: normalization exact (ψ = u/‖u‖) or penalty (∫u² − 1)².") var normalization: Normalization = .exact
     @Option(help: "Schrödinger: weight of the normalization penalty.") var normalizationWeight: Double = 10
-    @Option(help: "Schrödinger: weight of the orthogonality terms (default max(100, E_ref²): a collapse onto a found state must cost more than the residual of a wrong E).") var orthogonalityWeight: Double?
+    @Option(help: "Schrödinger: weight of the orthogonality terms (default max(100, 2 E_guess²): a collapse onto a found state must cost more than the residual of a wrong E).") var orthogonalityWeight: Double?
     @Flag(help: "Do not write PNG plots.") var noPlots = false
 
     /// CPU seconds of the last `train` call (set by `train`).
@@ -224,9 +224,10 @@ struct PINN: ParsableCommand {
         for k in 0..<states {
             let probe = SchrodingerProblem(potential: well, energy: .fixed(0), previousStates: found)
             let reference = try probe.reference()
-            let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: energyGuess ?? 0.8 * reference.energy)
+            let guess = energyGuess ?? 0.8 * reference.energy
+            let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: guess)
             let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight,
-                                             orthogonalityWeight: orthogonalityWeight ?? max(100, reference.energy * reference.energy),
+                                             orthogonalityWeight: orthogonalityWeight ?? max(100, 2 * guess * guess),
                                              exactNormalization: normalization == .exact)
             var stateOptions = options
             stateOptions.seed = seed &+ UInt64(k)
