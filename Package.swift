@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
+        .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
@@ -41,6 +42,7 @@ let package = Package(
             "PDEs",
             "Datasets",
             "DataGeneration",
+            "PhysicsInformed",
         ]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
+        .testTarget(name: "PhysicsInformedTests", dependencies: ["PhysicsInformed"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "TensorCore", "SparseSolvers"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

@@ -1,0 +1,140 @@
+import Foundation
+import TensorCore
+import AutoDiff
+import NeuralLayers
+
+/// Trains a `PINNModel` on a weighted sum of residual terms: Adam, then L-BFGS.
+///
+/// ```
+/// L(θ) = Σ_k w_k mean_n r_k(x_n; θ)²
+/// stage 1: θ ← Adam(∇L), `adamIterations` steps (points may be resampled)
+/// stage 2: θ ← L-BFGS with strong-Wolfe line search, up to `lbfgsIterations` iterations
+/// ```
+/// This is the schedule of Raissi et al. (2019) and DeepXDE (Lu et al., SIAM Review 2021).
+public final class PINNTrainer<Scalar: TensorScalar> {
+    /// Optimizer settings.
+    public struct Configuration: Sendable {
+        public var adamIterations: Int
+        public var learningRate: Double
+        public var schedule: LearningRateSchedule
+        public var lbfgsIterations: Int
+        public var lbfgsHistory: Int
+        public var resampling: CollocationResampling
+        /// Call the observer every `logEvery` steps (and at the end of each stage).
+        public var logEvery: Int
+        public var seed: UInt64
+
+        public init(adamIterations: Int = 10_000, learningRate: Double = 1e-3, schedule: LearningRateSchedule = .constant,
+                    lbfgsIterations: Int = 0, lbfgsHistory: Int = 50, resampling: CollocationResampling = .none,
+                    logEvery: Int = 100, seed: UInt64 = 0) {
+            self.adamIterations = adamIterations
+            self.learningRate = learningRate
+            self.schedule = schedule
+            self.lbfgsIterations = lbfgsIterations
+            self.lbfgsHistory = lbfgsHistory
+            self.resampling = resampling
+            self.logEvery = logEvery
+            self.seed = seed
+        }
+    }
+
+    /// Which optimizer produced a record.
+    public enum Stage: String, Sendable, Codable { case adam, lbfgs }
+
+    /// One logged step.
+    public struct Record: Sendable, Codable {
+        public let stage: Stage
+        /// Step within the stage (L-BFGS: function evaluation count).
+        public let step: Int
+        /// Planned steps of the stage.
+        public let stageSteps: Int
+        public let loss: Double
+        public let termLosses: [String: Double]
+        public let elapsedSeconds: Double
+    }
+
+    /// Summary of a run.
+    public struct Report: Sendable {
+        public let finalLoss: Double
+        public let adamIterations: Int
+        public let lbfgsIterations: Int
+        public let lbfgsEvaluations: Int
+        public let lbfgsOutcome: String?
+        public let wallSeconds: Double
+        public let records: [Record]
+    }
+
+    public let model: PINNModel<Scalar>
+    public private(set) var terms: [PINNLossTerm<Scalar>]
+    public let configuration: Configuration
+
+    public init(model: PINNModel<Scalar>, terms: [PINNLossTerm<Scalar>], configuration: Configuration) {
+        self.model = model
+        self.terms = terms
+        self.configuration = configuration
+    }
+
+    /// `L(θ)` and its terms, with the graph for `backward()`.
+    public func loss() -> (total: Variable<Scalar>, terms: [String: Double]) {
+        var total: Variable<Scalar>? = nil
+        var parts: [String: Double] = [:]
+        for term in terms {
+            let value = term.meanSquare(model: model) * Scalar(term.weight)
+            parts[term.name, default: 0] += Double(value.value.scalars[0])
+            total = total.map { $0 + value } ?? value
+        }
+        return (total!, parts)
+    }
+
+    /// Runs Adam then L-BFGS; `observer` sees every logged record.
+    @discardableResult
+    public func train(observer: (Record) -> Void = { _ in }) -> Report {
+        precondition(!terms.isEmpty, "PINNTrainer needs at least one loss term")
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        var records: [Record] = []
+        func log(_ record: Record) { records.append(record); observer(record) }
+        var generator = SeededRandomNumberGenerator(seed: configuration.seed &+ 0x5eed)
+        let parameters = model.parameters
+        let adam = SpecializedAdam<Scalar>(parameters: parameters, learningRate: configuration.learningRate)
+        var lastLoss = Double.nan
+        for step in 1...Swift.max(configuration.adamIterations, 1) where configuration.adamIterations > 0 {
+            _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
+            adam.learningRate = configuration.schedule.learningRate(atStep: step - 1, base: configuration.learningRate)
+            for parameter in parameters { parameter.zeroGradient() }
+            let (total, parts) = loss()
+            total.backward()
+            adam.step()
+            lastLoss = Double(total.value.scalars[0])
+            if step % Swift.max(configuration.logEvery, 1) == 0 || step == configuration.adamIterations || step == 1 {
+                log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
+                           termLosses: parts, elapsedSeconds: elapsed()))
+            }
+        }
+        var lbfgsReport: LBFGS<Scalar>.Report? = nil
+        if configuration.lbfgsIterations > 0 {
+            let optimizer = LBFGS<Scalar>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12,
+                                          lossChangeTolerance: 1e-16)
+            var evaluations = 0
+            lbfgsReport = optimizer.minimize(parameters, maximumIterations: configuration.lbfgsIterations) {
+                let (total, parts) = loss()
+                total.backward()
+                evaluations += 1
+                let value = Double(total.value.scalars[0])
+                if evaluations % Swift.max(configuration.logEvery, 1) == 0 || evaluations == 1 {
+                    log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: value,
+                               termLosses: parts, elapsedSeconds: elapsed()))
+                }
+                return value
+            }
+            // Log the final state.
+            let (total, parts) = GradientRecording.with(enabled: true) { loss() }
+            lastLoss = Double(total.value.scalars[0])
+            log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: lastLoss,
+                       termLosses: parts, elapsedSeconds: elapsed()))
+        }
+        return Report(finalLoss: lastLoss, adamIterations: configuration.adamIterations,
+                      lbfgsIterations: lbfgsReport?.iterations ?? 0, lbfgsEvaluations: lbfgsReport?.functionEvaluations ?? 0,
+                      lbfgsOutcome: lbfgsReport?.outcome.rawValue, wallSeconds: elapsed(), records: records)
+    }
+}

@@ -1,0 +1,260 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import PDEKit
+
+/// User + system CPU seconds of this process (the fair clock on a shared, loaded machine).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
+
+/// `pdekit pinn`: train a physics-informed network on a bundled problem and report its error.
+struct PINN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pinn",
+        abstract: "Train a physics-informed neural network (PINN) on a bundled problem.",
+        discussion: """
+        Problems: poisson1d (−u'' = π² sin πx on [−1,1]), poisson2d (−Δu = 2π² sin πx sin πy on [0,1]²),
+        burgers (u_t + u u_x = (0.01/π) u_xx, u(x,0) = −sin πx; --reference Burgers.npz for the error),
+        schrodinger (−ψ'' + Vψ = Eψ: --potential, --energy fixed|learned, --states for excited states).
+        Writes DIR/loss.jsonl (one record per --log-every steps), DIR/summary.json, DIR/solution.csv
+        and PNG plots (solution, error, loss). Exit status 0 on success, 1 on bad input.
+        """
+    )
+
+    enum Problem: String, ExpressibleByArgument, CaseIterable { case poisson1d, poisson2d, burgers, schrodinger }
+    enum Precision: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
+    enum Sampling: String, ExpressibleByArgument, CaseIterable {
+        case uniform, lhs, sobol
+        var value: CollocationSampling { self == .uniform ? .uniform : self == .lhs ? .latinHypercube : .sobol }
+    }
+    enum Resampling: String, ExpressibleByArgument, CaseIterable { case none, redraw, rar }
+    enum Potential: String, ExpressibleByArgument, CaseIterable { case infiniteWell = "infinite-well", finiteWell = "finite-well", finiteBarrier = "finite-barrier" }
+    enum EnergyMode: String, ExpressibleByArgument, CaseIterable { case fixed, learned }
+    enum Normalization: String, ExpressibleByArgument, CaseIterable { case exact, penalty }
+    enum Activation: String, ExpressibleByArgument, CaseIterable { case tanh, sin }
+
+    @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var problem: Problem
+    @Option(help: "Adam iterations.") var iterations: Int = 10_000
+    @Option(help: "L-BFGS iterations after Adam (0: none).") var lbfgsIterations: Int = 0
+    @Option(help: "Adam learning rate.") var learningRate: Double = 1e-3
+    @Option(help: "Hidden width (default: 50; 20 for burgers).") var width: Int?
+    @Option(help: "Hidden layers.") var depth: Int = 3
+    @Option(help: "Hidden activation.") var activation: Activation = .tanh
+    @Option(help: "Interior collocation points (0: the problem's default).") var domainPoints: Int = 0
+    @Option(help: "Boundary points (0: the problem's default).") var boundaryPoints: Int = 0
+    @Option(help: "Boundary/initial conditions: soft (penalty) or hard (trial function).") var constraints: ConstraintMode = .soft
+    @Option(help: "Weight of the boundary/initial penalty terms.") var boundaryWeight: Double = 1
+    @Option(help: "Collocation sampling (sobol is quasi-random like DeepXDE's default Hammersley points).") var sampling: Sampling = .sobol
+    @Option(help: "Point resampling during Adam: none, redraw (fresh points) or rar (residual-based refinement).") var resampling: Resampling = .none
+    @Option(help: "Steps between resamplings.") var resampleEvery: Int = 1000
+    @Option(help: "Random Fourier features (0: none).") var fourierFeatures: Int = 0
+    @Option(help: "Scale σ of the Fourier feature frequencies.") var fourierScale: Double = 1
+    @Option(help: "Arithmetic precision.") var precision: Precision = .float64
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Steps between log records.") var logEvery: Int = 100
+    @Option(help: "Output directory.") var output: String = "pinn-output"
+    @Option(help: "Burgers reference solution (npz with t, x, usol as in DeepXDE's Burgers.npz).") var reference: String?
+    @Option(help: "Schrödinger potential.") var potential: Potential = .infiniteWell
+    @Option(help: "Schrödinger: fixed E (the reference energy) or learned E.") var energy: EnergyMode = .learned
+    @Option(help: "Schrödinger: initial guess of a learned E (default: 0.8 × the reference energy).") var energyGuess: Double?
+    @Option(help: "Schrödinger: number of states to find (ground state, then excited states by orthogonality).") var states: Int = 1
+    @Option(help: "Schrödinger: finite well depth V0 / barrier height.") var depthV0: Double = 20
+    @Option(help: "Schrödinger: well or barrier width.") var wellWidth: Double = 1
+    @Option(help: "Schrödinger: half-width L of the finite-well box [−L, L].") var halfDomain: Double = 3
+    @Option(help: "Schrödinger: normalization exact (ψ = u/‖u‖) or penalty (∫u² − 1)².") var normalization: Normalization = .exact
+    @Option(help: "Schrödinger: weight of the normalization penalty.") var normalizationWeight: Double = 10
+    @Option(help: "Schrödinger: weight of the orthogonality terms (default max(100, 2 E_guess²): a collapse onto a found state must cost more than the residual of a wrong E).") var orthogonalityWeight: Double?
+    @Flag(help: "Do not write PNG plots.") var noPlots = false
+
+    /// CPU seconds of the last `train` call (set by `train`).
+    nonisolated(unsafe) static var cpuSeconds = 0.0
+    var lastCPUSeconds: Double {
+        get { PINN.cpuSeconds }
+        nonmutating set { PINN.cpuSeconds = newValue }
+    }
+
+    struct CommandError: Error, CustomStringConvertible { let description: String }
+
+    func validate() throws {
+        guard iterations >= 0, lbfgsIterations >= 0, iterations + lbfgsIterations > 0 else {
+            throw ValidationError("--iterations and --lbfgs-iterations must be ≥ 0 and not both 0")
+        }
+        guard depth >= 1, (width ?? 1) >= 1 else { throw ValidationError("--depth and --width must be positive") }
+        guard learningRate > 0, logEvery > 0, states >= 1 else { throw ValidationError("--learning-rate, --log-every and --states must be positive") }
+        guard domainPoints >= 0, boundaryPoints >= 0, fourierFeatures >= 0 else { throw ValidationError("point and feature counts must be ≥ 0") }
+    }
+
+    func run() throws {
+        // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
+        do {
+            switch precision {
+            case .float64: try execute(Double.self)
+            case .float32: try execute(Float.self)
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    var options: PINNProblemOptions {
+        let hidden = [Int](repeating: width ?? (problem == .burgers ? 20 : 50), count: depth)
+        let network = PINNModel<Double>.Configuration(hiddenWidths: hidden, activation: activation == .tanh ? .tanh : .sin,
+                                                      fourierFeatures: fourierFeatures > 0 ? (fourierFeatures, fourierScale) : nil)
+        return PINNProblemOptions(network: network, constraints: constraints, sampling: sampling.value, domainPoints: domainPoints,
+                                  boundaryPoints: boundaryPoints, boundaryWeight: boundaryWeight, seed: seed)
+    }
+
+    var trainerConfiguration: PINNTrainer<Double>.Configuration {
+        let rule: CollocationResampling
+        switch resampling {
+        case .none: rule = .none
+        case .redraw: rule = .redraw(period: resampleEvery)
+        case .rar: rule = .residualRefinement(period: resampleEvery, candidates: 10 * max(domainPoints, 100), added: max(domainPoints / 10, 10))
+        }
+        return .init(adamIterations: iterations, learningRate: learningRate, lbfgsIterations: lbfgsIterations,
+                     resampling: rule, logEvery: logEvery, seed: seed)
+    }
+
+    func execute<Scalar: TensorScalar>(_: Scalar.Type) throws {
+        let directory = URL(fileURLWithPath: output, isDirectory: true)
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw CommandError(description: "cannot create output directory \(output): \(error.localizedDescription)")
+        }
+        let log = PINNRunLog(directory: directory)
+        switch problem {
+        case .poisson1d:
+            try runForward(Poisson1DProblem().makeSetup(options: options, as: Scalar.self), name: "poisson1d", axes: ["x"], log: log)
+        case .poisson2d:
+            try runForward(Poisson2DProblem().makeSetup(options: options, as: Scalar.self), name: "poisson2d", axes: ["x", "y"], log: log)
+        case .burgers:
+            var burgersReference: BurgersProblem.Reference? = nil
+            if let reference {
+                let arrays = try PINNReferenceData.readNPZ(URL(fileURLWithPath: reference))
+                guard let x = arrays["x"], let t = arrays["t"], let u = arrays["usol"], u.shape == [x.values.count, t.values.count] else {
+                    throw CommandError(description: "\(reference): expected arrays x (n), t (m) and usol (n, m)")
+                }
+                burgersReference = .init(positions: x.values, times: t.values, values: u.values)
+            }
+            try runForward(BurgersProblem(reference: burgersReference).makeSetup(options: options, as: Scalar.self),
+                           name: "burgers", axes: ["x", "t"], log: log)
+        case .schrodinger:
+            try runSchrodinger(Scalar.self, log: log)
+        }
+    }
+
+    // MARK: Forward problems
+
+    func train<Scalar>(_ setup: PINNSetup<Scalar>, log: PINNRunLog, label: String) -> PINNTrainer<Scalar>.Report {
+        var configuration = PINNTrainer<Scalar>.Configuration()
+        let c = trainerConfiguration
+        configuration.adamIterations = c.adamIterations; configuration.learningRate = c.learningRate
+        configuration.lbfgsIterations = c.lbfgsIterations; configuration.resampling = c.resampling
+        configuration.logEvery = c.logEvery; configuration.seed = c.seed
+        let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
+        let planned = Double(iterations + lbfgsIterations)
+        let cpuStart = processCPUSeconds()
+        defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
+        let report = trainer.train { record in
+            log.append(record, label: label)
+            let done = Double(record.stage == .adam ? record.step : iterations + min(record.step, lbfgsIterations))
+            let eta = done > 0 ? record.elapsedSeconds / done * max(planned - done, 0) : 0
+            let line = String(format: "\r%@ %@ %d/%d  loss %.3e  %.1f s  ETA %.0f s   ", label, record.stage.rawValue,
+                              record.step, record.stageSteps, record.loss, record.elapsedSeconds, eta)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        return report
+    }
+
+    func runForward<Scalar>(_ setup: PINNSetup<Scalar>, name: String, axes: [String], log: PINNRunLog) throws {
+        let report = train(setup, log: log, label: name)
+        let prediction = setup.prediction()
+        let error = setup.relativeL2Error()
+        var summary = baseSummary(name: name, report: report, parameterCount: setup.model.parameterCount)
+        summary["relative_l2_error"] = error.map { $0 as Any } ?? NSNull()
+        summary["evaluation_points"] = prediction.count
+        try log.writeSummary(summary)
+        try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
+        if !noPlots { try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints,
+                                         prediction: prediction, reference: setup.reference) }
+        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %d, L-BFGS %d iterations); output in %@",
+                     name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,
+                     report.adamIterations, report.lbfgsIterations, output))
+    }
+
+    func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> [String: Any] {
+        [
+            "problem": name, "precision": precision.rawValue, "network": [width ?? (problem == .burgers ? 20 : 50), depth],
+            "activation": activation.rawValue, "parameters": parameterCount, "constraints": constraints.rawValue,
+            "sampling": sampling.rawValue, "resampling": resampling.rawValue, "adam_iterations": report.adamIterations,
+            "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
+            "lbfgs_outcome": report.lbfgsOutcome ?? "none", "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
+            "seed": seed, "cpu_seconds": lastCPUSeconds,
+        ]
+    }
+
+    // MARK: Schrödinger
+
+    func runSchrodinger<Scalar: TensorScalar>(_: Scalar.Type, log: PINNRunLog) throws {
+        let well: QuantumWellPotential
+        switch potential {
+        case .infiniteWell: well = .infiniteWell
+        case .finiteWell: well = .finiteWell(depth: depthV0, width: wellWidth, halfDomain: halfDomain)
+        case .finiteBarrier: well = .finiteBarrier(height: depthV0, width: wellWidth)
+        }
+        var found: [[Double]] = []
+        var stateSummaries: [[String: Any]] = []
+        var lastReport: PINNTrainer<Scalar>.Report? = nil
+        var parameterCount = 0
+        for k in 0..<states {
+            let probe = SchrodingerProblem(potential: well, energy: .fixed(0), previousStates: found)
+            let reference = try probe.reference()
+            let guess = energyGuess ?? 0.8 * reference.energy
+            let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: guess)
+            let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight,
+                                             orthogonalityWeight: orthogonalityWeight ?? max(100, 2 * guess * guess),
+                                             exactNormalization: normalization == .exact)
+            var stateOptions = options
+            stateOptions.seed = seed &+ UInt64(k)
+            let setup = problem.makeSetup(options: stateOptions, as: Scalar.self)
+            let report = train(setup, log: log, label: "schrodinger state \(k)")
+            lastReport = report
+            parameterCount = setup.model.parameterCount
+            let psi = problem.normalizedState(setup)
+            let e = problem.energy(of: setup.model)
+            let learned: Double? = energy == .learned ? e : nil
+            let stateError = SchrodingerProblem.stateError(psi, reference.state)
+            var entry: [String: Any] = [
+                "state": k, "energy": e, "energy_learned": learned != nil, "reference_energy": reference.energy,
+                "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
+                "energy_relative_error": abs(e - reference.energy) / abs(reference.energy), "state_relative_l2_error": stateError,
+                "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds, "cpu_seconds": lastCPUSeconds,
+            ]
+            if let exact = well.exactEnergy(state: k) { entry["closed_form_energy"] = exact }
+            stateSummaries.append(entry)
+            found.append(psi)
+            try log.writeSolution(axes: ["x"], points: problem.evaluationNodes, prediction: psi, reference: reference.state,
+                                  fileName: "solution-state\(k).csv")
+            if !noPlots {
+                try log.writePlots(name: "state\(k)", grid: [psi.count], points: problem.evaluationNodes, prediction: psi,
+                                   reference: SchrodingerProblem.stateError(psi, reference.state) == PINNMetrics.relativeL2(psi, reference.state)
+                                       ? reference.state : reference.state.map { -$0 })
+            }
+            print(String(format: "state %d: E = %.8f (reference %.8f, relative error %.2e), ψ relative L2 error %.2e, %.2f s",
+                         k, e, reference.energy, abs(e - reference.energy) / abs(reference.energy), stateError, report.wallSeconds))
+        }
+        var summary = baseSummary(name: "schrodinger", report: lastReport!, parameterCount: parameterCount)
+        summary["potential"] = potential.rawValue
+        summary["energy_mode"] = energy.rawValue
+        summary["normalization"] = normalization.rawValue
+        summary["states"] = stateSummaries
+        try log.writeSummary(summary)
+    }
+}

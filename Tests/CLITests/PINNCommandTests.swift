@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import PDEKit
+
+/// `pdekit pinn` end to end: a tiny run writes its log, summary and plots; bad input fails cleanly.
+@Suite struct PINNCommandTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        try CommandLineTests().run(arguments)
+    }
+
+    @Test func smallPoissonRunWritesItsOutputs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try run(["pinn", "poisson1d", "--iterations", "30", "--lbfgs-iterations", "5", "--width", "8", "--depth", "2",
+                              "--constraints", "hard", "--log-every", "10", "--output", directory.path])
+        #expect(result.status == 0, "\(result.error)")
+        for name in ["loss.jsonl", "summary.json", "solution.csv", "poisson1d-solution.png", "poisson1d-error.png", "poisson1d-loss.png"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name)")
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("summary.json"))) as? [String: Any]
+        let error = try #require(summary?["relative_l2_error"] as? Double)
+        #expect(error.isFinite && error > 0)
+        // The CSV's error column is prediction − reference, and the reference is sin(πx).
+        let rows = try String(contentsOf: directory.appendingPathComponent("solution.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        for row in rows.prefix(5) {
+            let fields = row.split(separator: ",").compactMap { Double($0) }
+            #expect(abs(fields[2] - sin(Double.pi * fields[0])) < 1e-12)
+        }
+    }
+
+    @Test func badInputFailsWithOneLine() throws {
+        let missing = try run(["pinn", "burgers", "--iterations", "1", "--reference", "/nonexistent/Burgers.npz", "--output",
+                               FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-bad").path])
+        #expect(missing.status != 0 && missing.error.hasPrefix("error:") && !missing.error.contains("Fatal"))
+        let invalid = try run(["pinn", "poisson1d", "--iterations", "0", "--lbfgs-iterations", "0"])
+        #expect(invalid.status != 0)
+    }
+}
