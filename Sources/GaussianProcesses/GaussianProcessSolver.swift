@@ -64,12 +64,25 @@ public final class GaussianProcessSolver {
         public var learnFrequencies: Bool = true
         public var learnLengthscales: Bool = true
         public var adamIterations: Int = 1000
-        public var adamLearningRate: Double = 1e-2
         /// Learning rate of the hyperparameters in the Adam phase.
         public var hyperparameterLearningRate: Double = 1e-2
         public var lbfgsIterations: Int = 2000
         public var lbfgsHistory: Int = 20
+        /// 2-D: L-BFGS iterations over the values between hyperparameter steps.
+        public var innerIterations: Int = 20
+        /// 2-D: L-BFGS iterations over the values at the start and the end.
+        public var initialInnerIterations: Int = 500
+        /// Change of variables for the grid values (Gauss–Newton applies in 1-D only).
+        public var preconditioner: PreconditionerKind = .gaussNewton
         public init() {}
+    }
+
+    /// How the grid values are reparameterized for the optimizer.
+    public enum PreconditionerKind: String, Sendable, Codable, CaseIterable {
+        /// `U = (Q₁Λ₁^{1/2}) V (Q₂Λ₂^{1/2})ᵀ`: whitening by the prior.
+        case kronecker
+        /// `U = Q_H Λ_H^{−1/2} V` from the Gauss–Newton Hessian of the whole objective (1-D).
+        case gaussNewton = "gauss-newton"
     }
 
     /// One optimizer step, for progress display and logs.
@@ -111,7 +124,7 @@ public final class GaussianProcessSolver {
     private var logWeightParameters: [Parameter<Double>]
     private var frequencyParameters: [Parameter<Double>]
     private var logLengthscaleParameters: [Parameter<Double>]
-    private var reference: KroneckerEigensystem
+    private var reference: ValuePreconditioner
 
     private var rows: Int { axes[0].count }
     private var columns: Int { axes.count == 2 ? axes[1].count : 1 }
@@ -153,8 +166,8 @@ public final class GaussianProcessSolver {
         logWeightParameters = kernels.map { Parameter(Tensor(uncheckedShape: [$0.componentCount, 1], scalars: $0.logWeights)) }
         frequencyParameters = kernels.map { Parameter(Tensor(uncheckedShape: [$0.componentCount, 1], scalars: $0.frequencies)) }
         logLengthscaleParameters = kernels.map { Parameter(Tensor(uncheckedShape: [$0.componentCount, 1], scalars: $0.logLengthscales)) }
-        reference = try KroneckerEigensystem(factors: [SymmetricEigendecomposition(symmetric: [1], size: 1)])
-        reference = try eigensystem(gramMatrices().map(\.k))
+        reference = ValuePreconditioner(left: [.identity(r)] + (axes.count == 2 ? [.identity(c)] : []),
+                                        leftInverse: [.identity(r)] + (axes.count == 2 ? [.identity(c)] : []))
     }
 
     // MARK: Parameters
@@ -184,7 +197,7 @@ public final class GaussianProcessSolver {
     }
 
     /// Current grid values `U = L₀ V L₀'ᵀ`.
-    public var gridValues: [Double] { reference.applySquareRoot(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars)).elements }
+    public var gridValues: [Double] { reference.apply(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars)).elements }
 
     /// Current kernels from the parameters.
     func currentKernels() -> [StationaryKernel] {
@@ -228,6 +241,16 @@ public final class GaussianProcessSolver {
         }
     }
 
+    /// Kernel-dependent matrices, reused while the hyperparameters do not change.
+    private struct KernelState {
+        var key: [Double]
+        var tables: [AxisTables]
+        var system: KroneckerEigensystem
+        var inverses: [DenseMatrix]
+        var p: [DenseMatrix]
+    }
+    private var cache: KernelState?
+
     private func eigensystem(_ matrices: [DenseMatrix]) throws -> KroneckerEigensystem {
         try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition(symmetric: $0.elements, size: $0.rows) })
     }
@@ -236,20 +259,28 @@ public final class GaussianProcessSolver {
     ///
     /// - Returns: `(total, prior, boundary, equation)`.
     @discardableResult
-    func evaluateObjective() throws -> (total: Double, prior: Double, boundary: Double, equation: Double) {
-        let learningHyperparameters = learnableParameters.count > 1
-        let tables = gramMatrices()
-        let system = try eigensystem(tables.map(\.k))
+    func evaluateObjective(hyperparameterGradients: Bool = true) throws -> (total: Double, prior: Double, boundary: Double, equation: Double) {
+        let learningHyperparameters = hyperparameterGradients && learnableParameters.count > 1
+        let key = (logWeightParameters + frequencyParameters + logLengthscaleParameters).flatMap(\.value.scalars)
+        let kernelState: KernelState
+        if let cached = cache, cached.key == key { kernelState = cached } else {
+            let tables = gramMatrices()
+            let system = try eigensystem(tables.map(\.k))
+            let inverses = (0..<axes.count).map { i in system.spectralFunction(i) { 1 / $0 } }
+            kernelState = KernelState(key: key, tables: tables, system: system, inverses: inverses,
+                                      p: (0..<axes.count).map { inverses[$0] * tables[$0].second })
+            cache = kernelState
+        }
+        let tables = kernelState.tables, system = kernelState.system
         let two = axes.count == 2
         // U = L₀ V L₀'ᵀ
         let v = DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars)
-        let u = reference.applySquareRoot(v)
+        let u = reference.apply(v)
         // A = K⁻¹ U, prior = ½⟨U, A⟩ + ½ log|K|
         let a = system.solve(u)
         let prior = 0.5 * DenseMatrix.frobeniusInner(u, a) + 0.5 * system.logDeterminant
         // D_i = K_i'' K_i⁻¹ = P_iᵀ,  P_i = K_i⁻¹ K_i''
-        let inverses = (0..<axes.count).map { i in system.spectralFunction(i) { 1 / $0 } }
-        let p = (0..<axes.count).map { inverses[$0] * tables[$0].second }
+        let inverses = kernelState.inverses, p = kernelState.p
         // B₁ = K₁⁻¹ U = A K₂,  B₂ = U K₂⁻¹ = K₁ A
         let b1 = two ? a * tables[1].k : a
         let b2 = two ? tables[0].k * a : a
@@ -278,8 +309,7 @@ public final class GaussianProcessSolver {
         gradientU = gradientU + p[0] * g
         if two { gradientU = gradientU + DenseMatrix.product(g, p[1], transposeB: true) }
         // ∇_V = L₁ᵀ ∇_U L₂
-        var gradientV = DenseMatrix.product(reference.squareRootFactor(0), gradientU, transposeA: true)
-        if two { gradientV = gradientV * reference.squareRootFactor(1) }
+        let gradientV = reference.applyTranspose(gradientU)
         whitened.node.gradient = Tensor(uncheckedShape: [rows * columns], scalars: gradientV.elements)
 
         var jeffreys = 0.0
@@ -291,12 +321,12 @@ public final class GaussianProcessSolver {
             var adjoints: [(k: DenseMatrix, second: DenseMatrix)] = []
             let gb1t = DenseMatrix.product(g, b1, transposeB: true)                        // G B₁ᵀ
             var adjK1 = -0.5 * DenseMatrix.product(b1, a, transposeB: true)               // −½ B₁ Aᵀ
-            adjK1 = adjK1 + (0.5 * Double(columns)) * inverses[0] - p[0] * gb1t
+            adjK1 = adjK1 + (0.5 * Double(columns)) * inverses[0] - DenseMatrix.product(p[0] * g, b1, transposeB: true)
             adjoints.append((adjK1, gb1t))
             if two {
                 let b2tg = DenseMatrix.product(b2, g, transposeA: true)                     // B₂ᵀ G
                 var adjK2 = -0.5 * DenseMatrix.product(a, b2, transposeA: true)           // −½ Aᵀ B₂
-                adjK2 = adjK2 + (0.5 * Double(rows)) * inverses[1] - DenseMatrix.product(b2tg, p[1], transposeB: true)
+                adjK2 = adjK2 + (0.5 * Double(rows)) * inverses[1] - DenseMatrix.product(b2, DenseMatrix.product(g, p[1], transposeB: true), transposeA: true)
                 adjoints.append((adjK2, b2tg))
             }
             var scalarOutput: Variable<Double>? = nil
@@ -324,79 +354,181 @@ public final class GaussianProcessSolver {
         return (loss, learnableParameters.flatMap { $0.gradient?.scalars ?? Array(repeating: 0, count: $0.count) })
     }
 
-    /// Re-centres the whitening `U = L₀ V L₀'ᵀ` on the current kernels, keeping `U`.
+    /// Re-centres the change of variables `U = L₁ V L₂ᵀ` on the current parameters, keeping `U`.
+    ///
+    /// Kronecker whitening: `L_i = Q_i Λ_i^{1/2}` (`K_i = Q_i Λ_i Q_iᵀ`), so the prior is `½‖V‖²`.
+    /// Gauss–Newton (1-D only): `L = Q_H Λ_H^{−1/2}` from `H = K⁻¹ + λ_r Jᵀ M J + λ_b E` with
+    /// `J = D + diag N'(U)` the equation Jacobian, `M`/`E` the interior/boundary selections: the
+    /// Hessian in `V` is then the identity at the refresh point (exactly, for linear equations and
+    /// fixed hyperparameters), which is what makes L-BFGS reach 1e-6 errors in 1-D.
     public func refreshPreconditioner() throws {
-        let u = reference.applySquareRoot(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars))
-        let next = try eigensystem(gramMatrices().map(\.k))
-        // V = (Q₁ Λ₁^{−1/2})ᵀ U (Q₂ Λ₂^{−1/2})
-        func inverseRoot(_ i: Int) -> DenseMatrix {
-            var m = next.factors[i].vectors
-            for j in 0..<m.columns { let s = 1 / next.factors[i].eigenvalues[j].squareRoot(); for r in 0..<m.rows { m[r, j] *= s } }
-            return m
+        let u = reference.apply(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars))
+        let tables = gramMatrices()
+        let system = try eigensystem(tables.map(\.k))
+        var next: ValuePreconditioner
+        if configuration.preconditioner == .gaussNewton && axes.count == 1 {
+            let n = rows
+            let inverse = system.spectralFunction(0) { 1 / $0 }
+            let d = DenseMatrix.product(inverse * tables[0].second, .identity(n), transposeA: true)  // D = K''K⁻¹ = (K⁻¹K'')ᵀ
+            var j = d
+            var h = inverse
+            for i in 0..<n {
+                if boundaryMask[i] {
+                    for c in 0..<n { j[i, c] = 0 }
+                    h[i, i] += boundaryWeight
+                } else {
+                    j[i, i] += problem.equation.nonlinearity(u.elements[i]).derivative
+                }
+            }
+            h = h + equationWeight * DenseMatrix.product(j, j, transposeA: true)
+            // Symmetrize against round-off, then H = Q Λ Qᵀ.
+            for a in 0..<n { for b in 0..<a { let m = 0.5 * (h[a, b] + h[b, a]); h[a, b] = m; h[b, a] = m } }
+            let eig = try SymmetricEigendecomposition(symmetric: h.elements, size: n)
+            let largest = eig.eigenvalues.last ?? 1
+            var left = eig.vectors, leftInverse = eig.vectors.transposed
+            for c in 0..<n {
+                let lambda = max(eig.eigenvalues[c], largest * 1e-15)
+                let s = 1 / lambda.squareRoot()
+                for r in 0..<n { left[r, c] *= s; leftInverse[c, r] /= s }
+            }
+            next = ValuePreconditioner(left: [left], leftInverse: [leftInverse])
+        } else {
+            next = ValuePreconditioner(
+                left: (0..<axes.count).map { system.squareRootFactor($0) },
+                leftInverse: (0..<axes.count).map { i in
+                    var m = system.factors[i].vectors.transposed
+                    for r in 0..<m.rows { let s = 1 / system.factors[i].eigenvalues[r].squareRoot(); for c in 0..<m.columns { m[r, c] *= s } }
+                    return m
+                })
         }
-        var v = DenseMatrix.product(inverseRoot(0), u, transposeA: true)
-        if axes.count == 2 { v = v * inverseRoot(1) }
-        whitened.value.scalars = v.elements
+        whitened.value.scalars = next.invert(u).elements
         reference = next
     }
 
     // MARK: Run
 
-    /// Runs Adam then L-BFGS and returns the posterior mean.
+    /// Minimizes the objective over the grid values with the hyperparameters fixed.
+    ///
+    /// 1-D: Gauss–Newton steps `V ← V − ∇_V` in the Gauss–Newton change of variables (the Hessian
+    /// in `V` is the identity, so a linear equation is solved in one step), with step halving.
+    /// 2-D: L-BFGS over the Kronecker-whitened values for at most `iterations` iterations.
+    ///
+    /// - Returns: The objective value after the solve.
+    @discardableResult
+    public func solveValues(iterations: Int) throws -> Double {
+        if axes.count == 1 && configuration.preconditioner == .gaussNewton {
+            var loss = Double.infinity
+            for _ in 0..<max(iterations, 1) {
+                try refreshPreconditioner()
+                for p in learnableParameters { p.zeroGradient() }
+                let before = try evaluateObjective().total
+                let v0 = whitened.value.scalars
+                let g = whitened.gradient?.scalars ?? Array(repeating: 0, count: v0.count)
+                var step = 1.0
+                loss = before
+                for _ in 0..<20 {
+                    whitened.value.scalars = zip(v0, g).map { $0 - step * $1 }
+                    if let trial = try? evaluateValueObjective(), trial <= before { loss = trial; break }
+                    step /= 2
+                    whitened.value.scalars = v0
+                }
+                if before - loss <= 1e-13 * abs(before) { break }
+            }
+            return loss
+        }
+        try refreshPreconditioner()
+        let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-15)
+        let report = optimizer.minimize([whitened], maximumIterations: max(iterations, 1)) {
+            do { return try evaluateObjective(hyperparameterGradients: false).total } catch {
+                whitened.node.gradient = Tensor.zeros(whitened.value.shape)
+                return .infinity
+            }
+        }
+        return report.finalLoss
+    }
+
+    /// The objective without gradients.
+    private func evaluateValueObjective() throws -> Double {
+        try evaluateObjective(hyperparameterGradients: false).total
+    }
+
+    /// Runs the optimization and returns the posterior mean.
+    ///
+    /// The grid values and the hyperparameters are optimized alternately (a variable-projection
+    /// scheme on the same objective): each outer step first minimizes over `U` with the kernel fixed
+    /// (`solveValues`), then moves the hyperparameters along `∂L/∂θ` at that `U` — by the envelope
+    /// theorem the gradient of the profiled objective `min_U L(U, θ)`. Adam takes `adamIterations`
+    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`).
     public func run(progress: ((Progress) -> Void)? = nil) throws -> Result {
         let start = Date()
         var history: [Double] = []
-        let parameters = learnableParameters
-        try refreshPreconditioner()
-        // Phase 1: Adam (separate learning rates for values and hyperparameters).
-        let valueOptimizer = Adam<Double>(learningRate: configuration.adamLearningRate)
-        let hyperOptimizer = Adam<Double>(learningRate: configuration.hyperparameterLearningRate)
-        var saved = parameterVector
-        for iteration in 0..<configuration.adamIterations {
-            for p in parameters { p.zeroGradient() }
-            let loss: Double
-            do { loss = try evaluateObjective().total } catch {
-                parameterVector = saved  // step left the feasible region: back off and stop this phase
-                break
+        let hyperparameters = Array(learnableParameters.dropFirst())
+        let innerIterations = axes.count == 1 ? 10 : configuration.innerIterations
+        var loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)
+        history.append(loss)
+        progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
+        var adamDone = 0
+        if !hyperparameters.isEmpty {
+            // Phase 1: Adam on the hyperparameters, values re-solved before each step.
+            let optimizer = Adam<Double>(learningRate: configuration.hyperparameterLearningRate)
+            var saved = parameterVector
+            for iteration in 0..<configuration.adamIterations {
+                do {
+                    loss = try solveValues(iterations: innerIterations)
+                    for p in learnableParameters { p.zeroGradient() }
+                    loss = try evaluateObjective().total
+                } catch {
+                    parameterVector = saved
+                    _ = try? solveValues(iterations: innerIterations)
+                    break
+                }
+                saved = parameterVector
+                history.append(loss)
+                optimizer.step(hyperparameters)
+                adamDone = iteration + 1
+                progress?(Progress(phase: "adam", iteration: iteration + 1, totalIterations: configuration.adamIterations,
+                                   loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
             }
-            saved = parameterVector
-            history.append(loss)
-            valueOptimizer.step([parameters[0]])
-            hyperOptimizer.step(Array(parameters.dropFirst()))
-            progress?(Progress(phase: "adam", iteration: iteration + 1, totalIterations: configuration.adamIterations,
-                               loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
         }
-        // Phase 2: L-BFGS from a re-centred whitening.
-        var lbfgsReport: LBFGS<Double>.Report? = nil
-        if configuration.lbfgsIterations > 0 {
-            try refreshPreconditioner()
-            let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-15)
+        // Phase 2: L-BFGS on the profiled objective.
+        var lbfgsIterationsDone = 0
+        var lbfgsOutcome = "skipped"
+        if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
+            let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
             var evaluations = 0
-            lbfgsReport = optimizer.minimize(parameters, maximumIterations: configuration.lbfgsIterations) {
+            let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
                 evaluations += 1
                 do {
-                    let loss = try evaluateObjective().total
-                    history.append(loss)
+                    _ = try solveValues(iterations: innerIterations)
+                    for p in learnableParameters { p.zeroGradient() }
+                    let value = try evaluateObjective().total
+                    history.append(value)
                     progress?(Progress(phase: "lbfgs", iteration: evaluations, totalIterations: configuration.lbfgsIterations,
-                                       loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
-                    return loss
+                                       loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
+                    return value
                 } catch {
-                    for p in parameters { p.node.gradient = Tensor.zeros(p.value.shape) }
+                    for p in hyperparameters { p.node.gradient = Tensor.zeros(p.value.shape) }
                     return .infinity
                 }
             }
+            lbfgsIterationsDone = report.iterations
+            lbfgsOutcome = report.outcome.rawValue
         }
+        // Final values for the final kernel.
+        loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)
+        history.append(loss)
+        progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
         let learned = currentKernels()
         kernels = learned
         let tables = gramMatrices()
         let system = try eigensystem(tables.map(\.k))
-        let u = reference.applySquareRoot(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars))
+        let u = reference.apply(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars))
         let alpha = system.solve(u)
         guard alpha.elements.allSatisfy(\.isFinite) else { throw GaussianProcessError.nonFinite("posterior coefficients") }
         return Result(field: try KernelField(axes: axes, kernels: learned, coefficients: alpha.elements),
                       kernels: learned, values: u.elements, lossHistory: history,
-                      adamIterations: configuration.adamIterations, lbfgsIterations: lbfgsReport?.iterations ?? 0,
-                      lbfgsOutcome: lbfgsReport?.outcome.rawValue ?? "skipped",
+                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone,
+                      lbfgsOutcome: lbfgsOutcome,
                       seconds: Date().timeIntervalSince(start))
     }
 }

@@ -66,9 +66,6 @@ struct GaussianProcessCommand: ParsableCommand {
     @Option(help: "Jeffreys-prior weight on the mixture log-weights.")
     var jeffreysWeight: Double = 1
 
-    @Option(help: "Adam learning rate of the (whitened) values.")
-    var learningRate: Double = 1e-2
-
     @Option(help: "Adam learning rate of the kernel hyperparameters.")
     var hyperparameterLearningRate: Double = 1e-2
 
@@ -80,6 +77,15 @@ struct GaussianProcessCommand: ParsableCommand {
 
     @Flag(help: "Keep the weights fixed.")
     var fixedWeights = false
+
+    @Option(help: "Change of variables for the grid values: gauss-newton (1-D) or kronecker (prior whitening).")
+    var preconditioner: GaussianProcessSolver.PreconditionerKind = .gaussNewton
+
+    @Option(help: "2-D: L-BFGS iterations over the grid values between hyperparameter steps.")
+    var innerIterations: Int = 20
+
+    @Option(help: "2-D: L-BFGS iterations over the grid values at the start and the end.")
+    var valueIterations: Int = 500
 
     @Option(help: "Test points per axis for the relative L2 error.")
     var testPoints: Int = 300
@@ -169,9 +175,11 @@ struct GaussianProcessCommand: ParsableCommand {
             configuration.learnLengthscales = !fixedLengthscales
             configuration.learnWeights = !fixedWeights
             configuration.adamIterations = iterations
-            configuration.adamLearningRate = learningRate
             configuration.hyperparameterLearningRate = hyperparameterLearningRate
             configuration.lbfgsIterations = lbfgsIterations
+            configuration.preconditioner = preconditioner
+            configuration.innerIterations = innerIterations
+            configuration.initialInnerIterations = valueIterations
             let solver = try GaussianProcessSolver(problem: pde, configuration: configuration)
             let logURL = directory.appendingPathComponent("log.jsonl")
             let encoder = JSONEncoder()
@@ -183,7 +191,7 @@ struct GaussianProcessCommand: ParsableCommand {
                 let now = Date()
                 guard now.timeIntervalSince(lastPrint) > 0.5 else { return }
                 lastPrint = now
-                let done = Double(step.phase == "adam" ? step.iteration : iterations + step.iteration)
+                let done = Double(step.phase == "adam" ? step.iteration : step.phase == "lbfgs" ? iterations + step.iteration : 0)
                 let eta = done > 0 ? step.elapsedSeconds * max(total - done, 0) / done : 0
                 FileHandle.standardError.write(Data(String(
                     format: "\r%@ %d/%d  loss %.6e  %.1fs  ETA %.0fs   ", step.phase, step.iteration, step.totalIterations,
@@ -245,6 +253,7 @@ func writeAtomically(_ text: String, to url: URL) throws {
 }
 
 extension KernelFamily: ExpressibleByArgument {}
+extension GaussianProcessSolver.PreconditionerKind: ExpressibleByArgument {}
 
 /// PNG plots of a GP run; a no-op until the Plotting module lands.
 enum GaussianProcessPlots {
