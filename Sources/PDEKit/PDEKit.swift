@@ -3,4 +3,5 @@
 @_exported import AutoDiff
 @_exported import NeuralLayers
 @_exported import SparseSolvers
+@_exported import Plotting
 @_exported import GaussianProcesses

@@ -1,0 +1,234 @@
+import Foundation
+import TensorCore
+
+/// A set of named tensors in the *safetensors* format, the checkpoint format PDEKit writes.
+///
+/// Layout of a file (all integers little-endian):
+/// ```
+/// [8 bytes]  N = length of the JSON header (UInt64)
+/// [N bytes]  JSON: { "__metadata__": { "key": "value", … },
+///                    "name": { "dtype": "F32", "shape": [d0, d1, …], "data_offsets": [begin, end] }, … }
+///            (padded with spaces so the data starts 8-byte aligned)
+/// [rest]     the tensors' bytes, row-major, at [begin, end) relative to the end of the header
+/// ```
+/// PDEKit writes `F32` and `F64`; it reads `F32`, `F64`, `F16`, `BF16`, `I32` and `I64` and converts
+/// to the requested scalar type. Tensors keep their insertion order when written.
+///
+/// References: the safetensors format specification (Hugging Face).
+public struct SafetensorsArchive: Sendable {
+    /// Element types a safetensors file may declare.
+    public enum ElementType: String, Sendable, CaseIterable {
+        case float16 = "F16", bfloat16 = "BF16", float32 = "F32", float64 = "F64"
+        case int32 = "I32", int64 = "I64"
+
+        /// Bytes per element.
+        public var byteCount: Int {
+            switch self {
+            case .float16, .bfloat16: return 2
+            case .float32, .int32: return 4
+            case .float64, .int64: return 8
+            }
+        }
+    }
+
+    /// One stored tensor: shape, element type and raw little-endian bytes.
+    public struct Entry: Sendable {
+        public let shape: [Int]
+        public let elementType: ElementType
+        public let bytes: [UInt8]
+    }
+
+    /// Free-form string metadata (`__metadata__`), e.g. the model's JSON configuration.
+    public var metadata: [String: String]
+    /// Names in insertion (or file) order.
+    public private(set) var names: [String] = []
+    private var entries: [String: Entry] = [:]
+
+    /// An empty archive.
+    public init(metadata: [String: String] = [:]) {
+        self.metadata = metadata
+    }
+
+    /// The stored entry for `name`, if any.
+    public func entry(named name: String) -> Entry? { entries[name] }
+
+    /// Adds (or replaces) a tensor stored in its own precision (`F32` for Float, `F64` for Double).
+    public mutating func add<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>, named name: String) {
+        let elementType: ElementType = Scalar.self == Double.self ? .float64 : .float32
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(tensor.count * elementType.byteCount)
+        if elementType == .float64 {
+            for value in tensor.scalars { withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        } else {
+            for value in tensor.scalars { withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        }
+        if entries[name] == nil { names.append(name) }
+        entries[name] = Entry(shape: tensor.shape, elementType: elementType, bytes: bytes)
+    }
+
+    /// The tensor `name`, converted to `Scalar`.
+    ///
+    /// - Throws: `SafetensorsError.missingTensor` when absent.
+    public func tensor<Scalar: TensorScalar>(named name: String, as _: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
+        guard let entry = entries[name] else {
+            throw SafetensorsError.missingTensor(name: name, available: names)
+        }
+        let count = entry.shape.reduce(1, *)
+        let size = entry.elementType.byteCount
+        var scalars = [Scalar](repeating: 0, count: count)
+        entry.bytes.withUnsafeBytes { raw in
+            for index in 0..<count {
+                let offset = index * size
+                let value: Double
+                switch entry.elementType {
+                case .float32:
+                    value = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+                case .float64:
+                    value = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                case .float16:
+                    value = Self.halfToDouble(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+                case .bfloat16:
+                    let high = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+                    value = Double(Float(bitPattern: high << 16))
+                case .int32:
+                    value = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                case .int64:
+                    value = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                }
+                scalars[index] = Scalar(value)
+            }
+        }
+        return Tensor(uncheckedShape: entry.shape, scalars: scalars)
+    }
+
+    /// IEEE binary16 → Double.
+    private static func halfToDouble(_ bits: UInt16) -> Double {
+        let sign: Double = bits & 0x8000 != 0 ? -1 : 1
+        let exponent = Int((bits >> 10) & 0x1F)
+        let fraction = Double(bits & 0x3FF)
+        switch exponent {
+        case 0: return sign * fraction * 0x1p-24
+        case 31: return fraction == 0 ? sign * .infinity : .nan
+        default: return sign * (1 + fraction / 1024) * Double(sign: .plus, exponent: exponent - 15, significand: 1)
+        }
+    }
+
+    // MARK: Encoding
+
+    /// The archive as safetensors bytes.
+    public func encoded() -> Data {
+        var header = "{"
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let fields = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
+            parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
+        }
+        var offset = 0
+        for name in names {
+            let entry = entries[name]!
+            let end = offset + entry.bytes.count
+            let shape = entry.shape.map(String.init).joined(separator: ",")
+            parts.append("\(Self.jsonString(name)):{\"dtype\":\"\(entry.elementType.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            offset = end
+        }
+        header += parts.joined(separator: ",") + "}"
+        var headerBytes = Array(header.utf8)
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+        var data = Data(capacity: 8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: headerBytes)
+        for name in names { data.append(contentsOf: entries[name]!.bytes) }
+        return data
+    }
+
+    /// Writes the archive atomically (temporary file, then rename).
+    public func write(to url: URL) throws {
+        do {
+            try encoded().write(to: url, options: .atomic)
+        } catch {
+            throw SafetensorsError.unwritable(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    private static func jsonString(_ string: String) -> String {
+        var result = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
+            }
+        }
+        return result + "\""
+    }
+
+    // MARK: Decoding
+
+    /// Reads an archive from a file.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SafetensorsError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        do { try self.init(data: data) } catch let error as SafetensorsError {
+            throw error.located(at: url.path)
+        }
+    }
+
+    /// Decodes safetensors bytes, validating the header against the data.
+    public init(data: Data) throws {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else { throw SafetensorsError.malformed(path: nil, reason: "file shorter than the 8-byte header length") }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(bytes.count - 8), headerLength < 100_000_000 else {
+            throw SafetensorsError.malformed(path: nil, reason: "header length \(headerLength) exceeds the file size \(bytes.count)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) } catch {
+            throw SafetensorsError.malformed(path: nil, reason: "header is not valid JSON")
+        }
+        guard let header = object as? [String: Any] else {
+            throw SafetensorsError.malformed(path: nil, reason: "header is not a JSON object")
+        }
+        self.metadata = [:]
+        if let metadata = header["__metadata__"] {
+            guard let strings = metadata as? [String: String] else {
+                throw SafetensorsError.malformed(path: nil, reason: "__metadata__ must map strings to strings")
+            }
+            self.metadata = strings
+        }
+        let bufferSize = bytes.count - dataStart
+        var ordered: [(begin: Int, name: String)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let description = value as? [String: Any],
+                  let dtype = description["dtype"] as? String,
+                  let shapeNumbers = description["shape"] as? [NSNumber],
+                  let offsetNumbers = description["data_offsets"] as? [NSNumber], offsetNumbers.count == 2 else {
+                throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard let elementType = ElementType(rawValue: dtype) else {
+                throw SafetensorsError.unsupportedElementType(name: name, dtype: dtype)
+            }
+            let shape = shapeNumbers.map(\.intValue)
+            let begin = offsetNumbers[0].intValue, end = offsetNumbers[1].intValue
+            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end <= bufferSize else {
+                throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' has offsets [\(begin), \(end)) outside the \(bufferSize)-byte buffer")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { partial, dimension in
+                let product = partial.0.multipliedReportingOverflow(by: dimension)
+                return (product.partialValue, partial.1 || product.overflow)
+            }
+            guard !overflow, count * elementType.byteCount == end - begin else {
+                throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' of shape \(shape) and type \(dtype) does not fill [\(begin), \(end))")
+            }
+            entries[name] = Entry(shape: shape, elementType: elementType, bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
+            ordered.append((begin, name))
+        }
+        names = ordered.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }.map(\.name)
+    }
+}
