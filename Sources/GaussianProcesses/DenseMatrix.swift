@@ -1,4 +1,5 @@
 import CBLAS
+import TensorCore
 
 /// A row-major dense `Float64` matrix with the few BLAS/LAPACK calls the GP solver needs.
 struct DenseMatrix: Sendable {
@@ -53,9 +54,10 @@ struct DenseMatrix: Sendable {
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 c.elements.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), 1, pa.baseAddress, Int32(a.columns),
-                                pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(n))
+                    // OpenBLAS runs single-threaded in PDEKit; large products are split over cores.
+                    BLASRuntime.parallelGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                             alpha: 1.0, a: pa.baseAddress!, lda: a.columns, b: pb.baseAddress!, ldb: b.columns,
+                                             beta: 0.0, c: pc.baseAddress!, ldc: n)
                 }
             }
         }

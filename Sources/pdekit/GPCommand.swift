@@ -52,16 +52,16 @@ struct GaussianProcessCommand: ParsableCommand {
     var maximumFrequency: Double?
 
     @Option(help: "Initial lengthscale of every component.")
-    var lengthscale: Double = 1
+    var lengthscale: Double = 0.3
 
     @Option(help: "Nugget relative to k(0).")
     var jitter: Double = 1e-10
 
     @Option(help: "Boundary noise σ_b.")
-    var boundaryNoise: Double = 1e-4
+    var boundaryNoise: Double = 1e-6
 
     @Option(help: "Equation noise σ_r relative to the RMS source.")
-    var equationNoise: Double = 1e-4
+    var equationNoise: Double = 1e-6
 
     @Option(help: "Jeffreys-prior weight on the mixture log-weights.")
     var jeffreysWeight: Double = 1
