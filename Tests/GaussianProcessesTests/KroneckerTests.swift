@@ -54,10 +54,9 @@ import GaussianProcesses
         let error = zip(x, expected).map { abs($0 - $1) }.max()!
         #expect(error < 1e-9 * expected.map(abs).max()!)
         #expect(abs(system.logDeterminant - expectedLogDet) < 1e-9 * abs(expectedLogDet))
-        // The square-root factor reproduces K: L Lᵀ e_j = K e_j.
+        // K⁻¹ applied to a column of the dense K gives the unit vector back.
         let e = (0..<(n1 * n2)).map { $0 == 7 ? 1.0 : 0.0 }
         let kColumn = (0..<(n1 * n2)).map { dense[$0 * n1 * n2 + 7] }
-        // L Lᵀ e = L (Lᵀ e); with L = L₁ ⊗ L₂, Lᵀe is obtained from K⁻¹-free identity K e = L Lᵀ e, checked via solve.
         let back = system.solve(kColumn)
         #expect(zip(back, e).map { abs($0 - $1) }.max()! < 1e-9)
         // One factor (1-D).
