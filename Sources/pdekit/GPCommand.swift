@@ -198,7 +198,7 @@ struct GaussianProcessCommand: ParsableCommand {
                     step.loss, step.elapsedSeconds, eta).utf8))
             }
             FileHandle.standardError.write(Data("\n".utf8))
-            try writeAtomically(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n", to: logURL)
+            try Self.writeAtomically(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n", to: logURL)
             field = result.field
             summary = Summary(problem: pde.name, method: method.rawValue, kernel: kernel.rawValue, collocationPointsPerAxis: collocation,
                               components: result.kernels[0].componentCount, relativeL2Error: .nan, testPointsPerAxis: testPoints,
@@ -211,7 +211,7 @@ struct GaussianProcessCommand: ParsableCommand {
         summary.relativeL2Error = field.relativeError(against: pde, testPointsPerAxis: testPoints)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: directory.appendingPathComponent("summary.json"))
+        try Self.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: directory.appendingPathComponent("summary.json"))
         try writeOutputs(field: field, problem: pde, lossLog: lossLog, directory: directory)
         print(String(format: "%@ %@ %@: relative L2 error %.3e on %d^%d test points, %.2f s", pde.name, method.rawValue, kernel.rawValue,
                      summary.relativeL2Error, testPoints, pde.dimension, summary.seconds))
@@ -231,24 +231,26 @@ struct GaussianProcessCommand: ParsableCommand {
             let coordinates = problem.dimension == 1 ? "\(axes[0][k])" : "\(axes[0][k / plotPoints]),\(axes[1][k % plotPoints])"
             csv += "\(coordinates),\(predicted[k]),\(exact[k]),\(predicted[k] - exact[k])\n"
         }
-        try writeAtomically(csv, to: directory.appendingPathComponent("solution.csv"))
+        try Self.writeAtomically(csv, to: directory.appendingPathComponent("solution.csv"))
         var spectrum = "axis,frequency,weight,lengthscale\n"
         for (axis, k) in field.kernels.enumerated() {
             for q in 0..<k.componentCount { spectrum += "\(axis),\(k.frequencies[q]),\(k.weights[q]),\(k.lengthscales[q])\n" }
         }
-        try writeAtomically(spectrum, to: directory.appendingPathComponent("spectrum.csv"))
+        try Self.writeAtomically(spectrum, to: directory.appendingPathComponent("spectrum.csv"))
         try GaussianProcessPlots.write(axes: axes, predicted: predicted, exact: exact, kernels: field.kernels,
                                        losses: lossLog.map(\.loss), directory: directory)
     }
 }
 
-/// Writes `text` to a temporary file beside `url`, then renames it into place.
-func writeAtomically(_ text: String, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    try Data(text.utf8).write(to: temporary)
-    guard rename(temporary.path, url.path) == 0 else {
-        try? FileManager.default.removeItem(at: temporary)
-        throw GaussianProcessCommand.InputError(description: "cannot write \(url.path)")
+extension GaussianProcessCommand {
+    /// Writes `text` to a temporary file beside `url`, then renames it into place.
+    static func writeAtomically(_ text: String, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try Data(text.utf8).write(to: temporary)
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw GaussianProcessCommand.InputError(description: "cannot write \(url.path)")
+        }
     }
 }
 
