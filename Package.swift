@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS"]),
+        .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
@@ -43,6 +44,7 @@ let package = Package(
             "Datasets",
             "DataGeneration",
             "PhysicsInformed",
+            "GaussianProcesses",
         ]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "TensorCore", "SparseSolvers"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
+        .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

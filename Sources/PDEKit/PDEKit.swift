@@ -8,3 +8,4 @@
 @_exported import DataGeneration
 @_exported import Datasets
 @_exported import PhysicsInformed
+@_exported import GaussianProcesses

@@ -13,6 +13,7 @@ struct PDEKitCommand: ParsableCommand {
             Solve.self,
             Inspect.self,
             PINN.self,
+            GaussianProcessCommand.self,
             Bench.self,
         ]
     )

@@ -1,0 +1,94 @@
+import Foundation
+
+/// A Dirichlet problem on a box in one or two dimensions, in the strong form a GP or a kernel
+/// collocation solves at grid points:
+/// ```
+/// Poisson:      Δu = f                 in Ω,   u = g on ∂Ω
+/// Allen–Cahn:   Δu + u(u² − 1) = f     in Ω,   u = g on ∂Ω
+/// ```
+/// The manufactured problems take `g` and `f` from a known solution `u`.
+/// References: Fang et al., ICLR 2024, §5 (the test problems).
+public struct GaussianProcessProblem: Sendable {
+    /// The differential operator.
+    public enum Equation: String, Sendable, Codable, CaseIterable {
+        case poisson
+        case allenCahn = "allen-cahn"
+
+        /// `N(u)` in `Δu + N(u) = f`, and its derivative `N'(u)`.
+        func nonlinearity(_ u: Double) -> (value: Double, derivative: Double) {
+            switch self {
+            case .poisson: return (0, 0)
+            case .allenCahn: return (u * (u * u - 1), 3 * u * u - 1)
+            }
+        }
+    }
+
+    public let name: String
+    public let equation: Equation
+    public let lowerBounds: [Double]
+    public let upperBounds: [Double]
+    /// The exact solution (also the Dirichlet data).
+    public let solution: @Sendable ([Double]) -> Double
+    /// The right-hand side `f`.
+    public let source: @Sendable ([Double]) -> Double
+
+    public var dimension: Int { lowerBounds.count }
+
+    public init(name: String, equation: Equation, lowerBounds: [Double], upperBounds: [Double],
+                solution: @escaping @Sendable ([Double]) -> Double, source: @escaping @Sendable ([Double]) -> Double) throws {
+        guard lowerBounds.count == upperBounds.count, (1...2).contains(lowerBounds.count) else {
+            throw GaussianProcessError.invalidArgument("domain must be 1-D or 2-D")
+        }
+        guard zip(lowerBounds, upperBounds).allSatisfy({ $0 < $1 && $0.isFinite && $1.isFinite }) else {
+            throw GaussianProcessError.invalidArgument("domain bounds must be finite with lower < upper")
+        }
+        self.name = name; self.equation = equation
+        self.lowerBounds = lowerBounds; self.upperBounds = upperBounds
+        self.solution = solution; self.source = source
+    }
+
+    /// 1-D Poisson with `u = sin(a x)` on `[0, L]` (GP-HM: a = 100, L = 2π).
+    public static func poissonSine1D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
+        try! GaussianProcessProblem(name: "poisson1d-sin\(Int(a))", equation: .poisson, lowerBounds: [0], upperBounds: [length],
+                                    solution: { Foundation.sin(a * $0[0]) }, source: { -a * a * Foundation.sin(a * $0[0]) })
+    }
+
+    /// 1-D Poisson with the multi-scale `u = sin x + 0.1 sin 20x + 0.05 cos 100x` on `[0, 1]`.
+    public static func poissonMultiscale1D() -> GaussianProcessProblem {
+        try! GaussianProcessProblem(
+            name: "poisson1d-multiscale", equation: .poisson, lowerBounds: [0], upperBounds: [1],
+            solution: { let x = $0[0]; return Foundation.sin(x) + 0.1 * Foundation.sin(20 * x) + 0.05 * Foundation.cos(100 * x) },
+            source: { let x = $0[0]; return -Foundation.sin(x) - 40 * Foundation.sin(20 * x) - 500 * Foundation.cos(100 * x) })
+    }
+
+    /// 1-D Allen–Cahn `u'' + u(u² − 1) = f` with `u = sin(a x)` on `[0, L]`.
+    public static func allenCahnSine1D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
+        try! GaussianProcessProblem(
+            name: "allen-cahn1d-sin\(Int(a))", equation: .allenCahn, lowerBounds: [0], upperBounds: [length],
+            solution: { Foundation.sin(a * $0[0]) },
+            source: { let u = Foundation.sin(a * $0[0]); return -a * a * u + u * (u * u - 1) })
+    }
+
+    /// 2-D Poisson with `u = sin(a x) sin(a y)` on `[0, L]²` (GP-HM: a = 100, L = 2π).
+    public static func poissonSine2D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
+        try! GaussianProcessProblem(
+            name: "poisson2d-sin\(Int(a))", equation: .poisson, lowerBounds: [0, 0], upperBounds: [length, length],
+            solution: { Foundation.sin(a * $0[0]) * Foundation.sin(a * $0[1]) },
+            source: { -2 * a * a * Foundation.sin(a * $0[0]) * Foundation.sin(a * $0[1]) })
+    }
+
+    /// `count` evenly spaced points on axis `axis`, endpoints included.
+    public func axisPoints(_ axis: Int, count: Int) -> [Double] {
+        let a = lowerBounds[axis], b = upperBounds[axis]
+        return (0..<count).map { count == 1 ? a : a + (b - a) * Double($0) / Double(count - 1) }
+    }
+
+    /// Evaluates `function` on the row-major tensor grid of the given axis points.
+    public func tabulate(_ function: ([Double]) -> Double, axes: [[Double]]) -> [Double] {
+        if axes.count == 1 { return axes[0].map { function([$0]) } }
+        var values: [Double] = []
+        values.reserveCapacity(axes[0].count * axes[1].count)
+        for x in axes[0] { for y in axes[1] { values.append(function([x, y])) } }
+        return values
+    }
+}
