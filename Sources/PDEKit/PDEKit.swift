@@ -3,3 +3,4 @@
 @_exported import AutoDiff
 @_exported import NeuralLayers
 @_exported import SparseSolvers
+@_exported import LearnedSolvers
