@@ -145,6 +145,31 @@ private func laplacian1D(_ n: Int) -> CSRMatrix {
     }
 }
 
+extension LossTests {
+    /// L_e is the relative A-norm error after one step x = αq, computed here from a direct solve.
+    @Test func energyLossIsTheRelativeErrorAfterOneStep() throws {
+        let a = ModelProblems.poisson2D(n: 7)
+        let b = randomVector(49, seed: 21), q = randomVector(49, seed: 22)
+        let exact = try CholeskyFactorization(a).solve(b)
+        let rho = VectorOperations.dot(b, exact)   // bᵀA⁻¹b = ‖x*‖²_A
+        let aq = a.applied(to: q)
+        let alpha = VectorOperations.dot(q, b) / VectorOperations.dot(q, aq)
+        let e = zip(exact, q).map { $0 - alpha * $1 }
+        let expected = VectorOperations.dot(e, a.applied(to: e)) / rho
+        let (value, gradient) = DCDMLoss.energy.valueAndGradient(direction: q, rightHandSide: b, energy: rho, matrix: a)
+        #expect(abs(value - expected) < 1e-12)
+        #expect(abs(DCDMLoss.energyValue(direction: exact.map { 0.3 * $0 }, rightHandSide: b, energy: rho, matrix: a)) < 1e-12)
+        let h = 1e-6
+        for i in [0, 13, 48] {
+            var qp = q, qm = q
+            qp[i] += h; qm[i] -= h
+            let fd = (DCDMLoss.energyValue(direction: qp, rightHandSide: b, energy: rho, matrix: a)
+                      - DCDMLoss.energyValue(direction: qm, rightHandSide: b, energy: rho, matrix: a)) / (2 * h)
+            #expect(abs(fd - gradient[i]) < 1e-7 * max(1, abs(fd)))
+        }
+    }
+}
+
 @Suite struct IterationTests {
     @Test func exactInverseConvergesInOneIteration() throws {
         let problem = try GridPoissonProblem(size: 12, spatialRank: 2, obstacles: .sphere)
