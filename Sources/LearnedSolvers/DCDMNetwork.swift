@@ -36,9 +36,9 @@ public struct DCDMNetworkConfiguration: Codable, Sendable, Equatable {
 
 /// The DCDM network f: a grid vector r ↦ a search direction q ≈ c A⁻¹ r (any scale c), fully convolutional.
 ///
-/// Architecture (chosen here; the paper's network is a deeper stack of 3-D residual convolution blocks
-/// with average-pool/upsample levels, trained on a GPU — this one keeps its ingredients but is shaped like a
-/// multigrid V-cycle and kept small enough to train on 2 CPU cores):
+/// Architecture (chosen here; the paper's network is larger — more 3-D convolution layers and channels
+/// with residual connections and coarser levels, trained on a GPU. This one keeps those ingredients but is
+/// shaped like a multigrid V-cycle and kept small enough to train on 2 CPU cores):
 /// ```
 /// h₀ = relu(lift(r))                                 3^d conv, 1 → C            (full resolution)
 /// for ℓ = 1 … L:   hℓ = relu(downℓ(hℓ₋₁))             2^d conv, stride 2 ("restriction")

@@ -62,6 +62,15 @@ private func laplacian1D(_ n: Int) -> CSRMatrix {
         _ = try CholeskyFactorization(p.matrix)
     }
 
+    /// A matrix written by `pdekit dcdm problem` and read back: solid rows are recognized as removed cells.
+    @Test func fluidMaskIsRecoveredFromTheMatrix() throws {
+        let p = try GridPoissonProblem(size: 12, spatialRank: 3, obstacles: .sphereAndPillar)
+        let b = p.randomRightHandSide(seed: 3)
+        #expect(DCDMDirectionOperator.inferredFluidMask(of: p.matrix, rightHandSide: b) == p.fluidMask)
+        let empty = try GridPoissonProblem(size: 6, spatialRank: 2)
+        #expect(DCDMDirectionOperator.inferredFluidMask(of: empty.matrix, rightHandSide: empty.randomRightHandSide(seed: 1)) == nil)
+    }
+
     @Test func invalidGridThrows() {
         #expect(throws: LearnedSolverError.self) { try GridPoissonProblem(size: 1, spatialRank: 2) }
         #expect(throws: LearnedSolverError.self) { try GridPoissonProblem(size: 8, spatialRank: 4) }
