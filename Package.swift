@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
         .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS"]),
+        .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS"]),
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
@@ -45,6 +46,7 @@ let package = Package(
             "DataGeneration",
             "PhysicsInformed",
             "GaussianProcesses",
+            "LearnedSolvers",
         ]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
         .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
+        .testTarget(name: "LearnedSolversTests", dependencies: ["LearnedSolvers"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

@@ -9,3 +9,4 @@
 @_exported import Datasets
 @_exported import PhysicsInformed
 @_exported import GaussianProcesses
+@_exported import LearnedSolvers

@@ -14,6 +14,7 @@ struct PDEKitCommand: ParsableCommand {
             Inspect.self,
             PINN.self,
             GaussianProcessCommand.self,
+            DCDM.self,
             Bench.self,
         ]
     )

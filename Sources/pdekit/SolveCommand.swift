@@ -13,7 +13,7 @@ struct Solve: ParsableCommand {
     )
 
     enum Method: String, ExpressibleByArgument, CaseIterable {
-        case direct, cg, minres, gmres, fgmres, bicgstab, gcrodr
+        case direct, cg, minres, gmres, fgmres, bicgstab, gcrodr, dcdm
     }
 
     enum Preconditioner: String, ExpressibleByArgument, CaseIterable {
@@ -50,6 +50,9 @@ struct Solve: ParsableCommand {
 
     @Option(help: "Recycled vectors k for GCRO-DR.")
     var recycled: Int = 20
+
+    @Option(help: "Trained DCDM network (safetensors from `pdekit dcdm train`); --method dcdm needs it and --grid.")
+    var model: String?
 
     @Option(help: "Output format.")
     var format: OutputFormat = .text
@@ -162,6 +165,14 @@ struct Solve: ParsableCommand {
             case .fgmres: solver = FlexibleGMRES(restart: restart, criterion: criterion, preconditioner: m)
             case .bicgstab: solver = BiCGStab(criterion: criterion, preconditioner: m)
             case .gcrodr: solver = GCRODR(restart: restart, recycledCount: recycled, criterion: criterion, preconditioner: m)
+            case .dcdm:
+                guard let model, let grid else { throw InputError(description: "--method dcdm needs --model and --grid") }
+                guard m == nil else { throw InputError(description: "--method dcdm takes no --preconditioner (the network is the direction map)") }
+                let dimensions = try parseGrid(grid, rows: a.rowCount).dimensions
+                let network = try DCDMNetwork.load(from: URL(fileURLWithPath: model)).network
+                let mask = DCDMDirectionOperator.inferredFluidMask(of: a, rightHandSide: b)
+                solver = DeepConjugateDirection(directions: try DCDMDirectionOperator(network: network, dimensions: dimensions, fluidMask: mask),
+                                                criterion: criterion)
             case .direct: fatalError("unreachable")
             }
             let result = solver.solve(a, rightHandSide: b)

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import PDEKit
+
+/// `pdekit dcdm …`: train the Deep Conjugate Direction Method's network, write its model problems.
+struct DCDM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dcdm",
+        abstract: "Deep Conjugate Direction Method (Kaneda et al., ICML 2023): train a network, write test problems.",
+        discussion: """
+        Train:  pdekit dcdm train --grid 32 --dimensions 3 --steps 400 --output dcdm.safetensors
+        Solve:  pdekit dcdm problem --grid 64 --output A.mtx
+                pdekit solve A.mtx --method dcdm --model dcdm.safetensors --grid 64x64x64
+        Bench:  pdekit bench dcdm --model dcdm.safetensors --sizes 32,64
+        """,
+        subcommands: [DCDMTrain.self, DCDMProblem.self])
+}
+
+extension ObstacleGeometry: ExpressibleByArgument {}
+extension DCDMLoss: ExpressibleByArgument {}
+
+/// A user-caused error printed as one line.
+struct DCDMCommandError: Error, CustomStringConvertible { let description: String }
+
+/// Runs `body`, printing any error as one `error:` line and exiting with status 1.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let exit as ExitCode { throw exit } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// `pdekit dcdm train`: unsupervised training on Ritz-vector right-hand sides.
+struct DCDMTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a DCDM network on one grid Poisson problem (writes safetensors; JSONL log optional).",
+        discussion: """
+        Training vectors: Ritz vectors of A from --krylov-dimension Lanczos steps (full reorthogonalization),
+        combined with weight 9 on the low half of the spectrum. Loss: ‖b − (qᵀb/qᵀAq) A q‖², q = f(b).
+        The model is written atomically every --checkpoint-every steps and at the end; --resume continues
+        from the weights in --output (the Adam state restarts).
+        """)
+
+    @Option(help: "Grid points per direction of the training problem.")
+    var grid: Int = 32
+    @Option(help: "Spatial dimensions: 2 or 3.")
+    var dimensions: Int = 3
+    @Option(help: "Obstacles: \(ObstacleGeometry.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var obstacles: ObstacleGeometry = .none
+    @Option(help: "Lanczos steps (Ritz vectors) for the training set.")
+    var krylovDimension: Int = 160
+    @Option(help: "Optimization steps.")
+    var steps: Int = 300
+    @Option(help: "Right-hand sides per step.")
+    var batchSize: Int = 8
+    @Option(help: "Adam learning rate.")
+    var learningRate: Double = 1e-3
+    @Option(help: "Training loss: energy (relative A-norm error after one step) or residual (the paper's ‖b − αAq‖²).")
+    var loss: DCDMLoss = .energy
+    @Option(help: "Channels at full resolution.")
+    var channels: Int = 8
+    @Option(help: "Channels on the coarse levels.")
+    var coarseChannels: Int = 16
+    @Option(help: "Number of 2× coarsenings.")
+    var levels: Int = 3
+    @Option(help: "Random seed (weights, Lanczos start, batches).")
+    var seed: UInt64 = 0
+    @Option(help: "Output model (safetensors).")
+    var output: String = "dcdm.safetensors"
+    @Option(help: "Append one JSON object per step to this file.")
+    var log: String?
+    @Option(help: "Write the model every this many steps.")
+    var checkpointEvery: Int = 50
+    @Flag(help: "Start from the weights in --output.")
+    var resume = false
+
+    func run() throws { try runReportingErrors(execute) }
+
+    private func execute() throws {
+        guard steps >= 1, checkpointEvery >= 1 else { throw DCDMCommandError(description: "--steps and --checkpoint-every must be at least 1") }
+        let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
+        let outputURL = URL(fileURLWithPath: output)
+        let network: DCDMNetwork
+        if resume {
+            network = try DCDMNetwork.load(from: outputURL).network
+            guard network.configuration.spatialRank == dimensions else {
+                throw LearnedSolverError.rankMismatch(model: network.configuration.spatialRank, problem: dimensions)
+            }
+        } else {
+            network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
+                                                               levels: levels, seed: seed))
+        }
+        guard krylovDimension >= 2, krylovDimension <= problem.fluidCount else {
+            throw DCDMCommandError(description: "--krylov-dimension must be in 2…\(problem.fluidCount)")
+        }
+        var logHandle: FileHandle?
+        if let log {
+            if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: log) else { throw DCDMCommandError(description: "cannot write log \(log)") }
+            handle.seekToEndOfFile()
+            logHandle = handle
+        }
+        let start = ContinuousClock.now
+        status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
+        let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
+        let lanczosSeconds = seconds(since: start)
+        status(String(format: "Lanczos: %d Ritz values in [%.3g, %.3g], %.1f s\n", basis.count, basis.values.first!, basis.values.last!, lanczosSeconds))
+        let trainer = try DCDMTrainer(network: network, problem: problem, trainingSet: RitzTrainingSet(basis: basis),
+                                      learningRate: learningRate, batchSize: batchSize, loss: loss, seed: seed &+ 2000)
+        let initial = trainer.evaluate(count: 16)
+        status(String(format: "network: %d parameters; held-out losses at start: residual %.4f, energy %.4f\n", network.parameterCount, initial.residual, initial.energy))
+        let trainStart = ContinuousClock.now
+        var average = 0.0
+        var lastLoss = 0.0
+        func metadata(_ completed: Int) -> [String: String] {
+            ["grid": "\(grid)", "dimensions": "\(dimensions)", "obstacles": obstacles.rawValue, "steps": "\(completed)",
+             "batch_size": "\(batchSize)", "learning_rate": "\(learningRate)", "krylov_dimension": "\(krylovDimension)", "loss_kind": loss.rawValue,
+             "loss": "\(average)", "trained_by": "pdekit \(PDEKitVersion.string)"]
+        }
+        for step in 1...steps {
+            lastLoss = trainer.step()
+            guard lastLoss.isFinite else { throw DCDMCommandError(description: "loss became \(lastLoss) at step \(step); lower --learning-rate") }
+            average = step == 1 ? lastLoss : 0.95 * average + 0.05 * lastLoss
+            let elapsed = seconds(since: trainStart)
+            let eta = elapsed / Double(step) * Double(steps - step)
+            status(String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  %.2f s/step  ETA ", step, steps, lastLoss, average,
+                          elapsed / Double(step)) + formatDuration(eta) + "   ")
+            if let logHandle {
+                let line = String(format: "{\"step\":%d,\"loss\":%.8g,\"average_loss\":%.8g,\"seconds\":%.3f}\n", step, lastLoss, average, elapsed)
+                logHandle.write(Data(line.utf8))
+            }
+            if step % checkpointEvery == 0 || step == steps {
+                try network.save(to: outputURL, metadata: metadata(step))
+            }
+        }
+        try? logHandle?.close()
+        let final = trainer.evaluate(count: 32)
+        status(String(format: "\ndone: held-out losses residual %.4f, energy %.4f; %.1f s training; model written to ", final.residual, final.energy,
+                      seconds(since: trainStart)) + output + "\n")
+    }
+}
+
+/// `pdekit dcdm problem`: write a grid Poisson problem as Matrix Market (matrix, right-hand side, grid).
+struct DCDMProblem: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "problem",
+        abstract: "Write a Poisson matrix (zero-Dirichlet box, optional obstacles with Neumann walls) as Matrix Market.")
+
+    @Option(help: "Grid points per direction.")
+    var grid: Int = 32
+    @Option(help: "Spatial dimensions: 2 or 3.")
+    var dimensions: Int = 3
+    @Option(help: "Obstacles: \(ObstacleGeometry.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var obstacles: ObstacleGeometry = .none
+    @Option(help: "Matrix output file.")
+    var output: String = "poisson.mtx"
+    @Option(help: "Also write a random right-hand side (uniform on fluid cells, 0 on solids) to this file.")
+    var rhs: String?
+    @Option(help: "Seed of the right-hand side.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        try runReportingErrors {
+            let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
+            try MatrixMarket.write(problem.matrix, path: output, symmetric: true)
+            if let rhs { try MatrixMarket.write(problem.randomRightHandSide(seed: seed), path: rhs) }
+            print("wrote \(output): \(problem.pointCount) unknowns (\(problem.fluidCount) fluid), grid \(problem.dimensions.map(String.init).joined(separator: "x"))")
+        }
+    }
+}
+
+func status(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+}
