@@ -26,9 +26,12 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers"]),
+        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers"]),
+        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
+                                                "NeuralOperators", "Training"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -39,6 +42,8 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
+        .testTarget(name: "NeuralOperatorsTests", dependencies: ["NeuralOperators"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

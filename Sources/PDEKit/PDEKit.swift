@@ -3,3 +3,5 @@
 @_exported import AutoDiff
 @_exported import NeuralLayers
 @_exported import SparseSolvers
+@_exported import NeuralOperators
+@_exported import Training
