@@ -34,3 +34,17 @@ struct TemporaryNormalizer<Scalar: TensorScalar>: Sendable {
     func encode(_ x: Tensor<Scalar>) -> Tensor<Scalar> { (x - mean) / (standardDeviation + epsilon) }
     func decode(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x * (standardDeviation + epsilon) + mean }
 }
+
+extension TemporaryNormalizer {
+    /// The statistics on another grid of the same rank (nearest neighbour), or self on the same grid.
+    func resampled(to shape: [Int]) -> TemporaryNormalizer {
+        let target = [1] + Array(shape.dropFirst())
+        if target == mean.shape { return self }
+        precondition(target.count == mean.rank && target[1] == mean.shape[1], "normalizer of \(mean.shape) for data \(shape)")
+        let spatial = Array(target.dropFirst(2)), source = Array(mean.shape.dropFirst(2))
+        let maps = [[0], Array(0..<target[1])] + zip(spatial, source).map { fine, coarse in
+            (0..<fine).map { min(coarse - 1, Int((Double($0) + 0.5) * Double(coarse) / Double(fine))) }
+        }
+        return TemporaryNormalizer(mean: mean.gathered(indexMaps: maps), standardDeviation: standardDeviation.gathered(indexMaps: maps))
+    }
+}

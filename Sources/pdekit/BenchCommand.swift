@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmark suites; each prints one JSON object per measurement.",
-        subcommands: [CoreBenchmark.self, SparseBenchmark.self])
+        subcommands: [CoreBenchmark.self, SparseBenchmark.self, FNOBenchmark.self])
 }
