@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS"]),
@@ -28,9 +29,10 @@ let package = Package(
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
         .target(name: "NeuralOperators", dependencies: ["NeuralLayers"]),
         .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers"]),
+        .target(name: "Plotting", dependencies: ["CPNG"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
+        .target(name: "PDEKit", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers", "Plotting",
                                                 "NeuralOperators", "Training"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["NeuralOperators"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

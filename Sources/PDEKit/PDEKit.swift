@@ -3,5 +3,6 @@
 @_exported import AutoDiff
 @_exported import NeuralLayers
 @_exported import SparseSolvers
+@_exported import Plotting
 @_exported import NeuralOperators
 @_exported import Training

@@ -13,6 +13,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
+    @Option(help: "Folder for the demo's plots (fit.png, loss.png).")
+    var output: String = "runs/demo"
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
     }
@@ -38,6 +41,7 @@ struct Demo: ParsableCommand {
         let schedule = LearningRateSchedule.cosine(totalSteps: steps, minimumLearningRate: 1e-4)
         let fitStart = Date()
         var loss: Float = .nan
+        var lossHistory: [Double] = []
         for step in 0..<steps {
             optimizer.learningRate = schedule.learningRate(atStep: step, base: 1e-2)
             model.zeroGradients()
@@ -45,11 +49,22 @@ struct Demo: ParsableCommand {
             value.backward()
             optimizer.step(model.parameters)
             loss = value.value.scalar
+            lossHistory.append(Double(loss))
             if step % max(1, steps / 5) == 0 { print("  step \(step): MSE \(loss)") }
         }
         let finalMSE = Loss.meanSquaredError(Variable(model.inference(x)), Variable(y)).value.scalar
         print(String(format: "MLP: %d parameters, %d Adam steps in %.2f s, final MSE %.2e (target < 1e-3)",
                      model.parameterCount, steps, Date().timeIntervalSince(fitStart), Double(finalMSE)))
+        let prediction = model.inference(x)
+        let folder = URL(fileURLWithPath: output)
+        try LinePlot(title: "MLP fit of sin(x)", xLabel: "x", yLabel: "y", series: [
+            LineSeries(label: "sin(x)", x: points.map(Double.init), y: points.map { Double(sinf($0)) }),
+            LineSeries(label: "MLP", x: points.map(Double.init), y: prediction.scalars.map(Double.init), markersOnly: true),
+        ]).write(to: folder.appendingPathComponent("fit.png"))
+        try LinePlot(title: "training loss", xLabel: "Adam step", yLabel: "MSE", logScaleY: true, series: [
+            LineSeries(label: "train", x: lossHistory.indices.map(Double.init), y: lossHistory),
+        ]).write(to: folder.appendingPathComponent("loss.png"))
+        print("plots: \(folder.path)/fit.png, loss.png")
         guard finalMSE < 1e-3, roundTripError < 1e-5 else {
             throw DemoFailure(message: "demo did not reach its targets (MSE \(finalMSE), FFT error \(roundTripError))")
         }
