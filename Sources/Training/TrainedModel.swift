@@ -99,3 +99,8 @@ public struct TrainedModel {
         return (trained, archive)
     }
 }
+
+extension TrainedModel {
+    /// The grid the model was trained on, when normalizer statistics record it.
+    public var trainingGrid: [Int]? { inputNormalizer.map { Array($0.mean.shape.dropFirst(2)) } }
+}
