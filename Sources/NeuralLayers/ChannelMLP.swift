@@ -32,7 +32,7 @@ public struct ChannelMLP<Scalar: TensorScalar>: Layer {
         var x = input
         for (index, layer) in layers.enumerated() {
             x = layer(x)
-            if index < layers.count - 1 { x = activation(x) }
+            if index < layers.count - 1 { x = activation.applyFused(x) }
         }
         return x
     }

@@ -7,7 +7,7 @@ import AutoDiff
 /// ```
 /// y[b, :, p] = W x[b, :, p] + c,     W ∈ ℝ^{C_out×C_in}
 /// ```
-/// computed as one GEMM per batch entry (`[C_out, C_in] × [C_in, N]`).
+/// computed as one GEMM per batch entry (`[C_out, C_in] × [C_in, N]`) by `Variable.pointwiseAffine`.
 public struct PointwiseConvolution<Scalar: TensorScalar>: Layer {
     /// `[C_out, C_in]`.
     public let weight: Parameter<Scalar>
@@ -29,12 +29,7 @@ public struct PointwiseConvolution<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         precondition(input.rank >= 2 && input.shape[1] == inputChannels,
                      "PointwiseConvolution expects [B, \(inputChannels), …], got \(input.shape)")
-        let batch = input.shape[0]
-        let spatial = Array(input.shape.dropFirst(2))
-        let flat = input.reshaped([batch, inputChannels, spatial.reduce(1, *)])
-        var output = Variable.matmul(weight.variable, flat)
-        if let bias { output = output + bias.variable.reshaped([outputChannels, 1]) }
-        return output.reshaped([batch, outputChannels] + spatial)
+        return Variable.pointwiseAffine(input, weight: weight.variable, bias: bias?.variable)
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {

@@ -64,15 +64,14 @@ public struct SpectralConvolution<Scalar: TensorScalar>: Layer {
                      "SpectralConvolution expects [B, \(inputChannels), \(d) spatial axes], got \(input.shape)")
         let spatial = Array(input.shape.suffix(d))
         precondition(supports(spatialSize: spatial), "SpectralConvolution: grid \(spatial) too small for modes \(modes)")
-        var spectralSizes = spatial
-        spectralSizes[d - 1] = spatial[d - 1] / 2 + 1
-        let offsets = Tensor<Scalar>.retainedModeOffsets(spectralSizes: spectralSizes, modes: modes)
-        let spectrum = input.rfft(dimensionCount: d)
-        let flatWeights = weight.variable.reshaped([offsets.count, inputChannels, outputChannels, 2])
-        let mixed = Variable.spectralMixing(spectrum, flatWeights, modeOffsets: offsets)
-        let output = mixed.irfft(dimensionCount: d, lastSize: spatial[d - 1])
+        let output = Variable.spectralConvolution(input, weights: flatWeights, modes: modes)
         guard let bias else { return output }
         return output + bias.variable.reshaped([outputChannels] + [Int](repeating: 1, count: d))
+    }
+
+    /// The weights as `[K, C_in, C_out, 2]`, one complex matrix per retained mode (a tracked view of `weight`).
+    public var flatWeights: Variable<Scalar> {
+        weight.variable.reshaped([weight.value.count / (2 * inputChannels * outputChannels), inputChannels, outputChannels, 2])
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {

@@ -114,12 +114,32 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
         for index in 0..<c.layerCount {
             let isLast = index == c.layerCount - 1
             let blockInput = x
-            x = spectralLayers[index](x) + skipLayers[index](x)
-            if !isLast { x = c.activation(x) }
+            // v ← σ(K v + W v + c): the spectral convolution enters the skip GEMM as its addend.
+            let spectral = spectralLayers[index], skip = skipLayers[index]
+            let kernelPart = Variable.spectralConvolution(x, weights: spectral.flatWeights, modes: c.modes)
+            let bias: Variable<Scalar>?
+            switch (spectral.bias, skip.bias) {
+            case let (a?, b?): bias = a.variable + b.variable
+            case let (a?, nil): bias = a.variable
+            case let (nil, b?): bias = b.variable
+            case (nil, nil): bias = nil
+            }
+            x = Variable.pointwiseAffine(x, weight: skip.weight.variable, bias: bias, addend: kernelPart)
+            if !isLast { x = c.activation.applyFused(x) }
             if c.useChannelMLP {
-                let gate = gates[index].variable.reshaped([c.width] + [Int](repeating: 1, count: d))
-                x = channelMLPs[index](x) + blockInput * gate
-                if !isLast { x = c.activation(x) }
+                // v ← MLP(v) + g ⊙ v_in: the gated skip enters the MLP's last GEMM as its addend.
+                let mlp = channelMLPs[index]
+                var h = x
+                for (layerIndex, layer) in mlp.layers.enumerated() {
+                    if layerIndex < mlp.layers.count - 1 {
+                        h = c.activation.applyFused(Variable.pointwiseAffine(h, weight: layer.weight.variable, bias: layer.bias?.variable))
+                    } else {
+                        h = Variable.pointwiseAffine(h, weight: layer.weight.variable, bias: layer.bias?.variable,
+                                                     addend: blockInput, addendGate: gates[index].variable)
+                    }
+                }
+                x = h
+                if !isLast { x = c.activation.applyFused(x) }
             }
         }
         if isPadded {

@@ -17,8 +17,9 @@ extension Tensor {
     ///   - weights: `[K, C_in, C_out, 2]`, one complex matrix per retained mode.
     ///   - modeOffsets: `K` distinct flat offsets into the spectral grid `s…` (complex units).
     ///   - conjugateTransposeWeights: use `W_kᴴ` (maps `C_out` channels to `C_in`).
+    ///   - outputScale: a factor applied to every output mode.
     public static func spectralModeProduct(
-        spectrum: Tensor, weights: Tensor, modeOffsets: [Int], conjugateTransposeWeights: Bool = false
+        spectrum: Tensor, weights: Tensor, modeOffsets: [Int], conjugateTransposeWeights: Bool = false, outputScale: Scalar = 1
     ) -> Tensor {
         precondition(spectrum.rank >= 4 && spectrum.shape.last == 2, "spectralModeProduct: bad spectrum \(spectrum.shape)")
         precondition(weights.rank == 4 && weights.shape[3] == 2 && weights.shape[0] == modeOffsets.count,
@@ -64,8 +65,8 @@ extension Tensor {
                                 for b in 0..<batch {
                                     for j in 0..<outer {
                                         let destination = y.base + ((b * outer + j) * plane) * 2 + offset
-                                        destination[0] = mixed[2 * (b * outer + j)]
-                                        destination[1] = mixed[2 * (b * outer + j) + 1]
+                                        destination[0] = outputScale * mixed[2 * (b * outer + j)]
+                                        destination[1] = outputScale * mixed[2 * (b * outer + j) + 1]
                                     }
                                 }
                             }
@@ -81,8 +82,9 @@ extension Tensor {
     /// - Parameters:
     ///   - spectrum: `X`, `[B, C_in, s…, 2]`.
     ///   - cotangent: `G`, `[B, C_out, s…, 2]`.
+    ///   - modeScales: optional per-mode factors `s_k` (`W̄_k = s_k X_kᴴ G_k`).
     /// - Returns: `[K, C_in, C_out, 2]`.
-    public static func spectralModeWeightGradient(spectrum: Tensor, cotangent: Tensor, modeOffsets: [Int]) -> Tensor {
+    public static func spectralModeWeightGradient(spectrum: Tensor, cotangent: Tensor, modeOffsets: [Int], modeScales: [Scalar]? = nil) -> Tensor {
         precondition(spectrum.rank >= 4 && spectrum.shape.last == 2 && cotangent.rank == spectrum.rank
                      && cotangent.shape[0] == spectrum.shape[0] && cotangent.shape[2...] == spectrum.shape[2...],
                      "spectralModeWeightGradient: shapes \(spectrum.shape) and \(cotangent.shape)")
@@ -99,6 +101,7 @@ extension Tensor {
                         let x = SendablePointer(mutating: xBuffer.baseAddress!), g = SendablePointer(mutating: gBuffer.baseAddress!)
                         let w = SendablePointer(wBuffer.baseAddress!), o = SendablePointer(mutating: offsets.baseAddress!)
                         let work = batch * inner * outer
+                        let scales = UncheckedSendableBox(modeScales)
                         ParallelLoop.forEachChunk(count: modeCount, minimumItemsPerChunk: max(1, 8_192 / max(1, work))) { range in
                             let gatheredX = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * batch * inner)
                             let gatheredG = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * batch * outer)
@@ -122,6 +125,10 @@ extension Tensor {
                                                    m: inner, n: outer, k: batch, a: gatheredX, lda: inner,
                                                    b: gatheredG, ldb: outer, beta: 0,
                                                    c: w.base + mode * inner * outer * 2, ldc: outer)
+                                if let factor = scales.value?[mode], factor != 1 {
+                                    let block = w.base + mode * inner * outer * 2
+                                    for i in 0..<(2 * inner * outer) { block[i] *= factor }
+                                }
                             }
                         }
                     }
@@ -153,6 +160,7 @@ extension Tensor {
         }
         let strides = contiguousStrides(for: spectralSizes)
         var offsets = [0]
+        // (perAxis in row-major order of the weight tensor)
         for axis in 0..<d {
             offsets = offsets.flatMap { base in perAxis[axis].map { base + $0 * strides[axis] } }
         }
