@@ -17,6 +17,8 @@ public enum Backpropagation {
     ///   - targets: Variables (usually leaves) whose gradients are wanted.
     ///   - seed: `∂L/∂output`; defaults to ones of the output's shape (so a scalar output gives ∇).
     ///   - createGraph: Record the backward pass so the gradients are differentiable.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func gradients<Scalar>(
         of output: Variable<Scalar>, withRespectTo targets: [Variable<Scalar>],
         seed: Tensor<Scalar>? = nil, createGraph: Bool = false
@@ -30,6 +32,8 @@ public enum Backpropagation {
     }
 
     /// Accumulates `∂output/∂leaf` into the `gradient` of every leaf node the output depends on.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func backward<Scalar>(from output: Variable<Scalar>, seed: Tensor<Scalar>? = nil) {
         let accumulated = propagate(from: output, seed: seed, createGraph: false, targetIDs: nil)
         guard let root = output.node else { return }
@@ -58,6 +62,8 @@ public enum Backpropagation {
         return order
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func propagate<Scalar>(
         from output: Variable<Scalar>, seed: Tensor<Scalar>?, createGraph: Bool, targetIDs: Set<ObjectIdentifier>?
     ) -> [ObjectIdentifier: Variable<Scalar>] {

@@ -8,18 +8,24 @@ import TensorCore
 /// z = x ⊘ y:  x̄ = Σ_bcast z̄ ⊘ y,       ȳ = −Σ_bcast z̄ ⊙ x ⊘ y²
 /// ```
 extension Variable {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Variable, rhs: Variable) -> Variable {
         recording(lhs.value + rhs.value, operation: "add", inputs: [lhs, rhs]) { g in
             [g.summed(toShape: lhs.shape), g.summed(toShape: rhs.shape)]
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Variable, rhs: Variable) -> Variable {
         recording(lhs.value - rhs.value, operation: "subtract", inputs: [lhs, rhs]) { g in
             [g.summed(toShape: lhs.shape), (-g).summed(toShape: rhs.shape)]
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Variable, rhs: Variable) -> Variable {
         recording(lhs.value * rhs.value, operation: "multiply", inputs: [lhs, rhs]) { g in
             [lhs.requiresGradient ? (g * rhs).summed(toShape: lhs.shape) : nil,
@@ -27,6 +33,8 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (lhs: Variable, rhs: Variable) -> Variable {
         recording(lhs.value / rhs.value, operation: "divide", inputs: [lhs, rhs]) { g in
             [lhs.requiresGradient ? (g / rhs).summed(toShape: lhs.shape) : nil,
@@ -34,31 +42,55 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static prefix func - (operand: Variable) -> Variable {
         recording(-operand.value, operation: "negate", inputs: [operand]) { g in [-g] }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Variable, rhs: Scalar) -> Variable {
         recording(lhs.value + rhs, operation: "addScalar", inputs: [lhs]) { g in [g] }
     }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Scalar, rhs: Variable) -> Variable { rhs + lhs }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs + (-rhs) }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Scalar, rhs: Variable) -> Variable { (-rhs) + lhs }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Variable, rhs: Scalar) -> Variable {
         recording(lhs.value * rhs, operation: "scale", inputs: [lhs]) { g in [g * rhs] }
     }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs * lhs }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (lhs: Variable, rhs: Scalar) -> Variable { lhs * (1 / rhs) }
 
     /// Multiplication by a constant tensor (broadcasting), cheaper than wrapping it in a variable.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs * Variable(rhs) }
     /// Addition of a constant tensor (broadcasting).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + Variable(rhs) }
     /// Subtraction of a constant tensor (broadcasting).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs - Variable(rhs) }
 
     /// Sums over broadcast axes down to `targetShape` (the adjoint of `broadcast(toShape:)`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func summed(toShape targetShape: [Int]) -> Variable {
         if shape == targetShape { return self }
         let sourceShape = shape
@@ -68,6 +100,8 @@ extension Variable {
     }
 
     /// Repeats size-1 axes up to `targetShape` (the adjoint of `summed(toShape:)`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func broadcast(toShape targetShape: [Int]) -> Variable {
         if shape == targetShape { return self }
         let sourceShape = shape

@@ -12,6 +12,8 @@ import TensorCore
 /// The three close under differentiation, so convolutions have derivatives of every order.
 extension Variable {
     /// `y[b, o, j] = Σ_{c,k} w[o, c, k] x[b, c, j·s − p + k·δ]` with zero padding.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolution(_ input: Variable, weight: Variable, geometry: ConvolutionGeometry) -> Variable {
         recording(Tensor.convolution(input.value, weight: weight.value, geometry: geometry),
                   operation: "convolution", inputs: [input, weight]) { g in
@@ -21,6 +23,8 @@ extension Variable {
     }
 
     /// Transposed convolution `C_xᵀ(g, w)`: maps `[B, Cout, O…]` to `[B, C, S…]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolutionTransposed(_ outputGradient: Variable, weight: Variable, geometry: ConvolutionGeometry) -> Variable {
         recording(Tensor.convolutionTransposed(outputGradient.value, weight: weight.value, geometry: geometry),
                   operation: "convolutionTransposed", inputs: [outputGradient, weight]) { z in
@@ -30,6 +34,8 @@ extension Variable {
     }
 
     /// `C_wᵀ(x, g)`: the gradient of a convolution's weight, as a differentiable map of `x` and `g`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolutionWeightGradient(_ input: Variable, outputGradient: Variable, geometry: ConvolutionGeometry) -> Variable {
         recording(Tensor.convolutionWeightGradient(input.value, outputGradient: outputGradient.value, geometry: geometry),
                   operation: "convolutionWeightGradient", inputs: [input, outputGradient]) { v in

@@ -10,6 +10,8 @@ import TensorCore
 /// ```
 /// Derivatives are built from these same functions, so second derivatives exist (ReLU's is zero).
 extension Variable {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func exp() -> Variable {
         let y = value.map { Scalar.exponential($0) }
         return Variable.recording(y, operation: "exp", inputs: [self]) { [self] g in
@@ -18,18 +20,26 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func log() -> Variable {
         Variable.recording(value.map { Scalar.logarithm($0) }, operation: "log", inputs: [self]) { [self] g in [g / self] }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sin() -> Variable {
         Variable.recording(value.map { Scalar.sine($0) }, operation: "sin", inputs: [self]) { [self] g in [g * self.cos()] }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cos() -> Variable {
         Variable.recording(value.map { Scalar.cosine($0) }, operation: "cos", inputs: [self]) { [self] g in [-(g * self.sin())] }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func tanh() -> Variable {
         let y = value.map { Scalar.hyperbolicTangent($0) }
         return Variable.recording(y, operation: "tanh", inputs: [self]) { [self] g in
@@ -38,6 +48,8 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sigmoid() -> Variable {
         let y = value.map { 1 / (1 + Scalar.exponential(-$0)) }
         return Variable.recording(y, operation: "sigmoid", inputs: [self]) { [self] g in
@@ -46,11 +58,15 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func relu() -> Variable {
         let mask = value.map { $0 > 0 ? 1 : 0 }
         return Variable.recording(value.map { Swift.max($0, 0) }, operation: "relu", inputs: [self]) { g in [g * mask] }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func erf() -> Variable {
         let factor = 2 / Scalar(Double.pi).squareRoot()
         return Variable.recording(value.map { Scalar.errorFunction($0) }, operation: "erf", inputs: [self]) { [self] g in
@@ -58,26 +74,36 @@ extension Variable {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func squareRoot() -> Variable {
         Variable.recording(value.map { $0.squareRoot() }, operation: "sqrt", inputs: [self]) { [self] g in
             [g / (self.squareRoot() * 2)]
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func squared() -> Variable { self * self }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func power(_ exponent: Scalar) -> Variable {
         Variable.recording(value.map { Scalar.power($0, exponent) }, operation: "power", inputs: [self]) { [self] g in
             [g * (self.power(exponent - 1) * exponent)]
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func absoluteValue() -> Variable {
         let sign = value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
         return Variable.recording(value.map { Swift.abs($0) }, operation: "abs", inputs: [self]) { g in [g * sign] }
     }
 
     /// Gaussian error linear unit, exact (erf) form.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gelu() -> Variable {
         let inverseRootTwo = 1 / Scalar(2).squareRoot()
         let y = value.map { $0 * (1 + Scalar.errorFunction($0 * inverseRootTwo)) / 2 }
@@ -89,5 +115,7 @@ extension Variable {
     }
 
     /// Sigmoid linear unit `x σ(x)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func silu() -> Variable { self * sigmoid() }
 }

@@ -15,6 +15,8 @@ import TensorCore
 /// A shared (unbatched) operand's gradient is summed over the batch.
 extension Variable {
     /// `op(a) · op(b)`, batched over leading axes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
         let result = Tensor.matmul(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
         return recording(result, operation: "matmul", inputs: [a, b]) { g in
@@ -47,6 +49,8 @@ extension Variable {
     }
 
     /// Complex `op(a) · op(b)` on interleaved `[…, rows, columns, 2]` variables.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func complexMatmul(
         _ a: Variable, _ b: Variable, conjugateTransposeA: Bool = false, conjugateTransposeB: Bool = false
     ) -> Variable {
@@ -73,6 +77,8 @@ extension Variable {
     }
 
     /// Complex conjugate of an interleaved complex variable (linear, self-adjoint as a real map).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func complexConjugate() -> Variable {
         Variable.recording(value.complexConjugate(), operation: "conjugate", inputs: [self]) { g in [g.complexConjugate()] }
     }

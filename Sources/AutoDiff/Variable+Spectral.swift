@@ -12,6 +12,8 @@ import TensorCore
 /// Both pullbacks are again FFTs, so FFT layers can be differentiated twice.
 extension Variable {
     /// Forward real FFT over the last `dimensionCount` axes (unnormalized).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func rfft(dimensionCount: Int) -> Variable {
         let lastSize = shape[rank - 1]
         let total = Scalar(shape.suffix(dimensionCount).reduce(1, *))
@@ -22,6 +24,8 @@ extension Variable {
     }
 
     /// Inverse real FFT over the last `dimensionCount` axes, scaled by `1/N`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func irfft(dimensionCount: Int, lastSize: Int) -> Variable {
         let result = value.irfft(dimensionCount: dimensionCount, lastSize: lastSize)
         let total = Scalar(result.shape.suffix(dimensionCount).reduce(1, *))
@@ -44,6 +48,8 @@ extension Variable {
 
     /// Elementwise complex product of interleaved complex variables (broadcasting).
     /// Pullbacks: `ā = Σ_bcast ḡ ⊙ conj(b)`, `b̄ = Σ_bcast ḡ ⊙ conj(a)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func complexMultiply(_ a: Variable, _ b: Variable) -> Variable {
         precondition(a.shape.last == 2 && b.shape.last == 2, "complexMultiply needs interleaved complex variables")
         let product = complexProduct(a.value, b.value)

@@ -179,12 +179,18 @@ public final class LBFGS<Scalar: TensorScalar> {
         return nil
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func read(_ parameters: [Parameter<Scalar>]) -> [Double] {
         parameters.flatMap { $0.value.scalars.map(Double.init) }
     }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func readGradient(_ parameters: [Parameter<Scalar>]) -> [Double] {
         parameters.flatMap { p in p.gradient.map { $0.scalars.map(Double.init) } ?? [Double](repeating: 0, count: p.count) }
     }
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func write(_ theta: [Double], into parameters: [Parameter<Scalar>]) {
         var offset = 0
         for parameter in parameters {

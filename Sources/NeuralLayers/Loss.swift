@@ -13,11 +13,15 @@ import AutoDiff
 /// The relative losses are scale-free per sample, as in the FNO paper; H1 also weighs gradients.
 public enum Loss {
     /// Mean squared error.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func meanSquaredError<Scalar>(_ prediction: Variable<Scalar>, _ target: Variable<Scalar>) -> Variable<Scalar> {
         (prediction - target).squared().mean()
     }
 
     /// Mean over the batch of the relative Lp error of each sample (p ≥ 1).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func relativeLp<Scalar>(_ prediction: Variable<Scalar>, _ target: Variable<Scalar>, p: Scalar = 2) -> Variable<Scalar> {
         precondition(prediction.shape == target.shape, "relativeLp: shapes \(prediction.shape) and \(target.shape) differ")
         let batch = prediction.shape[0]
@@ -32,6 +36,8 @@ public enum Loss {
 
     /// Mean over the batch of the relative H1 error on a periodic grid over the last
     /// `spatialDimensions` axes (domain `[0, 1)` per axis).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func relativeH1<Scalar>(_ prediction: Variable<Scalar>, _ target: Variable<Scalar>, spatialDimensions: Int) -> Variable<Scalar> {
         precondition(prediction.shape == target.shape, "relativeH1: shapes \(prediction.shape) and \(target.shape) differ")
         let sizes = Array(prediction.shape.suffix(spatialDimensions))

@@ -29,6 +29,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ parameters: [Parameter<Scalar>]) {
         for parameter in parameters {
             guard let gradient = parameter.gradient else { continue }
@@ -85,12 +87,15 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ parameters: [Parameter<Scalar>]) {
         for parameter in parameters {
             guard let gradient = parameter.gradient else { continue }
             let id = ObjectIdentifier(parameter)
-            var m = firstMoment[id] ?? .zeros(gradient.shape)
-            var v = secondMoment[id] ?? .zeros(gradient.shape)
+            // Taken out of the dictionaries so the in-place updates below do not copy them.
+            var m = firstMoment.removeValue(forKey: id) ?? .zeros(gradient.shape)
+            var v = secondMoment.removeValue(forKey: id) ?? .zeros(gradient.shape)
             let t = (stepCount[id] ?? 0) + 1
             stepCount[id] = t
             let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)

@@ -11,6 +11,8 @@ import Dispatch
 /// Each is computed per sample as im2col + one GEMM, parallel over the batch.
 extension Tensor {
     /// `y[b, o, j] = Σ_{c,k} w[o, c, k] x[b, c, j·s − p + k·δ]`, `x: [B, C, S…]`, `w: [O, C, K…]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolution(_ input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         let d = g.spatialRank
         precondition(input.rank == d + 2 && weight.rank == d + 2, "convolution: ranks of \(input.shape), \(weight.shape)")
@@ -46,6 +48,8 @@ extension Tensor {
 
     /// The adjoint of `convolution` in its input: `x̄ = C_xᵀ(ȳ, w)`, shape `[B, C, S…]`.
     /// This is also the transposed convolution of `ȳ` with `w` (PyTorch's `conv_transpose`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolutionTransposed(_ outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         let d = g.spatialRank
         precondition(outputGradient.rank == d + 2 && Array(outputGradient.shape.suffix(d)) == g.outputSize,
@@ -80,6 +84,8 @@ extension Tensor {
     }
 
     /// The adjoint of `convolution` in its weight: `w̄ = Σ_b ȳ_b · columns(x_b)ᵀ`, shape `[Cout, C, K…]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func convolutionWeightGradient(_ input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
         let d = g.spatialRank
         precondition(input.rank == d + 2 && outputGradient.rank == d + 2 && input.shape[0] == outputGradient.shape[0],

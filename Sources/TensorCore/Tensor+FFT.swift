@@ -23,6 +23,8 @@ extension Tensor {
     }
 
     /// Forward real FFT over the last `dimensionCount` axes (1, 2 or 3), unnormalized.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func rfft(dimensionCount: Int) -> Tensor {
         precondition((1...3).contains(dimensionCount) && rank >= dimensionCount,
                      "rfft over \(dimensionCount) axes of a rank-\(rank) tensor")
@@ -46,18 +48,24 @@ extension Tensor {
     /// Inverse real FFT over the last `dimensionCount` axes, scaled by `1/N`.
     /// - Parameter lastSize: the real-space size of the last transformed axis (`n_d`); the
     ///   spectrum's last axis must have `n_d/2 + 1` entries.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func irfft(dimensionCount: Int, lastSize: Int) -> Tensor {
-        var result = complexToRealUnnormalized(dimensionCount: dimensionCount, lastSize: lastSize)
-        let sizes = Array(result.shape.suffix(dimensionCount))
-        let scale = 1 / Scalar(sizes.reduce(1, *))
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            for i in 0..<buffer.count { buffer[i] *= scale }
-        }
-        return result
+        complexToReal(dimensionCount: dimensionCount, lastSize: lastSize, normalized: true)
     }
 
     /// Inverse real FFT without the `1/N` factor (FFTW's c2r after the Hermitian projection).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func complexToRealUnnormalized(dimensionCount: Int, lastSize: Int) -> Tensor {
+        complexToReal(dimensionCount: dimensionCount, lastSize: lastSize, normalized: false)
+    }
+
+    /// c2r on a scratch copy of the spectrum (FFTW's multi-dimensional c2r destroys its input).
+    /// The `1/N` factor, when asked for, is applied while copying, which costs no extra pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func complexToReal(dimensionCount: Int, lastSize: Int, normalized: Bool) -> Tensor {
         precondition(shape.last == 2 && rank >= dimensionCount + 1, "irfft needs an interleaved complex spectrum")
         let spectralSizes = Array(shape.dropLast().suffix(dimensionCount))
         precondition(spectralSizes.last == lastSize / 2 + 1,
@@ -67,7 +75,17 @@ extension Tensor {
         let batch = shape.dropLast(dimensionCount + 1).reduce(1, *)
         let complexPerItem = spectralSizes.reduce(1, *) * 2
         let realPerItem = sizes.reduce(1, *)
-        var input = scalars  // c2r destroys its input: transform a private copy.
+        let scale: Scalar = normalized ? 1 / Scalar(realPerItem) : 1
+        var input = [Scalar](unsafeUninitializedCapacity: scalars.count) { copy, initialized in
+            scalars.withUnsafeBufferPointer { source in
+                if normalized {
+                    for i in 0..<source.count { copy[i] = source[i] * scale }
+                } else {
+                    _ = copy.initialize(from: source)
+                }
+            }
+            initialized = scalars.count
+        }
         if dimensionCount > 1 {
             input.withUnsafeMutableBufferPointer { buffer in
                 Tensor.projectEdgePlanesToHermitian(buffer, batch: batch, spectralSizes: spectralSizes, lastSize: lastSize)
@@ -84,6 +102,8 @@ extension Tensor {
 
     /// Replaces the `k_d = 0` and `k_d = n_d/2` planes by their Hermitian parts,
     /// `Y[m] ← (Y[m] + conj(Y[−m]))/2` over the leading transformed axes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func projectEdgePlanesToHermitian(
         _ buffer: UnsafeMutableBufferPointer<Scalar>, batch: Int, spectralSizes: [Int], lastSize: Int
     ) {

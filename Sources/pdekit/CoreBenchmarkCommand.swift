@@ -9,8 +9,16 @@ struct CoreBenchmark: ParsableCommand {
         commandName: "core",
         abstract: "Time GEMM, batched real FFTs and Conv2d forward/backward; print one JSON object per line.")
 
+    /// The groups of measurements `bench core` can run.
+    enum Group: String, CaseIterable, ExpressibleByArgument {
+        case gemm, fft, conv
+    }
+
     @Option(help: "Repetitions per measurement (the best is reported).")
     var repetitions: Int = 5
+
+    @Option(help: "Run only these groups (\(Group.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
+    var only: [Group] = Group.allCases
 
     func validate() throws {
         guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
@@ -18,6 +26,12 @@ struct CoreBenchmark: ParsableCommand {
 
     func run() throws {
         var generator = SeededRandomNumberGenerator(seed: 1)
+        if only.contains(.gemm) { try runGEMM(generator: &generator) }
+        if only.contains(.fft) { try runFFT(generator: &generator) }
+        if only.contains(.conv) { try runConvolution(generator: &generator) }
+    }
+
+    func runGEMM(generator: inout SeededRandomNumberGenerator) throws {
         // GEMM: C = A B, square, through Tensor.matmul (OpenBLAS, row blocks on each core).
         for n in [512, 2048] {
             let a = Tensor<Float>.normal([n, n], using: &generator), b = Tensor<Float>.normal([n, n], using: &generator)
@@ -28,7 +42,9 @@ struct CoreBenchmark: ParsableCommand {
         let a = Tensor<Double>.normal([n, n], using: &generator), b = Tensor<Double>.normal([n, n], using: &generator)
         let dSeconds = best(of: repetitions) { _ = Tensor.matmul(a, b) }
         emit(["benchmark": "dgemm", "n": n, "seconds": dSeconds, "gflops": 2 * pow(Double(n), 3) / dSeconds / 1e9])
+    }
 
+    func runFFT(generator: inout SeededRandomNumberGenerator) throws {
         // FFT: 20×32×64×64 float, r2c + c2r over the last two axes.
         let fields = Tensor<Float>.normal([20, 32, 64, 64], using: &generator)
         let spectrum = fields.rfft(dimensionCount: 2)
@@ -53,7 +69,9 @@ struct CoreBenchmark: ParsableCommand {
               "seconds": tensorSeconds])
         emit(["benchmark": "rfft2+irfft2", "shape": "20x32x64x64", "precision": "float32", "path": "fftwf_execute",
               "seconds": rawSeconds, "tensor_over_raw": tensorSeconds / rawSeconds])
+    }
 
+    func runConvolution(generator: inout SeededRandomNumberGenerator) throws {
         // Conv2d 3×3, 32 → 32 channels, batch 20, 64², zero padding 1: forward, and forward + backward.
         let conv = Convolution<Float>(inputChannels: 32, outputChannels: 32, kernelSize: [3, 3], padding: [1],
                                       generator: &generator)
