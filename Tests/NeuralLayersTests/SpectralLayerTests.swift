@@ -146,3 +146,40 @@ import NeuralLayers
         expectGradients(mlp, input: x, "channel MLP")
     }
 }
+
+@Suite struct FusedKernelTests {
+    /// The fused GELU (Float fast path and Double path) against the erf form `x(1 + erf(x/√2))/2` in Double.
+    @Test func fusedGELUMatchesTheErfForm() {
+        let xs = stride(from: -12.0, through: 12.0, by: 0.01).map { $0 }
+        let exact = xs.map { $0 * (1 + erf($0 / 2.0.squareRoot())) / 2 }
+        let derivative = xs.map { (1 + erf($0 / 2.0.squareRoot())) / 2 + $0 * exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }
+        let floats = Tensor<Float>(xs.map(Float.init))
+        let y = floats.gaussianErrorLinearUnit()
+        let g = Tensor<Float>.gaussianErrorLinearUnitPullback(floats, cotangent: .ones(floats.shape))
+        for i in 0..<xs.count {
+            #expect(abs(Double(y.scalars[i]) - exact[i]) <= 1e-6 * max(1, abs(exact[i])), "gelu(\(xs[i]))")
+            #expect(abs(Double(g.scalars[i]) - derivative[i]) <= 2e-6, "gelu'(\(xs[i]))")
+        }
+        let doubles = Tensor<Double>(xs).gaussianErrorLinearUnit()
+        for i in 0..<xs.count { #expect(abs(doubles.scalars[i] - exact[i]) <= 1e-6 * max(1, abs(exact[i]))) }
+    }
+
+    /// Second derivatives through the recorded backward passes of the fused ops, against finite differences.
+    @Test func fusedOpsDifferentiateTwice() {
+        var generator = SeededRandomNumberGenerator(seed: 12)
+        let x = Tensor<Double>.normal([2, 2, 4, 6], using: &generator)
+        let w = Tensor<Double>.normal([2 * 2 * 2, 2, 3, 2], using: &generator)
+        let skip = Tensor<Double>.normal([3, 2], using: &generator)
+        let bias = Tensor<Double>.normal([3], using: &generator)
+        let gate = Tensor<Double>.normal([3], using: &generator)
+        let addend = Tensor<Double>.normal([2, 3, 4, 6], using: &generator)
+        let probe = Tensor<Double>.normal([2, 3, 4, 6], using: &generator)
+        let check = GradientCheck.check(at: [x, w, skip, bias, gate, addend]) { v in
+            let spectral = Variable.spectralConvolution(v[0], weights: v[1], modes: [2, 2])
+            let y = Variable.pointwiseAffine(v[0], weight: v[2], bias: v[3], addend: spectral + v[5], addendGate: v[4]).fusedGELU()
+            let g = gradients(of: (y * probe).sum(), withRespectTo: [v[0], v[1], v[2]], createGraph: true)
+            return (g[0] * g[0]).sum() + (g[1] * g[1]).sum() + (g[2] * g[2]).sum()
+        }
+        #expect(check.maximumError < 1e-5, "\(check)")
+    }
+}
