@@ -10,3 +10,5 @@
 @_exported import PhysicsInformed
 @_exported import GaussianProcesses
 @_exported import LearnedSolvers
+@_exported import NeuralOperators
+@_exported import Training

@@ -10,5 +10,6 @@ struct Bench: ParsableCommand {
             PDEsBenchmark.self,
             DatasetBenchmark.self,
             DCDMBenchmark.self,
+            FNOBenchmark.self,
         ])
 }

@@ -12,6 +12,8 @@ struct PDEKitCommand: ParsableCommand {
             Demo.self,
             Solve.self,
             Inspect.self,
+            Train.self,
+            Evaluate.self,
             PINN.self,
             GaussianProcessCommand.self,
             DCDM.self,

@@ -3,13 +3,6 @@ import Foundation
 import Glibc
 import PDEKit
 
-/// User + system CPU seconds of this process (the fair clock on a shared, loaded machine).
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
-}
-
 /// `pdekit pinn`: train a physics-informed network on a bundled problem and report its error.
 struct PINN: ParsableCommand {
     static let configuration = CommandConfiguration(

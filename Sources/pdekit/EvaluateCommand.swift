@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import PDEKit
+
+/// `pdekit evaluate RUN --data FILE`: test errors of a trained operator, with plots.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained neural operator: relative L2 and H1 errors, and PNG plots.",
+        discussion: """
+            RUN is a directory written by `pdekit train` (best.safetensors is used, else checkpoint.safetensors) \
+            or a checkpoint file. --resolution Kx evaluates on the data subsampled to K times the training grid \
+            (zero-shot super-resolution for K > 1); the data's grid must be at least that fine.
+            """)
+
+    @Argument(help: "Run directory or checkpoint file.") var runDirectory: String
+    @Option(help: "Data file.") var data: String
+    @Option(help: "Name of the input array.") var inputKey: String = "coeff"
+    @Option(help: "Name of the target array.") var targetKey: String = "sol"
+    @Option(help: "Samples to evaluate (the last ones of the file).") var samples: Int = 100
+    @Option(help: "Evaluation grid relative to the training grid, e.g. 1x or 2x.") var resolution: String = "1x"
+    @Option(help: "Where to write fields.png (default: the run directory).") var plots: String?
+    @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
+
+    func run() throws {
+        do { try execute() } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    func execute() throws {
+        guard let factor = Int(resolution.lowercased().replacingOccurrences(of: "x", with: "")), factor > 0 else {
+            throw OperatorCommandError(description: "invalid --resolution '\(resolution)' (expected e.g. 1x or 2x)")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory) else { throw OperatorCommandError(description: "no such run: \(runDirectory)") }
+        let runURL = URL(fileURLWithPath: runDirectory)
+        var checkpoint = runURL
+        if isDirectory.boolValue {
+            checkpoint = runURL.appendingPathComponent("best.safetensors")
+            if !FileManager.default.fileExists(atPath: checkpoint.path) { checkpoint = runURL.appendingPathComponent("checkpoint.safetensors") }
+        }
+        let (trained, _) = try TrainedModel.load(from: checkpoint)
+        let d = trained.model.configuration.spatialDimensions
+        _ = channelsFirst   // the model's dimension decides; both layouts are accepted
+        let inputs = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: inputKey), spatialDimensions: d, name: inputKey)
+        let targets = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: targetKey), spatialDimensions: d, name: targetKey)
+        guard samples > 0, inputs.shape[0] >= samples else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --samples \(samples)") }
+        // The training grid, from the stored normalizer statistics (or the data grid without normalization).
+        let trainingGrid = trained.trainingGrid ?? Array(inputs.shape.dropFirst(2))
+        let dataGrid = Array(inputs.shape.dropFirst(2))
+        let wanted = trainingGrid.map { factor * $0 }
+        var stride = 1
+        if wanted != dataGrid {
+            // Every s-th point: s = n_data/n_wanted on periodic grids, (n_data − 1)/(n_wanted − 1) on grids with both ends.
+            func ratio(_ offset: Int) -> Int? {
+                let candidates = zip(dataGrid, wanted).map { ($0 - offset) % max($1 - offset, 1) == 0 ? ($0 - offset) / max($1 - offset, 1) : -1 }
+                return candidates.allSatisfy({ $0 >= 1 && $0 == candidates[0] }) ? candidates[0] : nil
+            }
+            guard let s = ratio(0) ?? ratio(1) else {
+                throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(wanted) (\(resolution) of the training grid \(trainingGrid))")
+            }
+            stride = s
+        }
+        let range = (inputs.shape[0] - samples)..<inputs.shape[0]
+        let pairs = try FieldPairs(inputs: OperatorDataLoading.subsampled(OperatorDataLoading.samples(inputs, range), stride: stride),
+                                   targets: OperatorDataLoading.subsampled(OperatorDataLoading.samples(targets, range), stride: stride))
+        let evaluation = try trained.evaluate(pairs)
+        let plotDirectory = plots.map { URL(fileURLWithPath: $0) } ?? (isDirectory.boolValue ? runURL : runURL.deletingLastPathComponent())
+        try FileManager.default.createDirectory(at: plotDirectory, withIntermediateDirectories: true)
+        let suffix = factor == 1 ? "" : "-\(factor)x"
+        try OperatorPlots.writeFields(input: pairs.inputs, truth: pairs.targets, prediction: evaluation.predictions, sample: 0,
+                                      to: plotDirectory.appendingPathComponent("fields\(suffix).png"))
+        if isDirectory.boolValue, FileManager.default.fileExists(atPath: runURL.appendingPathComponent("metrics.jsonl").path) {
+            try OperatorPlots.writeLossCurve(metrics: runURL.appendingPathComponent("metrics.jsonl"), to: plotDirectory.appendingPathComponent("loss.png"))
+        }
+        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%d samples, grid %@)\n",
+                                                   evaluation.relativeL2, evaluation.relativeH1, samples,
+                                                   Array(pairs.inputs.shape.dropFirst(2)).map(String.init).joined(separator: "x")).utf8))
+        emit(["run": runDirectory, "samples": samples, "grid": Array(pairs.inputs.shape.dropFirst(2)), "resolution": resolution,
+              "relative_l2": evaluation.relativeL2, "relative_h1": evaluation.relativeH1])
+    }
+}

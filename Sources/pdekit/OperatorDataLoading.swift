@@ -1,0 +1,118 @@
+import Foundation
+import PDEKit
+
+/// A one-line user error of `train` / `evaluate`.
+struct OperatorCommandError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Reads arrays for operator learning and shapes them channels first.
+enum OperatorDataLoading {
+    /// The array `key` of `path` as Float32. Until the Datasets module lands, only NumPy `.npy`
+    /// files (little-endian float32/float64, C order) are read: `path` is a directory holding
+    /// `<key>.npy`.
+    static func array(path directory: String, key: String) throws -> Tensor<Float> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { throw OperatorCommandError(description: "no such file: \(directory)") }
+        let path = isDirectory.boolValue ? URL(fileURLWithPath: directory).appendingPathComponent(key + ".npy").path : directory
+        guard FileManager.default.fileExists(atPath: path) else { throw OperatorCommandError(description: "no array '\(key)' in \(directory) (looked for \(path))") }
+        guard path.hasSuffix(".npy") else {
+            throw OperatorCommandError(description: "\(path): only .npy files are readable in this build (HDF5/NPZ/MAT come with the Datasets module)")
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes = [UInt8](data)
+        guard bytes.count > 10, bytes[0] == 0x93, String(decoding: bytes[1..<6], as: UTF8.self) == "NUMPY" else {
+            throw OperatorCommandError(description: "\(path) is not a NumPy .npy file")
+        }
+        let major = bytes[6]
+        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
+                                      : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        let headerStart = major == 1 ? 10 : 12
+        guard bytes.count >= headerStart + headerLength else { throw OperatorCommandError(description: "\(path): truncated header") }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        guard !header.contains("'fortran_order': True") else { throw OperatorCommandError(description: "\(path): Fortran-ordered arrays are not supported") }
+        let isDouble = header.contains("'<f8'"), isFloat = header.contains("'<f4'")
+        guard isDouble || isFloat else { throw OperatorCommandError(description: "\(path): only little-endian float32/float64 arrays are supported") }
+        guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
+            throw OperatorCommandError(description: "\(path): no shape in header")
+        }
+        let shape = header[header.index(after: open)..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = shape.reduce(1, *), start = headerStart + headerLength
+        let elementSize = isDouble ? 8 : 4
+        guard bytes.count - start >= count * elementSize else { throw OperatorCommandError(description: "\(path): truncated data") }
+        var values = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                if isDouble {
+                    values[i] = Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self).littleEndian))
+                } else {
+                    values[i] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self).littleEndian)
+                }
+            }
+        }
+        return try Tensor(shape: shape, scalars: values)
+    }
+
+    /// `[N, grid…]` becomes `[N, 1, grid…]`; `[N, C, grid…]` stays.
+    static func channelsFirst(_ tensor: Tensor<Float>, spatialDimensions d: Int, name: String) throws -> Tensor<Float> {
+        if tensor.rank == d + 1 { return tensor.reshaped([tensor.shape[0], 1] + Array(tensor.shape.dropFirst())) }
+        if tensor.rank == d + 2 { return tensor }
+        throw OperatorCommandError(description: "\(name) has shape \(tensor.shape); expected [samples, \(d) grid axes] or [samples, channels, \(d) grid axes]")
+    }
+
+    /// Every `stride`-th point along each grid axis.
+    static func subsampled(_ tensor: Tensor<Float>, stride: Int) -> Tensor<Float> {
+        guard stride > 1 else { return tensor }
+        let maps = tensor.shape.enumerated().map { axis, size in
+            axis < 2 ? Array(0..<size) : Array(Swift.stride(from: 0, to: size, by: stride))
+        }
+        return tensor.gathered(indexMaps: maps)
+    }
+
+    /// Samples `range` along the first axis.
+    static func samples(_ tensor: Tensor<Float>, _ range: Range<Int>) -> Tensor<Float> { tensor.sliced(alongAxis: 0, range) }
+}
+
+/// PNG output of `train` and `evaluate`.
+enum OperatorPlots {
+    /// Input / truth / prediction / error panels of one sample (first channel); 1-D fields as line plots.
+    static func writeFields(input: Tensor<Float>, truth: Tensor<Float>, prediction: Tensor<Float>, sample: Int, to url: URL) throws {
+        func field(_ t: Tensor<Float>) -> [Double] {
+            let per = t.count / t.shape[0] / t.shape[1]
+            return t.scalars[(sample * t.shape[1]) * per..<(sample * t.shape[1] + 1) * per].map(Double.init)
+        }
+        let grid = Array(truth.shape.dropFirst(2))
+        let a = field(input), u = field(truth), p = field(prediction)
+        let error = zip(p, u).map { $0 - $1 }
+        if grid.count == 1 {
+            let x = (0..<grid[0]).map { Double($0) / Double(max(grid[0] - 1, 1)) }
+            try LinePlot(title: "sample \(sample)", xLabel: "x", yLabel: "u", series: [
+                LineSeries(label: "input", x: x, y: a), LineSeries(label: "truth", x: x, y: u),
+                LineSeries(label: "prediction", x: x, y: p), LineSeries(label: "error", x: x, y: error),
+            ]).write(to: url)
+            return
+        }
+        // 2-D (3-D: the middle slice along the first axis).
+        let rows = grid[grid.count - 2], columns = grid[grid.count - 1]
+        let offset = grid.count == 3 ? (grid[0] / 2) * rows * columns : 0
+        func slice(_ v: [Double]) -> [Double] { Array(v[offset..<(offset + rows * columns)]) }
+        try HeatmapFigure(panels: [
+            HeatmapPanel(title: "input", rows: rows, columns: columns, values: slice(a)),
+            HeatmapPanel(title: "truth", rows: rows, columns: columns, values: slice(u)),
+            HeatmapPanel(title: "prediction", rows: rows, columns: columns, values: slice(p)),
+            HeatmapPanel(title: "error", rows: rows, columns: columns, values: slice(error), colorMap: .diverging),
+        ], columns: 2).write(to: url)
+    }
+
+    /// Train loss and test relative L2 per epoch, from a run's `metrics.jsonl`.
+    static func writeLossCurve(metrics: URL, to url: URL) throws {
+        let text = try String(contentsOf: metrics, encoding: .utf8)
+        let rows = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Trainer.EpochMetrics.self, from: Data($0.utf8)) }
+        guard !rows.isEmpty else { return }
+        let epochs = rows.map { Double($0.epoch + 1) }
+        try LinePlot(title: "loss", xLabel: "epoch", yLabel: "relative error", logScaleY: true, series: [
+            LineSeries(label: "train loss", x: epochs, y: rows.map(\.trainLoss)),
+            LineSeries(label: "test L2", x: epochs, y: rows.map(\.testRelativeL2)),
+        ]).write(to: url)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TensorCore
+import NeuralLayers
+import NeuralOperators
+import Training
+
+/// Trainer: learning a known operator, exact resume from a checkpoint, checkpoint round trips,
+/// typed errors for bad data.
+@Suite struct TrainerTests {
+    /// `u = Σ a_k cos 2πkx + b_k sin 2πkx` and its zero-mean antiderivative `v`, exact on the grid.
+    static func antiderivative(count: Int, points: Int, seed: UInt64) throws -> FieldPairs {
+        var generator = SeededRandomNumberGenerator(seed: seed)
+        var u = [Float](), v = [Float]()
+        for _ in 0..<count {
+            let c = (1...3).map { k in (Double.random(in: -1...1, using: &generator) / Double(k), Double.random(in: -1...1, using: &generator) / Double(k)) }
+            for j in 0..<points {
+                let x = Double(j) / Double(points)
+                var uj = 0.0, vj = 0.0
+                for (index, (a, b)) in c.enumerated() {
+                    let w = 2 * Double.pi * Double(index + 1)
+                    uj += a * cos(w * x) + b * sin(w * x)
+                    vj += (a * sin(w * x) - b * cos(w * x)) / w
+                }
+                u.append(Float(uj)); v.append(Float(vj))
+            }
+        }
+        return try FieldPairs(inputs: Tensor(uncheckedShape: [count, 1, points], scalars: u),
+                              targets: Tensor(uncheckedShape: [count, 1, points], scalars: v))
+    }
+
+    static let smallModel = FNOConfiguration(modes: [5], width: 8, layerCount: 2, projectionChannels: 16)
+
+    func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-trainer-\(UUID().uuidString)")
+    }
+
+    @Test func learnsTheAntiderivative() throws {
+        let train = try Self.antiderivative(count: 48, points: 32, seed: 1), test = try Self.antiderivative(count: 16, points: 32, seed: 2)
+        var generator = SeededRandomNumberGenerator(seed: 3)
+        let model = try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
+        let configuration = TrainingConfiguration(epochs: 40, batchSize: 8, learningRate: 1e-2, weightDecay: 0,
+                                                  schedule: .cosine(totalSteps: 40, minimumLearningRate: 1e-4))
+        let summary = try Trainer(model: model, configuration: configuration, train: train, test: test).run()
+        #expect(summary.history.count == 40)
+        #expect(summary.history.last!.trainLoss < summary.history.first!.trainLoss / 5)
+        #expect(summary.bestTestRelativeL2 < 0.05, "best test relative L2 \(summary.bestTestRelativeL2)")
+    }
+
+    @Test func resumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
+        let train = try Self.antiderivative(count: 12, points: 16, seed: 4), test = try Self.antiderivative(count: 4, points: 16, seed: 5)
+        let configuration = TrainingConfiguration(epochs: 4, batchSize: 5, learningRate: 5e-3, optimizer: .adamW,
+                                                  schedule: .step(stepSize: 2, gamma: 0.5), loss: .relativeH1, seed: 7)
+        func freshModel() throws -> FourierNeuralOperator<Float> {
+            var generator = SeededRandomNumberGenerator(seed: 6)
+            return try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
+        }
+        let straightDirectory = temporaryDirectory(), resumedDirectory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: straightDirectory); try? FileManager.default.removeItem(at: resumedDirectory) }
+        let straight = try freshModel()
+        let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, test: test,
+                                          outputDirectory: straightDirectory).run()
+        // Interrupted after two epochs, then resumed in a new process-like setting (fresh objects).
+        try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test,
+                    outputDirectory: resumedDirectory).run(stopAfterEpoch: 2)
+        let resumed = try freshModel()
+        let resumedSummary = try Trainer(model: resumed, configuration: configuration, train: train, test: test,
+                                         outputDirectory: resumedDirectory).run(resume: true)
+        for ((name, a), (_, b)) in zip(straight.namedParameters, resumed.namedParameters) {
+            #expect(a.value == b.value, "parameter \(name) differs after resume")
+        }
+        #expect(resumedSummary.history.map(\.trainLoss) == straightSummary.history.map(\.trainLoss))
+        let log = try String(contentsOf: resumedDirectory.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 4)
+        // The checkpoint reloads into the same predictions.
+        let (reloaded, _) = try TrainedModel.load(from: resumedDirectory.appendingPathComponent("checkpoint.safetensors"))
+        let trainer = try Trainer(model: resumed, configuration: configuration, train: train, test: test)
+        #expect(try reloaded.predict(test.inputs) == trainer.trainedModel.predict(test.inputs))
+    }
+
+    @Test func shufflingIsASeededPermutation() {
+        let a = Trainer.shuffledOrder(count: 50, seed: 1, epoch: 0)
+        #expect(a.sorted() == Array(0..<50))
+        #expect(a == Trainer.shuffledOrder(count: 50, seed: 1, epoch: 0))
+        #expect(a != Trainer.shuffledOrder(count: 50, seed: 1, epoch: 1))
+        #expect(a != Trainer.shuffledOrder(count: 50, seed: 2, epoch: 0))
+    }
+
+    @Test func badDataFailsWithTypedErrors() throws {
+        #expect(throws: TrainingError.self) {
+            try FieldPairs(inputs: .zeros([3, 1, 8]), targets: .zeros([4, 1, 8]))
+        }
+        var nan = Tensor<Float>.zeros([2, 1, 8]); nan.scalars[3] = .nan
+        #expect(throws: TrainingError.nonFiniteData("inputs")) { try FieldPairs(inputs: nan, targets: .zeros([2, 1, 8])) }
+        var generator = SeededRandomNumberGenerator(seed: 1)
+        let model = try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
+        let wrongChannels = try FieldPairs(inputs: .zeros([2, 2, 16]), targets: .zeros([2, 1, 16]))
+        #expect(throws: (any Error).self) {
+            try Trainer(model: model, configuration: TrainingConfiguration(), train: wrongChannels, test: wrongChannels)
+        }
+    }
+}
