@@ -11,8 +11,8 @@ import NeuralOperators
 public struct TrainedModel {
     public let model: FourierNeuralOperator<Float>
     public let trainingConfiguration: TrainingConfiguration
-    var inputNormalizer: TemporaryNormalizer<Float>?
-    var targetNormalizer: TemporaryNormalizer<Float>?
+    var inputNormalizer: PointwiseNormalizer<Float>?
+    var targetNormalizer: PointwiseNormalizer<Float>?
 
     /// Metadata key of the FNO configuration (JSON) in a checkpoint.
     public static let modelConfigurationKey = "pdekit.fno.configuration"
@@ -90,9 +90,9 @@ public struct TrainedModel {
         var generator = SeededRandomNumberGenerator(seed: 0)
         let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
         try model.loadParameters(from: archive, allowingExtraTensors: true)
-        func normalizer(_ prefix: String) throws -> TemporaryNormalizer<Float>? {
+        func normalizer(_ prefix: String) throws -> PointwiseNormalizer<Float>? {
             guard archive.names.contains(prefix + ".mean") else { return nil }
-            return TemporaryNormalizer(mean: try archive.tensor(named: prefix + ".mean"), standardDeviation: try archive.tensor(named: prefix + ".std"))
+            return PointwiseNormalizer(mean: try archive.tensor(named: prefix + ".mean"), standardDeviation: try archive.tensor(named: prefix + ".std"))
         }
         let trained = TrainedModel(model: model, trainingConfiguration: training,
                                    inputNormalizer: try normalizer("normalizer.input"), targetNormalizer: try normalizer("normalizer.target"))

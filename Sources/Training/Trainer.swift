@@ -23,8 +23,8 @@ public final class Trainer {
     public let outputDirectory: URL?
     /// Draw a progress bar with ETA on stderr.
     public var showsProgress = false
-    let inputNormalizer: TemporaryNormalizer<Float>?
-    let targetNormalizer: TemporaryNormalizer<Float>?
+    let inputNormalizer: PointwiseNormalizer<Float>?
+    let targetNormalizer: PointwiseNormalizer<Float>?
     let encodedTrainInputs: Tensor<Float>
 
     /// One epoch's numbers, as written to `metrics.jsonl`.
@@ -61,9 +61,9 @@ public final class Trainer {
         self.test = test
         self.outputDirectory = outputDirectory
         if configuration.normalize {
-            let inputNormalizer = TemporaryNormalizer(fitting: train.inputs)
+            let inputNormalizer = PointwiseNormalizer(fitting: train.inputs)
             self.inputNormalizer = inputNormalizer
-            targetNormalizer = TemporaryNormalizer(fitting: train.targets)
+            targetNormalizer = PointwiseNormalizer(fitting: train.targets)
             encodedTrainInputs = inputNormalizer.encode(train.inputs)
         } else {
             inputNormalizer = nil

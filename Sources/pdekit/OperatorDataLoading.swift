@@ -8,49 +8,21 @@ struct OperatorCommandError: Error, CustomStringConvertible {
 
 /// Reads arrays for operator learning and shapes them channels first.
 enum OperatorDataLoading {
-    /// The array `key` of `path` as Float32. Until the Datasets module lands, only NumPy `.npy`
-    /// files (little-endian float32/float64, C order) are read: `path` is a directory holding
-    /// `<key>.npy`.
-    static func array(path directory: String, key: String) throws -> Tensor<Float> {
+    /// The array `key` of `path` as Float32. `path` is any file the Datasets module reads (HDF5,
+    /// NPY, NPZ, MATLAB v5/v7.3, detected from its first bytes), or a directory holding `<key>.npy`.
+    static func array(path: String, key: String) throws -> Tensor<Float> {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { throw OperatorCommandError(description: "no such file: \(directory)") }
-        let path = isDirectory.boolValue ? URL(fileURLWithPath: directory).appendingPathComponent(key + ".npy").path : directory
-        guard FileManager.default.fileExists(atPath: path) else { throw OperatorCommandError(description: "no array '\(key)' in \(directory) (looked for \(path))") }
-        guard path.hasSuffix(".npy") else {
-            throw OperatorCommandError(description: "\(path): only .npy files are readable in this build (HDF5/NPZ/MAT come with the Datasets module)")
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw OperatorCommandError(description: "no such file: \(path)")
         }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let bytes = [UInt8](data)
-        guard bytes.count > 10, bytes[0] == 0x93, String(decoding: bytes[1..<6], as: UTF8.self) == "NUMPY" else {
-            throw OperatorCommandError(description: "\(path) is not a NumPy .npy file")
-        }
-        let major = bytes[6]
-        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
-                                      : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        let headerStart = major == 1 ? 10 : 12
-        guard bytes.count >= headerStart + headerLength else { throw OperatorCommandError(description: "\(path): truncated header") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard !header.contains("'fortran_order': True") else { throw OperatorCommandError(description: "\(path): Fortran-ordered arrays are not supported") }
-        let isDouble = header.contains("'<f8'"), isFloat = header.contains("'<f4'")
-        guard isDouble || isFloat else { throw OperatorCommandError(description: "\(path): only little-endian float32/float64 arrays are supported") }
-        guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
-            throw OperatorCommandError(description: "\(path): no shape in header")
-        }
-        let shape = header[header.index(after: open)..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *), start = headerStart + headerLength
-        let elementSize = isDouble ? 8 : 4
-        guard bytes.count - start >= count * elementSize else { throw OperatorCommandError(description: "\(path): truncated data") }
-        var values = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            for i in 0..<count {
-                if isDouble {
-                    values[i] = Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self).littleEndian))
-                } else {
-                    values[i] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self).littleEndian)
-                }
+        if isDirectory.boolValue {
+            let file = URL(fileURLWithPath: path).appendingPathComponent(key + ".npy").path
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw OperatorCommandError(description: "no array '\(key)' in \(path) (looked for \(file))")
             }
+            return try DatasetLoader.open(file).tensor(named: key, as: Float.self)
         }
-        return try Tensor(shape: shape, scalars: values)
+        return try DatasetLoader.open(path).tensor(named: key, as: Float.self)
     }
 
     /// `[N, grid…]` becomes `[N, 1, grid…]`; `[N, C, grid…]` stays.

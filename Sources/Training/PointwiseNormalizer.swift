@@ -1,9 +1,12 @@
 import TensorCore
 
 /// Pointwise unit-Gaussian normalization, `x̂ = (x − μ)/(σ + ε)` with `μ`, `σ` per grid point over the
-/// training samples (as in the FNO reference code). Temporary: replaced by the Datasets module's
-/// normalizer when it lands.
-struct TemporaryNormalizer<Scalar: TensorScalar>: Sendable {
+/// training samples (as in the FNO reference code).
+///
+/// Datasets' `UnitGaussianNormalizer` holds the same statistics for data files; this one also
+/// resamples its statistics to another grid (`resampled(to:)`), which zero-shot super-resolution in
+/// `TrainedModel` needs, and stores them as tensors in the checkpoint.
+struct PointwiseNormalizer<Scalar: TensorScalar>: Sendable {
     /// `[1, rest…]` mean and standard deviation.
     var mean: Tensor<Scalar>
     var standardDeviation: Tensor<Scalar>
@@ -35,9 +38,9 @@ struct TemporaryNormalizer<Scalar: TensorScalar>: Sendable {
     func decode(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x * (standardDeviation + epsilon) + mean }
 }
 
-extension TemporaryNormalizer {
+extension PointwiseNormalizer {
     /// The statistics on another grid of the same rank (nearest neighbour), or self on the same grid.
-    func resampled(to shape: [Int]) -> TemporaryNormalizer {
+    func resampled(to shape: [Int]) -> PointwiseNormalizer {
         let target = [1] + Array(shape.dropFirst())
         if target == mean.shape { return self }
         precondition(target.count == mean.rank && target[1] == mean.shape[1], "normalizer of \(mean.shape) for data \(shape)")
@@ -45,6 +48,6 @@ extension TemporaryNormalizer {
         let maps = [[0], Array(0..<target[1])] + zip(spatial, source).map { fine, coarse in
             (0..<fine).map { min(coarse - 1, Int((Double($0) + 0.5) * Double(coarse) / Double(fine))) }
         }
-        return TemporaryNormalizer(mean: mean.gathered(indexMaps: maps), standardDeviation: standardDeviation.gathered(indexMaps: maps))
+        return PointwiseNormalizer(mean: mean.gathered(indexMaps: maps), standardDeviation: standardDeviation.gathered(indexMaps: maps))
     }
 }
