@@ -9,5 +9,6 @@ struct Bench: ParsableCommand {
             SparseBenchmark.self,
             PDEsBenchmark.self,
             DatasetBenchmark.self,
+            MgNOBenchmark.self,
         ])
 }
