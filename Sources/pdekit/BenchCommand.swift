@@ -11,5 +11,6 @@ struct Bench: ParsableCommand {
             DatasetBenchmark.self,
             DCDMBenchmark.self,
             FNOBenchmark.self,
+            MgNOBenchmark.self,
         ])
 }
