@@ -29,6 +29,15 @@ public final class SequenceSolver {
     private let recycler: GCRODR
     private var probeTimes: [SequenceSolveStrategy: [Double]] = [:]
     private var solvedCount = 0
+    private var probeIterations: [Int] = []
+    private var choleskyFailed = false
+
+    /// Fixes the strategy without probing (e.g. when resuming a run whose `.auto` choice is recorded).
+    public func adopt(_ strategy: SequenceSolveStrategy, reason: String) {
+        precondition(strategy != .auto, "adopt needs a concrete strategy")
+        chosenStrategy = strategy
+        choiceReason = reason
+    }
 
     public init(strategy: SequenceSolveStrategy, criterion: StoppingCriterion, probeCount: Int = 3,
                 restart: Int = 40, recycledCount: Int = 20) {
@@ -50,9 +59,11 @@ public final class SequenceSolver {
             return try solve(matrix, b, initialGuess, with: chosen)
         }
         // Probe: both candidates on the same system; the direct answer is returned.
-        let recycled = try timed { try solve(matrix, b, initialGuess, with: .recycling) }
+        // A recycling failure (e.g. stagnation on an indefinite system) counts as infinitely slow.
+        let recycled = try? timed { try solve(matrix, b, initialGuess, with: .recycling) }
         let direct = try timed { try solve(matrix, b, initialGuess, with: .direct) }
-        probeTimes[.recycling, default: []].append(recycled.seconds)
+        probeTimes[.recycling, default: []].append(recycled?.seconds ?? .infinity)
+        if let recycled { probeIterations.append(recycled.result.report.iterations) }
         probeTimes[.direct, default: []].append(direct.seconds)
         if solvedCount + 1 >= probeCount { decide() }
         return direct.result
@@ -62,8 +73,9 @@ public final class SequenceSolver {
         func median(_ values: [Double]) -> Double { let s = values.sorted(); return s[s.count / 2] }
         let direct = median(probeTimes[.direct] ?? [.infinity]), recycling = median(probeTimes[.recycling] ?? [.infinity])
         chosenStrategy = direct <= recycling ? .direct : .recycling
-        choiceReason = String(format: "auto: median over %d probe systems, direct %.2f ms vs recycling %.2f ms",
-                              probeTimes[.direct]?.count ?? 0, direct * 1000, recycling * 1000)
+        let iterations = probeIterations.isEmpty ? "failed" : "\(probeIterations.sorted()[probeIterations.count / 2]) it"
+        choiceReason = String(format: "auto: median over %d probe systems, direct %.2f ms vs recycling %.2f ms (%@)",
+                              probeTimes[.direct]?.count ?? 0, direct * 1000, recycling * 1000, iterations)
     }
 
     private func timed(_ body: () throws -> SolveResult) throws -> (result: SolveResult, seconds: Double) {
@@ -97,21 +109,27 @@ public final class SequenceSolver {
         return result
     }
 
+    private func choleskySolve(_ matrix: CSRMatrix, _ b: [Double]) throws -> [Double] {
+        if cholesky == nil || choleskyPattern?.rowOffsets != matrix.rowOffsets || choleskyPattern?.columnIndices != matrix.columnIndices {
+            cholesky = try CholeskyFactorization(analyzing: matrix)
+            choleskyPattern = (matrix.rowOffsets, matrix.columnIndices)
+        }
+        try cholesky!.factorize(matrix)
+        return try cholesky!.solve(b)
+    }
+
     /// CHOLMOD with the analysis reused while the pattern stays the same; UMFPACK if the matrix is
     /// not symmetric. The report carries the measured residual.
     private func solveDirectly(_ matrix: CSRMatrix, _ b: [Double]) throws -> SolveResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let solution: [Double]
         let method: String
-        if matrix.isSymmetric(relativeTolerance: 1e-12) {
-            if cholesky == nil || choleskyPattern?.rowOffsets != matrix.rowOffsets || choleskyPattern?.columnIndices != matrix.columnIndices {
-                cholesky = try CholeskyFactorization(analyzing: matrix)
-                choleskyPattern = (matrix.rowOffsets, matrix.columnIndices)
-            }
-            try cholesky!.factorize(matrix)
-            solution = try cholesky!.solve(b)
+        if !choleskyFailed, matrix.isSymmetric(relativeTolerance: 1e-12), let x = try? choleskySolve(matrix, b) {
+            solution = x
             method = "CHOLMOD (analysis reused)"
         } else {
+            // Symmetric indefinite (Helmholtz) or nonsymmetric: UMFPACK from here on.
+            if matrix.isSymmetric(relativeTolerance: 1e-12) { choleskyFailed = true }
             solution = try LUFactorization(matrix).solve(b)
             method = "UMFPACK"
         }

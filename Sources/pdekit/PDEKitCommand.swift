@@ -11,6 +11,7 @@ struct PDEKitCommand: ParsableCommand {
         subcommands: [
             Demo.self,
             Solve.self,
+            Generate.self,
             Inspect.self,
             Train.self,
             Evaluate.self,

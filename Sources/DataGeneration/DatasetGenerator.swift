@@ -1,0 +1,311 @@
+import Foundation
+import TensorCore
+import SparseSolvers
+import PDEs
+import Datasets
+
+/// What one `DatasetGenerator.run` did.
+public struct GenerationSummary: Sendable {
+    /// Samples solved by this run (excluding those already in a resumed file).
+    public var solvedCount: Int
+    /// Samples in the file at the end.
+    public var completedCount: Int
+    /// Samples found in the file at the start (0 for a new file).
+    public var resumedFrom: Int
+    public var seconds: Double
+    /// Seconds spent in the linear solves (or time stepping for Burgers).
+    public var solveSeconds: Double
+    public var totalIterations: Int
+    /// Strategy used (nil for Burgers) and why.
+    public var strategy: SequenceSolveStrategy?
+    public var strategyReason: String
+    public var solverDescription: String
+    /// Mean distance between consecutive feature vectors in the sampled order and in the solve order.
+    public var unsortedNeighborDistance: Double
+    public var sortedNeighborDistance: Double
+    public var secondsPerSample: Double { solvedCount > 0 ? seconds / Double(solvedCount) : 0 }
+    public var iterationsPerSample: Double { solvedCount > 0 ? Double(totalIterations) / Double(solvedCount) : 0 }
+}
+
+/// Recycling vs independent GMRES vs direct, measured on the same systems.
+public struct RecyclingComparison: Sendable {
+    public var systemCount: Int
+    public var gmresSeconds: Double, recyclingSeconds: Double, directSeconds: Double
+    public var gmresIterations: Int, recyclingIterations: Int
+    public var timeSpeedup: Double { gmresSeconds / recyclingSeconds }
+    public var iterationRatio: Double { Double(gmresIterations) / Double(max(recyclingIterations, 1)) }
+}
+
+/// The SKR data-generation pipeline (Wang et al., ICLR 2024, "Accelerating Data Generation for
+/// Neural Operators via Krylov Subspace Recycling"):
+///
+/// 1. sample N inputs; input i is drawn from a generator seeded by (seed, i) alone, so any sample
+///    can be regenerated without the others;
+/// 2. reduce each input to a low-frequency feature vector (block means on a ≤ 16 × 16 grid);
+/// 3. order the samples with `SimilarityOrdering` (greedy nearest neighbour, partitioned for large N);
+/// 4. solve in that order with `SequenceSolver` (GCRO-DR recycling or CHOLMOD with reused analysis);
+/// 5. append shards of `shardSize` samples to an HDF5 file — datasets `coeff` [N, s, s], `sol`
+///    [N, s, s] and `sample_index` [N] (original index), all in solve order — and after each shard
+///    set the root attribute `pdekit.completed`.
+///
+/// Resuming: on an existing file with the same `contentKey`, rows beyond `pdekit.completed` (a shard
+/// cut short by a kill) are dropped, the deterministic order is recomputed and solving continues at
+/// row `completed`. Samples are neither lost nor duplicated. Direct solves resume bit for bit;
+/// recycled solves restart with an empty recycle space, so resumed solutions agree with an
+/// uninterrupted run to the solve tolerance, not bitwise. An `.auto` choice recorded in the file is
+/// reused on resume.
+public final class DatasetGenerator {
+    public let configuration: GenerationConfiguration
+    private let field: GaussianRandomField
+    private let grid2D: UniformGrid?
+
+    public init(_ configuration: GenerationConfiguration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let s = configuration.resolution
+        switch configuration.family {
+        case .burgers:
+            field = try .fnoBurgers(resolution: s)
+            grid2D = nil
+        case .darcy where configuration.coefficient == .fno:
+            field = try .fnoDarcy(resolution: s)
+            grid2D = try .unit(dimension: 2, size: s, layout: .vertexCentred)
+        default:
+            let grid = try UniformGrid.unit(dimension: 2, size: s, layout: .vertexCentred)
+            field = try GaussianRandomField(grid: grid, alpha: 2, tau: 3, sigma: configuration.sigma)
+            grid2D = grid
+        }
+    }
+
+    /// Shape of one sample's input and output arrays.
+    public var sampleShape: [Int] {
+        configuration.family == .burgers ? [configuration.resolution] : [configuration.resolution, configuration.resolution]
+    }
+
+    /// Input i (the coefficient a at the s² nodes, or Burgers' u₀), a function of (seed, i) only.
+    public func input(_ index: Int) -> [Double] {
+        var generator = SeededRandomNumberGenerator(seed: configuration.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1))
+        let psi = field.sample(using: &generator)
+        switch configuration.family {
+        case .burgers: return psi
+        case .darcy where configuration.coefficient == .fno: return psi.map { $0 >= 0 ? 12 : 3 }
+        default: return psi.map { Foundation.exp($0) }
+        }
+    }
+
+    /// The discrete system of a 2-D sample.
+    public func system(for coefficient: [Double]) throws -> LinearSystem {
+        let s = configuration.resolution
+        switch configuration.family {
+        case .darcy:
+            return try DarcyProblem(resolution: s, coefficient: coefficient).discretize()
+        case .poisson:
+            let grid = grid2D!
+            return try PoissonProblem(grid: grid, coefficient: .gridField(coefficient, on: grid), source: .constant(1),
+                                      boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
+        case .helmholtz:
+            let grid = grid2D!
+            return try HelmholtzProblem(grid: grid, coefficient: .gridField(coefficient, on: grid), wavenumber: configuration.wavenumber,
+                                        source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
+        case .burgers:
+            throw GenerationError.invalidParameter(name: "family", reason: "Burgers has no linear system")
+        }
+    }
+
+    /// Low-frequency features: block means of the input on at most 16 points per axis.
+    public func features(of input: [Double]) -> [Double] {
+        let s = configuration.resolution
+        if configuration.family == .burgers {
+            let blocks = min(16, s)
+            return (0..<blocks).map { b in
+                let range = (b * s / blocks)..<((b + 1) * s / blocks)
+                return range.reduce(0) { $0 + input[$1] } / Double(range.count)
+            }
+        }
+        let blocks = min(16, s)
+        var result = [Double](repeating: 0, count: blocks * blocks)
+        for bi in 0..<blocks {
+            let rows = (bi * s / blocks)..<((bi + 1) * s / blocks)
+            for bj in 0..<blocks {
+                let columns = (bj * s / blocks)..<((bj + 1) * s / blocks)
+                var sum = 0.0
+                for i in rows { for j in columns { sum += input[i * s + j] } }
+                result[bi * blocks + bj] = sum / Double(rows.count * columns.count)
+            }
+        }
+        return result
+    }
+
+    /// The solve order (a permutation of 0..<N), and the mean neighbour distances before/after.
+    public func solveOrder() -> (order: [Int], unsorted: Double, sorted: Double) {
+        let count = configuration.sampleCount
+        let vectors = (0..<count).map { features(of: input($0)) }
+        let order = configuration.family == .burgers
+            ? Array(0..<count)
+            : SimilarityOrdering.order(vectors, strategy: .automatic(sampleCount: count))
+        return (order, SimilarityOrdering.meanNeighborDistance(vectors, order: Array(0..<count)),
+                SimilarityOrdering.meanNeighborDistance(vectors, order: order))
+    }
+
+    func makeSolver(_ strategy: SequenceSolveStrategy) -> SequenceSolver {
+        let solver = SequenceSolver(strategy: strategy, criterion: StoppingCriterion(relativeTolerance: configuration.tolerance),
+                                    restart: configuration.restart, recycledCount: configuration.recycledCount)
+        switch configuration.preconditioner {
+        case .none: break
+        case .ilu: solver.preconditionerFactory = { try IncompleteLU($0) }
+        case .ssor: solver.preconditionerFactory = { try SSORPreconditioner($0) }
+        case .jacobi: solver.preconditionerFactory = { try JacobiPreconditioner($0) }
+        }
+        return solver
+    }
+
+    static let completedAttribute = "pdekit.completed"
+    static let keyAttribute = "pdekit.content_key"
+
+    /// Generates (or resumes) the dataset at `path`.
+    /// - Parameters:
+    ///   - shardLimit: stop after this many shards (for tests of resumption); nil runs to the end.
+    ///   - progress: called after every sample with (samples in file, N).
+    public func run(output path: String, shardLimit: Int? = nil,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> GenerationSummary {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let configuration = self.configuration
+        let count = configuration.sampleCount
+        var completed = 0
+        var recordedStrategy: (SequenceSolveStrategy, String)?
+        if FileManager.default.fileExists(atPath: path) {
+            let file: HDF5File
+            do { file = try HDF5File(opening: path, mode: .readWrite) } catch {
+                throw GenerationError.notResumable(path: path, reason: "\(error)")
+            }
+            defer { try? file.close() }
+            let names = try file.attributeNames()
+            guard names.contains(Self.keyAttribute), names.contains(Self.completedAttribute),
+                  let key = try file.attribute(Self.keyAttribute).stringValue,
+                  let done = try file.attribute(Self.completedAttribute).intValue else {
+                throw GenerationError.notResumable(path: path, reason: "not written by pdekit generate (no \(Self.completedAttribute) attribute)")
+            }
+            guard key == configuration.contentKey else {
+                throw GenerationError.configurationMismatch(path: path, existing: key, requested: configuration.contentKey)
+            }
+            guard done >= 0, done <= count else { throw GenerationError.notResumable(path: path, reason: "completed = \(done) out of range") }
+            completed = done
+            for name in ["coeff", "sol", "sample_index"] where try file.exists(name) {
+                // Drop rows of a shard that was cut short.
+                try file.resizeSamples(name, to: done)
+            }
+            if configuration.strategy == .auto, names.contains("pdekit.solver_strategy"),
+               let text = try file.attribute("pdekit.solver_strategy").stringValue, let strategy = SequenceSolveStrategy(rawValue: text),
+               strategy != .auto {
+                let reason = (try? file.attribute("pdekit.solver_reason").stringValue) ?? nil
+                recordedStrategy = (strategy, "resumed: " + (reason ?? "recorded choice"))
+            }
+        } else {
+            let manifest = DatasetManifest(pde: configuration.family.rawValue, parameters: configuration.manifestParameters,
+                                           grid: sampleShape, solver: configuration.family.isLinear ? configuration.strategy.rawValue : "pseudo-spectral",
+                                           tolerance: configuration.family.isLinear ? configuration.tolerance : nil,
+                                           seed: configuration.seed, sampleCount: count)
+            try HDF5File.writeAtomically(to: path) { file in
+                try manifest.write(to: file)
+                try file.setAttribute(Self.keyAttribute, .string(configuration.contentKey))
+                try file.setAttribute(Self.completedAttribute, .int(0))
+                try file.setAttribute("pdekit.precision", .string(configuration.precision.rawValue))
+                if configuration.family == .darcy { try file.setAttribute("pdekit.coefficient", .string(configuration.coefficient.rawValue)) }
+                if configuration.family.isLinear {
+                    try file.setAttribute("pdekit.preconditioner", .string(configuration.preconditioner.rawValue))
+                }
+            }
+        }
+
+        let (order, unsorted, sorted) = solveOrder()
+        let solver = configuration.family.isLinear ? makeSolver(configuration.strategy) : nil
+        if let (strategy, reason) = recordedStrategy { solver?.adopt(strategy, reason: reason) }
+        let burgers = configuration.family == .burgers
+            ? try BurgersSolver(resolution: configuration.resolution, viscosity: configuration.viscosity) : nil
+        let resumedFrom = completed
+        var solveSeconds = 0.0, iterations = 0, shards = 0
+        var methods = Set<String>()
+        progress?(completed, count)
+        while completed < count, shardLimit.map({ shards < $0 }) ?? true {
+            let rows = completed..<min(count, completed + configuration.shardSize)
+            var inputs: [Double] = [], outputs: [Double] = []
+            for t in rows {
+                let a = input(order[t])
+                let solveStart = DispatchTime.now().uptimeNanoseconds
+                let u: [Double]
+                if let burgers {
+                    u = try burgers.solve(initial: a, time: 1)
+                } else {
+                    let system = try system(for: a)
+                    let result = try solver!.solve(system.matrix, rightHandSide: system.rightHandSide)
+                    iterations += result.report.iterations
+                    methods.insert(result.report.method)
+                    u = try system.field(from: result.solution)
+                }
+                solveSeconds += Double(DispatchTime.now().uptimeNanoseconds - solveStart) / 1e9
+                inputs += a
+                outputs += u
+                progress?(t + 1, count)
+            }
+            let shape = [rows.count] + sampleShape
+            let file = try HDF5File(opening: path, mode: .readWrite)
+            do {
+                let chunk = HDF5DatasetOptions(chunkShape: [min(configuration.shardSize, 16)] + sampleShape, extendable: true)
+                try file.appendSamples(Self.array(inputs, shape: shape, configuration.precision), to: "coeff", options: chunk)
+                try file.appendSamples(Self.array(outputs, shape: shape, configuration.precision), to: "sol", options: chunk)
+                try file.appendSamples(NumericArray(shape: [rows.count], storage: .int64(rows.map { Int64(order[$0]) })),
+                                       to: "sample_index", options: HDF5DatasetOptions(chunkShape: [1024], extendable: true))
+                if let solver, let chosen = solver.chosenStrategy {
+                    try file.setAttribute("pdekit.solver", .string(chosen.rawValue + " [" + methods.sorted().joined(separator: ", ") + "]"))
+                    try file.setAttribute("pdekit.solver_strategy", .string(chosen.rawValue))
+                    try file.setAttribute("pdekit.solver_reason", .string(solver.choiceReason))
+                }
+                try file.setAttribute(Self.completedAttribute, .int(rows.upperBound))
+                try file.close()
+            } catch {
+                try? file.close()
+                throw error
+            }
+            completed = rows.upperBound
+            shards += 1
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return GenerationSummary(solvedCount: completed - resumedFrom, completedCount: completed, resumedFrom: resumedFrom,
+                                 seconds: seconds, solveSeconds: solveSeconds, totalIterations: iterations,
+                                 strategy: solver?.chosenStrategy, strategyReason: solver?.choiceReason ?? "time stepping (no linear solves)",
+                                 solverDescription: burgers != nil ? "pseudo-spectral ETDRK4/IMEX" : methods.sorted().joined(separator: ", "),
+                                 unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted)
+    }
+
+    static func array(_ values: [Double], shape: [Int], _ precision: GenerationPrecision) throws -> NumericArray {
+        switch precision {
+        case .float64: return try NumericArray(shape: shape, storage: .float64(values))
+        case .float32: return try NumericArray(shape: shape, storage: .float32(values.map { Float($0) }))
+        }
+    }
+
+    /// Solves the first `systemCount` systems of the solve order three ways — independent GMRES,
+    /// GCRO-DR recycling, and direct — with the same tolerance and preconditioner.
+    public func compareRecycling(systemCount: Int) throws -> RecyclingComparison {
+        guard configuration.family.isLinear else {
+            throw GenerationError.invalidParameter(name: "compare-gmres", reason: "\(configuration.family.rawValue) has no linear solves")
+        }
+        let order = solveOrder().order.prefix(max(1, systemCount))
+        let systems = try order.map { try system(for: input($0)) }
+        var result = RecyclingComparison(systemCount: systems.count, gmresSeconds: 0, recyclingSeconds: 0, directSeconds: 0,
+                                         gmresIterations: 0, recyclingIterations: 0)
+        for strategy in [SequenceSolveStrategy.gmres, .recycling, .direct] {
+            let solver = makeSolver(strategy)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var iterations = 0
+            for system in systems { iterations += try solver.solve(system.matrix, rightHandSide: system.rightHandSide).report.iterations }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            switch strategy {
+            case .gmres: result.gmresSeconds = seconds; result.gmresIterations = iterations
+            case .recycling: result.recyclingSeconds = seconds; result.recyclingIterations = iterations
+            default: result.directSeconds = seconds
+            }
+        }
+        return result
+    }
+}

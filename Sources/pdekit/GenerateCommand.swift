@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PDEKit
+
+extension GenerationFamily: ExpressibleByArgument {}
+extension GenerationPrecision: ExpressibleByArgument {}
+extension GenerationCoefficient: ExpressibleByArgument {}
+extension GenerationPreconditioner: ExpressibleByArgument {}
+extension SequenceSolveStrategy: ExpressibleByArgument {}
+
+/// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
+        discussion: """
+        Families: darcy (−∇·(a∇u) = 1, a FNO 12/3 or log-normal), poisson (a = exp(GRF)), helmholtz \
+        (∇·(a∇u) + k²u = 1, a = exp(GRF)), burgers (u₀ ~ FNO GRF → u(·,1)).
+        The file holds coeff [N, s, s], sol [N, s, s] and sample_index [N] (original index) in solve \
+        order, plus pdekit.* provenance attributes. Rerunning the same command on a partial file \
+        resumes it; different parameters are refused.
+        Exit status: 0 on success, 1 on bad flags, an unusable output file, or a failed solve.
+        """
+    )
+
+    @Argument(help: "Problem family: \(GenerationFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var family: GenerationFamily
+
+    @Option(help: "Number of samples N.")
+    var samples: Int
+
+    @Option(help: "Nodes per side s (boundary included) for 2-D families; grid points for burgers.")
+    var resolution: Int
+
+    @Option(help: "Output HDF5 file (resumed if it exists with the same parameters).")
+    var output: String
+
+    @Option(help: "Seed of the input sampler.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Relative residual tolerance of the solves.")
+    var tolerance: Double = 1e-8
+
+    @Option(help: "Sequence solver: auto (probe direct vs recycling), direct, gmres, recycling.")
+    var solver: SequenceSolveStrategy = .auto
+
+    @Option(help: "Krylov preconditioner: none, ilu, ssor, jacobi.")
+    var preconditioner: GenerationPreconditioner = .ilu
+
+    @Option(help: "Samples per shard (appended and recorded together).")
+    var shardSize: Int = 50
+
+    @Option(help: "Storage precision: float32 or float64.")
+    var precision: GenerationPrecision = .float32
+
+    @Option(help: "Darcy coefficient: fno (12/3 thresholded GRF) or lognormal (exp GRF).")
+    var coefficient: GenerationCoefficient = .fno
+
+    @Option(help: "Helmholtz wavenumber k.")
+    var wavenumber: Double = 10
+
+    @Option(help: "Burgers viscosity ν.")
+    var viscosity: Double = 0.1
+
+    @Option(help: "Amplitude σ of the log-normal field ψ (a = exp ψ).")
+    var sigma: Double = 1
+
+    @Option(help: "GCRO-DR restart length m.")
+    var restart: Int = 40
+
+    @Option(help: "GCRO-DR recycled dimension k.")
+    var recycled: Int = 20
+
+    @Option(help: "Also measure recycling vs independent GMRES vs direct on the first K sorted systems.")
+    var compareGmres: Int?
+
+    @Option(name: .customLong("stop-after-shards"), help: ArgumentHelp("Stop after this many shards (testing resumption).", visibility: .hidden))
+    var stopAfterShards: Int?
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func run() throws {
+        do {
+            try execute()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func execute() throws {
+        if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
+        let configuration = GenerationConfiguration(
+            family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
+            preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
+            wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: restart, recycledCount: recycled)
+        let generator = try DatasetGenerator(configuration)
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
+            throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
+        }
+        let start = Date()
+        var firstDone: Int?
+        var lastPrint = Date.distantPast
+        let summary = try generator.run(output: output, shardLimit: stopAfterShards) { done, total in
+            guard !quiet else { return }
+            if firstDone == nil { firstDone = done }
+            let now = Date()
+            guard done == total || now.timeIntervalSince(lastPrint) > 0.25 else { return }
+            lastPrint = now
+            let elapsed = now.timeIntervalSince(start)
+            let solved = done - (firstDone ?? 0)
+            let eta = solved > 0 ? elapsed / Double(solved) * Double(total - done) : .nan
+            let line = String(format: "\rgenerate %@: %d/%d samples  %.1f s elapsed  ETA %@   ", family.rawValue, done, total,
+                              elapsed, eta.isFinite ? String(format: "%.1f s", eta) : "--")
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        print("wrote \(output): \(summary.completedCount)/\(samples) samples"
+              + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+        print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",
+                     summary.secondsPerSample * 1000, summary.solvedCount > 0 ? summary.solveSeconds / Double(summary.solvedCount) * 1000 : 0,
+                     summary.solvedCount, summary.seconds))
+        if family.isLinear {
+            print(String(format: "iterations per sample %.1f", summary.iterationsPerSample))
+            print("solver \(summary.strategy?.rawValue ?? solver.rawValue) (\(summary.solverDescription)): \(summary.strategyReason)")
+            print(String(format: "sorting: mean neighbour feature distance %.4g -> %.4g", summary.unsortedNeighborDistance, summary.sortedNeighborDistance))
+        } else {
+            print("solver \(summary.solverDescription)")
+        }
+        if let compareGmres {
+            let comparison = try generator.compareRecycling(systemCount: compareGmres)
+            print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s / %d it, recycling %.3f s / %d it, direct %.3f s",
+                         comparison.systemCount, tolerance, preconditioner.rawValue, comparison.gmresSeconds, comparison.gmresIterations,
+                         comparison.recyclingSeconds, comparison.recyclingIterations, comparison.directSeconds))
+            print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx iterations",
+                         comparison.timeSpeedup, comparison.iterationRatio))
+        }
+    }
+}
