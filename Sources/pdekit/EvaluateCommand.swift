@@ -49,18 +49,20 @@ struct Evaluate: ParsableCommand {
         // The training grid, from the stored normalizer statistics (or the data grid without normalization).
         let trainingGrid = trained.trainingGrid ?? Array(inputs.shape.dropFirst(2))
         let dataGrid = Array(inputs.shape.dropFirst(2))
-        let wanted = trainingGrid.map { factor * $0 }
-        var stride = 1
-        if wanted != dataGrid {
-            // Every s-th point: s = n_data/n_wanted on periodic grids, (n_data − 1)/(n_wanted − 1) on grids with both ends.
-            func ratio(_ offset: Int) -> Int? {
-                let candidates = zip(dataGrid, wanted).map { ($0 - offset) % max($1 - offset, 1) == 0 ? ($0 - offset) / max($1 - offset, 1) : -1 }
-                return candidates.allSatisfy({ $0 >= 1 && $0 == candidates[0] }) ? candidates[0] : nil
+        // K times finer: K·n points on periodic grids, K·(n − 1) + 1 on grids that include both ends
+        // (PDEKit's and FNO's Darcy data). The data may be finer still: every s-th point is kept,
+        // s = n_data/n_wanted (periodic) or (n_data − 1)/(n_wanted − 1) (both ends).
+        func stride(periodic: Bool) -> Int? {
+            let offset = periodic ? 0 : 1
+            let wanted = trainingGrid.map { periodic ? factor * $0 : factor * ($0 - 1) + 1 }
+            let candidates = zip(dataGrid, wanted).map { data, want -> Int in
+                let (a, b) = (data - offset, want - offset)
+                return b > 0 && a % b == 0 ? a / b : -1
             }
-            guard let s = ratio(0) ?? ratio(1) else {
-                throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(wanted) (\(resolution) of the training grid \(trainingGrid))")
-            }
-            stride = s
+            return candidates.allSatisfy({ $0 >= 1 && $0 == candidates[0] }) ? candidates[0] : nil
+        }
+        guard let stride = stride(periodic: false) ?? stride(periodic: true) else {
+            throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(resolution) of the training grid \(trainingGrid)")
         }
         let range = (inputs.shape[0] - samples)..<inputs.shape[0]
         let pairs = try FieldPairs(inputs: OperatorDataLoading.subsampled(OperatorDataLoading.samples(inputs, range), stride: stride),
