@@ -90,15 +90,20 @@ struct CoreBenchmark: ParsableCommand {
                                       generator: &generator)
         let input = Tensor<Float>.normal([20, 32, 64, 64], using: &generator)
         let forwardSeconds = best(of: repetitions) { _ = conv.inference(input) }
+        let forwardCPU = bestCPUTime(of: repetitions) { _ = conv.inference(input) }
         let flops = 2.0 * 20 * 32 * 32 * 9 * 64 * 64
         emit(["benchmark": "conv2d_forward", "shape": "20x32x64x64", "kernel": 3, "seconds": forwardSeconds,
-              "gflops": flops / forwardSeconds / 1e9])
+              "gflops": flops / forwardSeconds / 1e9, "cpu_seconds": forwardCPU])
         let leaf = Variable.leaf(input)
         let backwardSeconds = best(of: repetitions) {
             conv.zeroGradients()
             conv(leaf).sum().backward()
         }
+        let backwardCPU = bestCPUTime(of: repetitions) {
+            conv.zeroGradients()
+            conv(leaf).sum().backward()
+        }
         emit(["benchmark": "conv2d_forward_backward", "shape": "20x32x64x64", "kernel": 3, "seconds": backwardSeconds,
-              "gflops": 3 * flops / backwardSeconds / 1e9])
+              "gflops": 3 * flops / backwardSeconds / 1e9, "cpu_seconds": backwardCPU])
     }
 }
