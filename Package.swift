@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
         .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS"]),
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
@@ -40,6 +41,7 @@ let package = Package(
             "PDEs",
             "Datasets",
             "DataGeneration",
+            "NeuralOperators",
         ]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "TensorCore", "SparseSolvers"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration"]),
+        .testTarget(name: "NeuralOperatorsTests", dependencies: ["NeuralOperators"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
     ]
 )

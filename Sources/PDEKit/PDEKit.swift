@@ -7,3 +7,4 @@
 @_exported import PDEs
 @_exported import DataGeneration
 @_exported import Datasets
+@_exported import NeuralOperators
