@@ -8,7 +8,7 @@ struct PDEKitCommand: ParsableCommand {
         commandName: "pdekit",
         abstract: "Neural operators and classical/learned sparse solvers for PDEs.",
         version: PDEKitVersion.string,
-        subcommands: [Demo.self, Solve.self, Inspect.self, Bench.self]
+        subcommands: [Demo.self, Solve.self, Inspect.self, Bench.self, TrainDeepONet.self]
     )
 }
 
