@@ -6,7 +6,7 @@ import PDEKit
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a neural operator on input/target fields from a data file.",
-        subcommands: [TrainFNO.self])
+        subcommands: [TrainFNO.self, TrainDeepONet.self])
 }
 
 /// `pdekit train fno`.

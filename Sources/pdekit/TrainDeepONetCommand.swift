@@ -1,0 +1,322 @@
+import ArgumentParser
+import Foundation
+import PDEKit
+
+/// `pdekit deeponet`: train a DeepONet on NPZ (DeepXDE layouts), HDF5, or generated antiderivative data.
+struct TrainDeepONet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deeponet",
+        abstract: "Train a DeepONet (Lu et al. 2021) and report the test relative L2 error.",
+        discussion: """
+        Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train,
+        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else a
+        uniform grid on [0, 1]). Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian
+        product form; unaligned triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes
+        GRF data instead (ℓ = 0.2, 100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, Float32.
+        Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
+        """
+    )
+
+    enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
+        case relu, tanh, gelu, silu, sin, sigmoid
+        var activation: Activation { Activation(rawValue: rawValue)! }
+    }
+
+    @Option(help: "Training data file (.npz or .h5).")
+    var data: String?
+
+    @Option(help: "Test data file (same layouts); defaults to the training data.")
+    var testData: String?
+
+    @Option(help: "HDF5 dataset of the branch inputs [N, m].")
+    var inputKey: String?
+
+    @Option(help: "HDF5 dataset of the targets [N, P].")
+    var targetKey: String?
+
+    @Option(help: "HDF5 dataset of the trunk points [P, d] (default: P uniform points on [0, 1]).")
+    var trunkKey: String?
+
+    @Option(help: "Generate N antiderivative training functions instead of reading --data.")
+    var generateAntiderivative: Int?
+
+    @Option(help: "Test functions to generate with --generate-antiderivative.")
+    var generateTest: Int = 1000
+
+    @Option(help: "Branch widths, first = sensors (default m,40,40).")
+    var branch: String?
+
+    @Option(help: "Trunk widths, first = coordinates (default d,40,40).")
+    var trunk: String?
+
+    @Option(help: "Hidden activation.")
+    var activation: ActivationOption = .relu
+
+    @Flag(help: "POD-DeepONet: replace the trunk by POD modes of the training targets (aligned data).")
+    var pod = false
+
+    @Flag(help: "Standardise branch inputs and trunk coordinates with training statistics.")
+    var normalize = false
+
+    @Option(help: "Adam steps.")
+    var iterations: Int = 10_000
+
+    @Option(help: "Adam learning rate.")
+    var learningRate: Double = 1e-3
+
+    @Option(help: "Functions (aligned) or triplets (unaligned) per step (default: full batch, as DeepXDE).")
+    var batchSize: Int?
+
+    @Option(help: "Steps between test evaluations (logged to metrics.jsonl).")
+    var logEvery: Int = 1000
+
+    @Option(help: "Random seed (initialisation, batches, generated data).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder.")
+    var output: String?
+
+    func validate() throws {
+        guard (data == nil) != (generateAntiderivative == nil) else {
+            throw ValidationError("give exactly one of --data and --generate-antiderivative")
+        }
+        guard iterations >= 0, learningRate > 0, logEvery >= 1 else { throw ValidationError("iterations ≥ 0, learning rate > 0, log-every ≥ 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
+        if let n = generateAntiderivative, n < 1 || generateTest < 1 { throw ValidationError("generated sample counts must be positive") }
+    }
+
+    func run() throws {
+        do { try train() } catch let error as DeepONetCommandError {
+            throw error
+        } catch {
+            throw DeepONetCommandError(message: "\(error)")
+        }
+    }
+
+    private func train() throws {
+        let (trainSet, testSet) = try loadData()
+        let aligned = trainSet.aligned
+        let m = trainSet.branch.shape[1], d = trainSet.trunk.shape[1]
+        let outputs = trainSet.outputCount
+        let branchWidths = try parseWidths(branch, default: [m, 40, 40 * outputs], name: "--branch")
+        var trunkWidths = try parseWidths(trunk, default: [d, 40, 40 * outputs], name: "--trunk")
+        guard branchWidths.first == m else { throw DeepONetCommandError(message: "--branch starts with \(branchWidths[0]) but the data have \(m) sensors") }
+        if pod {
+            guard aligned else { throw DeepONetCommandError(message: "--pod needs aligned data (y of shape [N, P])") }
+            trunkWidths = []
+        } else if trunkWidths.first != d {
+            throw DeepONetCommandError(message: "--trunk starts with \(trunkWidths[0]) but the trunk points have \(d) coordinates")
+        }
+        let configuration = DeepONetConfiguration(branchWidths: branchWidths, trunkWidths: trunkWidths,
+                                                  activation: activation.activation, outputCount: outputs,
+                                                  trunkKind: pod ? .podModes : .network, normalizesInputs: normalize)
+        try configuration.validate()
+        let podBasis = pod ? try DeepONetPODBasis(targets: trainSet.target.converted(to: Double.self).reshaped(to: [trainSet.target.shape[0], -1]),
+                                                  modeCount: branchWidths.last!) : nil
+        let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk) : nil
+        var generator = SeededRandomNumberGenerator(seed: seed)
+        let model = try DeepONet<Float>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
+        let optimizer = Adam<Float>(learningRate: learningRate)
+
+        let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if let folder { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        var metricsLines: [String] = []
+        var losses: [Double] = [], testSteps: [Double] = [], testErrors: [Double] = []
+        let rows = aligned ? trainSet.branch.shape[0] : trainSet.branch.shape[0]
+        let batch = min(batchSize ?? rows, rows)
+        var order = Array(0..<rows), cursor = rows
+        let start = Date()
+        var lastReport = Date.distantPast
+        FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
+        for step in 1...max(iterations, 1) where iterations > 0 {
+            var u = trainSet.branch, y = trainSet.trunk, s = trainSet.target
+            if batch < rows {
+                if cursor + batch > rows { order.shuffle(using: &generator); cursor = 0 }
+                let indices = Array(order[cursor ..< cursor + batch])
+                cursor += batch
+                u = Self.rows(u, indices)
+                s = Self.rows(s, indices)
+                if !aligned { y = Self.rows(y, indices) }
+            }
+            let loss = aligned ? model.cartesianTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
+                               : model.tripletTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
+            guard loss.isFinite else { throw DeepONetCommandError(message: "the loss became \(loss) at step \(step); lower --learning-rate") }
+            losses.append(Double(loss))
+            if step % logEvery == 0 || step == iterations {
+                let error = Self.testError(model, testSet)
+                testSteps.append(Double(step))
+                testErrors.append(error)
+                metricsLines.append("{\"step\":\(step),\"train_loss\":\(Double(loss)),\"test_relative_l2\":\(error),\"seconds\":\(Date().timeIntervalSince(start))}")
+            }
+            let now = Date()
+            if now.timeIntervalSince(lastReport) > 0.5 || step == iterations {
+                lastReport = now
+                let elapsed = now.timeIntervalSince(start)
+                let eta = elapsed / Double(step) * Double(iterations - step)
+                let line = String(format: "\rstep %ld/%ld  loss %.3e  %.1fs elapsed  ETA %.1fs   ", step, iterations, Double(loss), elapsed, eta)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        let trainSeconds = Date().timeIntervalSince(start)
+        if iterations > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        let testError = Self.testError(model, testSet)
+        let summary: [String: Any] = [
+            "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
+            "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
+            "learning_rate": learningRate, "batch_size": batch, "parameters": model.parameterCount,
+            "train_seconds": (trainSeconds * 1000).rounded() / 1000, "final_train_loss": losses.last.map { $0 as Any } ?? NSNull(),
+            "test_relative_l2": testError, "test_samples": testSet.branch.shape[0],
+        ]
+        let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+        print(String(decoding: summaryData, as: UTF8.self))
+        guard let folder else { return }
+        try Self.atomicWrite(Data((metricsLines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("metrics.jsonl"))
+        try Self.atomicWrite(summaryData, to: folder.appendingPathComponent("summary.json"))
+        try model.parameterArchive(metadata: ["test_relative_l2": "\(testError)", "iterations": "\(iterations)"])
+            .write(to: folder.appendingPathComponent("model.safetensors"))
+        try LinePlot(title: "DeepONet training", xLabel: "Adam step", yLabel: "train MSE / test rel. L2", logScaleY: true, series: [
+            LineSeries(label: "train MSE", x: losses.indices.map { Double($0 + 1) }, y: losses),
+            LineSeries(label: "test rel. L2", x: testSteps, y: testErrors, markersOnly: true),
+        ]).write(to: folder.appendingPathComponent("loss.png"))
+        if testSet.aligned && testSet.trunk.shape[1] == 1 {
+            let shown = min(3, testSet.branch.shape[0])
+            let prediction = model.predict(branchInput: Self.rows(testSet.branch, Array(0..<shown)), trunkInput: testSet.trunk)
+            let points = testSet.trunk.shape[0], x = testSet.trunk.scalars.map(Double.init)
+            var series: [LineSeries] = []
+            for sample in 0..<shown {
+                let span = sample * points * outputs ..< (sample + 1) * points * outputs
+                let truth = testSet.target.scalars[span].enumerated().filter { $0.offset % outputs == 0 }.map { Double($0.element) }
+                let guess = prediction.scalars[span].enumerated().filter { $0.offset % outputs == 0 }.map { Double($0.element) }
+                series.append(LineSeries(label: "truth \(sample)", x: x, y: truth))
+                series.append(LineSeries(label: "DeepONet \(sample)", x: x, y: guess, markersOnly: true))
+            }
+            try LinePlot(title: "test predictions", xLabel: "y", yLabel: "G(u)(y)", series: series)
+                .write(to: folder.appendingPathComponent("predictions.png"))
+        }
+        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned ? ",predictions.png" : "")}\n".utf8))
+    }
+
+    // MARK: data
+
+    struct Split {
+        var branch: Tensor<Float>
+        var trunk: Tensor<Float>
+        var target: Tensor<Float>
+        var aligned: Bool
+        var outputCount: Int
+    }
+
+    private func loadData() throws -> (Split, Split) {
+        if let count = generateAntiderivative {
+            let train = try AntiderivativeData.generate(sampleCount: count, seed: seed &+ 1)
+            let test = try AntiderivativeData.generate(sampleCount: generateTest, seed: seed &+ 2)
+            func split(_ data: AntiderivativeData) -> Split {
+                Split(branch: data.branchInputs.converted(to: Float.self), trunk: data.trunkInputs.converted(to: Float.self),
+                      target: data.targets.converted(to: Float.self), aligned: true, outputCount: 1)
+            }
+            return (split(train), split(test))
+        }
+        let train = try readSplit(data!)
+        let test = try testData.map(readSplit) ?? train
+        guard test.aligned == train.aligned, test.branch.shape[1] == train.branch.shape[1],
+              test.trunk.shape[1] == train.trunk.shape[1], test.outputCount == train.outputCount else {
+            throw DeepONetCommandError(message: "test data layout differs from the training data")
+        }
+        return (train, test)
+    }
+
+    private func readSplit(_ path: String) throws -> Split {
+        let file = try DatasetLoader.open(path)
+        let names = Set(try file.names())
+        var branchName: String, trunkName: String?, targetName: String
+        if let inputKey, let targetKey {
+            (branchName, trunkName, targetName) = (inputKey, trunkKey, targetKey)
+        } else if let triple = [("X[0]", "X[1]", "y"), ("X_train0", "X_train1", "y_train"), ("X_test0", "X_test1", "y_test")]
+            .first(where: { names.contains($0.0) && names.contains($0.1) && names.contains($0.2) }) {
+            (branchName, trunkName, targetName) = triple
+        } else {
+            throw DeepONetCommandError(message: "\(path): no DeepONet arrays found (need X[0]/X[1]/y, X_train0/X_train1/y_train, or --input-key/--target-key); arrays: \(names.sorted().joined(separator: ", "))")
+        }
+        var branch: Tensor<Float> = try file.tensor(named: branchName)
+        var target: Tensor<Float> = try file.tensor(named: targetName)
+        let n = branch.shape.first ?? 0
+        guard n > 0 else { throw DeepONetCommandError(message: "\(path): \(branchName) is empty") }
+        if branch.rank != 2 { branch = try branch.reshaped(to: [n, -1]) }
+        var trunk: Tensor<Float>
+        if let trunkName {
+            trunk = try file.tensor(named: trunkName)
+            if trunk.rank == 1 { trunk = try trunk.reshaped(to: [trunk.count, 1]) }
+        } else {
+            let points = target.count / max(target.shape.first ?? 1, 1)
+            trunk = try Tensor(shape: [points, 1], scalars: (0..<points).map { Float($0) / Float(max(points - 1, 1)) })
+        }
+        guard trunk.rank == 2 else { throw DeepONetCommandError(message: "\(path): trunk points must be [P, d], got \(trunk.shape)") }
+        guard target.shape.first == n else {
+            throw DeepONetCommandError(message: "\(path): \(targetName) has \(target.shape.first ?? 0) rows, \(branchName) has \(n)")
+        }
+        let points = trunk.shape[0]
+        let tripletLike = points == n && (target.rank == 1 || (target.rank == 2 && target.shape[1] != points))
+        if !tripletLike && target.rank >= 2 && target.shape[1] == points {
+            // Aligned: [N, P] or [N, P, K].
+            let k = target.count / (n * points)
+            if target.rank == 2 { return Split(branch: branch, trunk: trunk, target: target, aligned: true, outputCount: 1) }
+            target = try target.reshaped(to: [n, points, k])
+            return Split(branch: branch, trunk: trunk, target: target, aligned: true, outputCount: k)
+        }
+        guard points == n else {
+            throw DeepONetCommandError(message: "\(path): \(targetName) \(target.shape) fits neither [N, P] (P = \(points)) nor triplets [N, K]")
+        }
+        let k = target.count / n
+        target = try target.reshaped(to: [n, k])
+        return Split(branch: branch, trunk: trunk, target: target, aligned: false, outputCount: k)
+    }
+
+    private func parseWidths(_ text: String?, default fallback: [Int], name: String) throws -> [Int] {
+        guard let text else { return fallback }
+        let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.count >= 2, widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw DeepONetCommandError(message: "\(name) '\(text)' is not a comma-separated list of at least two positive widths")
+        }
+        return widths.map { $0! }
+    }
+
+    static func rows(_ x: Tensor<Float>, _ indices: [Int]) -> Tensor<Float> {
+        let width = x.count / max(x.shape[0], 1)
+        var scalars: [Float] = []
+        scalars.reserveCapacity(indices.count * width)
+        for i in indices { scalars += x.scalars[i * width ..< (i + 1) * width] }
+        var shape = x.shape
+        shape[0] = indices.count
+        return Tensor(uncheckedShape: shape, scalars: scalars)
+    }
+
+    static func testError(_ model: DeepONet<Float>, _ test: Split) -> Double {
+        if test.aligned {
+            return DeepONet<Float>.meanRelativeL2(prediction: model.predict(branchInput: test.branch, trunkInput: test.trunk), target: test.target)
+        }
+        // Triplets: one relative L2 over all rows.
+        let prediction = GradientRecording.withoutRecording {
+            model.triplet(branchInput: Variable(test.branch), trunkInput: Variable(test.trunk)).value
+        }
+        var error = 0.0, norm = 0.0
+        for i in 0..<prediction.count {
+            let difference = Double(prediction.scalars[i] - test.target.scalars[i])
+            error += difference * difference
+            norm += Double(test.target.scalars[i]) * Double(test.target.scalars[i])
+        }
+        return (error / max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    static func atomicWrite(_ data: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try data.write(to: temporary)
+        guard rename(temporary.path, url.path) == 0 else {
+            throw DeepONetCommandError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+struct DeepONetCommandError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "error: " + message }
+}
