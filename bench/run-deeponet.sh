@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/openblas-env.sh"
 iterations="${1:-10000}"
-data=/work/shared/data/external
+data="${DEEPXDE_DATA:-$here/../shared/data/external}"
 train="$data/antiderivative_aligned_train.npz"
 test="$data/antiderivative_aligned_test.npz"
 python="$here/bench/.venv-deepxde/bin/python"
@@ -15,7 +15,7 @@ python="$here/bench/.venv-deepxde/bin/python"
 (cd "$here" && swift build -c release --product pdekit >/dev/null)
 out="$(mktemp -d)"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg), iterations=$iterations, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
-ours=$("$here/.build/release/pdekit" deeponet --data "$train" --test-data "$test" --branch 100,40,40 --trunk 1,40,40 \
+ours=$("$here/.build/release/pdekit" train deeponet --data "$train" --test-data "$test" --branch 100,40,40 --trunk 1,40,40 \
         --activation relu --iterations "$iterations" --learning-rate 1e-3 --output "$out/pdekit" 2>/dev/null)
 echo "$ours"
 theirs=$(DDE_BACKEND=pytorch "$python" "$here/bench/peers/deeponet_deepxde.py" "$train" "$test" "$iterations" 2>/dev/null | tail -1)
