@@ -27,7 +27,8 @@ struct PDEKitCommand: ParsableCommand {
 enum Entry {
     static func main() {
         selectOpenBLASKernels()
-        AllocatorTuning.retainFreedMemory()
+        // Valgrind limits the brk heap this relies on: PDEKIT_DEFAULT_MALLOC=1 keeps glibc's defaults.
+        if ProcessInfo.processInfo.environment["PDEKIT_DEFAULT_MALLOC"] == nil { AllocatorTuning.retainFreedMemory() }
         PDEKitCommand.main()
     }
 
