@@ -232,10 +232,14 @@ func geluFloat(_ x: UnsafePointer<Float>, _ cotangent: UnsafePointer<Float>?, _ 
         let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
         // e^{a}, a = −z² ∈ [−87, 0]: a = n ln2 + r, |r| ≤ ln2/2.
         let a = Swift.max(-z * z, -87)
-        let n = (a * 1.44269504).rounded(.toNearestOrEven)
+        // Round to nearest by adding 1.5·2²³: k's low mantissa bits then hold n = round(a·log₂e), and
+        // 2ⁿ is built from them with wrapping integer ops (no rintf call, no trapping conversion),
+        // so the loop vectorizes.
+        let k = a * 1.44269504 + 12_582_912
+        let n = k - 12_582_912
         let r = a - n * 0.693145752 - n * 1.42860677e-6
         let p = 1 + r * (1 + r * (0.5 + r * (0.166666672 + r * (0.0416666418 + r * (0.00833336823 + r * 0.00138889)))))
-        let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+        let scale = Float(bitPattern: (k.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
         let gaussian = p * scale
         let erfAbs = 1 - poly * gaussian
         let erf = v < 0 ? -erfAbs : erfAbs
