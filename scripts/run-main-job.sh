@@ -29,4 +29,4 @@ echo "== evaluating on held-out data, at the training grid and at twice its reso
 $pdekit evaluate "$out/fno" --data "$out/darcy-test.h5" --samples 50
 $pdekit evaluate "$out/fno" --data "$out/darcy-test-65.h5" --samples 50 --resolution 2x --plots "$out/fno-65"
 
-echo "== done: plots in $out/fno/fields.png, $out/fno/loss.png and $out/fno-65/fields.png"
+echo "== done: plots in $out/fno/fields.png, $out/fno/loss.png and $out/fno-65/fields-2x.png"

@@ -318,5 +318,5 @@ struct TrainDeepONet: ParsableCommand {
 
 struct DeepONetCommandError: Error, CustomStringConvertible {
     let message: String
-    var description: String { "error: " + message }
+    var description: String { message }
 }
