@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .library(name: "PDEKit", targets: ["PDEKit"]),
         .executable(name: "pdekit", targets: ["pdekit"]),
+        // The C API (`Sources/PDEKitC/include/pdekit.h`) as libPDEKitC.so for C, C++ and Fortran codes.
+        .library(name: "PDEKitC", type: .dynamic, targets: ["PDEKitC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,10 +54,18 @@ let package = Package(
             "NeuralOperators",
             "Training",
         ]),
+        // C API: opaque handles over Training, SparseSolvers and LearnedSolvers; the header is hand-written.
+        .target(name: "PDEKitC", dependencies: ["TensorCore", "SparseSolvers", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Training"],
+                exclude: ["include"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Worked examples that build on each other (Examples/README.md); each has a --smoke mode the tests run.
+        .executableTarget(name: "example-poisson-solve", dependencies: ["PDEKit"], path: "Examples/poisson-solve"),
+        .executableTarget(name: "example-darcy-dataset", dependencies: ["PDEKit"], path: "Examples/darcy-dataset"),
+        .executableTarget(name: "example-train-fno", dependencies: ["PDEKit"], path: "Examples/train-fno"),
 
         // Tests mirror the modules.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
@@ -72,5 +82,6 @@ let package = Package(
         .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses"]),
         .testTarget(name: "LearnedSolversTests", dependencies: ["LearnedSolvers"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit"]),
+        .testTarget(name: "EmbeddingTests", dependencies: ["PDEKit", "PDEKitC"]),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages PDEKit links against, if any is missing (needs root or sudo).
 set -euo pipefail
-packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config)
+# gcc, make and gfortran build the C and Fortran embedding examples (Examples/) against libPDEKitC.so.
+packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config gcc make gfortran)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh machine (a few minutes on 2 cores):
 #   install system packages → release build → generate Darcy datasets (SKR pipeline, HDF5)
-#   → train an FNO → evaluate it (also zero-shot at twice the resolution) → PNG plots.
+#   → train an FNO → evaluate it (also zero-shot at twice the resolution) → PNG plots
+#   → embed the trained FNO and a recycling solver in a C program (and a Fortran one) via libPDEKitC.so.
 # Everything it writes goes to runs/main/ (git-ignored); it starts from scratch each time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-packages.sh
 source scripts/openblas-env.sh
 echo "== building (release)"
-swift build -c release --product pdekit 2>&1 | tail -n 1
+swift build -c release 2>&1 | tail -n 1   # the CLI, libPDEKitC.so and the examples
 pdekit=.build/release/pdekit
 $pdekit --version
 out=runs/main
@@ -28,5 +29,14 @@ $pdekit train fno --data "$out/darcy-train.h5" --test-data "$out/darcy-test.h5" 
 echo "== evaluating on held-out data, at the training grid and at twice its resolution"
 $pdekit evaluate "$out/fno" --data "$out/darcy-test.h5" --samples 50
 $pdekit evaluate "$out/fno" --data "$out/darcy-test-65.h5" --samples 50 --resolution 2x --plots "$out/fno-65"
+
+echo "== embedding the trained FNO from C (Examples/c-embedding, via libPDEKitC.so and pdekit.h)"
+make -s -C Examples/c-embedding
+.build/release/examples/pdekit-c-example "$out/fno"
+if command -v gfortran >/dev/null; then
+    echo "== and from Fortran (Examples/fortran-embedding, iso_c_binding)"
+    make -s -C Examples/fortran-embedding
+    .build/release/examples/pdekit-fortran-example "$out/fno"
+fi
 
 echo "== done: plots in $out/fno/fields.png, $out/fno/loss.png and $out/fno-65/fields-2x.png"

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-packages.sh
 source scripts/openblas-env.sh
-swift build -c release --product pdekit 2>&1 | tail -n 1
+swift build -c release 2>&1 | tail -n 1   # the CLI, libPDEKitC.so and the examples the tests run
 swift test -c release "$@"
