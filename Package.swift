@@ -59,6 +59,7 @@ let package = Package(
                 exclude: ["include"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
+            "PDEKitC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

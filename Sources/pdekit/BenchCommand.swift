@@ -12,5 +12,6 @@ struct Bench: ParsableCommand {
             DCDMBenchmark.self,
             FNOBenchmark.self,
             MgNOBenchmark.self,
+            EmbeddingBenchmark.self,
         ])
 }
