@@ -103,6 +103,32 @@ pdekit_status pdekit_operator_apply_f64(pdekit_operator *op, const double *input
                                         int64_t batch, const int64_t *grid, int32_t grid_rank,
                                         double *output, int64_t output_count);
 
+/* ---- DeepONets (checkpoints written by `pdekit train deeponet`) ---------------------------------------- */
+
+typedef struct pdekit_deeponet pdekit_deeponet;
+
+/* Loads a DeepONet: a `pdekit train deeponet` output folder (its model.safetensors) or the file
+ * itself. Thread-safe. */
+pdekit_status pdekit_deeponet_load(const char *path, pdekit_deeponet **out);
+
+/* Frees the handle (NULL is a no-op). */
+void pdekit_deeponet_free(pdekit_deeponet *net);
+
+/* Sensors m (branch inputs per function), coordinate dimensions d of a query point (0 for a
+ * POD-DeepONet), outputs K per point, and the number of fixed query points of a POD-DeepONet (0 for
+ * a trunk network). NULL outputs are skipped. Thread-safe. */
+pdekit_status pdekit_deeponet_describe(const pdekit_deeponet *net, int64_t *sensors, int64_t *coordinate_dimensions,
+                                       int64_t *outputs, int64_t *pod_points);
+
+/* G(u_i)(y_j) for `functions` input functions and `points` query points (Cartesian product):
+ *   branch: functions x sensors doubles (u_i at the sensors, row-major)
+ *   trunk:  points x coordinate_dimensions doubles (ignored and may be NULL for a POD-DeepONet, whose
+ *           `points` must equal pod_points)
+ *   output: functions x points x outputs doubles (caller-allocated, output_count of them)
+ * Computes in float with the checkpoint's input normalization. Thread-safe (serialized process-wide). */
+pdekit_status pdekit_deeponet_apply_f64(pdekit_deeponet *net, const double *branch, int64_t functions,
+                                        const double *trunk, int64_t points, double *output, int64_t output_count);
+
 /* ---- Sparse matrices ----------------------------------------------------------------------------- */
 
 typedef struct pdekit_matrix pdekit_matrix;
