@@ -3,14 +3,11 @@ import TensorCore
 import NeuralLayers
 import NeuralOperators
 
-/// The neural-operator families the trainer and checkpoints know, stored in checkpoint metadata
-/// under `pdekit.model.kind` (checkpoints without the key are FNO ones, as written before MgNO).
-public enum OperatorKind: String, Codable, Sendable, CaseIterable {
-    case fno, mgno
-}
-
 /// A neural operator the ``Trainer`` can fit: a `Float` layer mapping fields `[batch, C_in, grid…]`
 /// to `[batch, C_out, grid…]`, rebuilt from a Codable configuration (stored as JSON in checkpoints).
+///
+/// `FourierNeuralOperator<Float>` and `MgNO<Float>` conform. Another family needs a conformance, a
+/// case of ``OperatorKind`` and a line in `TrainedModel.load(from:)`'s switch.
 public protocol OperatorModel: Layer where Scalar == Float {
     associatedtype Configuration: Codable & Sendable & Equatable
     /// Tag stored in checkpoints, used to pick the type when loading.
