@@ -152,4 +152,33 @@ import Training
         // Normalizers included: not the raw network's output.
         #expect(try loaded.predict(train.inputs) != fno.predict(train.inputs))
     }
+
+    /// A checkpoint in the pre-MgNO layout (no model kind; Adam moments stored flat, as the former
+    /// `ResumableAdam` wrote them) resumes to the same weights as an uninterrupted run.
+    @Test func oldFormatCheckpointResumesExactly() throws {
+        let train = try TrainerTests.antiderivative(count: 9, points: 16, seed: 12), test = try TrainerTests.antiderivative(count: 3, points: 16, seed: 13)
+        let configuration = TrainingConfiguration(epochs: 3, batchSize: 4, learningRate: 5e-3, seed: 14)
+        func fresh() throws -> FourierNeuralOperator<Float> {
+            var generator = SeededRandomNumberGenerator(seed: 15)
+            return try FourierNeuralOperator<Float>(TrainerTests.smallModel, generator: &generator)
+        }
+        let straight = try fresh()
+        try Trainer(model: straight, configuration: configuration, train: train, test: test).run()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Trainer(model: try fresh(), configuration: configuration, train: train, test: test, outputDirectory: directory).run(stopAfterEpoch: 1)
+        let url = directory.appendingPathComponent("checkpoint.safetensors")
+        var archive = try SafetensorsArchive(contentsOf: url)
+        archive.metadata[TrainedModel.modelKindKey] = nil
+        for name in archive.names where name.hasPrefix("optimizer.") {
+            let tensor: Tensor<Float> = try archive.tensor(named: name)
+            archive.add(tensor.reshaped([tensor.count]), named: name)
+        }
+        try archive.write(to: url)
+        let resumed = try fresh()
+        try Trainer(model: resumed, configuration: configuration, train: train, test: test, outputDirectory: directory).run(resume: true)
+        for ((name, a), (_, b)) in zip(straight.namedParameters, resumed.namedParameters) {
+            #expect(a.value == b.value, "parameter \(name) differs after resuming an old-format checkpoint")
+        }
+    }
 }
