@@ -68,9 +68,10 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     public let weightDecay: Double
     /// Whether weight decay is decoupled from the gradient (AdamW).
     public let decoupledWeightDecay: Bool
-    private var firstMoment: [ObjectIdentifier: Tensor<Scalar>] = [:]
-    private var secondMoment: [ObjectIdentifier: Tensor<Scalar>] = [:]
-    private var stepCount: [ObjectIdentifier: Int] = [:]
+    // Internal (not private) so Adam+State.swift can read and restore them for checkpoints.
+    var firstMoment: [ObjectIdentifier: Tensor<Scalar>] = [:]
+    var secondMoment: [ObjectIdentifier: Tensor<Scalar>] = [:]
+    var stepCount: [ObjectIdentifier: Int] = [:]
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {

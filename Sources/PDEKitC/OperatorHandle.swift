@@ -2,7 +2,7 @@ import Foundation
 import TensorCore
 import Training
 
-/// What a `pdekit_operator *` points to: a trained model loaded from a `pdekit train` checkpoint.
+/// What a `pdekit_operator *` points to: a trained FNO or MgNO loaded from a `pdekit train` checkpoint.
 ///
 /// The C side only ever sees `Unmanaged<OperatorHandle>.toOpaque()`; the model, its normalizers and
 /// the shapes stay on this side of the boundary.
@@ -29,10 +29,14 @@ final class OperatorHandle {
             else { throw CAPIError.io("\(path) is a directory without best.safetensors or checkpoint.safetensors") }
         }
         trained = try TrainedModel.load(from: url).0
-        let configuration = trained.model.configuration
-        spatialRank = configuration.spatialDimensions
-        inputChannels = configuration.inputChannels
-        outputChannels = configuration.outputChannels
+        spatialRank = trained.spatialDimensions
+        if let fno = trained.fno {
+            (inputChannels, outputChannels) = (fno.configuration.inputChannels, fno.configuration.outputChannels)
+        } else if let mgno = trained.mgno {
+            (inputChannels, outputChannels) = (mgno.configuration.inputChannels, mgno.configuration.outputChannels)
+        } else {
+            throw CAPIError.io("\(url.path) holds a \(trained.kind) model, which the C API does not apply yet")
+        }
     }
 
     /// Checks a grid given as C array against the model and returns it as sizes.

@@ -4,7 +4,7 @@ import AutoDiff
 import NeuralLayers
 import NeuralOperators
 
-/// Supervised training of a Fourier neural operator on in-memory field pairs.
+/// Supervised training of a neural operator (any ``OperatorModel``: FNO, MgNO) on in-memory field pairs.
 ///
 /// Each epoch: shuffle the training set (the order depends only on the seed and the epoch), take
 /// mini-batches, encode inputs with the unit-Gaussian input normalizer, predict, decode with the
@@ -16,7 +16,7 @@ import NeuralOperators
 /// all atomically. `run(resume: true)` continues from `checkpoint.safetensors` and gives the same
 /// weights as an uninterrupted run.
 public final class Trainer {
-    public let model: FourierNeuralOperator<Float>
+    public let model: any OperatorModel
     public let configuration: TrainingConfiguration
     public let train: FieldPairs
     public let test: FieldPairs
@@ -45,11 +45,11 @@ public final class Trainer {
         public var stoppedEarly: Bool
     }
 
-    public init(model: FourierNeuralOperator<Float>, configuration: TrainingConfiguration, train: FieldPairs, test: FieldPairs,
+    public init(model: any OperatorModel, configuration: TrainingConfiguration, train: FieldPairs, test: FieldPairs,
                 outputDirectory: URL? = nil) throws {
         try configuration.validate()
-        try model.validate(inputShape: [1] + Array(train.inputs.shape.dropFirst()))
-        try model.validate(inputShape: [1] + Array(test.inputs.shape.dropFirst()))
+        try model.validateInput(shape: [1] + Array(train.inputs.shape.dropFirst()))
+        try model.validateInput(shape: [1] + Array(test.inputs.shape.dropFirst()))
         let outputShape = model.inference(FieldPairs.rows(train.inputs, [0])).shape
         guard Array(train.targets.shape.dropFirst()) == Array(outputShape.dropFirst()),
               Array(test.targets.shape.dropFirst()) == Array(outputShape.dropFirst()) else {
@@ -77,8 +77,8 @@ public final class Trainer {
         TrainedModel(model: model, trainingConfiguration: configuration, inputNormalizer: inputNormalizer, targetNormalizer: targetNormalizer)
     }
 
-    func makeOptimizer() -> ResumableAdam {
-        ResumableAdam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
+    func makeOptimizer() -> Adam<Float> {
+        Adam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
                       decoupledWeightDecay: configuration.optimizer == .adamW)
     }
 
@@ -107,20 +107,16 @@ public final class Trainer {
         let metricsURL = outputDirectory?.appendingPathComponent("metrics.jsonl")
         if let outputDirectory {
             try fileManager.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            struct Both: Encodable { let model: FNOConfiguration; let training: TrainingConfiguration }
-            try encoder.encode(Both(model: model.configuration, training: configuration))
+            try model.runConfigurationJSON(training: configuration)
                 .write(to: outputDirectory.appendingPathComponent("configuration.json"), options: .atomic)
         }
         if resume, let checkpointURL, fileManager.fileExists(atPath: checkpointURL.path) {
             let archive = try SafetensorsArchive(contentsOf: checkpointURL)
-            guard let json = archive.metadata[TrainedModel.modelConfigurationKey],
-                  let saved = try? JSONDecoder().decode(FNOConfiguration.self, from: Data(json.utf8)), saved == model.configuration else {
+            guard model.matchesConfiguration(in: archive) else {
                 throw TrainingError.checkpoint("\(checkpointURL.path) was written for a different model configuration")
             }
             try model.loadParameters(from: archive, allowingExtraTensors: true)
-            try optimizer.restore(from: archive)
+            try optimizer.restore(model.namedParameters, from: archive)
             firstEpoch = Int(archive.metadata["training.epoch"] ?? "0") ?? 0
             bestL2 = Double(archive.metadata["training.best_l2"] ?? "inf") ?? .infinity
             bestEpoch = Int(archive.metadata["training.best_epoch"] ?? "-1") ?? -1
@@ -136,7 +132,7 @@ public final class Trainer {
         let trainCount = train.count, batchSize = min(configuration.batchSize, trainCount)
         let batchesPerEpoch = (trainCount + batchSize - 1) / batchSize
         let progress = showsProgress ? ProgressBar(total: (configuration.epochs - firstEpoch) * batchesPerEpoch) : nil
-        let namedParameters = model.namedParameters
+        let parameters = model.parameters
         var stoppedEarly = false
         var epoch = firstEpoch
         while epoch < configuration.epochs {
@@ -153,7 +149,7 @@ public final class Trainer {
                 let value = Double(loss.value.scalar)
                 guard value.isFinite else { throw TrainingError.divergence(epoch: epoch + 1) }
                 loss.backward()
-                optimizer.step(namedParameters)
+                optimizer.step(parameters)
                 lossSum += value * Double(indices.count)
                 progress?.advance(status: String(format: "epoch %d/%d  loss %.4g", epoch + 1, configuration.epochs, value))
             }
@@ -186,7 +182,7 @@ public final class Trainer {
     func lossValue(prediction: Variable<Float>, target: Variable<Float>) -> Variable<Float> {
         switch configuration.loss {
         case .relativeL2: return Loss.relativeLp(prediction, target)
-        case .relativeH1: return Loss.relativeH1(prediction, target, spatialDimensions: model.configuration.spatialDimensions)
+        case .relativeH1: return Loss.relativeH1(prediction, target, spatialDimensions: model.spatialDimensions)
         }
     }
 

@@ -56,14 +56,18 @@ struct EmbeddingBenchmark: ParsableCommand {
         if !model.hasSuffix(".safetensors") { url.appendPathComponent("best.safetensors") }
         let (trained, _) = try TrainedModel.load(from: url)
         guard let trainingGrid = trained.trainingGrid else { throw BenchmarkError(description: "\(model) records no training grid") }
-        let channels = trained.model.configuration.inputChannels, outputChannels = trained.model.configuration.outputChannels
-        var generator = SeededRandomNumberGenerator(seed: 1)
-        let count = batch * channels * trainingGrid.reduce(1, *)
-        let scalars = (0..<count).map { _ in Float.random(in: 0..<1, using: &generator) < 0.5 ? Float(3) : 12 }
-        let input = Tensor<Float>(uncheckedShape: [batch, channels] + trainingGrid, scalars: scalars)
+        var channels: Int64 = 0, outputChannels64: Int64 = 0
         var handle: OpaquePointer?
-        guard pdekit_operator_load(model, &handle) == 0 else { throw BenchmarkError(description: String(cString: pdekit_last_error())) }
+        guard pdekit_operator_load(model, &handle) == 0,
+              pdekit_operator_describe(handle, nil, &channels, &outputChannels64) == 0 else {
+            throw BenchmarkError(description: String(cString: pdekit_last_error()))
+        }
         defer { pdekit_operator_free(handle) }
+        let outputChannels = Int(outputChannels64)
+        var generator = SeededRandomNumberGenerator(seed: 1)
+        let count = batch * Int(channels) * trainingGrid.reduce(1, *)
+        let scalars = (0..<count).map { _ in Float.random(in: 0..<1, using: &generator) < 0.5 ? Float(3) : 12 }
+        let input = Tensor<Float>(uncheckedShape: [batch, Int(channels)] + trainingGrid, scalars: scalars)
         let grid64 = trainingGrid.map { Int64($0) }
         let outputCount = batch * outputChannels * trainingGrid.reduce(1, *)
         var output = [Float](repeating: 0, count: outputCount)

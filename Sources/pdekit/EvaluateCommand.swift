@@ -41,7 +41,7 @@ struct Evaluate: ParsableCommand {
             if !FileManager.default.fileExists(atPath: checkpoint.path) { checkpoint = runURL.appendingPathComponent("checkpoint.safetensors") }
         }
         let (trained, _) = try TrainedModel.load(from: checkpoint)
-        let d = trained.model.configuration.spatialDimensions
+        let d = trained.spatialDimensions
         _ = channelsFirst   // the model's dimension decides; both layouts are accepted
         let inputs = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: inputKey), spatialDimensions: d, name: inputKey)
         let targets = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: targetKey), spatialDimensions: d, name: targetKey)

@@ -45,8 +45,8 @@ struct FNOBenchmark: ParsableCommand {
             : FNOConfiguration(modes: [modes, modes], width: width, layerCount: layers)
         var generator = SeededRandomNumberGenerator(seed: 0)
         let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-        let optimizer = ResumableAdam(learningRate: 1e-3)
-        let namedParameters = model.namedParameters
+        let optimizer = Adam<Float>(learningRate: 1e-3)
+        let parameters = model.parameters
         for size in parsedSizes! {
             let x = Tensor<Float>.normal([batch, 1, size, size], using: &generator)
             let y = Tensor<Float>.normal([batch, 1, size, size], using: &generator)
@@ -56,7 +56,7 @@ struct FNOBenchmark: ParsableCommand {
                 timed.append(("train", {
                     model.zeroGradients()
                     Loss.relativeLp(model(Variable(x)), Variable(y)).backward()
-                    optimizer.step(namedParameters)
+                    optimizer.step(parameters)
                 }))
             }
             if mode != .train { timed.append(("inference", { _ = model.inference(x) })) }

@@ -6,7 +6,95 @@ import PDEKit
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a neural operator on input/target fields from a data file.",
-        subcommands: [TrainFNO.self, TrainDeepONet.self])
+        subcommands: [TrainFNO.self, TrainMgNO.self, TrainDeepONet.self])
+}
+
+/// Data, optimization and output options shared by `train fno` and `train mgno`.
+struct OperatorTrainingOptions: ParsableArguments {
+    enum Schedule: String, ExpressibleByArgument, CaseIterable { case step, cosine, constant, oneCycle = "one-cycle" }
+
+    @Option(help: "Data file (HDF5, NPY, NPZ, MATLAB .mat, or a directory of <key>.npy).") var data: String
+    @Option(help: "Name of the input array in the data file.") var inputKey: String = "coeff"
+    @Option(help: "Name of the target array in the data file.") var targetKey: String = "sol"
+    @Option(help: "Separate test data file (default: the samples after the training ones).") var testData: String?
+    @Option(help: "Training samples.") var train: Int = 1000
+    @Option(help: "Test samples.") var test: Int = 100
+    @Option(help: "Keep every n-th grid point (the FNO paper's `r`).") var subsample: Int = 1
+    @Option(help: "Epochs.") var epochs: Int = 500
+    @Option(help: "Output directory.") var output: String
+    @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
+    @Option(help: "Mini-batch size.") var batchSize: Int = 20
+    @Option(help: "Base (for one-cycle: peak) learning rate.") var learningRate: Double = 1e-3
+    @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
+    @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
+    @Option(help: """
+        Learning-rate schedule per epoch: \(Schedule.allCases.map(\.rawValue).joined(separator: ", ")) (step halves every \
+        --step-size epochs; one-cycle warms up linearly from lr/25 over 30% of the epochs, then cosine-anneals to lr/25e4).
+        """)
+    var schedule: Schedule = .step
+    @Option(help: "Epochs per halving of the step schedule.") var stepSize: Int = 100
+    @Flag(help: "Minimize relative H1 instead of relative L2.") var h1 = false
+    @Option(help: "Stop after this many epochs without a better test error.") var patience: Int?
+    @Option(help: "Seed of the initialization and the shuffling.") var seed: UInt64 = 0
+    @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
+
+    /// Training and test pairs, channels first, and the number of grid axes.
+    func loadPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
+        guard train > 0, test > 0, epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
+        let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
+        let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
+        let d = rawTargets.rank - (channelsFirst ? 2 : 1)
+        guard (1...3).contains(d), rawInputs.rank == rawTargets.rank else { throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs") }
+        let inputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawInputs, spatialDimensions: d, name: inputKey), stride: subsample)
+        let targets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawTargets, spatialDimensions: d, name: targetKey), stride: subsample)
+        let trainPairs: FieldPairs, testPairs: FieldPairs
+        if let testData {
+            guard inputs.shape[0] >= train else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train)") }
+            let testInputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: inputKey), spatialDimensions: d, name: inputKey), stride: subsample)
+            let testTargets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: targetKey), spatialDimensions: d, name: targetKey), stride: subsample)
+            guard testInputs.shape[0] >= test else { throw OperatorCommandError(description: "\(testData) has \(testInputs.shape[0]) samples, fewer than --test \(test)") }
+            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
+            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(testInputs, 0..<test), targets: OperatorDataLoading.samples(testTargets, 0..<test))
+        } else {
+            guard inputs.shape[0] >= train + test else {
+                throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train) + --test \(test)")
+            }
+            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
+            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, train..<(train + test)), targets: OperatorDataLoading.samples(targets, train..<(train + test)))
+        }
+        return (trainPairs, testPairs, d)
+    }
+
+    var trainingConfiguration: TrainingConfiguration {
+        let trainingSchedule: LearningRateSchedule
+        switch schedule {
+        case .step: trainingSchedule = .step(stepSize: stepSize, gamma: 0.5)
+        case .cosine: trainingSchedule = .cosine(totalSteps: epochs, minimumLearningRate: learningRate * 1e-3)
+        case .constant: trainingSchedule = .constant
+        case .oneCycle: trainingSchedule = .oneCycle(totalSteps: epochs, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
+        }
+        return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                                     optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
+                                     seed: seed, earlyStoppingPatience: patience)
+    }
+
+    /// Trains `model`, writes the run directory and plots, and prints the summary JSON line.
+    func run(model: any OperatorModel, train trainPairs: FieldPairs, test testPairs: FieldPairs) throws {
+        let directory = URL(fileURLWithPath: output)
+        let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, test: testPairs, outputDirectory: directory)
+        trainer.showsProgress = !quiet
+        let summary = try trainer.run(resume: resume)
+        try OperatorPlots.writeLossCurve(metrics: directory.appendingPathComponent("metrics.jsonl"), to: directory.appendingPathComponent("loss.png"))
+        let (best, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
+        let evaluation = try best.evaluate(testPairs, batchSize: batchSize)
+        try OperatorPlots.writeFields(input: testPairs.inputs, truth: testPairs.targets, prediction: evaluation.predictions, sample: 0,
+                                      to: directory.appendingPathComponent("fields.png"))
+        let seconds = summary.history.map(\.seconds)
+        emit(["run": output, "model": type(of: model).kind.rawValue, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
+              "stopped_early": summary.stoppedEarly, "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1,
+              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
+    }
 }
 
 /// `pdekit train fno`.
@@ -22,34 +110,12 @@ struct TrainFNO: ParsableCommand {
             """)
 
     enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator }
-    enum Schedule: String, ExpressibleByArgument, CaseIterable { case step, cosine, constant }
 
-    @Option(help: "Data file.") var data: String
-    @Option(help: "Name of the input array in the data file.") var inputKey: String = "coeff"
-    @Option(help: "Name of the target array in the data file.") var targetKey: String = "sol"
-    @Option(help: "Separate test data file (default: the samples after the training ones).") var testData: String?
-    @Option(help: "Training samples.") var train: Int = 1000
-    @Option(help: "Test samples.") var test: Int = 100
-    @Option(help: "Keep every n-th grid point (the FNO paper's `r`).") var subsample: Int = 1
-    @Option(help: "Epochs.") var epochs: Int = 500
-    @Option(help: "Output directory.") var output: String
-    @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
+    @OptionGroup var options: OperatorTrainingOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
     @Option(help: "Override the preset's modes per axis.") var modes: Int?
     @Option(help: "Override the preset's width.") var width: Int?
     @Option(help: "Override the preset's number of Fourier blocks.") var layers: Int?
-    @Option(help: "Mini-batch size.") var batchSize: Int = 20
-    @Option(help: "Base learning rate.") var learningRate: Double = 1e-3
-    @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
-    @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
-    @Option(help: "Learning-rate schedule: \(Schedule.allCases.map(\.rawValue).joined(separator: ", ")) (step halves every --step-size epochs).")
-    var schedule: Schedule = .step
-    @Option(help: "Epochs per halving of the step schedule.") var stepSize: Int = 100
-    @Flag(help: "Minimize relative H1 instead of relative L2.") var h1 = false
-    @Option(help: "Stop after this many epochs without a better test error.") var patience: Int?
-    @Option(help: "Seed of the initialization and the shuffling.") var seed: UInt64 = 0
-    @Flag(help: "No progress bar.") var quiet = false
-    @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
 
     func run() throws {
         do { try execute() } catch {
@@ -75,50 +141,10 @@ struct TrainFNO: ParsableCommand {
     }
 
     func execute() throws {
-        guard train > 0, test > 0, epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
-        let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
-        let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
-        let d = rawTargets.rank - (channelsFirst ? 2 : 1)
-        guard (1...3).contains(d), rawInputs.rank == rawTargets.rank else { throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs") }
-        let inputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawInputs, spatialDimensions: d, name: inputKey), stride: subsample)
-        let targets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawTargets, spatialDimensions: d, name: targetKey), stride: subsample)
-        let trainPairs: FieldPairs, testPairs: FieldPairs
-        if let testData {
-            guard inputs.shape[0] >= train else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train)") }
-            let testInputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: inputKey), spatialDimensions: d, name: inputKey), stride: subsample)
-            let testTargets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: targetKey), spatialDimensions: d, name: targetKey), stride: subsample)
-            guard testInputs.shape[0] >= test else { throw OperatorCommandError(description: "\(testData) has \(testInputs.shape[0]) samples, fewer than --test \(test)") }
-            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
-            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(testInputs, 0..<test), targets: OperatorDataLoading.samples(testTargets, 0..<test))
-        } else {
-            guard inputs.shape[0] >= train + test else {
-                throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train) + --test \(test)")
-            }
-            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
-            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, train..<(train + test)), targets: OperatorDataLoading.samples(targets, train..<(train + test)))
-        }
-        let configuration = modelConfiguration(spatialDimensions: d, inputChannels: inputs.shape[1], outputChannels: targets.shape[1])
-        var generator = SeededRandomNumberGenerator(seed: seed)
+        let (train, test, d) = try options.loadPairs()
+        let configuration = modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
+        var generator = SeededRandomNumberGenerator(seed: options.seed)
         let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-        let trainingSchedule: LearningRateSchedule
-        switch schedule {
-        case .step: trainingSchedule = .step(stepSize: stepSize, gamma: 0.5)
-        case .cosine: trainingSchedule = .cosine(totalSteps: epochs, minimumLearningRate: learningRate * 1e-3)
-        case .constant: trainingSchedule = .constant
-        }
-        let training = TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
-                                             optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
-                                             seed: seed, earlyStoppingPatience: patience)
-        let directory = URL(fileURLWithPath: output)
-        let trainer = try Trainer(model: model, configuration: training, train: trainPairs, test: testPairs, outputDirectory: directory)
-        trainer.showsProgress = !quiet
-        let summary = try trainer.run(resume: resume)
-        try OperatorPlots.writeLossCurve(metrics: directory.appendingPathComponent("metrics.jsonl"), to: directory.appendingPathComponent("loss.png"))
-        let (best, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
-        let evaluation = try best.evaluate(testPairs, batchSize: batchSize)
-        try OperatorPlots.writeFields(input: testPairs.inputs, truth: testPairs.targets, prediction: evaluation.predictions, sample: 0,
-                                      to: directory.appendingPathComponent("fields.png"))
-        emit(["run": output, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1, "stopped_early": summary.stoppedEarly,
-              "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1, "parameters": model.parameterCount])
+        try options.run(model: model, train: train, test: test)
     }
 }

@@ -68,7 +68,7 @@ const char *pdekit_version(void);
 /* The ABI version this library implements (compare with PDEKIT_ABI_VERSION). Thread-safe. */
 int32_t pdekit_abi_version(void);
 
-/* ---- Trained neural operators (FNO checkpoints written by `pdekit train`) ---------------------- */
+/* ---- Trained neural operators (FNO and MgNO checkpoints from `pdekit train fno` / `train mgno`) -- */
 
 typedef struct pdekit_operator pdekit_operator;
 
