@@ -39,11 +39,11 @@ struct GaussianProcessCommand: ParsableCommand {
     @Option(help: "Collocation points per axis (endpoints included).")
     var collocation: Int = 400
 
-    @Option(help: "Adam iterations.")
-    var iterations: Int = 1000
+    @Option(help: "Adam (outer hyperparameter) steps (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 10).")
+    var iterations: Int?
 
-    @Option(help: "L-BFGS iterations after Adam.")
-    var lbfgsIterations: Int = 2000
+    @Option(help: "L-BFGS iterations after Adam (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 0).")
+    var lbfgsIterations: Int?
 
     @Option(help: "Solution frequency a in sin(ax) (poisson1d, allen-cahn, poisson2d).")
     var frequency: Double = 100
@@ -63,8 +63,8 @@ struct GaussianProcessCommand: ParsableCommand {
     @Option(help: "Equation noise σ_r relative to the RMS source.")
     var equationNoise: Double = 1e-6
 
-    @Option(help: "Jeffreys-prior weight on the mixture log-weights.")
-    var jeffreysWeight: Double = 1
+    @Option(help: "Jeffreys-prior weight c_J on the mixture log-weights (default: 1-D Poisson 20 · collocation/400, which prunes the spectrum; allen-cahn and poisson2d 1).")
+    var jeffreysWeight: Double?
 
     @Option(help: "Adam learning rate of the kernel hyperparameters.")
     var hyperparameterLearningRate: Double = 1e-2
@@ -85,7 +85,7 @@ struct GaussianProcessCommand: ParsableCommand {
     var innerIterations: Int = 20
 
     @Option(help: "2-D: L-BFGS iterations over the grid values at the start and the end.")
-    var valueIterations: Int = 500
+    var valueIterations: Int = 300
 
     @Option(help: "Test points per axis for the relative L2 error.")
     var testPoints: Int = 300
@@ -94,6 +94,31 @@ struct GaussianProcessCommand: ParsableCommand {
     var output: String = "gp-output"
 
     struct InputError: Error, CustomStringConvertible { let description: String }
+
+    /// Settings that reach the targets on each problem at its default size (400 points per
+    /// axis) without extra flags; measured in BENCHMARKS-gp.md. Explicit flags override them.
+    struct ProblemDefaults {
+        var iterations: Int
+        var lbfgsIterations: Int
+        var jeffreysWeight: Double
+
+        /// In 1-D the Jeffreys weight grows with the number of collocation points `N`: the prior's
+        /// quadratic and log-determinant terms grow like `N`, so a fixed `c_J` prunes less as `N`
+        /// grows. `c_J = 20` at `N = 400` keeps the true frequency and prunes the rest (1-D Poisson
+        /// 6e-8; `c_J = 1` stops near 1e-5); at `N = 120`, `c_J = 20` prunes everything (error ~1)
+        /// and `c_J = 6` works; the multi-scale problem goes from 6e-6 (`c_J = 1`) to 8e-7 (`c_J = 20`).
+        /// Allen–Cahn keeps `c_J = 1`: with 10 + 10 steps `c_J = 20` gave 1.9e-4 against 1.9e-5.
+        /// In 2-D only ten outer steps are affordable and `c_J` barely acts.
+        init(_ problem: ProblemName, collocation: Int) {
+            let jeffreys1D = 20 * Double(collocation) / 400
+            switch problem {
+            case .poisson1d: (iterations, lbfgsIterations, jeffreysWeight) = (50, 50, jeffreys1D)
+            case .poisson1dMultiscale: (iterations, lbfgsIterations, jeffreysWeight) = (20, 20, jeffreys1D)
+            case .allenCahn: (iterations, lbfgsIterations, jeffreysWeight) = (10, 10, 1)
+            case .poisson2d: (iterations, lbfgsIterations, jeffreysWeight) = (10, 0, 1)
+            }
+        }
+    }
 
     struct Summary: Codable {
         var problem: String
@@ -106,6 +131,7 @@ struct GaussianProcessCommand: ParsableCommand {
         var seconds: Double
         var adamIterations: Int
         var lbfgsIterations: Int
+        var jeffreysWeight: Double?
         var lbfgsOutcome: String
         var finalLoss: Double?
         var survivingFrequencies: [[SurvivingComponent]]
@@ -132,6 +158,11 @@ struct GaussianProcessCommand: ParsableCommand {
     }
 
     private func execute() throws {
+        let defaults = ProblemDefaults(problem, collocation: collocation)
+        let iterations = self.iterations ?? defaults.iterations
+        let lbfgsIterations = self.lbfgsIterations ?? defaults.lbfgsIterations
+        let jeffreysWeight = self.jeffreysWeight ?? defaults.jeffreysWeight
+        guard jeffreysWeight.isFinite, jeffreysWeight >= 0 else { throw InputError(description: "--jeffreys-weight must be non-negative") }
         guard collocation >= 3 else { throw InputError(description: "--collocation must be at least 3") }
         guard components >= 1 else { throw InputError(description: "--components must be at least 1") }
         guard iterations >= 0, lbfgsIterations >= 0 else { throw InputError(description: "iteration counts must be non-negative") }
@@ -158,7 +189,7 @@ struct GaussianProcessCommand: ParsableCommand {
             field = try KernelCollocation.solve(pde, kernels: Array(repeating: k, count: pde.dimension), pointsPerAxis: collocation)
             summary = Summary(problem: pde.name, method: method.rawValue, kernel: kernel.rawValue, collocationPointsPerAxis: collocation,
                               components: k.componentCount, relativeL2Error: .nan, testPointsPerAxis: testPoints,
-                              seconds: Date().timeIntervalSince(start), adamIterations: 0, lbfgsIterations: 0,
+                              seconds: Date().timeIntervalSince(start), adamIterations: 0, lbfgsIterations: 0, jeffreysWeight: nil,
                               lbfgsOutcome: "skipped", finalLoss: nil, survivingFrequencies: [])
         case .gpHM:
             var configuration = GaussianProcessSolver.Configuration()
@@ -203,7 +234,7 @@ struct GaussianProcessCommand: ParsableCommand {
             summary = Summary(problem: pde.name, method: method.rawValue, kernel: kernel.rawValue, collocationPointsPerAxis: collocation,
                               components: result.kernels[0].componentCount, relativeL2Error: .nan, testPointsPerAxis: testPoints,
                               seconds: result.seconds, adamIterations: result.adamIterations, lbfgsIterations: result.lbfgsIterations,
-                              lbfgsOutcome: result.lbfgsOutcome, finalLoss: result.lossHistory.last,
+                              jeffreysWeight: jeffreysWeight, lbfgsOutcome: result.lbfgsOutcome, finalLoss: result.lossHistory.last,
                               survivingFrequencies: result.kernels.map { k in
                                   k.survivingComponents().map { SurvivingComponent(frequency: $0.frequency, weight: $0.weight, lengthscale: $0.lengthscale) }
                               })
