@@ -42,6 +42,8 @@ struct DCDMBenchmark: ParsableCommand {
         var setup_seconds: Double
         var solve_seconds: Double
         var seconds: Double
+        /// Process CPU time (all threads) of set-up plus solve, prorated like `seconds`.
+        var cpu_seconds: Double
         var fallbacks: Int?
     }
 
@@ -72,6 +74,7 @@ struct DCDMBenchmark: ParsableCommand {
                 let tightest = tols.min()!
                 let criterion = StoppingCriterion(relativeTolerance: tightest, maximumIterations: method == "dcdm" ? dcdmMaxIterations : 20_000)
                 let setupStart = ContinuousClock.now
+                let cpuStart = processCPUSeconds()
                 var fallbacks: Int?
                 let result: SolveResult
                 var setup = 0.0
@@ -93,6 +96,7 @@ struct DCDMBenchmark: ParsableCommand {
                     setup = seconds(since: setupStart)
                     result = ConjugateGradient(criterion: criterion, preconditioner: m).solve(a, rightHandSide: b)
                 }
+                let cpu = processCPUSeconds() - cpuStart
                 let report = result.report
                 let bNorm = VectorOperations.norm(b)
                 for tol in tols.sorted(by: >) {
@@ -105,7 +109,9 @@ struct DCDMBenchmark: ParsableCommand {
                                     converged: tol == tightest ? report.converged : reached != nil,
                                     relative_residual: tol == tightest ? report.relativeResidual : (reached.map { report.residualNorms[$0] / bNorm } ?? report.relativeResidual),
                                     setup_seconds: setup, solve_seconds: report.seconds * fraction,
-                                    seconds: setup + report.seconds * fraction, fallbacks: fallbacks)
+                                    seconds: setup + report.seconds * fraction,
+                                    cpu_seconds: cpu * (setup + report.seconds * fraction) / max(setup + report.seconds, 1e-12),
+                                    fallbacks: fallbacks)
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys]
                     print(String(decoding: try encoder.encode(line), as: UTF8.self))
