@@ -11,6 +11,7 @@ extension SequenceSolveStrategy: ExpressibleByArgument {}
 /// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "family",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
         discussion: """
         Families: darcy (−∇·(a∇u) = 1, a FNO 12/3 or log-normal), poisson (a = exp(GRF)), helmholtz \
