@@ -30,10 +30,25 @@ public struct GenerationSummary: Sendable {
 /// Recycling vs independent GMRES vs direct, measured on the same systems.
 public struct RecyclingComparison: Sendable {
     public var systemCount: Int
+    /// Wall seconds of each strategy over all systems.
     public var gmresSeconds: Double, recyclingSeconds: Double, directSeconds: Double
+    /// Process CPU seconds of each strategy (all threads; the fair clock on a loaded machine).
+    public var gmresCPUSeconds: Double = 0, recyclingCPUSeconds: Double = 0, directCPUSeconds: Double = 0
     public var gmresIterations: Int, recyclingIterations: Int
+    /// Operator products (SpMV with A) of each Krylov strategy, including residuals and C = A Z recomputations.
+    public var gmresProducts: Int = 0, recyclingProducts: Int = 0
+    /// Why a strategy stopped early (a solve that missed the tolerance), nil when every system converged.
+    public var gmresFailure: String?, recyclingFailure: String?
     public var timeSpeedup: Double { gmresSeconds / recyclingSeconds }
+    public var cpuSpeedup: Double { gmresCPUSeconds / recyclingCPUSeconds }
     public var iterationRatio: Double { Double(gmresIterations) / Double(max(recyclingIterations, 1)) }
+}
+
+/// CPU time of the process (all threads), in seconds.
+func processCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// The SKR data-generation pipeline (Wang et al., ICLR 2024, "Accelerating Data Generation for
@@ -297,13 +312,29 @@ public final class DatasetGenerator {
         for strategy in [SequenceSolveStrategy.gmres, .recycling, .direct] {
             let solver = makeSolver(strategy)
             let start = DispatchTime.now().uptimeNanoseconds
-            var iterations = 0
-            for system in systems { iterations += try solver.solve(system.matrix, rightHandSide: system.rightHandSide).report.iterations }
+            let cpuStart = processCPUTime()
+            var iterations = 0, products = 0
+            var failure: String?
+            for system in systems {
+                do {
+                    let report = try solver.solve(system.matrix, rightHandSide: system.rightHandSide).report
+                    iterations += report.iterations
+                    products += report.operatorApplications
+                } catch let error as SequenceSolverError where strategy != .direct {
+                    failure = error.description
+                    break
+                }
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = processCPUTime() - cpuStart
             switch strategy {
-            case .gmres: result.gmresSeconds = seconds; result.gmresIterations = iterations
-            case .recycling: result.recyclingSeconds = seconds; result.recyclingIterations = iterations
-            default: result.directSeconds = seconds
+            case .gmres:
+                result.gmresSeconds = seconds; result.gmresCPUSeconds = cpu; result.gmresIterations = iterations
+                result.gmresProducts = products; result.gmresFailure = failure
+            case .recycling:
+                result.recyclingSeconds = seconds; result.recyclingCPUSeconds = cpu; result.recyclingIterations = iterations
+                result.recyclingProducts = products; result.recyclingFailure = failure
+            default: result.directSeconds = seconds; result.directCPUSeconds = cpu
             }
         }
         return result

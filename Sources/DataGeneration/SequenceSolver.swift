@@ -3,7 +3,8 @@ import SparseSolvers
 
 /// Solves a sequence of related sparse systems A⁽ⁱ⁾ x⁽ⁱ⁾ = b⁽ⁱ⁾ in the given order, carrying
 /// over whatever can be reused: CHOLMOD's symbolic analysis for a fixed sparsity pattern, or
-/// GCRO-DR's recycled subspace.
+/// GCRO-DR's recycled subspace (kept in solution space, so rebuilding the preconditioner for every
+/// system costs the recycle space only k SpMVs C = A Z per system).
 ///
 /// `.auto` solves the first `probeCount` systems both directly and with recycling, compares the
 /// median times and keeps the faster; `choiceReason` says what was measured. Direct solves are

@@ -2,38 +2,48 @@ import CBLAS
 
 /// GCRO-DR(m, k): GMRES with deflated restarting and Krylov subspace recycling across a sequence of systems.
 ///
-/// The solver keeps k vectors Uₖ with Cₖ = A Uₖ, Cₖᵀ Cₖ = I (harmonic Ritz vectors of small harmonic Ritz
-/// values), both within one solve (deflated restarting) and from one system to the next.
+/// The solver keeps k solution-space vectors Zₖ with Cₖ = A Zₖ, Cₖᵀ Cₖ = I (harmonic Ritz vectors of small
+/// harmonic Ritz values), both within one solve (deflated restarting) and from one system to the next.
+/// With a right preconditioner M⁻¹ the cycle is the flexible form (M⁻¹ applied to the Arnoldi vectors,
+/// the images Zⱼ = M⁻¹ Vⱼ kept), so the recycle space lives in solution space and does not depend on M:
+/// the preconditioner may change from one system to the next (the SKR generator rebuilds ILU(0) per system).
 /// ```
-/// new system (or new A):  [Q, R] = qr(A Uₖ),  Cₖ = Q,  Uₖ = Uₖ R⁻¹
-/// projection:             x ← x + Uₖ Cₖᵀ r,   r ← r − Cₖ Cₖᵀ r
-/// cycle:   m − k Arnoldi steps with (I − Cₖ Cₖᵀ) A from v₁ = r/‖r‖:
-///          (I − CₖCₖᵀ) A Vₘ₋ₖ = Vₘ₋ₖ₊₁ H̄ₘ₋ₖ,   Bₖ = Cₖᵀ A Vₘ₋ₖ
-///          Ũₖ = Uₖ Dₖ (unit columns),  Ŵₘ = [Ũₖ Vₘ₋ₖ],  Ŵₘ₊₁ = [Cₖ Vₘ₋ₖ₊₁],  Ĝₘ = [Dₖ Bₖ; 0 H̄ₘ₋ₖ]
-///          A Ŵₘ = Ŵₘ₊₁ Ĝₘ;   y = argmin ‖Ŵₘ₊₁ᵀ r − Ĝₘ y‖ = argmin ‖[0; ‖r‖e₁] − Ĝₘ y‖
-///          (y₂ = GMRES least squares on H̄ₘ₋ₖ, y₁ = −Dₖ⁻¹ Bₖ y₂),   x ← x + Ŵₘ y
-/// recycle: Ĝₘᵀ Ĝₘ z = θ Ĝₘᵀ Ŵₘ₊₁ᵀ Ŵₘ z  (harmonic Ritz; k smallest |θ|, complex pairs → real and
-///          imaginary parts) → Pₖ;  [Q, R] = qr(Ĝₘ Pₖ),  Cₖ = Ŵₘ₊₁ Q,  Uₖ = Ŵₘ Pₖ R⁻¹
+/// new matrix A:   [Q, R] = qr(A Zₖ),  Cₖ = Q,  Zₖ = Zₖ R⁻¹          (k products with A, no M⁻¹)
+/// projection:     x ← x + Zₖ Cₖᵀ r,   r ← r − Cₖ Cₖᵀ r
+/// cycle:          j ≤ m − k flexible Arnoldi steps from v₁ = r/‖r‖, zᵢ = M⁻¹ vᵢ, orthogonalized against [Cₖ Vᵢ]:
+///                 A Zⱼ = Cₖ Bₖ + Vⱼ₊₁ H̄ⱼ
+///                 Z̃ₖ = Zₖ Dₖ (unit columns),  Ŵ = [Z̃ₖ Zⱼ],  Ŵ₊ = [Cₖ Vⱼ₊₁],  Ĝ = [Dₖ Bₖ; 0 H̄ⱼ],   A Ŵ = Ŵ₊ Ĝ
+///                 y₂ = argmin ‖‖r‖e₁ − H̄ⱼ y₂‖,  y₁ = −Dₖ⁻¹ Bₖ y₂,  x ← x + Ŵ [y₁; y₂]
+/// recycle:        Ĝᵀ Ĝ p = θ Ĝᵀ (Ŵ₊ᵀ Ŵ) p   (harmonic Ritz pairs of A from range Ŵ; k smallest |θ|,
+///                 complex pairs → real and imaginary parts) → Pₖ;  [Q, R] = qr(Ĝ Pₖ),  Cₖ = Ŵ₊ Q,  Zₖ = Ŵ Pₖ R⁻¹
 /// ```
-/// The first cycle of the first system is a plain GMRES(m) cycle (k = 0 in the formulas above).
-/// A right preconditioner M⁻¹ is supported by recycling for A M⁻¹ (x = x₀ + M⁻¹ t); keep it fixed over a sequence.
+/// Without a preconditioner Zⱼ = Vⱼ and this is exactly Algorithm 1 of Parks et al. With one, the harmonic
+/// Ritz vectors are those of A (not A M⁻¹) from the flexible search space, as in flexible GCRO-DR; the
+/// invariant A Zₖ = Cₖ (hence correctness) holds for any choice of Pₖ.
+/// The first cycle of the first system is a plain (flexible) GMRES(m) cycle (k = 0 above).
 ///
-/// Complexity: per Arnoldi step one product with A plus O((m + k) n); per cycle O((m + k)² n + m³);
-/// memory (2k + m + 1) n (plus k n for C's recomputation). Recomputing C on a new matrix costs k products.
+/// Cost per Arnoldi step: one product with A and M⁻¹ plus one classical Gram–Schmidt pass (with selective
+/// reorthogonalization) against k + j vectors, BLAS-2. Per cycle: three BLAS-3 products n × (m+1) × m /
+/// n × (m+1) × k / n × m × k, an (m × m) QZ (LAPACK `dggev`) and a small QR. Per new matrix: k products
+/// with A (never with M⁻¹) and an n × k QR. Memory (2m + 2k + 1) n.
 /// References: M. L. Parks, E. de Sturler, G. Mackey, D. D. Johnson, S. Maiti, "Recycling Krylov subspaces
-/// for sequences of linear systems", SIAM J. Sci. Comput. 28(5), 2006 (Algorithm 1, GCRO-DR).
+/// for sequences of linear systems", SIAM J. Sci. Comput. 28(5), 2006 (Algorithm 1, GCRO-DR);
+/// L. M. Carvalho, S. Gratton, R. Lago, X. Vasseur, "A flexible generalized conjugate residual method with
+/// inner orthogonalization and deflated restarting", SIAM J. Matrix Anal. Appl. 32(4), 2011 (flexible variant).
 public final class GCRODR: IterativeSolver {
     public var criterion: StoppingCriterion
     /// Krylov dimension m of a cycle (including the k recycled directions).
     public let restart: Int
     /// Number k of recycled vectors.
     public let recycledCount: Int
-    /// Right preconditioner M⁻¹ (keep it fixed across a sequence), or nil.
+    /// Right preconditioner M⁻¹ (may change between solves), or nil.
     public var preconditioner: (any LinearOperator)?
 
-    /// Recycled Uₖ (n × kₐ, column-major) and Cₖ = A Uₖ (orthonormal); kₐ ≤ k.
-    var recycledU: VectorBlock?
-    var recycledC: VectorBlock?
+    /// Recycled Zₖ (n × kₐ, column-major, solution space) and Cₖ = A Zₖ (orthonormal); kₐ ≤ k.
+    private var recycledZ: [Double] = []
+    private var recycledC: [Double] = []
+    private var recycledColumns = 0
+    private var recycledLength = 0
 
     /// Defaults k = 20, m = 40 (Parks et al.; used by the SKR data generator).
     public init(restart: Int = 40, recycledCount: Int = 20, criterion: StoppingCriterion = StoppingCriterion(),
@@ -48,58 +58,45 @@ public final class GCRODR: IterativeSolver {
     public var methodName: String { "GCRO-DR(\(restart),\(recycledCount))" + preconditionerName(preconditioner) }
 
     /// Dimension of the currently stored recycle space (0 before the first cycle).
-    public var recycledDimension: Int { recycledU?.columns ?? 0 }
+    public var recycledDimension: Int { recycledColumns }
 
     /// Forgets the recycle space (next solve starts like GMRES).
-    public func resetRecycledSpace() { recycledU = nil; recycledC = nil }
+    public func resetRecycledSpace() {
+        recycledZ = []; recycledC = []; recycledColumns = 0
+    }
 
-    /// Solves A x = b, recomputing C = A U for the (possibly new) operator.
+    /// Solves A x = b, recomputing C = A Z for the (possibly new) operator.
     public func solve(_ a: any LinearOperator, rightHandSide b: [Double], initialGuess: [Double]?) -> SolveResult {
         solve(a, rightHandSide: b, initialGuess: initialGuess, operatorChanged: true)
     }
 
-    /// Solves A x = b. Pass `operatorChanged: false` only when A (and M) are exactly those of the previous
-    /// solve, to skip the k products of recomputing C = A U.
+    /// Solves A x = b. Pass `operatorChanged: false` only when A is exactly that of the previous solve, to
+    /// skip the k products of recomputing C = A Z (the preconditioner may differ either way).
     public func solve(_ a: any LinearOperator, rightHandSide b: [Double], initialGuess: [Double]?,
                       operatorChanged: Bool) -> SolveResult {
         var run = KrylovRun(a: a, b: b, criterion: criterion, method: methodName)
         var x = run.initialSolution(initialGuess)
         let n = b.count
-        let op: any LinearOperator = preconditioner.map { ProductOperator(a, $0) } ?? a
-        if let u = recycledU, u.length != n { resetRecycledSpace() }
-        // A new matrix: [Q, R] = qr(A U), C = Q, U = U R⁻¹.
-        if operatorChanged || recycledC == nil, let u = recycledU {
-            var au = VectorBlock(length: n, columns: u.columns)
-            var col = [Double](repeating: 0, count: n)
-            for j in 0..<u.columns {
-                op.apply(u.column(j), into: &col)
-                run.applications += 1
-                au.setColumn(j, col)
-            }
-            if let (q, r) = DenseLinearAlgebra.thinQR(au.data, rows: n, columns: u.columns) {
-                var newU = u
-                DenseLinearAlgebra.solveRightUpper(&newU.data, rows: n, r: r, k: u.columns)
-                recycledU = newU
-                recycledC = VectorBlock(length: n, data: q)
-            } else {
-                resetRecycledSpace()
-            }
-        }
-        var previousNorm = Double.infinity
+        if recycledColumns > 0, recycledLength != n { resetRecycledSpace() }
+        if operatorChanged, recycledColumns > 0 { recomputeC(a, n: n, run: &run) }
+        let m = restart
+        let ld = m + 1                                          // leading dimension of Ĝ
+        var rBasis = [Double](repeating: 0, count: n * (m + 1)) // Ŵ₊ = [C V]
+        var xBasis = [Double](repeating: 0, count: n * m)       // Ŵ  = [Z D, M⁻¹V]
+        var g = [Double](repeating: 0, count: ld * m)           // Ĝ, column-major
         var w = [Double](repeating: 0, count: n)
-        var t = [Double](repeating: 0, count: n)
+        var previousNorm = Double.infinity
         while true {
-            // r = b − A x
+            // r = b − A x, then the projection onto the recycle space.
             var r = run.residual(x)
-            // Projection onto the recycled space: x ← x + M⁻¹ U Cᵀ r,  r ← r − C Cᵀ r.
-            if let c = recycledC, let u = recycledU {
-                let ctr = c.transposeTimes(r)
-                VectorOperations.axpy(-1, c.combine(ctr, count: c.columns), &r)
-                let du = u.combine(ctr, count: u.columns)
-                if let pre = preconditioner { pre.apply(du, into: &t); VectorOperations.axpy(1, t, &x) }
-                else { VectorOperations.axpy(1, du, &x) }
+            let kk = recycledColumns
+            if kk > 0 {
+                var ctr = [Double](repeating: 0, count: kk)
+                cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(kk), 1, recycledC, Int32(n), r, 1, 0, &ctr, 1)
+                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(kk), -1, recycledC, Int32(n), ctr, 1, 1, &r, 1)
+                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(kk), 1, recycledZ, Int32(n), ctr, 1, 1, &x, 1)
             }
-            let rNorm = VectorOperations.norm(r)
+            let rNorm = Self.norm(r, count: n)
             run.history.append(rNorm)
             guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
             if rNorm <= run.threshold {
@@ -109,107 +106,147 @@ public final class GCRODR: IterativeSolver {
             if run.iterations >= criterion.maximumIterations { return run.finish(x, outcome: .iterationLimit) }
             if rNorm >= previousNorm * (1 - 1e-13) { return run.finish(x, outcome: .stagnation) }
             previousNorm = rNorm
-            let kk = recycledC?.columns ?? 0
-            let steps = restart - kk
-            // v₁ = r / ‖r‖
-            var basis = VectorBlock(length: n, columns: steps + 1)
-            basis.setColumn(0, r, scale: 1 / rNorm)
-            var bMatrix = [[Double]]()        // columns of Bₖ = Cₖᵀ A Vⱼ
-            var hColumns = [[Double]]()       // columns of H̄
+            // Ŵ₊ = [C, v₁],  Ŵ = [Z D, ·],  Ĝ[:, 0..<kk] = [D; 0].
+            var d = [Double](repeating: 1, count: kk)
+            for i in 0..<(ld * m) { g[i] = 0 }
+            if kk > 0 {
+                rBasis.withUnsafeMutableBufferPointer { rp in
+                    recycledC.withUnsafeBufferPointer { cp in rp.baseAddress!.update(from: cp.baseAddress!, count: n * kk) }
+                }
+                xBasis.withUnsafeMutableBufferPointer { xp in
+                    recycledZ.withUnsafeBufferPointer { zp in
+                        for i in 0..<kk {
+                            let column = zp.baseAddress! + i * n
+                            let norm = cblas_ddot(Int32(n), column, 1, column, 1).squareRoot()
+                            d[i] = norm > 0 ? 1 / norm : 1
+                            for t in 0..<n { xp[i * n + t] = d[i] * column[t] }
+                        }
+                    }
+                }
+                for i in 0..<kk { g[i + i * ld] = d[i] }
+            }
+            let scale = 1 / rNorm
+            rBasis.withUnsafeMutableBufferPointer { rp in
+                r.withUnsafeBufferPointer { sp in for t in 0..<n { rp[kk * n + t] = scale * sp[t] } }
+            }
+            let steps = m - kk
             var lsq = GivensLeastSquares(beta: rNorm)
             var j = 0
             var brokeDown = false
             while j < steps && run.iterations < criterion.maximumIterations {
-                // w = A vⱼ
-                basis.apply(op, column: j, into: &w)
+                let col = kk + j
+                // zⱼ = M⁻¹ vⱼ (kept in Ŵ),  w = A zⱼ
+                rBasis.withUnsafeBufferPointer { rp in
+                    xBasis.withUnsafeMutableBufferPointer { xp in
+                        let v = UnsafeBufferPointer(rebasing: rp[(col * n)..<((col + 1) * n)])
+                        let z = UnsafeMutableBufferPointer(rebasing: xp[(col * n)..<((col + 1) * n)])
+                        if let pre = preconditioner { pre.apply(v, into: z) } else { z.baseAddress!.update(from: v.baseAddress!, count: n) }
+                        w.withUnsafeMutableBufferPointer { wp in a.apply(UnsafeBufferPointer(z), into: wp) }
+                    }
+                }
                 run.applications += 1
                 run.iterations += 1
-                // Bₖ[:, j] = Cₖᵀ w,  w ← (I − Cₖ Cₖᵀ) w
-                if let c = recycledC { bMatrix.append(c.orthogonalize(&w, against: kk)) }
-                // hᵢⱼ = vᵢᵀ w,  w ← w − Σ hᵢⱼ vᵢ,  h_{j+1,j} = ‖w‖
-                var h = basis.orthogonalize(&w, against: j + 1)
-                let hNext = VectorOperations.norm(w)
-                h.append(hNext)
-                guard h.allSatisfy({ $0.isFinite }) else { brokeDown = true; break }
-                hColumns.append(h)
-                let estimate = lsq.addColumn(h)
+                // [Bₖ; H̄](:, j) = [C Vⱼ]ᵀ w,  w ← w − [C Vⱼ] (·),  h_{j+1,j} = ‖w‖
+                let h = Self.orthogonalize(&w, against: rBasis, columns: col + 1, length: n)
+                let hNext = Self.norm(w, count: n)
+                guard hNext.isFinite, h.allSatisfy({ $0.isFinite }) else { brokeDown = true; break }
+                for i in 0...col { g[i + col * ld] = h[i] }
+                g[col + 1 + col * ld] = hNext
+                let estimate = lsq.addColumn(Array(h[kk...]) + [hNext])
                 run.history.append(estimate)
                 j += 1
-                if hNext <= 1e-14 * rNorm || estimate <= run.threshold { break }
-                // vⱼ₊₁ = w / h_{j+1,j}
-                basis.setColumn(j, w, scale: 1 / hNext)
+                // vⱼ₊₁ = w / h_{j+1,j} (zero after a lucky breakdown)
+                let invariant = hNext <= 1e-14 * rNorm
+                let factor = invariant ? 0 : 1 / hNext
+                rBasis.withUnsafeMutableBufferPointer { rp in
+                    w.withUnsafeBufferPointer { wp in for t in 0..<n { rp[(col + 1) * n + t] = factor * wp[t] } }
+                }
+                if invariant || estimate <= run.threshold { break }
             }
-            guard j > 0, !brokeDown || j > 0, let y2 = lsq.solution() else { return run.finish(x, outcome: .breakdown) }
-            // y₁ = −Dₖ⁻¹ Bₖ y₂;  x ← x + Ũₖ y₁ + Vⱼ y₂ = x − Uₖ (Bₖ y₂) + Vⱼ y₂
-            var dt = basis.combine(y2, count: j)
-            if let u = recycledU, kk > 0 {
-                var by = [Double](repeating: 0, count: kk)
-                for col in 0..<j { for i in 0..<kk { by[i] += bMatrix[col][i] * y2[col] } }
-                VectorOperations.axpy(-1, u.combine(by, count: kk), &dt)
+            guard j > 0, let y2 = lsq.solution() else { return run.finish(x, outcome: .breakdown) }
+            // y = [y₁; y₂] with y₁ = −Dₖ⁻¹ Bₖ y₂;  x ← x + Ŵ y
+            var y = [Double](repeating: 0, count: kk + j)
+            for c in 0..<j {
+                y[kk + c] = y2[c]
+                for i in 0..<kk { y[i] -= g[i + (kk + c) * ld] * y2[c] }
             }
-            if let pre = preconditioner { pre.apply(dt, into: &t); VectorOperations.axpy(1, t, &x) }
-            else { VectorOperations.axpy(1, dt, &x) }
+            for i in 0..<kk { y[i] /= d[i] }
+            cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(kk + j), 1, xBasis, Int32(n), y, 1, 1, &x, 1)
             if brokeDown { return run.finish(x, outcome: .breakdown) }
-            updateRecycledSpace(basis: basis, steps: j, h: hColumns, b: bMatrix)
+            updateRecycledSpace(rBasis: rBasis, xBasis: xBasis, g: g, leadingDimension: ld, recycled: kk, steps: j, length: n)
         }
     }
 
-    /// Harmonic Ritz update of (Uₖ, Cₖ) from the cycle just finished.
-    private func updateRecycledSpace(basis: VectorBlock, steps j: Int, h: [[Double]], b: [[Double]]) {
-        let n = basis.length
-        let kk = recycledC?.columns ?? 0
-        let s = kk + j                       // columns of Ŵₘ
-        let rows = s + 1                     // rows of Ĝₘ
-        // Column norms of Uₖ → Dₖ = diag(1/‖uᵢ‖), Ũₖ = Uₖ Dₖ.
-        var d = [Double](repeating: 1, count: kk)
-        var uTilde = recycledU ?? VectorBlock(length: n, columns: 0)
-        for i in 0..<kk {
-            let norm = cblas_dnrm2(Int32(n), Array(uTilde.data[(i * n)..<((i + 1) * n)]), 1)
-            d[i] = 1 / norm
-            uTilde.data.withUnsafeMutableBufferPointer { cblas_dscal(Int32(n), d[i], $0.baseAddress! + i * n, 1) }
-        }
-        // Ĝₘ (rows × s, column-major) = [Dₖ Bₖ; 0 H̄]
-        var g = [Double](repeating: 0, count: rows * s)
-        for i in 0..<kk { g[i + i * rows] = d[i] }
-        for col in 0..<j {
-            for i in 0..<kk { g[i + (kk + col) * rows] = b[col][i] }
-            for i in 0..<h[col].count { g[kk + i + (kk + col) * rows] = h[col][i] }
-        }
-        // Ŵₘ₊₁ᵀ Ŵₘ = [CₖᵀŨₖ  0; Vⱼ₊₁ᵀŨₖ  I]  (rows × s)
-        var wtw = [Double](repeating: 0, count: rows * s)
-        if kk > 0, let c = recycledC {
-            let ctu = DenseLinearAlgebra.transposeTimes(c.data, uTilde.data, n: n, p: kk, q: kk)
-            let vtu = DenseLinearAlgebra.transposeTimes(basis.data, uTilde.data, n: n, p: j + 1, q: kk)
-            for col in 0..<kk {
-                for i in 0..<kk { wtw[i + col * rows] = ctu[i + col * kk] }
-                for i in 0...j { wtw[kk + i + col * rows] = vtu[i + col * (j + 1)] }
+    /// C = A Z for a new matrix, then [Q, R] = qr(C), C = Q, Z = Z R⁻¹ (k products with A, one thin QR).
+    private func recomputeC(_ a: any LinearOperator, n: Int, run: inout KrylovRun) {
+        let kk = recycledColumns
+        var c = [Double](repeating: 0, count: n * kk)
+        recycledZ.withUnsafeBufferPointer { zp in
+            c.withUnsafeMutableBufferPointer { cp in
+                for j in 0..<kk {
+                    a.apply(UnsafeBufferPointer(rebasing: zp[(j * n)..<((j + 1) * n)]),
+                            into: UnsafeMutableBufferPointer(rebasing: cp[(j * n)..<((j + 1) * n)]))
+                }
             }
         }
-        for col in 0..<j { wtw[kk + col + (kk + col) * rows] = 1 }
-        // Generalized eigenproblem  ĜᵀĜ z = θ Ĝᵀ (Ŵₘ₊₁ᵀŴₘ) z  (both s × s).
+        run.applications += kk
+        guard let (q, r) = DenseLinearAlgebra.thinQR(c, rows: n, columns: kk) else { resetRecycledSpace(); return }
+        DenseLinearAlgebra.solveRightUpper(&recycledZ, rows: n, r: r, k: kk)
+        recycledC = q
+    }
+
+    /// Harmonic Ritz update of (Zₖ, Cₖ) from the cycle just finished (s = kk + j columns of Ŵ).
+    private func updateRecycledSpace(rBasis: [Double], xBasis: [Double], g full: [Double], leadingDimension ld: Int,
+                                     recycled kk: Int, steps j: Int, length n: Int) {
+        let s = kk + j
+        let rows = s + 1
+        var g = [Double](repeating: 0, count: rows * s)
+        for col in 0..<s { for i in 0..<rows { g[i + col * rows] = full[i + col * ld] } }
+        // Ŵ₊ᵀ Ŵ (rows × s): one BLAS-3 product.
+        var wtw = [Double](repeating: 0, count: rows * s)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(s), Int32(n), 1, rBasis, Int32(n),
+                    xBasis, Int32(n), 0, &wtw, Int32(rows))
+        // ĜᵀĜ p = θ Ĝᵀ (Ŵ₊ᵀŴ) p  (s × s).
         let lhs = DenseLinearAlgebra.transposeTimes(g, g, n: rows, p: s, q: s)
         let rhs = DenseLinearAlgebra.transposeTimes(g, wtw, n: rows, p: s, q: s)
-        let kTarget = min(recycledCount, s)
-        guard let p = DenseLinearAlgebra.smallestGeneralizedEigenvectors(lhs, rhs, size: s, count: kTarget) else { return }
+        guard let p = DenseLinearAlgebra.smallestGeneralizedEigenvectors(lhs, rhs, size: s, count: min(recycledCount, s)) else { return }
         let kNew = p.count / s
         guard kNew > 0 else { return }
-        // [Q, R] = qr(Ĝₘ Pₖ)
+        // [Q, R] = qr(Ĝ P);  C = Ŵ₊ Q;  Z = Ŵ P R⁻¹
         let gp = DenseLinearAlgebra.multiply(g, p, m: rows, k: s, n: kNew)
         guard let (q, r) = DenseLinearAlgebra.thinQR(gp, rows: rows, columns: kNew) else { return }
-        // Cₖ = Ŵₘ₊₁ Q = Cₖ Q[0..<kk] + Vⱼ₊₁ Q[kk...]
-        var newC = VectorBlock(length: n, columns: kNew)
-        var newU = VectorBlock(length: n, columns: kNew)
-        let qTop = (0..<kNew).flatMap { col in (0..<kk).map { q[$0 + col * rows] } }
-        let qBottom = (0..<kNew).flatMap { col in (0...j).map { q[kk + $0 + col * rows] } }
-        DenseLinearAlgebra.multiplyAccumulate(basis.data, qBottom, into: &newC.data, n: n, k: j + 1, columns: kNew)
-        if kk > 0, let c = recycledC { DenseLinearAlgebra.multiplyAccumulate(c.data, qTop, into: &newC.data, n: n, k: kk, columns: kNew) }
-        // Uₖ = Ŵₘ Pₖ R⁻¹ = (Ũₖ P[0..<kk] + Vⱼ P[kk...]) R⁻¹
-        let pTop = (0..<kNew).flatMap { col in (0..<kk).map { p[$0 + col * s] } }
-        let pBottom = (0..<kNew).flatMap { col in (0..<j).map { p[kk + $0 + col * s] } }
-        DenseLinearAlgebra.multiplyAccumulate(basis.data, pBottom, into: &newU.data, n: n, k: j, columns: kNew)
-        if kk > 0 { DenseLinearAlgebra.multiplyAccumulate(uTilde.data, pTop, into: &newU.data, n: n, k: kk, columns: kNew) }
-        DenseLinearAlgebra.solveRightUpper(&newU.data, rows: n, r: r, k: kNew)
+        var newC = [Double](repeating: 0, count: n * kNew)
+        var newZ = [Double](repeating: 0, count: n * kNew)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(kNew), Int32(rows), 1, rBasis, Int32(n),
+                    q, Int32(rows), 0, &newC, Int32(n))
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(kNew), Int32(s), 1, xBasis, Int32(n),
+                    p, Int32(s), 0, &newZ, Int32(n))
+        DenseLinearAlgebra.solveRightUpper(&newZ, rows: n, r: r, k: kNew)
         recycledC = newC
-        recycledU = newU
+        recycledZ = newZ
+        recycledColumns = kNew
+        recycledLength = n
+    }
+
+    /// ‖x‖₂ of the first `count` entries as √(xᵀx) (no overflow-guarded scaling: Krylov vectors are O(1)).
+    private static func norm(_ x: [Double], count: Int) -> Double {
+        cblas_ddot(Int32(count), x, 1, x, 1).squareRoot()
+    }
+
+    /// h = Q[:, 0..<k]ᵀ w, w ← w − Q h (classical Gram–Schmidt, BLAS-2, a second pass only when the first
+    /// removed more than 1 − 1/√2 of ‖w‖: "twice is enough"; Giraud, Langou, Rozložník 2005).
+    private static func orthogonalize(_ w: inout [Double], against q: [Double], columns k: Int, length n: Int) -> [Double] {
+        var h = [Double](repeating: 0, count: k)
+        var h2 = [Double](repeating: 0, count: k)
+        var normBefore = norm(w, count: n)
+        for _ in 0..<2 {
+            cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(k), 1, q, Int32(n), w, 1, 0, &h2, 1)
+            cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(k), -1, q, Int32(n), h2, 1, 1, &w, 1)
+            for i in 0..<k { h[i] += h2[i] }
+            let normAfter = norm(w, count: n)
+            if normAfter > 0.7071067811865476 * normBefore { break }
+            normBefore = normAfter
+        }
+        return h
     }
 }

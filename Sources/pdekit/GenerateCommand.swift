@@ -11,6 +11,7 @@ extension SequenceSolveStrategy: ExpressibleByArgument {}
 /// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "family",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
         discussion: """
         Families: darcy (−∇·(a∇u) = 1, a FNO 12/3 or log-normal), poisson (a = exp(GRF)), helmholtz \
@@ -131,12 +132,27 @@ struct Generate: ParsableCommand {
             print("solver \(summary.solverDescription)")
         }
         if let compareGmres {
-            let comparison = try generator.compareRecycling(systemCount: compareGmres)
-            print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s / %d it, recycling %.3f s / %d it, direct %.3f s",
-                         comparison.systemCount, tolerance, preconditioner.rawValue, comparison.gmresSeconds, comparison.gmresIterations,
-                         comparison.recyclingSeconds, comparison.recyclingIterations, comparison.directSeconds))
-            print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx iterations",
-                         comparison.timeSpeedup, comparison.iterationRatio))
+            let c = try generator.compareRecycling(systemCount: compareGmres)
+            print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %d it, recycling %.3f s (CPU %.3f s) / %d it, direct %.3f s (CPU %.3f s)",
+                         c.systemCount, tolerance, preconditioner.rawValue, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
+                         c.recyclingSeconds, c.recyclingCPUSeconds, c.recyclingIterations, c.directSeconds, c.directCPUSeconds))
+            for (name, failure) in [("GMRES", c.gmresFailure), ("recycling", c.recyclingFailure)] {
+                if let failure { print("\(name) stopped early: \(failure)") }
+            }
+            print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx CPU time, %.2fx iterations",
+                         c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
+            var line: [String: Any] = [
+                "bench": "generate-compare", "family": family.rawValue, "resolution": resolution, "systems": c.systemCount,
+                "tolerance": tolerance, "preconditioner": preconditioner.rawValue, "restart": restart, "recycled": recycled,
+                "gmres_seconds": c.gmresSeconds, "gmres_cpu_seconds": c.gmresCPUSeconds, "gmres_iterations": c.gmresIterations,
+                "gmres_products": c.gmresProducts, "recycling_seconds": c.recyclingSeconds, "recycling_cpu_seconds": c.recyclingCPUSeconds,
+                "recycling_iterations": c.recyclingIterations, "recycling_products": c.recyclingProducts,
+                "direct_seconds": c.directSeconds, "direct_cpu_seconds": c.directCPUSeconds]
+            if family == .darcy { line["coefficient"] = coefficient.rawValue }
+            if family == .helmholtz { line["wavenumber"] = wavenumber }
+            if let f = c.gmresFailure { line["gmres_failure"] = f }
+            if let f = c.recyclingFailure { line["recycling_failure"] = f }
+            emit(line)
         }
     }
 }

@@ -11,7 +11,7 @@ struct PDEKitCommand: ParsableCommand {
         subcommands: [
             Demo.self,
             Solve.self,
-            Generate.self,
+            GenerateGroup.self,
             Inspect.self,
             Train.self,
             Evaluate.self,

@@ -76,4 +76,25 @@ import SparseSolvers
         #expect(r.report.converged)
         #expect(relativeError(r.solution, xStar) < 1e-7)
     }
+
+    /// The recycle space lives in solution space, so the right preconditioner may change between systems
+    /// (ILU(0) rebuilt per system, as the SKR generator does): every solve still agrees with a direct
+    /// solve, and carrying the space over still saves iterations against starting afresh.
+    @Test func recyclingSurvivesAPreconditionerRebuiltPerSystem() throws {
+        let criterion = StoppingCriterion(relativeTolerance: 1e-9, maximumIterations: 20_000)
+        let solver = GCRODR(restart: 30, recycledCount: 10, criterion: criterion)
+        var recycled = 0, fresh = 0
+        for a in Self.sequence(n: 32) {
+            let b = a.applied(to: manufacturedSolution(a.rowCount))
+            let reference = try LUFactorization(a).solve(b)
+            solver.preconditioner = try IncompleteLU(a)
+            let r = solver.solve(a, rightHandSide: b)
+            #expect(r.report.converged)
+            #expect(relativeError(r.solution, reference) < 1e-6)
+            recycled += r.report.iterations
+            fresh += GCRODR(restart: 30, recycledCount: 10, criterion: criterion, preconditioner: try IncompleteLU(a))
+                .solve(a, rightHandSide: b).report.iterations
+        }
+        #expect(recycled < fresh, "recycled \(recycled) vs fresh \(fresh)")
+    }
 }

@@ -9,7 +9,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet numpy scipy pyamg
+"$venv/bin/python" -m pip install --quiet numpy scipy pyamg h5py
 if ! "$venv/bin/python" -c "import sksparse.cholmod" 2>/dev/null; then
   # The newest scikit-sparse needs SuiteSparse 7; older releases build against Debian's 5.12.
   log="$here/.venv/scikit-sparse-build.log"
