@@ -16,7 +16,7 @@ for problem in ${problems[@]}; do
   case "$problem" in
     poisson1d) adam="${ADAM:-10000}"; lbfgs="${LBFGS:-1000}"; width=50 ;;
     poisson2d) adam="${ADAM:-5000}";  lbfgs="${LBFGS:-1000}"; width=50 ;;
-    burgers)   adam="${ADAM:-10000}"; lbfgs="${LBFGS:-2000}"; width=20 ;;
+    burgers)   adam="${ADAM:-15000}"; lbfgs="${LBFGS:-15000}"; width=20 ;;   # DeepXDE's Burgers example
   esac
   extra=(); [ "$problem" = burgers ] && extra=(--reference "$reference")
   "$pdekit" pinn "$problem" --iterations "$adam" --lbfgs-iterations "$lbfgs" --width "$width" --output "$out/$problem" \

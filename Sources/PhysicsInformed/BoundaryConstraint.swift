@@ -33,7 +33,7 @@ public enum BoundaryConstraint: Sendable {
             })
             return PINNLossTerm(name: name ?? (isDirichlet ? "dirichlet" : "neumann"), weight: weight, points: points) { model, x in
                 if isDirichlet { return model.values(at: x) - target }
-                return model.derivatives(at: x).first(axis) - target
+                return model.derivatives(at: x, secondAxes: []).first(axis) - target
             }
         case .periodic(let axis):
             let lowerPoints = box.facePoints(axis: axis, upperFace: false, count: d == 1 ? 1 : count,
@@ -43,7 +43,7 @@ public enum BoundaryConstraint: Sendable {
             let points = Tensor<Scalar>.points(lowerPoints + upperPoints, dimension: d)
             let half = points.shape[0] / 2
             return PINNLossTerm(name: name ?? "periodic", weight: weight, points: points) { model, x in
-                let derivatives = model.derivatives(at: x)
+                let derivatives = model.derivatives(at: x, secondAxes: [])
                 let u = derivatives.value, ux = derivatives.first(axis)
                 let du = u.sliced(alongAxis: 0, 0..<half) - u.sliced(alongAxis: 0, half..<(2 * half))
                 let dux = ux.sliced(alongAxis: 0, 0..<half) - ux.sliced(alongAxis: 0, half..<(2 * half))

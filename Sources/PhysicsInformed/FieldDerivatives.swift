@@ -20,6 +20,8 @@ public final class FieldDerivatives<Scalar: TensorScalar> {
     private var gradientCache: Variable<Scalar>?
     private var firstCache: [Int: Variable<Scalar>] = [:]
     private var secondCache: [Int: Variable<Scalar>] = [:]
+    /// Whether the derivatives came precomputed (the points are then no graph leaf to differentiate by).
+    private var isPrecomputed = false
 
     /// Evaluates `field` at `points` (`[N, d]`); `field` must map rows independently to `[N, 1]`.
     public init(points: Tensor<Scalar>, field: (Variable<Scalar>) -> Variable<Scalar>) {
@@ -29,12 +31,14 @@ public final class FieldDerivatives<Scalar: TensorScalar> {
         precondition(value.shape == [points.shape[0], 1], "the field must give [N, 1], got \(value.shape)")
     }
 
-    /// Derivatives computed elsewhere (the Taylor-jet path): `first[i]`, `second[i]` per axis.
-    init(points: Tensor<Scalar>, value: Variable<Scalar>, first: [Variable<Scalar>], second: [Variable<Scalar>]) {
+    /// Derivatives computed elsewhere (the Taylor-jet path): `first[i]` per axis, `second[j]` for
+    /// axis `secondAxes[j]`.
+    init(points: Tensor<Scalar>, value: Variable<Scalar>, first: [Variable<Scalar>], second: [Variable<Scalar>], secondAxes: [Int]) {
         self.points = Variable(points)
         self.value = value
+        isPrecomputed = true
         for (axis, g) in first.enumerated() { firstCache[axis] = g }
-        for (axis, h) in second.enumerated() { secondCache[axis] = h }
+        for (j, h) in second.enumerated() { secondCache[secondAxes[j]] = h }
         gradientCache = first.count == 1 ? first[0] : nil
     }
 
@@ -65,6 +69,7 @@ public final class FieldDerivatives<Scalar: TensorScalar> {
     /// `∂²u/∂x_axis²`, `[N, 1]`.
     public func second(_ axis: Int) -> Variable<Scalar> {
         if let cached = secondCache[axis] { return cached }
+        precondition(!isPrecomputed, "∂²u/∂x_\(axis)² was not requested (derivatives(at:secondAxes:))")
         let h = gradients(of: first(axis), withRespectTo: [points], createGraph: true)[0]
         let column = dimension == 1 ? h : h.sliced(alongAxis: 1, axis..<(axis + 1))
         secondCache[axis] = column

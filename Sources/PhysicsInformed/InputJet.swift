@@ -79,20 +79,22 @@ struct InputJet {
         return (c, s)
     }
 
-    /// Stacked rows `[value; ∂_1 … ∂_d; ∂_11 … ∂_dd]` (or the value block alone), `[(1 + 2d) N, w]`.
-    func stacked<Scalar: TensorScalar>(withDerivatives: Bool, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+    /// Stacked rows `[value; ∂_1 … ∂_d; ∂_ii for i in secondAxes]` (or the value block alone),
+    /// `[(1 + d + s) N, w]`.
+    func stacked<Scalar: TensorScalar>(withDerivatives: Bool, secondAxes: [Int], as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         let n = pointCount, w = columns.count
-        let blocks = withDerivatives ? 1 + 2 * dimension : 1
+        let blocks = withDerivatives ? 1 + dimension + secondAxes.count : 1
         var scalars = [Scalar](repeating: 0, count: blocks * n * w)
         for (k, column) in columns.enumerated() {
             for p in 0..<n { scalars[p * w + k] = Scalar(column.value[p]) }
             guard withDerivatives else { continue }
             for i in 0..<dimension {
-                let first = (1 + i) * n * w, second = (1 + dimension + i) * n * w
-                for p in 0..<n {
-                    scalars[first + p * w + k] = Scalar(column.first[i][p])
-                    scalars[second + p * w + k] = Scalar(column.second[i][p])
-                }
+                let first = (1 + i) * n * w
+                for p in 0..<n { scalars[first + p * w + k] = Scalar(column.first[i][p]) }
+            }
+            for (j, i) in secondAxes.enumerated() {
+                let second = (1 + dimension + j) * n * w
+                for p in 0..<n { scalars[second + p * w + k] = Scalar(column.second[i][p]) }
             }
         }
         return Tensor(uncheckedShape: [blocks * n, w], scalars: scalars)

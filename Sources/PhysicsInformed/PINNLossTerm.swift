@@ -32,12 +32,14 @@ public struct PINNLossTerm<Scalar: TensorScalar> {
         self.residual = residual
     }
 
-    /// A PDE residual term: `residual(∂u, model)` from the derivatives of the model at the points.
+    /// A PDE residual term: `residual(∂u, model)` from the derivatives of the model at the points;
+    /// `secondDerivativeAxes` lists the ∂²/∂x_i² the residual uses (all by default).
     public static func pde(name: String = "pde", weight: Double = 1, points: Tensor<Scalar>,
                            sampler: ((Int, inout SeededRandomNumberGenerator) -> [Double])? = nil,
+                           secondDerivativeAxes: [Int]? = nil,
                            residual: @escaping (FieldDerivatives<Scalar>, PINNModel<Scalar>) -> Variable<Scalar>) -> PINNLossTerm {
         PINNLossTerm(name: name, weight: weight, points: points, sampler: sampler) { model, x in
-            residual(model.derivatives(at: x), model)
+            residual(model.derivatives(at: x, secondAxes: secondDerivativeAxes), model)
         }
     }
 

@@ -157,14 +157,18 @@ public final class PINNModel<Scalar: TensorScalar> {
         let points: [Scalar]
         let inputJets: Tensor<Scalar>
         let withDerivatives: Bool
+        let secondAxes: [Int]
         let trial: (offset: [Tensor<Scalar>]?, factor: [Tensor<Scalar>])?
     }
     private var jetCache: [CachedJets] = []
 
-    private func cachedJets(_ points: Tensor<Scalar>, withDerivatives: Bool) -> CachedJets {
-        if let hit = jetCache.first(where: { $0.withDerivatives == withDerivatives && $0.points == points.scalars }) { return hit }
+    private func cachedJets(_ points: Tensor<Scalar>, withDerivatives: Bool, secondAxes: [Int] = []) -> CachedJets {
+        if let hit = jetCache.first(where: {
+            $0.withDerivatives == withDerivatives && $0.secondAxes == secondAxes && $0.points == points.scalars
+        }) { return hit }
         let d = domain.dimension
-        let inputJets: Tensor<Scalar> = embeddingJet(points: points.scalars.map(Double.init)).stacked(withDerivatives: withDerivatives)
+        let inputJets: Tensor<Scalar> = embeddingJet(points: points.scalars.map(Double.init))
+            .stacked(withDerivatives: withDerivatives, secondAxes: secondAxes)
         var trial: (offset: [Tensor<Scalar>]?, factor: [Tensor<Scalar>])? = nil
         if let trialFunction {
             // Jets of A and D (weight-free) from the tape: [value, ∂_1…∂_d, ∂_11…∂_dd].
@@ -172,11 +176,12 @@ public final class PINNModel<Scalar: TensorScalar> {
                 if !withDerivatives { return [GradientRecording.withoutRecording { f(Variable(points)).value }] }
                 let derivatives = FieldDerivatives(points: points, field: f)
                 return [derivatives.value.value] + (0..<d).map { derivatives.first($0).value }
-                    + (0..<d).map { derivatives.second($0).value }
+                    + secondAxes.map { derivatives.second($0).value }
             }
             trial = (trialFunction.offset.map(jets), jets(trialFunction.factor))
         }
-        let entry = CachedJets(points: points.scalars, inputJets: inputJets, withDerivatives: withDerivatives, trial: trial)
+        let entry = CachedJets(points: points.scalars, inputJets: inputJets, withDerivatives: withDerivatives,
+                               secondAxes: secondAxes, trial: trial)
         jetCache.append(entry)
         if jetCache.count > 16 { jetCache.removeFirst() }
         return entry
@@ -186,29 +191,34 @@ public final class PINNModel<Scalar: TensorScalar> {
     public var isUsingTaylorJets: Bool { usesTaylorJets && TaylorJetPropagation.supports(network) }
 
     /// `u` and its first and pure second input derivatives at `points` (`[N, d]`), differentiable
-    /// in the parameters.
-    public func derivatives(at points: Tensor<Scalar>) -> FieldDerivatives<Scalar> {
+    /// in the parameters. `secondAxes` (all by default) limits the second derivatives computed on
+    /// the Taylor-jet path; asking the result for another one is a programming error.
+    public func derivatives(at points: Tensor<Scalar>, secondAxes: [Int]? = nil) -> FieldDerivatives<Scalar> {
         guard isUsingTaylorJets else { return FieldDerivatives(points: points, field: callAsFunction) }
         let d = domain.dimension, n = points.shape[0]
-        let cached = cachedJets(points, withDerivatives: true)
-        let stacked = TaylorJetPropagation.propagate(network, inputJets: cached.inputJets, pointCount: n, directions: d)
+        let axes = secondAxes ?? Array(0..<d)
+        let cached = cachedJets(points, withDerivatives: true, secondAxes: axes)
+        let stacked = TaylorJetPropagation.propagate(network, inputJets: cached.inputJets, pointCount: n, directions: d,
+                                                     secondAxes: axes)
         func block(_ b: Int) -> Variable<Scalar> { stacked.sliced(alongAxis: 0, (b * n)..<((b + 1) * n)) }
         let nValue = block(0)
-        let nFirst = (0..<d).map { block(1 + $0) }, nSecond = (0..<d).map { block(1 + d + $0) }
+        let nFirst = (0..<d).map { block(1 + $0) }, nSecond = axes.indices.map { block(1 + d + $0) }
         guard let trial = cached.trial else {
-            return FieldDerivatives(points: points, value: nValue, first: nFirst, second: nSecond)
+            return FieldDerivatives(points: points, value: nValue, first: nFirst, second: nSecond, secondAxes: axes)
         }
         // u = A + D N,  ∂u = ∂A + ∂D N + D ∂N,  ∂²u = ∂²A + ∂²D N + 2 ∂D ∂N + D ∂²N
         let factor = trial.factor
         var value = nValue * factor[0]
         var first = (0..<d).map { nValue * factor[1 + $0] + nFirst[$0] * factor[0] }
-        var second = (0..<d).map { nValue * factor[1 + d + $0] + nFirst[$0] * (factor[1 + $0] * 2) + nSecond[$0] * factor[0] }
+        var second = axes.enumerated().map { j, i in
+            nValue * factor[1 + d + j] + nFirst[i] * (factor[1 + i] * 2) + nSecond[j] * factor[0]
+        }
         if let offset = trial.offset {
             value = value + offset[0]
             first = (0..<d).map { first[$0] + offset[1 + $0] }
-            second = (0..<d).map { second[$0] + offset[1 + d + $0] }
+            second = axes.indices.map { second[$0] + offset[1 + d + $0] }
         }
-        return FieldDerivatives(points: points, value: value, first: first, second: second)
+        return FieldDerivatives(points: points, value: value, first: first, second: second, secondAxes: axes)
     }
 
     /// `u` at `points` (`[N, d]`), differentiable in the parameters (no input derivatives).

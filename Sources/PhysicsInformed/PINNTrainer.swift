@@ -8,7 +8,8 @@ import NeuralLayers
 /// ```
 /// L(θ) = Σ_k w_k mean_n r_k(x_n; θ)²
 /// stage 1: θ ← Adam(∇L), `adamIterations` steps (points may be resampled)
-/// stage 2: θ ← L-BFGS with strong-Wolfe line search, up to `lbfgsIterations` iterations
+/// stage 2: θ ← L-BFGS (history 100) with strong-Wolfe line search, up to `lbfgsIterations`
+///          iterations, restarted with a fresh history after a failed line search
 /// ```
 /// This is the schedule of Raissi et al. (2019) and DeepXDE (Lu et al., SIAM Review 2021).
 public final class PINNTrainer<Scalar: TensorScalar> {
@@ -19,24 +20,29 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         public var schedule: LearningRateSchedule
         public var lbfgsIterations: Int
         public var lbfgsHistory: Int
+        /// How often L-BFGS may restart (fresh history) after a failed line search.
+        public var lbfgsRestarts: Int
         public var resampling: CollocationResampling
         /// Call the observer every `logEvery` steps (and at the end of each stage).
         public var logEvery: Int
         public var seed: UInt64
 
         public init(adamIterations: Int = 10_000, learningRate: Double = 1e-3, schedule: LearningRateSchedule = .constant,
-                    lbfgsIterations: Int = 0, lbfgsHistory: Int = 50, resampling: CollocationResampling = .none,
+                    lbfgsIterations: Int = 0, lbfgsHistory: Int = 100, lbfgsRestarts: Int = 20, resampling: CollocationResampling = .none,
                     logEvery: Int = 100, seed: UInt64 = 0) {
             self.adamIterations = adamIterations
             self.learningRate = learningRate
             self.schedule = schedule
             self.lbfgsIterations = lbfgsIterations
             self.lbfgsHistory = lbfgsHistory
+            self.lbfgsRestarts = lbfgsRestarts
             self.resampling = resampling
             self.logEvery = logEvery
             self.seed = seed
         }
     }
+
+    private struct LBFGSSummary { let outcome: String; let iterations: Int; let evaluations: Int; let restarts: Int }
 
     /// Which optimizer produced a record.
     public enum Stage: String, Sendable, Codable { case adam, lbfgs }
@@ -60,6 +66,8 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         public let lbfgsIterations: Int
         public let lbfgsEvaluations: Int
         public let lbfgsOutcome: String?
+        /// Restarts of L-BFGS after a failed line search.
+        public let lbfgsRestarts: Int
         public let wallSeconds: Double
         public let records: [Record]
     }
@@ -96,7 +104,7 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         func log(_ record: Record) { records.append(record); observer(record) }
         var generator = SeededRandomNumberGenerator(seed: configuration.seed &+ 0x5eed)
         let parameters = model.parameters
-        let adam = SpecializedAdam<Scalar>(parameters: parameters, learningRate: configuration.learningRate)
+        let adam = Adam<Scalar>(learningRate: configuration.learningRate)
         var lastLoss = Double.nan
         for step in 1...Swift.max(configuration.adamIterations, 1) where configuration.adamIterations > 0 {
             _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
@@ -104,28 +112,39 @@ public final class PINNTrainer<Scalar: TensorScalar> {
             for parameter in parameters { parameter.zeroGradient() }
             let (total, parts) = loss()
             total.backward()
-            adam.step()
+            adam.step(parameters)
             lastLoss = Double(total.value.scalars[0])
             if step % Swift.max(configuration.logEvery, 1) == 0 || step == configuration.adamIterations || step == 1 {
                 log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
                            termLosses: parts, elapsedSeconds: elapsed()))
             }
         }
-        var lbfgsReport: LBFGS<Scalar>.Report? = nil
+        var lbfgsReport: LBFGSSummary? = nil
         if configuration.lbfgsIterations > 0 {
+            // DeepXDE's PyTorch L-BFGS (`set_LBFGS_options`): history 100, gtol 1e-8, ftol 0, strong
+            // Wolfe. A failed line search (the curvature model went stale) does not end the stage:
+            // the history is dropped and L-BFGS restarts from the current point, as long as the
+            // previous round made progress and iterations remain.
             let optimizer = LBFGS<Scalar>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12,
-                                          lossChangeTolerance: 1e-16)
-            var evaluations = 0
-            lbfgsReport = optimizer.minimize(parameters, maximumIterations: configuration.lbfgsIterations) {
-                let (total, parts) = loss()
-                total.backward()
-                evaluations += 1
-                let value = Double(total.value.scalars[0])
-                if evaluations % Swift.max(configuration.logEvery, 1) == 0 || evaluations == 1 {
-                    log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: value,
-                               termLosses: parts, elapsedSeconds: elapsed()))
+                                          lossChangeTolerance: 0)
+            var evaluations = 0, iterations = 0, restarts = 0
+            while iterations < configuration.lbfgsIterations {
+                let round = optimizer.minimize(parameters, maximumIterations: configuration.lbfgsIterations - iterations) {
+                    let (total, parts) = loss()
+                    total.backward()
+                    evaluations += 1
+                    let value = Double(total.value.scalars[0])
+                    if evaluations % Swift.max(configuration.logEvery, 1) == 0 || evaluations == 1 {
+                        log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: value,
+                                   termLosses: parts, elapsedSeconds: elapsed()))
+                    }
+                    return value
                 }
-                return value
+                iterations += round.iterations
+                lbfgsReport = LBFGSSummary(outcome: round.outcome.rawValue, iterations: iterations, evaluations: evaluations,
+                                           restarts: restarts)
+                guard round.outcome == .lineSearchFailed, round.iterations > 0, restarts < configuration.lbfgsRestarts else { break }
+                restarts += 1
             }
             // Log the final state.
             let (total, parts) = GradientRecording.with(enabled: true) { loss() }
@@ -134,7 +153,7 @@ public final class PINNTrainer<Scalar: TensorScalar> {
                        termLosses: parts, elapsedSeconds: elapsed()))
         }
         return Report(finalLoss: lastLoss, adamIterations: configuration.adamIterations,
-                      lbfgsIterations: lbfgsReport?.iterations ?? 0, lbfgsEvaluations: lbfgsReport?.functionEvaluations ?? 0,
-                      lbfgsOutcome: lbfgsReport?.outcome.rawValue, wallSeconds: elapsed(), records: records)
+                      lbfgsIterations: lbfgsReport?.iterations ?? 0, lbfgsEvaluations: lbfgsReport?.evaluations ?? 0,
+                      lbfgsOutcome: lbfgsReport?.outcome, lbfgsRestarts: lbfgsReport?.restarts ?? 0, wallSeconds: elapsed(), records: records)
     }
 }

@@ -24,6 +24,14 @@ public enum QuantumWellPotential: Sendable, Equatable {
         }
     }
 
+    /// Where `V` jumps (inside the box).
+    public var discontinuities: [Double] {
+        switch self {
+        case .infiniteWell: return []
+        case .finiteWell(_, let width, _), .finiteBarrier(_, let width): return [-width / 2, width / 2]
+        }
+    }
+
     /// `V(x)`.
     public func value(at x: Double) -> Double {
         switch self {

@@ -9,7 +9,15 @@ import AutoDiff
 /// penalty normalization:  L = mean_x r² + w_n (∫u² − 1)² + w_o Σ_k (∫u φ_k)²,   ψ = u
 /// exact normalization:    ψ = u / ‖u‖,  L = mean_x r² + w_o Σ_k (∫ψ φ_k)²
 /// r = −ψ'' + (V − E) ψ
+/// optional energy consistency:  + w_E (E − R[u])²,   R[u] = ∫(u'² + V u²) / ∫u²   (Rayleigh quotient)
 /// ```
+/// The Rayleigh quotient is the variational characterization of the eigenvalue: for a trial state
+/// with error ε it is off by O(ε²) (and it is an upper bound for the ground state), while the
+/// residual alone pins E only to O(ε). It is computed by composite Gauss–Legendre quadrature with
+/// panel edges at the jumps of V, so a step potential is integrated exactly piece by piece; the
+/// walls make the boundary term of the integration by parts vanish. A step potential makes ψ''
+/// jump, which a smooth network can only smear: `edgePoints` extra collocation points on both
+/// sides of each jump make the residual see that region.
 /// `E` is fixed or a trainable scalar. Normalization excludes the trivial solution `ψ = 0`: as a
 /// penalty (which has a stationary point at u = 0, so training can collapse there when E starts far
 /// from an eigenvalue), or exactly by dividing by the trapezoid norm of `u` on the grid (the
@@ -32,10 +40,18 @@ public struct SchrodingerProblem: Sendable {
     public let orthogonalityWeight: Double
     /// Nodes of the evaluation / quadrature grid (endpoints included).
     public let evaluationNodes: [Double]
+    /// Extra collocation points around each jump of V (half on each side, within ±0.1).
+    public let edgePoints: Int
+    /// Weight `w_E` of the energy–Rayleigh-quotient consistency term (0: none; learned E only).
+    public let energyConsistencyWeight: Double
+    /// Composite Gauss–Legendre rule for the Rayleigh quotient (panel edges at the jumps of V).
+    public let rayleighQuadrature: GaussLegendreQuadrature
 
     public init(potential: QuantumWellPotential, energy: Energy, previousStates: [[Double]] = [],
                 normalizationWeight: Double = 1, orthogonalityWeight: Double = 1, exactNormalization: Bool = true,
-                gridPoints: Int = 401) {
+                gridPoints: Int = 401, edgePoints: Int = 0, energyConsistencyWeight: Double = 0) {
+        self.edgePoints = edgePoints
+        self.energyConsistencyWeight = energyConsistencyWeight
         self.exactNormalization = exactNormalization
         self.potential = potential
         self.energy = energy
@@ -44,6 +60,8 @@ public struct SchrodingerProblem: Sendable {
         self.orthogonalityWeight = orthogonalityWeight
         let (a, b) = potential.interval
         evaluationNodes = (0..<gridPoints).map { a + (b - a) * Double($0) / Double(gridPoints - 1) }
+        rayleighQuadrature = GaussLegendreQuadrature(lower: a, upper: b, breakPoints: potential.discontinuities,
+                                                     pointsPerPanel: 16, maximumPanelLength: 0.5)
     }
 
     public var domain: Box { Box.interval(potential.interval.lower, potential.interval.upper) }
@@ -88,6 +106,27 @@ public struct SchrodingerProblem: Sendable {
         }
     }
 
+    /// The Rayleigh quotient `R[u] = ∫(u'² + V u²) / ∫u²` of a model as a differentiable scalar.
+    public func rayleighQuotient<Scalar>(_ model: PINNModel<Scalar>) -> Variable<Scalar> {
+        let rule = rayleighQuadrature
+        let points = Tensor<Scalar>.points(rule.nodes, dimension: 1)
+        let w = Tensor<Scalar>(uncheckedShape: [rule.nodes.count, 1], scalars: rule.weights.map { Scalar($0) })
+        let wv = Tensor<Scalar>(uncheckedShape: [rule.nodes.count, 1],
+                                scalars: zip(rule.nodes, rule.weights).map { Scalar(potential.value(at: $0) * $1) })
+        let u = model.derivatives(at: points, secondAxes: [])   // u and u' only
+        let slope = u.first(0)
+        let squared: Variable<Scalar> = u.value * u.value
+        let kinetic: Variable<Scalar> = (slope * slope * w).sum()
+        let potentialEnergy: Variable<Scalar> = (squared * wv).sum()
+        let norm: Variable<Scalar> = (squared * w).sum()
+        return (kinetic + potentialEnergy) / norm
+    }
+
+    /// The Rayleigh quotient of a trained model (an upper bound for the ground-state energy).
+    public func rayleighEnergy<Scalar>(of model: PINNModel<Scalar>) -> Double {
+        Double(GradientRecording.with(enabled: true) { rayleighQuotient(model) }.value.scalars[0])
+    }
+
     /// The trained state ψ on the evaluation grid, normalized to ∫ψ² = 1.
     public func normalizedState<Scalar>(_ setup: PINNSetup<Scalar>) -> [Double] {
         let u = setup.prediction()
@@ -116,7 +155,14 @@ public struct SchrodingerProblem: Sendable {
         let model = PINNModel<Scalar>(domain: box, configuration: network.converted(),
                                       trialFunction: .homogeneousDirichlet(on: box), scalarParameters: scalars, generator: &generator)
         let count = options.domainPoints > 0 ? options.domainPoints : 256
-        let interior = sampling.sample(count: count, in: box, generator: &generator)
+        var interior = sampling.sample(count: count, in: box, generator: &generator)
+        let side = edgePoints / 2
+        for jump in potential.discontinuities where side > 0 {
+            for k in 0..<side {
+                let offset = 0.1 * (Double(k) + 0.5) / Double(side)
+                interior += [jump - offset, jump + offset]
+            }
+        }
         let potential = self.potential
         let energy = self.energy, scale = energyScale, exact = exactNormalization
         let grid = Tensor<Scalar>.points(evaluationNodes, dimension: 1)
@@ -145,6 +191,12 @@ public struct SchrodingerProblem: Sendable {
             terms.append(PINNLossTerm(name: "normalization", weight: normalizationWeight, points: grid) { model, x in
                 let psi = model.values(at: x)
                 return (psi * psi * weights).sum() - 1     // ∫u² − 1
+            })
+        }
+        if energyConsistencyWeight > 0, case .learned = energy {
+            let quotient = { (model: PINNModel<Scalar>) in self.rayleighQuotient(model) }
+            terms.append(PINNLossTerm(name: "energy", weight: energyConsistencyWeight, points: grid) { model, _ in
+                model.scalarParameter("energy")!.variable * Scalar(scale) - quotient(model)   // E − R[u]
             })
         }
         for (k, state) in previousStates.enumerated() {

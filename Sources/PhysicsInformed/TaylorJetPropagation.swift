@@ -29,15 +29,20 @@ public enum TaylorJetPropagation {
         (network.activation == .tanh || network.activation == .sin) && network.layers.allSatisfy { $0.bias != nil }
     }
 
-    /// Output jets `[(1 + 2d) N, 1]` (rows: u, then ∂u/∂x_i for each i, then ∂²u/∂x_i² for each i)
-    /// from input jets `[(1 + 2d) N, w₀]` laid out the same way (constants).
+    /// Output jets `[(1 + d + s) N, 1]` (rows: u, then ∂u/∂x_i for each i, then ∂²u/∂x_i² for each i
+    /// in `secondAxes`, all axes by default, `s` of them) from input jets `[(1 + d + s) N, w₀]` laid out
+    /// the same way (constants). Leaving out second derivatives a residual does not use (Burgers
+    /// needs ∂²/∂x² but not ∂²/∂t²) removes their rows from every GEMM and elementwise pass.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public static func propagate<Scalar: TensorScalar>(
-        _ network: MultilayerPerceptron<Scalar>, inputJets: Tensor<Scalar>, pointCount n: Int, directions d: Int
+        _ network: MultilayerPerceptron<Scalar>, inputJets: Tensor<Scalar>, pointCount n: Int, directions d: Int,
+        secondAxes: [Int]? = nil
     ) -> Variable<Scalar> {
         precondition(supports(network), "TaylorJetPropagation needs tanh/sin activations and biases")
-        let rows = (1 + 2 * d) * n
+        let secondAxes = secondAxes ?? Array(0..<d)
+        precondition(secondAxes.allSatisfy { (0..<d).contains($0) }, "second-derivative axes out of range")
+        let rows = (1 + d + secondAxes.count) * n
         precondition(inputJets.shape == [rows, network.layers[0].inputFeatures], "input jets have shape \(inputJets.shape)")
         let isTanh = network.activation == .tanh
         let layerCount = network.layers.count
@@ -83,10 +88,13 @@ public enum TaylorJetPropagation {
                                 pa[e] = value; p1[e] = slope; p2[e] = curvature
                             }
                             for i in 0..<d {
-                                let first = (1 + i) * block, second = (1 + d + i) * block
+                                let first = (1 + i) * block
+                                for e in 0..<block { pa[first + e] = p1[e] * pz[first + e] }  // ȧ = σ' ż
+                            }
+                            for (j, i) in secondAxes.enumerated() {
+                                let first = (1 + i) * block, second = (1 + d + j) * block
                                 for e in 0..<block {
                                     let zd = pz[first + e]
-                                    pa[first + e] = p1[e] * zd                                   // ȧ = σ' ż
                                     let curvatureTerm: Scalar = p2[e] * zd * zd
                                     pa[second + e] = curvatureTerm + p1[e] * pz[second + e]      // ä = σ'' ż² + σ' z̈
                                 }
@@ -107,7 +115,8 @@ public enum TaylorJetPropagation {
         return Variable.recording(output, operation: "taylorJetMLP", inputs: parameterVariables) { g in
             let gradients = backward(outputGradient: g.value.scalars, inputs: inputs, weights: weights, widths: widths,
                                      slopes: slopes, curvatures: curvatures, preactivations: preactivations,
-                                     activationValues: activationValues, isTanh: isTanh, pointCount: n, directions: d)
+                                     activationValues: activationValues, isTanh: isTanh, pointCount: n, directions: d,
+                                     secondAxes: secondAxes)
             return gradients.enumerated().map { index, values in
                 let (wIn, wOut) = widths[index / 2]
                 return Variable(Tensor(uncheckedShape: index % 2 == 0 ? [wIn, wOut] : [wOut], scalars: values))
@@ -127,9 +136,9 @@ public enum TaylorJetPropagation {
     static func backward<Scalar: TensorScalar>(
         outputGradient: [Scalar], inputs: [[Scalar]], weights: [[Scalar]], widths: [(Int, Int)],
         slopes: [[Scalar]], curvatures: [[Scalar]], preactivations: [[Scalar]], activationValues: [[Scalar]],
-        isTanh: Bool, pointCount n: Int, directions d: Int
+        isTanh: Bool, pointCount n: Int, directions d: Int, secondAxes: [Int]
     ) -> [[Scalar]] {
-        let rows = (1 + 2 * d) * n
+        let rows = (1 + d + secondAxes.count) * n
         var result = [[Scalar]](repeating: [], count: 2 * widths.count)
         var zBar = outputGradient
         for layer in stride(from: widths.count - 1, through: 0, by: -1) {
@@ -174,19 +183,25 @@ public enum TaylorJetPropagation {
                                 previous.withUnsafeMutableBufferPointer { pg in
                                     for e in 0..<block { pg[e] = pa[e] * p1[e] }            // ā σ'
                                     for i in 0..<d {
-                                        let first = (1 + i) * block, second = (1 + d + i) * block
+                                        let first = (1 + i) * block
+                                        for e in 0..<block {
+                                            let aDot: Scalar = pa[first + e]
+                                            pg[e] += aDot * p2[e] * pz[first + e]             // ā̇ σ'' ż
+                                            pg[first + e] = aDot * p1[e]                      // ā̇ σ'
+                                        }
+                                    }
+                                    for (j, i) in secondAxes.enumerated() {
+                                        let first = (1 + i) * block, second = (1 + d + j) * block
                                         for e in 0..<block {
                                             let slope = p1[e], curvature = p2[e]
                                             let value: Scalar = pv[e]
                                             let tanhThird: Scalar = (4 * value * value - 2 * slope) * slope
                                             let third: Scalar = isTanh ? tanhThird : -slope
                                             let zd: Scalar = pz[first + e], zdd: Scalar = pz[second + e]
-                                            let aDot: Scalar = pa[first + e], aDotDot: Scalar = pa[second + e]
+                                            let aDotDot: Scalar = pa[second + e]
                                             let secondTerm: Scalar = third * zd * zd + curvature * zdd
-                                            let firstTerm: Scalar = aDot * curvature * zd
-                                            pg[e] += firstTerm + aDotDot * secondTerm
-                                            let tangent: Scalar = aDot * slope
-                                            pg[first + e] = tangent + 2 * aDotDot * curvature * zd
+                                            pg[e] += aDotDot * secondTerm
+                                            pg[first + e] += 2 * aDotDot * curvature * zd
                                             pg[second + e] = aDotDot * slope
                                         }
                                     }

@@ -31,8 +31,8 @@ struct PINN: ParsableCommand {
 
     @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
     var problem: Problem
-    @Option(help: "Adam iterations.") var iterations: Int = 10_000
-    @Option(help: "L-BFGS iterations after Adam (0: none).") var lbfgsIterations: Int = 0
+    @Option(help: "Adam iterations (default 10000; 15000 for burgers, as DeepXDE's example; 3000 for schrodinger).") var iterations: Int?
+    @Option(help: "L-BFGS iterations after Adam (0: none; default 0; 15000 for burgers, DeepXDE's maxiter; 2000 for schrodinger).") var lbfgsIterations: Int?
     @Option(help: "Adam learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Hidden width (default: 50; 20 for burgers).") var width: Int?
     @Option(help: "Hidden layers.") var depth: Int = 3
@@ -61,6 +61,8 @@ struct PINN: ParsableCommand {
     @Option(help: "Schrödinger: normalization exact (ψ = u/‖u‖) or penalty (∫u² − 1)².") var normalization: Normalization = .exact
     @Option(help: "Schrödinger: weight of the normalization penalty.") var normalizationWeight: Double = 10
     @Option(help: "Schrödinger: weight of the orthogonality terms (default max(100, 2 E_guess²): a collapse onto a found state must cost more than the residual of a wrong E).") var orthogonalityWeight: Double?
+    @Option(help: "Schrödinger: extra collocation points around each jump of V (half on each side, within ±0.1).") var edgePoints: Int = 64
+    @Option(help: "Schrödinger, learned E: weight of the consistency term (E − R[u])², R[u] = ∫(u'² + Vu²)/∫u² the Rayleigh quotient (0: none).") var energyConsistencyWeight: Double = 1
     @Flag(help: "Do not write PNG plots.") var noPlots = false
 
     /// CPU seconds of the last `train` call (set by `train`).
@@ -73,13 +75,18 @@ struct PINN: ParsableCommand {
     struct CommandError: Error, CustomStringConvertible { let description: String }
 
     func validate() throws {
-        guard iterations >= 0, lbfgsIterations >= 0, iterations + lbfgsIterations > 0 else {
+        guard adamSteps >= 0, lbfgsSteps >= 0, adamSteps + lbfgsSteps > 0 else {
             throw ValidationError("--iterations and --lbfgs-iterations must be ≥ 0 and not both 0")
         }
         guard depth >= 1, (width ?? 1) >= 1 else { throw ValidationError("--depth and --width must be positive") }
         guard learningRate > 0, logEvery > 0, states >= 1 else { throw ValidationError("--learning-rate, --log-every and --states must be positive") }
-        guard domainPoints >= 0, boundaryPoints >= 0, fourierFeatures >= 0 else { throw ValidationError("point and feature counts must be ≥ 0") }
+        guard domainPoints >= 0, boundaryPoints >= 0, fourierFeatures >= 0, edgePoints >= 0, energyConsistencyWeight >= 0 else { throw ValidationError("point and feature counts must be ≥ 0") }
     }
+
+    /// Adam iterations: the option, or the problem's default.
+    var adamSteps: Int { iterations ?? [.burgers: 15_000, .schrodinger: 3000][problem] ?? 10_000 }
+    /// L-BFGS iterations: the option, or the problem's default.
+    var lbfgsSteps: Int { lbfgsIterations ?? [.burgers: 15_000, .schrodinger: 2000][problem] ?? 0 }
 
     func run() throws {
         // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
@@ -111,7 +118,7 @@ struct PINN: ParsableCommand {
         case .redraw: rule = .redraw(period: resampleEvery)
         case .rar: rule = .residualRefinement(period: resampleEvery, candidates: 10 * max(domainPoints, 100), added: max(domainPoints / 10, 10))
         }
-        return .init(adamIterations: iterations, learningRate: learningRate, lbfgsIterations: lbfgsIterations,
+        return .init(adamIterations: adamSteps, learningRate: learningRate, lbfgsIterations: lbfgsSteps,
                      resampling: rule, logEvery: logEvery, seed: seed)
     }
 
@@ -151,12 +158,12 @@ struct PINN: ParsableCommand {
         configuration.lbfgsIterations = c.lbfgsIterations; configuration.resampling = c.resampling
         configuration.logEvery = c.logEvery; configuration.seed = c.seed
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
-        let planned = Double(iterations + lbfgsIterations)
+        let planned = Double(adamSteps + lbfgsSteps)
         let cpuStart = processCPUSeconds()
         defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
         let report = trainer.train { record in
             log.append(record, label: label)
-            let done = Double(record.stage == .adam ? record.step : iterations + min(record.step, lbfgsIterations))
+            let done = Double(record.stage == .adam ? record.step : adamSteps + min(record.step, lbfgsSteps))
             let eta = done > 0 ? record.elapsedSeconds / done * max(planned - done, 0) : 0
             let line = String(format: "\r%@ %@ %d/%d  loss %.3e  %.1f s  ETA %.0f s   ", label, record.stage.rawValue,
                               record.step, record.stageSteps, record.loss, record.elapsedSeconds, eta)
@@ -188,7 +195,7 @@ struct PINN: ParsableCommand {
             "activation": activation.rawValue, "parameters": parameterCount, "constraints": constraints.rawValue,
             "sampling": sampling.rawValue, "resampling": resampling.rawValue, "adam_iterations": report.adamIterations,
             "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
-            "lbfgs_outcome": report.lbfgsOutcome ?? "none", "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
+            "lbfgs_outcome": report.lbfgsOutcome ?? "none", "lbfgs_restarts": report.lbfgsRestarts, "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
             "seed": seed, "cpu_seconds": lastCPUSeconds,
         ]
     }
@@ -213,7 +220,8 @@ struct PINN: ParsableCommand {
             let mode: SchrodingerProblem.Energy = energy == .fixed ? .fixed(reference.energy) : .learned(initialGuess: guess)
             let problem = SchrodingerProblem(potential: well, energy: mode, previousStates: found, normalizationWeight: normalizationWeight,
                                              orthogonalityWeight: orthogonalityWeight ?? max(100, 2 * guess * guess),
-                                             exactNormalization: normalization == .exact)
+                                             exactNormalization: normalization == .exact, edgePoints: edgePoints,
+                                             energyConsistencyWeight: energyConsistencyWeight)
             var stateOptions = options
             stateOptions.seed = seed &+ UInt64(k)
             let setup = problem.makeSetup(options: stateOptions, as: Scalar.self)
@@ -222,6 +230,7 @@ struct PINN: ParsableCommand {
             parameterCount = setup.model.parameterCount
             let psi = problem.normalizedState(setup)
             let e = problem.energy(of: setup.model)
+            let rayleigh = problem.rayleighEnergy(of: setup.model)
             let learned: Double? = energy == .learned ? e : nil
             let stateError = SchrodingerProblem.stateError(psi, reference.state)
             var entry: [String: Any] = [
@@ -229,6 +238,8 @@ struct PINN: ParsableCommand {
                 "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
                 "energy_relative_error": abs(e - reference.energy) / abs(reference.energy), "state_relative_l2_error": stateError,
                 "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds, "cpu_seconds": lastCPUSeconds,
+                "rayleigh_energy": rayleigh, "rayleigh_energy_error": abs(rayleigh - reference.energy),
+                "energy_error": abs(e - reference.energy),
             ]
             if let exact = well.exactEnergy(state: k) { entry["closed_form_energy"] = exact }
             stateSummaries.append(entry)
@@ -240,8 +251,9 @@ struct PINN: ParsableCommand {
                                    reference: SchrodingerProblem.stateError(psi, reference.state) == PINNMetrics.relativeL2(psi, reference.state)
                                        ? reference.state : reference.state.map { -$0 })
             }
-            print(String(format: "state %d: E = %.8f (reference %.8f, relative error %.2e), ψ relative L2 error %.2e, %.2f s",
-                         k, e, reference.energy, abs(e - reference.energy) / abs(reference.energy), stateError, report.wallSeconds))
+            print(String(format: "state %d: E = %.8f (reference %.8f, error %.2e, relative %.2e), Rayleigh quotient %.8f, ψ relative L2 error %.2e, %.2f s",
+                         k, e, reference.energy, abs(e - reference.energy), abs(e - reference.energy) / abs(reference.energy), rayleigh,
+                         stateError, report.wallSeconds))
         }
         var summary = baseSummary(name: "schrodinger", report: lastReport!, parameterCount: parameterCount)
         summary["potential"] = potential.rawValue

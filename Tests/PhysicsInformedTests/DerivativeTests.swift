@@ -59,6 +59,24 @@ import PhysicsInformed
         #expect(model.isUsingTaylorJets)
         for (a, b) in zip(tape.values, jets.values) { #expect(abs(a - b) < 1e-10 * max(1, abs(a))) }
         for (a, b) in zip(tape.gradients, jets.gradients) { #expect(abs(a - b) < 1e-9 * max(1, abs(a))) }
+        // Only the second derivatives a residual uses (Burgers: ∂²/∂x² alone; first derivatives only).
+        for axes in [[0], [1], []] {
+            func partial(jets: Bool) -> (values: [Double], gradients: [Double]) {
+                model.usesTaylorJets = jets
+                for p in model.parameters { p.zeroGradient() }
+                let u = model.derivatives(at: points, secondAxes: axes)
+                var r = u.first(1) + u.value * u.first(0)
+                for axis in axes { r = r - u.second(axis) * 0.1 }
+                (r * r).mean().backward()
+                let values = u.value.value.scalars + u.first(0).value.scalars + u.first(1).value.scalars
+                    + axes.flatMap { u.second($0).value.scalars }
+                return (values, model.parameters.flatMap { $0.gradient!.scalars })
+            }
+            let tapePartial = partial(jets: false), jetPartial = partial(jets: true)
+            #expect(tapePartial.values.count == jetPartial.values.count)
+            for (a, b) in zip(tapePartial.values, jetPartial.values) { #expect(abs(a - b) < 1e-10 * max(1, abs(a)), "axes \(axes)") }
+            for (a, b) in zip(tapePartial.gradients, jetPartial.gradients) { #expect(abs(a - b) < 1e-9 * max(1, abs(a)), "axes \(axes)") }
+        }
         // Plain values agree too.
         model.usesTaylorJets = true
         let plain = model.values(at: points).value.scalars

@@ -62,4 +62,44 @@ import PhysicsInformed
         let reference = nodes.map { 2.0.squareRoot() * sin(2 * Double.pi * $0) }
         #expect(SchrodingerProblem.stateError(problem.normalizedState(setup), reference) < 1e-2)
     }
+
+    /// The n-point Gauss–Legendre rule integrates x^(2n−1) and x^(2n−2) exactly; with panel edges at the
+    /// jumps it integrates a step potential times a polynomial exactly.
+    @Test func gaussLegendreIsExactForPolynomialsAndSteps() {
+        for n in [1, 2, 5, 16] {
+            let rule = GaussLegendreQuadrature(lower: -1, upper: 2, pointsPerPanel: n)
+            let degree = 2 * n - 2
+            let integral = zip(rule.nodes, rule.weights).reduce(0) { $0 + pow($1.0, Double(degree)) * $1.1 }
+            let exact = (pow(2, Double(degree + 1)) - pow(-1, Double(degree + 1))) / Double(degree + 1)
+            #expect(abs(integral - exact) <= 1e-13 * max(1, abs(exact)), "n = \(n)")
+        }
+        let well = QuantumWellPotential.finiteWell(depth: 20, width: 1, halfDomain: 3)
+        let rule = GaussLegendreQuadrature(lower: -3, upper: 3, breakPoints: well.discontinuities, pointsPerPanel: 4,
+                                           maximumPanelLength: 0.5)
+        // ∫ V x² dx = 20 · 2 ∫_{1/2}^{3} x² dx = 40 (27 − 1/8)/3
+        let integral = zip(rule.nodes, rule.weights).reduce(0) { $0 + well.value(at: $1.0) * $1.0 * $1.0 * $1.1 }
+        #expect(abs(integral - 40 * (27 - 0.125) / 3) < 1e-11)
+    }
+
+    /// Finite well V0 = 20, width 1 on [−3, 3], E learned from 0.8 E_ref with exact normalization,
+    /// extra points at the jumps and the Rayleigh-quotient consistency term. With this small network
+    /// and budget (≈3 CPU s) |E − 4.5899815| lands between 2e-5 and 8e-3 depending on rounding
+    /// (1e-2 asserted, better than DeepXDE's 4.5548); the CLI defaults (3×50, 256 + 64 points) reach
+    /// the 1e-3 (BENCHMARKS-pinn.md). The Rayleigh quotient of the trained state is an upper
+    /// bound for the ground-state energy (variational principle), checked to quadrature accuracy.
+    @Test func finiteWellLearnsTheGroundStateEnergy() throws {
+        let well = QuantumWellPotential.finiteWell(depth: 20, width: 1, halfDomain: 3)
+        let exact = 4.5899815
+        let problem = SchrodingerProblem(potential: well, energy: .learned(initialGuess: 0.8 * exact), edgePoints: 32,
+                                         energyConsistencyWeight: 1)
+        let options = PINNProblemOptions(network: .init(hiddenWidths: [32, 32]), sampling: .sobol, domainPoints: 128, seed: 0)
+        let setup = problem.makeSetup(options: options, as: Double.self)
+        PINNTrainer(model: setup.model, terms: setup.terms,
+                    configuration: .init(adamIterations: 1500, learningRate: 2e-3, lbfgsIterations: 600)).train()
+        let energy = problem.energy(of: setup.model)
+        #expect(abs(energy - exact) <= 1e-2, "E = \(energy)")
+        #expect(problem.rayleighEnergy(of: setup.model) >= exact - 1e-8)
+        let reference = try problem.reference()
+        #expect(SchrodingerProblem.stateError(problem.normalizedState(setup), reference.state) < 2e-2)
+    }
 }
