@@ -9,10 +9,15 @@ struct TrainDeepONet: ParsableCommand {
         abstract: "Train a DeepONet (Lu et al. 2021) and report the test relative L2 error.",
         discussion: """
         Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train,
-        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else a
-        uniform grid on [0, 1]). Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian
-        product form; unaligned triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes
-        GRF data instead (ℓ = 0.2, 100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, Float32.
+        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else the
+        target's grid axes on [0, 1]^d: sol [N, s, s] gives s² points in 2-D). A file with both X_train* and X_test*
+        (`pdekit generate antiderivative`) trains on one and tests on the other; --train N [--test M] splits one file.
+        Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned
+        triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2,
+        100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32.
+        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters
+        of the step with the lowest training loss are kept (--keep last for the final ones).
+        Test metric: mean over test functions of ‖G(u) − s‖₂/‖s‖₂ (DeepXDE's "mean l2 relative error").
         Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
         """
     )
@@ -61,8 +66,9 @@ struct TrainDeepONet: ParsableCommand {
     @Flag(help: "POD-DeepONet: replace the trunk by POD modes of the training targets (aligned data).")
     var pod = false
 
-    @Flag(help: "Standardise branch inputs and trunk coordinates with training statistics.")
-    var normalize = false
+    @Flag(inversion: .prefixedNo,
+          help: "Standardise branch inputs (per sensor), trunk coordinates (per axis) and targets (one mean and spread) with training statistics (--no-normalize: raw data, as DeepXDE).")
+    var normalize = true
 
     @Option(help: "Adam steps.")
     var iterations: Int = 10_000
@@ -129,7 +135,8 @@ struct TrainDeepONet: ParsableCommand {
         try configuration.validate()
         let podBasis = pod ? try DeepONetPODBasis(targets: trainSet.target.converted(to: Double.self).reshaped(to: [trainSet.target.shape[0], -1]),
                                                   modeCount: branchWidths.last!) : nil
-        let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk) : nil
+        let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
+                                                                   centredPerPoint: pod) : nil
         var generator = SeededRandomNumberGenerator(seed: seed)
         let model = try DeepONet<Float>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
         let optimizer = Adam<Float>(learningRate: learningRate)
@@ -191,7 +198,7 @@ struct TrainDeepONet: ParsableCommand {
         let summary: [String: Any] = [
             "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
-            "learning_rate": learningRate, "batch_size": batch, "parameters": model.parameterCount,
+            "learning_rate": learningRate, "batch_size": batch, "normalize": normalize, "seed": seed, "parameters": model.parameterCount,
             "train_seconds": (trainSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
             "kept": keep.rawValue, "kept_step": keep == .bestTrainLoss ? bestStep : iterations,
             "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
@@ -222,7 +229,7 @@ struct TrainDeepONet: ParsableCommand {
             try LinePlot(title: "test predictions", xLabel: "y", yLabel: "G(u)(y)", series: series)
                 .write(to: folder.appendingPathComponent("predictions.png"))
         }
-        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned ? ",predictions.png" : "")}\n".utf8))
+        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned && testSet.trunk.shape[1] == 1 ? ",predictions.png" : "")}\n".utf8))
     }
 
     // MARK: data
