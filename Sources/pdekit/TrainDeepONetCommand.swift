@@ -149,7 +149,7 @@ struct TrainDeepONet: ParsableCommand {
         let batch = min(batchSize ?? rows, rows)
         var order = Array(0..<rows), cursor = rows
         var bestLoss = Float.infinity, bestStep = 0, bestParameters: [Tensor<Float>] = []
-        let start = Date()
+        let start = Date(), startCPU = processCPUSeconds()
         var lastReport = Date.distantPast
         FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
         for step in 1...max(iterations, 1) where iterations > 0 {
@@ -184,7 +184,7 @@ struct TrainDeepONet: ParsableCommand {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        let trainSeconds = Date().timeIntervalSince(start)
+        let trainSeconds = Date().timeIntervalSince(start), trainCPUSeconds = processCPUSeconds() - startCPU
         if iterations > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
         let lastTestError = Self.testError(model, testSet)
         var finalLoss = losses.last
@@ -199,7 +199,7 @@ struct TrainDeepONet: ParsableCommand {
             "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
             "learning_rate": learningRate, "batch_size": batch, "normalize": normalize, "seed": seed, "parameters": model.parameterCount,
-            "train_seconds": (trainSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
+            "train_seconds": (trainSeconds * 1000).rounded() / 1000, "train_cpu_seconds": (trainCPUSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
             "kept": keep.rawValue, "kept_step": keep == .bestTrainLoss ? bestStep : iterations,
             "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
         ]
