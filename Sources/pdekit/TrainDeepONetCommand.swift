@@ -8,15 +8,16 @@ struct TrainDeepONet: ParsableCommand {
         commandName: "deeponet",
         abstract: "Train a DeepONet (Lu et al. 2021) and report the test relative L2 error.",
         discussion: """
-        Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train,
-        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else the
-        target's grid axes on [0, 1]^d: sol [N, s, s] gives s² points in 2-D). A file with both X_train* and X_test*
-        (`pdekit generate antiderivative`) trains on one and tests on the other; --train N [--test M] splits one file.
-        Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned
-        triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2,
+        Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train, \
+        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else the \
+        target's grid axes on [0, 1]^d: sol [N, s, s] gives s² points in 2-D). A file with both X_train* and X_test* \
+        (`pdekit generate antiderivative`) trains on one and tests on the other; --train N [--test M] splits one file. \
+        Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned \
+        triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2, \
         100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32.
-        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters
-        of the step with the lowest training loss are kept (--keep last for the final ones).
+        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters \
+        of the step with the lowest full-batch training loss are kept (--keep last for the final ones; mini-batch \
+        runs keep the last by default, since batch losses are not comparable).
         Test metric: mean over test functions of ‖G(u) − s‖₂/‖s‖₂ (DeepXDE's "mean l2 relative error").
         Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
         """
@@ -83,9 +84,9 @@ struct TrainDeepONet: ParsableCommand {
         case bestTrainLoss = "best-train-loss", last
     }
 
-    @Option(help: ArgumentHelp("Parameters kept after training: best-train-loss (those of the step with the lowest training loss, like DeepXDE's \"best model\"; the test set is not looked at) or last.",
+    @Option(help: ArgumentHelp("Parameters kept after training: best-train-loss (those of the step with the lowest training loss, like DeepXDE's \"best model\"; the test set is not looked at) or last. Default: best-train-loss for full batch, last for mini-batches.",
                                valueName: "best-train-loss|last"))
-    var keep: FinalParameters = .bestTrainLoss
+    var keep: FinalParameters?
 
     @Option(help: "Steps between test evaluations (logged to metrics.jsonl).")
     var logEvery: Int = 1000
@@ -148,6 +149,7 @@ struct TrainDeepONet: ParsableCommand {
         let rows = aligned ? trainSet.branch.shape[0] : trainSet.branch.shape[0]
         let batch = min(batchSize ?? rows, rows)
         var order = Array(0..<rows), cursor = rows
+        let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
         var bestLoss = Float.infinity, bestStep = 0, bestParameters: [Tensor<Float>] = []
         let start = Date(), startCPU = processCPUSeconds()
         var lastReport = Date.distantPast
