@@ -36,15 +36,14 @@ public struct AntiderivativeData: Sendable {
         var generator = SeededRandomNumberGenerator(seed: seed)
         var u = [Double](repeating: 0, count: sampleCount * sensorCount)
         var s = [Double](repeating: 0, count: sampleCount * sensorCount)
-        var z = [Double](repeating: 0, count: fine), field = [Double](repeating: 0, count: fine)
+        // Fields F = Z Lᵀ (row b: L z_b), Z [N, fine] standard normal, one GEMM.
+        var z = [Double](repeating: 0, count: sampleCount * fine)
+        for i in z.indices { z[i] = generator.nextStandardNormal() }
+        var fields = [Double](repeating: 0, count: sampleCount * fine)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(sampleCount), Int32(fine), Int32(fine),
+                    1, z, Int32(fine), factor, Int32(fine), 0, &fields, Int32(fine))
         for sample in 0..<sampleCount {
-            for i in 0..<fine { z[i] = generator.nextStandardNormal() }
-            // field = L z (L lower triangular, row-major)
-            for i in 0..<fine {
-                var sum = 0.0
-                for j in 0...i { sum += factor[i * fine + j] * z[j] }
-                field[i] = sum
-            }
+            let field = fields[sample * fine ..< (sample + 1) * fine].withUnsafeBufferPointer { Array($0) }
             var integral = 0.0
             for i in 0..<fine {
                 if i > 0 { integral += 0.5 * h * (field[i - 1] + field[i]) }   // s_i = s_{i−1} + h (u_{i−1} + u_i) / 2

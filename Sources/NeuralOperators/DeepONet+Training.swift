@@ -102,3 +102,16 @@ extension DeepONet {
         }
     }
 }
+
+extension DeepONet {
+    /// The current values of `parameters`, in order (tensors are values: later steps do not change them).
+    public func parameterValues() -> [Tensor<Scalar>] { parameters.map(\.value) }
+
+    /// Sets `parameters` to `values` from `parameterValues()` of a DeepONet with the same configuration.
+    public func setParameterValues(_ values: [Tensor<Scalar>]) {
+        let parameters = self.parameters
+        precondition(values.count == parameters.count && zip(values, parameters).allSatisfy { $0.shape == $1.value.shape },
+                     "setParameterValues: \(values.count) tensors do not match the \(parameters.count) parameters")
+        for (parameter, value) in zip(parameters, values) { parameter.value = value }
+    }
+}

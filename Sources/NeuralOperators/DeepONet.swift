@@ -35,6 +35,7 @@ public final class DeepONet<Scalar: TensorScalar> {
     private let podMean: Tensor<Scalar>?
     private let branchShift: Tensor<Scalar>?, branchScale: Tensor<Scalar>?
     private let trunkShift: Tensor<Scalar>?, trunkScale: Tensor<Scalar>?
+    private let outputShift: Scalar, outputScale: Scalar
 
     /// Builds a freshly initialised DeepONet.
     ///
@@ -80,9 +81,12 @@ public final class DeepONet<Scalar: TensorScalar> {
             branchScale = Tensor(normalization.branchStandardDeviation.map { Scalar(1 / $0) })
             trunkShift = Tensor(normalization.trunkMean.map { Scalar($0) })
             trunkScale = Tensor(normalization.trunkStandardDeviation.map { Scalar(1 / $0) })
+            outputShift = configuration.trunkKind == .podModes ? 0 : Scalar(normalization.targetMean ?? 0)
+            outputScale = Scalar(normalization.targetStandardDeviation ?? 1)
         } else {
             self.normalization = nil
             branchShift = nil; branchScale = nil; trunkShift = nil; trunkScale = nil
+            outputShift = 0; outputScale = 1
         }
     }
 
@@ -115,8 +119,8 @@ public final class DeepONet<Scalar: TensorScalar> {
                      "DeepONet branch input must be [batch, \(configuration.branchWidths[0])], got \(branchInput.shape)")
         let b = branchFeatures(branchInput)
         if let podModes, let podMean {
-            // G = B(u) Φᵀ + ȳ + b₀
-            return Variable.matmul(b, Variable(podModes), transposeB: true) + Variable(podMean) + bias.variable
+            // G = σ_s (B(u) Φᵀ + b₀) + ȳ
+            return destandardized(Variable.matmul(b, Variable(podModes), transposeB: true) + bias.variable) + Variable(podMean)
         }
         precondition(trunkInput.rank == 2 && trunkInput.shape[1] == configuration.trunkWidths[0],
                      "DeepONet trunk input must be [points, \(configuration.trunkWidths[0])], got \(trunkInput.shape)")
@@ -124,7 +128,7 @@ public final class DeepONet<Scalar: TensorScalar> {
         let k = outputCount
         if k == 1 {
             // G = B Tᵀ + b₀   (one GEMM [B, p] × [p, P])
-            return Variable.matmul(b, t, transposeB: true) + bias.variable
+            return destandardized(Variable.matmul(b, t, transposeB: true) + bias.variable)
         }
         let p = configuration.basisCount, batch = b.shape[0], points = t.shape[0]
         var outputs: [Variable<Scalar>] = []
@@ -133,7 +137,16 @@ public final class DeepONet<Scalar: TensorScalar> {
             let product = Variable.matmul(b.sliced(alongAxis: 1, range), t.sliced(alongAxis: 1, range), transposeB: true)
             outputs.append(product.reshaped([batch, points, 1]))
         }
-        return Variable.concatenated(outputs, alongAxis: 2) + bias.variable
+        return destandardized(Variable.concatenated(outputs, alongAxis: 2) + bias.variable)
+    }
+
+    /// `σ_s · x + μ_s` when the normalization carries target statistics, else `x`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func destandardized(_ x: Variable<Scalar>) -> Variable<Scalar> {
+        if outputScale == 1 && outputShift == 0 { return x }
+        let scaled = x * outputScale
+        return outputShift == 0 ? scaled : scaled + Variable(Tensor<Scalar>(outputShift))
     }
 
     /// Triplet (unaligned) evaluation: `branchInput` `[N, m]` and `trunkInput` `[N, d]` row by row → `[N, K]`.
@@ -145,13 +158,13 @@ public final class DeepONet<Scalar: TensorScalar> {
                      "DeepONet triplet inputs must be [N, m] and [N, d], got \(branchInput.shape) and \(trunkInput.shape)")
         let b = branchFeatures(branchInput), t = trunkFeatures(trunkInput)
         let k = outputCount, p = configuration.basisCount
-        if k == 1 { return (b * t).sum(alongAxes: [1], keepingDimensions: true) + bias.variable }
+        if k == 1 { return destandardized((b * t).sum(alongAxes: [1], keepingDimensions: true) + bias.variable) }
         var outputs: [Variable<Scalar>] = []
         for group in 0..<k {
             let range = group * p ..< (group + 1) * p
             outputs.append((b.sliced(alongAxis: 1, range) * t.sliced(alongAxis: 1, range)).sum(alongAxes: [1], keepingDimensions: true))
         }
-        return Variable.concatenated(outputs, alongAxis: 1) + bias.variable
+        return destandardized(Variable.concatenated(outputs, alongAxis: 1) + bias.variable)
     }
 
     /// Cartesian-product prediction without recording gradients.

@@ -8,10 +8,20 @@ extension GenerationCoefficient: ExpressibleByArgument {}
 extension GenerationPreconditioner: ExpressibleByArgument {}
 extension SequenceSolveStrategy: ExpressibleByArgument {}
 
-/// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
+/// `pdekit generate …`: PDE families (the default subcommand, `pdekit generate darcy …`) Navier–Stokes trajectories
+/// (`pdekit generate navier-stokes …`) and operator-learning data sets (`pdekit generate antiderivative …`). A group, because a command with a positional argument
+/// cannot also take subcommands in swift-argument-parser.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "family",
+        abstract: "Generate a data set: a PDE family (darcy, poisson, helmholtz, burgers), Navier–Stokes trajectories, or antiderivative operator data.",
+        subcommands: [GeneratePDE.self, GenerateNavierStokes.self, GenerateAntiderivative.self],
+        defaultSubcommand: GeneratePDE.self)
+}
+
+/// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
+struct GeneratePDE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pde",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
         discussion: """
         Families: darcy (−∇·(a∇u) = 1, a FNO 12/3 or log-normal), poisson (a = exp(GRF)), helmholtz \

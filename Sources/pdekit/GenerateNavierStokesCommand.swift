@@ -2,17 +2,6 @@ import ArgumentParser
 import Foundation
 import PDEKit
 
-/// `pdekit generate …`: the families with a `<family>` argument (default subcommand, so
-/// `pdekit generate darcy …` works as before) and the time-dependent 2-D Navier–Stokes generator.
-struct GenerateGroup: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "generate",
-        abstract: "Generate PDE datasets into resumable sharded HDF5 (pdekit generate darcy|poisson|helmholtz|burgers|navier-stokes …).",
-        subcommands: [Generate.self, GenerateNavierStokes.self],
-        defaultSubcommand: Generate.self
-    )
-}
-
 /// `pdekit generate navier-stokes …`: FNO's 2-D Navier–Stokes vorticity data into resumable sharded HDF5.
 struct GenerateNavierStokes: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -11,7 +11,7 @@ struct PDEKitCommand: ParsableCommand {
         subcommands: [
             Demo.self,
             Solve.self,
-            GenerateGroup.self,
+            Generate.self,
             Inspect.self,
             Train.self,
             Evaluate.self,

@@ -8,11 +8,17 @@ struct TrainDeepONet: ParsableCommand {
         commandName: "deeponet",
         abstract: "Train a DeepONet (Lu et al. 2021) and report the test relative L2 error.",
         discussion: """
-        Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train,
-        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else a
-        uniform grid on [0, 1]). Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian
-        product form; unaligned triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes
-        GRF data instead (ℓ = 0.2, 100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, Float32.
+        Data: NPZ in DeepXDE's layouts (an object array X = [branch, trunk] with y, or X_train0/X_train1/y_train, \
+        or X_test0/X_test1/y_test), or HDF5 with --input-key/--target-key (trunk points from --trunk-key, else the \
+        target's grid axes on [0, 1]^d: sol [N, s, s] gives s² points in 2-D). A file with both X_train* and X_test* \
+        (`pdekit generate antiderivative`) trains on one and tests on the other; --train N [--test M] splits one file. \
+        Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned \
+        triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2, \
+        100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32.
+        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters \
+        of the step with the lowest full-batch training loss are kept (--keep last for the final ones; mini-batch \
+        runs keep the last by default, since batch losses are not comparable).
+        Test metric: mean over test functions of ‖G(u) − s‖₂/‖s‖₂ (DeepXDE's "mean l2 relative error").
         Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
         """
     )
@@ -37,6 +43,12 @@ struct TrainDeepONet: ParsableCommand {
     @Option(help: "HDF5 dataset of the trunk points [P, d] (default: P uniform points on [0, 1]).")
     var trunkKey: String?
 
+    @Option(name: .customLong("train"), help: "Use the first N samples of --data for training (default: all).")
+    var trainCount: Int?
+
+    @Option(name: .customLong("test"), help: "Without --test-data: test on the M samples after the training ones (needs --train; default: all the rest).")
+    var testCount: Int?
+
     @Option(help: "Generate N antiderivative training functions instead of reading --data.")
     var generateAntiderivative: Int?
 
@@ -55,8 +67,9 @@ struct TrainDeepONet: ParsableCommand {
     @Flag(help: "POD-DeepONet: replace the trunk by POD modes of the training targets (aligned data).")
     var pod = false
 
-    @Flag(help: "Standardise branch inputs and trunk coordinates with training statistics.")
-    var normalize = false
+    @Flag(inversion: .prefixedNo,
+          help: "Standardise branch inputs (per sensor), trunk coordinates (per axis) and targets (one mean and spread) with training statistics (--no-normalize: raw data, as DeepXDE).")
+    var normalize = true
 
     @Option(help: "Adam steps.")
     var iterations: Int = 10_000
@@ -66,6 +79,14 @@ struct TrainDeepONet: ParsableCommand {
 
     @Option(help: "Functions (aligned) or triplets (unaligned) per step (default: full batch, as DeepXDE).")
     var batchSize: Int?
+
+    enum FinalParameters: String, ExpressibleByArgument, CaseIterable {
+        case bestTrainLoss = "best-train-loss", last
+    }
+
+    @Option(help: ArgumentHelp("Parameters kept after training: best-train-loss (those of the step with the lowest training loss, like DeepXDE's \"best model\"; the test set is not looked at) or last. Default: best-train-loss for full batch, last for mini-batches.",
+                               valueName: "best-train-loss|last"))
+    var keep: FinalParameters?
 
     @Option(help: "Steps between test evaluations (logged to metrics.jsonl).")
     var logEvery: Int = 1000
@@ -83,6 +104,8 @@ struct TrainDeepONet: ParsableCommand {
         guard iterations >= 0, learningRate > 0, logEvery >= 1 else { throw ValidationError("iterations ≥ 0, learning rate > 0, log-every ≥ 1") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
         if let n = generateAntiderivative, n < 1 || generateTest < 1 { throw ValidationError("generated sample counts must be positive") }
+        if let trainCount, trainCount < 1 { throw ValidationError("--train must be positive") }
+        if let testCount, testCount < 1 || trainCount == nil || testData != nil { throw ValidationError("--test needs --train, no --test-data, and a positive count") }
     }
 
     func run() throws {
@@ -113,7 +136,8 @@ struct TrainDeepONet: ParsableCommand {
         try configuration.validate()
         let podBasis = pod ? try DeepONetPODBasis(targets: trainSet.target.converted(to: Double.self).reshaped(to: [trainSet.target.shape[0], -1]),
                                                   modeCount: branchWidths.last!) : nil
-        let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk) : nil
+        let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
+                                                                   centredPerPoint: pod) : nil
         var generator = SeededRandomNumberGenerator(seed: seed)
         let model = try DeepONet<Float>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
         let optimizer = Adam<Float>(learningRate: learningRate)
@@ -125,7 +149,9 @@ struct TrainDeepONet: ParsableCommand {
         let rows = aligned ? trainSet.branch.shape[0] : trainSet.branch.shape[0]
         let batch = min(batchSize ?? rows, rows)
         var order = Array(0..<rows), cursor = rows
-        let start = Date()
+        let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
+        var bestLoss = Float.infinity, bestStep = 0, bestParameters: [Tensor<Float>] = []
+        let start = Date(), startCPU = processCPUSeconds()
         var lastReport = Date.distantPast
         FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
         for step in 1...max(iterations, 1) where iterations > 0 {
@@ -138,10 +164,13 @@ struct TrainDeepONet: ParsableCommand {
                 s = Self.rows(s, indices)
                 if !aligned { y = Self.rows(y, indices) }
             }
+            // The loss a step returns is that of the parameters before the step: keep those if it is the lowest so far.
+            let before = keep == .bestTrainLoss ? model.parameterValues() : []
             let loss = aligned ? model.cartesianTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
                                : model.tripletTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
             guard loss.isFinite else { throw DeepONetCommandError(message: "the loss became \(loss) at step \(step); lower --learning-rate") }
             losses.append(Double(loss))
+            if keep == .bestTrainLoss && loss < bestLoss { (bestLoss, bestStep, bestParameters) = (loss, step - 1, before) }
             if step % logEvery == 0 || step == iterations {
                 let error = Self.testError(model, testSet)
                 testSteps.append(Double(step))
@@ -157,15 +186,24 @@ struct TrainDeepONet: ParsableCommand {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        let trainSeconds = Date().timeIntervalSince(start)
+        let trainSeconds = Date().timeIntervalSince(start), trainCPUSeconds = processCPUSeconds() - startCPU
         if iterations > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-        let testError = Self.testError(model, testSet)
+        let lastTestError = Self.testError(model, testSet)
+        var finalLoss = losses.last
+        if keep == .bestTrainLoss && iterations > 0 {
+            // The last parameters' loss is not known yet (the last step returned the loss before it): compare it too.
+            let lastLoss = Self.trainingLoss(model, trainSet)
+            if lastLoss < bestLoss { (bestLoss, bestStep) = (lastLoss, iterations) } else { model.setParameterValues(bestParameters) }
+            finalLoss = Double(bestLoss)
+        }
+        let testError = keep == .bestTrainLoss && bestStep != iterations ? Self.testError(model, testSet) : lastTestError
         let summary: [String: Any] = [
             "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
-            "learning_rate": learningRate, "batch_size": batch, "parameters": model.parameterCount,
-            "train_seconds": (trainSeconds * 1000).rounded() / 1000, "final_train_loss": losses.last.map { $0 as Any } ?? NSNull(),
-            "test_relative_l2": testError, "test_samples": testSet.branch.shape[0],
+            "learning_rate": learningRate, "batch_size": batch, "normalize": normalize, "seed": seed, "parameters": model.parameterCount,
+            "train_seconds": (trainSeconds * 1000).rounded() / 1000, "train_cpu_seconds": (trainCPUSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
+            "kept": keep.rawValue, "kept_step": keep == .bestTrainLoss ? bestStep : iterations,
+            "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
         ]
         let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: summaryData, as: UTF8.self))
@@ -193,7 +231,7 @@ struct TrainDeepONet: ParsableCommand {
             try LinePlot(title: "test predictions", xLabel: "y", yLabel: "G(u)(y)", series: series)
                 .write(to: folder.appendingPathComponent("predictions.png"))
         }
-        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned ? ",predictions.png" : "")}\n".utf8))
+        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned && testSet.trunk.shape[1] == 1 ? ",predictions.png" : "")}\n".utf8))
     }
 
     // MARK: data
@@ -204,6 +242,12 @@ struct TrainDeepONet: ParsableCommand {
         var target: Tensor<Float>
         var aligned: Bool
         var outputCount: Int
+
+        /// The given samples (rows of branch and target; also of trunk for triplets).
+        func selecting(_ indices: [Int]) -> Split {
+            Split(branch: TrainDeepONet.rows(branch, indices), trunk: aligned ? trunk : TrainDeepONet.rows(trunk, indices),
+                  target: TrainDeepONet.rows(target, indices), aligned: aligned, outputCount: outputCount)
+        }
     }
 
     private func loadData() throws -> (Split, Split) {
@@ -216,8 +260,29 @@ struct TrainDeepONet: ParsableCommand {
             }
             return (split(train), split(test))
         }
-        let train = try readSplit(data!)
-        let test = try testData.map(readSplit) ?? train
+        let all = try readSplit(data!, preferTest: false)
+        var train = all
+        // Without --test-data: the --test samples after the --train ones; else, a file holding
+        // X_test0/X_test1/y_test too (as `pdekit generate antiderivative` writes) tests on those; else on the training data.
+        var heldOut: Split?
+        if let count = trainCount {
+            let available = all.branch.shape[0], testCount = testData == nil ? (self.testCount ?? available - count) : 0
+            guard count + testCount <= available else {
+                throw DeepONetCommandError(message: "--train \(count) + --test \(testCount) exceed the \(available) samples of \(data!)")
+            }
+            train = all.selecting(Array(0..<count))
+            if testCount > 0 { heldOut = all.selecting(Array(count ..< count + testCount)) }
+        }
+        let test: Split
+        if let testData {
+            test = try readSplit(testData, preferTest: true)
+        } else if let heldOut {
+            test = heldOut
+        } else if inputKey == nil, Set(try DatasetLoader.open(data!).names()).isSuperset(of: ["X_test0", "X_test1", "y_test"]) {
+            test = try readSplit(data!, preferTest: true)
+        } else {
+            test = all
+        }
         guard test.aligned == train.aligned, test.branch.shape[1] == train.branch.shape[1],
               test.trunk.shape[1] == train.trunk.shape[1], test.outputCount == train.outputCount else {
             throw DeepONetCommandError(message: "test data layout differs from the training data")
@@ -225,14 +290,15 @@ struct TrainDeepONet: ParsableCommand {
         return (train, test)
     }
 
-    private func readSplit(_ path: String) throws -> Split {
+    /// Reads one split; `preferTest` picks X_test0/X_test1/y_test over X_train0/X_train1/y_train when a file has both.
+    private func readSplit(_ path: String, preferTest: Bool) throws -> Split {
         let file = try DatasetLoader.open(path)
         let names = Set(try file.names())
         var branchName: String, trunkName: String?, targetName: String
         if let inputKey, let targetKey {
             (branchName, trunkName, targetName) = (inputKey, trunkKey, targetKey)
-        } else if let triple = [("X[0]", "X[1]", "y"), ("X_train0", "X_train1", "y_train"), ("X_test0", "X_test1", "y_test")]
-            .first(where: { names.contains($0.0) && names.contains($0.1) && names.contains($0.2) }) {
+        } else if let triple = Self.layouts(preferTest: preferTest)
+            .first(where: { names.contains($0.0) && names.contains($0.1!) && names.contains($0.2) }) {
             (branchName, trunkName, targetName) = triple
         } else {
             throw DeepONetCommandError(message: "\(path): no DeepONet arrays found (need X[0]/X[1]/y, X_train0/X_train1/y_train, or --input-key/--target-key); arrays: \(names.sorted().joined(separator: ", "))")
@@ -247,8 +313,20 @@ struct TrainDeepONet: ParsableCommand {
             trunk = try file.tensor(named: trunkName)
             if trunk.rank == 1 { trunk = try trunk.reshaped(to: [trunk.count, 1]) }
         } else {
-            let points = target.count / max(target.shape.first ?? 1, 1)
-            trunk = try Tensor(shape: [points, 1], scalars: (0..<points).map { Float($0) / Float(max(points - 1, 1)) })
+            // No trunk array: the target's trailing axes are a uniform grid on [0, 1]^d (d = rank − 1),
+            // e.g. Darcy fields sol [N, s, s] → P = s² points (row-major) with d = 2 coordinates.
+            let grid = Array(target.shape.dropFirst()), points = grid.reduce(1, *)
+            guard !grid.isEmpty, points > 0 else { throw DeepONetCommandError(message: "\(path): \(targetName) \(target.shape) has no grid axes") }
+            var coordinates = [Float](repeating: 0, count: points * grid.count)
+            for point in 0..<points {
+                var rest = point
+                for axis in stride(from: grid.count - 1, through: 0, by: -1) {
+                    coordinates[point * grid.count + axis] = Float(rest % grid[axis]) / Float(max(grid[axis] - 1, 1))
+                    rest /= grid[axis]
+                }
+            }
+            trunk = try Tensor(shape: [points, grid.count], scalars: coordinates)
+            target = try target.reshaped(to: [n, points])
         }
         guard trunk.rank == 2 else { throw DeepONetCommandError(message: "\(path): trunk points must be [P, d], got \(trunk.shape)") }
         guard target.shape.first == n else {
@@ -271,6 +349,12 @@ struct TrainDeepONet: ParsableCommand {
         return Split(branch: branch, trunk: trunk, target: target, aligned: false, outputCount: k)
     }
 
+    /// DeepXDE's array names (branch, trunk, target), in the order they are looked for.
+    static func layouts(preferTest: Bool) -> [(String, String?, String)] {
+        let train: (String, String?, String) = ("X_train0", "X_train1", "y_train"), test: (String, String?, String) = ("X_test0", "X_test1", "y_test")
+        return [("X[0]", "X[1]", "y")] + (preferTest ? [test, train] : [train, test])
+    }
+
     private func parseWidths(_ text: String?, default fallback: [Int], name: String) throws -> [Int] {
         guard let text else { return fallback }
         let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -288,6 +372,17 @@ struct TrainDeepONet: ParsableCommand {
         var shape = x.shape
         shape[0] = indices.count
         return Tensor(uncheckedShape: shape, scalars: scalars)
+    }
+
+    /// Mean squared error on the whole training set (the loss being minimised, full batch).
+    static func trainingLoss(_ model: DeepONet<Float>, _ train: Split) -> Float {
+        let prediction = GradientRecording.withoutRecording {
+            train.aligned ? model.cartesian(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
+                          : model.triplet(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
+        }
+        var sum = 0.0
+        for i in 0..<prediction.count { let d = Double(prediction.scalars[i] - train.target.scalars[i]); sum += d * d }
+        return Float(sum / Double(max(prediction.count, 1)))
     }
 
     static func testError(_ model: DeepONet<Float>, _ test: Split) -> Double {

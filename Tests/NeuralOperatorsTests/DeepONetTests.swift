@@ -150,6 +150,39 @@ import NeuralOperators
         }
     }
 
+    /// Target statistics: the training targets' mean and spread (by hand), and the output becomes
+    /// `σ_s · raw + μ_s` of the same parameters without them (POD: `σ_s · (BΦᵀ + b₀) + ȳ`); survives a checkpoint.
+    @Test func targetStandardisationScalesTheOutput() throws {
+        var generator = SeededRandomNumberGenerator(seed: 8)
+        let u = Tensor<Double>.normal([6, 8], using: &generator), y = Tensor<Double>.uniform([5, 1], using: &generator)
+        let targets = (Tensor<Double>.normal([6, 5], using: &generator) * Tensor(0.01)) + Tensor(0.3)
+        let stats = DeepONetInputNormalization(branch: u, trunk: y, target: targets)
+        let mean = targets.scalars.reduce(0, +) / 30
+        let spread = (targets.scalars.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 30).squareRoot()
+        let statsMean = try #require(stats.targetMean), statsSpread = try #require(stats.targetStandardDeviation)
+        #expect(abs(statsMean - mean) < 1e-12 && abs(statsSpread - spread) < 1e-12)
+        var plain = stats
+        plain.targetMean = nil
+        plain.targetStandardDeviation = nil
+        let pod = try DeepONetPODBasis(targets: targets, modeCount: 3)
+        let podStats = DeepONetInputNormalization(branch: u, trunk: y, target: targets, centredPerPoint: true)
+        #expect(podStats.targetMean == 0 && (podStats.targetStandardDeviation ?? 0) < spread * 1.0001)
+        for configuration in [DeepONetConfiguration(branchWidths: [8, 9, 4], trunkWidths: [1, 9, 4], normalizesInputs: true),
+                              DeepONetConfiguration(branchWidths: [8, 9, 3], trunkWidths: [], trunkKind: .podModes, normalizesInputs: true)] {
+            let isPOD = configuration.trunkKind == .podModes
+            let scaled = try makeModel(configuration, normalization: isPOD ? podStats : stats, pod: pod, seed: 2)
+            let raw = try makeModel(configuration, normalization: plain, pod: pod, seed: 2)
+            let a = scaled.predict(branchInput: u, trunkInput: y), b = raw.predict(branchInput: u, trunkInput: y)
+            let sigma = isPOD ? podStats.targetStandardDeviation! : spread
+            for i in 0..<a.count {
+                let expected = isPOD ? sigma * (b.scalars[i] - pod.mean.scalars[i % 5]) + pod.mean.scalars[i % 5] : sigma * b.scalars[i] + mean
+                #expect(abs(a.scalars[i] - expected) < 1e-12)
+            }
+            let restored = try DeepONet<Double>(archive: SafetensorsArchive(data: scaled.parameterArchive().encoded()))
+            #expect(restored.predict(branchInput: u, trunkInput: y) == a)
+        }
+    }
+
     /// Learns G(u) = ∫₀ˣ u on generated data (150 train / 100 test functions, DeepXDE's architecture
     /// in Float32, Adam 1e-3 full batch); the untrained error is about 1, DeepXDE reaches 1.1e-2 after
     /// 10,000 steps.
