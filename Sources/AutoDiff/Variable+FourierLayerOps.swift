@@ -159,10 +159,12 @@ extension Variable {
         return cdf + x * pdf
     }
 
-    /// Gradients of `⟨g, f(inputs)⟩` with respect to `inputs`, recorded (for higher derivatives).
+    /// Gradients of `⟨g, f(inputs)⟩` with respect to `inputs` for a fixed cotangent `g`, recorded (for
+    /// higher derivatives). `g` is held constant: when it depends on `inputs` itself (as inside a second
+    /// derivative), differentiating through it would add wrong terms and recurse into this pullback.
     static func rebuiltGradients(of g: Variable, inputs: [Variable], _ f: ([Variable]) -> Variable) -> [Variable?] {
         let output = (f(inputs) * g).sum()
-        let result = gradients(of: output, withRespectTo: inputs, createGraph: true)
+        let result = Backpropagation.gradients(of: output, withRespectTo: inputs, holdingConstant: [g], createGraph: true)
         return zip(inputs, result).map { $0.requiresGradient ? $1 : nil }
     }
 }
