@@ -25,9 +25,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
+        .target(name: "CKernels"),
 
         // Numerical core.
-        .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc"]),
+        .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),

@@ -31,6 +31,25 @@ public enum Backpropagation {
         }
     }
 
+    /// Gradients of `output` with respect to `targets` with the variables `constants` held constant:
+    /// backpropagation does not enter them (their own histories contribute nothing), though recorded
+    /// gradients still refer to them. Fused ops use this to differentiate `⟨f(inputs), g⟩` in `inputs`
+    /// for a cotangent `g` that itself depends on those inputs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func gradients<Scalar>(
+        of output: Variable<Scalar>, withRespectTo targets: [Variable<Scalar>], holdingConstant constants: [Variable<Scalar>],
+        createGraph: Bool
+    ) -> [Variable<Scalar>] {
+        let targetIDs = Set(targets.compactMap { $0.node.map(ObjectIdentifier.init) })
+        let blocked = Set(constants.compactMap { $0.node.map(ObjectIdentifier.init) }).subtracting(targetIDs)
+        let accumulated = propagate(from: output, seed: nil, createGraph: createGraph, targetIDs: targetIDs, blocked: blocked)
+        return targets.map { target in
+            if let node = target.node, let gradient = accumulated[ObjectIdentifier(node)] { return gradient }
+            return Variable(Tensor.zeros(target.shape))
+        }
+    }
+
     /// Accumulates `∂output/∂leaf` into the `gradient` of every leaf node the output depends on.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -65,7 +84,8 @@ public enum Backpropagation {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func propagate<Scalar>(
-        from output: Variable<Scalar>, seed: Tensor<Scalar>?, createGraph: Bool, targetIDs: Set<ObjectIdentifier>?
+        from output: Variable<Scalar>, seed: Tensor<Scalar>?, createGraph: Bool, targetIDs: Set<ObjectIdentifier>?,
+        blocked: Set<ObjectIdentifier> = []
     ) -> [ObjectIdentifier: Variable<Scalar>] {
         guard let root = output.node else { return [:] }
         let order = topologicalOrder(from: root)
@@ -74,7 +94,8 @@ public enum Backpropagation {
         if let targetIDs {
             for node in order {
                 let id = ObjectIdentifier(node)
-                if targetIDs.contains(id) || node.inputs.contains(where: { $0.map { relevant.contains(ObjectIdentifier($0)) } ?? false }) {
+                if targetIDs.contains(id)
+                    || (!blocked.contains(id) && node.inputs.contains(where: { $0.map { relevant.contains(ObjectIdentifier($0)) } ?? false })) {
                     relevant.insert(id)
                 }
             }

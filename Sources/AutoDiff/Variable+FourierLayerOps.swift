@@ -37,6 +37,9 @@ extension Variable {
         let spatial = Array(x.shape.suffix(d)), lastSize = spatial[d - 1]
         let geometry = spectralGeometry(spatial: spatial, modes: modes)
         let inverseTotal = 1 / Scalar(spatial.reduce(1, *))
+        if d == 2 {
+            return prunedSpectralConvolution2D(x, weights: weights, modes: modes, spatial: spatial, geometry: geometry)
+        }
         let spectrum = x.value.rfft(dimensionCount: d)
         let mixed = Tensor.spectralModeProduct(spectrum: spectrum, weights: weights.value, modeOffsets: geometry.offsets,
                                                outputScale: inverseTotal)
@@ -59,6 +62,41 @@ extension Variable {
             if weights.requiresGradient {
                 gradients[1] = Variable(Tensor.spectralModeWeightGradient(spectrum: spectrum, cotangent: cotangentSpectrum,
                                                                           modeOffsets: geometry.offsets, modeScales: geometry.scales))
+            }
+            return gradients
+        }
+    }
+
+    /// The 2-D spectral convolution through pruned FFTs on the retained modes only
+    /// (`Tensor.retainedModes2D`); the same function and pullbacks as the general path.
+    static func prunedSpectralConvolution2D(
+        _ x: Variable, weights: Variable, modes: [Int], spatial: [Int],
+        geometry: (offsets: [Int], scales: [Scalar], lastBins: Int)
+    ) -> Variable {
+        let d = 2, lastSize = spatial[1]
+        let inverseTotal = 1 / Scalar(spatial.reduce(1, *))
+        let compact = Array(0..<geometry.offsets.count)        // the compact spectra hold exactly the retained modes
+        let spectrum = x.value.retainedModes2D(modes: modes)
+        let mixed = Tensor.spectralModeProduct(spectrum: spectrum, weights: weights.value, modeOffsets: compact,
+                                               outputScale: inverseTotal)
+        let result = mixed.realFieldFromRetainedModes2D(spatialSize: spatial, modes: modes)
+        return recording(result, operation: "spectralConvolution", inputs: [x, weights]) { g in
+            if GradientRecording.isEnabled {
+                return rebuiltGradients(of: g, inputs: [x, weights]) { v in
+                    Variable.spectralMixing(v[0].rfft(dimensionCount: d), v[1], modeOffsets: geometry.offsets)
+                        .irfft(dimensionCount: d, lastSize: lastSize)
+                }
+            }
+            let cotangentSpectrum = g.value.retainedModes2D(modes: modes)
+            var gradients: [Variable?] = [nil, nil]
+            if x.requiresGradient {
+                let adjoint = Tensor.spectralModeProduct(spectrum: cotangentSpectrum, weights: weights.value, modeOffsets: compact,
+                                                         conjugateTransposeWeights: true, outputScale: inverseTotal)
+                gradients[0] = Variable(adjoint.realFieldFromRetainedModes2D(spatialSize: spatial, modes: modes))
+            }
+            if weights.requiresGradient {
+                gradients[1] = Variable(Tensor.spectralModeWeightGradient(spectrum: spectrum, cotangent: cotangentSpectrum,
+                                                                          modeOffsets: compact, modeScales: geometry.scales))
             }
             return gradients
         }
@@ -121,10 +159,12 @@ extension Variable {
         return cdf + x * pdf
     }
 
-    /// Gradients of `⟨g, f(inputs)⟩` with respect to `inputs`, recorded (for higher derivatives).
+    /// Gradients of `⟨g, f(inputs)⟩` with respect to `inputs` for a fixed cotangent `g`, recorded (for
+    /// higher derivatives). `g` is held constant: when it depends on `inputs` itself (as inside a second
+    /// derivative), differentiating through it would add wrong terms and recurse into this pullback.
     static func rebuiltGradients(of g: Variable, inputs: [Variable], _ f: ([Variable]) -> Variable) -> [Variable?] {
         let output = (f(inputs) * g).sum()
-        let result = gradients(of: output, withRespectTo: inputs, createGraph: true)
+        let result = Backpropagation.gradients(of: output, withRespectTo: inputs, holdingConstant: [g], createGraph: true)
         return zip(inputs, result).map { $0.requiresGradient ? $1 : nil }
     }
 }

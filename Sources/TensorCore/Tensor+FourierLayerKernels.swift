@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 /// Fused kernels of a Fourier-neural-operator block on channels-first fields `[B, C, N…]`:
 /// a pointwise affine map with an optional gated addend, and the exact GELU.
@@ -88,18 +89,26 @@ extension Tensor {
                 x.scalars.withUnsafeBufferPointer { xs in
                     partial.withUnsafeMutableBufferPointer { ps in
                         let xp = SendablePointer(mutating: xs.baseAddress!), pp = SendablePointer(ps.baseAddress!)
-                        if workers <= 1 {
-                            for b in 0..<batch {
-                                Scalar.gemm(transposeA: false, transposeB: true, m: outputs, n: inputs, k: points, alpha: 1,
-                                            a: gp.base + b * outputs * points, lda: points, b: xp.base + b * inputs * points, ldb: points,
-                                            beta: 1, c: pp.base, ldc: inputs)
+                        // Σ_p over tiles of ≤ 512 points: OpenBLAS then takes its unpacked small-matrix kernel
+                        // (M·N·K ≤ 10⁶, M·N ≤ 1200), 25% faster here than packing a 32 × 4096 panel per call.
+                        let tile = (outputs * inputs <= 1200 && points > 512) ? 512 : points
+                        let accumulate: @Sendable (Int, SendablePointer<Scalar>) -> Void = { b, c in
+                            var start = 0
+                            while start < points {
+                                let width = min(tile, points - start)
+                                Scalar.gemm(transposeA: false, transposeB: true, m: outputs, n: inputs, k: width, alpha: 1,
+                                            a: gp.base + b * outputs * points + start, lda: points,
+                                            b: xp.base + b * inputs * points + start, ldb: points,
+                                            beta: 1, c: c.base, ldc: inputs)
+                                start += width
                             }
+                        }
+                        if workers <= 1 {
+                            for b in 0..<batch { accumulate(b, pp) }
                         } else {
                             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                                 for b in (batch * worker / workers)..<(batch * (worker + 1) / workers) {
-                                    Scalar.gemm(transposeA: false, transposeB: true, m: outputs, n: inputs, k: points, alpha: 1,
-                                                a: gp.base + b * outputs * points, lda: points, b: xp.base + b * inputs * points, ldb: points,
-                                                beta: 1, c: pp.base + worker * outputs * inputs, ldc: inputs)
+                                    accumulate(b, SendablePointer(pp.base + worker * outputs * inputs))
                                 }
                             }
                         }
@@ -116,17 +125,24 @@ extension Tensor {
             if wantBias || wantGate {
                 var biasSums = [Scalar](repeating: 0, count: outputs), gateSums = [Scalar](repeating: 0, count: outputs)
                 withOptionalBuffers(addend, nil, nil) { addendBuffer, _, _ in
-                    for b in 0..<batch {
-                        for channel in 0..<outputs {
-                            let base = (b * outputs + channel) * points
-                            if wantBias { var s: Scalar = 0; for p in 0..<points { s += gp.base[base + p] }; biasSums[channel] += s }
-                            if wantGate, let addendBuffer {
-                                var s: Scalar = 0
-                                for p in 0..<points { s += gp.base[base + p] * addendBuffer[base + p] }
-                                gateSums[channel] += s
+                    // Per channel (split across cores): Σ_{b,p} g and Σ_{b,p} g a.
+                    let addendPointer = addendBuffer.map { SendablePointer(mutating: $0.baseAddress!) }
+                    let sums = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * outputs)
+                    defer { sums.deallocate() }
+                    let sp = SendablePointer(sums)
+                    ParallelLoop.forEachChunk(count: outputs, minimumItemsPerChunk: max(1, 65_536 / max(1, batch * points))) { range in
+                        for channel in range {
+                            var biasSum: Scalar = 0, gateSum: Scalar = 0
+                            for b in 0..<batch {
+                                let base = (b * outputs + channel) * points
+                                if wantBias { biasSum += Tensor.sum(gp.base + base, count: points) }
+                                if wantGate, let addendPointer { gateSum += Tensor.dot(gp.base + base, addendPointer.base + base, count: points) }
                             }
+                            sp.base[channel] = biasSum
+                            sp.base[outputs + channel] = gateSum
                         }
                     }
+                    for channel in 0..<outputs { biasSums[channel] = sums[channel]; gateSums[channel] = sums[outputs + channel] }
                 }
                 if wantBias { biasGradient = Tensor(uncheckedShape: [outputs], scalars: biasSums) }
                 if wantGate { gateGradient = Tensor(uncheckedShape: [outputs], scalars: gateSums) }
@@ -134,11 +150,14 @@ extension Tensor {
             if wantAddend {
                 if let addendGate {
                     addendGradient = Tensor(shape: cotangent.shape) { out in
+                        let o = SendablePointer(out.baseAddress!)
                         addendGate.scalars.withUnsafeBufferPointer { gate in
-                            for b in 0..<batch { for channel in 0..<outputs {
-                                let base = (b * outputs + channel) * points, g = gate[channel]
-                                for p in 0..<points { out[base + p] = g * gp.base[base + p] }
-                            } }
+                            let gatePointer = SendablePointer(mutating: gate.baseAddress!)
+                            ParallelLoop.forEachChunk(count: batch * outputs, minimumItemsPerChunk: max(1, 32_768 / max(1, points))) { range in
+                                for row in range {
+                                    Tensor.scale(gatePointer.base[row % outputs], gp.base + row * points, into: o.base + row * points, count: points)
+                                }
+                            }
                         }
                     }
                 } else {
@@ -147,6 +166,40 @@ extension Tensor {
             }
         }
         return (inputGradient, weightGradient, biasGradient, addendGradient, gateGradient)
+    }
+
+    /// `Σ x[p]` (vectorized for Float).
+    @inlinable
+    static func sum(_ x: UnsafeMutablePointer<Scalar>, count: Int) -> Scalar {
+        if Scalar.self == Float.self {
+            return unsafeBitCast(pdekit_sum_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count), to: Scalar.self)
+        }
+        var s: Scalar = 0
+        for p in 0..<count { s += x[p] }
+        return s
+    }
+
+    /// `Σ x[p] y[p]` (vectorized for Float).
+    @inlinable
+    static func dot(_ x: UnsafeMutablePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, count: Int) -> Scalar {
+        if Scalar.self == Float.self {
+            return unsafeBitCast(pdekit_dot_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                                UnsafeRawPointer(y).assumingMemoryBound(to: Float.self), count), to: Scalar.self)
+        }
+        var s: Scalar = 0
+        for p in 0..<count { s += x[p] * y[p] }
+        return s
+    }
+
+    /// `y[p] = a x[p]` (vectorized for Float).
+    @inlinable
+    static func scale(_ a: Scalar, _ x: UnsafeMutablePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, count: Int) {
+        if Scalar.self == Float.self {
+            pdekit_scale_f32(unsafeBitCast(a, to: Float.self), UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                             UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), count)
+            return
+        }
+        for p in 0..<count { y[p] = a * x[p] }
     }
 
     /// Runs `body` with the buffers of up to three optional tensors.
@@ -183,8 +236,9 @@ extension Tensor {
                 let xp = SendablePointer(mutating: xs.baseAddress!)
                 ParallelLoop.forEachChunk(count: out.count, minimumItemsPerChunk: 32_768) { range in
                     if Scalar.self == Float.self {
-                        geluFloat(UnsafeRawPointer(xp.base).assumingMemoryBound(to: Float.self), nil,
-                                  UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self), range)
+                        pdekit_gelu_f32(UnsafeRawPointer(xp.base + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                        UnsafeMutableRawPointer(o.base + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                        range.count)
                         return
                     }
                     for i in range { let v = xp.base[i]; o.base[i] = v * Tensor.gaussianCDFAndPDF(v).cdf }
@@ -204,9 +258,10 @@ extension Tensor {
                     let xp = SendablePointer(mutating: xs.baseAddress!), gp = SendablePointer(mutating: gs.baseAddress!)
                     ParallelLoop.forEachChunk(count: out.count, minimumItemsPerChunk: 32_768) { range in
                         if Scalar.self == Float.self {
-                            geluFloat(UnsafeRawPointer(xp.base).assumingMemoryBound(to: Float.self),
-                                      UnsafeRawPointer(gp.base).assumingMemoryBound(to: Float.self),
-                                      UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self), range)
+                            pdekit_gelu_pullback_f32(UnsafeRawPointer(xp.base + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                                     UnsafeRawPointer(gp.base + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                                     UnsafeMutableRawPointer(o.base + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                                     range.count)
                             return
                         }
                         for i in range {

@@ -18,6 +18,7 @@ extension Tensor {
     ///   - modeOffsets: `K` distinct flat offsets into the spectral grid `s…` (complex units).
     ///   - conjugateTransposeWeights: use `W_kᴴ` (maps `C_out` channels to `C_in`).
     ///   - outputScale: a factor applied to every output mode.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func spectralModeProduct(
         spectrum: Tensor, weights: Tensor, modeOffsets: [Int], conjugateTransposeWeights: Bool = false, outputScale: Scalar = 1
     ) -> Tensor {
@@ -84,6 +85,7 @@ extension Tensor {
     ///   - cotangent: `G`, `[B, C_out, s…, 2]`.
     ///   - modeScales: optional per-mode factors `s_k` (`W̄_k = s_k X_kᴴ G_k`).
     /// - Returns: `[K, C_in, C_out, 2]`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func spectralModeWeightGradient(spectrum: Tensor, cotangent: Tensor, modeOffsets: [Int], modeScales: [Scalar]? = nil) -> Tensor {
         precondition(spectrum.rank >= 4 && spectrum.shape.last == 2 && cotangent.rank == spectrum.rank
                      && cotangent.shape[0] == spectrum.shape[0] && cotangent.shape[2...] == spectrum.shape[2...],
