@@ -49,7 +49,7 @@ public struct TrainedModel {
     /// Predictions for `inputs` (`[N, C_in, grid…]`), in batches, without building a graph.
     ///
     /// On a grid other than the training grid (zero-shot super-resolution) the per-point normalizer
-    /// statistics are resampled by nearest-neighbour lookup.
+    /// statistics are resampled by linear interpolation along each axis.
     public func predict(_ inputs: Tensor<Float>, batchSize: Int = 20) throws -> Tensor<Float> {
         try operatorModel.validateInput(shape: [1] + Array(inputs.shape.dropFirst()))
         let count = inputs.shape[0]
