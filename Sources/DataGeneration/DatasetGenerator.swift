@@ -174,8 +174,8 @@ public final class DatasetGenerator {
         return solver
     }
 
-    static let completedAttribute = "pdekit.completed"
-    static let keyAttribute = "pdekit.content_key"
+    static let completedAttribute = ShardedFileResumption.completedAttribute
+    static let keyAttribute = ShardedFileResumption.keyAttribute
 
     /// Generates (or resumes) the dataset at `path`.
     /// - Parameters:
@@ -189,31 +189,14 @@ public final class DatasetGenerator {
         var completed = 0
         var recordedStrategy: (SequenceSolveStrategy, String)?
         if FileManager.default.fileExists(atPath: path) {
-            let file: HDF5File
-            do { file = try HDF5File(opening: path, mode: .readWrite) } catch {
-                throw GenerationError.notResumable(path: path, reason: "\(error)")
-            }
-            defer { try? file.close() }
-            let names = try file.attributeNames()
-            guard names.contains(Self.keyAttribute), names.contains(Self.completedAttribute),
-                  let key = try file.attribute(Self.keyAttribute).stringValue,
-                  let done = try file.attribute(Self.completedAttribute).intValue else {
-                throw GenerationError.notResumable(path: path, reason: "not written by pdekit generate (no \(Self.completedAttribute) attribute)")
-            }
-            guard key == configuration.contentKey else {
-                throw GenerationError.configurationMismatch(path: path, existing: key, requested: configuration.contentKey)
-            }
-            guard done >= 0, done <= count else { throw GenerationError.notResumable(path: path, reason: "completed = \(done) out of range") }
-            completed = done
-            for name in ["coeff", "sol", "sample_index"] where try file.exists(name) {
-                // Drop rows of a shard that was cut short.
-                try file.resizeSamples(name, to: done)
-            }
-            if configuration.strategy == .auto, names.contains("pdekit.solver_strategy"),
-               let text = try file.attribute("pdekit.solver_strategy").stringValue, let strategy = SequenceSolveStrategy(rawValue: text),
-               strategy != .auto {
-                let reason = (try? file.attribute("pdekit.solver_reason").stringValue) ?? nil
-                recordedStrategy = (strategy, "resumed: " + (reason ?? "recorded choice"))
+            completed = try ShardedFileResumption.completedSamples(
+                in: path, contentKey: configuration.contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"]) { file, names in
+                if configuration.strategy == .auto, names.contains("pdekit.solver_strategy"),
+                   let text = try file.attribute("pdekit.solver_strategy").stringValue, let strategy = SequenceSolveStrategy(rawValue: text),
+                   strategy != .auto {
+                    let reason = (try? file.attribute("pdekit.solver_reason").stringValue) ?? nil
+                    recordedStrategy = (strategy, "resumed: " + (reason ?? "recorded choice"))
+                }
             }
         } else {
             let manifest = DatasetManifest(pde: configuration.family.rawValue, parameters: configuration.manifestParameters,

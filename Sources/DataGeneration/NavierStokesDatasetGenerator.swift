@@ -122,8 +122,8 @@ public final class NavierStokesDatasetGenerator {
         return out
     }
 
-    static let completedAttribute = "pdekit.completed"
-    static let keyAttribute = "pdekit.content_key"
+    static let completedAttribute = ShardedFileResumption.completedAttribute
+    static let keyAttribute = ShardedFileResumption.keyAttribute
 
     /// Generates (or resumes) the dataset at `path`.
     /// - Parameters:
@@ -135,25 +135,8 @@ public final class NavierStokesDatasetGenerator {
         let count = configuration.sampleCount, n = configuration.resolution, snapshots = configuration.snapshotCount
         var completed = 0
         if FileManager.default.fileExists(atPath: path) {
-            let file: HDF5File
-            do { file = try HDF5File(opening: path, mode: .readWrite) } catch {
-                throw GenerationError.notResumable(path: path, reason: "\(error)")
-            }
-            defer { try? file.close() }
-            let names = try file.attributeNames()
-            guard names.contains(Self.keyAttribute), names.contains(Self.completedAttribute),
-                  let key = try file.attribute(Self.keyAttribute).stringValue,
-                  let done = try file.attribute(Self.completedAttribute).intValue else {
-                throw GenerationError.notResumable(path: path, reason: "not written by pdekit generate (no \(Self.completedAttribute) attribute)")
-            }
-            guard key == configuration.contentKey else {
-                throw GenerationError.configurationMismatch(path: path, existing: key, requested: configuration.contentKey)
-            }
-            guard done >= 0, done <= count else { throw GenerationError.notResumable(path: path, reason: "completed = \(done) out of range") }
-            completed = done
-            for name in ["coeff", "sol", "sample_index"] where try file.exists(name) {
-                try file.resizeSamples(name, to: done)   // drop rows of a shard that was cut short
-            }
+            completed = try ShardedFileResumption.completedSamples(
+                in: path, contentKey: configuration.contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"])
         } else {
             let manifest = DatasetManifest(pde: "navier-stokes", parameters: configuration.manifestParameters, grid: [n, n],
                                            solver: "pseudo-spectral CN-Heun", tolerance: nil, seed: configuration.seed, sampleCount: count)
