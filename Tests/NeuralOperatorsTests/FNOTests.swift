@@ -28,6 +28,30 @@ import NeuralOperators
         }
     }
 
+    @Test func domainPaddingRoundsUpToLengthsWithSmallPrimeFactors() throws {
+        // Brute force: the smallest m ≥ n with no prime factor above 7.
+        func largestPrimeFactor(_ n: Int) -> Int {
+            var rest = n, largest = 1, factor = 2
+            while factor * factor <= rest {
+                while rest % factor == 0 { largest = factor; rest /= factor }
+                factor += 1
+            }
+            return rest > 1 ? max(largest, rest) : largest
+        }
+        for n in 1...300 {
+            let m = FourierNeuralOperator<Float>.smoothLength(atLeast: n)
+            #expect(m >= n && largestPrimeFactor(m) <= 7)
+            #expect((n..<m).allSatisfy { largestPrimeFactor($0) > 7 }, "\(m) is not the smallest for \(n)")
+        }
+        var generator = SeededRandomNumberGenerator(seed: 5)
+        let padded = try FourierNeuralOperator<Float>(.darcy, generator: &generator)
+        // The paper's s = 85 pads 9 to 94 = 2·47; PDEKit pads 11 to 96 = 2⁵·3. Sizes already smooth keep 10%.
+        #expect(padded.paddingWidths(spatialSize: [85, 85]) == [11, 11])
+        #expect(padded.paddingWidths(spatialSize: [64, 33]) == [6, 3])
+        let periodic = try FourierNeuralOperator<Float>(.burgers, generator: &generator)
+        #expect(periodic.paddingWidths(spatialSize: [1023]) == [0])
+    }
+
     @Test func badShapesThrowTypedErrors() throws {
         var generator = SeededRandomNumberGenerator(seed: 2)
         let model = try FourierNeuralOperator<Float>(FNOConfiguration(modes: [4, 4], width: 4, layerCount: 1), generator: &generator)
