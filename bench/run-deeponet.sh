@@ -4,6 +4,8 @@
 # ReLU, Glorot normal), Adam 1e-3, full batch, same iteration count, one run per seed.
 # PDEKit runs twice: its defaults (standardised inputs/targets) and --no-normalize (DeepXDE's raw data).
 # Needs bench/.venv-deepxde (bench/peers/setup-deepxde-venv.sh).
+# DeepXDE runs with OMP_NUM_THREADS=${DEEPXDE_THREADS:-1}: on a loaded machine PyTorch's OpenMP threads spin at
+# barriers while descheduled (session 4: 2 threads took 97x PDEKit's CPU time), and PDEKit is single-threaded too.
 # Usage: bench/run-deeponet.sh [iterations, default 10000] [seeds, default "0"]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +24,7 @@ for seed in $seeds; do
           --activation relu --iterations "$iterations" --learning-rate 1e-3 --seed "$seed" 2>/dev/null)
   raw=$("$here/.build/release/pdekit" train deeponet --data "$train" --test-data "$test" --branch 100,40,40 --trunk 1,40,40 \
           --activation relu --iterations "$iterations" --learning-rate 1e-3 --seed "$seed" --no-normalize 2>/dev/null)
-  theirs=$(DDE_BACKEND=pytorch "$python" "$here/bench/peers/deeponet_deepxde.py" "$train" "$test" "$iterations" "$seed" 2>/dev/null | tail -1)
+  theirs=$(OMP_NUM_THREADS="${DEEPXDE_THREADS:-1}" DDE_BACKEND=pytorch "$python" "$here/bench/peers/deeponet_deepxde.py" "$train" "$test" "$iterations" "$seed" 2>/dev/null | tail -1)
   echo "$ours"; echo "$raw"; echo "$theirs"
   python3 - "$ours" "$raw" "$theirs" <<'PY'
 import json, sys

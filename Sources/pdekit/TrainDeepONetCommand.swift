@@ -14,10 +14,10 @@ struct TrainDeepONet: ParsableCommand {
         (`pdekit generate antiderivative`) trains on one and tests on the other; --train N [--test M] splits one file. \
         Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned \
         triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2, \
-        100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32.
+        100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32 (--precision float64 for Double end to end).
         Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters \
-        of the step with the lowest full-batch training loss are kept (--keep last for the final ones; mini-batch \
-        runs keep the last by default, since batch losses are not comparable).
+        of the step with the lowest full-batch training loss are kept (--keep best-logged for DeepXDE's "best model" \
+        convention, --keep last for the final ones; mini-batch runs keep the last by default, since batch losses are not comparable).
         Test metric: mean over test functions of ‖G(u) − s‖₂/‖s‖₂ (DeepXDE's "mean l2 relative error").
         Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
         """
@@ -81,12 +81,19 @@ struct TrainDeepONet: ParsableCommand {
     var batchSize: Int?
 
     enum FinalParameters: String, ExpressibleByArgument, CaseIterable {
-        case bestTrainLoss = "best-train-loss", last
+        case bestTrainLoss = "best-train-loss", bestLogged = "best-logged", last
     }
 
-    @Option(help: ArgumentHelp("Parameters kept after training: best-train-loss (those of the step with the lowest training loss, like DeepXDE's \"best model\"; the test set is not looked at) or last. Default: best-train-loss for full batch, last for mini-batches.",
-                               valueName: "best-train-loss|last"))
+    @Option(help: ArgumentHelp("Parameters kept after training, chosen by training loss only (the test set is never looked at): best-train-loss (the step with the lowest full-batch training loss, every step), best-logged (DeepXDE's \"best model\" convention: the lowest training loss among step 0 and the --log-every steps, evaluated after those steps) or last. Default: best-train-loss for full batch, last for mini-batches.",
+                               valueName: "best-train-loss|best-logged|last"))
     var keep: FinalParameters?
+
+    enum Precision: String, ExpressibleByArgument, CaseIterable {
+        case float32, float64
+    }
+
+    @Option(help: "Floating-point precision of the model, the data and the optimizer (DeepXDE: float32).")
+    var precision: Precision = .float32
 
     @Option(help: "Steps between test evaluations (logged to metrics.jsonl).")
     var logEvery: Int = 1000
@@ -117,7 +124,14 @@ struct TrainDeepONet: ParsableCommand {
     }
 
     private func train() throws {
-        let (trainSet, testSet) = try loadData()
+        let (trainData, heldOutData) = try loadData()
+        switch precision {
+        case .float32: try train(trainData.converted(to: Float.self), heldOutData.converted(to: Float.self))
+        case .float64: try train(trainData.converted(to: Double.self), heldOutData.converted(to: Double.self))
+        }
+    }
+
+    private func train<Scalar: TensorScalar>(_ trainSet: Split<Scalar>, _ testSet: Split<Scalar>) throws {
         let aligned = trainSet.aligned
         let m = trainSet.branch.shape[1], d = trainSet.trunk.shape[1]
         let outputs = trainSet.outputCount
@@ -139,8 +153,8 @@ struct TrainDeepONet: ParsableCommand {
         let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
                                                                    centredPerPoint: pod) : nil
         var generator = SeededRandomNumberGenerator(seed: seed)
-        let model = try DeepONet<Float>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
-        let optimizer = Adam<Float>(learningRate: learningRate)
+        let model = try DeepONet<Scalar>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
+        let optimizer = Adam<Scalar>(learningRate: learningRate)
 
         let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let folder { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
@@ -150,7 +164,12 @@ struct TrainDeepONet: ParsableCommand {
         let batch = min(batchSize ?? rows, rows)
         var order = Array(0..<rows), cursor = rows
         let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
-        var bestLoss = Float.infinity, bestStep = 0, bestParameters: [Tensor<Float>] = []
+        var bestLoss = Scalar.infinity, bestStep = 0, bestParameters: [Tensor<Scalar>] = []
+        if keep == .bestLogged {
+            // DeepXDE evaluates the full training loss before the first step too (its step 0).
+            (bestLoss, bestParameters) = (Self.trainingLoss(model, trainSet), model.parameterValues())
+            metricsLines.append("{\"step\":0,\"train_loss_after\":\(Double(bestLoss)),\"test_relative_l2\":\(Self.testError(model, testSet)),\"seconds\":0}")
+        }
         let start = Date(), startCPU = processCPUSeconds()
         var lastReport = Date.distantPast
         FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
@@ -172,10 +191,17 @@ struct TrainDeepONet: ParsableCommand {
             losses.append(Double(loss))
             if keep == .bestTrainLoss && loss < bestLoss { (bestLoss, bestStep, bestParameters) = (loss, step - 1, before) }
             if step % logEvery == 0 || step == iterations {
+                var after = ""
+                if keep == .bestLogged {
+                    // DeepXDE's "best model": the full training loss of the parameters after this logged step.
+                    let current = Self.trainingLoss(model, trainSet)
+                    if current < bestLoss { (bestLoss, bestStep, bestParameters) = (current, step, model.parameterValues()) }
+                    after = ",\"train_loss_after\":\(Double(current))"
+                }
                 let error = Self.testError(model, testSet)
                 testSteps.append(Double(step))
                 testErrors.append(error)
-                metricsLines.append("{\"step\":\(step),\"train_loss\":\(Double(loss)),\"test_relative_l2\":\(error),\"seconds\":\(Date().timeIntervalSince(start))}")
+                metricsLines.append("{\"step\":\(step),\"train_loss\":\(Double(loss))\(after),\"test_relative_l2\":\(error),\"seconds\":\(Date().timeIntervalSince(start))}")
             }
             let now = Date()
             if now.timeIntervalSince(lastReport) > 0.5 || step == iterations {
@@ -195,14 +221,17 @@ struct TrainDeepONet: ParsableCommand {
             let lastLoss = Self.trainingLoss(model, trainSet)
             if lastLoss < bestLoss { (bestLoss, bestStep) = (lastLoss, iterations) } else { model.setParameterValues(bestParameters) }
             finalLoss = Double(bestLoss)
+        } else if keep == .bestLogged && iterations > 0 {
+            if bestStep != iterations { model.setParameterValues(bestParameters) }
+            finalLoss = Double(bestLoss)
         }
-        let testError = keep == .bestTrainLoss && bestStep != iterations ? Self.testError(model, testSet) : lastTestError
+        let testError = keep != .last && bestStep != iterations ? Self.testError(model, testSet) : lastTestError
         let summary: [String: Any] = [
             "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
             "learning_rate": learningRate, "batch_size": batch, "normalize": normalize, "seed": seed, "parameters": model.parameterCount,
             "train_seconds": (trainSeconds * 1000).rounded() / 1000, "train_cpu_seconds": (trainCPUSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
-            "kept": keep.rawValue, "kept_step": keep == .bestTrainLoss ? bestStep : iterations,
+            "kept": keep.rawValue, "kept_step": keep == .last ? iterations : bestStep, "precision": precision.rawValue,
             "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
         ]
         let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
@@ -236,27 +265,33 @@ struct TrainDeepONet: ParsableCommand {
 
     // MARK: data
 
-    struct Split {
-        var branch: Tensor<Float>
-        var trunk: Tensor<Float>
-        var target: Tensor<Float>
+    /// One data split, read in Double and converted to the training precision.
+    struct Split<Scalar: TensorScalar> {
+        var branch: Tensor<Scalar>
+        var trunk: Tensor<Scalar>
+        var target: Tensor<Scalar>
         var aligned: Bool
         var outputCount: Int
 
+        func converted<Other: TensorScalar>(to type: Other.Type) -> Split<Other> {
+            Split<Other>(branch: branch.converted(to: type), trunk: trunk.converted(to: type), target: target.converted(to: type),
+                         aligned: aligned, outputCount: outputCount)
+        }
+
         /// The given samples (rows of branch and target; also of trunk for triplets).
-        func selecting(_ indices: [Int]) -> Split {
+        func selecting(_ indices: [Int]) -> Split<Scalar> {
             Split(branch: TrainDeepONet.rows(branch, indices), trunk: aligned ? trunk : TrainDeepONet.rows(trunk, indices),
                   target: TrainDeepONet.rows(target, indices), aligned: aligned, outputCount: outputCount)
         }
     }
 
-    private func loadData() throws -> (Split, Split) {
+    private func loadData() throws -> (Split<Double>, Split<Double>) {
         if let count = generateAntiderivative {
             let train = try AntiderivativeData.generate(sampleCount: count, seed: seed &+ 1)
             let test = try AntiderivativeData.generate(sampleCount: generateTest, seed: seed &+ 2)
-            func split(_ data: AntiderivativeData) -> Split {
-                Split(branch: data.branchInputs.converted(to: Float.self), trunk: data.trunkInputs.converted(to: Float.self),
-                      target: data.targets.converted(to: Float.self), aligned: true, outputCount: 1)
+            func split(_ data: AntiderivativeData) -> Split<Double> {
+                Split(branch: data.branchInputs.converted(to: Double.self), trunk: data.trunkInputs.converted(to: Double.self),
+                      target: data.targets.converted(to: Double.self), aligned: true, outputCount: 1)
             }
             return (split(train), split(test))
         }
@@ -264,7 +299,7 @@ struct TrainDeepONet: ParsableCommand {
         var train = all
         // Without --test-data: the --test samples after the --train ones; else, a file holding
         // X_test0/X_test1/y_test too (as `pdekit generate antiderivative` writes) tests on those; else on the training data.
-        var heldOut: Split?
+        var heldOut: Split<Double>?
         if let count = trainCount {
             let available = all.branch.shape[0], testCount = testData == nil ? (self.testCount ?? available - count) : 0
             guard count + testCount <= available else {
@@ -273,7 +308,7 @@ struct TrainDeepONet: ParsableCommand {
             train = all.selecting(Array(0..<count))
             if testCount > 0 { heldOut = all.selecting(Array(count ..< count + testCount)) }
         }
-        let test: Split
+        let test: Split<Double>
         if let testData {
             test = try readSplit(testData, preferTest: true)
         } else if let heldOut {
@@ -291,7 +326,7 @@ struct TrainDeepONet: ParsableCommand {
     }
 
     /// Reads one split; `preferTest` picks X_test0/X_test1/y_test over X_train0/X_train1/y_train when a file has both.
-    private func readSplit(_ path: String, preferTest: Bool) throws -> Split {
+    private func readSplit(_ path: String, preferTest: Bool) throws -> Split<Double> {
         let file = try DatasetLoader.open(path)
         let names = Set(try file.names())
         var branchName: String, trunkName: String?, targetName: String
@@ -303,12 +338,12 @@ struct TrainDeepONet: ParsableCommand {
         } else {
             throw DeepONetCommandError(message: "\(path): no DeepONet arrays found (need X[0]/X[1]/y, X_train0/X_train1/y_train, or --input-key/--target-key); arrays: \(names.sorted().joined(separator: ", "))")
         }
-        var branch: Tensor<Float> = try file.tensor(named: branchName)
-        var target: Tensor<Float> = try file.tensor(named: targetName)
+        var branch: Tensor<Double> = try file.tensor(named: branchName)
+        var target: Tensor<Double> = try file.tensor(named: targetName)
         let n = branch.shape.first ?? 0
         guard n > 0 else { throw DeepONetCommandError(message: "\(path): \(branchName) is empty") }
         if branch.rank != 2 { branch = try branch.reshaped(to: [n, -1]) }
-        var trunk: Tensor<Float>
+        var trunk: Tensor<Double>
         if let trunkName {
             trunk = try file.tensor(named: trunkName)
             if trunk.rank == 1 { trunk = try trunk.reshaped(to: [trunk.count, 1]) }
@@ -317,11 +352,11 @@ struct TrainDeepONet: ParsableCommand {
             // e.g. Darcy fields sol [N, s, s] → P = s² points (row-major) with d = 2 coordinates.
             let grid = Array(target.shape.dropFirst()), points = grid.reduce(1, *)
             guard !grid.isEmpty, points > 0 else { throw DeepONetCommandError(message: "\(path): \(targetName) \(target.shape) has no grid axes") }
-            var coordinates = [Float](repeating: 0, count: points * grid.count)
+            var coordinates = [Double](repeating: 0, count: points * grid.count)
             for point in 0..<points {
                 var rest = point
                 for axis in stride(from: grid.count - 1, through: 0, by: -1) {
-                    coordinates[point * grid.count + axis] = Float(rest % grid[axis]) / Float(max(grid[axis] - 1, 1))
+                    coordinates[point * grid.count + axis] = Double(rest % grid[axis]) / Double(max(grid[axis] - 1, 1))
                     rest /= grid[axis]
                 }
             }
@@ -364,9 +399,9 @@ struct TrainDeepONet: ParsableCommand {
         return widths.map { $0! }
     }
 
-    static func rows(_ x: Tensor<Float>, _ indices: [Int]) -> Tensor<Float> {
+    static func rows<Scalar: TensorScalar>(_ x: Tensor<Scalar>, _ indices: [Int]) -> Tensor<Scalar> {
         let width = x.count / max(x.shape[0], 1)
-        var scalars: [Float] = []
+        var scalars: [Scalar] = []
         scalars.reserveCapacity(indices.count * width)
         for i in indices { scalars += x.scalars[i * width ..< (i + 1) * width] }
         var shape = x.shape
@@ -375,19 +410,19 @@ struct TrainDeepONet: ParsableCommand {
     }
 
     /// Mean squared error on the whole training set (the loss being minimised, full batch).
-    static func trainingLoss(_ model: DeepONet<Float>, _ train: Split) -> Float {
+    static func trainingLoss<Scalar: TensorScalar>(_ model: DeepONet<Scalar>, _ train: Split<Scalar>) -> Scalar {
         let prediction = GradientRecording.withoutRecording {
             train.aligned ? model.cartesian(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
                           : model.triplet(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
         }
         var sum = 0.0
         for i in 0..<prediction.count { let d = Double(prediction.scalars[i] - train.target.scalars[i]); sum += d * d }
-        return Float(sum / Double(max(prediction.count, 1)))
+        return Scalar(sum / Double(max(prediction.count, 1)))
     }
 
-    static func testError(_ model: DeepONet<Float>, _ test: Split) -> Double {
+    static func testError<Scalar: TensorScalar>(_ model: DeepONet<Scalar>, _ test: Split<Scalar>) -> Double {
         if test.aligned {
-            return DeepONet<Float>.meanRelativeL2(prediction: model.predict(branchInput: test.branch, trunkInput: test.trunk), target: test.target)
+            return DeepONet<Scalar>.meanRelativeL2(prediction: model.predict(branchInput: test.branch, trunkInput: test.trunk), target: test.target)
         }
         // Triplets: one relative L2 over all rows.
         let prediction = GradientRecording.withoutRecording {
