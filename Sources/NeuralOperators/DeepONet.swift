@@ -43,8 +43,11 @@ public final class DeepONet<Scalar: TensorScalar> {
     ///   - normalization: required when `configuration.normalizesInputs` (compute it from the training
     ///     set with `DeepONetInputNormalization(branch:trunk:)`).
     ///   - podBasis: required for `.podModes`; its mode count must equal the branch's last width.
+    ///   - trunkBiasInitialization: first trunk layer biases (zeros, as DeepXDE, by default); the kink points are drawn
+    ///     from `generator` after all weights, so the weights do not depend on this choice.
     public init(configuration: DeepONetConfiguration, normalization: DeepONetInputNormalization? = nil,
-                podBasis: DeepONetPODBasis? = nil, generator: inout SeededRandomNumberGenerator) throws {
+                podBasis: DeepONetPODBasis? = nil, trunkBiasInitialization: DeepONetTrunkBiasInitialization,
+                generator: inout SeededRandomNumberGenerator) throws {
         try configuration.validate()
         self.configuration = configuration
         branch = DeepONetSubnetwork(widths: configuration.branchWidths, activation: configuration.activation,
@@ -88,6 +91,27 @@ public final class DeepONet<Scalar: TensorScalar> {
             branchShift = nil; branchScale = nil; trunkShift = nil; trunkScale = nil
             outputShift = 0; outputScale = 1
         }
+        if case .spreadKinks(let lower, let upper) = trunkBiasInitialization, let first = trunk?.layers.first, let firstBias = first.bias {
+            let d = first.inputFeatures, h = first.outputFeatures
+            guard lower.count == d, upper.count == d, zip(lower, upper).allSatisfy({ $0 <= $1 }) else {
+                throw DeepONetError.invalidConfiguration("spreadKinks needs \(d) lower ≤ upper bounds, got \(lower) and \(upper)")
+            }
+            let w = first.weight.value.scalars  // [d, h], row-major
+            var b = [Scalar](repeating: 0, count: h)
+            for j in 0..<h {
+                var dot = 0.0
+                for i in 0..<d { dot += Double(w[i * h + j]) * (lower[i] + (upper[i] - lower[i]) * generator.nextUnitInterval()) }
+                b[j] = Scalar(-dot)
+            }
+            firstBias.value = Tensor(uncheckedShape: [h], scalars: b)
+        }
+    }
+
+    /// A freshly initialised DeepONet with zero trunk biases (DeepXDE's initialisation).
+    public convenience init(configuration: DeepONetConfiguration, normalization: DeepONetInputNormalization? = nil,
+                            podBasis: DeepONetPODBasis? = nil, generator: inout SeededRandomNumberGenerator) throws {
+        try self.init(configuration: configuration, normalization: normalization, podBasis: podBasis,
+                      trunkBiasInitialization: .zeros, generator: &generator)
     }
 
     /// Number of output components `K`.

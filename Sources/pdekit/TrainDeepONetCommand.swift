@@ -88,6 +88,14 @@ struct TrainDeepONet: ParsableCommand {
                                valueName: "best-train-loss|best-logged|last"))
     var keep: FinalParameters?
 
+    enum TrunkBias: String, ExpressibleByArgument, CaseIterable {
+        case zeros, spread
+    }
+
+    @Option(help: ArgumentHelp("First trunk layer biases: zeros (DeepXDE) or spread (b_j = −w_j·c_j with c_j uniform over the box of the training trunk points as the trunk sees them, so the ReLU kinks start spread over the domain instead of all at one point).",
+                               valueName: "zeros|spread"))
+    var trunkBias: TrunkBias = .zeros
+
     enum Precision: String, ExpressibleByArgument, CaseIterable {
         case float32, float64
     }
@@ -153,7 +161,23 @@ struct TrainDeepONet: ParsableCommand {
         let normalization = normalize ? DeepONetInputNormalization(branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
                                                                    centredPerPoint: pod) : nil
         var generator = SeededRandomNumberGenerator(seed: seed)
-        let model = try DeepONet<Scalar>(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
+        var trunkBiasInitialization = DeepONetTrunkBiasInitialization.zeros
+        if trunkBias == .spread && !pod {
+            // The box of the training trunk points in the coordinates the trunk sees (standardised when normalizing).
+            let d = trainSet.trunk.shape[1], points = trainSet.trunk.shape[0]
+            var lower = [Double](repeating: .infinity, count: d), upper = [Double](repeating: -.infinity, count: d)
+            for p in 0..<points {
+                for i in 0..<d {
+                    var v = Double(trainSet.trunk.scalars[p * d + i])
+                    if let normalization { v = (v - normalization.trunkMean[i]) / normalization.trunkStandardDeviation[i] }
+                    lower[i] = min(lower[i], v)
+                    upper[i] = max(upper[i], v)
+                }
+            }
+            trunkBiasInitialization = .spreadKinks(lower: lower, upper: upper)
+        }
+        let model = try DeepONet<Scalar>(configuration: configuration, normalization: normalization, podBasis: podBasis,
+                                         trunkBiasInitialization: trunkBiasInitialization, generator: &generator)
         let optimizer = Adam<Scalar>(learningRate: learningRate)
 
         let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
@@ -231,7 +255,7 @@ struct TrainDeepONet: ParsableCommand {
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
             "learning_rate": learningRate, "batch_size": batch, "normalize": normalize, "seed": seed, "parameters": model.parameterCount,
             "train_seconds": (trainSeconds * 1000).rounded() / 1000, "train_cpu_seconds": (trainCPUSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
-            "kept": keep.rawValue, "kept_step": keep == .last ? iterations : bestStep, "precision": precision.rawValue,
+            "kept": keep.rawValue, "kept_step": keep == .last ? iterations : bestStep, "precision": precision.rawValue, "trunk_bias": trunkBias.rawValue,
             "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
         ]
         let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])

@@ -26,6 +26,43 @@ import NeuralOperators
         #expect(single.parameterCount == (7 * 8 + 8) + (8 * 6 + 6) + (2 * 8 + 8) + (8 * 6 + 6) + 1)
     }
 
+    /// `spreadKinks`: the first trunk layer's ReLU kinks −b_j/w_j are uniform draws from the box (inside it, with the
+    /// mean (lo+hi)/2 and spread (hi−lo)/√12 of U(lo, hi) within sampling error for 2000 units), the weights are the
+    /// same draws as with zero biases, and 2-D kinks pass through points of the box; a malformed box is refused.
+    @Test func spreadKinksPlaceTrunkBreakpointsUniformlyInTheBox() throws {
+        let configuration = DeepONetConfiguration(branchWidths: [3, 4], trunkWidths: [1, 2000, 4])
+        var g1 = SeededRandomNumberGenerator(seed: 7), g2 = SeededRandomNumberGenerator(seed: 7)
+        let plain = try DeepONet<Double>(configuration: configuration, generator: &g1)
+        let spread = try DeepONet<Double>(configuration: configuration, trunkBiasInitialization: .spreadKinks(lower: [-1], upper: [2]),
+                                          generator: &g2)
+        let layer = try #require(spread.trunk?.layers.first), plainLayer = try #require(plain.trunk?.layers.first)
+        #expect(layer.weight.value == plainLayer.weight.value)
+        #expect(plainLayer.bias?.value.scalars.allSatisfy { $0 == 0 } == true)
+        let w = layer.weight.value.scalars, b = try #require(layer.bias).value.scalars
+        let kinks = zip(w, b).map { -$1 / $0 }
+        #expect(kinks.allSatisfy { $0 >= -1 - 1e-12 && $0 <= 2 + 1e-12 })
+        let mean = kinks.reduce(0, +) / 2000
+        let sd = (kinks.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2000).squareRoot()
+        // U(−1, 2): mean 0.5 (standard error 0.019), sd 3/√12 = 0.866.
+        #expect(abs(mean - 0.5) < 0.08 && abs(sd - 0.866) < 0.05, "kink mean \(mean), sd \(sd)")
+
+        let planar = DeepONetConfiguration(branchWidths: [3, 4], trunkWidths: [2, 50, 4])
+        var g3 = SeededRandomNumberGenerator(seed: 8)
+        let model = try DeepONet<Double>(configuration: planar, trunkBiasInitialization: .spreadKinks(lower: [0, -3], upper: [1, -2]),
+                                         generator: &g3)
+        let first = try #require(model.trunk?.layers.first)
+        let w2 = first.weight.value.scalars, b2 = try #require(first.bias).value.scalars
+        for j in 0..<50 {
+            // The hyperplane w·y = −b meets the box: w·y over the box's corners brackets −b.
+            let corners = [(0.0, -3.0), (0.0, -2.0), (1.0, -3.0), (1.0, -2.0)].map { w2[j] * $0.0 + w2[50 + j] * $0.1 }
+            #expect(corners.min()! - 1e-12 <= -b2[j] && -b2[j] <= corners.max()! + 1e-12)
+        }
+        var g4 = SeededRandomNumberGenerator(seed: 8)
+        #expect(throws: DeepONetError.self) {
+            try DeepONet<Double>(configuration: planar, trunkBiasInitialization: .spreadKinks(lower: [0], upper: [1]), generator: &g4)
+        }
+    }
+
     /// The Cartesian product form must equal the triplet form evaluated on every (sample, point) pair.
     @Test func cartesianMatchesTripletOnAllPairs() throws {
         var generator = SeededRandomNumberGenerator(seed: 4)
