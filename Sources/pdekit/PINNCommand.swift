@@ -20,8 +20,10 @@ struct PINN: ParsableCommand {
     enum Problem: String, ExpressibleByArgument, CaseIterable { case poisson1d, poisson2d, burgers, schrodinger }
     enum Precision: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
     enum Sampling: String, ExpressibleByArgument, CaseIterable {
-        case uniform, lhs, sobol
-        var value: CollocationSampling { self == .uniform ? .uniform : self == .lhs ? .latinHypercube : .sobol }
+        case uniform, lhs, sobol, hammersley
+        var value: CollocationSampling {
+            switch self { case .uniform: .uniform; case .lhs: .latinHypercube; case .sobol: .sobol; case .hammersley: .hammersley }
+        }
     }
     enum Resampling: String, ExpressibleByArgument, CaseIterable { case none, redraw, rar }
     enum Potential: String, ExpressibleByArgument, CaseIterable { case infiniteWell = "infinite-well", finiteWell = "finite-well", finiteBarrier = "finite-barrier" }
@@ -64,6 +66,7 @@ struct PINN: ParsableCommand {
     @Option(help: "Schrödinger: extra collocation points around each jump of V (half on each side, within ±0.1).") var edgePoints: Int = 64
     @Option(help: "Schrödinger, learned E: weight of the consistency term (E − R[u])², R[u] = ∫(u'² + Vu²)/∫u² the Rayleigh quotient (0: none).") var energyConsistencyWeight: Double = 1
     @Flag(help: "Do not write PNG plots.") var noPlots = false
+    @Flag(help: "Add the relative L2 error against the reference and the training CPU seconds (evaluation excluded) to every loss-log record (time-to-accuracy measurements).") var trackError = false
 
     /// CPU seconds of the last `train` call (set by `train`).
     nonisolated(unsafe) static var cpuSeconds = 0.0
@@ -160,9 +163,17 @@ struct PINN: ParsableCommand {
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
         let planned = Double(adamSteps + lbfgsSteps)
         let cpuStart = processCPUSeconds()
-        defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
+        var trackingCPU = 0.0   // CPU spent evaluating errors for --track-error, not counted as training
+        defer { lastCPUSeconds = processCPUSeconds() - cpuStart - trackingCPU }
         let report = trainer.train { record in
-            log.append(record, label: label)
+            if trackError, setup.reference != nil {
+                let before = processCPUSeconds()
+                let error = setup.relativeL2Error() ?? .nan
+                trackingCPU += processCPUSeconds() - before
+                log.append(record, label: label, extra: ["relative_l2": error, "cpu_seconds": before - cpuStart - trackingCPU])
+            } else {
+                log.append(record, label: label)
+            }
             let done = Double(record.stage == .adam ? record.step : adamSteps + min(record.step, lbfgsSteps))
             let eta = done > 0 ? record.elapsedSeconds / done * max(planned - done, 0) : 0
             let line = String(format: "\r%@ %@ %d/%d  loss %.3e  %.1f s  ETA %.0f s   ", label, record.stage.rawValue,
