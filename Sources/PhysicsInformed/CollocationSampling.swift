@@ -22,7 +22,27 @@ public enum CollocationSampling: String, Sendable, Codable, CaseIterable {
 
     /// `count` points in `box`, row-major `[count, d]`.
     public func sample(count: Int, in box: Box, generator: inout SeededRandomNumberGenerator) -> [Double] {
-        let d = box.dimension
+        box.mapFromUnitCube(unitSample(count: count, dimension: box.dimension, generator: &generator))
+    }
+
+    /// Points for resampling (redraw, RAR candidates): different at every call. Sobol and Hammersley
+    /// points are deterministic, so they get a random Cranley–Patterson shift, x ↦ frac(x + U),
+    /// U ~ U[0,1)^d (the shifted set keeps its low discrepancy); the random rules draw as `sample`.
+    /// Reference: Cranley & Patterson, SIAM J. Numer. Anal. 13 (1976).
+    public func freshSample(count: Int, in box: Box, generator: inout SeededRandomNumberGenerator) -> [Double] {
+        var unit = unitSample(count: count, dimension: box.dimension, generator: &generator)
+        if self == .sobol || self == .hammersley {
+            let d = box.dimension
+            let shift = (0..<d).map { _ in generator.nextUnitInterval() }
+            for index in unit.indices {
+                let x = unit[index] + shift[index % d]
+                unit[index] = x >= 1 ? x - 1 : x
+            }
+        }
+        return box.mapFromUnitCube(unit)
+    }
+
+    func unitSample(count: Int, dimension d: Int, generator: inout SeededRandomNumberGenerator) -> [Double] {
         var unit = [Double](repeating: 0, count: count * d)
         switch self {
         case .uniform:
@@ -52,7 +72,7 @@ public enum CollocationSampling: String, Sendable, Codable, CaseIterable {
                 }
             }
         }
-        return box.mapFromUnitCube(unit)
+        return unit
     }
 
     /// φ_b(n): the base-b digits of n mirrored about the radix point.

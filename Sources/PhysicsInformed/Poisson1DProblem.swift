@@ -30,7 +30,7 @@ public struct Poisson1DProblem: Sendable {
         let interior = sampling.sample(count: count, in: box, generator: &generator) + (hard ? [] : [-1, 1])
         let piSquared = Scalar(Double.pi * Double.pi)
         var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(interior, dimension: 1), sampler: { n, g in sampling.sample(count: n, in: box, generator: &g) }) { u, _ in
+            .pde(points: .points(interior, dimension: 1), sampler: { n, g in sampling.freshSample(count: n, in: box, generator: &g) }) { u, _ in
                 // r = −u'' − π² sin(πx)
                 let x = u.coordinate(0)
                 return -u.second(0) - Variable(x.map { Scalar.sine(Scalar(Double.pi) * $0) } * piSquared)

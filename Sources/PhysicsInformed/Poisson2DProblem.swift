@@ -37,7 +37,7 @@ public struct Poisson2DProblem: Sendable {
         }
         let twoPiSquared = 2 * Double.pi * Double.pi
         var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(interior, dimension: 2), sampler: { n, g in sampling.sample(count: n, in: box, generator: &g) }) { u, _ in
+            .pde(points: .points(interior, dimension: 2), sampler: { n, g in sampling.freshSample(count: n, in: box, generator: &g) }) { u, _ in
                 // r = −Δu − 2π² sin(πx) sin(πy)
                 let x = u.coordinate(0).scalars, y = u.coordinate(1).scalars
                 let f = Tensor<Scalar>(uncheckedShape: [x.count, 1], scalars: zip(x, y).map {

@@ -119,7 +119,10 @@ struct PINN: ParsableCommand {
         switch resampling {
         case .none: rule = .none
         case .redraw: rule = .redraw(period: resampleEvery)
-        case .rar: rule = .residualRefinement(period: resampleEvery, candidates: 10 * max(domainPoints, 100), added: max(domainPoints / 10, 10))
+        case .rar:
+            // Every period: 10 candidates per residual point (problem default counts when 0), the worst 2% added.
+            let points = domainPoints > 0 ? domainPoints : (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
+            rule = .residualRefinement(period: resampleEvery, candidates: 10 * points, added: max(points / 50, 10))
         }
         return .init(adamIterations: adamSteps, learningRate: learningRate, lbfgsIterations: lbfgsSteps,
                      resampling: rule, logEvery: logEvery, seed: seed)
