@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
-        .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS"]),
+        .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
         .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting"]),

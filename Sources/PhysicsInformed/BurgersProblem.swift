@@ -64,7 +64,7 @@ public struct BurgersProblem: Sendable {
             residualPoints = initial + boundary + interior
         }
         var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(residualPoints, dimension: 2), sampler: { n, g in sampling.sample(count: n, in: box, generator: &g) },
+            .pde(points: .points(residualPoints, dimension: 2), sampler: { n, g in sampling.freshSample(count: n, in: box, generator: &g) },
                  secondDerivativeAxes: [0]) { u, _ in
                 // r = u_t + u u_x − ν u_xx (no u_tt: its jet rows are not computed)
                 u.first(1) + u.value * u.first(0) - u.second(0) * nu

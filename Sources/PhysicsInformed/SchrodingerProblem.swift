@@ -174,7 +174,7 @@ public struct SchrodingerProblem: Sendable {
             return one / (u * u * weights).sum().squareRoot()
         }
         var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(interior, dimension: 1), sampler: { n, g in sampling.sample(count: n, in: box, generator: &g) }) { u, model in
+            .pde(points: .points(interior, dimension: 1), sampler: { n, g in sampling.freshSample(count: n, in: box, generator: &g) }) { u, model in
                 // r = −ψ'' + (V − E) ψ
                 let v = Tensor<Scalar>(uncheckedShape: [u.points.shape[0], 1],
                                        scalars: u.coordinate(0).scalars.map { Scalar(potential.value(at: Double($0))) })

@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -21,6 +22,9 @@ import NeuralLayers
 /// It gives the same numbers as differentiating twice through the tape (`FieldDerivatives` with
 /// a closure), with about `1 + 2d` forward GEMMs' work instead of a recorded double backward.
 /// tanh: `σ' = 1 − a²`, `σ'' = −2aσ'`, `σ''' = −2σ'² + 4a²σ'`;  sin: `σ' = cos z`, `σ'' = −a`, `σ''' = −σ'`.
+/// In Float64 the products and, for tanh, the elementwise passes run in `NarrowLayerKernels`
+/// (CKernels SIMD code: unpacked small-width GEMMs, a vectorized tanh, σ' and σ'' recomputed from `a`
+/// in the reverse pass instead of stored); Float32 and sin use OpenBLAS and the Swift loops below.
 /// References: Griewank & Walther, "Evaluating Derivatives", 2nd ed., SIAM 2008, ch. 13 (Taylor
 /// propagation); the jet form is the "forward Laplacian" of Li et al., arXiv:2307.08934 (2023).
 public enum TaylorJetPropagation {
@@ -58,9 +62,14 @@ public enum TaylorJetPropagation {
             current.withUnsafeBufferPointer { pa in
                 layer.weight.value.scalars.withUnsafeBufferPointer { pw in
                     z.withUnsafeMutableBufferPointer { pz in
-                        BLASRuntime.parallelGEMM(transposeA: false, transposeB: false, m: rows, n: wOut, k: wIn, alpha: 1,
-                                                 a: pa.baseAddress!, lda: wIn, b: pw.baseAddress!, ldb: wOut,
-                                                 beta: 0, c: pz.baseAddress!, ldc: wOut)
+                        if Scalar.self == Double.self {
+                            NarrowLayerKernels.multiply(m: rows, n: wOut, k: wIn, a: doubles(pa), lda: wIn, b: doubles(pw), ldb: wOut,
+                                                        c: doubles(pz), ldc: wOut)
+                        } else {
+                            BLASRuntime.parallelGEMM(transposeA: false, transposeB: false, m: rows, n: wOut, k: wIn, alpha: 1,
+                                                     a: pa.baseAddress!, lda: wIn, b: pw.baseAddress!, ldb: wOut,
+                                                     beta: 0, c: pz.baseAddress!, ldc: wOut)
+                        }
                     }
                 }
             }
@@ -71,9 +80,22 @@ public enum TaylorJetPropagation {
             if index == layerCount - 1 { current = z; break }
             // Activation on the stack.
             var a = uninitialized(rows * wOut, Scalar.self)   // every block is written below
+            let block = n * wOut
+            if isTanh && Scalar.self == Double.self {
+                // SIMD kernel (CKernels); the reverse pass recomputes σ', σ'' from the value block of `a`.
+                let axes = secondAxes.map { Int32($0) }
+                z.withUnsafeBufferPointer { pz in
+                    a.withUnsafeMutableBufferPointer { pa in
+                        pdekit_tanh_jet_forward_f64(doubles(pz), doubles(pa), block, Int32(d), axes, Int32(axes.count))
+                    }
+                }
+                slopes.append([]); curvatures.append([]); preactivations.append(z); activationValues.append([])
+                inputs.append(a)
+                current = a
+                continue
+            }
             var s1 = uninitialized(n * wOut, Scalar.self)
             var s2 = uninitialized(n * wOut, Scalar.self)
-            let block = n * wOut
             z.withUnsafeBufferPointer { pz in
                 a.withUnsafeMutableBufferPointer { pa in
                     s1.withUnsafeMutableBufferPointer { p1 in
@@ -124,6 +146,17 @@ public enum TaylorJetPropagation {
         }
     }
 
+    /// The storage of a Float64 buffer (only called where `Scalar == Double`).
+    @inline(__always)
+    static func doubles<Scalar>(_ p: UnsafeBufferPointer<Scalar>) -> UnsafePointer<Double> {
+        UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Double.self)
+    }
+
+    @inline(__always)
+    static func doubles<Scalar>(_ p: UnsafeMutableBufferPointer<Scalar>) -> UnsafeMutablePointer<Double> {
+        UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Double.self)
+    }
+
     /// An array whose contents the caller overwrites completely (avoids zero-filling large buffers).
     @inline(__always)
     static func uninitialized<Scalar: TensorScalar>(_ count: Int, _: Scalar.Type) -> [Scalar] {
@@ -148,9 +181,14 @@ public enum TaylorJetPropagation {
             inputs[layer].withUnsafeBufferPointer { pa in
                 zBar.withUnsafeBufferPointer { pg in
                     weightGradient.withUnsafeMutableBufferPointer { pw in
-                        BLASRuntime.parallelGEMM(transposeA: true, transposeB: false, m: wIn, n: wOut, k: rows, alpha: 1,
-                                                 a: pa.baseAddress!, lda: wIn, b: pg.baseAddress!, ldb: wOut,
-                                                 beta: 0, c: pw.baseAddress!, ldc: wOut)
+                        if Scalar.self == Double.self {
+                            NarrowLayerKernels.multiplyTransposed(m: rows, n: wOut, k: wIn, a: doubles(pa), lda: wIn, b: doubles(pg),
+                                                                  ldb: wOut, c: doubles(pw), ldc: wOut)
+                        } else {
+                            BLASRuntime.parallelGEMM(transposeA: true, transposeB: false, m: wIn, n: wOut, k: rows, alpha: 1,
+                                                     a: pa.baseAddress!, lda: wIn, b: pg.baseAddress!, ldb: wOut,
+                                                     beta: 0, c: pw.baseAddress!, ldc: wOut)
+                        }
                     }
                 }
             }
@@ -162,12 +200,27 @@ public enum TaylorJetPropagation {
             if layer == 0 { break }
             // Ā = Z̄ Wᵀ
             var aBar = uninitialized(rows * wIn, Scalar.self)
-            zBar.withUnsafeBufferPointer { pg in
-                weights[layer].withUnsafeBufferPointer { pw in
-                    aBar.withUnsafeMutableBufferPointer { pa in
-                        BLASRuntime.parallelGEMM(transposeA: false, transposeB: true, m: rows, n: wIn, k: wOut, alpha: 1,
-                                                 a: pg.baseAddress!, lda: wOut, b: pw.baseAddress!, ldb: wOut,
-                                                 beta: 0, c: pa.baseAddress!, ldc: wIn)
+            if Scalar.self == Double.self {
+                // Wᵀ is small (wOut × wIn): transpose it once and use the row-major kernel.
+                let w = weights[layer]
+                var transposed = uninitialized(wIn * wOut, Scalar.self)
+                for i in 0..<wIn { for j in 0..<wOut { transposed[j * wIn + i] = w[i * wOut + j] } }
+                zBar.withUnsafeBufferPointer { pg in
+                    transposed.withUnsafeBufferPointer { pw in
+                        aBar.withUnsafeMutableBufferPointer { pa in
+                            NarrowLayerKernels.multiply(m: rows, n: wIn, k: wOut, a: doubles(pg), lda: wOut, b: doubles(pw), ldb: wIn,
+                                                        c: doubles(pa), ldc: wIn)
+                        }
+                    }
+                }
+            } else {
+                zBar.withUnsafeBufferPointer { pg in
+                    weights[layer].withUnsafeBufferPointer { pw in
+                        aBar.withUnsafeMutableBufferPointer { pa in
+                            BLASRuntime.parallelGEMM(transposeA: false, transposeB: true, m: rows, n: wIn, k: wOut, alpha: 1,
+                                                     a: pg.baseAddress!, lda: wOut, b: pw.baseAddress!, ldb: wOut,
+                                                     beta: 0, c: pa.baseAddress!, ldc: wIn)
+                        }
                     }
                 }
             }
@@ -175,6 +228,21 @@ public enum TaylorJetPropagation {
             let hidden = layer - 1
             let block = n * wIn
             var previous = uninitialized(rows * wIn, Scalar.self)   // value block first, then each direction
+            if isTanh && Scalar.self == Double.self {
+                let axes = secondAxes.map { Int32($0) }
+                aBar.withUnsafeBufferPointer { pa in
+                    preactivations[hidden].withUnsafeBufferPointer { pz in
+                        inputs[layer].withUnsafeBufferPointer { pv in   // its first block: a = tanh z of this layer
+                            previous.withUnsafeMutableBufferPointer { pg in
+                                pdekit_tanh_jet_backward_f64(doubles(pa), doubles(pz), doubles(pv), doubles(pg), block, Int32(d),
+                                                             axes, Int32(axes.count))
+                            }
+                        }
+                    }
+                }
+                zBar = previous
+                continue
+            }
             aBar.withUnsafeBufferPointer { pa in
                 slopes[hidden].withUnsafeBufferPointer { p1 in
                     curvatures[hidden].withUnsafeBufferPointer { p2 in

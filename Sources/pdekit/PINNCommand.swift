@@ -20,8 +20,10 @@ struct PINN: ParsableCommand {
     enum Problem: String, ExpressibleByArgument, CaseIterable { case poisson1d, poisson2d, burgers, schrodinger }
     enum Precision: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
     enum Sampling: String, ExpressibleByArgument, CaseIterable {
-        case uniform, lhs, sobol
-        var value: CollocationSampling { self == .uniform ? .uniform : self == .lhs ? .latinHypercube : .sobol }
+        case uniform, lhs, sobol, hammersley
+        var value: CollocationSampling {
+            switch self { case .uniform: .uniform; case .lhs: .latinHypercube; case .sobol: .sobol; case .hammersley: .hammersley }
+        }
     }
     enum Resampling: String, ExpressibleByArgument, CaseIterable { case none, redraw, rar }
     enum Potential: String, ExpressibleByArgument, CaseIterable { case infiniteWell = "infinite-well", finiteWell = "finite-well", finiteBarrier = "finite-barrier" }
@@ -42,7 +44,8 @@ struct PINN: ParsableCommand {
     @Option(help: "Boundary/initial conditions: soft (penalty) or hard (trial function).") var constraints: ConstraintMode = .soft
     @Option(help: "Weight of the boundary/initial penalty terms.") var boundaryWeight: Double = 1
     @Option(help: "Collocation sampling (sobol is quasi-random like DeepXDE's default Hammersley points).") var sampling: Sampling = .sobol
-    @Option(help: "Point resampling during Adam: none, redraw (fresh points) or rar (residual-based refinement).") var resampling: Resampling = .none
+    @Option(help: "Point resampling during Adam: none, redraw (fresh points) or rar (residual-based refinement: every period, the worst 2% of 10x candidates are added). Default: rar for burgers (it makes the shock reliable across seeds), none otherwise.") var resampling: Resampling?
+    var resamplingRule: Resampling { resampling ?? (problem == .burgers ? .rar : Resampling.none) }
     @Option(help: "Steps between resamplings.") var resampleEvery: Int = 1000
     @Option(help: "Random Fourier features (0: none).") var fourierFeatures: Int = 0
     @Option(help: "Scale σ of the Fourier feature frequencies.") var fourierScale: Double = 1
@@ -64,6 +67,7 @@ struct PINN: ParsableCommand {
     @Option(help: "Schrödinger: extra collocation points around each jump of V (half on each side, within ±0.1).") var edgePoints: Int = 64
     @Option(help: "Schrödinger, learned E: weight of the consistency term (E − R[u])², R[u] = ∫(u'² + Vu²)/∫u² the Rayleigh quotient (0: none).") var energyConsistencyWeight: Double = 1
     @Flag(help: "Do not write PNG plots.") var noPlots = false
+    @Flag(help: "Add the relative L2 error against the reference and the training CPU seconds (evaluation excluded) to every loss-log record (time-to-accuracy measurements).") var trackError = false
 
     /// CPU seconds of the last `train` call (set by `train`).
     nonisolated(unsafe) static var cpuSeconds = 0.0
@@ -113,10 +117,13 @@ struct PINN: ParsableCommand {
 
     var trainerConfiguration: PINNTrainer<Double>.Configuration {
         let rule: CollocationResampling
-        switch resampling {
+        switch resamplingRule {
         case .none: rule = .none
         case .redraw: rule = .redraw(period: resampleEvery)
-        case .rar: rule = .residualRefinement(period: resampleEvery, candidates: 10 * max(domainPoints, 100), added: max(domainPoints / 10, 10))
+        case .rar:
+            // Every period: 10 candidates per residual point (problem default counts when 0), the worst 2% added.
+            let points = domainPoints > 0 ? domainPoints : (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
+            rule = .residualRefinement(period: resampleEvery, candidates: 10 * points, added: max(points / 50, 10))
         }
         return .init(adamIterations: adamSteps, learningRate: learningRate, lbfgsIterations: lbfgsSteps,
                      resampling: rule, logEvery: logEvery, seed: seed)
@@ -160,9 +167,17 @@ struct PINN: ParsableCommand {
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
         let planned = Double(adamSteps + lbfgsSteps)
         let cpuStart = processCPUSeconds()
-        defer { lastCPUSeconds = processCPUSeconds() - cpuStart }
+        var trackingCPU = 0.0   // CPU spent evaluating errors for --track-error, not counted as training
+        defer { lastCPUSeconds = processCPUSeconds() - cpuStart - trackingCPU }
         let report = trainer.train { record in
-            log.append(record, label: label)
+            if trackError, setup.reference != nil {
+                let before = processCPUSeconds()
+                let error = setup.relativeL2Error() ?? .nan
+                trackingCPU += processCPUSeconds() - before
+                log.append(record, label: label, extra: ["relative_l2": error, "cpu_seconds": before - cpuStart - trackingCPU])
+            } else {
+                log.append(record, label: label)
+            }
             let done = Double(record.stage == .adam ? record.step : adamSteps + min(record.step, lbfgsSteps))
             let eta = done > 0 ? record.elapsedSeconds / done * max(planned - done, 0) : 0
             let line = String(format: "\r%@ %@ %d/%d  loss %.3e  %.1f s  ETA %.0f s   ", label, record.stage.rawValue,
@@ -193,7 +208,7 @@ struct PINN: ParsableCommand {
         [
             "problem": name, "precision": precision.rawValue, "network": [width ?? (problem == .burgers ? 20 : 50), depth],
             "activation": activation.rawValue, "parameters": parameterCount, "constraints": constraints.rawValue,
-            "sampling": sampling.rawValue, "resampling": resampling.rawValue, "adam_iterations": report.adamIterations,
+            "sampling": sampling.rawValue, "resampling": resamplingRule.rawValue, "adam_iterations": report.adamIterations,
             "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
             "lbfgs_outcome": report.lbfgsOutcome ?? "none", "lbfgs_restarts": report.lbfgsRestarts, "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
             "seed": seed, "cpu_seconds": lastCPUSeconds,

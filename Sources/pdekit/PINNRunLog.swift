@@ -12,10 +12,11 @@ final class PINNRunLog {
 
     init(directory: URL) { self.directory = directory }
 
-    func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String) {
+    func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String, extra: [String: Double] = [:]) {
         let terms = record.termLosses.keys.sorted().map { "\"\($0)\": \(json($0 == "" ? 0 : record.termLosses[$0]!))" }.joined(separator: ", ")
+        let extras = extra.keys.sorted().map { ", \"\($0)\": \(json(extra[$0]!))" }.joined()
         lines.append("{\"run\": \"\(label)\", \"stage\": \"\(record.stage.rawValue)\", \"step\": \(record.step), "
-                     + "\"loss\": \(json(record.loss)), \"terms\": {\(terms)}, \"elapsed_seconds\": \(json(record.elapsedSeconds))}")
+                     + "\"loss\": \(json(record.loss)), \"terms\": {\(terms)}, \"elapsed_seconds\": \(json(record.elapsedSeconds))\(extras)}")
         try? write(lines.joined(separator: "\n") + "\n", to: "loss.jsonl")
         losses.append((label, record.stage == .adam ? record.step : -record.step, record.loss))
     }

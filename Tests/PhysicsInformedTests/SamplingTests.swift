@@ -4,6 +4,40 @@ import AutoDiff
 import PhysicsInformed
 
 @Suite struct SamplingTests {
+    /// Hammersley points as DeepXDE 1.15 draws them (`Rectangle([0,0],[1,1]).random_points(500,
+    /// random="Hammersley")` starts (0.5, 1/501), (0.25, 2/501), (0.75, 3/501), (0.125, 4/501),
+    /// (0.625, 5/501), (0.375, 6/501); `Interval(-1,1)` with 16 points gives 0, −0.5, 0.5, −0.75, …, −0.9375).
+    /// Resampling draws of the deterministic rules are Cranley–Patterson rotations: fresh at every
+    /// call, inside the box, and the 15 points {k/16} stay on one shifted grid of spacing 1/16.
+    @Test(arguments: [CollocationSampling.sobol, .hammersley])
+    func freshSamplesAreRandomShifts(rule: CollocationSampling) {
+        var generator = SeededRandomNumberGenerator(seed: 4)
+        let first = rule.freshSample(count: 15, in: .interval(0, 1), generator: &generator)
+        let second = rule.freshSample(count: 15, in: .interval(0, 1), generator: &generator)
+        #expect(first != second)
+        for points in [first, second] {
+            #expect(points.allSatisfy { $0 >= 0 && $0 < 1 })
+            let offsets = points.map { ($0 * 16).truncatingRemainder(dividingBy: 1) }
+            #expect(offsets.allSatisfy { abs($0 - offsets[0]) < 1e-12 })
+            #expect(Set(points.map { Int($0 * 16) }).count == 15)
+        }
+    }
+
+    @Test func hammersleyMatchesDeepXDE() {
+        var generator = SeededRandomNumberGenerator(seed: 0)
+        let square = CollocationSampling.hammersley.sample(count: 500, in: Box(lower: [0, 0], upper: [1, 1]), generator: &generator)
+        let first: [Double] = [0.5, 0.25, 0.75, 0.125, 0.625, 0.375]
+        for (n, x) in first.enumerated() {
+            #expect(square[2 * n] == x)
+            #expect(abs(square[2 * n + 1] - Double(n + 1) / 501) < 1e-15)
+        }
+        let line = CollocationSampling.hammersley.sample(count: 16, in: .interval(-1, 1), generator: &generator)
+        #expect(line == [0, -0.5, 0.5, -0.75, 0.25, -0.25, 0.75, -0.875, 0.125, -0.375, 0.625, -0.625, 0.375, -0.125, 0.875, -0.9375])
+        // In 1-D the first 15 Sobol points (origin skipped) are the same set, the 16th differs.
+        let sobol = CollocationSampling.sobol.sample(count: 15, in: .interval(-1, 1), generator: &generator)
+        #expect(sobol.sorted() == line.prefix(15).sorted())
+    }
+
     /// The first 2-D Sobol points (Joe–Kuo direction numbers; the same for every published table).
     @Test func sobolStartsWithTheKnownPoints() {
         var sequence = SobolSequence(dimension: 2)

@@ -11,6 +11,7 @@
  *   sums:           Σ_p x[p]  and  Σ_p x[p] y[p]
  */
 #include <stddef.h>
+#include "pinn_kernels.h"
 
 void pdekit_gelu_f32(const float *x, float *y, ptrdiff_t count);
 void pdekit_gelu_pullback_f32(const float *x, const float *cotangent, float *y, ptrdiff_t count);
