@@ -96,7 +96,8 @@ typedef double cv2d __attribute__((vector_size(16)));
 #undef REAL
 #undef ATTR
 
-/* 2: AVX-512, 1: AVX2+FMA, 0: baseline. */
+/* 2: AVX-512, 1: AVX2+FMA, 0: baseline. PDEKIT_CONVOLUTION_ISA=0|1|2 caps the level (to test the
+   narrower variants on a wider machine). */
 static int conv_level(void) {
     static int cached = -1;
     int l = cached;
@@ -107,6 +108,8 @@ static int conv_level(void) {
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) l = 2;
         else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
 #endif
+        const char *cap = getenv("PDEKIT_CONVOLUTION_ISA");
+        if (cap && cap[0] >= '0' && cap[0] <= '2' && cap[0] - '0' < l) l = cap[0] - '0';
         cached = l;
     }
     return l;
