@@ -8,17 +8,42 @@ import Dispatch
 /// convolutionTransposed:      x̄ = C_xᵀ(ȳ, w)     (adjoint in x; also the transposed convolution)
 /// convolutionWeightGradient:  w̄ = C_wᵀ(x, ȳ)     (adjoint in w)
 /// ```
-/// Each is computed per sample as im2col + one GEMM, parallel over the batch.
+/// By default each is computed by the direct (im2col-free) kernels of `Tensor+DirectConvolution.swift`;
+/// `algorithm: .im2col` selects the original per-sample im2col + GEMM (parallel over the batch).
 extension Tensor {
     /// `y[b, o, j] = Σ_{c,k} w[o, c, k] x[b, c, j·s − p + k·δ]`, `x: [B, C, S…]`, `w: [O, C, K…]`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func convolution(_ input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        convolution(input, weight: weight, geometry: g, algorithm: .automatic)
+    }
+
+    /// The adjoint of `convolution` in its input: `x̄ = C_xᵀ(ȳ, w)`, shape `[B, C, S…]`.
+    /// This is also the transposed convolution of `ȳ` with `w` (PyTorch's `conv_transpose`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func convolutionTransposed(_ outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        convolutionTransposed(outputGradient, weight: weight, geometry: g, algorithm: .automatic)
+    }
+
+    /// The adjoint of `convolution` in its weight: `w̄ = Σ_b ȳ_b · columns(x_b)ᵀ`, shape `[Cout, C, K…]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func convolutionWeightGradient(_ input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+        convolutionWeightGradient(input, outputGradient: outputGradient, geometry: g, algorithm: .automatic)
+    }
+
+    /// `convolution` computed by `algorithm`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func convolution(_ input: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+                                   algorithm: ConvolutionAlgorithm) -> Tensor {
         let d = g.spatialRank
         precondition(input.rank == d + 2 && weight.rank == d + 2, "convolution: ranks of \(input.shape), \(weight.shape)")
         precondition(Array(input.shape.suffix(d)) == g.inputSize && Array(weight.shape.suffix(d)) == g.kernelSize,
                      "convolution: shapes \(input.shape), \(weight.shape) do not match the geometry")
         precondition(input.shape[1] == weight.shape[1], "convolution: \(input.shape[1]) input channels, weight expects \(weight.shape[1])")
+        if algorithm != .im2col && input.shape[0] > 0 { return directConvolution(input, weight: weight, geometry: g) }
         let batch = input.shape[0], inChannels = input.shape[1], outChannels = weight.shape[0]
         let rows = inChannels * g.kernelVolume, columnsCount = g.outputVolume
         var output = [Scalar](repeating: 0, count: batch * outChannels * columnsCount)
@@ -46,15 +71,20 @@ extension Tensor {
         return Tensor(uncheckedShape: [batch, outChannels] + g.outputSize, scalars: output)
     }
 
-    /// The adjoint of `convolution` in its input: `x̄ = C_xᵀ(ȳ, w)`, shape `[B, C, S…]`.
-    /// This is also the transposed convolution of `ȳ` with `w` (PyTorch's `conv_transpose`).
+    /// `convolutionTransposed` computed by `algorithm`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func convolutionTransposed(_ outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+    public static func convolutionTransposed(_ outputGradient: Tensor, weight: Tensor, geometry g: ConvolutionGeometry,
+                                             algorithm: ConvolutionAlgorithm) -> Tensor {
         let d = g.spatialRank
         precondition(outputGradient.rank == d + 2 && Array(outputGradient.shape.suffix(d)) == g.outputSize,
                      "convolutionTransposed: \(outputGradient.shape) does not match output size \(g.outputSize)")
         precondition(outputGradient.shape[1] == weight.shape[0], "convolutionTransposed: channel mismatch")
+        precondition(weight.rank == d + 2 && Array(weight.shape.suffix(d)) == g.kernelSize,
+                     "convolutionTransposed: weight \(weight.shape) does not match the kernel \(g.kernelSize)")
+        if algorithm != .im2col && outputGradient.shape[0] > 0 {
+            return directConvolutionTransposed(outputGradient, weight: weight, geometry: g)
+        }
         let batch = outputGradient.shape[0], outChannels = weight.shape[0], inChannels = weight.shape[1]
         let rows = inChannels * g.kernelVolume, columnsCount = g.outputVolume
         var input = [Scalar](repeating: 0, count: batch * inChannels * g.inputVolume)
@@ -83,13 +113,19 @@ extension Tensor {
         return Tensor(uncheckedShape: [batch, inChannels] + g.inputSize, scalars: input)
     }
 
-    /// The adjoint of `convolution` in its weight: `w̄ = Σ_b ȳ_b · columns(x_b)ᵀ`, shape `[Cout, C, K…]`.
+    /// `convolutionWeightGradient` computed by `algorithm`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func convolutionWeightGradient(_ input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry) -> Tensor {
+    public static func convolutionWeightGradient(_ input: Tensor, outputGradient: Tensor, geometry g: ConvolutionGeometry,
+                                                 algorithm: ConvolutionAlgorithm) -> Tensor {
         let d = g.spatialRank
         precondition(input.rank == d + 2 && outputGradient.rank == d + 2 && input.shape[0] == outputGradient.shape[0],
                      "convolutionWeightGradient: shapes \(input.shape), \(outputGradient.shape)")
+        precondition(Array(input.shape.suffix(d)) == g.inputSize && Array(outputGradient.shape.suffix(d)) == g.outputSize,
+                     "convolutionWeightGradient: shapes \(input.shape), \(outputGradient.shape) do not match the geometry")
+        if algorithm != .im2col && input.shape[0] > 0 {
+            return directConvolutionWeightGradient(input, outputGradient: outputGradient, geometry: g)
+        }
         let batch = input.shape[0], inChannels = input.shape[1], outChannels = outputGradient.shape[1]
         let rows = inChannels * g.kernelVolume, columnsCount = g.outputVolume
         let workers = batch >= 2 ? Swift.min(ParallelLoop.workerCount, batch) : 1

@@ -31,4 +31,7 @@ void *pdekit_pruned2_create_f64(int n1, int n2, int m1, int m2, unsigned flags);
 void pdekit_pruned2_forward_f64(const void *plan, const double *x, double *modes, ptrdiff_t first, ptrdiff_t last);
 void pdekit_pruned2_inverse_f64(const void *plan, const double *modes, double *x, ptrdiff_t first, ptrdiff_t last);
 
+/* Direct convolution kernels (convolution.c). */
+#include "CKernelsConvolution.h"
+
 #endif
