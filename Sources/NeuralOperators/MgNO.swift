@@ -25,7 +25,7 @@ public struct MgNOBlock<Scalar: TensorScalar>: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        activation(multigrid(input) + pointwise(input))
+        activation.applyFused(multigrid(input) + pointwise(input))
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
