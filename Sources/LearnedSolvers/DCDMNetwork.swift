@@ -87,6 +87,18 @@ public struct DCDMNetworkConfiguration: Codable, Sendable, Equatable {
 /// the analogue of a multigrid cycle using the same smoother and transfer stencils on every level. The
 /// parameter count does not change; a model trained at n₀ with L₀ levels applies at 2n₀ with L₀ + 1.
 ///
+/// The sharing must be *trained in*: train with L₀ distinct levels and a coarsest size that already needs
+/// one shared level at n₀ (e.g. `levels: 3, coarsestSize: 4` at 64³ runs 4 levels, the 4th reusing the 3rd),
+/// so the shared map learns to be applied recursively. Measured (BENCHMARKS-dcdm.md, 3-D box, 64³ → 128³,
+/// DCDM iterations to 1e-4 / 1e-6): trained this way 12/18 → 13/21 (growth ×1.08/×1.17; CG ×1.7/×1.9);
+/// an extra shared level bolted onto a model trained with fixed levels does nothing (4 distinct levels:
+/// 17/30 → 17/29 at 128³) or harm (a 3-level model: 21/36 → 74/>80), and 5 distinct levels at 64³ (coarsest
+/// 2³, so the receptive field already spans the grid) still grow ×1.4/×1.3 (18/28 at 128³, where the
+/// shared model has the same 5 levels and 4³ coarsest grid). So the receptive field alone does not explain
+/// the growth: distinct per-level weights are tuned to the grid size each level saw in training and do not
+/// transfer to a deeper hierarchy, while a level trained to be applied recursively does (one seed, one
+/// right-hand side per problem; evidence, not a proof).
+///
 /// Complexity: O(C² 3^d N) per application (N grid points) at full resolution plus geometrically less on
 /// the coarse levels.
 /// References: A. Kaneda, O. Akar, J. Chen, V. A. T. Kala, D. Hyde, J. Teran, "A Deep Conjugate Direction
