@@ -23,7 +23,7 @@ public final class DCDMTrainer {
     public let batchSize: Int
     /// The loss minimized (see `DCDMLoss` for why `.energy` is the default).
     public let loss: DCDMLoss
-    public private(set) var steps = 0
+    public internal(set) var steps = 0
     var generator: SeededRandomNumberGenerator
 
     public init(network: DCDMNetwork, problem: GridPoissonProblem, trainingSet: RitzTrainingSet,

@@ -28,6 +28,8 @@ struct DCDMBenchmark: ParsableCommand {
     var dcdmMaxIterations: Int = 300
     @Option(help: "Seed of the random right-hand side.")
     var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Levels follow the grid: coarsest grid of this many points per side, extra levels share the deepest trained level's weights; 0: the model's fixed level count. Default: as saved in the model.", valueName: "m"))
+    var coarsestSize: Int?
 
     struct Line: Codable {
         var implementation = "pdekit"
@@ -50,7 +52,11 @@ struct DCDMBenchmark: ParsableCommand {
     func run() throws { try runReportingErrors(execute) }
 
     private func execute() throws {
-        let (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
+        var (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
+        if let coarsestSize {
+            guard coarsestSize >= 0 else { throw DCDMCommandError(description: "--coarsest-size must be at least 0") }
+            network = try network.withCoarsestSize(coarsestSize == 0 ? nil : coarsestSize)
+        }
         let d = network.configuration.spatialRank
         let gridSizes = try sizes.split(separator: ",").map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 4 else { throw DCDMCommandError(description: "invalid size '\(text)'") }
@@ -68,6 +74,7 @@ struct DCDMBenchmark: ParsableCommand {
             let a = problem.matrix
             let b = problem.randomRightHandSide(seed: seed)
             let name = "poisson\(d)d-\(n)" + (obstacles == .none ? "" : "-\(obstacles.rawValue)")
+            if methodList.contains("dcdm") { status("n = \(n): DCDM network uses \(network.levelCount(longestSide: n)) levels\n") }
             for method in methodList {
                 // One solve to the tightest tolerance; the iterates do not depend on the tolerance, so the
                 // iteration count for a looser one is where the residual history first meets it.

@@ -38,8 +38,10 @@ struct DCDMTrain: ParsableCommand {
         discussion: """
         Training vectors: Ritz vectors of A from --krylov-dimension Lanczos steps (full reorthogonalization),
         combined with weight 9 on the low half of the spectrum. Loss: ‖b − (qᵀb/qᵀAq) A q‖², q = f(b).
-        The model is written atomically every --checkpoint-every steps and at the end; --resume continues
-        from the weights in --output (the Adam state restarts).
+        The model is written atomically every --checkpoint-every steps and at the end, with the optimizer
+        state (Adam moments, completed steps) next to it in <output>.trainer.safetensors. --resume continues
+        from both up to --steps steps in total; if the state file is missing (older models), it runs --steps
+        more steps from the weights in --output with a fresh Adam state.
         """)
 
     @Option(help: "Grid points per direction of the training problem.")
@@ -50,7 +52,7 @@ struct DCDMTrain: ParsableCommand {
     var obstacles: ObstacleGeometry = .none
     @Option(help: "Lanczos steps (Ritz vectors) for the training set.")
     var krylovDimension: Int = 160
-    @Option(help: "Optimization steps.")
+    @Option(help: "Optimization steps (in total, counting a resumed run's completed steps).")
     var steps: Int = 300
     @Option(help: "Right-hand sides per step.")
     var batchSize: Int = 8
@@ -64,6 +66,10 @@ struct DCDMTrain: ParsableCommand {
     var coarseChannels: Int = 16
     @Option(help: "Number of 2× coarsenings.")
     var levels: Int = 3
+    @Flag(help: "Levels follow the grid: the model records a coarsest grid of ⌈grid / 2^levels⌉ points and gets one more level (sharing the deepest level's weights) per doubling of a larger grid.")
+    var levelsFollowGrid = false
+    @Option(help: ArgumentHelp("Levels follow the grid with this coarsest size (points per side); if the training grid needs more than --levels coarsenings to reach it, the extra levels share the deepest level's weights during training too.", valueName: "m"))
+    var coarsestSize: Int?
     @Option(help: "Random seed (weights, Lanczos start, batches).")
     var seed: UInt64 = 0
     @Option(help: "Output model (safetensors).")
@@ -81,15 +87,20 @@ struct DCDMTrain: ParsableCommand {
         guard steps >= 1, checkpointEvery >= 1 else { throw DCDMCommandError(description: "--steps and --checkpoint-every must be at least 1") }
         let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
         let outputURL = URL(fileURLWithPath: output)
+        let stateURL = outputURL.deletingPathExtension().appendingPathExtension("trainer.safetensors")
         let network: DCDMNetwork
+        var modelSteps: Int?
         if resume {
-            network = try DCDMNetwork.load(from: outputURL).network
+            let loaded = try DCDMNetwork.load(from: outputURL)
+            network = loaded.network
+            modelSteps = loaded.metadata["steps"].flatMap { Int($0) }
             guard network.configuration.spatialRank == dimensions else {
                 throw LearnedSolverError.rankMismatch(model: network.configuration.spatialRank, problem: dimensions)
             }
         } else {
+            let coarsest = coarsestSize ?? (levelsFollowGrid ? (grid + (1 << levels) - 1) >> levels : nil)
             network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
-                                                               levels: levels, seed: seed))
+                                                               levels: levels, seed: seed, coarsestSize: coarsest))
         }
         guard krylovDimension >= 2, krylovDimension <= problem.fluidCount else {
             throw DCDMCommandError(description: "--krylov-dimension must be in 2…\(problem.fluidCount)")
@@ -106,8 +117,30 @@ struct DCDMTrain: ParsableCommand {
         let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
         let lanczosSeconds = seconds(since: start)
         status(String(format: "Lanczos: %d Ritz values in [%.3g, %.3g], %.1f s\n", basis.count, basis.values.first!, basis.values.last!, lanczosSeconds))
+        // A resumed run restores Adam and the step count from the state file written with the model (when the
+        // two agree), and draws batches from a seed offset by the completed steps so it does not replay them.
+        var state: SafetensorsArchive?
+        if resume, FileManager.default.fileExists(atPath: stateURL.path) {
+            let archive = try SafetensorsArchive(contentsOf: stateURL)
+            if let completed = archive.metadata["completed_steps"].flatMap({ Int($0) }), completed == modelSteps {
+                state = archive
+            } else {
+                status("note: \(stateURL.path) does not match the model's step count; Adam restarts\n")
+            }
+        }
+        let completed = state.flatMap { $0.metadata["completed_steps"].flatMap { Int($0) } } ?? 0
         let trainer = try DCDMTrainer(network: network, problem: problem, trainingSet: RitzTrainingSet(basis: basis),
-                                      learningRate: learningRate, batchSize: batchSize, loss: loss, seed: seed &+ 2000)
+                                      learningRate: learningRate, batchSize: batchSize, loss: loss, seed: seed &+ 2000 &+ UInt64(completed))
+        if let state { try trainer.restoreOptimizerState(from: state, path: stateURL.path) }
+        let firstStep = completed + 1, lastStep = steps
+        if resume {
+            status(state == nil ? "resuming from the weights in \(output) with a fresh optimizer state\n"
+                                : "resuming at step \(firstStep) of \(steps) (optimizer state from \(stateURL.path))\n")
+        }
+        guard firstStep <= lastStep else {
+            status("nothing to do: \(completed) of \(steps) steps already completed\n")
+            return
+        }
         let initial = trainer.evaluate(count: 16)
         status(String(format: "network: %d parameters; held-out losses at start: residual %.4f, energy %.4f\n", network.parameterCount, initial.residual, initial.energy))
         let trainStart = ContinuousClock.now
@@ -118,20 +151,24 @@ struct DCDMTrain: ParsableCommand {
              "batch_size": "\(batchSize)", "learning_rate": "\(learningRate)", "krylov_dimension": "\(krylovDimension)", "loss_kind": loss.rawValue,
              "loss": "\(average)", "trained_by": "pdekit \(PDEKitVersion.string)"]
         }
-        for step in 1...steps {
+        for step in firstStep...lastStep {
             lastLoss = trainer.step()
             guard lastLoss.isFinite else { throw DCDMCommandError(description: "loss became \(lastLoss) at step \(step); lower --learning-rate") }
-            average = step == 1 ? lastLoss : 0.95 * average + 0.05 * lastLoss
+            average = step == firstStep ? lastLoss : 0.95 * average + 0.05 * lastLoss
             let elapsed = seconds(since: trainStart)
-            let eta = elapsed / Double(step) * Double(steps - step)
-            status(String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  %.2f s/step  ETA ", step, steps, lastLoss, average,
-                          elapsed / Double(step)) + formatDuration(eta) + "   ")
+            let done = step - firstStep + 1
+            let eta = elapsed / Double(done) * Double(lastStep - step)
+            status(String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  %.2f s/step  ETA ", step, lastStep, lastLoss, average,
+                          elapsed / Double(done)) + formatDuration(eta) + "   ")
             if let logHandle {
                 let line = String(format: "{\"step\":%d,\"loss\":%.8g,\"average_loss\":%.8g,\"seconds\":%.3f}\n", step, lastLoss, average, elapsed)
                 logHandle.write(Data(line.utf8))
             }
-            if step % checkpointEvery == 0 || step == steps {
+            if step % checkpointEvery == 0 || step == lastStep {
+                // Model first, then the matching optimizer state (both atomic); a crash in between leaves a
+                // state whose step count does not match, which --resume detects and ignores.
                 try network.save(to: outputURL, metadata: metadata(step))
+                try trainer.optimizerStateArchive().write(to: stateURL)
             }
         }
         try? logHandle?.close()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import AutoDiff
 import LearnedSolvers
 import NeuralLayers
 import SparseSolvers
@@ -289,5 +290,113 @@ extension LossTests {
             .solve(problem.matrix, rightHandSide: b).report
         #expect(before.converged && after.converged, "before: \(before.outcome) \(before.iterations) \(before.residualNorms.suffix(5)); after: \(after.outcome) \(after.iterations)")
         #expect(after.iterations < before.iterations, "iterations \(before.iterations) → \(after.iterations)")
+    }
+}
+
+/// Levels that follow the grid (`DCDMNetworkConfiguration.coarsestSize`): extra levels share the deepest weights.
+@Suite struct GridFollowingLevelsTests {
+    /// L(n) = max(L₀, smallest L with ⌈n/2^L⌉ ≤ m), counted by hand for L₀ = 2, m = 4.
+    @Test func levelCountAndShapes() throws {
+        let fixed = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: 2, channels: 2, coarseChannels: 3, levels: 2, seed: 5))
+        let following = try fixed.withCoarsestSize(4)
+        #expect(fixed.levelCount(longestSide: 64) == 2)
+        #expect([8, 16, 17, 32, 33, 64].map { following.levelCount(longestSide: $0) } == [2, 2, 3, 3, 4, 4])
+        #expect(following.parameterCount == fixed.parameterCount)
+        var generator = SeededRandomNumberGenerator(seed: 3)
+        // 16²: no extra level, the two networks are the same function.
+        let small = Tensor<Float>.normal([2, 1, 16, 16], standardDeviation: 1, using: &generator)
+        #expect(following.inference(small) == fixed.inference(small))
+        // 20 × 18: one extra level (padded to 24 × 24, cropped back); the output differs.
+        let large = Tensor<Float>.normal([1, 1, 20, 18], standardDeviation: 1, using: &generator)
+        let q = following.inference(large)
+        #expect(q.shape == [1, 1, 20, 18])
+        #expect(q != fixed.inference(large))
+        #expect(throws: LearnedSolverError.self) { try fixed.withCoarsestSize(0) }
+        let oneLevel = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: 2, channels: 2, coarseChannels: 2, levels: 1))
+        #expect(throws: LearnedSolverError.self) { try oneLevel.withCoarsestSize(2) }
+    }
+
+    /// Reverse-mode gradients of J(θ) = Σ wᵢ f(r)ᵢ against central differences along a random direction, for
+    /// every parameter tensor, on a 12² grid with L₀ = 2 trained levels and one shared extra level (the
+    /// deepest level's weights are used twice, so their gradient must sum both uses). The network is
+    /// single precision only, so J is accumulated in Double and the step is 2e-4 along a direction scaled
+    /// to the parameter's own size (J is piecewise polynomial in θ; the seeds keep the ReLU pattern fixed
+    /// over the step), with a 1 % tolerance.
+    @Test func gradientsReachEveryParameter() throws {
+        let network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: 2, channels: 2, coarseChannels: 3, levels: 2, seed: 11,
+                                                               coarsestSize: 2))
+        #expect(network.levelCount(longestSide: 12) == 3)
+        var generator = SeededRandomNumberGenerator(seed: 4)
+        let input = Tensor<Float>.normal([1, 1, 12, 12], standardDeviation: 1, using: &generator)
+        let w = randomVector(144, seed: 13)
+        func objective() -> Double {
+            let q = network.inference(input).scalars
+            return zip(q, w).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+        }
+        network.zeroGradients()
+        let q = network(Variable(input))
+        Backpropagation.backward(from: q, seed: Tensor(uncheckedShape: q.shape, scalars: w.map { Float($0) }))
+        var checked = 0
+        for (index, (name, parameter)) in network.namedParameters.enumerated() {
+            let gradient = try #require(parameter.gradient, "no gradient for \(name)")
+            let scale = parameter.value.scalars.map { Double(abs($0)) }.max() ?? 1
+            let direction = randomVector(parameter.count, seed: 100 + UInt64(index)).map { $0 * scale }
+            let analytic = zip(gradient.scalars, direction).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+            let original = parameter.value
+            let h = 2e-4
+            func shifted(_ t: Double) throws -> Double {
+                parameter.value = try Tensor(shape: original.shape, scalars: zip(original.scalars, direction).map { $0 + Float(t * $1) })
+                return objective()
+            }
+            let fd = (try shifted(h) - shifted(-h)) / (2 * h)
+            parameter.value = original
+            #expect(abs(analytic) > 1e-6, "\(name): zero gradient")
+            #expect(abs(fd - analytic) <= 1e-2 * max(1e-2, abs(fd)), "\(name): analytic \(analytic), finite differences \(fd)")
+            checked += 1
+        }
+        #expect(checked == 1 + 4 * 2 + 2)
+    }
+
+    /// The coarsest size survives a save/load round trip; a configuration saved before the option existed reads as nil.
+    @Test func coarsestSizeRoundTrip() throws {
+        let network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: 2, channels: 2, coarseChannels: 3, levels: 2, seed: 9, coarsestSize: 3))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dcdm-\(UInt64.random(in: 0...UInt64.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try network.save(to: url)
+        let loaded = try DCDMNetwork.load(from: url).network
+        #expect(loaded.configuration.coarsestSize == 3)
+        var generator = SeededRandomNumberGenerator(seed: 1)
+        let input = Tensor<Float>.normal([1, 1, 25, 25], standardDeviation: 1, using: &generator)
+        #expect(loaded.levelCount(longestSide: 25) == 4)
+        #expect(loaded.inference(input) == network.inference(input))
+        let old = #"{"spatialRank":3,"channels":4,"coarseChannels":12,"levels":3,"seed":0}"#
+        let decoded = try JSONDecoder().decode(DCDMNetworkConfiguration.self, from: Data(old.utf8))
+        #expect(decoded.coarsestSize == nil && decoded.levels == 3)
+    }
+
+    /// Trained at 16² with levels that follow the grid during training too (2 trained levels, coarsest 2²: a
+    /// third level shares the second's weights) and applied at 32² with obstacles (4 levels) without
+    /// retraining: fewer than half of CG's iterations.
+    @Test func trainedSmallAppliedLargerBeatsConjugateGradients() throws {
+        let train = try GridPoissonProblem(size: 16, spatialRank: 2)
+        let basis = try RitzBasis.lanczos(train.matrix, start: train.randomRightHandSide(seed: 5), dimension: 64)
+        let network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: 2, channels: 4, coarseChannels: 8, levels: 2, seed: 1, coarsestSize: 2))
+        #expect(network.levelCount(longestSide: 16) == 3)
+        let trainer = try DCDMTrainer(network: network, problem: train, trainingSet: RitzTrainingSet(basis: basis),
+                                      learningRate: 3e-3, batchSize: 8, seed: 2)
+        for _ in 0..<120 { trainer.step() }
+        let problem = try GridPoissonProblem(size: 32, spatialRank: 2, obstacles: .sphere)
+        #expect(network.levelCount(longestSide: 32) == 4)
+        let b = problem.randomRightHandSide(seed: 6)
+        let criterion = StoppingCriterion(relativeTolerance: 1e-6, maximumIterations: 1000)
+        let cg = ConjugateGradient(criterion: criterion).solve(problem.matrix, rightHandSide: b).report
+        let dcdm = DeepConjugateDirection(directions: try DCDMDirectionOperator(network: network, problem: problem), criterion: criterion)
+            .solve(problem.matrix, rightHandSide: b)
+        let fixed = DeepConjugateDirection(directions: try DCDMDirectionOperator(network: try network.withCoarsestSize(nil), problem: problem),
+                                           criterion: criterion).solve(problem.matrix, rightHandSide: b).report
+        print("trained 16², applied 32² sphere: DCDM \(dcdm.report.iterations) (fixed 2 levels: \(fixed.iterations)), CG \(cg.iterations)")
+        #expect(cg.converged && dcdm.report.converged)
+        #expect(dcdm.report.iterations * 2 < cg.iterations, "DCDM \(dcdm.report.iterations), CG \(cg.iterations)")
+        #expect(relativeResidual(problem.matrix, dcdm.solution, b) <= 1e-6)
     }
 }
