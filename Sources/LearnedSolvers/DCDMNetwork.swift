@@ -62,8 +62,8 @@ public struct DCDMNetworkConfiguration: Codable, Sendable, Equatable {
 /// ```
 /// Why: A⁻¹ of a Poisson operator is global, and a stack of fine-grid 3×3×3 convolutions only reaches a few
 /// cells; the strided levels give a receptive field of about 2^L·8 cells at a cost dominated by the three
-/// full-resolution convolutions (the im2col convolution runs at a few GFLOP/s here, so the fine level has
-/// only C = 8 channels and the coarse levels, 8^ℓ times cheaper, get C' = 16). The residual connections
+/// full-resolution convolutions, so the fine level keeps few channels (C = 4–8) and the coarse levels, 8^ℓ
+/// times cheaper, get more (C' = 12–16). The residual connections
 /// (as in the paper) ease training. No layer has a bias, so f(0) = 0 and f(γr) = γ f(r) for γ > 0 (as for
 /// A⁻¹); with biases an untrained network returned nearly the same direction for every residual and DCDM
 /// stalled. The input skip s·r with s = 1 and the last layer initialized at 0.1× its usual scale make the
