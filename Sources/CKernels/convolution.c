@@ -2,6 +2,7 @@
  * register tile of (output channels × positions) and a weight-gradient reduction with a register tile
  * of (output channels × taps), for Float and Double, compiled for AVX-512, AVX2+FMA and baseline x86-64
  * and chosen at run time from the CPU. */
+#include "cpu_level.h"
 #include "CKernelsConvolution.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,12 +103,7 @@ static int conv_level(void) {
     static int cached = -1;
     int l = cached;
     if (l < 0) {
-        l = 0;
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) l = 2;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
-#endif
+        l = pdekit_cpu_simd_level();
         const char *cap = getenv("PDEKIT_CONVOLUTION_ISA");
         if (cap && cap[0] >= '0' && cap[0] <= '2' && cap[0] - '0' < l) l = cap[0] - '0';
         cached = l;

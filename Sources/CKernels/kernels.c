@@ -1,3 +1,4 @@
+#include "cpu_level.h"
 #include "CKernels.h"
 #include <stdint.h>
 #include <string.h>
@@ -95,21 +96,8 @@ static void gelu_generic(const float *x, const float *g, float *y, ptrdiff_t n) 
 static float sum_generic(const float *x, const float *y, ptrdiff_t n) { return sum_body(x, y, n); }
 static void scale_generic(float a, const float *x, float *y, ptrdiff_t n) { scale_body(a, x, y, n); }
 
-/* 2: AVX-512, 1: AVX2+FMA, 0: baseline. */
-static int level(void) {
-    static int cached = -1;
-    int l = cached;
-    if (l < 0) {
-        l = 0;
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) l = 2;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
-#endif
-        cached = l;
-    }
-    return l;
-}
+/* 2: AVX-512, 1: AVX2+FMA, 0: baseline (cpu_level.c). */
+static int level(void) { return pdekit_cpu_simd_level(); }
 
 static void gelu_dispatch(const float *x, const float *g, float *y, ptrdiff_t n) {
 #if defined(__x86_64__)

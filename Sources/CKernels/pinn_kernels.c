@@ -1,3 +1,4 @@
+#include "cpu_level.h"
 #include "pinn_kernels.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -255,12 +256,7 @@ static int pinn_level(void) {
     static int cached = -1;
     int l = cached;
     if (l < 0) {
-        l = 0;
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) l = 2;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
-#endif
+        l = pdekit_cpu_simd_level();
         const char *cap = getenv("PDEKIT_PINN_KERNELS");
         if (cap && strcmp(cap, "generic") == 0) l = 0;
         else if (cap && strcmp(cap, "avx2") == 0 && l > 1) l = 1;
