@@ -221,24 +221,33 @@ extension Tensor {
 
     /// `y_b = W x_b` (`[C_out, C_in] · [C_in, N]`) for 1×1 kernels, stride 1, no padding.
     static func pointwiseConvolution(_ input: Tensor, weight: Tensor, batch: Int, inChannels: Int, outChannels: Int, volume: Int) -> Tensor {
-        let count = batch * outChannels * volume
-        let output = [Scalar](unsafeUninitializedCapacity: count) { y, initialized in
-            input.scalars.withUnsafeBufferPointer { xs in
+        let scalars = perSampleWeightProduct(input, weight: weight, transposeWeight: false, batch: batch,
+                                             rows: outChannels, inner: inChannels, volume: volume)
+        return Tensor(uncheckedShape: Array(input.shape.prefix(1)) + [outChannels] + Array(input.shape.dropFirst(2)), scalars: scalars)
+    }
+
+    /// One GEMM per sample, `z_b = op(W) v_b` with `op(W)` of size `rows × inner` and `v_b` of size
+    /// `inner × volume`; `W` is stored `[C_out, C_in]` row-major, so `op(W) = W` (rows = C_out) or `Wᵀ`
+    /// (rows = C_in). Samples are split across cores; a single sample lets BLAS use them instead.
+    static func perSampleWeightProduct(_ v: Tensor, weight: Tensor, transposeWeight: Bool, batch: Int,
+                                       rows: Int, inner: Int, volume: Int) -> [Scalar] {
+        let count = batch * rows * volume
+        return [Scalar](unsafeUninitializedCapacity: count) { z, initialized in
+            v.scalars.withUnsafeBufferPointer { vs in
                 weight.scalars.withUnsafeBufferPointer { ws in
-                    let px = SendablePointer(mutating: xs.baseAddress!), pw = SendablePointer(mutating: ws.baseAddress!)
-                    let py = SendablePointer(y.baseAddress!)
+                    let pv = SendablePointer(mutating: vs.baseAddress!), pw = SendablePointer(mutating: ws.baseAddress!)
+                    let pz = SendablePointer(z.baseAddress!)
                     forEachSampleChunk(batch: batch) { samples, parallel in
                         for b in samples {
-                            gemm(parallel: parallel, transposeA: false, transposeB: false, m: outChannels, n: volume, k: inChannels,
-                                 a: pw.base, lda: inChannels, b: px.base + b * inChannels * volume, ldb: volume, beta: 0,
-                                 c: py.base + b * outChannels * volume, ldc: volume)
+                            gemm(parallel: parallel, transposeA: transposeWeight, transposeB: false, m: rows, n: volume, k: inner,
+                                 a: pw.base, lda: transposeWeight ? rows : inner, b: pv.base + b * inner * volume, ldb: volume,
+                                 beta: 0, c: pz.base + b * rows * volume, ldc: volume)
                         }
                     }
                 }
             }
             initialized = count
         }
-        return Tensor(uncheckedShape: Array(input.shape.prefix(1)) + [outChannels] + Array(input.shape.dropFirst(2)), scalars: output)
     }
 
     // MARK: Transposed (input adjoint)
@@ -250,22 +259,8 @@ extension Tensor {
         let inputVolume = g.inputVolume, outputVolume = g.outputVolume
         let count = batch * inChannels * inputVolume
         if isPointwise(g) {
-            let result = [Scalar](unsafeUninitializedCapacity: count) { x, initialized in
-                outputGradient.scalars.withUnsafeBufferPointer { gs in
-                    weight.scalars.withUnsafeBufferPointer { ws in
-                        let pg = SendablePointer(mutating: gs.baseAddress!), pw = SendablePointer(mutating: ws.baseAddress!)
-                        let px = SendablePointer(x.baseAddress!)
-                        forEachSampleChunk(batch: batch) { samples, parallel in
-                            for b in samples {
-                                gemm(parallel: parallel, transposeA: true, transposeB: false, m: inChannels, n: inputVolume, k: outChannels,
-                                     a: pw.base, lda: inChannels, b: pg.base + b * outChannels * inputVolume, ldb: inputVolume, beta: 0,
-                                     c: px.base + b * inChannels * inputVolume, ldc: inputVolume)
-                            }
-                        }
-                    }
-                }
-                initialized = count
-            }
+            let result = perSampleWeightProduct(outputGradient, weight: weight, transposeWeight: true, batch: batch,
+                                                rows: inChannels, inner: outChannels, volume: inputVolume)
             return Tensor(uncheckedShape: [batch, inChannels] + g.inputSize, scalars: result)
         }
         let S = g.lifted(g.inputSize, fill: 1), K = g.lifted(g.kernelSize, fill: 1), O = g.lifted(g.outputSize, fill: 1)
