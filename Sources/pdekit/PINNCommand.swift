@@ -34,14 +34,16 @@ struct PINN: ParsableCommand {
     @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
     var problem: Problem
     @Option(help: "Adam iterations (default 10000; 15000 for burgers, as DeepXDE's example; 3000 for schrodinger).") var iterations: Int?
-    @Option(help: "L-BFGS iterations after Adam (0: none; default 0; 15000 for burgers, DeepXDE's maxiter; 2000 for schrodinger).") var lbfgsIterations: Int?
+    @Option(help: "L-BFGS iterations after Adam (0: none; default 1000 for poisson1d and poisson2d; 15000 for burgers, DeepXDE's maxiter; 2000 for schrodinger).") var lbfgsIterations: Int?
     @Option(help: "Adam learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Hidden width (default: 50; 20 for burgers).") var width: Int?
     @Option(help: "Hidden layers.") var depth: Int = 3
     @Option(help: "Hidden activation.") var activation: Activation = .tanh
     @Option(help: "Interior collocation points (0: the problem's default).") var domainPoints: Int = 0
     @Option(help: "Boundary points (0: the problem's default).") var boundaryPoints: Int = 0
-    @Option(help: "Boundary/initial conditions: soft (penalty) or hard (trial function).") var constraints: ConstraintMode = .soft
+    @Option(help: "Boundary/initial conditions: soft (penalty) or hard (trial function). Default: hard for poisson1d and poisson2d (their Dirichlet data are built into the trial function), soft otherwise.") var constraints: ConstraintMode?
+    /// The boundary treatment after per-problem defaults.
+    var constraintMode: ConstraintMode { constraints ?? ([.poisson1d, .poisson2d].contains(problem) ? .hard : .soft) }
     @Option(help: "Weight of the boundary/initial penalty terms.") var boundaryWeight: Double = 1
     @Option(help: "Collocation sampling (sobol is quasi-random like DeepXDE's default Hammersley points).") var sampling: Sampling = .sobol
     @Option(help: "Point resampling during Adam: none, redraw (fresh points) or rar (residual-based refinement: every period, the worst 2% of 10x candidates are added). Default: rar for burgers (it makes the shock reliable across seeds), none otherwise.") var resampling: Resampling?
@@ -90,7 +92,7 @@ struct PINN: ParsableCommand {
     /// Adam iterations: the option, or the problem's default.
     var adamSteps: Int { iterations ?? [.burgers: 15_000, .schrodinger: 3000][problem] ?? 10_000 }
     /// L-BFGS iterations: the option, or the problem's default.
-    var lbfgsSteps: Int { lbfgsIterations ?? [.burgers: 15_000, .schrodinger: 2000][problem] ?? 0 }
+    var lbfgsSteps: Int { lbfgsIterations ?? [.poisson1d: 1000, .poisson2d: 1000, .burgers: 15_000, .schrodinger: 2000][problem] ?? 0 }
 
     func run() throws {
         // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
@@ -111,7 +113,7 @@ struct PINN: ParsableCommand {
         let hidden = [Int](repeating: width ?? (problem == .burgers ? 20 : 50), count: depth)
         let network = PINNModel<Double>.Configuration(hiddenWidths: hidden, activation: activation == .tanh ? .tanh : .sin,
                                                       fourierFeatures: fourierFeatures > 0 ? (fourierFeatures, fourierScale) : nil)
-        return PINNProblemOptions(network: network, constraints: constraints, sampling: sampling.value, domainPoints: domainPoints,
+        return PINNProblemOptions(network: network, constraints: constraintMode, sampling: sampling.value, domainPoints: domainPoints,
                                   boundaryPoints: boundaryPoints, boundaryWeight: boundaryWeight, seed: seed)
     }
 
@@ -207,7 +209,7 @@ struct PINN: ParsableCommand {
     func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> [String: Any] {
         [
             "problem": name, "precision": precision.rawValue, "network": [width ?? (problem == .burgers ? 20 : 50), depth],
-            "activation": activation.rawValue, "parameters": parameterCount, "constraints": constraints.rawValue,
+            "activation": activation.rawValue, "parameters": parameterCount, "constraints": constraintMode.rawValue,
             "sampling": sampling.rawValue, "resampling": resamplingRule.rawValue, "adam_iterations": report.adamIterations,
             "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
             "lbfgs_outcome": report.lbfgsOutcome ?? "none", "lbfgs_restarts": report.lbfgsRestarts, "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,

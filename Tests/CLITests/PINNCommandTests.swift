@@ -28,6 +28,21 @@ import PDEKit
         }
     }
 
+    @Test func poissonDefaultsUseTheTrialFunctionAndLBFGS() throws {
+        // Without --constraints and --lbfgs-iterations, poisson1d is solved with the hard (trial-function)
+        // boundary treatment followed by L-BFGS; a tiny network then already reaches 1e-3 against sin(πx).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try run(["pinn", "poisson1d", "--iterations", "200", "--width", "10", "--depth", "2", "--no-plots",
+                              "--output", directory.path])
+        #expect(result.status == 0, "\(result.error)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("summary.json"))) as? [String: Any]
+        #expect(summary?["constraints"] as? String == "hard")
+        #expect((summary?["lbfgs_iterations"] as? Int ?? 0) > 0)
+        let error = try #require(summary?["relative_l2_error"] as? Double)
+        #expect(error < 1e-3, "relative L2 \(error)")
+    }
+
     @Test func badInputFailsWithOneLine() throws {
         let missing = try run(["pinn", "burgers", "--iterations", "1", "--reference", "/nonexistent/Burgers.npz", "--output",
                                FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-bad").path])
