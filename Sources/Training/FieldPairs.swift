@@ -25,6 +25,21 @@ public struct FieldPairs: Sendable {
 
     public var count: Int { inputs.shape[0] }
 
+    /// A 64-bit FNV-1a hash of both shapes and every value's bit pattern, inputs then targets: equal
+    /// for the same samples in the same order, different (with overwhelming probability) otherwise.
+    /// A checkpoint records it so that a resumed run cannot silently continue on other samples.
+    public var fingerprint: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        for tensor in [inputs, targets] {
+            for size in tensor.shape { mix(UInt64(size)) }
+            tensor.scalars.withUnsafeBufferPointer { values in
+                for value in values { mix(UInt64(value.bitPattern)) }
+            }
+        }
+        return hash
+    }
+
     /// The samples at `indices`, in that order.
     public func batch(_ indices: [Int]) -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
         (Self.rows(inputs, indices), Self.rows(targets, indices))

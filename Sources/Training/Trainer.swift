@@ -72,6 +72,12 @@ public final class Trainer {
         }
     }
 
+    /// Checkpoint metadata key of ``dataFingerprint``.
+    public static let dataFingerprintKey = "training.data_fingerprint"
+
+    /// The training and test sets' ``FieldPairs/fingerprint``s, as hexadecimal "train-test".
+    public private(set) lazy var dataFingerprint: String = String(train.fingerprint, radix: 16) + "-" + String(test.fingerprint, radix: 16)
+
     /// The model with its normalizers (what a checkpoint stores).
     public var trainedModel: TrainedModel {
         TrainedModel(model: model, trainingConfiguration: configuration, inputNormalizer: inputNormalizer, targetNormalizer: targetNormalizer)
@@ -114,6 +120,10 @@ public final class Trainer {
             let archive = try SafetensorsArchive(contentsOf: checkpointURL)
             guard model.matchesConfiguration(in: archive) else {
                 throw TrainingError.checkpoint("\(checkpointURL.path) was written for a different model configuration")
+            }
+            // Checkpoints from before the fingerprint carry none; those resume unchecked.
+            if let recorded = archive.metadata[Self.dataFingerprintKey], recorded != dataFingerprint {
+                throw TrainingError.checkpoint("\(checkpointURL.path) was trained on other samples (data fingerprint \(recorded), now \(dataFingerprint)); resume with the same data file, split and sample order")
             }
             try model.loadParameters(from: archive, allowingExtraTensors: true)
             try optimizer.restore(model.namedParameters, from: archive)
@@ -162,7 +172,8 @@ public final class Trainer {
             if improved { bestL2 = metrics.testRelativeL2; bestEpoch = epoch }
             epoch += 1
             if let outputDirectory, let checkpointURL, let metricsURL {
-                let state = ["training.epoch": String(epoch), "training.best_l2": String(bestL2), "training.best_epoch": String(bestEpoch)]
+                let state = ["training.epoch": String(epoch), "training.best_l2": String(bestL2), "training.best_epoch": String(bestEpoch),
+                             Self.dataFingerprintKey: dataFingerprint]
                 try trainedModel.write(to: checkpointURL, optimizer: optimizer, metadata: state)
                 if improved { try trainedModel.write(to: outputDirectory.appendingPathComponent("best.safetensors"), metadata: state) }
                 try writeLog(history, to: metricsURL)

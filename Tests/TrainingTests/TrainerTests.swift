@@ -78,6 +78,37 @@ import Training
         #expect(try reloaded.predict(test.inputs) == trainer.trainedModel.predict(test.inputs))
     }
 
+    @Test func resumeRefusesOtherSamples() throws {
+        let train = try Self.antiderivative(count: 8, points: 16, seed: 14), test = try Self.antiderivative(count: 4, points: 16, seed: 15)
+        let configuration = TrainingConfiguration(epochs: 2, batchSize: 4, learningRate: 5e-3, schedule: .constant)
+        func freshModel() throws -> FourierNeuralOperator<Float> {
+            var generator = SeededRandomNumberGenerator(seed: 16)
+            return try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
+        }
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test, outputDirectory: directory)
+        try first.run(stopAfterEpoch: 1)
+        let (_, archive) = try TrainedModel.load(from: directory.appendingPathComponent("checkpoint.safetensors"))
+        #expect(archive.metadata[Trainer.dataFingerprintKey] == first.dataFingerprint)
+        // The same twelve samples split differently (one training and one test row swapped) are other samples.
+        let all = try FieldPairs(inputs: Tensor.concatenated([train.inputs, test.inputs], alongAxis: 0),
+                                 targets: Tensor.concatenated([train.targets, test.targets], alongAxis: 0))
+        let trainRows = all.batch([0, 1, 2, 3, 4, 5, 6, 8]), testRows = all.batch([7, 9, 10, 11])
+        let swappedTrain = try FieldPairs(inputs: trainRows.inputs, targets: trainRows.targets)
+        let swappedTest = try FieldPairs(inputs: testRows.inputs, targets: testRows.targets)
+        #expect(all.batch(Array(0..<8)).inputs == train.inputs, "the fixture splits as assumed")
+        #expect(swappedTrain.fingerprint != train.fingerprint && swappedTest.fingerprint != test.fingerprint)
+        #expect(throws: TrainingError.self) {
+            try Trainer(model: try freshModel(), configuration: configuration, train: swappedTrain, test: swappedTest,
+                        outputDirectory: directory).run(resume: true)
+        }
+        // The log of the interrupted run is untouched; the same samples resume.
+        let summary = try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test,
+                                  outputDirectory: directory).run(resume: true)
+        #expect(summary.history.count == 2)
+    }
+
     @Test func shufflingIsASeededPermutation() {
         let a = Trainer.shuffledOrder(count: 50, seed: 1, epoch: 0)
         #expect(a.sorted() == Array(0..<50))
