@@ -16,7 +16,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Data file.") var data: String
     @Option(help: "Name of the input array.") var inputKey: String = "coeff"
     @Option(help: "Name of the target array.") var targetKey: String = "sol"
-    @Option(help: "Samples to evaluate (the last ones of the file).") var samples: Int = 100
+    @Option(help: "Samples to evaluate (the last ones of the file, in --sample-order).") var samples: Int = 100
+    @Option(help: "Order of the file's samples: sampled (the drawing order recorded in sample_index by `pdekit generate`) or file (the stored order), as in `train`.")
+    var sampleOrder: SampleOrder = .sampled
     @Option(help: "Evaluation grid relative to the training grid, e.g. 1x or 2x.") var resolution: String = "1x"
     @Option(help: "Where to write fields.png (default: the run directory).") var plots: String?
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
@@ -43,8 +45,14 @@ struct Evaluate: ParsableCommand {
         let (trained, _) = try TrainedModel.load(from: checkpoint)
         let d = trained.spatialDimensions
         _ = channelsFirst   // the model's dimension decides; both layouts are accepted
-        let inputs = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: inputKey), spatialDimensions: d, name: inputKey)
-        let targets = try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: data, key: targetKey), spatialDimensions: d, name: targetKey)
+        let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
+        let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
+        guard rawInputs.rank >= 1, rawTargets.rank >= 1, rawInputs.shape[0] == rawTargets.shape[0] else {
+            throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs")
+        }
+        let rows = try OperatorDataLoading.rows(path: data, order: sampleOrder, rowCount: rawInputs.shape[0])
+        let inputs = try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawInputs, rows: rows), spatialDimensions: d, name: inputKey)
+        let targets = try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTargets, rows: rows), spatialDimensions: d, name: targetKey)
         guard samples > 0, inputs.shape[0] >= samples else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --samples \(samples)") }
         // The training grid, from the stored normalizer statistics (or the data grid without normalization).
         let trainingGrid = trained.trainingGrid ?? Array(inputs.shape.dropFirst(2))

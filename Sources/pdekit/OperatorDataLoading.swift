@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PDEKit
 
@@ -5,6 +6,8 @@ import PDEKit
 struct OperatorCommandError: Error, CustomStringConvertible {
     let description: String
 }
+
+extension SampleOrder: ExpressibleByArgument {}
 
 /// Reads arrays for operator learning and shapes them channels first.
 enum OperatorDataLoading {
@@ -23,6 +26,20 @@ enum OperatorDataLoading {
             return try DatasetLoader.open(file).tensor(named: key, as: Float.self)
         }
         return try DatasetLoader.open(path).tensor(named: key, as: Float.self)
+    }
+
+    /// Rows of `path` in `order` (nil: keep the stored order). Only HDF5 files from `pdekit generate`
+    /// carry the `sample_index` array that `.sampled` needs; other files keep their order.
+    static func rows(path: String, order: SampleOrder, rowCount: Int) throws -> [Int]? {
+        var isDirectory: ObjCBool = false
+        guard order == .sampled, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return try DatasetLoader.open(path).rows(in: order, rowCount: rowCount)
+    }
+
+    /// `tensor`'s samples (first axis) in the order `rows` lists them.
+    static func reordered(_ tensor: Tensor<Float>, rows: [Int]?) -> Tensor<Float> {
+        guard let rows else { return tensor }
+        return tensor.gathered(indexMaps: [rows] + tensor.shape.dropFirst().map { Array(0..<$0) })
     }
 
     /// `[N, grid…]` becomes `[N, 1, grid…]`; `[N, C, grid…]` stays.

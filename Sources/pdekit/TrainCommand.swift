@@ -38,6 +38,12 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Seed of the initialization and the shuffling.") var seed: UInt64 = 0
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
+    @Option(help: """
+        Order of the samples before the split: sampled (files from `pdekit generate` are stored similarity-sorted \
+        for Krylov recycling; their sample_index restores the drawing order, so the test set is drawn like the \
+        training set) or file (the stored order; runs started before this option used it).
+        """)
+    var sampleOrder: SampleOrder = .sampled
 
     /// Training and test pairs, channels first, and the number of grid axes.
     func loadPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
@@ -45,14 +51,21 @@ struct OperatorTrainingOptions: ParsableArguments {
         let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
         let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
         let d = rawTargets.rank - (channelsFirst ? 2 : 1)
-        guard (1...3).contains(d), rawInputs.rank == rawTargets.rank else { throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs") }
-        let inputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawInputs, spatialDimensions: d, name: inputKey), stride: subsample)
-        let targets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(rawTargets, spatialDimensions: d, name: targetKey), stride: subsample)
+        guard (1...3).contains(d), rawInputs.rank == rawTargets.rank, rawInputs.shape[0] == rawTargets.shape[0] else { throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs") }
+        let rows = try OperatorDataLoading.rows(path: data, order: sampleOrder, rowCount: rawInputs.shape[0])
+        let inputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawInputs, rows: rows), spatialDimensions: d, name: inputKey), stride: subsample)
+        let targets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTargets, rows: rows), spatialDimensions: d, name: targetKey), stride: subsample)
         let trainPairs: FieldPairs, testPairs: FieldPairs
         if let testData {
             guard inputs.shape[0] >= train else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train)") }
-            let testInputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: inputKey), spatialDimensions: d, name: inputKey), stride: subsample)
-            let testTargets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(try OperatorDataLoading.array(path: testData, key: targetKey), spatialDimensions: d, name: targetKey), stride: subsample)
+            let rawTestInputs = try OperatorDataLoading.array(path: testData, key: inputKey)
+            let rawTestTargets = try OperatorDataLoading.array(path: testData, key: targetKey)
+            guard rawTestInputs.rank == rawTargets.rank, rawTestTargets.rank == rawTargets.rank, rawTestInputs.shape[0] == rawTestTargets.shape[0] else {
+                throw OperatorCommandError(description: "\(testData): inputs \(rawTestInputs.shape) and targets \(rawTestTargets.shape) do not form [samples, grid…] pairs like the training data's")
+            }
+            let testRows = try OperatorDataLoading.rows(path: testData, order: sampleOrder, rowCount: rawTestInputs.shape[0])
+            let testInputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTestInputs, rows: testRows), spatialDimensions: d, name: inputKey), stride: subsample)
+            let testTargets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTestTargets, rows: testRows), spatialDimensions: d, name: targetKey), stride: subsample)
             guard testInputs.shape[0] >= test else { throw OperatorCommandError(description: "\(testData) has \(testInputs.shape[0]) samples, fewer than --test \(test)") }
             trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
             testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(testInputs, 0..<test), targets: OperatorDataLoading.samples(testTargets, 0..<test))

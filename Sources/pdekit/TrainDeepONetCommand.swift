@@ -37,6 +37,9 @@ struct TrainDeepONet: ParsableCommand {
     @Option(help: "HDF5 dataset of the branch inputs [N, m].")
     var inputKey: String?
 
+    @Option(help: "Order of the samples before --train/--test split one file: sampled (the drawing order that `pdekit generate` records in sample_index) or file (the stored order).")
+    var sampleOrder: SampleOrder = .sampled
+
     @Option(help: "HDF5 dataset of the targets [N, P].")
     var targetKey: String?
 
@@ -329,8 +332,10 @@ struct TrainDeepONet: ParsableCommand {
             guard count + testCount <= available else {
                 throw DeepONetCommandError(message: "--train \(count) + --test \(testCount) exceed the \(available) samples of \(data!)")
             }
-            train = all.selecting(Array(0..<count))
-            if testCount > 0 { heldOut = all.selecting(Array(count ..< count + testCount)) }
+            // Per-sample rows only: triplet files have one row per (sample, point).
+            let order = all.aligned ? (try OperatorDataLoading.rows(path: data!, order: sampleOrder, rowCount: available) ?? Array(0..<available)) : Array(0..<available)
+            train = all.selecting(Array(order[0..<count]))
+            if testCount > 0 { heldOut = all.selecting(Array(order[count ..< count + testCount])) }
         }
         let test: Split<Double>
         if let testData {
