@@ -40,7 +40,7 @@ extension LinearSolver {
 
 /// The checks every `LinearSolver` makes on its input (shared with conformers in other modules).
 public enum LinearSolverInput {
-    /// A square matrix with finite values that fits the configuration (grid, memory).
+    /// A square matrix with finite values that fits the configuration (grid, workspace memory).
     public static func checkMatrix(_ a: CSRMatrix, _ configuration: SolverConfiguration) throws {
         guard a.isSquare else { throw SolverConfigurationError.notSquare(rowCount: a.rowCount, columnCount: a.columnCount) }
         try configuration.validate(rowCount: a.rowCount)
@@ -59,6 +59,7 @@ public enum LinearSolverInput {
         return n
     }
 
+    /// `configuration` with the tolerances and iteration limit of `criterion`, validated.
     public static func checkCriterion(_ criterion: StoppingCriterion, _ configuration: SolverConfiguration) throws -> SolverConfiguration {
         var changed = configuration
         changed.relativeTolerance = criterion.relativeTolerance
