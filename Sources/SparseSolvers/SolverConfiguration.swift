@@ -1,4 +1,4 @@
-import Foundation
+import RunSupport
 
 /// Everything that chooses and tunes a linear solver for A x = b: the one description the CLI
 /// (`pdekit solve`), the C API (`pdekit_solver_*`) and the data generator share.
@@ -99,12 +99,12 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Checks the configuration on its own and, when `rowCount` is given, against an n × n matrix:
-    /// ranges, the grid (sizes, overflow-checked point count, equal to n), and the memory the
-    /// solver will allocate against the machine's physical memory.
+    /// ranges, the grid (sizes, overflow-checked point count, equal to n), and the workspace the
+    /// solver will allocate against `budget` (default: the machine's physical memory).
     ///
     /// Without `rowCount` the memory check uses the grid's point count, or n = 1 (so a restart length
     /// whose Hessenberg matrix alone cannot fit is refused before any matrix is read).
-    public func validate(rowCount: Int? = nil) throws {
+    public func validate(rowCount: Int? = nil, budget: MemoryBudget = MemoryBudget()) throws {
         typealias Failure = SolverConfigurationError
         guard relativeTolerance.isFinite, absoluteTolerance.isFinite, relativeTolerance >= 0, absoluteTolerance >= 0,
               relativeTolerance > 0 || absoluteTolerance > 0 else {
@@ -128,69 +128,51 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
                 throw Failure.gridMismatch(gridPoints: gridPoints, matrixRows: rowCount)
             }
         }
-        let n = rowCount ?? gridPoints ?? 1
-        guard let bytes = estimatedWorkspaceBytes(rowCount: n) else { throw Failure.workspaceOverflow(rowCount: n) }
-        let available = Self.physicalMemory
-        if UInt64(bytes) > available { throw Failure.insufficientMemory(requiredBytes: bytes, physicalBytes: available) }
+        do {
+            try budget.require(bytes: try workspaceBytes(rowCount: rowCount ?? gridPoints ?? 1), what: "the \(method.rawValue) solver's workspace")
+        } catch {
+            throw Failure.memory(error)
+        }
     }
 
-    /// The machine's physical memory in bytes (read once).
-    static let physicalMemory = ProcessInfo.processInfo.physicalMemory
-
     /// The bytes of Krylov workspace the method allocates for n unknowns (the matrix, the
-    /// preconditioner and the factorizations, about the size of A, are not included), or nil when
-    /// the count overflows `Int`.
+    /// preconditioner and the factorizations, about the size of A, are not included).
     ///
-    /// GMRES(m): (m + 1) n basis and m² Hessenberg; FGMRES adds m n; GCRO-DR (2m + 2k + 2) n and
+    /// GMRES(m): (m + 1) n basis and (m + 1)² Hessenberg; FGMRES adds m n; GCRO-DR (2m + 2k + 2) n and
     /// about 6 (m + 1)² for its small eigenproblems; the short-recurrence methods about 10 n.
-    public func estimatedWorkspaceBytes(rowCount n: Int) -> Int? {
-        func product(_ values: Int...) -> Int? {
-            var result = 1
-            for value in values {
-                let (next, overflow) = result.multipliedReportingOverflow(by: value)
-                if overflow { return nil }
-                result = next
-            }
-            return result
-        }
-        func sum(_ values: Int?...) -> Int? {
+    /// - Throws: `MemoryBudgetError.overflow` when a count does not fit in an `Int`.
+    public func workspaceBytes(rowCount n: Int) throws(MemoryBudgetError) -> Int {
+        let what = "the \(method.rawValue) solver's workspace"
+        func sum(_ terms: [Int]) throws(MemoryBudgetError) -> Int {
             var result = 0
-            for value in values {
-                guard let value else { return nil }
-                let (next, overflow) = result.addingReportingOverflow(value)
-                if overflow { return nil }
+            for term in terms {
+                let (next, overflow) = result.addingReportingOverflow(term)
+                guard !overflow else { throw .overflow(what: what, factors: terms) }
                 result = next
             }
             return result
         }
-        let m = max(restart, 0), k = max(recycledCount, 0)
-        let (m1, o1) = m.addingReportingOverflow(1)
-        if o1 { return nil }
-        let vectors: Int?
+        let m1 = try sum([max(restart, 0), 1]), k = max(recycledCount, 0)
+        func product(_ factors: Int...) throws(MemoryBudgetError) -> Int { try MemoryBudget.product(factors, what: what) }
+        let vectors: Int
         switch method {
         case .direct, .dcdm, .conjugateGradient, .minres, .biCGStab:
-            vectors = product(10, n)
+            vectors = try product(10, n)
         case .gmres:
-            vectors = sum(product(m1, n), product(m1, m1), product(4, n))
+            vectors = try sum([product(m1, n), product(m1, m1), product(4, n)])
         case .flexibleGMRES:
-            vectors = sum(product(2, m1, n), product(m1, m1), product(4, n))
+            vectors = try sum([product(2, m1, n), product(m1, m1), product(4, n)])
         case .gcrodr:
-            vectors = sum(product(2, m1, n), product(2, k, n), product(6, m1, m1), product(4, n))
+            vectors = try sum([product(2, m1, n), product(2, k, n), product(6, m1, m1), product(4, n)])
         }
-        return vectors.flatMap { product($0, MemoryLayout<Double>.stride) }
+        return try MemoryBudget.bytes(elements: vectors, bytesPerElement: MemoryLayout<Double>.stride, what: what)
     }
 
     /// The number of grid points, ∏ sizes, with every size ≥ 1, 2 or 3 sizes and no overflow.
     public static func pointCount(of grid: [Int]) throws -> Int {
         guard grid.count == 2 || grid.count == 3 else { throw SolverConfigurationError.invalidGrid(grid) }
         guard grid.allSatisfy({ $0 >= 1 }) else { throw SolverConfigurationError.invalidGrid(grid) }
-        var count = 1
-        for size in grid {
-            let (next, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw SolverConfigurationError.gridTooLarge(grid) }
-            count = next
-        }
-        return count
+        do { return try MemoryBudget.product(grid, what: "grid") } catch { throw SolverConfigurationError.gridTooLarge(grid) }
     }
 
     /// Parses a grid written as sizes joined by `x`, e.g. `64x64` or `16x16x16` (x fastest).

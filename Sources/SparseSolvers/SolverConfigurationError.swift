@@ -1,3 +1,5 @@
+import RunSupport
+
 /// Why a `SolverConfiguration` or a `LinearSolver` call was refused; each prints as one line.
 public enum SolverConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The tolerances must be finite and non-negative, and one of them positive.
@@ -16,10 +18,8 @@ public enum SolverConfigurationError: Error, Equatable, Sendable, CustomStringCo
     /// The product of the grid sizes does not fit in an `Int`.
     case gridTooLarge([Int])
     case gridMismatch(gridPoints: Int, matrixRows: Int)
-    /// The workspace size of the request overflows `Int`.
-    case workspaceOverflow(rowCount: Int)
-    /// The request needs more memory than the machine has.
-    case insufficientMemory(requiredBytes: Int, physicalBytes: UInt64)
+    /// The workspace size overflows, or exceeds the memory budget (the machine's memory).
+    case memory(MemoryBudgetError)
     /// `.dcdm` is built by LearnedSolvers' `DCDMLinearSolver` from a trained network.
     case networkRequired
     /// `solve` was called before `setup`.
@@ -44,9 +44,7 @@ public enum SolverConfigurationError: Error, Equatable, Sendable, CustomStringCo
         case let .unreadableGrid(text): "invalid grid '\(text)' (expected e.g. 64x64 or 16x16x16)"
         case let .gridTooLarge(sizes): "grid \(sizes.map(String.init).joined(separator: "x")) has more points than can be counted"
         case let .gridMismatch(points, rows): "grid has \(points) points but the matrix has \(rows) rows"
-        case let .workspaceOverflow(n): "the solver workspace for \(n) unknowns overflows the address space"
-        case let .insufficientMemory(required, physical):
-            "the solver needs about \(required) bytes of workspace, more than this machine's \(physical) bytes of memory"
+        case let .memory(error): error.description
         case .networkRequired: "the dcdm method needs a trained network (DCDMLinearSolver)"
         case .notSetUp: "solve called before setup (no matrix)"
         case let .notSquare(m, n): "matrix is not square (\(m)×\(n))"

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SparseSolvers
+import RunSupport
 
 /// `SolverConfiguration` and the `LinearSolver`s it makes: JSON round trip, every method with its
 /// preconditioners against CHOLMOD/UMFPACK, set-up once / solve many against fresh solves, and
@@ -146,13 +147,18 @@ import SparseSolvers
         func refusal(_ configuration: SolverConfiguration, rowCount: Int? = nil) -> E? {
             do { try configuration.validate(rowCount: rowCount); return nil } catch let error as E { return error } catch { return nil }
         }
-        if case .insufficientMemory? = refusal(SolverConfiguration(method: .gmres, restart: 1_000_000_000)) {} else {
+        if case .memory(.exceeds)? = refusal(SolverConfiguration(method: .gmres, restart: 1_000_000_000)) {} else {
             Issue.record("restart 1e9 must be refused for its memory: \(String(describing: refusal(SolverConfiguration(restart: 1_000_000_000))))")
         }
-        #expect(refusal(SolverConfiguration(method: .gcrodr, restart: Int.max, recycledCount: 2)) == .workspaceOverflow(rowCount: 1))
-        if case .insufficientMemory? = refusal(SolverConfiguration(method: .gmres, restart: 1000), rowCount: 1 << 40) {} else {
+        if case .memory(.overflow)? = refusal(SolverConfiguration(method: .gcrodr, restart: Int.max, recycledCount: 2)) {} else {
+            Issue.record("restart Int.max must be refused as an overflow")
+        }
+        if case .memory(.exceeds)? = refusal(SolverConfiguration(method: .gmres, restart: 1000), rowCount: 1 << 40) {} else {
             Issue.record("a 2^40-row GMRES(1000) workspace must be refused")
         }
+        #expect(refusal(SolverConfiguration(method: .gmres, restart: 1000), rowCount: 1 << 40) != nil)
+        // --force-like budgets: the same request passes an unlimited budget.
+        #expect(throws: Never.self) { try SolverConfiguration(method: .gmres, restart: 1_000_000_000).validate(budget: .unlimited) }
         #expect(throws: E.gridTooLarge([3_037_000_500, 3_037_000_500])) { try SolverConfiguration.parseGrid("3037000500x3037000500") }
         #expect(refusal(SolverConfiguration(preconditioner: .multigrid, grid: [3_037_000_500, 3_037_000_500])) == .gridTooLarge([3_037_000_500, 3_037_000_500]))
         #expect(throws: E.unreadableGrid("64xx")) { try SolverConfiguration.parseGrid("64xx") }
