@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PDEKit
+import RunSupport
 
 extension SolverConfiguration.Method: ExpressibleByArgument {}
 
@@ -83,7 +84,7 @@ struct Solve: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StatusLine.printError(error)
             throw ExitCode.failure
         }
     }
@@ -139,7 +140,7 @@ struct Solve: ParsableCommand {
             print("solve time:        \(report.seconds) s")
         }
         if report.outcome != .converged {
-            FileHandle.standardError.write(Data("warning: \(report.method) did not converge (\(report.outcome.rawValue), relative residual \(report.relativeResidual))\n".utf8))
+            StatusLine.printLine("warning: \(report.method) did not converge (\(report.outcome.rawValue), relative residual \(report.relativeResidual))")
         }
         return report.outcome == .converged
     }
