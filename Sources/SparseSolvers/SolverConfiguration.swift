@@ -100,11 +100,11 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
 
     /// Checks the configuration on its own and, when `rowCount` is given, against an n × n matrix:
     /// ranges, the grid (sizes, overflow-checked point count, equal to n), and the workspace the
-    /// solver will allocate against `budget` (default: the machine's physical memory).
+    /// solver will allocate against `budget` (default: the machine's physical memory, `machineBudget`).
     ///
     /// Without `rowCount` the memory check uses the grid's point count, or n = 1 (so a restart length
     /// whose Hessenberg matrix alone cannot fit is refused before any matrix is read).
-    public func validate(rowCount: Int? = nil, budget: MemoryBudget = MemoryBudget()) throws {
+    public func validate(rowCount: Int? = nil, budget: MemoryBudget = SolverConfiguration.machineBudget) throws {
         typealias Failure = SolverConfigurationError
         guard relativeTolerance.isFinite, absoluteTolerance.isFinite, relativeTolerance >= 0, absoluteTolerance >= 0,
               relativeTolerance > 0 || absoluteTolerance > 0 else {
@@ -134,6 +134,9 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
             throw Failure.memory(error)
         }
     }
+
+    /// The machine's physical memory, read once (a `setup` validates against it on every call).
+    public static let machineBudget = MemoryBudget()
 
     /// The bytes of Krylov workspace the method allocates for n unknowns (the matrix, the
     /// preconditioner and the factorizations, about the size of A, are not included).
