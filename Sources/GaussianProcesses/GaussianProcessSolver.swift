@@ -466,7 +466,9 @@ public final class GaussianProcessSolver {
     /// scheme on the same objective): each outer step first minimizes over `U` with the kernel fixed
     /// (`solveValues`), then moves the hyperparameters along `∂L/∂θ` at that `U` — by the envelope
     /// theorem the gradient of the profiled objective `min_U L(U, θ)`. Adam takes `adamIterations`
-    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`).
+    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`); each of its
+    /// evaluations solves for the values starting from those of its best evaluation so far, so that
+    /// the profiled objective does not depend on which trial steps the line search tried before.
     public func run(progress: ((Progress) -> Void)? = nil) throws -> Result {
         let start = Date()
         var history: [Double] = []
@@ -504,12 +506,20 @@ public final class GaussianProcessSolver {
         if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
             let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
             var evaluations = 0
+            // Every evaluation warm-starts the value solve from the values of the best evaluation so
+            // far, never from the last trial: a rejected line-search trial can leave the values in
+            // another basin (the nonlinear equation has several solutions), and warm-starting from
+            // there made every later evaluation, and the final solve, stay in it.
+            var anchor = (loss: Double.infinity, reference: reference, values: whitened.value.scalars)
             let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
                 evaluations += 1
+                reference = anchor.reference
+                whitened.value.scalars = anchor.values
                 do {
                     _ = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     let value = try evaluateObjective().total
+                    if value < anchor.loss { anchor = (value, reference, whitened.value.scalars) }
                     history.append(value)
                     progress?(Progress(phase: "lbfgs", iteration: evaluations, totalIterations: configuration.lbfgsIterations,
                                        loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
@@ -521,6 +531,8 @@ public final class GaussianProcessSolver {
             }
             lbfgsIterationsDone = report.iterations
             lbfgsOutcome = report.outcome.rawValue
+            reference = anchor.reference
+            whitened.value.scalars = anchor.values
         }
         // Final values for the final kernel.
         loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)
