@@ -36,6 +36,11 @@ public final class TrainingLoop<Task: TrainingTask> {
     /// Extra observers (progress); the loop adds the metrics log and the loss plot for a run directory.
     public var observers: [any TrainingObserver]
     public let optimizer: Adam<Task.Scalar>
+    /// Stop after this many optimizer steps in all (mid-epoch if need be); nil: run every epoch.
+    public var maximumSteps: Int?
+    /// Shuffle the rows each epoch (false: rows in order, e.g. for full-batch training, where the order
+    /// only changes the summation order).
+    public var shufflesRows = true
 
     /// The result of ``run(resume:stopAfterEpoch:)``.
     public struct Summary: Sendable {
@@ -123,15 +128,17 @@ public final class TrainingLoop<Task: TrainingTask> {
             try observer.trainingWillStart(firstEpoch: firstEpoch, epochs: configuration.epochs, stepsPerEpoch: stepsPerEpoch, history: history)
         }
         var stoppedEarly = false
-        var epoch = firstEpoch
-        while epoch < configuration.epochs {
+        var epoch = firstEpoch, stepsTaken = firstEpoch * stepsPerEpoch
+        epochs: while epoch < configuration.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             let learningRate = configuration.schedule.learningRate(atStep: epoch, base: configuration.learningRate)
             guard learningRate.isFinite, learningRate >= 0 else { throw TrainingError.nonFinite("learning rate \(learningRate) in epoch \(epoch + 1)") }
             optimizer.learningRate = learningRate
-            let order = Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch)
+            let order = shufflesRows ? Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch) : Array(0..<trainCount)
             var lossSum = 0.0
             for batchIndex in 0..<stepsPerEpoch {
+                if let maximumSteps, stepsTaken >= maximumSteps { break epochs }
+                stepsTaken += 1
                 let indices = Array(order[(batchIndex * batchSize)..<min(trainCount, (batchIndex + 1) * batchSize)])
                 let value = try step(indices, parameters: parameters, epoch: epoch)
                 lossSum += value * Double(indices.count)
