@@ -122,4 +122,20 @@ import PDEKit
         #expect(outcome.problems.isEmpty, "\(outcome.problems)")
         #expect(outcome.completedKills >= kills / 2, "only \(outcome.completedKills) of \(kills) kills hit a running process")
     }
+
+    /// All-zero targets make the relative errors 0/0: `evaluate` says so with one `error:` line and a
+    /// non-zero status instead of printing `relative L2 nan` with status 0.
+    @Test func evaluateRefusesNonFiniteErrors() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-nan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let count = 4 * 17 * 17
+        try NPYFormat.write(NumericArray(shape: [4, 17, 17], storage: .float32((0..<count).map { Float($0 % 7) + 3 })), to: data.appendingPathComponent("coeff.npy").path)
+        try NPYFormat.write(NumericArray(shape: [4, 17, 17], storage: .float32([Float](repeating: 0, count: count))), to: data.appendingPathComponent("sol.npy").path)
+        let result = try cli.run(["evaluate", OldCheckpointTests.fixtures.appendingPathComponent("fno/best.safetensors").path, "--data", data.path,
+                                  "--samples", "4", "--sample-order", "file", "--plots", data.appendingPathComponent("plots").path])
+        #expect(result.status != 0 && result.status < 128, "status \(result.status)")
+        let lines = result.error.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("error:") && lines[0].contains("non-finite"), "\(result.error)")
+    }
 }
