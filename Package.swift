@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
         .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS"]),
-        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting", "RunSupport"]),
+        .target(name: "Training", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "NeuralOperators", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),

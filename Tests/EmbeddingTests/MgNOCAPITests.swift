@@ -16,7 +16,7 @@ import PDEKitC
         defer { try? FileManager.default.removeItem(at: directory) }
         let trainer = try Trainer(model: model, configuration: TrainingConfiguration(epochs: 1, batchSize: 2),
                                   train: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 0..<4), targets: targets.sliced(alongAxis: 0, 0..<4)),
-                                  test: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 4..<6), targets: targets.sliced(alongAxis: 0, 4..<6)),
+                                  validation: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 4..<6), targets: targets.sliced(alongAxis: 0, 4..<6)),
                                   outputDirectory: directory)
         _ = try trainer.run()
         let (trained, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
