@@ -49,9 +49,7 @@ struct DCDMBenchmark: ParsableCommand {
         var fallbacks: Int?
     }
 
-    func run() throws { try runReportingErrors(execute) }
-
-    private func execute() throws {
+    func run() throws {
         var (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
         if let coarsestSize {
             guard coarsestSize >= 0 else { throw DCDMCommandError(description: "--coarsest-size must be at least 0") }

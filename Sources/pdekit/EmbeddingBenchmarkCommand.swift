@@ -20,18 +20,9 @@ struct EmbeddingBenchmark: ParsableCommand {
     @Option(help: "Interior grid size n of the n×n Poisson systems solved.") var grid: Int = 127
     @Option(help: "Timed repetitions (the best is reported).") var repetitions: Int = 5
 
-    func run() throws {
-        do {
-            try execute()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
     struct BenchmarkError: Error, CustomStringConvertible { let description: String }
 
-    func execute() throws {
+    func run() throws {
         guard batch >= 1, grid >= 2, repetitions >= 1 else {
             throw BenchmarkError(description: "--batch, --repetitions must be positive and --grid at least 2")
         }

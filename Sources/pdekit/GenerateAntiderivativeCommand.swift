@@ -55,15 +55,6 @@ struct GenerateAntiderivative: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try execute()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
-    private func execute() throws {
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw DeepONetCommandError(message: "output directory \(directory) does not exist")

@@ -91,17 +91,6 @@ struct GeneratePDE: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        do {
-            try execute()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
-    private func execute() throws {
         if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
@@ -112,23 +101,9 @@ struct GeneratePDE: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
         }
-        let start = Date()
-        var firstDone: Int?
-        var lastPrint = Date.distantPast
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards) { done, total in
-            guard !quiet else { return }
-            if firstDone == nil { firstDone = done }
-            let now = Date()
-            guard done == total || now.timeIntervalSince(lastPrint) > 0.25 else { return }
-            lastPrint = now
-            let elapsed = now.timeIntervalSince(start)
-            let solved = done - (firstDone ?? 0)
-            let eta = solved > 0 ? elapsed / Double(solved) * Double(total - done) : .nan
-            let line = String(format: "\rgenerate %@: %d/%d samples  %.1f s elapsed  ETA %@   ", family.rawValue, done, total,
-                              elapsed, eta.isFinite ? String(format: "%.1f s", eta) : "--")
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet)
+        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
+        progress.finish()
         print("wrote \(output): \(summary.completedCount)/\(samples) samples"
               + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
         print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",

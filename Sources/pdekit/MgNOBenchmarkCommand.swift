@@ -88,6 +88,7 @@ struct MgNOBenchmark: ParsableCommand {
         let batchSize = min(batch, count)
         let start = Date()
         var loss: Float = .nan
+        let progress = ProgressBar(total: trainSteps, label: "mgno-train")
         for step in 0..<trainSteps {
             adam.learningRate = schedule.learningRate(atStep: step, base: 1e-3)
             let first = (step * batchSize) % (count - batchSize + 1)
@@ -97,12 +98,9 @@ struct MgNOBenchmark: ParsableCommand {
             l.backward()
             adam.step(model.parameters)
             loss = l.value.scalar
-            let elapsed = Date().timeIntervalSince(start)
-            let eta = elapsed / Double(step + 1) * Double(trainSteps - step - 1)
-            FileHandle.standardError.write(Data(String(format: "\rstep %d/%d  loss %.4f  ETA %.0fs ", step + 1, trainSteps,
-                                                       Double(loss), eta).utf8))
+            progress.advance(status: String(format: "loss %.4f", Double(loss)))
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        progress.finish()
         let full = Loss.relativeLp(Variable(model.inference(a)), Variable(u)).value.scalar
         emit(["benchmark": "mgno-train", "resolution": s, "samples": count, "steps": trainSteps, "batch": batchSize,
               "last_batch_relative_l2": Double(loss), "train_relative_l2": Double(full),

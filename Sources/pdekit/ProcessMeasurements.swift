@@ -49,3 +49,18 @@ func emit(_ fields: [String: Any]) {
           let line = String(data: data, encoding: .utf8) else { return }
     print(line)
 }
+
+/// One Codable value as one line of JSON (keys sorted), the format of every JSON line the CLI prints.
+enum JSONLine {
+    static func encode<Value: Encodable>(_ value: Value) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Prints `value` on stdout and flushes (benchmarks are read while they run).
+    static func print<Value: Encodable>(_ value: Value) throws {
+        Swift.print(try encode(value))
+        fflush(nil)
+    }
+}

@@ -42,13 +42,6 @@ struct SparseBenchmark: ParsableCommand {
 
     struct BenchError: Error, CustomStringConvertible { let description: String }
 
-    func run() throws {
-        do { try execute() } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
     /// Runs `measure` `repeat` times and emits the fastest run.
     private func best(_ measure: () throws -> Line) throws {
         var fastest: Line?
@@ -66,7 +59,7 @@ struct SparseBenchmark: ParsableCommand {
         fflush(nil)
     }
 
-    private func execute() throws {
+    func run() throws {
         for name in problems.split(separator: ",").map(String.init) {
             let parts = name.split(separator: "-")
             guard parts.count == 2, let size = Int(parts[1]), size >= 4 else { throw BenchError(description: "unknown problem '\(name)'") }

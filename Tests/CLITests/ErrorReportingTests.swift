@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import PDEKit
+
+/// The CLI's single error path: whatever goes wrong (a flag that does not parse, a value a command
+/// refuses, a file that cannot be read, a size that does not fit in memory), stderr holds exactly one
+/// line starting with a lowercase `error:` (optionally followed by a `see '… --help'` hint) and the
+/// exit status is non-zero without being a signal.
+@Suite struct ErrorReportingTests {
+    /// Checks one invocation against the contract above; returns the error line.
+    @discardableResult
+    static func expectOneErrorLine(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try CommandLineTests().run(arguments)
+        #expect(result.status != 0 && result.status < 128, "\(arguments): status \(result.status) (≥128 means a crash)", sourceLocation: sourceLocation)
+        let lines = result.error.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let errorLines = lines.filter { $0.lowercased().contains("error") }
+        #expect(errorLines.count == 1 && lines.first?.hasPrefix("error: ") == true,
+                "\(arguments): stderr is not one 'error:' line: \(result.error)", sourceLocation: sourceLocation)
+        let others = lines.dropFirst()
+        #expect(others.allSatisfy { $0.hasPrefix("see 'pdekit") && $0.hasSuffix("--help'") },
+                "\(arguments): unexpected extra stderr lines: \(result.error)", sourceLocation: sourceLocation)
+        return lines.first ?? ""
+    }
+
+    @Test func parseAndRunErrorsGiveOneLowercaseErrorLine() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-missing-\(UUID().uuidString)")
+        let cases: [[String]] = [
+            ["no-such-command"],                                              // unknown subcommand
+            ["generate", "darcy", "--samples", "x", "--resolution", "8", "--output", "x.h5"],   // not an integer
+            ["generate", "darcy", "--resolution", "8", "--output", "x.h5"],   // missing option
+            ["dcdm", "train", "--no-such-flag"],                               // unknown flag
+            ["generate", "antiderivative", "--sensors", "1", "--output", "a.npz"],  // validate()
+            ["inspect", missing.appendingPathComponent("a.h5").path],          // run-time error
+            ["generate", "antiderivative", "--output", missing.appendingPathComponent("a.npz").path],
+            ["dcdm", "problem", "--grid", "1", "--output", missing.appendingPathComponent("A.mtx").path],
+            ["bench", "sparse", "--problems", "poisson9d-4"],
+        ]
+        for arguments in cases { try Self.expectOneErrorLine(arguments) }
+    }
+
+    @Test func helpAndVersionStillSucceed() throws {
+        guard CommandLineTests.executable != nil else { return }
+        for arguments in [["--help"], ["generate", "--help"], ["bench"], ["dcdm", "train", "--help"]] {
+            let result = try CommandLineTests().run(arguments)
+            #expect(result.status == 0 && result.output.contains("USAGE:") && !result.error.contains("error:"), "\(arguments)")
+        }
+    }
+}
