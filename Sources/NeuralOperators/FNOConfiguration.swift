@@ -80,6 +80,6 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         }
         guard liftingChannels >= 0, projectionChannels >= 0 else { throw .invalidConfiguration("negative hidden channels") }
         guard domainPadding >= 0, domainPadding < 1 else { throw .invalidConfiguration("domain padding \(domainPadding) not in [0, 1)") }
-        guard channelMLPExpansion > 0 else { throw .invalidConfiguration("channel MLP expansion must be positive") }
+        guard channelMLPExpansion > 0, channelMLPExpansion <= 64 else { throw .invalidConfiguration("channel MLP expansion must lie in (0, 64]") }
     }
 }

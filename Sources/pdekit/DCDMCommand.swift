@@ -103,6 +103,7 @@ struct DCDMTrain: ParsableCommand {
             logHandle = handle
         }
         let start = ContinuousClock.now
+        try MemoryBudget().requireArray(shape: [krylovDimension, problem.pointCount], bytesPerElement: 8, what: "the Lanczos basis")
         status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
         let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
         let lanczosSeconds = seconds(since: start)

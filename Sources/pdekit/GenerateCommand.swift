@@ -90,13 +90,16 @@ struct GeneratePDE: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    var force = false
+
     func run() throws {
         if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: restart, recycledCount: recycled)
-        let generator = try DatasetGenerator(configuration)
+        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")

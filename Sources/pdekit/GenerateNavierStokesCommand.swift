@@ -57,11 +57,14 @@ struct GenerateNavierStokes: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    var force = false
+
     func run() throws {
         let configuration = NavierStokesGenerationConfiguration(
             sampleCount: samples, resolution: resolution, viscosity: viscosity, finalTime: finalTime, recordInterval: recordInterval,
             timeStep: timeStep, forced: !unforced, seed: seed, precision: precision, shardSize: shardSize)
-        let generator = try NavierStokesDatasetGenerator(configuration)
+        let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")

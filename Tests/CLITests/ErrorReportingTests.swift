@@ -39,6 +39,31 @@ import PDEKit
         for arguments in cases { try Self.expectOneErrorLine(arguments) }
     }
 
+    /// The flag values of issue 19 that crashed, aborted in the allocator or trapped on a Double→Int conversion.
+    @Test func hostileFlagValuesGiveOneErrorLine() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-flags-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let h5 = directory.appendingPathComponent("out.h5").path
+        let cases: [([String], String)] = [
+            (["generate", "darcy", "--samples", "2", "--resolution", "3037000500", "--output", h5], "overflows"),
+            (["generate", "darcy", "--samples", "1000000000000", "--resolution", "9", "--output", h5], "memory"),
+            (["generate", "darcy", "--samples", "1e12", "--resolution", "9", "--output", h5], "samples"),
+            (["generate", "navier-stokes", "--samples", "1", "--resolution", "8", "--final-time", "1", "--time-step", "1e-300", "--output", h5], "time-step"),
+            (["generate", "navier-stokes", "--samples", "1", "--resolution", "8", "--final-time", "1e300", "--record-interval", "1e-300", "--output", h5], "record-interval"),
+            (["generate", "darcy", "--samples", "2", "--resolution", "9", "--coefficient", "lognormal", "--sigma", "1e10", "--output", h5], "sigma"),
+            (["generate", "antiderivative", "--samples", "9223372036854775807", "--output", directory.appendingPathComponent("a.npz").path], "samples"),
+            (["generate", "antiderivative", "--samples", "1000000000", "--output", directory.appendingPathComponent("a.npz").path], "memory"),
+            (["dcdm", "train", "--grid", "100000", "--dimensions", "3", "--output", directory.appendingPathComponent("d.safetensors").path], "memory"),
+            (["dcdm", "problem", "--grid", "3037000500", "--dimensions", "2", "--output", directory.appendingPathComponent("A.mtx").path], "overflows"),
+        ]
+        for (arguments, keyword) in cases {
+            let line = try Self.expectOneErrorLine(arguments)
+            #expect(line.contains(keyword), "\(arguments): '\(line)' does not mention \(keyword)")
+        }
+    }
+
     @Test func helpAndVersionStillSucceed() throws {
         guard CommandLineTests.executable != nil else { return }
         for arguments in [["--help"], ["generate", "--help"], ["bench"], ["dcdm", "train", "--help"]] {
