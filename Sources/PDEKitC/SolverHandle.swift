@@ -103,8 +103,9 @@ final class SolverHandle {
             result = solver.solve(a, rightHandSide: b, initialGuess: initialGuess, operatorChanged: matrixChanged)
         case .dcdm:
             guard let dcdm else { throw CAPIError.invalid("DCDM needs a network: call pdekit_solver_set_dcdm_model first") }
-            guard dcdm.grid.reduce(1, *) == a.rowCount else {
-                throw CAPIError.shape("DCDM grid \(dcdm.grid) has \(dcdm.grid.reduce(1, *)) points but the matrix has \(a.rowCount) rows")
+            let gridPoints = try checkedProduct(dcdm.grid, "DCDM grid \(dcdm.grid)")
+            guard gridPoints == a.rowCount else {
+                throw CAPIError.shape("DCDM grid \(dcdm.grid) has \(gridPoints) points but the matrix has \(a.rowCount) rows")
             }
             let mask = DCDMDirectionOperator.inferredFluidMask(of: a, rightHandSide: b)
             let directions = try DCDMDirectionOperator(network: dcdm.network, dimensions: dcdm.grid, fluidMask: mask)
