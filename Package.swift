@@ -62,9 +62,12 @@ let package = Package(
         // C API: opaque handles over Training, SparseSolvers and LearnedSolvers; the header is hand-written.
         .target(name: "PDEKitC", dependencies: ["TensorCore", "SparseSolvers", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Training"],
                 exclude: ["include"]),
+        // The benchmark suites behind `pdekit bench …` (each measurement a Codable record).
+        .target(name: "Benchmarks", dependencies: ["PDEKit", "PDEKitC", "CFFTW"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             "PDEKitC",
+            "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

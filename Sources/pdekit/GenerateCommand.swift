@@ -129,18 +129,41 @@ struct GeneratePDE: ParsableCommand {
             }
             print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx CPU time, %.2fx iterations",
                          c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
-            var line: [String: Any] = [
-                "bench": "generate-compare", "family": family.rawValue, "resolution": resolution, "systems": c.systemCount,
-                "tolerance": tolerance, "preconditioner": preconditioner.rawValue, "restart": restart, "recycled": recycled,
-                "gmres_seconds": c.gmresSeconds, "gmres_cpu_seconds": c.gmresCPUSeconds, "gmres_iterations": c.gmresIterations,
-                "gmres_products": c.gmresProducts, "recycling_seconds": c.recyclingSeconds, "recycling_cpu_seconds": c.recyclingCPUSeconds,
-                "recycling_iterations": c.recyclingIterations, "recycling_products": c.recyclingProducts,
-                "direct_seconds": c.directSeconds, "direct_cpu_seconds": c.directCPUSeconds]
-            if family == .darcy { line["coefficient"] = coefficient.rawValue }
-            if family == .helmholtz { line["wavenumber"] = wavenumber }
-            if let f = c.gmresFailure { line["gmres_failure"] = f }
-            if let f = c.recyclingFailure { line["recycling_failure"] = f }
-            emit(line)
+            try JSONLine.print(ComparisonRecord(
+                family: family.rawValue, resolution: resolution, systems: c.systemCount, tolerance: tolerance,
+                preconditioner: preconditioner.rawValue, restart: restart, recycled: recycled,
+                gmres_seconds: c.gmresSeconds, gmres_cpu_seconds: c.gmresCPUSeconds, gmres_iterations: c.gmresIterations,
+                gmres_products: c.gmresProducts, recycling_seconds: c.recyclingSeconds, recycling_cpu_seconds: c.recyclingCPUSeconds,
+                recycling_iterations: c.recyclingIterations, recycling_products: c.recyclingProducts,
+                direct_seconds: c.directSeconds, direct_cpu_seconds: c.directCPUSeconds,
+                coefficient: family == .darcy ? coefficient.rawValue : nil, wavenumber: family == .helmholtz ? wavenumber : nil,
+                gmres_failure: c.gmresFailure, recycling_failure: c.recyclingFailure))
         }
+    }
+
+    /// The JSON line of `--compare-gmres`.
+    struct ComparisonRecord: Codable {
+        var bench = "generate-compare"
+        var family: String
+        var resolution: Int
+        var systems: Int
+        var tolerance: Double
+        var preconditioner: String
+        var restart: Int
+        var recycled: Int
+        var gmres_seconds: Double
+        var gmres_cpu_seconds: Double
+        var gmres_iterations: Int
+        var gmres_products: Int
+        var recycling_seconds: Double
+        var recycling_cpu_seconds: Double
+        var recycling_iterations: Int
+        var recycling_products: Int
+        var direct_seconds: Double
+        var direct_cpu_seconds: Double
+        var coefficient: String?
+        var wavenumber: Double?
+        var gmres_failure: String?
+        var recycling_failure: String?
     }
 }
