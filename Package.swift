@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
-        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
+        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "RunSupport"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
         .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS", "RunSupport"]),
