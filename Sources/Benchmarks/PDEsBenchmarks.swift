@@ -76,6 +76,7 @@ public struct PDEsBenchmarks {
                                    per_sample_seconds: perSample))
         }
         if burgersResolution > 0 {
+            try MemoryBudget().requireArray(shape: [burgersResolution, 256], bytesPerElement: 8, what: "Burgers at n = \(burgersResolution)")
             let u0 = try GaussianRandomField.fnoBurgers(resolution: burgersResolution).sample(using: &generator)
             let solver = try BurgersSolver(resolution: burgersResolution, viscosity: 0.1, timeStep: burgersTimeStep)
             let seconds = try Measurements.best(of: 2) { _ = try solver.solve(initial: u0, time: 1) }
@@ -83,6 +84,8 @@ public struct PDEsBenchmarks {
             try output(BurgersRecord(n: burgersResolution, dt: burgersTimeStep, steps: steps, seconds_per_sample: seconds))
         }
         if navierStokesResolution > 0 {
+            try MemoryBudget().requireArray(shape: [navierStokesResolution, navierStokesResolution, 256], bytesPerElement: 8,
+                                            what: "Navier–Stokes at n = \(navierStokesResolution)")
             let w0 = try GaussianRandomField.fnoNavierStokes(resolution: navierStokesResolution).sample(using: &generator)
             let solver = try NavierStokes2DSolver(resolution: navierStokesResolution, viscosity: 1e-3, forcing: .fno,
                                                   timeStep: navierStokesTimeStep)

@@ -35,7 +35,10 @@ extension FNOConfiguration {
         let what = "FNO of width \(width), modes \(modes), \(layerCount) layers"
         let d = modes.count
         let corners = 1 << max(d - 1, 0)
-        let hidden = useChannelMLP ? max(1, Int((Double(width) * channelMLPExpansion).rounded())) : 0
+        guard let scaled = Int(exactly: (Double(width) * channelMLPExpansion).rounded()) else {
+            throw .invalidSize(what: what, detail: "channel MLP width \(Double(width) * channelMLPExpansion) out of range")
+        }
+        let hidden = useChannelMLP ? max(1, scaled) : 0
         let lifted = inputChannels + (appendGrid ? d : 0)
         // Weights and biases (a bias is counted for every layer that may have one: an upper bound).
         let liftingTerms: [[Int]] = liftingChannels > 0

@@ -58,3 +58,16 @@ import NeuralOperators
         #expect(throws: (any Error).self) { _ = try AntiderivativeData.generate(sampleCount: 4, sensorCount: 10, lengthScale: .nan) }
     }
 }
+
+/// Widths at the end of Int's range neither trap in the presets nor in the estimate.
+@Suite struct ModelMemoryRangeTests {
+    @Test func extremeWidthsAreErrorsNotTraps() {
+        let preset = FNOConfiguration.neuraloperatorDefaults(modes: [4, 4], width: .max)
+        #expect(throws: FNOError.self) { try preset.validate(budget: .unlimited) }
+        var expanded = FNOConfiguration.darcy
+        expanded.width = .max / 2
+        expanded.useChannelMLP = true
+        expanded.channelMLPExpansion = 64
+        #expect(throws: MemoryBudgetError.self) { _ = try expanded.checkedParameterCount() }
+    }
+}
