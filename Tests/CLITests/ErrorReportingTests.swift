@@ -9,17 +9,20 @@ import PDEKit
 @Suite struct ErrorReportingTests {
     /// Checks one invocation against the contract above; returns the error line.
     @discardableResult
-    static func expectOneErrorLine(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    /// With `allowsStatusLines`, progress and status lines may come before the error line (which is then the last line).
+    static func expectOneErrorLine(_ arguments: [String], allowsStatusLines: Bool = false,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let result = try CommandLineTests().run(arguments)
         #expect(result.status != 0 && result.status < 128, "\(arguments): status \(result.status) (≥128 means a crash)", sourceLocation: sourceLocation)
         let lines = result.error.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         let errorLines = lines.filter { $0.lowercased().contains("error") }
-        #expect(errorLines.count == 1 && lines.first?.hasPrefix("error: ") == true,
+        let index = allowsStatusLines ? lines.lastIndex { $0.hasPrefix("error: ") } : lines.indices.first
+        #expect(errorLines.count == 1 && index.map { lines[$0].hasPrefix("error: ") } == true,
                 "\(arguments): stderr is not one 'error:' line: \(result.error)", sourceLocation: sourceLocation)
-        let others = lines.dropFirst()
-        #expect(others.allSatisfy { $0.hasPrefix("see 'pdekit") && $0.hasSuffix("--help'") },
-                "\(arguments): unexpected extra stderr lines: \(result.error)", sourceLocation: sourceLocation)
-        return lines.first ?? ""
+        let after = index.map { lines[($0 + 1)...] } ?? []
+        #expect(after.allSatisfy { $0.hasPrefix("see 'pdekit") && $0.hasSuffix("--help'") },
+                "\(arguments): unexpected stderr lines after the error: \(result.error)", sourceLocation: sourceLocation)
+        return index.map { lines[$0] } ?? ""
     }
 
     @Test func parseAndRunErrorsGiveOneLowercaseErrorLine() throws {
@@ -60,6 +63,32 @@ import PDEKit
         ]
         for (arguments, keyword) in cases {
             let line = try Self.expectOneErrorLine(arguments)
+            #expect(line.contains(keyword), "\(arguments): '\(line)' does not mention \(keyword)")
+        }
+    }
+
+    /// Model sizes from flags are checked by the model configurations before any weight is allocated.
+    @Test func modelSizeFlagsGiveOneErrorLine() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-model-flags-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("darcy.h5").path
+        let generated = try CommandLineTests().run(["generate", "darcy", "--samples", "6", "--resolution", "33", "--output", data, "--quiet"])
+        try #require(generated.status == 0, "\(generated.error)")
+        let train = ["train", "fno", "--data", data, "--output", directory.appendingPathComponent("run").path, "--epochs", "1", "--quiet"]
+        let cases: [([String], String)] = [
+            (train + ["--train", "4", "--test", "2", "--width", "10000000"], "memory"),
+            (train + ["--train", "4", "--test", "2", "--width", "3037000500"], "overflows"),
+            (train + ["--train", "9223372036854775807", "--test", "2"], "--train"),
+            (["train", "mgno", "--data", data, "--output", directory.appendingPathComponent("mgno").path, "--epochs", "1", "--quiet",
+              "--train", "4", "--test", "2", "--channels", "10000000"], "memory"),
+            (["bench", "fno", "--sizes", "24", "--width", "9223372036854775807", "--layers", "1"], "overflows"),
+            (["dcdm", "train", "--grid", "8", "--dimensions", "2", "--steps", "2", "--krylov-dimension", "8", "--batch-size", "3037000500",
+              "--output", directory.appendingPathComponent("d.safetensors").path], "memory"),
+        ]
+        for (arguments, keyword) in cases {
+            let line = try Self.expectOneErrorLine(arguments, allowsStatusLines: true)
             #expect(line.contains(keyword), "\(arguments): '\(line)' does not mention \(keyword)")
         }
     }
