@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "RunSupport"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
-        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS", "RunSupport"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS", "RunSupport"]),
         .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
