@@ -38,13 +38,13 @@ let package = Package(
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "RunSupport"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
-        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS", "RunSupport"]),
         .target(name: "Training", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "NeuralOperators", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
-        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS"]),
-        .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS"]),
+        .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS", "RunSupport"]),
+        .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS", "RunSupport"]),
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
@@ -62,9 +62,12 @@ let package = Package(
         // C API: opaque handles over Training, SparseSolvers and LearnedSolvers; the header is hand-written.
         .target(name: "PDEKitC", dependencies: ["TensorCore", "SparseSolvers", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Training"],
                 exclude: ["include"]),
+        // The benchmark suites behind `pdekit bench …` (each measurement a Codable record).
+        .target(name: "Benchmarks", dependencies: ["PDEKit", "PDEKitC", "CFFTW"]),
         .executableTarget(name: "pdekit", dependencies: [
             "PDEKit",
             "PDEKitC",
+            "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

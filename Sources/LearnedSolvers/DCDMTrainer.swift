@@ -1,4 +1,5 @@
 import TensorCore
+import RunSupport
 import AutoDiff
 import NeuralLayers
 import SparseSolvers
@@ -35,6 +36,9 @@ public final class DCDMTrainer {
             throw LearnedSolverError.invalidConfiguration("training vectors have length \(trainingSet.basis.length), the grid has \(problem.pointCount) points")
         }
         guard batchSize >= 1 else { throw LearnedSolverError.invalidConfiguration("batch size must be at least 1") }
+        // Activations kept for the backward pass: at most 16 feature maps of the widest level per point and right-hand side.
+        try MemoryBudget().requireArray(shape: [batchSize, problem.pointCount, max(network.configuration.channels, network.configuration.coarseChannels), 16],
+                                        bytesPerElement: 4, what: "a DCDM batch of \(batchSize) right-hand sides")
         guard learningRate > 0, learningRate.isFinite else { throw LearnedSolverError.invalidConfiguration("learning rate must be positive") }
         self.network = network
         self.problem = problem

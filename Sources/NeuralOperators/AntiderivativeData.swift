@@ -1,5 +1,6 @@
 import CBLAS
 import Datasets
+import RunSupport
 import Foundation
 import TensorCore
 
@@ -25,13 +26,17 @@ public struct AntiderivativeData: Sendable {
     public var targets: Tensor<Double>
 
     /// Generates `sampleCount` (u, s) pairs.
+    /// - Parameter budget: the memory the arrays may use: `N·(2m + 2·fine)` doubles, `fine = 10(m − 1) + 1`.
     public static func generate(sampleCount: Int, sensorCount: Int = 100, lengthScale: Double = 0.2,
-                                seed: UInt64 = 0) throws -> AntiderivativeData {
-        guard sampleCount >= 1, sensorCount >= 2, lengthScale > 0 else {
-            throw DeepONetError.invalidConfiguration("antiderivative data needs ≥ 1 sample, ≥ 2 sensors and a positive length scale")
+                                seed: UInt64 = 0, budget: MemoryBudget = MemoryBudget()) throws -> AntiderivativeData {
+        guard sampleCount >= 1, sensorCount >= 2, sensorCount <= 100_000, lengthScale > 0, lengthScale.isFinite else {
+            throw DeepONetError.invalidConfiguration("antiderivative data needs ≥ 1 sample, 2…100000 sensors and a positive length scale")
         }
         let refinement = 10
         let fine = refinement * (sensorCount - 1) + 1
+        // The fields are one GEMM with 32-bit dimensions.
+        guard sampleCount <= Int(Int32.max) else { throw DeepONetError.invalidConfiguration("at most \(Int32.max) samples, got \(sampleCount)") }
+        try budget.requireArray(shape: [sampleCount, 2 * sensorCount + 2 * fine], bytesPerElement: 8, what: "\(sampleCount) antiderivative samples")
         let h = 1.0 / Double(fine - 1)
         let factor = try choleskyFactor(points: fine, spacing: h, lengthScale: lengthScale)
         var generator = SeededRandomNumberGenerator(seed: seed)

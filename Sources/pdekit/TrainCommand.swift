@@ -67,7 +67,7 @@ struct OperatorTrainingOptions: ParsableArguments {
 
     /// The first --train pairs and the test pairs, channels first, and the number of grid axes.
     func loadTrainingAndTestPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
-        guard train > 0, test > 0, epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
+        guard train > 0, test > 0, epochs > 0, subsample > 0, !train.addingReportingOverflow(test).overflow else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
         let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
         let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
         let d = rawTargets.rank - (channelsFirst ? 2 : 1)

@@ -3,6 +3,7 @@ import Testing
 import AutoDiff
 import LearnedSolvers
 import NeuralLayers
+import RunSupport
 import SparseSolvers
 import TensorCore
 
@@ -398,5 +399,13 @@ extension LossTests {
         #expect(cg.converged && dcdm.report.converged)
         #expect(dcdm.report.iterations * 2 < cg.iterations, "DCDM \(dcdm.report.iterations), CG \(cg.iterations)")
         #expect(relativeResidual(problem.matrix, dcdm.solution, b) <= 1e-6)
+    }
+}
+
+/// Grid sizes beyond memory are refused before allocating (issue 19: `dcdm --grid 100000 --dimensions 3`).
+@Suite struct GridPoissonProblemSizeTests {
+    @Test func hugeGridsAreRefused() {
+        #expect(throws: MemoryBudgetError.self) { _ = try GridPoissonProblem(size: 100_000, spatialRank: 3) }
+        #expect(throws: MemoryBudgetError.self) { _ = try GridPoissonProblem(dimensions: [3_037_000_500, 3_037_000_500]) }
     }
 }
