@@ -100,11 +100,17 @@ public struct HDF5DatasetInfo: Sendable, Equatable {
     public var statisticsSkipReason: String? {
         guard let logicalBytes else { return "its size overflows" }
         if logicalBytes > 0 && allocatedBytes == 0 { return "no data has been written (every element is the fill value)" }
-        let (bound, overflow) = allocatedBytes.multipliedReportingOverflow(by: 1032)
-        if !overflow && logicalBytes > max(bound, 64 << 20) {
+        if !Self.storageExplains(bytes: logicalBytes, allocatedBytes: allocatedBytes) {
             return "only \(allocatedBytes) of \(logicalBytes) bytes are allocated (unwritten chunks read as the fill value)"
         }
         return nil
+    }
+
+    /// Whether `allocatedBytes` of storage can hold `bytes` of data: at most DEFLATE's maximal
+    /// ratio of about 1032:1, with 64 MiB allowed regardless (small fill-value reads are cheap).
+    static func storageExplains(bytes: Int, allocatedBytes: Int) -> Bool {
+        let (bound, overflow) = allocatedBytes.multipliedReportingOverflow(by: 1032)
+        return overflow || bytes <= max(bound, 64 << 20)
     }
 }
 

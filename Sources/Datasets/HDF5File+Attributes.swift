@@ -51,6 +51,12 @@ extension HDF5File {
     public func attributeNames(of objectPath: String = "/") throws -> [String] {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
+        // Compact attributes are listed from the object header (see HDF5StructureCheck); only
+        // dense or shared attribute storage goes through libhdf5's attribute table.
+        let structure = try HDF5StructureCheck(path: path, fileID: openFile())
+        if let names = try structure.compactAttributeNames(headerAddress: UInt64(objectAddress(object, objectPath))) {
+            return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        }
         let list = NameList()
         var index: hsize_t = 0
         let status = H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
@@ -94,7 +100,7 @@ extension HDF5File {
             var strings = [String]()
             if H5Tis_variable_str(type) > 0 {
                 // libhdf5 follows the stored heap pointers blindly: check them first.
-                let heapCheck = try HDF5VariableLengthCheck(path: path, fileID: openFile())
+                let heapCheck = try HDF5StructureCheck(path: path, fileID: openFile())
                 try heapCheck.validate(attribute: name, elementCount: points, headerAddress: UInt64(objectAddress(object, objectPath)))
                 let memoryType = H5Tcopy(pdekit_H5T_C_S1())
                 defer { H5Tclose(memoryType) }

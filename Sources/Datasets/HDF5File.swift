@@ -415,6 +415,12 @@ public final class HDF5File {
         guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
             throw DatasetError.tooLarge(path: path, detail: "'\(datasetPath)' of shape \(shape) does not fit in memory; read it in sample ranges")
         }
+        // Reading must stay proportional to what the file stores: a tiny file declaring gigabytes
+        // of unwritten chunks would otherwise be read, fill value by fill value, for minutes.
+        let allocated = Int(clamping: H5Dget_storage_size(dataset))
+        guard HDF5DatasetInfo.storageExplains(bytes: bytes, allocatedBytes: allocated) else {
+            throw DatasetError.malformed(path: path, detail: "'\(datasetPath)' of shape \(shape) declares \(bytes) bytes but stores only \(allocated) (unwritten chunks)")
+        }
         if count == 0 { return NumericArray(checkedShape: shape, storage: Self.emptyStorage(type)) }
         let (memoryType, owned) = Self.memoryType(type)
         defer { if owned { H5Tclose(memoryType) } }

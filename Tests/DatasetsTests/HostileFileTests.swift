@@ -191,6 +191,59 @@ import Datasets
         #expect(try HDF5File(opening: written).datasetInfo("u").statisticsSkipReason == nil)
     }
 
+    @Test func undecodableAttributeMessagesAreErrorsNotCrashes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("attributes.h5")
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.setAttribute("pdekit.note", .string("hello"))
+            try file.setAttribute("pdekit.count", .int(7))
+        }
+        #expect(try HDF5File(opening: path).attributeNames() == ["pdekit.count", "pdekit.note"])
+        // Overwrite every byte of the attribute messages (name, datatype, dataspace, data) with
+        // values libhdf5 cannot decode (e.g. dataspace version 9): libhdf5 1.10's attribute table
+        // then freed a half-built table (SIGSEGV in H5A__close). Each must list, read or throw.
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let start = try #require(Self.find(Array("pdekit.".utf8), in: original))
+        var outcomes = (listed: 0, refused: 0)
+        for offset in max(0, start - 16)..<min(original.count, start + 160) {
+            for value: UInt8 in [0x09, 0xFF] where original[offset] != value {
+                var bytes = original
+                bytes[offset] = value
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                do {
+                    let file = try HDF5File(opening: path)
+                    _ = try file.attributes()
+                    outcomes.listed += 1
+                } catch is DatasetError {
+                    outcomes.refused += 1
+                }
+            }
+        }
+        #expect(outcomes.listed > 0 && outcomes.refused > 0, "\(outcomes)")
+    }
+
+    @Test func readsOfUnwrittenChunksAreBoundedByTheStoredBytes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("unwritten.h5")
+        // 100,000 samples of 17×17 float32 declared (115 MB), one written: a whole read is refused,
+        // a read of the written sample is not.
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.writeDataset("u", try NumericArray(shape: [1, 17, 17], storage: .float32((0..<289).map(Float.init))),
+                                  options: HDF5DatasetOptions(extendable: true))
+            try file.resizeSamples("u", to: 100_000)
+        }
+        let file = try HDF5File(opening: path)
+        #expect {
+            try file.readDataset("u")
+        } throws: { error in
+            guard case DatasetError.malformed(_, let detail) = error else { return false }
+            return detail.contains("unwritten chunks")
+        }
+        #expect(try file.readSamples("u", 0..<1).doubleValues == (0..<289).map(Double.init))
+    }
+
     // MARK: NPY, NPZ, ZIP
 
     @Test func npyHeadersWithBadShapesOrShortDataAreTypedErrors() throws {

@@ -1,7 +1,11 @@
 import CHDF5
 import Foundation
 
-/// Checks the stored form of a variable-length string attribute before libhdf5 reads it.
+/// Independent checks of HDF5 on-disk structures that libhdf5 1.10 trusts without checking.
+///
+/// Attribute names are listed from the object header here, because libhdf5's attribute table
+/// (`H5Aiterate2`) frees a half-built table when a message fails to decode (a NULL dereference
+/// in `H5A__close`); and variable-length strings are checked before `H5Aread` follows them:
 ///
 /// A variable-length (vlen) attribute stores one descriptor per element,
 /// ```
@@ -21,7 +25,7 @@ import Foundation
 /// read, and each is checked against the collection, parsed here exactly as libhdf5 walks it.
 /// Anything that cannot be checked (attributes in dense storage, shared messages) is refused
 /// rather than read.
-struct HDF5VariableLengthCheck {
+struct HDF5StructureCheck {
     let path: String
     let file: FileRegions
     let base: UInt64
@@ -73,6 +77,27 @@ struct HDF5VariableLengthCheck {
     }
 
     func malformed(_ detail: String) -> DatasetError { DatasetError.malformed(path: path, detail: detail) }
+
+    /// Names of the attributes stored in the object header at `headerAddress` (compact
+    /// storage), or nil when some are stored elsewhere (dense storage in a fractal heap, or shared
+    /// messages) and only libhdf5 can list them. Throws if an attribute message does not parse.
+    func compactAttributeNames(headerAddress: UInt64) throws -> [String]? {
+        var names = [String]()
+        for message in try headerMessages(at: headerAddress) {
+            if message.type == 0x0015 {   // attribute info: dense storage if its fractal heap address is defined
+                var reader = ByteReader(message.body, path: path)
+                _ = try reader.readUInt8("attribute info")
+                let flags = try reader.readUInt8("attribute info")
+                if flags & 0x01 != 0 { try reader.skip(2, "attribute info") }
+                let heap = try reader.readUInt(sizeOfAddress, "attribute info")
+                if heap != UInt64.max >> (64 - 8 * sizeOfAddress) { return nil }
+            }
+            guard message.type == 0x000C else { continue }
+            if message.flags & 0x02 != 0 { return nil }
+            names.append(try attributeMessageName(message.body))
+        }
+        return names
+    }
 
     // MARK: Global heap
 
@@ -132,8 +157,22 @@ struct HDF5VariableLengthCheck {
         throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' is stored where its variable-length data cannot be checked (dense or shared attribute storage)")
     }
 
+    /// The name of an attribute message, checking that its parts fit in the message.
+    func attributeMessageName(_ body: [UInt8]) throws -> String {
+        var name: String?
+        _ = try attributeMessageData(body, ifNamed: nil, name: &name)
+        return name ?? ""
+    }
+
     /// The data of an attribute message (versions 1–3) whose name is `name`, else nil.
     func attributeMessageData(_ body: [UInt8], ifNamed name: String) throws -> ArraySlice<UInt8>? {
+        var stored: String?
+        return try attributeMessageData(body, ifNamed: name, name: &stored)
+    }
+
+    /// The data of an attribute message if its name is `wanted` (or any name when nil); `name`
+    /// receives the stored name.
+    func attributeMessageData(_ body: [UInt8], ifNamed wanted: String?, name: inout String?) throws -> ArraySlice<UInt8>? {
         var reader = ByteReader(body, path: path)
         let version = try reader.readUInt8("attribute message")
         _ = try reader.readUInt8()
@@ -146,9 +185,10 @@ struct HDF5VariableLengthCheck {
         }
         let nameBytes = try reader.readBytes(padded(nameSize), "attribute name")
         let stored = String(decoding: nameBytes.prefix(nameSize).prefix { $0 != 0 }, as: UTF8.self)
-        guard stored == name else { return nil }
+        name = stored
         try reader.skip(padded(datatypeSize), "attribute datatype")
         try reader.skip(padded(dataspaceSize), "attribute dataspace")
+        if let wanted, stored != wanted { return nil }
         return reader.bytes[reader.offset...]
     }
 
