@@ -81,7 +81,11 @@ extension HDF5File {
     public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5AttributeValue {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
-        guard H5Aexists(object, name) > 0 else {
+        let exists = H5Aexists(object, name)
+        guard exists >= 0 else {
+            throw DatasetError.malformed(path: path, detail: "the attribute messages of '\(objectPath)' cannot be decoded (looking for '\(name)')")
+        }
+        guard exists > 0 else {
             throw DatasetError.missingKey(path: path, key: "\(objectPath == "/" ? "" : objectPath)@\(name)", available: (try? attributeNames(of: objectPath)) ?? [])
         }
         let attribute = try check(H5Aopen(object, name, pdekit_H5P_DEFAULT()), "opening attribute '\(name)'")
