@@ -34,11 +34,11 @@ let package = Package(
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
-        .target(name: "NeuralLayers", dependencies: ["AutoDiff", "RunSupport"]),
+        .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
         .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "RunSupport"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
-        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),

@@ -26,6 +26,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
     case compression(path: String, detail: String)
     /// A size declared by the file overflows or needs more memory than the machine has.
     case tooLarge(path: String, detail: String)
+    /// An array holds NaN or infinity where the data path needs finite values (`detail` names it).
+    case nonFinite(path: String, detail: String)
+    /// A split asks for more samples than there are, or for an empty part.
+    case invalidSplit(path: String, detail: String)
 
     /// The file the error is about.
     public var path: String {
@@ -33,7 +37,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .cannotOpen(let path, _), .cannotWrite(let path, _), .unrecognizedFormat(let path),
              .truncated(let path, _), .malformed(let path, _), .unsupported(let path, _),
              .missingKey(let path, _, _), .shapeMismatch(let path, _), .hdf5(let path, _),
-             .compression(let path, _), .tooLarge(let path, _):
+             .compression(let path, _), .tooLarge(let path, _), .nonFinite(let path, _), .invalidSplit(let path, _):
             return path
         }
     }
@@ -53,6 +57,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .hdf5(_, let operation): return "\(file): HDF5 error in \(operation)"
         case .compression(_, let detail): return "\(file): compressed data is corrupt: \(detail)"
         case .tooLarge(_, let detail): return "\(file): \(detail)"
+        case .nonFinite(_, let detail): return "\(file): \(detail) contains NaN or infinity"
+        case .invalidSplit(_, let detail): return "\(file): \(detail)"
         }
     }
 
