@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "NeuralOperators", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
-        .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib", "RunSupport"]),
         .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS", "RunSupport"]),
         .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS", "RunSupport"]),
 

@@ -145,11 +145,17 @@ struct PINN: ParsableCommand {
         case .burgers:
             var burgersReference: BurgersProblem.Reference? = nil
             if let reference {
-                let arrays = try PINNReferenceData.readNPZ(URL(fileURLWithPath: reference))
-                guard let x = arrays["x"], let t = arrays["t"], let u = arrays["usol"], u.shape == [x.values.count, t.values.count] else {
+                let arrays = try NPZFile.read(reference)
+                func array(_ key: String) -> NumericArray? { arrays.first { $0.name == key }?.array }
+                guard let x = array("x"), let t = array("t"), let u = array("usol"), x.count > 0, t.count > 0,
+                      u.shape == [x.count, t.count] else {
                     throw CommandError(description: "\(reference): expected arrays x (n), t (m) and usol (n, m)")
                 }
-                burgersReference = .init(positions: x.values, times: t.values, values: u.values)
+                let (positions, times, values) = (x.doubleValues, t.doubleValues, u.doubleValues)
+                guard (positions + times + values).allSatisfy(\.isFinite) else {
+                    throw CommandError(description: "\(reference): the reference holds non-finite values")
+                }
+                burgersReference = .init(positions: positions, times: times, values: values)
             }
             try runForward(BurgersProblem(reference: burgersReference).makeSetup(options: options, as: Scalar.self),
                            name: "burgers", axes: ["x", "t"], log: log)
