@@ -28,6 +28,9 @@ let package = Package(
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
 
+        // What every long job needs: atomic writes, progress lines, memory checks, the error line.
+        .target(name: "RunSupport"),
+
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
@@ -36,7 +39,7 @@ let package = Package(
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
         .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS"]),
-        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting"]),
+        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
@@ -45,7 +48,7 @@ let package = Package(
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
-            "TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
+            "RunSupport", "TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
             "Plotting",
             "PDEs",
             "Datasets",
@@ -71,6 +74,7 @@ let package = Package(
         .executableTarget(name: "example-train-fno", dependencies: ["PDEKit"], path: "Examples/train-fno"),
 
         // Tests mirror the modules.
+        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),

@@ -3,6 +3,7 @@ import TensorCore
 import AutoDiff
 import NeuralLayers
 import NeuralOperators
+import RunSupport
 
 /// Supervised training of a neural operator (any ``OperatorModel``: FNO, MgNO) on in-memory field pairs.
 ///
