@@ -14,9 +14,11 @@ public enum BLASRuntime {
 
     /// `C ← α op(A) op(B) + β C`, split over row blocks of C across cores when large.
     ///
-    /// The row blocks depend only on `m` (at most 4, of at least 8 rows), never on the core count:
+    /// The row blocks depend only on `m` (two halves from 4 rows on), never on the core count:
     /// OpenBLAS's result for a row of C depends on how many rows the call has (its small-matrix and
     /// edge kernels sum in other orders), so splitting by cores would make the bits machine-dependent.
+    /// Two blocks is the split this code always made on 2-core machines, so results there are unchanged
+    /// bit for bit; larger machines run these products on two cores.
     @inlinable
     public static func parallelGEMM<Scalar: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -25,7 +27,7 @@ public enum BLASRuntime {
     ) {
         _ = configureOnce
         let work = m * n * k
-        let blocks = work >= 1 << 20 ? ParallelLoop.reductionBlocks(count: m, maximumBlocks: min(4, m / 8)) : [0..<m]
+        let blocks = work >= 1 << 20 && m >= 4 ? ParallelLoop.reductionBlocks(count: m, maximumBlocks: 2) : [0..<m]
         if blocks.count <= 1 {
             Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
