@@ -62,9 +62,9 @@ public final class Trainer {
         self.test = test
         self.outputDirectory = outputDirectory
         if configuration.normalize {
-            let inputNormalizer = PointwiseNormalizer(fitting: train.inputs)
+            let inputNormalizer = try PointwiseNormalizer(fitting: train.inputs)
             self.inputNormalizer = inputNormalizer
-            targetNormalizer = PointwiseNormalizer(fitting: train.targets)
+            targetNormalizer = try PointwiseNormalizer(fitting: train.targets)
             encodedTrainInputs = inputNormalizer.encode(train.inputs)
         } else {
             inputNormalizer = nil

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import RunSupport
+import RunSupport
 
 @Suite struct AtomicFileTests {
     func temporaryDirectory() throws -> URL {
