@@ -111,6 +111,9 @@ public final class GaussianProcessSolver {
         public let lossHistory: [Double]
         public let adamIterations: Int
         public let lbfgsIterations: Int
+        /// `completed`, `skipped`, or `stopped at step k: …` when a step made a kernel LAPACK rejects
+        /// (the hyperparameters of the last good step are kept).
+        public let adamOutcome: String
         public let lbfgsOutcome: String
         public let seconds: Double
     }
@@ -145,6 +148,13 @@ public final class GaussianProcessSolver {
         guard configuration.jitter >= 0, configuration.boundaryNoise > 0, configuration.equationNoise > 0,
               configuration.adamIterations >= 0, configuration.lbfgsIterations >= 0 else {
             throw GaussianProcessError.invalidArgument("jitter ≥ 0, noises > 0 and iteration counts ≥ 0 required")
+        }
+        guard configuration.hyperparameterLearningRate.isFinite, configuration.hyperparameterLearningRate > 0,
+              configuration.jitter.isFinite, configuration.boundaryNoise.isFinite, configuration.equationNoise.isFinite,
+              configuration.jeffreysWeight.isFinite, configuration.innerIterations >= 0, configuration.initialInnerIterations >= 0,
+              configuration.lbfgsHistory >= 1 else {
+            throw GaussianProcessError.invalidArgument(
+                "the learning rate must be finite and positive, jitter, noises and the Jeffreys weight finite, inner iteration counts ≥ 0 and the L-BFGS history ≥ 1")
         }
         self.problem = problem
         self.configuration = configuration
@@ -446,12 +456,16 @@ public final class GaussianProcessSolver {
         }
         try refreshPreconditioner()
         let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-15)
+        // A failed evaluation (NaN, a factor LAPACK rejects) is a non-finite point for L-BFGS: a trial
+        // step there is shortened; at the start, or at every trial, the solve fails with that error.
+        var failure: (any Error)? = nil
         let report = optimizer.minimize([whitened], maximumIterations: max(iterations, 1)) {
             do { return try evaluateObjective(hyperparameterGradients: false).total } catch {
-                whitened.node.gradient = Tensor.zeros(whitened.value.shape)
-                return .infinity
+                failure = error
+                return .nan
             }
         }
+        if report.outcome == .nonFinite { throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the value solve") }
         return report.finalLoss
     }
 
@@ -476,6 +490,7 @@ public final class GaussianProcessSolver {
         history.append(loss)
         progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
         var adamDone = 0
+        var adamOutcome = hyperparameters.isEmpty || configuration.adamIterations == 0 ? "skipped" : "completed"
         if !hyperparameters.isEmpty {
             // Phase 1: Adam on the hyperparameters, values re-solved before each step.
             let optimizer = Adam<Double>(learningRate: configuration.hyperparameterLearningRate)
@@ -485,14 +500,27 @@ public final class GaussianProcessSolver {
                     loss = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     loss = try evaluateObjective().total
-                } catch {
+                } catch GaussianProcessError.lapackFailure(let routine, let info) {
+                    // The step made a kernel factor LAPACK rejects: go back to the last good
+                    // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
                     parameterVector = saved
                     _ = try? solveValues(iterations: innerIterations)
+                    adamOutcome = "stopped at step \(iteration + 1): LAPACK \(routine) failed (info = \(info))"
                     break
+                } catch GaussianProcessError.nonFinite(let what) {
+                    throw GaussianProcessError.nonFinite(
+                        "\(what) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
+                }
+                guard hyperparameters.allSatisfy({ $0.gradient?.scalars.allSatisfy(\.isFinite) ?? true }) else {
+                    throw GaussianProcessError.nonFinite("hyperparameter gradient at Adam step \(iteration + 1)")
                 }
                 saved = parameterVector
                 history.append(loss)
                 optimizer.step(hyperparameters)
+                guard hyperparameters.allSatisfy({ $0.value.scalars.allSatisfy(\.isFinite) }) else {
+                    throw GaussianProcessError.nonFinite(
+                        "hyperparameters after Adam step \(iteration + 1) (learning rate \(configuration.hyperparameterLearningRate))")
+                }
                 adamDone = iteration + 1
                 progress?(Progress(phase: "adam", iteration: iteration + 1, totalIterations: configuration.adamIterations,
                                    loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
@@ -504,6 +532,7 @@ public final class GaussianProcessSolver {
         if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
             let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
             var evaluations = 0
+            var failure: (any Error)? = nil
             let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
                 evaluations += 1
                 do {
@@ -515,9 +544,13 @@ public final class GaussianProcessSolver {
                                        loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
                     return value
                 } catch {
-                    for p in hyperparameters { p.node.gradient = Tensor.zeros(p.value.shape) }
-                    return .infinity
+                    // A non-finite point for L-BFGS (a trial step there is shortened), not a zero gradient.
+                    failure = error
+                    return .nan
                 }
+            }
+            if report.outcome == .nonFinite {
+                throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the L-BFGS phase (evaluation \(evaluations))")
             }
             lbfgsIterationsDone = report.iterations
             lbfgsOutcome = report.outcome.rawValue
@@ -535,7 +568,7 @@ public final class GaussianProcessSolver {
         guard alpha.elements.allSatisfy(\.isFinite) else { throw GaussianProcessError.nonFinite("posterior coefficients") }
         return Result(field: try KernelField(axes: axes, kernels: learned, coefficients: alpha.elements),
                       kernels: learned, values: u.elements, lossHistory: history,
-                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone,
+                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone, adamOutcome: adamOutcome,
                       lbfgsOutcome: lbfgsOutcome,
                       seconds: Date().timeIntervalSince(start))
     }

@@ -66,6 +66,10 @@ public final class DCDMTrainer {
     }
 
     /// One optimization step on a fresh batch; returns the batch's mean loss before the update.
+    ///
+    /// When the loss or its gradient is NaN or infinite (a learning rate far too large), no update
+    /// is made — Adam would spread the NaN into every weight — and the result is NaN: callers treat
+    /// a non-finite result as a failed run.
     @discardableResult
     public func step() -> Double {
         let n = problem.pointCount, batch = batchSize
@@ -80,8 +84,10 @@ public final class DCDMTrainer {
             total += value
             for i in 0..<n { seed[s * n + i] = Float(gradient[i] * problem.fluidMask[i] / Double(batch)) }
         }
+        guard total.isFinite, seed.allSatisfy(\.isFinite) else { return .nan }
         network.zeroGradients()
         Backpropagation.backward(from: q, seed: Tensor(uncheckedShape: q.shape, scalars: seed))
+        guard network.parameters.allSatisfy({ $0.gradient.map { $0.scalars.allSatisfy(\.isFinite) } ?? true }) else { return .nan }
         optimizer.step(network.parameters)
         steps += 1
         return total / Double(batch)

@@ -340,7 +340,7 @@ extension LossTests {
         var checked = 0
         for (index, (name, parameter)) in network.namedParameters.enumerated() {
             let gradient = try #require(parameter.gradient, "no gradient for \(name)")
-            let scale = parameter.value.scalars.map { Double(abs($0)) }.max() ?? 1
+            let scale = parameter.value.scalars.map { Double(abs($0)) }.maxOrNaN() ?? 1
             let direction = randomVector(parameter.count, seed: 100 + UInt64(index)).map { $0 * scale }
             let analytic = zip(gradient.scalars, direction).reduce(0.0) { $0 + Double($1.0) * $1.1 }
             let original = parameter.value

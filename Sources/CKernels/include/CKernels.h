@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include "pinn_kernels.h"
 
+/* The SIMD level every kernel dispatches on: 2 AVX-512, 1 AVX2 + FMA, 0 baseline (after the
+   PDEKIT_SIMD_LEVEL cap). */
+int pdekit_kernels_simd_level(void);
+
 void pdekit_gelu_f32(const float *x, float *y, ptrdiff_t count);
 void pdekit_gelu_pullback_f32(const float *x, const float *cotangent, float *y, ptrdiff_t count);
 float pdekit_sum_f32(const float *x, ptrdiff_t count);
