@@ -31,21 +31,23 @@ let package = Package(
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
+        // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
+        .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
-        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS"]),
-        .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "CBLAS", "CKernels"]),
-        .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "CBLAS"]),
-        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS"]),
+        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "DenseLinearAlgebra"]),
+        .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "DenseLinearAlgebra", "CKernels"]),
+        .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "DenseLinearAlgebra"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS", "DenseLinearAlgebra"]),
         .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
         .target(name: "DataGeneration", dependencies: ["SparseSolvers", "PDEs", "Datasets", "CBLAS"]),
-        .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS"]),
+        .target(name: "LearnedSolvers", dependencies: ["NeuralLayers", "SparseSolvers", "CBLAS", "DenseLinearAlgebra"]),
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
-            "TensorCore", "AutoDiff", "NeuralLayers", "SparseSolvers",
+            "TensorCore", "AutoDiff", "NeuralLayers", "DenseLinearAlgebra", "SparseSolvers",
             "Plotting",
             "PDEs",
             "Datasets",
@@ -73,6 +75,7 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
+        .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["NeuralLayers"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["SparseSolvers"]),
         .testTarget(name: "PhysicsInformedTests", dependencies: ["PhysicsInformed"]),
