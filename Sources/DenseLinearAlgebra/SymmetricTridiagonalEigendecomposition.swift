@@ -35,11 +35,13 @@ public struct SymmetricTridiagonalEigendecomposition: Sendable {
         let n = try lapackSize(size, routine: routine)
         var d = diagonal
         var e = offDiagonal + [0]   // LAPACK's workspace view of e has length n
+        // Without vectors the layout is irrelevant, and LAPACKE's row-major path would still demand ldz ≥ n.
+        let layout = computeVectors ? LAPACK_ROW_MAJOR : LAPACK_COL_MAJOR
         switch selection {
         case .all:
             let columns = computeVectors ? size : 1
             var z = [Double](repeating: 0, count: computeVectors ? size * size : 1)
-            let info = LAPACKE_dstev(LAPACK_ROW_MAJOR, .lapack(computeVectors ? "V" : "N"), n, &d, &e, &z, Int32(columns))
+            let info = LAPACKE_dstev(layout, .lapack(computeVectors ? "V" : "N"), n, &d, &e, &z, Int32(columns))
             guard info == 0 else { throw LAPACKError(routine: routine, info: info) { .noConvergence(count: $0) } }
             eigenvalues = d
             eigenvectors = computeVectors ? DenseMatrix(rows: size, columns: size, elements: z) : nil
@@ -51,7 +53,7 @@ public struct SymmetricTridiagonalEigendecomposition: Sendable {
             var values = [Double](repeating: 0, count: size)
             var z = [Double](repeating: 0, count: computeVectors ? size * count : 1)
             var support = [Int32](repeating: 0, count: 2 * count)
-            let info = LAPACKE_dstevr(LAPACK_ROW_MAJOR, .lapack(computeVectors ? "V" : "N"), .lapack("I"), n, &d, &e,
+            let info = LAPACKE_dstevr(layout, .lapack(computeVectors ? "V" : "N"), .lapack("I"), n, &d, &e,
                                       0, 0, 1, Int32(count), 0, &found, &values, &z, Int32(computeVectors ? count : 1), &support)
             guard info == 0 else { throw LAPACKError(routine: routine, info: info) { .noConvergence(count: $0) } }
             guard found == Int32(count) else {

@@ -52,6 +52,11 @@ private func eigenResidual(_ a: DenseMatrix, _ q: DenseMatrix, _ values: [Double
                                                                 offDiagonal: [Double](repeating: -1, count: n - 1), selection: .lowest(4))
         #expect(lowest.eigenvalues.count == 4)
         for k in 0..<4 { #expect(abs(lowest.eigenvalues[k] - exact[k]) < 1e-13) }
+        let lowestValues = try SymmetricTridiagonalEigendecomposition(diagonal: [Double](repeating: 2, count: n),
+                                                                      offDiagonal: [Double](repeating: -1, count: n - 1),
+                                                                      selection: .lowest(4), computeVectors: false)
+        #expect(lowestValues.eigenvectors == nil)
+        for k in 0..<4 { #expect(abs(lowestValues.eigenvalues[k] - exact[k]) < 1e-13) }
         let q = try #require(lowest.eigenvectors)
         #expect(q.rows == n && q.columns == 4)
         #expect(eigenResidual(a, q, lowest.eigenvalues) < 1e-12)
