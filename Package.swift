@@ -28,17 +28,20 @@ let package = Package(
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
 
+        // What every long job needs: atomic writes, progress lines, memory checks, the error line.
+        .target(name: "RunSupport"),
+
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CFFTW", "CBLAS", "CMalloc", "CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff"]),
-        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "DenseLinearAlgebra"]),
+        .target(name: "SparseSolvers", dependencies: ["CSuiteSparse", "CBLAS", "RunSupport", "DenseLinearAlgebra"]),
         .target(name: "PhysicsInformed", dependencies: ["NeuralLayers", "DenseLinearAlgebra", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["TensorCore", "AutoDiff", "NeuralLayers", "DenseLinearAlgebra"]),
-        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "CBLAS", "DenseLinearAlgebra"]),
-        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting"]),
+        .target(name: "NeuralOperators", dependencies: ["NeuralLayers", "Datasets", "CBLAS", "DenseLinearAlgebra"]),
+        .target(name: "Training", dependencies: ["NeuralOperators", "NeuralLayers", "Datasets", "Plotting", "RunSupport"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["TensorCore", "SparseSolvers", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["TensorCore", "CHDF5", "CZlib"]),
@@ -47,7 +50,7 @@ let package = Package(
 
         // Umbrella and CLI.
         .target(name: "PDEKit", dependencies: [
-            "TensorCore", "AutoDiff", "NeuralLayers", "DenseLinearAlgebra", "SparseSolvers",
+            "RunSupport", "TensorCore", "AutoDiff", "NeuralLayers", "DenseLinearAlgebra", "SparseSolvers",
             "Plotting",
             "PDEs",
             "Datasets",
@@ -73,6 +76,7 @@ let package = Package(
         .executableTarget(name: "example-train-fno", dependencies: ["PDEKit"], path: "Examples/train-fno"),
 
         // Tests mirror the modules.
+        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),

@@ -162,16 +162,8 @@ public final class DatasetGenerator {
                 SimilarityOrdering.meanNeighborDistance(vectors, order: order))
     }
 
-    func makeSolver(_ strategy: SequenceSolveStrategy) -> SequenceSolver {
-        let solver = SequenceSolver(strategy: strategy, criterion: StoppingCriterion(relativeTolerance: configuration.tolerance),
-                                    restart: configuration.restart, recycledCount: configuration.recycledCount)
-        switch configuration.preconditioner {
-        case .none: break
-        case .ilu: solver.preconditionerFactory = { try IncompleteLU($0) }
-        case .ssor: solver.preconditionerFactory = { try SSORPreconditioner($0) }
-        case .jacobi: solver.preconditionerFactory = { try JacobiPreconditioner($0) }
-        }
-        return solver
+    func makeSolver(_ strategy: SequenceSolveStrategy) throws -> SequenceSolver {
+        try SequenceSolver(strategy: strategy, configuration: configuration.solverConfiguration)
     }
 
     static let completedAttribute = ShardedFileResumption.completedAttribute
@@ -210,13 +202,13 @@ public final class DatasetGenerator {
                 try file.setAttribute("pdekit.precision", .string(configuration.precision.rawValue))
                 if configuration.family == .darcy { try file.setAttribute("pdekit.coefficient", .string(configuration.coefficient.rawValue)) }
                 if configuration.family.isLinear {
-                    try file.setAttribute("pdekit.preconditioner", .string(configuration.preconditioner.rawValue))
+                    try file.setAttribute("pdekit.preconditioner", .string(configuration.preconditioner.generationName))
                 }
             }
         }
 
         let (order, unsorted, sorted) = solveOrder()
-        let solver = configuration.family.isLinear ? makeSolver(configuration.strategy) : nil
+        let solver = configuration.family.isLinear ? try makeSolver(configuration.strategy) : nil
         if let (strategy, reason) = recordedStrategy { solver?.adopt(strategy, reason: reason) }
         let burgers = configuration.family == .burgers
             ? try BurgersSolver(resolution: configuration.resolution, viscosity: configuration.viscosity) : nil
@@ -293,7 +285,7 @@ public final class DatasetGenerator {
         var result = RecyclingComparison(systemCount: systems.count, gmresSeconds: 0, recyclingSeconds: 0, directSeconds: 0,
                                          gmresIterations: 0, recyclingIterations: 0)
         for strategy in [SequenceSolveStrategy.gmres, .recycling, .direct] {
-            let solver = makeSolver(strategy)
+            let solver = try makeSolver(strategy)
             let start = DispatchTime.now().uptimeNanoseconds
             let cpuStart = processCPUTime()
             var iterations = 0, products = 0

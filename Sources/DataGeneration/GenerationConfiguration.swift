@@ -1,4 +1,5 @@
 import Foundation
+import SparseSolvers
 
 /// The problem families `DatasetGenerator` can produce.
 public enum GenerationFamily: String, Sendable, CaseIterable, Codable {
@@ -28,9 +29,10 @@ public enum GenerationCoefficient: String, Sendable, CaseIterable, Codable {
     case lognormal
 }
 
-/// Krylov preconditioner used by the `gmres` and `recycling` strategies (rebuilt for every system).
-public enum GenerationPreconditioner: String, Sendable, CaseIterable, Codable {
-    case none, ilu, ssor, jacobi
+extension SolverConfiguration.Preconditioner {
+    /// The name recorded in generated files and content keys (`ilu` for ILU(0), as before
+    /// `SolverConfiguration` existed, so older partial files still resume).
+    public var generationName: String { self == .incompleteLU ? "ilu" : rawValue }
 }
 
 /// Everything that determines the content of a generated dataset. Two runs with equal
@@ -44,7 +46,8 @@ public struct GenerationConfiguration: Sendable, Equatable {
     /// Relative residual tolerance of the Krylov solves (also the bar a direct solve is checked against).
     public var tolerance: Double
     public var strategy: SequenceSolveStrategy
-    public var preconditioner: GenerationPreconditioner
+    /// Preconditioner of the `gmres` and `recycling` strategies (rebuilt for every system).
+    public var preconditioner: SolverConfiguration.Preconditioner
     public var precision: GenerationPrecision
     /// Samples per appended shard (the unit of resumption).
     public var shardSize: Int
@@ -60,7 +63,7 @@ public struct GenerationConfiguration: Sendable, Equatable {
     public var recycledCount: Int
 
     public init(family: GenerationFamily, sampleCount: Int, resolution: Int, seed: UInt64 = 0, tolerance: Double = 1e-8,
-                strategy: SequenceSolveStrategy = .auto, preconditioner: GenerationPreconditioner = .ilu,
+                strategy: SequenceSolveStrategy = .auto, preconditioner: SolverConfiguration.Preconditioner = .incompleteLU,
                 precision: GenerationPrecision = .float32, shardSize: Int = 50, coefficient: GenerationCoefficient = .fno,
                 wavenumber: Double = 10, viscosity: Double = 0.1, sigma: Double = 1, restart: Int = 40, recycledCount: Int = 20) {
         self.family = family
@@ -96,6 +99,19 @@ public struct GenerationConfiguration: Sendable, Equatable {
         guard wavenumber >= 0, wavenumber.isFinite else { throw bad("wavenumber", "must be non-negative") }
         guard sigma >= 0, sigma.isFinite else { throw bad("sigma", "must be non-negative") }
         guard restart >= 2, recycledCount >= 1, recycledCount < restart else { throw bad("restart", "need restart ≥ 2 and 1 ≤ recycled < restart") }
+        if family.isLinear {
+            guard preconditioner != .multigrid else { throw bad("preconditioner", "multigrid is not available for generation") }
+            let (unknowns, overflow) = (resolution - 2).multipliedReportingOverflow(by: resolution - 2)
+            guard !overflow else { throw bad("resolution", "\(resolution) nodes per side overflow the unknown count") }
+            try solverConfiguration.validate(rowCount: unknowns)
+        }
+    }
+
+    /// The solver options shared by every strategy (the method is the strategy's; GCRO-DR here,
+    /// the largest workspace).
+    public var solverConfiguration: SolverConfiguration {
+        SolverConfiguration(method: .gcrodr, preconditioner: preconditioner, relativeTolerance: tolerance,
+                            restart: restart, recycledCount: recycledCount)
     }
 
     /// The scalar parameters recorded in the manifest and compared on resume.
@@ -122,7 +138,7 @@ public struct GenerationConfiguration: Sendable, Equatable {
             .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         var key = "family=\(family.rawValue) samples=\(sampleCount) resolution=\(resolution) seed=\(seed) precision=\(precision.rawValue)"
         if family == .darcy { key += " coefficient=\(coefficient.rawValue)" }
-        if family.isLinear { key += " tolerance=\(tolerance) solver=\(strategy.rawValue) preconditioner=\(preconditioner.rawValue)" }
+        if family.isLinear { key += " tolerance=\(tolerance) solver=\(strategy.rawValue) preconditioner=\(preconditioner.generationName)" }
         return key + " parameters=[\(parameters)]"
     }
 }

@@ -48,6 +48,6 @@ public struct BatchIterator<Source: Dataset>: IteratorProtocol, Sequence {
         let end = Swift.min(position + batchSize, order.count)
         guard position < end, !(dropLast && end - position < batchSize) else { return nil }
         defer { position = end }
-        return dataset.batch(Array(order[position..<end]))
+        return dataset.samples(at: Array(order[position..<end]))
     }
 }

@@ -14,7 +14,8 @@ public struct Sample<Scalar: TensorScalar>: Sendable {
     }
 }
 
-/// A finite, indexable collection of input/target samples for supervised operator learning.
+/// A finite, indexable collection of input/target samples for supervised operator learning:
+/// ``FieldPairs`` (a split in memory) and ``FieldPairFile`` (all pairs of a data file) conform.
 public protocol Dataset {
     associatedtype Scalar: TensorScalar
     /// Number of samples.
@@ -25,13 +26,13 @@ public protocol Dataset {
     var targetSampleShape: [Int] { get }
     /// The samples at `indices`, stacked along a new axis 0 in that order.
     /// - Precondition: every index is in `0..<count`.
-    func batch(_ indices: [Int]) -> Sample<Scalar>
+    func samples(at indices: [Int]) -> Sample<Scalar>
 }
 
 extension Dataset {
     /// Sample `index` without a sample axis.
     public func sample(at index: Int) -> Sample<Scalar> {
-        let batch = self.batch([index])
+        let batch = samples(at: [index])
         return Sample(input: batch.input.reshaped(inputSampleShape), target: batch.target.reshaped(targetSampleShape))
     }
 

@@ -23,6 +23,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
     case hdf5(path: String, operation: String)
     /// A compressed stream failed to inflate or deflate, or its checksum does not match.
     case compression(path: String, detail: String)
+    /// An array holds NaN or infinity where the data path needs finite values (`detail` names it).
+    case nonFinite(path: String, detail: String)
+    /// A split asks for more samples than there are, or for an empty part.
+    case invalidSplit(path: String, detail: String)
 
     /// The file the error is about.
     public var path: String {
@@ -30,7 +34,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .cannotOpen(let path, _), .cannotWrite(let path, _), .unrecognizedFormat(let path),
              .truncated(let path, _), .malformed(let path, _), .unsupported(let path, _),
              .missingKey(let path, _, _), .shapeMismatch(let path, _), .hdf5(let path, _),
-             .compression(let path, _):
+             .compression(let path, _), .nonFinite(let path, _), .invalidSplit(let path, _):
             return path
         }
     }
@@ -49,6 +53,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .shapeMismatch(_, let detail): return "\(file): shape mismatch: \(detail)"
         case .hdf5(_, let operation): return "\(file): HDF5 error in \(operation)"
         case .compression(_, let detail): return "\(file): compressed data is corrupt: \(detail)"
+        case .nonFinite(_, let detail): return "\(file): \(detail) contains NaN or infinity"
+        case .invalidSplit(_, let detail): return "\(file): \(detail)"
         }
     }
 

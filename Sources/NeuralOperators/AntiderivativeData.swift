@@ -1,4 +1,5 @@
 import CBLAS
+import Datasets
 import DenseLinearAlgebra
 import Foundation
 import TensorCore
@@ -58,6 +59,11 @@ public struct AntiderivativeData: Sendable {
         return AntiderivativeData(branchInputs: Tensor(uncheckedShape: [sampleCount, sensorCount], scalars: u),
                                   trunkInputs: Tensor(uncheckedShape: [sensorCount, 1], scalars: x),
                                   targets: Tensor(uncheckedShape: [sampleCount, sensorCount], scalars: s))
+    }
+
+    /// The pairs as aligned DeepONet data (one output), the form a data file is read into.
+    public var branchTrunkData: BranchTrunkData<Double> {
+        BranchTrunkData(branch: branchInputs, trunk: trunkInputs, target: targets, aligned: true, outputCount: 1)
     }
 
     static func choleskyFactor(points: Int, spacing: Double, lengthScale: Double) throws -> [Double] {

@@ -76,6 +76,9 @@ public final class DeepONet<Scalar: TensorScalar> {
             guard let normalization else {
                 throw DeepONetError.invalidConfiguration("normalizesInputs is set but no normalization statistics were given")
             }
+            guard normalization.isFinite else {
+                throw DeepONetError.invalidConfiguration("normalization statistics are not finite (NaN or infinity in the training data)")
+            }
             guard normalization.branchMean.count == configuration.branchWidths[0] else {
                 throw DeepONetError.invalidConfiguration("normalization has \(normalization.branchMean.count) sensors, branch expects \(configuration.branchWidths[0])")
             }

@@ -1,4 +1,5 @@
 /// PDEKit umbrella module: one import for the public modules.
+@_exported import RunSupport
 @_exported import TensorCore
 @_exported import AutoDiff
 @_exported import NeuralLayers

@@ -78,6 +78,11 @@ func classify(_ error: any Error) -> (CAPIStatus, String) {
         default: return (.invalidArgument, message)
         }
     case is SparseMatrixError: return (.invalidArgument, message)
+    case let error as SolverConfigurationError:
+        switch error {
+        case .gridMismatch, .sizeMismatch, .notSquare: return (.shapeMismatch, message)
+        default: return (.invalidArgument, message)
+        }
     case let error as CocoaError where error.isFileError: return (.io, error.localizedDescription)
     default: return (.internal, message)
     }

@@ -2,50 +2,63 @@ import Foundation
 import SparseSolvers
 import LearnedSolvers
 
-/// What a `pdekit_solver *` points to: a method, its options, and what it keeps between calls
-/// (a GCRO-DR recycle space, a direct factorization or a preconditioner for the last matrix, the
-/// last report).
+/// What a `pdekit_solver *` points to: a `SolverConfiguration`, the `LinearSolver` made from it,
+/// and which matrix (handle and value version) that solver is set up for. Setup (factorization,
+/// preconditioner) runs only when the matrix handle or its values change; GCRO-DR keeps its
+/// recycle space in the solver across matrices.
 final class SolverHandle {
-    /// `PDEKIT_METHOD_*`.
-    enum Method: Int32 {
-        case direct = 0, conjugateGradient, gmres, gcrodr, dcdm
-    }
+    /// `PDEKIT_METHOD_*` codes (the ABI), in code order.
+    static let methodCodes: [SolverConfiguration.Method] = [.direct, .conjugateGradient, .gmres, .gcrodr, .dcdm]
+    /// `PDEKIT_PRECONDITIONER_*` codes (the ABI), in code order.
+    static let preconditionerCodes: [SolverConfiguration.Preconditioner] = [.none, .jacobi, .ssor, .incompleteCholesky, .incompleteLU]
 
-    /// `PDEKIT_PRECONDITIONER_*`.
-    enum PreconditionerKind: Int32 {
-        case none = 0, jacobi, ssor, incompleteCholesky, incompleteLU
-    }
-
-    let method: Method
-    var criterion = StoppingCriterion(relativeTolerance: 1e-8, maximumIterations: 10_000)
-    var preconditionerKind = PreconditionerKind.none
-    var restart = 40
-    var recycleDimension = 20
-    /// The network and grid of a DCDM solver.
-    var dcdm: (network: DCDMNetwork, grid: [Int])?
-
-    /// GCRO-DR keeps its recycle space here between solves.
-    private var recycling: GCRODR?
-    /// The matrix (identity and value version) that `cached` was built for.
-    private var cachedFor: (matrix: ObjectIdentifier, version: Int)?
-    private var cachedPreconditioner: (any LinearOperator)?
-    private var cachedFactorization: (any DirectFactorization)?
+    private(set) var configuration: SolverConfiguration
+    /// The network of a DCDM solver.
+    private var dcdmNetwork: DCDMNetwork?
+    /// The solver for `configuration`, made at the first solve after a change of options.
+    private var solver: (any LinearSolver)?
+    /// The matrix (identity and value version) `solver` is set up for.
+    private var setUpFor: (matrix: ObjectIdentifier, version: Int)?
 
     private(set) var lastReport: SolveReport?
     /// The C string `pdekit_solver_method_name` returns (owned here, freed on replacement).
     private var methodNameBuffer: UnsafeMutablePointer<CChar>?
     let lock = NSLock()
 
-    init(method: Method) { self.method = method }
+    init(method: SolverConfiguration.Method) { configuration = SolverConfiguration(method: method) }
 
     deinit { free(methodNameBuffer) }
 
-    /// Forgets every cached object and the recycle space.
+    /// Forgets the set-up matrix, factorizations, preconditioner and the recycle space.
     func reset() {
-        recycling = nil
-        cachedFor = nil
-        cachedPreconditioner = nil
-        cachedFactorization = nil
+        solver?.reset()
+        setUpFor = nil
+    }
+
+    /// Applies a changed configuration after validating it; the solver is rebuilt at the next solve.
+    private func reconfigure(_ change: (inout SolverConfiguration) -> Void) throws {
+        var changed = configuration
+        change(&changed)
+        try changed.validate()
+        configuration = changed
+        solver = nil
+        setUpFor = nil
+    }
+
+    func setCriterion(_ criterion: StoppingCriterion) throws {
+        if let solver {
+            try solver.changeCriterion(criterion)  // keeps factorizations and the recycle space
+            configuration = solver.configuration
+        } else {
+            try reconfigure {
+                $0.relativeTolerance = criterion.relativeTolerance
+                $0.maximumIterations = criterion.maximumIterations
+            }
+        }
+    }
+
+    func setPreconditioner(_ preconditioner: SolverConfiguration.Preconditioner) throws {
+        try reconfigure { $0.preconditioner = preconditioner }
     }
 
     func setRestart(_ restart: Int, recycleDimension: Int) throws {
@@ -53,9 +66,13 @@ final class SolverHandle {
         guard recycleDimension >= 1, recycleDimension < restart else {
             throw CAPIError.invalid("recycle dimension must satisfy 1 ≤ k < restart (\(restart)), got \(recycleDimension)")
         }
-        self.restart = restart
-        self.recycleDimension = recycleDimension
-        recycling = nil
+        try reconfigure { $0.restart = restart; $0.recycledCount = recycleDimension }
+    }
+
+    func setDCDM(network: DCDMNetwork, grid: [Int]) throws {
+        _ = try DCDMLinearSolver(configuration: { var c = configuration; c.grid = grid; return c }(), network: network)
+        try reconfigure { $0.grid = grid }
+        dcdmNetwork = network
     }
 
     /// Solves A x = b; returns the solution and fills `lastReport`.
@@ -63,53 +80,23 @@ final class SolverHandle {
         let (a, version) = handle.lock.withLock { (handle.matrix, handle.version) }
         guard a.isSquare else { throw CAPIError.shape("matrix is \(a.rowCount)×\(a.columnCount), not square") }
         guard b.count == a.rowCount else { throw CAPIError.shape("right-hand side has \(b.count) values, the matrix \(a.rowCount) rows") }
-        guard b.allSatisfy({ $0.isFinite }) else { throw CAPIError.invalid("right-hand side contains NaN or infinity") }
-        if let initialGuess, !initialGuess.allSatisfy({ $0.isFinite }) { throw CAPIError.invalid("initial guess contains NaN or infinity") }
+        let solver: any LinearSolver
+        if let existing = self.solver {
+            solver = existing
+        } else if configuration.method == .dcdm {
+            guard let dcdmNetwork else { throw CAPIError.invalid("DCDM needs a network: call pdekit_solver_set_dcdm_model first") }
+            solver = try DCDMLinearSolver(configuration: configuration, network: dcdmNetwork)
+        } else {
+            solver = try configuration.makeSolver()
+        }
+        self.solver = solver
         let key = (ObjectIdentifier(handle), version)
-        let matrixChanged = cachedFor.map { $0.matrix != key.0 || $0.version != key.1 } ?? true
-        if matrixChanged {
-            cachedPreconditioner = nil
-            cachedFactorization = nil
+        if setUpFor.map({ $0.matrix != key.0 || $0.version != key.1 }) ?? true {
+            setUpFor = nil
+            try solver.setup(a)
+            setUpFor = key
         }
-        defer { cachedFor = key }
-
-        let result: SolveResult
-        switch method {
-        case .direct:
-            let start = ContinuousClock.now
-            if cachedFactorization == nil { cachedFactorization = try Self.factorize(a) }
-            let factorization = cachedFactorization!
-            let x = try factorization.solve(b)
-            let bNorm = VectorOperations.norm(b)
-            let r = VectorOperations.norm(VectorOperations.residual(a, x, b))
-            let relative = bNorm > 0 ? r / bNorm : r
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            result = SolveResult(solution: x, report: SolveReport(
-                outcome: r <= criterion.threshold(rightHandSideNorm: bNorm) ? .converged : .stagnation,
-                iterations: 0, residualNorms: [], relativeResidual: relative, method: factorization.name,
-                seconds: seconds, operatorApplications: 1))
-        case .conjugateGradient:
-            result = ConjugateGradient(criterion: criterion, preconditioner: try preconditioner(for: a)).solve(a, rightHandSide: b, initialGuess: initialGuess)
-        case .gmres:
-            result = GMRES(restart: restart, criterion: criterion, preconditioner: try preconditioner(for: a)).solve(a, rightHandSide: b, initialGuess: initialGuess)
-        case .gcrodr:
-            // The preconditioner must stay fixed over a recycled sequence: build it once, from the first matrix.
-            if recycling == nil {
-                recycling = GCRODR(restart: restart, recycledCount: recycleDimension, criterion: criterion, preconditioner: try preconditioner(for: a))
-            }
-            let solver = recycling!
-            solver.criterion = criterion
-            result = solver.solve(a, rightHandSide: b, initialGuess: initialGuess, operatorChanged: matrixChanged)
-        case .dcdm:
-            guard let dcdm else { throw CAPIError.invalid("DCDM needs a network: call pdekit_solver_set_dcdm_model first") }
-            guard dcdm.grid.reduce(1, *) == a.rowCount else {
-                throw CAPIError.shape("DCDM grid \(dcdm.grid) has \(dcdm.grid.reduce(1, *)) points but the matrix has \(a.rowCount) rows")
-            }
-            let mask = DCDMDirectionOperator.inferredFluidMask(of: a, rightHandSide: b)
-            let directions = try DCDMDirectionOperator(network: dcdm.network, dimensions: dcdm.grid, fluidMask: mask)
-            result = DeepConjugateDirection(directions: directions, criterion: criterion).solve(a, rightHandSide: b, initialGuess: initialGuess)
-        }
+        let result = try solver.solve(b, initialGuess: initialGuess)
         lastReport = result.report
         free(methodNameBuffer)
         methodNameBuffer = strdup(result.report.method)
@@ -119,39 +106,8 @@ final class SolverHandle {
     var methodName: UnsafePointer<CChar>? { methodNameBuffer.map { UnsafePointer($0) } }
 
     /// Columns of the kept GCRO-DR recycle space.
-    var recycledDimension: Int { recycling?.recycledDimension ?? 0 }
-
-    private func preconditioner(for a: CSRMatrix) throws -> (any LinearOperator)? {
-        if let cachedPreconditioner { return cachedPreconditioner }
-        let built: (any LinearOperator)?
-        switch preconditionerKind {
-        case .none: built = nil
-        case .jacobi: built = try JacobiPreconditioner(a)
-        case .ssor: built = try SSORPreconditioner(a)
-        case .incompleteCholesky: built = try IncompleteCholesky(a)
-        case .incompleteLU: built = try IncompleteLU(a)
-        }
-        cachedPreconditioner = built
-        return built
-    }
-
-    /// CHOLMOD when A is symmetric and the Cholesky factorization succeeds (A is positive definite),
-    /// UMFPACK LU otherwise.
-    private static func factorize(_ a: CSRMatrix) throws -> any DirectFactorization {
-        try a.validateFinite()
-        if a.isSymmetric(relativeTolerance: 1e-14), let cholesky = try? CholeskyFactorization(a) { return cholesky }
-        return try LUFactorization(a)
-    }
+    var recycledDimension: Int { (solver as? KrylovLinearSolver)?.recycledDimension ?? 0 }
 }
-
-/// The two direct factorizations behind `PDEKIT_METHOD_DIRECT`.
-protocol DirectFactorization {
-    var name: String { get }
-    func solve(_ b: [Double]) throws -> [Double]
-}
-
-extension CholeskyFactorization: DirectFactorization { var name: String { "CHOLMOD Cholesky" } }
-extension LUFactorization: DirectFactorization { var name: String { "UMFPACK LU" } }
 
 // MARK: - C entry points
 
@@ -172,10 +128,10 @@ private func withSolver(_ solver: OpaquePointer?, _ body: (SolverHandle) throws 
 public func pdekit_solver_create(_ method: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     entryPoint {
         let out = try required(out, "out")
-        guard let method = SolverHandle.Method(rawValue: method) else {
+        guard method >= 0, Int(method) < SolverHandle.methodCodes.count else {
             throw CAPIError.invalid("unknown method \(method) (expected PDEKIT_METHOD_DIRECT … PDEKIT_METHOD_DCDM, 0 … 4)")
         }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(SolverHandle(method: method)).toOpaque())
+        out.pointee = OpaquePointer(Unmanaged.passRetained(SolverHandle(method: SolverHandle.methodCodes[Int(method)])).toOpaque())
         return .ok
     }
 }
@@ -195,7 +151,7 @@ public func pdekit_solver_set_tolerance(_ solver: OpaquePointer?, _ relativeTole
         guard maxIterations >= 1, maxIterations <= Int64(Int32.max) else {
             throw CAPIError.invalid("max_iterations must be in [1, 2^31), got \(maxIterations)")
         }
-        handle.criterion = StoppingCriterion(relativeTolerance: relativeTolerance, maximumIterations: Int(maxIterations))
+        try handle.setCriterion(StoppingCriterion(relativeTolerance: relativeTolerance, maximumIterations: Int(maxIterations)))
         return .ok
     }
 }
@@ -203,14 +159,10 @@ public func pdekit_solver_set_tolerance(_ solver: OpaquePointer?, _ relativeTole
 @_cdecl("pdekit_solver_set_preconditioner")
 public func pdekit_solver_set_preconditioner(_ solver: OpaquePointer?, _ preconditioner: Int32) -> Int32 {
     withSolver(solver) { handle in
-        guard let kind = SolverHandle.PreconditionerKind(rawValue: preconditioner) else {
+        guard preconditioner >= 0, Int(preconditioner) < SolverHandle.preconditionerCodes.count else {
             throw CAPIError.invalid("unknown preconditioner \(preconditioner) (expected 0 … 4)")
         }
-        guard kind == .none || [.conjugateGradient, .gmres, .gcrodr].contains(handle.method) else {
-            throw CAPIError.invalid("this method takes no preconditioner (only CG, GMRES and GCRO-DR do)")
-        }
-        handle.preconditionerKind = kind
-        handle.reset()
+        try handle.setPreconditioner(SolverHandle.preconditionerCodes[Int(preconditioner)])
         return .ok
     }
 }
@@ -227,7 +179,7 @@ public func pdekit_solver_set_restart(_ solver: OpaquePointer?, _ restart: Int64
 public func pdekit_solver_set_dcdm_model(_ solver: OpaquePointer?, _ path: UnsafePointer<CChar>?,
                                          _ grid: UnsafePointer<Int64>?, _ gridRank: Int32) -> Int32 {
     withSolver(solver) { handle in
-        guard handle.method == .dcdm else { throw CAPIError.invalid("pdekit_solver_set_dcdm_model needs a PDEKIT_METHOD_DCDM solver") }
+        guard handle.configuration.method == .dcdm else { throw CAPIError.invalid("pdekit_solver_set_dcdm_model needs a PDEKIT_METHOD_DCDM solver") }
         let path = String(cString: try required(path, "path"))
         let grid = try required(grid, "grid")
         guard gridRank == 2 || gridRank == 3 else { throw CAPIError.shape("DCDM grid rank must be 2 or 3, got \(gridRank)") }
@@ -238,7 +190,7 @@ public func pdekit_solver_set_dcdm_model(_ solver: OpaquePointer?, _ path: Unsaf
         guard network.configuration.spatialRank == sizes.count else {
             throw CAPIError.shape("the network is \(network.configuration.spatialRank)-D but the grid has rank \(sizes.count)")
         }
-        handle.dcdm = (network, sizes)
+        try handle.setDCDM(network: network, grid: sizes)
         return .ok
     }
 }

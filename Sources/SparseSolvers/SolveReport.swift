@@ -29,9 +29,27 @@ public struct SolveReport: Sendable, Equatable, Codable {
     public var seconds: Double
     /// Total applications of A (including residual checks and recycling set-up).
     public var operatorApplications: Int
+    /// The factorization a direct solve used (nil for iterative methods).
+    public var factorization: Factorization?
+
+    /// The sparse factorizations of `DirectLinearSolver`.
+    public enum Factorization: String, Sendable, Equatable, Codable {
+        /// CHOLMOD sparse Cholesky (symmetric positive definite A).
+        case cholmodCholesky
+        /// UMFPACK sparse LU (any nonsingular A).
+        case umfpackLU
+
+        /// The name used in reports.
+        public var name: String {
+            switch self {
+            case .cholmodCholesky: "CHOLMOD Cholesky"
+            case .umfpackLU: "UMFPACK LU"
+            }
+        }
+    }
 
     public init(outcome: SolveOutcome, iterations: Int, residualNorms: [Double], relativeResidual: Double,
-                method: String, seconds: Double, operatorApplications: Int) {
+                method: String, seconds: Double, operatorApplications: Int, factorization: Factorization? = nil) {
         self.outcome = outcome
         self.iterations = iterations
         self.residualNorms = residualNorms
@@ -39,6 +57,7 @@ public struct SolveReport: Sendable, Equatable, Codable {
         self.method = method
         self.seconds = seconds
         self.operatorApplications = operatorApplications
+        self.factorization = factorization
     }
 
     /// True when `outcome == .converged`.

@@ -3,6 +3,7 @@ import TensorCore
 import AutoDiff
 import NeuralLayers
 import NeuralOperators
+import RunSupport
 
 /// Supervised training of a neural operator (any ``OperatorModel``: FNO, MgNO) on in-memory field pairs.
 ///
@@ -61,9 +62,9 @@ public final class Trainer {
         self.test = test
         self.outputDirectory = outputDirectory
         if configuration.normalize {
-            let inputNormalizer = PointwiseNormalizer(fitting: train.inputs)
+            let inputNormalizer = try PointwiseNormalizer(fitting: train.inputs)
             self.inputNormalizer = inputNormalizer
-            targetNormalizer = PointwiseNormalizer(fitting: train.targets)
+            targetNormalizer = try PointwiseNormalizer(fitting: train.targets)
             encodedTrainInputs = inputNormalizer.encode(train.inputs)
         } else {
             inputNormalizer = nil

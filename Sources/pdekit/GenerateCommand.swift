@@ -5,7 +5,6 @@ import PDEKit
 extension GenerationFamily: ExpressibleByArgument {}
 extension GenerationPrecision: ExpressibleByArgument {}
 extension GenerationCoefficient: ExpressibleByArgument {}
-extension GenerationPreconditioner: ExpressibleByArgument {}
 extension SequenceSolveStrategy: ExpressibleByArgument {}
 
 /// `pdekit generate …`: PDE families (the default subcommand, `pdekit generate darcy …`) Navier–Stokes trajectories
@@ -54,8 +53,8 @@ struct GeneratePDE: ParsableCommand {
     @Option(help: "Sequence solver: auto (probe direct vs recycling), direct, gmres, recycling.")
     var solver: SequenceSolveStrategy = .auto
 
-    @Option(help: "Krylov preconditioner: none, ilu, ssor, jacobi.")
-    var preconditioner: GenerationPreconditioner = .ilu
+    @Option(help: "Krylov preconditioner: none, ilu (ILU(0), also ilu0), ic0, ssor, jacobi.")
+    var preconditioner: SolverConfiguration.Preconditioner = .incompleteLU
 
     @Option(help: "Samples per shard (appended and recorded together).")
     var shardSize: Int = 50
@@ -76,10 +75,10 @@ struct GeneratePDE: ParsableCommand {
     var sigma: Double = 1
 
     @Option(help: "GCRO-DR restart length m.")
-    var restart: Int = 40
+    var restart = CountArgument(40)
 
     @Option(help: "GCRO-DR recycled dimension k.")
-    var recycled: Int = 20
+    var recycled = CountArgument(20)
 
     @Option(help: "Also measure recycling vs independent GMRES vs direct on the first K sorted systems.")
     var compareGmres: Int?
@@ -106,7 +105,8 @@ struct GeneratePDE: ParsableCommand {
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
-            wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: restart, recycledCount: recycled)
+            wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
+            recycledCount: try recycled.value("recycled"))
         let generator = try DatasetGenerator(configuration)
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
@@ -144,7 +144,7 @@ struct GeneratePDE: ParsableCommand {
         if let compareGmres {
             let c = try generator.compareRecycling(systemCount: compareGmres)
             print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %d it, recycling %.3f s (CPU %.3f s) / %d it, direct %.3f s (CPU %.3f s)",
-                         c.systemCount, tolerance, preconditioner.rawValue, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
+                         c.systemCount, tolerance, preconditioner.generationName, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
                          c.recyclingSeconds, c.recyclingCPUSeconds, c.recyclingIterations, c.directSeconds, c.directCPUSeconds))
             for (name, failure) in [("GMRES", c.gmresFailure), ("recycling", c.recyclingFailure)] {
                 if let failure { print("\(name) stopped early: \(failure)") }
@@ -153,7 +153,8 @@ struct GeneratePDE: ParsableCommand {
                          c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
             var line: [String: Any] = [
                 "bench": "generate-compare", "family": family.rawValue, "resolution": resolution, "systems": c.systemCount,
-                "tolerance": tolerance, "preconditioner": preconditioner.rawValue, "restart": restart, "recycled": recycled,
+                "tolerance": tolerance, "preconditioner": preconditioner.generationName, "restart": configuration.restart,
+                "recycled": configuration.recycledCount,
                 "gmres_seconds": c.gmresSeconds, "gmres_cpu_seconds": c.gmresCPUSeconds, "gmres_iterations": c.gmresIterations,
                 "gmres_products": c.gmresProducts, "recycling_seconds": c.recyclingSeconds, "recycling_cpu_seconds": c.recyclingCPUSeconds,
                 "recycling_iterations": c.recyclingIterations, "recycling_products": c.recyclingProducts,

@@ -9,56 +9,18 @@ struct OperatorCommandError: Error, CustomStringConvertible {
 
 extension SampleOrder: ExpressibleByArgument {}
 
-/// Reads arrays for operator learning and shapes them channels first.
+/// The flags' names for Datasets' data path (`FieldPairFile`): `train` and `evaluate` read their pairs
+/// through these, which only forward.
 enum OperatorDataLoading {
-    /// The array `key` of `path` as Float32. `path` is any file the Datasets module reads (HDF5,
-    /// NPY, NPZ, MATLAB v5/v7.3, detected from its first bytes), or a directory holding `<key>.npy`.
-    static func array(path: String, key: String) throws -> Tensor<Float> {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw OperatorCommandError(description: "no such file: \(path)")
-        }
-        if isDirectory.boolValue {
-            let file = URL(fileURLWithPath: path).appendingPathComponent(key + ".npy").path
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw OperatorCommandError(description: "no array '\(key)' in \(path) (looked for \(file))")
-            }
-            return try DatasetLoader.open(file).tensor(named: key, as: Float.self)
-        }
-        return try DatasetLoader.open(path).tensor(named: key, as: Float.self)
-    }
-
-    /// Rows of `path` in `order` (nil: keep the stored order). Only HDF5 files from `pdekit generate`
-    /// carry the `sample_index` array that `.sampled` needs; other files keep their order.
+    static func array(path: String, key: String) throws -> Tensor<Float> { try FieldPairFile.array(path: path, key: key) }
     static func rows(path: String, order: SampleOrder, rowCount: Int) throws -> [Int]? {
-        var isDirectory: ObjCBool = false
-        guard order == .sampled, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
-        return try DatasetLoader.open(path).rows(in: order, rowCount: rowCount)
+        try FieldPairFile.rows(path: path, order: order, rowCount: rowCount)
     }
-
-    /// `tensor`'s samples (first axis) in the order `rows` lists them.
-    static func reordered(_ tensor: Tensor<Float>, rows: [Int]?) -> Tensor<Float> {
-        guard let rows else { return tensor }
-        return tensor.gathered(indexMaps: [rows] + tensor.shape.dropFirst().map { Array(0..<$0) })
-    }
-
-    /// `[N, grid…]` becomes `[N, 1, grid…]`; `[N, C, grid…]` stays.
+    static func reordered(_ tensor: Tensor<Float>, rows: [Int]?) -> Tensor<Float> { FieldPairFile.reordered(tensor, rows: rows) }
     static func channelsFirst(_ tensor: Tensor<Float>, spatialDimensions d: Int, name: String) throws -> Tensor<Float> {
-        if tensor.rank == d + 1 { return tensor.reshaped([tensor.shape[0], 1] + Array(tensor.shape.dropFirst())) }
-        if tensor.rank == d + 2 { return tensor }
-        throw OperatorCommandError(description: "\(name) has shape \(tensor.shape); expected [samples, \(d) grid axes] or [samples, channels, \(d) grid axes]")
+        try FieldPairFile.channelsFirst(tensor, spatialDimensions: d, name: name)
     }
-
-    /// Every `stride`-th point along each grid axis.
-    static func subsampled(_ tensor: Tensor<Float>, stride: Int) -> Tensor<Float> {
-        guard stride > 1 else { return tensor }
-        let maps = tensor.shape.enumerated().map { axis, size in
-            axis < 2 ? Array(0..<size) : Array(Swift.stride(from: 0, to: size, by: stride))
-        }
-        return tensor.gathered(indexMaps: maps)
-    }
-
-    /// Samples `range` along the first axis.
+    static func subsampled(_ tensor: Tensor<Float>, stride: Int) -> Tensor<Float> { FieldPairFile.subsampled(tensor, stride: stride) }
     static func samples(_ tensor: Tensor<Float>, _ range: Range<Int>) -> Tensor<Float> { tensor.sliced(alongAxis: 0, range) }
 }
 
@@ -103,5 +65,20 @@ enum OperatorPlots {
             LineSeries(label: "train loss", x: epochs, y: rows.map(\.trainLoss)),
             LineSeries(label: "test L2", x: epochs, y: rows.map(\.testRelativeL2)),
         ]).write(to: url)
+    }
+}
+
+extension OperatorTrainingOptions {
+    /// The training, validation and test pairs the data flags ask for, and the number of grid axes:
+    /// `--data`/`--test-data` read by key in `--sample-order`, `--channels-first` or not, every
+    /// `--subsample`-th point, split by `--train`/`--test` (`validation` rows come out of `--train`).
+    func dataSplit(validation: ValidationSize = .count(0)) throws -> (split: FieldPairSplit, spatialDimensions: Int) {
+        let layout: FieldLayout = channelsFirst ? .samplesChannelsGrid : .samplesGrid
+        func file(_ path: String) throws -> FieldPairFile {
+            try FieldPairFile(path: path, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample)
+        }
+        let training = try file(data)
+        let split = try training.split(train: train, validation: validation, test: test, testFile: try testData.map(file))
+        return (split, training.spatialDimensions)
     }
 }

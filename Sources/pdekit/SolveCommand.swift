@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
 import PDEKit
+import RunSupport
+
+extension SolverConfiguration.Method: ExpressibleByArgument {}
+
+extension SolverConfiguration.Preconditioner: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
 
 /// `pdekit solve`: solve A x = b for a Matrix Market matrix with a direct or Krylov method.
 struct Solve: ParsableCommand {
@@ -11,14 +18,6 @@ struct Solve: ParsableCommand {
         2 when the method did not reach the tolerance (the report is still printed).
         """
     )
-
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case direct, cg, minres, gmres, fgmres, bicgstab, gcrodr, dcdm
-    }
-
-    enum Preconditioner: String, ExpressibleByArgument, CaseIterable {
-        case none, jacobi, ssor, ic0, ilu0, multigrid
-    }
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
@@ -31,25 +30,25 @@ struct Solve: ParsableCommand {
     var rhs: String = "ones"
 
     @Option(help: "Solution method.")
-    var method: Method = .gmres
+    var method: SolverConfiguration.Method = .gmres
 
     @Option(help: "Preconditioner (multigrid needs --grid).")
-    var preconditioner: Preconditioner = .none
+    var preconditioner: SolverConfiguration.Preconditioner = .none
 
-    @Option(help: "Grid of the unknowns for multigrid, e.g. 64x64 or 16x16x16 (x fastest).")
+    @Option(help: "Grid of the unknowns for multigrid and dcdm, e.g. 64x64 or 16x16x16 (x fastest).")
     var grid: String?
 
     @Option(help: "Relative tolerance rtol: stop when ‖b − A x‖ ≤ rtol ‖b‖.")
     var relativeTolerance: Double = 1e-8
 
     @Option(help: "Iteration limit.")
-    var maxIterations: Int = 10_000
+    var maxIterations = CountArgument(10_000)
 
     @Option(help: "Restart length m for GMRES, FGMRES and GCRO-DR.")
-    var restart: Int = 40
+    var restart = CountArgument(40)
 
     @Option(help: "Recycled vectors k for GCRO-DR.")
-    var recycled: Int = 20
+    var recycled = CountArgument(20)
 
     @Option(help: "Trained DCDM network (safetensors from `pdekit dcdm train`); --method dcdm needs it and --grid.")
     var model: String?
@@ -65,6 +64,7 @@ struct Solve: ParsableCommand {
         var rows: Int
         var entries: Int
         var method: String
+        var factorization: String?
         var outcome: String
         var iterations: Int
         var relativeResidual: Double
@@ -84,114 +84,54 @@ struct Solve: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StatusLine.printError(error)
             throw ExitCode.failure
         }
     }
 
-    private func parseGrid(_ text: String, rows: Int) throws -> StructuredGrid {
-        let parts = text.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.allSatisfy({ ($0 ?? 0) > 0 }) else { throw InputError(description: "invalid --grid '\(text)' (expected e.g. 64x64)") }
-        let dims = parts.map { $0! }
-        let grid: StructuredGrid
-        switch dims.count {
-        case 2: grid = .twoDimensional(nx: dims[0], ny: dims[1])
-        case 3: grid = .threeDimensional(nx: dims[0], ny: dims[1], nz: dims[2])
-        default: throw InputError(description: "invalid --grid '\(text)' (expected 2 or 3 sizes)")
-        }
-        guard grid.pointCount == rows else {
-            throw InputError(description: "--grid \(text) has \(grid.pointCount) points but the matrix has \(rows) rows")
-        }
-        return grid
+    /// The flags as a validated configuration (before any file is read).
+    private func solverConfiguration() throws -> SolverConfiguration {
+        let configuration = SolverConfiguration(
+            method: method, preconditioner: preconditioner, relativeTolerance: relativeTolerance,
+            maximumIterations: try maxIterations.value("max-iterations"), restart: try restart.value("restart"),
+            recycledCount: try recycled.value("recycled"), grid: try grid.map(SolverConfiguration.parseGrid))
+        try configuration.validate()
+        return configuration
     }
 
     /// Returns whether the solve converged.
     private func execute() throws -> Bool {
-        guard relativeTolerance.isFinite, relativeTolerance > 0 else {
-            throw InputError(description: "--relative-tolerance must be a positive number")
-        }
-        guard maxIterations >= 1 else { throw InputError(description: "--max-iterations must be at least 1") }
-        guard restart >= 2, recycled >= 1, recycled < restart else {
-            throw InputError(description: "need --restart ≥ 2 and 1 ≤ --recycled < --restart")
-        }
+        let configuration = try solverConfiguration()
+        if method == .dcdm, model == nil { throw InputError(description: "--method dcdm needs --model") }
         let a = try MatrixMarket.readMatrix(path: matrix)
-        guard a.isSquare else { throw SparseMatrixError.notSquare(rowCount: a.rowCount, columnCount: a.columnCount) }
-        guard a.rowCount > 0 else { throw InputError(description: "matrix is empty") }
-        try a.validateFinite()
         let b: [Double]
         if rhs == "ones" {
             b = [Double](repeating: 1, count: a.rowCount)
         } else {
             b = try MatrixMarket.readVector(path: rhs)
-            guard b.count == a.rowCount else { throw SparseMatrixError.sizeMismatch(expected: a.rowCount, actual: b.count) }
-            guard VectorOperations.allFinite(b) else { throw InputError(description: "right-hand side contains NaN or infinity") }
         }
-        let criterion = StoppingCriterion(relativeTolerance: relativeTolerance, maximumIterations: maxIterations)
-        let setupStart = ContinuousClock.now
-        var x: [Double]
-        var report: SolveReport
-        if method == .direct {
-            let solveStart = ContinuousClock.now
-            var name = "UMFPACK LU"
-            if a.isSymmetric(relativeTolerance: 1e-14), let chol = try? CholeskyFactorization(a) {
-                x = try chol.solve(b)
-                name = "CHOLMOD Cholesky"
-            } else {
-                x = try LUFactorization(a).solve(b)
-            }
-            let r = VectorOperations.norm(VectorOperations.residual(a, x, b))
-            let bNorm = VectorOperations.norm(b)
-            let relative = bNorm > 0 ? r / bNorm : r
-            report = SolveReport(outcome: r <= criterion.threshold(rightHandSideNorm: bNorm) ? .converged : .stagnation,
-                                 iterations: 0, residualNorms: [], relativeResidual: relative, method: name,
-                                 seconds: seconds(since: solveStart), operatorApplications: 1)
+        let solver: any LinearSolver = if let model, method == .dcdm {
+            try DCDMLinearSolver(configuration: configuration, network: DCDMNetwork.load(from: URL(fileURLWithPath: model)).network)
         } else {
-            let m: (any LinearOperator)?
-            switch preconditioner {
-            case .none: m = nil
-            case .jacobi: m = try JacobiPreconditioner(a)
-            case .ssor: m = try SSORPreconditioner(a)
-            case .ic0: m = try IncompleteCholesky(a)
-            case .ilu0: m = try IncompleteLU(a)
-            case .multigrid:
-                guard let grid else { throw InputError(description: "--preconditioner multigrid needs --grid (e.g. 64x64)") }
-                m = try GeometricMultigrid(a, grid: try parseGrid(grid, rows: a.rowCount))
-            }
-            let solver: any IterativeSolver
-            switch method {
-            case .cg: solver = ConjugateGradient(criterion: criterion, preconditioner: m)
-            case .minres: solver = MINRES(criterion: criterion, preconditioner: m)
-            case .gmres: solver = GMRES(restart: restart, criterion: criterion, preconditioner: m)
-            case .fgmres: solver = FlexibleGMRES(restart: restart, criterion: criterion, preconditioner: m)
-            case .bicgstab: solver = BiCGStab(criterion: criterion, preconditioner: m)
-            case .gcrodr: solver = GCRODR(restart: restart, recycledCount: recycled, criterion: criterion, preconditioner: m)
-            case .dcdm:
-                guard let model, let grid else { throw InputError(description: "--method dcdm needs --model and --grid") }
-                guard m == nil else { throw InputError(description: "--method dcdm takes no --preconditioner (the network is the direction map)") }
-                let dimensions = try parseGrid(grid, rows: a.rowCount).dimensions
-                let network = try DCDMNetwork.load(from: URL(fileURLWithPath: model)).network
-                let mask = DCDMDirectionOperator.inferredFluidMask(of: a, rightHandSide: b)
-                solver = DeepConjugateDirection(directions: try DCDMDirectionOperator(network: network, dimensions: dimensions, fluidMask: mask),
-                                                criterion: criterion)
-            case .direct: fatalError("unreachable")
-            }
-            let result = solver.solve(a, rightHandSide: b)
-            x = result.solution
-            report = result.report
+            try configuration.makeSolver()
         }
-        let setupSeconds = max(0, seconds(since: setupStart) - report.seconds)
-        if let solution { try MatrixMarket.write(x, path: solution) }
+        let setupStart = ContinuousClock.now
+        try solver.setup(a)
+        let setupSeconds = seconds(since: setupStart)
+        let result = try solver.solve(b)
+        let report = result.report
+        if let solution { try MatrixMarket.write(result.solution, path: solution) }
         let output = Output(matrix: matrix, rows: a.rowCount, entries: a.entryCount, method: report.method,
-                            outcome: report.outcome.rawValue, iterations: report.iterations,
-                            relativeResidual: report.relativeResidual, setupSeconds: setupSeconds,
-                            solveSeconds: report.seconds, residualNorms: report.residualNorms)
+                            factorization: report.factorization?.rawValue, outcome: report.outcome.rawValue,
+                            iterations: report.iterations, relativeResidual: report.relativeResidual,
+                            setupSeconds: setupSeconds, solveSeconds: report.seconds, residualNorms: report.residualNorms)
         switch format {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         case .text:
-            print("matrix:            \(matrix) (\(a.rowCount)×\(a.rowCount), \(a.entryCount) entries)")
+            print("matrix:            \(matrix) (\(a.rowCount)×\(a.columnCount), \(a.entryCount) entries)")
             print("method:            \(report.method)")
             print("outcome:           \(report.outcome.rawValue)")
             print("iterations:        \(report.iterations)")
@@ -200,7 +140,7 @@ struct Solve: ParsableCommand {
             print("solve time:        \(report.seconds) s")
         }
         if report.outcome != .converged {
-            FileHandle.standardError.write(Data("warning: \(report.method) did not converge (\(report.outcome.rawValue), relative residual \(report.relativeResidual))\n".utf8))
+            StatusLine.printLine("warning: \(report.method) did not converge (\(report.outcome.rawValue), relative residual \(report.relativeResidual))")
         }
         return report.outcome == .converged
     }

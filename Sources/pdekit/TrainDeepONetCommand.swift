@@ -292,131 +292,17 @@ struct TrainDeepONet: ParsableCommand {
 
     // MARK: data
 
-    /// One data split, read in Double and converted to the training precision.
-    struct Split<Scalar: TensorScalar> {
-        var branch: Tensor<Scalar>
-        var trunk: Tensor<Scalar>
-        var target: Tensor<Scalar>
-        var aligned: Bool
-        var outputCount: Int
-
-        func converted<Other: TensorScalar>(to type: Other.Type) -> Split<Other> {
-            Split<Other>(branch: branch.converted(to: type), trunk: trunk.converted(to: type), target: target.converted(to: type),
-                         aligned: aligned, outputCount: outputCount)
-        }
-
-        /// The given samples (rows of branch and target; also of trunk for triplets).
-        func selecting(_ indices: [Int]) -> Split<Scalar> {
-            Split(branch: TrainDeepONet.rows(branch, indices), trunk: aligned ? trunk : TrainDeepONet.rows(trunk, indices),
-                  target: TrainDeepONet.rows(target, indices), aligned: aligned, outputCount: outputCount)
-        }
-    }
+    /// One data split, read in Double and converted to the training precision (Datasets' DeepONet data).
+    typealias Split<Scalar: TensorScalar> = BranchTrunkData<Scalar>
 
     private func loadData() throws -> (Split<Double>, Split<Double>) {
         if let count = generateAntiderivative {
-            let train = try AntiderivativeData.generate(sampleCount: count, seed: seed &+ 1)
-            let test = try AntiderivativeData.generate(sampleCount: generateTest, seed: seed &+ 2)
-            func split(_ data: AntiderivativeData) -> Split<Double> {
-                Split(branch: data.branchInputs.converted(to: Double.self), trunk: data.trunkInputs.converted(to: Double.self),
-                      target: data.targets.converted(to: Double.self), aligned: true, outputCount: 1)
-            }
-            return (split(train), split(test))
+            return (try AntiderivativeData.generate(sampleCount: count, seed: seed &+ 1).branchTrunkData,
+                    try AntiderivativeData.generate(sampleCount: generateTest, seed: seed &+ 2).branchTrunkData)
         }
-        let all = try readSplit(data!, preferTest: false)
-        var train = all
-        // Without --test-data: the --test samples after the --train ones; else, a file holding
-        // X_test0/X_test1/y_test too (as `pdekit generate antiderivative` writes) tests on those; else on the training data.
-        var heldOut: Split<Double>?
-        if let count = trainCount {
-            let available = all.branch.shape[0], testCount = testData == nil ? (self.testCount ?? available - count) : 0
-            guard count + testCount <= available else {
-                throw DeepONetCommandError(message: "--train \(count) + --test \(testCount) exceed the \(available) samples of \(data!)")
-            }
-            // Per-sample rows only: triplet files have one row per (sample, point).
-            let order = all.aligned ? (try OperatorDataLoading.rows(path: data!, order: sampleOrder, rowCount: available) ?? Array(0..<available)) : Array(0..<available)
-            train = all.selecting(Array(order[0..<count]))
-            if testCount > 0 { heldOut = all.selecting(Array(order[count ..< count + testCount])) }
-        }
-        let test: Split<Double>
-        if let testData {
-            test = try readSplit(testData, preferTest: true)
-        } else if let heldOut {
-            test = heldOut
-        } else if inputKey == nil, Set(try DatasetLoader.open(data!).names()).isSuperset(of: ["X_test0", "X_test1", "y_test"]) {
-            test = try readSplit(data!, preferTest: true)
-        } else {
-            test = all
-        }
-        guard test.aligned == train.aligned, test.branch.shape[1] == train.branch.shape[1],
-              test.trunk.shape[1] == train.trunk.shape[1], test.outputCount == train.outputCount else {
-            throw DeepONetCommandError(message: "test data layout differs from the training data")
-        }
-        return (train, test)
-    }
-
-    /// Reads one split; `preferTest` picks X_test0/X_test1/y_test over X_train0/X_train1/y_train when a file has both.
-    private func readSplit(_ path: String, preferTest: Bool) throws -> Split<Double> {
-        let file = try DatasetLoader.open(path)
-        let names = Set(try file.names())
-        var branchName: String, trunkName: String?, targetName: String
-        if let inputKey, let targetKey {
-            (branchName, trunkName, targetName) = (inputKey, trunkKey, targetKey)
-        } else if let triple = Self.layouts(preferTest: preferTest)
-            .first(where: { names.contains($0.0) && names.contains($0.1!) && names.contains($0.2) }) {
-            (branchName, trunkName, targetName) = triple
-        } else {
-            throw DeepONetCommandError(message: "\(path): no DeepONet arrays found (need X[0]/X[1]/y, X_train0/X_train1/y_train, or --input-key/--target-key); arrays: \(names.sorted().joined(separator: ", "))")
-        }
-        var branch: Tensor<Double> = try file.tensor(named: branchName)
-        var target: Tensor<Double> = try file.tensor(named: targetName)
-        let n = branch.shape.first ?? 0
-        guard n > 0 else { throw DeepONetCommandError(message: "\(path): \(branchName) is empty") }
-        if branch.rank != 2 { branch = try branch.reshaped(to: [n, -1]) }
-        var trunk: Tensor<Double>
-        if let trunkName {
-            trunk = try file.tensor(named: trunkName)
-            if trunk.rank == 1 { trunk = try trunk.reshaped(to: [trunk.count, 1]) }
-        } else {
-            // No trunk array: the target's trailing axes are a uniform grid on [0, 1]^d (d = rank − 1),
-            // e.g. Darcy fields sol [N, s, s] → P = s² points (row-major) with d = 2 coordinates.
-            let grid = Array(target.shape.dropFirst()), points = grid.reduce(1, *)
-            guard !grid.isEmpty, points > 0 else { throw DeepONetCommandError(message: "\(path): \(targetName) \(target.shape) has no grid axes") }
-            var coordinates = [Double](repeating: 0, count: points * grid.count)
-            for point in 0..<points {
-                var rest = point
-                for axis in stride(from: grid.count - 1, through: 0, by: -1) {
-                    coordinates[point * grid.count + axis] = Double(rest % grid[axis]) / Double(max(grid[axis] - 1, 1))
-                    rest /= grid[axis]
-                }
-            }
-            trunk = try Tensor(shape: [points, grid.count], scalars: coordinates)
-            target = try target.reshaped(to: [n, points])
-        }
-        guard trunk.rank == 2 else { throw DeepONetCommandError(message: "\(path): trunk points must be [P, d], got \(trunk.shape)") }
-        guard target.shape.first == n else {
-            throw DeepONetCommandError(message: "\(path): \(targetName) has \(target.shape.first ?? 0) rows, \(branchName) has \(n)")
-        }
-        let points = trunk.shape[0]
-        let tripletLike = points == n && (target.rank == 1 || (target.rank == 2 && target.shape[1] != points))
-        if !tripletLike && target.rank >= 2 && target.shape[1] == points {
-            // Aligned: [N, P] or [N, P, K].
-            let k = target.count / (n * points)
-            if target.rank == 2 { return Split(branch: branch, trunk: trunk, target: target, aligned: true, outputCount: 1) }
-            target = try target.reshaped(to: [n, points, k])
-            return Split(branch: branch, trunk: trunk, target: target, aligned: true, outputCount: k)
-        }
-        guard points == n else {
-            throw DeepONetCommandError(message: "\(path): \(targetName) \(target.shape) fits neither [N, P] (P = \(points)) nor triplets [N, K]")
-        }
-        let k = target.count / n
-        target = try target.reshaped(to: [n, k])
-        return Split(branch: branch, trunk: trunk, target: target, aligned: false, outputCount: k)
-    }
-
-    /// DeepXDE's array names (branch, trunk, target), in the order they are looked for.
-    static func layouts(preferTest: Bool) -> [(String, String?, String)] {
-        let train: (String, String?, String) = ("X_train0", "X_train1", "y_train"), test: (String, String?, String) = ("X_test0", "X_test1", "y_test")
-        return [("X[0]", "X[1]", "y")] + (preferTest ? [test, train] : [train, test])
+        var keys: BranchTrunkKeys?
+        if let inputKey, let targetKey { keys = BranchTrunkKeys(branch: inputKey, trunk: trunkKey, target: targetKey) }
+        return try BranchTrunkData.load(data: data!, testData: testData, keys: keys, train: trainCount, test: testCount, order: sampleOrder)
     }
 
     private func parseWidths(_ text: String?, default fallback: [Int], name: String) throws -> [Int] {

@@ -3,13 +3,13 @@ import Testing
 import TensorCore
 import Datasets
 
-/// In-memory datasets, seeded mini-batching, the unit-Gaussian normalizer and the loader.
+/// Field pairs as a `Dataset`, seeded mini-batching, the unit-Gaussian normalizer and the loader.
 @Suite struct DatasetTests {
     /// Sample n has input filled with n and target filled with −n, so batches show their indices.
-    static func labelled(_ count: Int) throws -> InMemoryDataset<Float> {
+    static func labelled(_ count: Int) throws -> FieldPairs {
         let inputs = try Tensor<Float>(shape: [count, 2, 3], scalars: (0..<count).flatMap { Array(repeating: Float($0), count: 6) })
-        let targets = try Tensor<Float>(shape: [count, 4], scalars: (0..<count).flatMap { Array(repeating: -Float($0), count: 4) })
-        return try InMemoryDataset(inputs: inputs, targets: targets)
+        let targets = try Tensor<Float>(shape: [count, 1, 3], scalars: (0..<count).flatMap { Array(repeating: -Float($0), count: 3) })
+        return try FieldPairs(inputs: inputs, targets: targets)
     }
 
     static func indices(of batch: Sample<Float>) -> [Int] {
@@ -18,14 +18,14 @@ import Datasets
 
     @Test func batchesCoverEverySampleOnceInBothOrders() throws {
         let dataset = try Self.labelled(23)
-        #expect(dataset.sample(at: 5).input.shape == [2, 3] && dataset.sample(at: 5).target.scalars == [-5, -5, -5, -5])
+        #expect(dataset.sample(at: 5).input.shape == [2, 3] && dataset.sample(at: 5).target.scalars == [-5, -5, -5])
         for order in [BatchOrder.sequential, .shuffled(seed: 7)] {
             var seen = [Int]()
             var iterator = dataset.batches(size: 5, order: order)
             #expect(iterator.batchCount == 5)
             while let batch = iterator.next() {
                 let indices = Self.indices(of: batch)
-                #expect(batch.target.scalars == indices.flatMap { Array(repeating: -Float($0), count: 4) })
+                #expect(batch.target.scalars == indices.flatMap { Array(repeating: -Float($0), count: 3) })
                 #expect(batch.input.shape == [indices.count, 2, 3])
                 seen += indices
             }
@@ -52,8 +52,10 @@ import Datasets
         let dataset = try Self.labelled(12)
         let test = dataset.subset(10..<12)
         #expect(test.count == 2 && test.sample(at: 1).input.scalars.first == 11)
-        let bad = Tensor<Float>.zeros([3, 2])
-        #expect(throws: DatasetError.self) { try InMemoryDataset(inputs: bad, targets: Tensor<Float>.zeros([4, 2])) }
+        let bad = Tensor<Float>.zeros([3, 1, 2])
+        #expect(throws: DatasetError.self) { try FieldPairs(inputs: bad, targets: Tensor<Float>.zeros([4, 1, 2])) }
+        var nan = Tensor<Float>.zeros([2, 1, 8]); nan.scalars[3] = .nan
+        #expect(throws: DatasetError.nonFinite(path: "<pairs>", detail: "inputs")) { try FieldPairs(inputs: nan, targets: .zeros([2, 1, 8])) }
     }
 
     @Test func normalizerStandardizesEachPoint() throws {
@@ -61,21 +63,20 @@ import Datasets
         var values = [Double]()
         for n in 0..<5 { for p in 0..<6 { values.append(3 * Double(p) + Double(n - 2) * Double(p + 1)) } }
         let samples = try Tensor<Double>(shape: [5, 2, 3], scalars: values)
-        let normalizer = try UnitGaussianNormalizer(fitting: samples, epsilon: 0)
+        let normalizer = try UnitGaussianNormalizer(fitting: samples, spreadGuard: .epsilon(0))
+        #expect(normalizer.mean.shape == [1, 2, 3])
         for p in 0..<6 {
-            #expect(abs(normalizer.mean[p] - 3 * Double(p)) < 1e-12)
-            #expect(abs(normalizer.standardDeviation[p] - Double(p + 1) * 2.5.squareRoot()) < 1e-12)
+            #expect(abs(normalizer.mean.scalars[p] - 3 * Double(p)) < 1e-12)
+            #expect(abs(normalizer.standardDeviation.scalars[p] - Double(p + 1) * 2.5.squareRoot()) < 1e-12)
         }
-        let encoded = try normalizer.encode(samples)
+        let encoded = normalizer.encode(samples)
         #expect(abs(encoded.scalars[0] - (-2 / 2.5.squareRoot())) < 1e-12)  // n = 0: (n − 2)/√2.5
-        let decoded = try normalizer.decode(encoded)
+        let decoded = normalizer.decode(encoded)
         #expect(zip(decoded.scalars, values).allSatisfy { abs($0 - $1) < 1e-12 })
-        // A single sample (no batch axis) encodes the same way.
-        #expect(try normalizer.encode(samples.sliced(alongAxis: 0, 0..<1).reshaped([2, 3])).scalars == Array(encoded.scalars.prefix(6)))
-        #expect(throws: DatasetError.self) { try normalizer.encode(Tensor<Double>.zeros([5, 3, 2])) }
-        #expect(throws: DatasetError.self) { try UnitGaussianNormalizer(fitting: Tensor<Double>.zeros([1, 3])) }
-        let json = try JSONEncoder().encode(normalizer)
-        #expect(try JSONDecoder().decode(UnitGaussianNormalizer<Double>.self, from: json) == normalizer)
+        // A single sample encodes the same way.
+        #expect(normalizer.encode(samples.sliced(alongAxis: 0, 0..<1)).scalars == Array(encoded.scalars.prefix(6)))
+        // Empty data cannot be fitted.
+        #expect(throws: DatasetError.self) { try UnitGaussianNormalizer(fitting: Tensor<Double>.zeros([0, 3])) }
     }
 
     @Test func loaderDetectsFormatsFromBytes() throws {
@@ -94,10 +95,10 @@ import Datasets
         #expect(throws: DatasetError.unrecognizedFormat(path: directory.path("hello.h5"))) { try DatasetLoader.open(directory.path("hello.h5")) }
         #expect(throws: DatasetError.self) { try DatasetLoader.open(directory.path("absent.npz")) }
         // FNO-style loading by key straight into a dataset.
-        let darcy = try InMemoryDataset<Float>(contentsOf: Fixtures.path("darcy_v5.mat"), inputKey: "coeff", targetKey: "sol", limit: 2)
-        #expect(darcy.count == 2 && darcy.inputSampleShape == [5, 5])
+        let darcy = try FieldPairFile(path: Fixtures.path("darcy_v5.mat"), inputKey: "coeff", targetKey: "sol")
+        #expect(darcy.count == 3 && darcy.inputSampleShape == [1, 5, 5])
         #expect(darcy.sample(at: 1).input.scalars.first == Float(1 + 0.01 * 25))
-        #expect(throws: DatasetError.self) { try InMemoryDataset<Float>(contentsOf: Fixtures.path("darcy_v5.mat"), inputKey: "coeff", targetKey: "sol", limit: 4) }
+        #expect(throws: DatasetError.self) { try darcy.pairs(0..<4) }
     }
 
     @Test func numericArrayConversionsAndStatistics() throws {

@@ -118,11 +118,11 @@ import Training
     }
 
     @Test func badDataFailsWithTypedErrors() throws {
-        #expect(throws: TrainingError.self) {
+        #expect(throws: DatasetError.self) {
             try FieldPairs(inputs: .zeros([3, 1, 8]), targets: .zeros([4, 1, 8]))
         }
         var nan = Tensor<Float>.zeros([2, 1, 8]); nan.scalars[3] = .nan
-        #expect(throws: TrainingError.nonFiniteData("inputs")) { try FieldPairs(inputs: nan, targets: .zeros([2, 1, 8])) }
+        #expect(throws: DatasetError.nonFinite(path: "<pairs>", detail: "inputs")) { try FieldPairs(inputs: nan, targets: .zeros([2, 1, 8])) }
         var generator = SeededRandomNumberGenerator(seed: 1)
         let model = try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
         let wrongChannels = try FieldPairs(inputs: .zeros([2, 2, 16]), targets: .zeros([2, 1, 16]))

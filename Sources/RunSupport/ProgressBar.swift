@@ -1,0 +1,70 @@
+import Foundation
+
+/// Progress of a long job with elapsed time and ETA, on stderr.
+///
+/// On a terminal the bar is redrawn in place (`\r`, at most ten times a second). In a pipe or a
+/// batch log (Slurm, CI) it prints one plain line each time another `plainStepPercent` of the work
+/// is done, so logs stay readable. The counter never passes the total: work beyond the planned total
+/// (an optimizer that takes more evaluations than it planned) is shown as the total.
+///
+/// ```
+/// ETA = elapsed / completed × (total − completed)
+/// ```
+public final class ProgressBar {
+    public let total: Int
+    public private(set) var completed = 0
+    /// Redraw in place (a terminal) or print plain lines (anything else).
+    public let redrawsInPlace: Bool
+    /// Percent of the work between two plain lines.
+    public let plainStepPercent: Int
+    let label: String
+    let start = DispatchTime.now().uptimeNanoseconds
+    var lastDraw: UInt64 = 0
+    var lastPlainPercent = -1
+
+    /// - Parameters:
+    ///   - total: units of work planned.
+    ///   - label: a word printed first on plain lines (`train`, `lbfgs`), empty for none.
+    ///   - redrawsInPlace: nil asks whether stderr is a terminal.
+    public init(total: Int, label: String = "", redrawsInPlace: Bool? = nil, plainStepPercent: Int = 5) {
+        self.total = max(total, 1)
+        self.label = label
+        self.redrawsInPlace = redrawsInPlace ?? (isatty(STDERR_FILENO) == 1)
+        self.plainStepPercent = min(max(plainStepPercent, 1), 100)
+    }
+
+    /// Marks one more unit done and reports.
+    public func advance(status: String) { advance(to: completed + 1, status: status) }
+
+    /// Sets the completed count (clamped to `0...total`) and reports.
+    public func advance(to count: Int, status: String) {
+        completed = min(max(count, 0), total)
+        let now = DispatchTime.now().uptimeNanoseconds
+        let elapsed = Double(now - start) / 1e9
+        let remaining = completed > 0 ? elapsed / Double(completed) * Double(total - completed) : 0
+        let timing = "elapsed \(Self.format(elapsed))  ETA \(Self.format(remaining))"
+        if redrawsInPlace {
+            guard now - lastDraw > 100_000_000 || completed == total else { return }
+            lastDraw = now
+            let width = 24, filled = width * completed / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            StatusLine.draw("[\(bar)] \(completed)/\(total)  \(status)  \(timing)   ")
+        } else {
+            let percent = completed * 100 / total
+            guard percent / plainStepPercent > lastPlainPercent / plainStepPercent || (completed == total && lastPlainPercent < 100) else { return }
+            lastPlainPercent = percent
+            let prefix = label.isEmpty ? "" : label + " "
+            StatusLine.printLine("\(prefix)\(completed)/\(total) (\(percent)%)  \(status)  \(timing)")
+        }
+    }
+
+    /// Ends the bar's line (on a terminal).
+    public func finish() { StatusLine.end() }
+
+    /// `1m05s`, `2h03m`.
+    public static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--" }
+        let s = Int(min(seconds, 1e9).rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}

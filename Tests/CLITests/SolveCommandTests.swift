@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import PDEKit
+
+/// End-to-end tests of `pdekit solve` through the built binary: each method (with a preconditioner
+/// where it takes one) on small SPD and nonsymmetric Matrix Market files, checked against an
+/// in-process UMFPACK solve; bad flags end as one `error:` line.
+@Suite struct SolveCommandTests {
+    let cli = CommandLineTests()
+
+    /// ‖x − y‖ / ‖y‖; NaN anywhere gives NaN, which fails every `<` check.
+    func relativeDifference(_ x: [Double], _ y: [Double]) -> Double {
+        guard x.count == y.count else { return .nan }
+        var difference = 0.0, norm = 0.0
+        for i in 0..<x.count { difference += (x[i] - y[i]) * (x[i] - y[i]); norm += y[i] * y[i] }
+        return (difference / norm).squareRoot()
+    }
+
+    struct Output: Decodable {
+        var method: String
+        var factorization: String?
+        var outcome: String
+        var iterations: Int
+        var relativeResidual: Double
+        var rows: Int
+    }
+
+    func directory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-solve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func everyMethodMatchesTheDirectSolution() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spd = ModelProblems.poisson2D(n: 8)
+        let nonsymmetric = ModelProblems.convectionDiffusion2D(n: 8, diffusion: 0.05, velocity: (1, -0.5))
+        let cases: [(CSRMatrix, String, [[String]], String)] = [
+            (spd, "spd", [["direct"], ["cg", "ic0"], ["minres", "jacobi"], ["gmres", "ilu0"], ["fgmres", "ssor"], ["bicgstab", "none"],
+                          ["gcrodr", "multigrid", "--grid", "8x8"]], "cholmodCholesky"),
+            (nonsymmetric, "nonsymmetric", [["direct"], ["gmres", "ilu0"], ["fgmres", "jacobi"], ["bicgstab", "ilu0"], ["gcrodr", "ilu"]],
+             "umfpackLU"),
+        ]
+        for (a, name, methods, factorization) in cases {
+            let matrixPath = directory.appendingPathComponent("\(name).mtx").path
+            let rhsPath = directory.appendingPathComponent("\(name)-b.mtx").path
+            try MatrixMarket.write(a, path: matrixPath)
+            let b = (0..<a.rowCount).map { i in sin(0.4 * Double(i)) + 0.5 }
+            try MatrixMarket.write(b, path: rhsPath)
+            let truth = try LUFactorization(a).solve(b)
+            for method in methods {
+                let solutionPath = directory.appendingPathComponent("\(name)-\(method[0]).mtx").path
+                var arguments = ["solve", matrixPath, "--rhs", rhsPath, "--method", method[0], "--relative-tolerance", "1e-11",
+                                 "--restart", "20", "--recycled", "5", "--format", "json", "--solution", solutionPath]
+                if method.count > 1 { arguments += ["--preconditioner", method[1]] + method.dropFirst(2) }
+                let run = try cli.run(arguments)
+                #expect(run.status == 0, "\(name) \(method): \(run.error)")
+                let output = try JSONDecoder().decode(Output.self, from: Data(run.output.utf8))
+                #expect(output.outcome == "converged" && output.relativeResidual < 1e-10 && output.rows == a.rowCount, "\(name) \(method)")
+                if method[0] == "direct" {
+                    #expect(output.factorization == factorization && output.iterations == 0)
+                } else {
+                    #expect(output.factorization == nil && output.iterations > 0)
+                }
+                let x = try MatrixMarket.readVector(path: solutionPath)
+                #expect(relativeDifference(x, truth) < 1e-8, "\(name) \(method): \(relativeDifference(x, truth))")
+            }
+        }
+    }
+
+    @Test func badFlagsEndWithOneErrorLine() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let matrixPath = directory.appendingPathComponent("a.mtx").path
+        try MatrixMarket.write(ModelProblems.poisson2D(n: 6), path: matrixPath)
+        let cases: [[String]] = [
+            ["--restart", "1e9"],
+            ["--restart", "1e300"],
+            ["--restart", "abc"],
+            ["--grid", "3037000500x3037000500"],
+            ["--preconditioner", "multigrid", "--grid", "3037000500x3037000500"],
+            ["--preconditioner", "multigrid"],
+            ["--preconditioner", "multigrid", "--grid", "5x5"],
+            ["--method", "direct", "--preconditioner", "ilu0"],
+            ["--method", "gcrodr", "--restart", "10", "--recycled", "10"],
+            ["--max-iterations", "0"],
+            ["--relative-tolerance", "nan"],
+            ["--method", "dcdm", "--grid", "6x6"],
+        ]
+        for flags in cases {
+            let run = try cli.run(["solve", matrixPath] + flags)
+            #expect(run.status == 1, "\(flags): status \(run.status)")
+            let lines = run.error.split(separator: "\n")
+            #expect(lines.count == 1 && run.error.hasPrefix("error: "), "\(flags): \(run.error)")
+        }
+        // Not converging is exit status 2 with the report printed.
+        let slow = try cli.run(["solve", matrixPath, "--method", "cg", "--max-iterations", "2"])
+        #expect(slow.status == 2 && slow.output.contains("outcome:           iterationLimit") && slow.error.hasPrefix("warning: "))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import RunSupport
+
+@Suite struct AtomicFileTests {
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("runsupport-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func writeReplacesAndLeavesNoTemporary() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("metrics.jsonl")
+        try AtomicFile.write("first\n", to: file)
+        try AtomicFile.write("second\n", to: file)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "second\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["metrics.jsonl"])
+    }
+
+    @Test func concurrentWritersNeverShareATemporaryName() throws {
+        let directory = try temporaryDirectory()
+        let file = directory.appendingPathComponent("shared.bin")
+        let payloads = (0..<16).map { Data(repeating: UInt8($0), count: 100_000) }
+        DispatchQueue.concurrentPerform(iterations: payloads.count) { index in
+            try? AtomicFile.write(payloads[index], to: file)
+        }
+        let result = try Data(contentsOf: file)
+        // Whichever writer won, the file is one payload whole, never a mix.
+        #expect(payloads.contains(result))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["shared.bin"])
+    }
+
+    @Test func missingDirectoryIsATypedError() {
+        let file = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)/x.bin")
+        #expect(throws: AtomicWriteError.self) { try AtomicFile.write("x", to: file) }
+    }
+
+    @Test func staleTemporariesAreRemovedAndOthersKept() throws {
+        let directory = try temporaryDirectory()
+        for name in [".checkpoint.safetensors.partial-12-34", ".dat.nosync1a2b.XYZ", "checkpoint.safetensors", ".hidden"] {
+            try Data("x".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        let removed = AtomicFile.removeStaleTemporaries(in: directory)
+        #expect(removed == [".checkpoint.safetensors.partial-12-34", ".dat.nosync1a2b.XYZ"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == [".hidden", "checkpoint.safetensors"])
+    }
+}
+
+@Suite struct MemoryBudgetTests {
+    @Test func productDetectsOverflowAndNegativeExtents() throws {
+        #expect(try MemoryBudget.product([3, 4, 5], what: "grid") == 60)
+        #expect(throws: MemoryBudgetError.overflow(what: "grid", factors: [3_037_000_500, 3_037_000_500, 8])) {
+            try MemoryBudget.product([3_037_000_500, 3_037_000_500, 8], what: "grid")
+        }
+        #expect(throws: MemoryBudgetError.self) { try MemoryBudget.product([4, -1], what: "grid") }
+    }
+
+    @Test func requestsBeyondTheLimitAreRefusedWithOneLine() throws {
+        let budget = MemoryBudget(limitBytes: 1 << 20)
+        #expect(try budget.requireArray(shape: [256, 256], bytesPerElement: 4, what: "field") == 65536)
+        do {
+            try budget.requireArray(shape: [1024, 1024], bytesPerElement: 4, what: "field")
+            Issue.record("a 4 MiB request passed a 1 MiB budget")
+        } catch {
+            #expect(error.description == "field needs 4.0 MiB but this machine has 1.0 MiB of memory (--force overrides where offered)")
+        }
+        #expect(MemoryBudget.physicalMemoryBytes > 1 << 26)
+        try MemoryBudget.unlimited.require(bytes: .max, what: "anything")
+    }
+}
+
+@Suite(.serialized) struct ProgressOutputTests {
+    final class Collector: @unchecked Sendable { var text = "" }
+
+    func capturing(_ body: () -> Void) -> String {
+        let collector = Collector()
+        let saved = StatusLine.sink
+        StatusLine.sink = { collector.text += $0 }
+        body()
+        StatusLine.sink = saved
+        return collector.text
+    }
+
+    @Test func plainLinesEveryStepAndCounterNeverPassesTotal() {
+        let text = capturing {
+            let bar = ProgressBar(total: 1000, label: "lbfgs", redrawsInPlace: false, plainStepPercent: 10)
+            for _ in 0..<1167 { bar.advance(status: "loss 1") }
+            bar.finish()
+            #expect(bar.completed == 1000)
+        }
+        let lines = text.split(separator: "\n")
+        #expect(!text.contains("\r"))
+        #expect(lines.count == 10)   // 10 %, 20 %, …, 100 %
+        #expect(lines.last?.hasPrefix("lbfgs 1000/1000 (100%)") == true)
+        #expect(!text.contains("1001/"))
+    }
+
+    @Test func anErrorEndsAnOpenBarLineFirst() {
+        let text = capturing {
+            let bar = ProgressBar(total: 10, redrawsInPlace: true)
+            bar.advance(status: "epoch 1/10")
+            StatusLine.printError(NSError(domain: "x", code: 1, userInfo: [NSLocalizedDescriptionKey: "Error: bad\nvalue"]))
+        }
+        #expect(text.hasPrefix("\r["))
+        let lastLine = text.split(separator: "\n").last.map(String.init)
+        #expect(lastLine?.hasPrefix("error: ") == true)
+        #expect(text.hasSuffix("\n"))
+        #expect(StatusLine.oneLine("Error: bad\nvalue") == "bad; value")
+    }
+}
