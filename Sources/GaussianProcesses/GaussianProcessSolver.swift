@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import AutoDiff
 import NeuralLayers
+import DenseLinearAlgebra
 
 /// The GP-HM solver: a Gaussian-process prior over the solution values on a Cartesian grid of
 /// collocation points, with a product kernel whose Gram matrix `K = K₁ ⊗ K₂` is never formed, fitted
@@ -268,7 +269,7 @@ public final class GaussianProcessSolver {
     private var cache: KernelState?
 
     private func eigensystem(_ matrices: [DenseMatrix]) throws -> KroneckerEigensystem {
-        try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition(symmetric: $0.elements, size: $0.rows) })
+        try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition($0) })
     }
 
     /// Loss and the gradients of all learnable parameters (stored in each parameter's gradient).
@@ -399,9 +400,9 @@ public final class GaussianProcessSolver {
             h = h + equationWeight * DenseMatrix.product(j, j, transposeA: true)
             // Symmetrize against round-off, then H = Q Λ Qᵀ.
             for a in 0..<n { for b in 0..<a { let m = 0.5 * (h[a, b] + h[b, a]); h[a, b] = m; h[b, a] = m } }
-            let eig = try SymmetricEigendecomposition(symmetric: h.elements, size: n)
+            let eig = try SymmetricEigendecomposition(h)
             let largest = eig.eigenvalues.last ?? 1
-            var left = eig.vectors, leftInverse = eig.vectors.transposed
+            var left = eig.eigenvectors, leftInverse = eig.eigenvectors.transposed
             for c in 0..<n {
                 let lambda = max(eig.eigenvalues[c], largest * 1e-15)
                 let s = 1 / lambda.squareRoot()
@@ -412,7 +413,7 @@ public final class GaussianProcessSolver {
             next = ValuePreconditioner(
                 left: (0..<axes.count).map { system.squareRootFactor($0) },
                 leftInverse: (0..<axes.count).map { i in
-                    var m = system.factors[i].vectors.transposed
+                    var m = system.factors[i].eigenvectors.transposed
                     for r in 0..<m.rows { let s = 1 / system.factors[i].eigenvalues[r].squareRoot(); for c in 0..<m.columns { m[r, c] *= s } }
                     return m
                 })

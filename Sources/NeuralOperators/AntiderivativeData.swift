@@ -1,6 +1,7 @@
 import CBLAS
 import Datasets
 import RunSupport
+import DenseLinearAlgebra
 import Foundation
 import TensorCore
 
@@ -11,7 +12,7 @@ import TensorCore
 /// ```
 /// k(x, x') = exp(−(x − x')² / (2 ℓ²)),   ℓ = 0.2 by default
 /// ```
-/// drawn on a fine grid of `10 (m − 1) + 1` points as `L z` (`K + εI = L Lᵀ`, LAPACK dpotrf, jitter ε
+/// drawn on a fine grid of `10 (m − 1) + 1` points as `L z` (`K + εI = L Lᵀ`, `DenseCholeskyFactorization`, jitter ε
 /// raised until the factorisation succeeds), so the `m` sensors `x_j = j / (m − 1)` are fine-grid points.
 /// `s` is the cumulative trapezoid rule on the fine grid (error O(h²)), read at the same `m` points.
 ///
@@ -81,12 +82,10 @@ public struct AntiderivativeData: Sendable {
                     k[i * points + j] = value + (i == j ? jitter : 0)
                 }
             }
-            let info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(points), &k, Int32(points))
-            if info == 0 {
-                for i in 0..<points { for j in (i + 1)..<points where j < points { k[i * points + j] = 0 } }
-                return k
+            if let factor = try? DenseCholeskyFactorization(DenseMatrix(rows: points, columns: points, elements: k)) {
+                return factor.lower.elements
             }
-            jitter *= 10
+            jitter *= 10   // not positive definite at this jitter: raise it
         }
         throw DeepONetError.invalidConfiguration("the GRF covariance could not be factorised")
     }

@@ -80,13 +80,6 @@ private func laplacian1D(_ n: Int) -> CSRMatrix {
 }
 
 @Suite struct LanczosTests {
-    @Test func tridiagonalEigenvaluesMatchAnalytic() throws {
-        let n = 25
-        let values = try RitzBasis.tridiagonalEigenvalues(diagonal: [Double](repeating: 2, count: n),
-                                                          offDiagonal: [Double](repeating: -1, count: n - 1))
-        for k in 1...n { #expect(abs(values[k - 1] - (2 - 2 * cos(Double(k) * .pi / Double(n + 1)))) < 1e-12) }
-    }
-
     /// Full Krylov dimension: the Ritz values are the eigenvalues, and the Ritz vectors are eigenvectors.
     @Test func fullLanczosGivesEigenpairs() throws {
         let n = 40
