@@ -43,8 +43,12 @@ do {
     let targets = try channelsFirst(file.tensor(named: "sol", as: Float.self))
     let count = inputs.shape[0]
     guard count > testCount else { fail("\(dataPath) has \(count) samples; need more than --test \(testCount)") }
-    let train = try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 0..<(count - testCount)),
-                               targets: targets.sliced(alongAxis: 0, 0..<(count - testCount)))
+    // The last 10% of the training samples validate (select the best epoch); the test samples are looked at once, at the end.
+    let fitted = count - testCount - max(1, (count - testCount) / 10)
+    guard fitted > 0 else { fail("\(dataPath) has \(count) samples; too few for training, validation and --test \(testCount)") }
+    let train = try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 0..<fitted), targets: targets.sliced(alongAxis: 0, 0..<fitted))
+    let validation = try FieldPairs(inputs: inputs.sliced(alongAxis: 0, fitted..<(count - testCount)),
+                                    targets: targets.sliced(alongAxis: 0, fitted..<(count - testCount)))
     let test = try FieldPairs(inputs: inputs.sliced(alongAxis: 0, (count - testCount)..<count),
                               targets: targets.sliced(alongAxis: 0, (count - testCount)..<count))
 
@@ -54,11 +58,14 @@ do {
     var generator = SeededRandomNumberGenerator(seed: 0)
     let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
     let training = TrainingConfiguration(epochs: epochs, batchSize: 10, learningRate: 1e-3, schedule: .step(stepSize: max(1, epochs / 3), gamma: 0.5))
-    let trainer = try Trainer(model: model, configuration: training, train: train, test: test, outputDirectory: URL(fileURLWithPath: runPath))
+    let trainer = try Trainer(model: model, configuration: training, train: train, validation: validation, outputDirectory: URL(fileURLWithPath: runPath))
     trainer.showsProgress = !smoke
     let summary = try trainer.run()
-    print("trained \(model.parameterCount) parameters for \(summary.history.count) epochs on \(count - testCount) samples")
-    print(String(format: "best test relative L2 %.4f (epoch %d); run written to %@", summary.bestTestRelativeL2, summary.bestEpoch + 1, runPath))
+    print("trained \(model.parameterCount) parameters for \(summary.history.count) epochs on \(fitted) samples")
+    let (chosen, _) = try TrainedModel.load(from: URL(fileURLWithPath: runPath).appendingPathComponent("best.safetensors"))
+    let testError = try chosen.evaluate(test).relativeL2
+    print(String(format: "chosen epoch %d (validation relative L2 %.4f); its test relative L2 %.4f; run written to %@",
+                 summary.bestEpoch + 1, summary.bestValidationRelativeL2, testError, runPath))
 } catch {
     fail("\(error)")
 }

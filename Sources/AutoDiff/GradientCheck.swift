@@ -8,7 +8,8 @@ import TensorCore
 /// ```
 /// and compared with `gradients(of: f(x), withRespectTo: x)`.
 public enum GradientCheck {
-    /// The result of a check: the largest error relative to `max(1, |finite difference|)`.
+    /// The result of a check: the largest error relative to `max(1, |finite difference|)`; NaN when
+    /// any analytic or numeric derivative is NaN (so `maximumError < tolerance` fails).
     public struct Result: Sendable, CustomStringConvertible {
         public let maximumError: Double
         public let worstInput: Int
@@ -36,7 +37,8 @@ public enum GradientCheck {
                 }
                 let numeric = (evaluate(stepSize) - evaluate(-stepSize)) / (2 * stepSize)
                 let error = Swift.abs(numeric - analytic[input].scalars[index]) / Swift.max(1, Swift.abs(numeric))
-                if error > worst.maximumError || worst.worstInput < 0 {
+                // A NaN error (NaN pullback or NaN function value) is the worst possible: it wins and stays.
+                if worst.worstInput < 0 || (!worst.maximumError.isNaN && (error.isNaN || error > worst.maximumError)) {
                     worst = Result(maximumError: error, worstInput: input, worstIndex: index)
                 }
             }

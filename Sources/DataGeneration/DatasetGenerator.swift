@@ -3,6 +3,7 @@ import TensorCore
 import SparseSolvers
 import PDEs
 import Datasets
+import RunSupport
 
 /// What one `DatasetGenerator.run` did.
 public struct GenerationSummary: Sendable {
@@ -74,8 +75,9 @@ public final class DatasetGenerator {
     private let field: GaussianRandomField
     private let grid2D: UniformGrid?
 
-    public init(_ configuration: GenerationConfiguration) throws {
-        try configuration.validate()
+    /// - Parameter budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
+    public init(_ configuration: GenerationConfiguration, budget: MemoryBudget = MemoryBudget()) throws {
+        try configuration.validate(budget: budget)
         self.configuration = configuration
         let s = configuration.resolution
         switch configuration.family {

@@ -96,8 +96,9 @@ public struct GenerationConfiguration: Sendable, Equatable {
         }
         guard tolerance > 0, tolerance < 1 else { throw bad("tolerance", "must lie in (0, 1)") }
         guard shardSize >= 1 else { throw bad("shard-size", "must be at least 1") }
-        guard wavenumber >= 0, wavenumber.isFinite else { throw bad("wavenumber", "must be non-negative") }
-        guard sigma >= 0, sigma.isFinite else { throw bad("sigma", "must be non-negative") }
+        guard wavenumber >= 0, wavenumber <= 1e6 else { throw bad("wavenumber", "must lie in [0, 10⁶]") }
+        // a = exp(σψ) with ψ of unit variance: beyond σ = 20 the coefficient's contrast (e^{±6σ}) leaves Double's range.
+        guard sigma >= 0, sigma <= 20 else { throw bad("sigma", "must lie in [0, 20]") }
         guard restart >= 2, recycledCount >= 1, recycledCount < restart else { throw bad("restart", "need restart ≥ 2 and 1 ≤ recycled < restart") }
         if family.isLinear {
             guard preconditioner != .multigrid else { throw bad("preconditioner", "multigrid is not available for generation") }

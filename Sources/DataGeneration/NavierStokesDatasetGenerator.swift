@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import PDEs
 import Datasets
+import RunSupport
 
 /// Everything that fixes the content of a generated 2-D Navier–Stokes (vorticity) dataset.
 public struct NavierStokesGenerationConfiguration: Sendable, Equatable {
@@ -42,6 +43,9 @@ public struct NavierStokesGenerationConfiguration: Sendable, Equatable {
     /// Number of recorded snapshots T / interval (the ratio must be a whole number).
     public var snapshotCount: Int { Int((finalTime / recordInterval).rounded()) }
 
+    /// The most snapshots, and time steps per snapshot, a configuration may ask for (both become `Int`s).
+    static let maximumCount = 1e9
+
     /// Checks the values a user can get wrong.
     public func validate() throws {
         func bad(_ name: String, _ reason: String) -> GenerationError { .invalidParameter(name: name, reason: reason) }
@@ -51,10 +55,14 @@ public struct NavierStokesGenerationConfiguration: Sendable, Equatable {
         guard finalTime > 0, finalTime.isFinite else { throw bad("final-time", "must be positive") }
         guard recordInterval > 0, recordInterval <= finalTime else { throw bad("record-interval", "must lie in (0, final time]") }
         let ratio = finalTime / recordInterval
+        guard ratio <= Self.maximumCount else { throw bad("record-interval", "more than \(Int(Self.maximumCount)) snapshots") }
         guard abs(ratio - ratio.rounded()) <= 1e-9 * ratio else {
             throw bad("record-interval", "final time \(finalTime) is not a whole multiple of \(recordInterval)")
         }
         guard timeStep > 0, timeStep <= recordInterval else { throw bad("time-step", "must lie in (0, record interval]") }
+        guard recordInterval / timeStep <= Self.maximumCount else {
+            throw bad("time-step", "\(timeStep) needs more than \(Int(Self.maximumCount)) steps per record interval")
+        }
         guard shardSize >= 1 else { throw bad("shard-size", "must be at least 1") }
     }
 
@@ -91,8 +99,9 @@ public final class NavierStokesDatasetGenerator {
     public let configuration: NavierStokesGenerationConfiguration
     private let field: GaussianRandomField
 
-    public init(_ configuration: NavierStokesGenerationConfiguration) throws {
-        try configuration.validate()
+    /// - Parameter budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
+    public init(_ configuration: NavierStokesGenerationConfiguration, budget: MemoryBudget = MemoryBudget()) throws {
+        try configuration.validate(budget: budget)
         self.configuration = configuration
         field = try .fnoNavierStokes(resolution: configuration.resolution)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// Everything a user can get wrong with a dataset file: each case names the file, so the CLI can
 /// print one clear line.
@@ -23,6 +24,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
     case hdf5(path: String, operation: String)
     /// A compressed stream failed to inflate or deflate, or its checksum does not match.
     case compression(path: String, detail: String)
+    /// A size declared by the file overflows or needs more memory than the machine has.
+    case tooLarge(path: String, detail: String)
     /// An array holds NaN or infinity where the data path needs finite values (`detail` names it).
     case nonFinite(path: String, detail: String)
     /// A split asks for more samples than there are, or for an empty part.
@@ -34,7 +37,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .cannotOpen(let path, _), .cannotWrite(let path, _), .unrecognizedFormat(let path),
              .truncated(let path, _), .malformed(let path, _), .unsupported(let path, _),
              .missingKey(let path, _, _), .shapeMismatch(let path, _), .hdf5(let path, _),
-             .compression(let path, _), .nonFinite(let path, _), .invalidSplit(let path, _):
+             .compression(let path, _), .tooLarge(let path, _), .nonFinite(let path, _), .invalidSplit(let path, _):
             return path
         }
     }
@@ -53,10 +56,25 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .shapeMismatch(_, let detail): return "\(file): shape mismatch: \(detail)"
         case .hdf5(_, let operation): return "\(file): HDF5 error in \(operation)"
         case .compression(_, let detail): return "\(file): compressed data is corrupt: \(detail)"
+        case .tooLarge(_, let detail): return "\(file): \(detail)"
         case .nonFinite(_, let detail): return "\(file): \(detail) contains NaN or infinity"
         case .invalidSplit(_, let detail): return "\(file): \(detail)"
         }
     }
 
     public var errorDescription: String? { description }
+}
+
+extension DatasetError {
+    /// The element count of `shape`, checked for overflow and, with `bytesPerElement`, against
+    /// the memory budget; failures become `tooLarge` naming the file.
+    @discardableResult
+    static func checkedArray(shape: [Int], bytesPerElement: Int, what: String, path: String,
+                             budget: MemoryBudget = MemoryBudget()) throws -> Int {
+        do {
+            return try budget.requireArray(shape: shape, bytesPerElement: bytesPerElement, what: what)
+        } catch {
+            throw DatasetError.tooLarge(path: path, detail: error.description)
+        }
+    }
 }

@@ -82,6 +82,36 @@ public struct HDF5DatasetInfo: Sendable, Equatable {
     public var chunkShape: [Int]?
     /// Whether any filter (deflate…) is applied.
     public var isCompressed: Bool
+    /// Bytes of storage actually allocated in the file (`H5Dget_storage_size`); less than the
+    /// logical size when chunks were never written (they read as the fill value).
+    public var allocatedBytes: Int = 0
+
+    /// Bytes the whole dataset takes in memory (nil for non-numeric data or on overflow).
+    public var logicalBytes: Int? {
+        guard let elementType, let count = NumericArray.elementCount(shape) else { return nil }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: elementType.byteCount)
+        return overflow ? nil : bytes
+    }
+
+    /// Why statistics over the whole dataset would not be honest work, or nil when they are:
+    /// reading must stay proportional to what the file holds. A dataset whose logical size
+    /// exceeds its allocated storage by more than DEFLATE's maximal ratio (about 1032:1) is mostly
+    /// unwritten chunks (fill values), e.g. a tiny file declaring 2³¹×17×17 elements.
+    public var statisticsSkipReason: String? {
+        guard let logicalBytes else { return "its size overflows" }
+        if logicalBytes > 0 && allocatedBytes == 0 { return "no data has been written (every element is the fill value)" }
+        if !Self.storageExplains(bytes: logicalBytes, allocatedBytes: allocatedBytes) {
+            return "only \(allocatedBytes) of \(logicalBytes) bytes are allocated (unwritten chunks read as the fill value)"
+        }
+        return nil
+    }
+
+    /// Whether `allocatedBytes` of storage can hold `bytes` of data: at most DEFLATE's maximal
+    /// ratio of about 1032:1, with 64 MiB allowed regardless (small fill-value reads are cheap).
+    static func storageExplains(bytes: Int, allocatedBytes: Int) -> Bool {
+        let (bound, overflow) = allocatedBytes.multipliedReportingOverflow(by: 1032)
+        return overflow || bytes <= max(bound, 64 << 20)
+    }
 }
 
 /// One object found by listing an HDF5 file.

@@ -51,6 +51,12 @@ extension HDF5File {
     public func attributeNames(of objectPath: String = "/") throws -> [String] {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
+        // Compact attributes are listed from the object header (see HDF5StructureCheck); only
+        // dense or shared attribute storage goes through libhdf5's attribute table.
+        let structure = try HDF5StructureCheck(path: path, fileID: openFile())
+        if let names = try structure.compactAttributeNames(headerAddress: UInt64(objectAddress(object, objectPath))) {
+            return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        }
         let list = NameList()
         var index: hsize_t = 0
         let status = H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
@@ -75,7 +81,11 @@ extension HDF5File {
     public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5AttributeValue {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
-        guard H5Aexists(object, name) > 0 else {
+        let exists = H5Aexists(object, name)
+        guard exists >= 0 else {
+            throw DatasetError.malformed(path: path, detail: "the attribute messages of '\(objectPath)' cannot be decoded (looking for '\(name)')")
+        }
+        guard exists > 0 else {
             throw DatasetError.missingKey(path: path, key: "\(objectPath == "/" ? "" : objectPath)@\(name)", available: (try? attributeNames(of: objectPath)) ?? [])
         }
         let attribute = try check(H5Aopen(object, name, pdekit_H5P_DEFAULT()), "opening attribute '\(name)'")
@@ -87,10 +97,15 @@ extension HDF5File {
         let scalar = H5Sget_simple_extent_ndims(space) == 0
         let points = Int(H5Sget_simple_extent_npoints(space))
         guard points >= 0 else { throw DatasetError.hdf5(path: path, operation: "size of attribute '\(name)'") }
+        // Every element takes at least 8 bytes in memory (a pointer or a 64-bit number).
+        try DatasetError.checkedArray(shape: [points], bytesPerElement: 8, what: "attribute '\(name)'", path: path)
         let typeClass = H5Tget_class(type)
         if typeClass == H5T_STRING {
             var strings = [String]()
             if H5Tis_variable_str(type) > 0 {
+                // libhdf5 follows the stored heap pointers blindly: check them first.
+                let heapCheck = try HDF5StructureCheck(path: path, fileID: openFile())
+                try heapCheck.validate(attribute: name, elementCount: points, headerAddress: UInt64(objectAddress(object, objectPath)))
                 let memoryType = H5Tcopy(pdekit_H5T_C_S1())
                 defer { H5Tclose(memoryType) }
                 H5Tset_size(memoryType, pdekit_H5T_VARIABLE())
@@ -101,10 +116,12 @@ extension HDF5File {
                 H5Dvlen_reclaim(memoryType, space, pdekit_H5P_DEFAULT(), &pointers)
             } else {
                 let size = H5Tget_size(type)
+                let total = try DatasetError.checkedArray(shape: [size, points], bytesPerElement: 1, what: "attribute '\(name)'", path: path)
+                guard size > 0 else { throw DatasetError.malformed(path: path, detail: "attribute '\(name)' has strings of 0 bytes") }
                 let memoryType = H5Tcopy(pdekit_H5T_C_S1())
                 defer { H5Tclose(memoryType) }
                 H5Tset_size(memoryType, size)
-                var buffer = [UInt8](repeating: 0, count: size * points)
+                var buffer = [UInt8](repeating: 0, count: total)
                 try check(H5Aread(attribute, memoryType, &buffer), "reading attribute '\(name)'")
                 for index in 0..<points {
                     let bytes = buffer[index * size..<(index + 1) * size].prefix { $0 != 0 }

@@ -160,12 +160,28 @@ public final class HDF5File {
 
     private final class NameList { var names: [String] = [] }
 
-    /// Every group and dataset below `groupPath`, depth first, in name order.
+    /// Every group and dataset below `groupPath`, depth first, in name order. A group reached
+    /// again (a hard link to an ancestor, or a second link to the same group) is listed but not
+    /// entered again, so cyclic files terminate.
     public func contents(of groupPath: String = "/") throws -> [HDF5Entry] {
+        var visited = Set<haddr_t>()
+        var entries = [HDF5Entry]()
+        try list(groupPath, into: &entries, visited: &visited, depth: 0)
+        return entries
+    }
+
+    /// The largest group nesting `contents` follows.
+    static let maximumGroupDepth = 256
+
+    private func list(_ groupPath: String, into entries: inout [HDF5Entry], visited: inout Set<haddr_t>, depth: Int) throws {
+        guard depth < Self.maximumGroupDepth else {
+            throw DatasetError.unsupported(path: path, detail: "groups nested deeper than \(Self.maximumGroupDepth) levels at '\(groupPath)'")
+        }
         let group = try openObject(groupPath)
         defer { H5Oclose(group) }
-        let list = NameList()
-        let box = Unmanaged.passUnretained(list).toOpaque()
+        visited.insert(try objectAddress(group, groupPath))
+        let names = NameList()
+        let box = Unmanaged.passUnretained(names).toOpaque()
         var index: hsize_t = 0
         let status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
             guard let name, let context else { return -1 }
@@ -173,22 +189,29 @@ public final class HDF5File {
             return 0
         }, box)
         try check(status, "listing '\(groupPath)'")
-        var entries = [HDF5Entry]()
         let base = Self.normalized(groupPath) == "/" ? "" : Self.normalized(groupPath)
-        for name in list.names {
+        for name in names.names {
             let childPath = base + "/" + name
             let child = H5Oopen(group, name, pdekit_H5P_DEFAULT())
             guard child >= 0 else { entries.append(HDF5Entry(path: childPath, kind: .other)); continue }
             let type = H5Iget_type(child)
+            let address = try? objectAddress(child, childPath)
             H5Oclose(child)
             if type == H5I_GROUP {
                 entries.append(HDF5Entry(path: childPath, kind: .group))
-                entries += try contents(of: childPath)
+                guard let address, !visited.contains(address) else { continue }
+                try list(childPath, into: &entries, visited: &visited, depth: depth + 1)
             } else {
                 entries.append(HDF5Entry(path: childPath, kind: type == H5I_DATASET ? .dataset : .other))
             }
         }
-        return entries
+    }
+
+    /// The file address of an open object's header (its identity: hard links share it).
+    func objectAddress(_ object: hid_t, _ objectPath: String) throws -> haddr_t {
+        var info = H5O_info_t()
+        try check(H5Oget_info2(object, &info, H5O_INFO_BASIC), "object information of '\(objectPath)'")
+        return info.addr
     }
 
     // MARK: Types
@@ -250,10 +273,11 @@ public final class HDF5File {
         if H5Pget_layout(properties) == H5D_CHUNKED {
             var dims = [hsize_t](repeating: 0, count: max(shape.count, 1))
             let rank = H5Pget_chunk(properties, Int32(dims.count), &dims)
-            if rank >= 0 { chunk = dims.prefix(Int(rank)).map { Int($0) } }
+            if rank >= 0 { chunk = try dims.prefix(Int(rank)).map { try checkedExtent($0, "chunk of '\(datasetPath)'") } }
         }
         return HDF5DatasetInfo(path: Self.normalized(datasetPath), shape: shape, maximumShape: maximum, elementType: elementType,
-                               storedTypeName: typeName, chunkShape: chunk, isCompressed: H5Pget_nfilters(properties) > 0)
+                               storedTypeName: typeName, chunkShape: chunk, isCompressed: H5Pget_nfilters(properties) > 0,
+                               allocatedBytes: Int(clamping: H5Dget_storage_size(dataset)))
     }
 
     func extents(of dataset: hid_t, _ datasetPath: String) throws -> ([Int], [Int?]) {
@@ -265,7 +289,14 @@ public final class HDF5File {
         var maximum = [hsize_t](repeating: 0, count: max(rank, 1))
         try check(H5Sget_simple_extent_dims(space, &dims, &maximum), "extents of '\(datasetPath)'")
         let unlimited = pdekit_H5S_UNLIMITED()
-        return (dims.prefix(rank).map { Int($0) }, maximum.prefix(rank).map { $0 == unlimited ? nil : Int($0) })
+        return (try dims.prefix(rank).map { try checkedExtent($0, "extents of '\(datasetPath)'") },
+                try maximum.prefix(rank).map { $0 == unlimited ? nil : try checkedExtent($0, "maximum extents of '\(datasetPath)'") })
+    }
+
+    /// An extent read from the file as a (non-negative) `Int`.
+    func checkedExtent(_ extent: hsize_t, _ what: @autoclosure () -> String) throws -> Int {
+        guard let value = Int(exactly: extent) else { throw DatasetError.malformed(path: path, detail: "\(what()): extent \(extent) is out of range") }
+        return value
     }
 
     /// Writes `array` as a new dataset (replacing nothing: the path must be free).
@@ -382,7 +413,13 @@ public final class HDF5File {
         guard let count = NumericArray.elementCount(shape) else { throw DatasetError.malformed(path: path, detail: "shape \(shape) overflows") }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: type.byteCount)
         guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
-            throw DatasetError.unsupported(path: path, detail: "'\(datasetPath)' of shape \(shape) does not fit in memory; read it in sample ranges")
+            throw DatasetError.tooLarge(path: path, detail: "'\(datasetPath)' of shape \(shape) does not fit in memory; read it in sample ranges")
+        }
+        // Reading must stay proportional to what the file stores: a tiny file declaring gigabytes
+        // of unwritten chunks would otherwise be read, fill value by fill value, for minutes.
+        let allocated = Int(clamping: H5Dget_storage_size(dataset))
+        guard HDF5DatasetInfo.storageExplains(bytes: bytes, allocatedBytes: allocated) else {
+            throw DatasetError.malformed(path: path, detail: "'\(datasetPath)' of shape \(shape) declares \(bytes) bytes but stores only \(allocated) (unwritten chunks)")
         }
         if count == 0 { return NumericArray(checkedShape: shape, storage: Self.emptyStorage(type)) }
         let (memoryType, owned) = Self.memoryType(type)

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// MATLAB `.mat` files: version 5 (and 7, which adds compression) read natively, version 7.3
 /// read through HDF5.
@@ -75,7 +76,7 @@ public struct MATFile: Sendable {
             var elementType = type
             var element = payload
             if type == 15 {  // miCOMPRESSED
-                let inflated = try Zlib.inflate(payload, framing: .zlib, path: path)
+                let inflated = try inflateElement(payload, path: path, bigEndian: bigEndian)
                 var inner = ByteReader(inflated, path: path, bigEndian: bigEndian)
                 (elementType, element) = try readElement(&inner)
             }
@@ -87,6 +88,19 @@ public struct MATFile: Sendable {
             }
         }
         return MATFile(path: path, version: 5, variables: variables, unsupported: unsupported)
+    }
+
+    /// Inflates a `miCOMPRESSED` element: the zlib stream holds one element whose tag declares its
+    /// size, so the tag is inflated first, the declared size is checked against the memory budget,
+    /// and inflation stops at that size (a stream that inflates to more is refused, not followed).
+    static func inflateElement(_ payload: ArraySlice<UInt8>, path: String, bigEndian: Bool) throws -> [UInt8] {
+        var tag = ByteReader(try Zlib.inflatePrefix(payload, count: 8, framing: .zlib, path: path), path: path, bigEndian: bigEndian)
+        let first = try tag.readUInt32("compressed MAT element tag")
+        // Small elements keep their (≤ 4) bytes inside the 8-byte tag; others declare a u32 size.
+        let declared = first >> 16 != 0 ? 0 : Int(try tag.readUInt32("compressed MAT element size"))
+        let limit = 8 + declared + 7   // the tag, the data and at most 7 bytes of padding
+        try DatasetError.checkedArray(shape: [limit], bytesPerElement: 1, what: "a compressed MAT element of \(declared) bytes", path: path)
+        return try Zlib.inflate(payload, framing: .zlib, expectedSize: 8 + declared, limit: limit, path: path)
     }
 
     /// Reads one element tag and its data; the reader ends 8-byte aligned for normal elements.
@@ -170,20 +184,30 @@ public struct MATFile: Sendable {
         case 8, 10, 11, 12: target = .int32
         default: target = .int64
         }
-        storage = convert(storage, to: target)
+        storage = try convert(storage, to: target, name: name, path: path)
         let columnMajor = NumericArray(checkedShape: Array(shape.reversed()), storage: storage)
         return .success(name, columnMajor.reversingAxes())
     }
 
-    static func convert(_ storage: NumericArray.Storage, to type: ElementType) -> NumericArray.Storage {
+    /// Converts to the array's class. Values stored as reals must be integers in the target's
+    /// range (as MATLAB writes them); NaN, ±∞, fractions or out-of-range values are refused.
+    static func convert(_ storage: NumericArray.Storage, to type: ElementType, name: String, path: String) throws -> NumericArray.Storage {
         if storage.elementType == type { return storage }
         let values = NumericArray(checkedShape: [storage.count], storage: storage).doubleValues
+        func integers<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
+            try values.map { value in
+                guard let integer = T(exactly: value) else {
+                    throw DatasetError.malformed(path: path, detail: "variable '\(name)' holds \(value), not a \(T.self) value of its class")
+                }
+                return integer
+            }
+        }
         switch type {
         case .float32: return .float32(values.map(Float.init))
         case .float64: return .float64(values)
-        case .int32: return .int32(values.map { Int32(clamping: Int64($0)) })
-        case .int64: return .int64(values.map { Int64($0) })
-        case .uint8: return .uint8(values.map { UInt8(clamping: Int($0)) })
+        case .int32: return .int32(try integers(Int32.self))
+        case .int64: return .int64(try integers(Int64.self))
+        case .uint8: return .uint8(try integers(UInt8.self))
         case .bool: return .bool(values.map { $0 != 0 })
         }
     }
@@ -213,20 +237,34 @@ public struct MATFile: Sendable {
             }
             if (try? file.attribute("MATLAB_empty", of: entry.path))?.intValue == 1 {
                 // An empty array: the dataset holds its MATLAB dimensions, not elements.
-                let dimensions = (try? file.readDataset(entry.path).doubleValues.map { Int($0) }) ?? [0, 0]
-                let shape = dimensions.reduce(1, *) == 0 ? dimensions : [0, 0]
-                variables.append((name, try NumericArray(shape: shape, storage: .float64([]))))
+                variables.append((name, try NumericArray(shape: emptyShape(file, entry.path), storage: .float64([]))))
                 continue
             }
             do {
                 let stored = try file.readDataset(entry.path)
                 var array = stored.reversingAxes()
-                if matlabClass == "logical" { array = NumericArray(checkedShape: array.shape, storage: convert(array.storage, to: .bool)) }
+                if matlabClass == "logical" {
+                    array = NumericArray(checkedShape: array.shape, storage: try convert(array.storage, to: .bool, name: name, path: path))
+                }
                 variables.append((name, array))
             } catch DatasetError.unsupported(_, let detail) {
                 unsupported.append((name, detail))
             }
         }
         return MATFile(path: path, version: 73, variables: variables, unsupported: unsupported)
+    }
+
+    /// The shape of an empty v7.3 array: its dataset holds MATLAB's dimensions (one of them 0),
+    /// which must be small non-negative integers; anything else reads as 0×0.
+    static func emptyShape(_ file: HDF5File, _ datasetPath: String) -> [Int] {
+        guard let info = try? file.datasetInfo(datasetPath), info.shape.count <= 1, (info.shape.first ?? 1) <= 32,
+              let values = try? file.readDataset(datasetPath).doubleValues else { return [0, 0] }
+        var dimensions = [Int]()
+        for value in values {
+            guard let extent = Int(exactly: value), extent >= 0 else { return [0, 0] }
+            dimensions.append(extent)
+        }
+        guard dimensions.contains(0) else { return [0, 0] }
+        return dimensions
     }
 }

@@ -125,6 +125,7 @@ struct ZipArchive {
         case 0:
             output = Array(data)
         case 8:
+            try DatasetError.checkedArray(shape: [entry.uncompressedSize], bytesPerElement: 1, what: "zip entry '\(entry.name)'", path: path)
             output = try Zlib.inflate(data, framing: .raw, expectedSize: entry.uncompressedSize, limit: entry.uncompressedSize, path: path)
         default:
             throw DatasetError.unsupported(path: path, detail: "zip compression method \(entry.method) for '\(entry.name)' (stored and deflated are supported)")

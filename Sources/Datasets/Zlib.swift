@@ -24,9 +24,15 @@ enum Zlib {
         var status: Int32 = Z_OK
         try input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            guard source.count <= Int(UInt32.max) else {
+                throw DatasetError.unsupported(path: path, detail: "compressed streams over 4 GiB are not read")
+            }
             stream.avail_in = UInt32(source.count)
             repeat {
                 let produced = output.count
+                // Never produce more than one byte past the limit, whatever the stream says.
+                let room = limit - produced
+                if room < chunkSize { chunkSize = room + 1 }
                 output.append(contentsOf: repeatElement(0, count: chunkSize))
                 output.withUnsafeMutableBufferPointer { destination in
                     stream.next_out = destination.baseAddress! + produced
@@ -34,6 +40,9 @@ enum Zlib {
                     status = CZlib.inflate(&stream, Z_NO_FLUSH)
                 }
                 output.removeLast(Int(stream.avail_out))
+                guard output.count <= limit else {
+                    throw DatasetError.compression(path: path, detail: "inflated data exceeds the declared size \(limit)")
+                }
                 if status == Z_STREAM_END { break }
                 guard status == Z_OK || status == Z_BUF_ERROR else {
                     let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
@@ -42,11 +51,37 @@ enum Zlib {
                 if status == Z_BUF_ERROR && stream.avail_in == 0 {
                     throw DatasetError.compression(path: path, detail: "stream ends before its end marker")
                 }
-                guard output.count <= limit else {
-                    throw DatasetError.compression(path: path, detail: "inflated data exceeds the declared size \(limit)")
-                }
                 chunkSize = max(chunkSize, 1 << 16)
             } while true
+        }
+        return output
+    }
+
+    /// The first `count` inflated bytes of `input` (e.g. a header that declares the full size);
+    /// throws if the stream holds fewer.
+    static func inflatePrefix(_ input: ArraySlice<UInt8>, count: Int, framing: Framing, path: String) throws -> [UInt8] {
+        var stream = z_stream()
+        guard pdekit_inflateInit2(&stream, framing.windowBits) == Z_OK else {
+            throw DatasetError.compression(path: path, detail: "inflateInit failed")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: count)
+        var status: Int32 = Z_OK
+        input.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = UInt32(clamping: source.count)
+                stream.next_out = destination.baseAddress
+                stream.avail_out = UInt32(count)
+                status = CZlib.inflate(&stream, Z_SYNC_FLUSH)
+            }
+        }
+        guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+            let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw DatasetError.compression(path: path, detail: message)
+        }
+        guard stream.avail_out == 0 else {
+            throw DatasetError.compression(path: path, detail: "stream holds fewer than \(count) bytes")
         }
         return output
     }

@@ -2,14 +2,15 @@
 public enum GaussianProcessError: Error, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     case tooLarge(String)
-    case lapackFailure(routine: String, info: Int)
+    /// A kernel Gram factor has a non-positive eigenvalue (raise the jitter).
+    case kernelNotPositiveDefinite(smallestEigenvalue: Double)
     case nonFinite(String)
 
     public var description: String {
         switch self {
         case .invalidArgument(let message): return "invalid argument: \(message)"
         case .tooLarge(let message): return "problem too large: \(message)"
-        case .lapackFailure(let routine, let info): return "LAPACK \(routine) failed (info = \(info)); the kernel matrix is singular or not positive definite — raise the jitter"
+        case .kernelNotPositiveDefinite(let value): return "the kernel matrix is not positive definite (smallest eigenvalue \(value)) — raise the jitter"
         case .nonFinite(let message): return "non-finite value: \(message)"
         }
     }

@@ -49,7 +49,7 @@ public struct GaussianProcessProblem: Sendable {
 
     /// 1-D Poisson with `u = sin(a x)` on `[0, L]` (GP-HM: a = 100, L = 2π).
     public static func poissonSine1D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
-        try! GaussianProcessProblem(name: "poisson1d-sin\(Int(a))", equation: .poisson, lowerBounds: [0], upperBounds: [length],
+        try! GaussianProcessProblem(name: "poisson1d-sin\(frequencyLabel(a))", equation: .poisson, lowerBounds: [0], upperBounds: [length],
                                     solution: { Foundation.sin(a * $0[0]) }, source: { -a * a * Foundation.sin(a * $0[0]) })
     }
 
@@ -64,7 +64,7 @@ public struct GaussianProcessProblem: Sendable {
     /// 1-D Allen–Cahn `u'' + u(u² − 1) = f` with `u = sin(a x)` on `[0, L]`.
     public static func allenCahnSine1D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
         try! GaussianProcessProblem(
-            name: "allen-cahn1d-sin\(Int(a))", equation: .allenCahn, lowerBounds: [0], upperBounds: [length],
+            name: "allen-cahn1d-sin\(frequencyLabel(a))", equation: .allenCahn, lowerBounds: [0], upperBounds: [length],
             solution: { Foundation.sin(a * $0[0]) },
             source: { let u = Foundation.sin(a * $0[0]); return -a * a * u + u * (u * u - 1) })
     }
@@ -72,9 +72,15 @@ public struct GaussianProcessProblem: Sendable {
     /// 2-D Poisson with `u = sin(a x) sin(a y)` on `[0, L]²` (GP-HM: a = 100, L = 2π).
     public static func poissonSine2D(frequency a: Double = 100, length: Double = 2 * .pi) -> GaussianProcessProblem {
         try! GaussianProcessProblem(
-            name: "poisson2d-sin\(Int(a))", equation: .poisson, lowerBounds: [0, 0], upperBounds: [length, length],
+            name: "poisson2d-sin\(frequencyLabel(a))", equation: .poisson, lowerBounds: [0, 0], upperBounds: [length, length],
             solution: { Foundation.sin(a * $0[0]) * Foundation.sin(a * $0[1]) },
             source: { -2 * a * a * Foundation.sin(a * $0[0]) * Foundation.sin(a * $0[1]) })
+    }
+
+    /// The frequency in a problem name: its integer part (`sin(100x)` → `100`), or the number as
+    /// written when it has no integer part that fits an `Int` (NaN, ±∞, 1e300).
+    static func frequencyLabel(_ a: Double) -> String {
+        a.isFinite && Swift.abs(a) < 1e18 ? String(Int(a)) : String(a)
     }
 
     /// `count` evenly spaced points on axis `axis`, endpoints included.

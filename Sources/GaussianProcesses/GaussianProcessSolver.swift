@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import AutoDiff
 import NeuralLayers
+import DenseLinearAlgebra
 
 /// The GP-HM solver: a Gaussian-process prior over the solution values on a Cartesian grid of
 /// collocation points, with a product kernel whose Gram matrix `K = K₁ ⊗ K₂` is never formed, fitted
@@ -111,6 +112,9 @@ public final class GaussianProcessSolver {
         public let lossHistory: [Double]
         public let adamIterations: Int
         public let lbfgsIterations: Int
+        /// `completed`, `skipped`, or `stopped at step k: …` when a step made a kernel LAPACK rejects
+        /// (the hyperparameters of the last good step are kept).
+        public let adamOutcome: String
         public let lbfgsOutcome: String
         public let seconds: Double
     }
@@ -145,6 +149,13 @@ public final class GaussianProcessSolver {
         guard configuration.jitter >= 0, configuration.boundaryNoise > 0, configuration.equationNoise > 0,
               configuration.adamIterations >= 0, configuration.lbfgsIterations >= 0 else {
             throw GaussianProcessError.invalidArgument("jitter ≥ 0, noises > 0 and iteration counts ≥ 0 required")
+        }
+        guard configuration.hyperparameterLearningRate.isFinite, configuration.hyperparameterLearningRate > 0,
+              configuration.jitter.isFinite, configuration.boundaryNoise.isFinite, configuration.equationNoise.isFinite,
+              configuration.jeffreysWeight.isFinite, configuration.innerIterations >= 0, configuration.initialInnerIterations >= 0,
+              configuration.lbfgsHistory >= 1 else {
+            throw GaussianProcessError.invalidArgument(
+                "the learning rate must be finite and positive, jitter, noises and the Jeffreys weight finite, inner iteration counts ≥ 0 and the L-BFGS history ≥ 1")
         }
         self.problem = problem
         self.configuration = configuration
@@ -258,7 +269,7 @@ public final class GaussianProcessSolver {
     private var cache: KernelState?
 
     private func eigensystem(_ matrices: [DenseMatrix]) throws -> KroneckerEigensystem {
-        try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition(symmetric: $0.elements, size: $0.rows) })
+        try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition($0) })
     }
 
     /// Loss and the gradients of all learnable parameters (stored in each parameter's gradient).
@@ -389,9 +400,9 @@ public final class GaussianProcessSolver {
             h = h + equationWeight * DenseMatrix.product(j, j, transposeA: true)
             // Symmetrize against round-off, then H = Q Λ Qᵀ.
             for a in 0..<n { for b in 0..<a { let m = 0.5 * (h[a, b] + h[b, a]); h[a, b] = m; h[b, a] = m } }
-            let eig = try SymmetricEigendecomposition(symmetric: h.elements, size: n)
+            let eig = try SymmetricEigendecomposition(h)
             let largest = eig.eigenvalues.last ?? 1
-            var left = eig.vectors, leftInverse = eig.vectors.transposed
+            var left = eig.eigenvectors, leftInverse = eig.eigenvectors.transposed
             for c in 0..<n {
                 let lambda = max(eig.eigenvalues[c], largest * 1e-15)
                 let s = 1 / lambda.squareRoot()
@@ -402,7 +413,7 @@ public final class GaussianProcessSolver {
             next = ValuePreconditioner(
                 left: (0..<axes.count).map { system.squareRootFactor($0) },
                 leftInverse: (0..<axes.count).map { i in
-                    var m = system.factors[i].vectors.transposed
+                    var m = system.factors[i].eigenvectors.transposed
                     for r in 0..<m.rows { let s = 1 / system.factors[i].eigenvalues[r].squareRoot(); for c in 0..<m.columns { m[r, c] *= s } }
                     return m
                 })
@@ -446,12 +457,16 @@ public final class GaussianProcessSolver {
         }
         try refreshPreconditioner()
         let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-15)
+        // A failed evaluation (NaN, a factor LAPACK rejects) is a non-finite point for L-BFGS: a trial
+        // step there is shortened; at the start, or at every trial, the solve fails with that error.
+        var failure: (any Error)? = nil
         let report = optimizer.minimize([whitened], maximumIterations: max(iterations, 1)) {
             do { return try evaluateObjective(hyperparameterGradients: false).total } catch {
-                whitened.node.gradient = Tensor.zeros(whitened.value.shape)
-                return .infinity
+                failure = error
+                return .nan
             }
         }
+        if report.outcome == .nonFinite { throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the value solve") }
         return report.finalLoss
     }
 
@@ -478,6 +493,7 @@ public final class GaussianProcessSolver {
         history.append(loss)
         progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
         var adamDone = 0
+        var adamOutcome = hyperparameters.isEmpty || configuration.adamIterations == 0 ? "skipped" : "completed"
         if !hyperparameters.isEmpty {
             // Phase 1: Adam on the hyperparameters, values re-solved before each step.
             let optimizer = Adam<Double>(learningRate: configuration.hyperparameterLearningRate)
@@ -487,14 +503,27 @@ public final class GaussianProcessSolver {
                     loss = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     loss = try evaluateObjective().total
-                } catch {
+                } catch GaussianProcessError.lapackFailure(let routine, let info) {
+                    // The step made a kernel factor LAPACK rejects: go back to the last good
+                    // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
                     parameterVector = saved
                     _ = try? solveValues(iterations: innerIterations)
+                    adamOutcome = "stopped at step \(iteration + 1): LAPACK \(routine) failed (info = \(info))"
                     break
+                } catch GaussianProcessError.nonFinite(let what) {
+                    throw GaussianProcessError.nonFinite(
+                        "\(what) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
+                }
+                guard hyperparameters.allSatisfy({ $0.gradient?.scalars.allSatisfy(\.isFinite) ?? true }) else {
+                    throw GaussianProcessError.nonFinite("hyperparameter gradient at Adam step \(iteration + 1)")
                 }
                 saved = parameterVector
                 history.append(loss)
                 optimizer.step(hyperparameters)
+                guard hyperparameters.allSatisfy({ $0.value.scalars.allSatisfy(\.isFinite) }) else {
+                    throw GaussianProcessError.nonFinite(
+                        "hyperparameters after Adam step \(iteration + 1) (learning rate \(configuration.hyperparameterLearningRate))")
+                }
                 adamDone = iteration + 1
                 progress?(Progress(phase: "adam", iteration: iteration + 1, totalIterations: configuration.adamIterations,
                                    loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
@@ -511,6 +540,7 @@ public final class GaussianProcessSolver {
             // another basin (the nonlinear equation has several solutions), and warm-starting from
             // there made every later evaluation, and the final solve, stay in it.
             var anchor = (loss: Double.infinity, reference: reference, values: whitened.value.scalars)
+            var failure: (any Error)? = nil
             let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
                 evaluations += 1
                 reference = anchor.reference
@@ -525,9 +555,13 @@ public final class GaussianProcessSolver {
                                        loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
                     return value
                 } catch {
-                    for p in hyperparameters { p.node.gradient = Tensor.zeros(p.value.shape) }
-                    return .infinity
+                    // A non-finite point for L-BFGS (a trial step there is shortened), not a zero gradient.
+                    failure = error
+                    return .nan
                 }
+            }
+            if report.outcome == .nonFinite {
+                throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the L-BFGS phase (evaluation \(evaluations))")
             }
             lbfgsIterationsDone = report.iterations
             lbfgsOutcome = report.outcome.rawValue
@@ -547,7 +581,7 @@ public final class GaussianProcessSolver {
         guard alpha.elements.allSatisfy(\.isFinite) else { throw GaussianProcessError.nonFinite("posterior coefficients") }
         return Result(field: try KernelField(axes: axes, kernels: learned, coefficients: alpha.elements),
                       kernels: learned, values: u.elements, lossHistory: history,
-                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone,
+                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone, adamOutcome: adamOutcome,
                       lbfgsOutcome: lbfgsOutcome,
                       seconds: Date().timeIntervalSince(start))
     }

@@ -1,10 +1,11 @@
 import Foundation
+import DenseLinearAlgebra
 
 /// One-shot unsymmetric (Kansa) kernel collocation for linear PDEs: the fast baseline.
 ///
 /// With `u(x) = Σ_j α_j k(x − x_j)` over the grid points and the product kernel `k = k₁ ⊗ k₂`,
 /// the equation at interior points and the Dirichlet condition at boundary points give one square
-/// dense system, solved by LU (`dgesv`):
+/// dense system, solved by LU (`DenseLinearAlgebra.DenseLUFactorization`):
 /// ```
 /// interior i:  Σ_j α_j Δk(x_i − x_j) = f(x_i),   Δk = k₁'' k₂ + k₁ k₂''
 /// boundary i:  Σ_j α_j  k(x_i − x_j) = g(x_i)
@@ -60,7 +61,7 @@ public enum KernelCollocation {
                 rhs[row, 0] = boundary ? values[row] : sources[row]
             } }
         }
-        let alpha = try DenseMatrix.solve(system, rhs)
+        let alpha = try DenseLUFactorization(system).solve(rhs)
         guard alpha.elements.allSatisfy(\.isFinite) else { throw GaussianProcessError.nonFinite("collocation coefficients") }
         return try KernelField(axes: axes, kernels: kernels, coefficients: alpha.elements)
     }

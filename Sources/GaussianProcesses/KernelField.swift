@@ -1,4 +1,5 @@
 import Foundation
+import DenseLinearAlgebra
 
 /// A function represented by kernel coefficients on a tensor grid,
 /// `u(x) = Σ_j α_j k(x − x_j)` with the product kernel `k = k₁ ⊗ k₂`; both the GP posterior mean

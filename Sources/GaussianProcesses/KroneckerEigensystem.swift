@@ -1,3 +1,4 @@
+import DenseLinearAlgebra
 /// Solves and log-determinant with a Kronecker-product covariance `K = K₁ ⊗ K₂` (or a single
 /// factor) through per-factor eigendecompositions, never forming `K`.
 ///
@@ -26,7 +27,7 @@ public struct KroneckerEigensystem: Sendable {
         for matrix in factorMatrices {
             let n = Int(Double(matrix.count).squareRoot().rounded())
             guard n * n == matrix.count else { throw GaussianProcessError.invalidArgument("factor is not square") }
-            decompositions.append(try SymmetricEigendecomposition(symmetric: matrix, size: n))
+            decompositions.append(try SymmetricEigendecomposition(DenseMatrix(rows: n, columns: n, elements: matrix)))
         }
         try self.init(factors: decompositions)
     }
@@ -36,7 +37,7 @@ public struct KroneckerEigensystem: Sendable {
             throw GaussianProcessError.invalidArgument("Kronecker covariance needs one or two factors")
         }
         for f in factors where !(f.eigenvalues.first.map { $0 > 0 } ?? false) {
-            throw GaussianProcessError.lapackFailure(routine: "dsyevd (non-positive eigenvalue \(f.eigenvalues.first ?? 0))", info: 0)
+            throw GaussianProcessError.kernelNotPositiveDefinite(smallestEigenvalue: f.eigenvalues.first ?? 0)
         }
         self.factors = factors
     }
@@ -68,27 +69,27 @@ public struct KroneckerEigensystem: Sendable {
     }
 
     func solve(_ u: DenseMatrix) -> DenseMatrix {
-        let q1 = factors[0].vectors, l1 = factors[0].eigenvalues
+        let q1 = factors[0].eigenvectors, l1 = factors[0].eigenvalues
         var hat = DenseMatrix.product(q1, u, transposeA: true)            // Q₁ᵀ U
-        if factors.count == 2 { hat = hat * factors[1].vectors }        // (Q₁ᵀ U) Q₂
+        if factors.count == 2 { hat = hat * factors[1].eigenvectors }        // (Q₁ᵀ U) Q₂
         let l2 = factors.count == 2 ? factors[1].eigenvalues : [1.0]
         for i in 0..<hat.rows { for j in 0..<hat.columns { hat[i, j] /= l1[i] * l2[j] } }
         var result = q1 * hat                                            // Q₁ Â
-        if factors.count == 2 { result = DenseMatrix.product(result, factors[1].vectors, transposeB: true) }
+        if factors.count == 2 { result = DenseMatrix.product(result, factors[1].eigenvectors, transposeB: true) }
         return result
     }
 
     /// `Q diag(g(λ)) Qᵀ` for factor `index`.
     func spectralFunction(_ index: Int, _ g: (Double) -> Double) -> DenseMatrix {
-        var scaled = factors[index].vectors
+        var scaled = factors[index].eigenvectors
         let n = scaled.rows
         for j in 0..<n { let s = g(factors[index].eigenvalues[j]); for i in 0..<n { scaled[i, j] *= s } }
-        return DenseMatrix.product(scaled, factors[index].vectors, transposeB: true)
+        return DenseMatrix.product(scaled, factors[index].eigenvectors, transposeB: true)
     }
 
     /// `Q_i Λ_i^{1/2}` for factor `index`.
     func squareRootFactor(_ index: Int) -> DenseMatrix {
-        var scaled = factors[index].vectors
+        var scaled = factors[index].eigenvectors
         let n = scaled.rows
         for j in 0..<n { let s = factors[index].eigenvalues[j].squareRoot(); for i in 0..<n { scaled[i, j] *= s } }
         return scaled

@@ -1,3 +1,5 @@
+import DenseLinearAlgebra
+
 /// A change of variables `U = L₁ V L₂ᵀ` for the grid values (one factor in 1-D), with its inverse.
 struct ValuePreconditioner: Sendable {
     var left: [DenseMatrix]

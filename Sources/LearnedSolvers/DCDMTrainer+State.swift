@@ -3,39 +3,32 @@ import TensorCore
 import NeuralLayers
 
 extension DCDMTrainer {
-    /// Adam's moments and step counts for every network parameter plus the number of completed steps, as a
-    /// safetensors archive (tensors `<parameter>.adam_m`, `<parameter>.adam_v`; metadata `adam_t.<parameter>`
-    /// and `completed_steps`). Written next to the model by `pdekit dcdm train`, so `--resume` continues with
-    /// the optimizer where it stopped rather than restarting Adam's bias correction with fresh moments.
+    /// Adam's moments and step count for every network parameter plus the number of completed steps, as a
+    /// safetensors archive in PDEKit's one Adam checkpoint format (``Adam/save(_:into:)``: tensors
+    /// `optimizer.m.<parameter>`, `optimizer.v.<parameter>`, metadata `optimizer.step`) plus `completed_steps`.
+    /// Written next to the model by `pdekit dcdm train`, so `--resume` continues with the optimizer where it
+    /// stopped rather than restarting Adam's bias correction with fresh moments.
     public func optimizerStateArchive() -> SafetensorsArchive {
         var archive = SafetensorsArchive(metadata: ["completed_steps": "\(steps)", "format": "pdekit.dcdm.trainer"])
-        for (name, parameter) in network.namedParameters {
-            guard let state = optimizer.state(of: parameter) else { continue }
-            archive.add(state.firstMoment, named: name + ".adam_m")
-            archive.add(state.secondMoment, named: name + ".adam_v")
-            archive.metadata["adam_t." + name] = "\(state.stepCount)"
-        }
+        optimizer.save(network.namedParameters, into: &archive)
         return archive
     }
 
-    /// Restores what `optimizerStateArchive()` wrote; returns the completed step count stored there.
-    /// Throws `LearnedSolverError.invalidCheckpoint` when a tensor's size does not match its parameter.
+    /// Restores what `optimizerStateArchive()` wrote (or the former `<parameter>.adam_m`/`.adam_v`/`adam_t.<parameter>`
+    /// form); returns the completed step count stored there. Everything is checked before anything changes:
+    /// throws `LearnedSolverError.invalidCheckpoint` for moments of the wrong size, non-finite moments or a
+    /// step count outside `0…2⁴⁰`.
     @discardableResult
     public func restoreOptimizerState(from archive: SafetensorsArchive, path: String = "optimizer state") throws -> Int {
-        for (name, parameter) in network.namedParameters {
-            guard let text = archive.metadata["adam_t." + name] else { continue }
-            guard let t = Int(text), t >= 0 else { throw LearnedSolverError.invalidCheckpoint(path: path, reason: "bad step count for \(name)") }
-            let m: Tensor<Float>, v: Tensor<Float>
-            do {
-                m = try archive.tensor(named: name + ".adam_m", as: Float.self)
-                v = try archive.tensor(named: name + ".adam_v", as: Float.self)
-            } catch { throw LearnedSolverError.invalidCheckpoint(path: path, reason: "missing Adam moments for \(name)") }
-            guard m.count == parameter.count, v.count == parameter.count else {
-                throw LearnedSolverError.invalidCheckpoint(path: path, reason: "Adam moments of \(name) have \(m.count) entries, the parameter \(parameter.count)")
-            }
-            optimizer.restoreState(AdamParameterState(firstMoment: m, secondMoment: v, stepCount: t), of: parameter)
+        let named = network.namedParameters
+        let states: [AdamParameterState<Float>?]
+        do { states = try Adam<Float>.checkpointStates(for: named, in: archive) } catch {
+            throw LearnedSolverError.invalidCheckpoint(path: path, reason: "\(error)")
         }
-        let completed = Int(archive.metadata["completed_steps"] ?? "0") ?? 0
+        guard let completed = Int(archive.metadata["completed_steps"] ?? "0"), (0...Adam<Float>.maximumCheckpointStep).contains(completed) else {
+            throw LearnedSolverError.invalidCheckpoint(path: path, reason: "completed_steps '\(archive.metadata["completed_steps"] ?? "")' is not a step count")
+        }
+        optimizer.restore(states, of: named)
         steps = completed
         return completed
     }

@@ -1,4 +1,5 @@
 import TensorCore
+import RunSupport
 import AutoDiff
 import NeuralLayers
 import SparseSolvers
@@ -35,6 +36,9 @@ public final class DCDMTrainer {
             throw LearnedSolverError.invalidConfiguration("training vectors have length \(trainingSet.basis.length), the grid has \(problem.pointCount) points")
         }
         guard batchSize >= 1 else { throw LearnedSolverError.invalidConfiguration("batch size must be at least 1") }
+        // Activations kept for the backward pass: at most 16 feature maps of the widest level per point and right-hand side.
+        try MemoryBudget().requireArray(shape: [batchSize, problem.pointCount, max(network.configuration.channels, network.configuration.coarseChannels), 16],
+                                        bytesPerElement: 4, what: "a DCDM batch of \(batchSize) right-hand sides")
         guard learningRate > 0, learningRate.isFinite else { throw LearnedSolverError.invalidConfiguration("learning rate must be positive") }
         self.network = network
         self.problem = problem
@@ -62,6 +66,10 @@ public final class DCDMTrainer {
     }
 
     /// One optimization step on a fresh batch; returns the batch's mean loss before the update.
+    ///
+    /// When the loss or its gradient is NaN or infinite (a learning rate far too large), no update
+    /// is made — Adam would spread the NaN into every weight — and the result is NaN: callers treat
+    /// a non-finite result as a failed run.
     @discardableResult
     public func step() -> Double {
         let n = problem.pointCount, batch = batchSize
@@ -76,8 +84,10 @@ public final class DCDMTrainer {
             total += value
             for i in 0..<n { seed[s * n + i] = Float(gradient[i] * problem.fluidMask[i] / Double(batch)) }
         }
+        guard total.isFinite, seed.allSatisfy(\.isFinite) else { return .nan }
         network.zeroGradients()
         Backpropagation.backward(from: q, seed: Tensor(uncheckedShape: q.shape, scalars: seed))
+        guard network.parameters.allSatisfy({ $0.gradient.map { $0.scalars.allSatisfy(\.isFinite) } ?? true }) else { return .nan }
         optimizer.step(network.parameters)
         steps += 1
         return total / Double(batch)

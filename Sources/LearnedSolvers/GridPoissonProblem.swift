@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import SparseSolvers
 
 /// The pressure-Poisson matrix of a smoke simulation on an n^d grid: zero-Dirichlet outer boundary,
@@ -59,7 +60,8 @@ public struct GridPoissonProblem: Sendable {
         self.obstacles = obstacles
         let d = dimensions.count
         let nx = dimensions[0], ny = dimensions[1], nz = d == 3 ? dimensions[2] : 1
-        let count = nx * ny * nz
+        // Matrix (≤ 7 entries of 12 bytes per row), masks and index maps: at most 128 bytes per point.
+        let count = try MemoryBudget().requireArray(shape: [nx, ny, nz], bytesPerElement: 128, what: "a grid Poisson problem of \(dimensions) points")
         var solid = [Bool](repeating: false, count: count)
         if obstacles != .none {
             for k in 0..<nz { for j in 0..<ny { for i in 0..<nx {

@@ -1,4 +1,5 @@
 import CBLAS
+import DenseLinearAlgebra
 import SparseSolvers
 
 /// Ritz pairs of a symmetric operator from the Lanczos process with full reorthogonalization.
@@ -8,7 +9,7 @@ import SparseSolvers
 /// for j = 1 … m:  w = A vⱼ − βⱼ₋₁ vⱼ₋₁;  αⱼ = vⱼᵀ w;  w ← w − αⱼ vⱼ
 ///                 w ← w − V (Vᵀ w)   (twice: full reorthogonalization against v₁ … vⱼ)
 ///                 βⱼ = ‖w‖;  vⱼ₊₁ = w/βⱼ            (stop early when βⱼ ≤ 1e-12 · max|α|: invariant subspace)
-/// Tₘ = tridiag(β, α, β) = S Θ Sᵀ   (LAPACK dstev)
+/// Tₘ = tridiag(β, α, β) = S Θ Sᵀ   (SymmetricTridiagonalEigendecomposition, LAPACK dstev)
 /// Ritz values θᵢ, Ritz vectors yᵢ = Vₘ sᵢ   (ascending θ)
 /// ```
 /// Kaneda et al. build their training right-hand sides from these vectors: the extreme Ritz pairs
@@ -46,7 +47,6 @@ public struct RitzBasis: Sendable {
         var v = start.map { $0 / startNorm }
         var previous = [Double](repeating: 0, count: n)
         var w = [Double](repeating: 0, count: n)
-        var h = [Double](repeating: 0, count: m)
         var largest = 0.0
         let n32 = Int32(n)
         for j in 0..<m {
@@ -62,11 +62,7 @@ public struct RitzBasis: Sendable {
             largest = max(largest, abs(a_j))
             VectorOperations.axpy(-a_j, v, &w)
             // full reorthogonalization, twice: w ← w − V (Vᵀ w)
-            let k = Int32(j + 1)
-            for _ in 0..<2 {
-                cblas_dgemv(CblasColMajor, CblasTrans, n32, k, 1, basis, n32, w, 1, 0, &h, 1)
-                cblas_dgemv(CblasColMajor, CblasNoTrans, n32, k, -1, basis, n32, h, 1, 1, &w, 1)
-            }
+            _ = GramSchmidt.orthogonalize(&w, againstFirst: j + 1, rowsOf: basis, reorthogonalization: .always)
             if j == m - 1 { break }
             let b_j = VectorOperations.norm(w)
             guard b_j.isFinite else { throw LearnedSolverError.invalidConfiguration("Lanczos produced a non-finite vector") }
@@ -77,26 +73,11 @@ public struct RitzBasis: Sendable {
         }
         // Tₖ = S Θ Sᵀ
         let k = alpha.count
-        var d = alpha
-        var e = Array(beta.prefix(max(k - 1, 0))) + [0]
-        var s = [Double](repeating: 0, count: k * k)
-        let info = LAPACKE_dstev(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), Int32(k), &d, &e, &s, Int32(k))
-        guard info == 0 else { throw LearnedSolverError.eigenproblemFailed(info: Int(info)) }
-        // Y = Vₖ S
+        let t = try SymmetricTridiagonalEigendecomposition(diagonal: alpha, offDiagonal: Array(beta.prefix(k - 1)))
+        let s = t.eigenvectors!.elements   // row-major S = column-major Sᵀ
+        // Y = Vₖ S  (column-major n × k; S enters transposed because its buffer is Sᵀ column-major)
         var y = [Double](repeating: 0, count: n * k)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n32, Int32(k), Int32(k), 1, basis, n32, s, Int32(k), 0, &y, n32)
-        return RitzBasis(length: n, values: d, vectors: y)
-    }
-
-    /// Eigenvalues of a symmetric tridiagonal matrix (LAPACK dstev, values only), ascending.
-    public static func tridiagonalEigenvalues(diagonal: [Double], offDiagonal: [Double]) throws -> [Double] {
-        guard offDiagonal.count + 1 == diagonal.count || (diagonal.isEmpty && offDiagonal.isEmpty) else {
-            throw LearnedSolverError.invalidConfiguration("tridiagonal matrix needs n − 1 off-diagonal entries")
-        }
-        var d = diagonal, e = offDiagonal + [0]
-        var z = [Double](repeating: 0, count: 1)
-        let info = LAPACKE_dstev(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), Int32(d.count), &d, &e, &z, 1)
-        guard info == 0 else { throw LearnedSolverError.eigenproblemFailed(info: Int(info)) }
-        return d
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n32, Int32(k), Int32(k), 1, basis, n32, s, Int32(k), 0, &y, n32)
+        return RitzBasis(length: n, values: t.eigenvalues, vectors: y)
     }
 }

@@ -9,12 +9,21 @@ import TensorCore
 /// ```
 /// f(θ + αd) ≤ f(θ) + c₁ α ∇ᵀd,      |∇(θ + αd)ᵀd| ≤ c₂ |∇ᵀd|,      c₁ = 1e-4, c₂ = 0.9
 /// ```
-/// found by bracketing and cubic-interpolation zoom.
+/// found by bracketing and cubic-interpolation zoom. A trial point whose loss or gradient is not
+/// finite counts as "too far" (the step is shortened); a run whose starting point is not finite, or
+/// whose line search found nothing but non-finite points, ends with ``Outcome/nonFinite`` and the
+/// parameters at the last finite point — never with a convergence outcome.
 /// References: Nocedal & Wright, "Numerical Optimization", 2nd ed., Alg. 7.4, 3.5, 3.6.
 public final class LBFGS<Scalar: TensorScalar> {
     /// How a run ended.
     public enum Outcome: String, Sendable {
         case gradientTolerance, lossChangeTolerance, iterationLimit, lineSearchFailed
+        /// The loss or the gradient was NaN or infinite at the start, or at every trial point of
+        /// the last line search. Not a convergence: the caller must report it as a failure.
+        case nonFinite
+
+        /// Whether the run stopped because a tolerance was met.
+        public var isConvergence: Bool { self == .gradientTolerance || self == .lossChangeTolerance }
     }
 
     /// Summary of `minimize`.
@@ -44,16 +53,24 @@ public final class LBFGS<Scalar: TensorScalar> {
     public func minimize(_ parameters: [Parameter<Scalar>], maximumIterations: Int,
                          objective: () -> Double) -> Report {
         var evaluations = 0
+        var lastEvaluationFinite = true, finiteEvaluations = 0
         func evaluate(_ theta: [Double]) -> (Double, [Double]) {
             write(theta, into: parameters)
             for parameter in parameters { parameter.zeroGradient() }
             let loss = objective()
             evaluations += 1
-            return (loss, readGradient(parameters))
+            let gradient = readGradient(parameters)
+            lastEvaluationFinite = loss.isFinite && gradient.allSatisfy(\.isFinite)
+            if lastEvaluationFinite { finiteEvaluations += 1 }
+            // A point with a non-finite gradient is treated like one with a non-finite loss.
+            return (lastEvaluationFinite ? loss : .nan, gradient)
         }
         var theta = read(parameters)
         var (loss, gradient) = evaluate(theta)
         var history: [Double] = [loss]
+        guard lastEvaluationFinite else {
+            return Report(outcome: .nonFinite, iterations: 0, functionEvaluations: evaluations, finalLoss: .nan, lossHistory: history)
+        }
         var sPairs: [[Double]] = [], yPairs: [[Double]] = [], rhos: [Double] = []
         var outcome = Outcome.iterationLimit
         var iteration = 0
@@ -78,11 +95,12 @@ public final class LBFGS<Scalar: TensorScalar> {
                 direction = gradient.map { -$0 }; slope = dot(gradient, direction)
                 sPairs.removeAll(); yPairs.removeAll(); rhos.removeAll()
             }
+            let finiteBeforeSearch = finiteEvaluations
             guard let (step, newLoss, newGradient) = lineSearch(theta: theta, loss: loss, gradient: gradient,
                                                                   direction: direction, slope: slope,
                                                                   initialStep: 1, evaluate: evaluate) else {
                 write(theta, into: parameters)
-                outcome = .lineSearchFailed
+                outcome = finiteEvaluations == finiteBeforeSearch ? .nonFinite : .lineSearchFailed
                 break
             }
             var s = direction
@@ -162,7 +180,7 @@ public final class LBFGS<Scalar: TensorScalar> {
             let lo = min(a0, a1), hi = max(a0, a1)
             if !alpha.isFinite || alpha <= lo + 0.1 * (hi - lo) || alpha >= hi - 0.1 * (hi - lo) { alpha = (a0 + a1) / 2 }
             let (value, currentSlope, g) = phi(alpha)
-            if value > loss + c1 * alpha * slope || value >= low.1 {
+            if !value.isFinite || value > loss + c1 * alpha * slope || value >= low.1 {
                 high = (alpha, value, currentSlope)
             } else {
                 if abs(currentSlope) <= -c2 * slope { return (alpha, value, g) }
@@ -209,5 +227,13 @@ public final class LBFGS<Scalar: TensorScalar> {
     private func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
         for i in 0..<x.count { y[i] += alpha * x[i] }
     }
-    private func maxAbs(_ x: [Double]) -> Double { x.reduce(0) { max($0, abs($1)) } }
+    /// `max |x_i|`, NaN when any entry is NaN (`Swift.max` would drop it).
+    private func maxAbs(_ x: [Double]) -> Double {
+        var largest = 0.0
+        for value in x {
+            if value.isNaN { return .nan }
+            largest = Swift.max(largest, abs(value))
+        }
+        return largest
+    }
 }

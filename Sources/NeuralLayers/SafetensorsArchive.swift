@@ -214,8 +214,11 @@ public struct SafetensorsArchive: Sendable {
             guard let elementType = ElementType(rawValue: dtype) else {
                 throw SafetensorsError.unsupportedElementType(name: name, dtype: dtype)
             }
-            let shape = shapeNumbers.map(\.intValue)
-            let begin = offsetNumbers[0].intValue, end = offsetNumbers[1].intValue
+            let shapeValues = shapeNumbers.map(Self.exactInteger), offsets = offsetNumbers.map(Self.exactInteger)
+            guard shapeValues.allSatisfy({ $0 != nil }), let begin = offsets[0], let end = offsets[1] else {
+                throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' has a shape or offset that is not an integer")
+            }
+            let shape = shapeValues.map { $0! }
             guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end <= bufferSize else {
                 throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' has offsets [\(begin), \(end)) outside the \(bufferSize)-byte buffer")
             }
@@ -223,12 +226,28 @@ public struct SafetensorsArchive: Sendable {
                 let product = partial.0.multipliedReportingOverflow(by: dimension)
                 return (product.partialValue, partial.1 || product.overflow)
             }
-            guard !overflow, count * elementType.byteCount == end - begin else {
+            let byteCount = count.multipliedReportingOverflow(by: elementType.byteCount)
+            guard !overflow, !byteCount.overflow, byteCount.partialValue == end - begin else {
                 throw SafetensorsError.malformed(path: nil, reason: "tensor '\(name)' of shape \(shape) and type \(dtype) does not fill [\(begin), \(end))")
             }
             entries[name] = Entry(shape: shape, elementType: elementType, bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
             ordered.append((begin, name))
         }
-        names = ordered.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }.map(\.name)
+        let sorted = ordered.sorted { ($0.begin, $0.name) < ($1.begin, $1.name) }
+        names = sorted.map(\.name)
+        // The spec's byte ranges never overlap: each tensor owns its bytes.
+        var previous = (end: 0, name: "")
+        for (begin, name) in sorted {
+            guard let size = entries[name]?.bytes.count, size > 0 else { continue }
+            guard begin >= previous.end else {
+                throw SafetensorsError.malformed(path: nil, reason: "tensors '\(previous.name)' and '\(name)' overlap in the data buffer")
+            }
+            previous = (begin + size, name)
+        }
+    }
+
+    /// A JSON number as an `Int` if it is an integer in range (not 1.5, 1e300, NaN or 2⁶³).
+    private static func exactInteger(_ number: NSNumber) -> Int? {
+        Int(exactly: number.doubleValue)
     }
 }

@@ -1,5 +1,7 @@
 import CBLAS
 import Datasets
+import RunSupport
+import DenseLinearAlgebra
 import Foundation
 import TensorCore
 
@@ -10,7 +12,7 @@ import TensorCore
 /// ```
 /// k(x, x') = exp(−(x − x')² / (2 ℓ²)),   ℓ = 0.2 by default
 /// ```
-/// drawn on a fine grid of `10 (m − 1) + 1` points as `L z` (`K + εI = L Lᵀ`, LAPACK dpotrf, jitter ε
+/// drawn on a fine grid of `10 (m − 1) + 1` points as `L z` (`K + εI = L Lᵀ`, `DenseCholeskyFactorization`, jitter ε
 /// raised until the factorisation succeeds), so the `m` sensors `x_j = j / (m − 1)` are fine-grid points.
 /// `s` is the cumulative trapezoid rule on the fine grid (error O(h²)), read at the same `m` points.
 ///
@@ -25,13 +27,17 @@ public struct AntiderivativeData: Sendable {
     public var targets: Tensor<Double>
 
     /// Generates `sampleCount` (u, s) pairs.
+    /// - Parameter budget: the memory the arrays may use: `N·(2m + 2·fine)` doubles, `fine = 10(m − 1) + 1`.
     public static func generate(sampleCount: Int, sensorCount: Int = 100, lengthScale: Double = 0.2,
-                                seed: UInt64 = 0) throws -> AntiderivativeData {
-        guard sampleCount >= 1, sensorCount >= 2, lengthScale > 0 else {
-            throw DeepONetError.invalidConfiguration("antiderivative data needs ≥ 1 sample, ≥ 2 sensors and a positive length scale")
+                                seed: UInt64 = 0, budget: MemoryBudget = MemoryBudget()) throws -> AntiderivativeData {
+        guard sampleCount >= 1, sensorCount >= 2, sensorCount <= 100_000, lengthScale > 0, lengthScale.isFinite else {
+            throw DeepONetError.invalidConfiguration("antiderivative data needs ≥ 1 sample, 2…100000 sensors and a positive length scale")
         }
         let refinement = 10
         let fine = refinement * (sensorCount - 1) + 1
+        // The fields are one GEMM with 32-bit dimensions.
+        guard sampleCount <= Int(Int32.max) else { throw DeepONetError.invalidConfiguration("at most \(Int32.max) samples, got \(sampleCount)") }
+        try budget.requireArray(shape: [sampleCount, 2 * sensorCount + 2 * fine], bytesPerElement: 8, what: "\(sampleCount) antiderivative samples")
         let h = 1.0 / Double(fine - 1)
         let factor = try choleskyFactor(points: fine, spacing: h, lengthScale: lengthScale)
         var generator = SeededRandomNumberGenerator(seed: seed)
@@ -76,12 +82,10 @@ public struct AntiderivativeData: Sendable {
                     k[i * points + j] = value + (i == j ? jitter : 0)
                 }
             }
-            let info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), Int32(points), &k, Int32(points))
-            if info == 0 {
-                for i in 0..<points { for j in (i + 1)..<points where j < points { k[i * points + j] = 0 } }
-                return k
+            if let factor = try? DenseCholeskyFactorization(DenseMatrix(rows: points, columns: points, elements: k)) {
+                return factor.lower.elements
             }
-            jitter *= 10
+            jitter *= 10   // not positive definite at this jitter: raise it
         }
         throw DeepONetError.invalidConfiguration("the GRF covariance could not be factorised")
     }

@@ -86,10 +86,14 @@ extension DeepONet {
         let normalization = try archive.metadata["deeponet.normalization"].map {
             try decoder.decode(DeepONetInputNormalization.self, from: Data($0.utf8))
         }
+        try Self.verify(configuration, normalization: normalization)
         var podBasis: DeepONetPODBasis?
         if configuration.trunkKind == .podModes {
-            podBasis = DeepONetPODBasis(modes: try archive.tensor(named: "pod.modes"), mean: try archive.tensor(named: "pod.mean"),
-                                        singularValues: [])
+            let modes: Tensor<Double> = try archive.tensor(named: "pod.modes"), mean: Tensor<Double> = try archive.tensor(named: "pod.mean")
+            guard modes.rank == 2, mean.count == modes.shape[0], modes.isFinite, mean.isFinite else {
+                throw DeepONetError.checkpoint("pod.modes \(modes.shape) and pod.mean \(mean.shape) are not [P, K] and P finite values")
+            }
+            podBasis = DeepONetPODBasis(modes: modes, mean: mean, singularValues: [])
         }
         var generator = SeededRandomNumberGenerator(seed: 0)
         try self.init(configuration: configuration, normalization: normalization, podBasis: podBasis, generator: &generator)
@@ -98,7 +102,38 @@ extension DeepONet {
             guard tensor.shape == parameter.value.shape else {
                 throw DeepONetError.checkpoint("\(name) has shape \(tensor.shape), expected \(parameter.value.shape)")
             }
+            guard tensor.isFinite else { throw DeepONetError.checkpoint("\(name) contains NaN or infinity") }
             parameter.value = tensor
+        }
+    }
+
+    /// Checks a configuration and normalization read from a file before anything is allocated: the
+    /// configuration's own rules, an overflow-checked parameter count `Σ wᵢ wᵢ₊₁ + wᵢ₊₁` of both nets
+    /// within the machine's memory (16 bytes per parameter: value, gradient, Adam's two moments), and
+    /// finite statistics with positive spreads.
+    static func verify(_ configuration: DeepONetConfiguration, normalization: DeepONetInputNormalization?) throws {
+        try configuration.validate()
+        var total = 0
+        for widths in [configuration.branchWidths, configuration.trunkWidths] where widths.count >= 2 {
+            for (a, b) in zip(widths, widths.dropFirst()) {
+                let (weights, overflow) = a.multipliedReportingOverflow(by: b)
+                let (sum, overflow2) = total.addingReportingOverflow(weights)
+                guard !overflow, !overflow2 else { throw DeepONetError.checkpoint("layer widths \(widths) overflow a parameter count") }
+                total = sum
+            }
+        }
+        let (bytes, overflow) = total.multipliedReportingOverflow(by: 16)
+        guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+            throw DeepONetError.checkpoint("layer widths need \(total) parameters, more than this machine's memory holds")
+        }
+        if let n = normalization {
+            let values = n.branchMean + n.branchStandardDeviation + n.trunkMean + n.trunkStandardDeviation
+                + [n.targetMean, n.targetStandardDeviation].compactMap { $0 }
+            let spreads = n.branchStandardDeviation + n.trunkStandardDeviation + [n.targetStandardDeviation].compactMap { $0 }
+            guard values.allSatisfy(\.isFinite), spreads.allSatisfy({ $0 > 0 }),
+                  n.branchMean.count == n.branchStandardDeviation.count, n.trunkMean.count == n.trunkStandardDeviation.count else {
+                throw DeepONetError.checkpoint("deeponet.normalization has non-finite values, non-positive spreads or mismatched lengths")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -48,7 +49,7 @@ public final class DeepONet<Scalar: TensorScalar> {
     public init(configuration: DeepONetConfiguration, normalization: DeepONetInputNormalization? = nil,
                 podBasis: DeepONetPODBasis? = nil, trunkBiasInitialization: DeepONetTrunkBiasInitialization,
                 generator: inout SeededRandomNumberGenerator) throws {
-        try configuration.validate()
+        try configuration.validate(budget: MemoryBudget())
         self.configuration = configuration
         branch = DeepONetSubnetwork(widths: configuration.branchWidths, activation: configuration.activation,
                                     activatesOutput: false, generator: &generator)

@@ -1,11 +1,11 @@
-import CBLAS
+import DenseLinearAlgebra
 import TensorCore
 
 /// Proper orthogonal decomposition of training targets: the mean and the leading right singular vectors.
 ///
 /// For targets `Y ∈ ℝ^{N×P}` (N samples on P shared query points):
 /// ```
-/// ȳ = (1/N) Σ_i Y_i,     Y − 1 ȳᵀ = U Σ Vᵀ   (thin SVD, LAPACK dgesdd)
+/// ȳ = (1/N) Σ_i Y_i,     Y − 1 ȳᵀ = U Σ Vᵀ   (thin SVD: SingularValueDecomposition, LAPACK dgesdd)
 /// modes Φ = V[:, 0..<p] ∈ ℝ^{P×p},   Φᵀ Φ = I
 /// ```
 /// POD-DeepONet predicts `G(u)(y_j) = Σ_k b_k(u) Φ_{jk} + ȳ_j + b₀`.
@@ -37,18 +37,13 @@ public struct DeepONetPODBasis: Sendable, Equatable {
         for j in 0..<points { mean[j] /= Double(n) }
         var a = targets.scalars
         for i in 0..<n { for j in 0..<points { a[i * points + j] -= mean[j] } }
-        let k = min(n, points)
-        var s = [Double](repeating: 0, count: k)
-        var u = [Double](repeating: 0, count: n * k)
-        var vt = [Double](repeating: 0, count: k * points)
-        // Row-major thin SVD: A (n×P) = U (n×k) diag(s) Vᵀ (k×P).
-        let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(n), Int32(points),
-                                  &a, Int32(points), &s, &u, Int32(k), &vt, Int32(points))
-        guard info == 0 else { throw DeepONetError.podFailed("LAPACKE_dgesdd returned \(info)") }
+        // Thin SVD: A (n×P) = U (n×k) diag(s) Vᵀ (k×P), k = min(n, P); NaN targets or no convergence throw LAPACKError.
+        let svd = try SingularValueDecomposition(DenseMatrix(rows: n, columns: points, elements: a))
+        let vt = svd.rightTransposed.elements
         var phi = [Double](repeating: 0, count: points * modeCount)
         for j in 0..<points { for m in 0..<modeCount { phi[j * modeCount + m] = vt[m * points + j] } }
         self.modes = Tensor(uncheckedShape: [points, modeCount], scalars: phi)
         self.mean = Tensor(uncheckedShape: [points], scalars: mean)
-        self.singularValues = s
+        self.singularValues = svd.singularValues
     }
 }

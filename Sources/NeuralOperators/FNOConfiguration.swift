@@ -67,8 +67,11 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     /// The `neuraloperator` package's `FNO` defaults for the given modes and width.
     public static func neuraloperatorDefaults(modes: [Int], width: Int, layerCount: Int = 4,
                                               inputChannels: Int = 1, outputChannels: Int = 1) -> FNOConfiguration {
-        FNOConfiguration(modes: modes, inputChannels: inputChannels, outputChannels: outputChannels, width: width,
-                         layerCount: layerCount, liftingChannels: 2 * width, projectionChannels: 2 * width,
+        // 2·width saturates instead of trapping: an absurd width is then refused by `validate(budget:)`.
+        let (doubled, overflow) = width.multipliedReportingOverflow(by: 2)
+        let hidden = overflow ? Int.max : doubled
+        return FNOConfiguration(modes: modes, inputChannels: inputChannels, outputChannels: outputChannels, width: width,
+                         layerCount: layerCount, liftingChannels: hidden, projectionChannels: hidden,
                          useChannelMLP: true, channelMLPExpansion: 0.5, spectralBias: true)
     }
 
@@ -80,6 +83,6 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         }
         guard liftingChannels >= 0, projectionChannels >= 0 else { throw .invalidConfiguration("negative hidden channels") }
         guard domainPadding >= 0, domainPadding < 1 else { throw .invalidConfiguration("domain padding \(domainPadding) not in [0, 1)") }
-        guard channelMLPExpansion > 0 else { throw .invalidConfiguration("channel MLP expansion must be positive") }
+        guard channelMLPExpansion > 0, channelMLPExpansion <= 64 else { throw .invalidConfiguration("channel MLP expansion must lie in (0, 64]") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -29,7 +30,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
 
     /// Builds a model with weights drawn from `generator`.
     public init(_ configuration: FNOConfiguration, generator: inout SeededRandomNumberGenerator) throws(FNOError) {
-        try configuration.validate()
+        try configuration.validate(budget: MemoryBudget())
         self.configuration = configuration
         let c = configuration
         let liftedInput = c.inputChannels + (c.appendGrid ? c.spatialDimensions : 0)

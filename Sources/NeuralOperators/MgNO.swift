@@ -1,4 +1,5 @@
 import TensorCore
+import RunSupport
 import AutoDiff
 import NeuralLayers
 
@@ -53,7 +54,7 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
     public let blocks: [MgNOBlock<Scalar>]
 
     public init(configuration: MgNOConfiguration, generator: inout SeededRandomNumberGenerator) throws(MgNOError) {
-        try configuration.validate()
+        try configuration.validate(budget: MemoryBudget())
         self.configuration = configuration
         var blocks: [MgNOBlock<Scalar>] = []
         for l in 0..<configuration.layers {

@@ -3,6 +3,7 @@
 @_exported import TensorCore
 @_exported import AutoDiff
 @_exported import NeuralLayers
+@_exported import DenseLinearAlgebra
 @_exported import SparseSolvers
 @_exported import Plotting
 @_exported import PDEs

@@ -150,3 +150,17 @@ func count(_ value: Int64, _ what: String) throws -> Int {
     guard value >= 0, value <= Int64(Int32.max) * 64 else { throw CAPIError.invalid("\(what) must be non-negative and reasonable, got \(value)") }
     return Int(value)
 }
+
+/// `∏ factors` for a buffer size, refusing overflow (a size error names the factors, never a
+/// wrapped-around negative count).
+func checkedProduct(_ factors: [Int], _ what: String) throws -> Int {
+    var result = 1
+    for factor in factors {
+        let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+        guard !overflow, factor >= 0 else {
+            throw CAPIError.shape("\(what): \(factors.map(String.init).joined(separator: " × ")) overflows a 64-bit count")
+        }
+        result = next
+    }
+    return result
+}

@@ -52,12 +52,12 @@ final class OperatorHandle {
     /// Applies the model to `batch` fields given as Float scalars, returning the output scalars.
     func apply(_ scalars: [Float], batch: Int, grid: [Int], outputCount: Int) throws -> [Float] {
         guard batch >= 1 else { throw CAPIError.invalid("batch must be at least 1, got \(batch)") }
-        let points = grid.reduce(1, *)
-        let (expectedInput, inputOverflow) = batch.multipliedReportingOverflow(by: inputChannels * points)
-        guard !inputOverflow, scalars.count == expectedInput else {
+        let points = try checkedProduct(grid, "grid \(grid)")
+        let expectedInput = try checkedProduct([batch, inputChannels, points], "input of batch \(batch) × \(inputChannels) channels × grid \(grid)")
+        guard scalars.count == expectedInput else {
             throw CAPIError.shape("input has \(scalars.count) values but batch \(batch) × \(inputChannels) channels × grid \(grid) needs \(expectedInput)")
         }
-        let expectedOutput = batch * outputChannels * points
+        let expectedOutput = try checkedProduct([batch, outputChannels, points], "output of batch \(batch) × \(outputChannels) channels × grid \(grid)")
         guard outputCount == expectedOutput else {
             throw CAPIError.shape("output buffer has \(outputCount) values but batch \(batch) × \(outputChannels) channels × grid \(grid) needs \(expectedOutput)")
         }

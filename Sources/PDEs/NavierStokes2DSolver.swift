@@ -118,7 +118,11 @@ public final class NavierStokes2DSolver {
         guard time > 0, time.isFinite else { throw PDEError.invalidParameter(name: "time", reason: "must be positive") }
         guard snapshotCount >= 1 else { throw PDEError.invalidParameter(name: "snapshotCount", reason: "must be ≥ 1") }
         let interval = time / Double(snapshotCount)
-        let stepsPerSnapshot = max(1, Int((interval / maximumTimeStep).rounded(.up) - 1e-9))
+        let stepRatio = (interval / maximumTimeStep).rounded(.up) - 1e-9
+        guard stepRatio.isFinite, stepRatio <= 1e12 else {
+            throw PDEError.invalidParameter(name: "timeStep", reason: "\(maximumTimeStep) needs more than 10¹² steps per snapshot")
+        }
+        let stepsPerSnapshot = max(1, Int(stepRatio))
         let dt = interval / Double(stepsPerSnapshot)
         u.assign(initialVorticity)
         fft.forward(u.pointer, into: w.pointer)

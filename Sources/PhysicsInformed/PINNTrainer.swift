@@ -12,6 +12,10 @@ import NeuralLayers
 ///          iterations, restarted with a fresh history after a failed line search
 /// ```
 /// This is the schedule of Raissi et al. (2019) and DeepXDE (Lu et al., SIAM Review 2021).
+///
+/// A loss or gradient that is NaN or infinite (a learning rate far too large, a residual that
+/// overflows) stops training at once: the report's ``Report/stop`` is ``StopReason/nonFiniteLoss(stage:step:)``,
+/// which callers must report as a failure, never as a trained model.
 public final class PINNTrainer<Scalar: TensorScalar> {
     /// Optimizer settings.
     public struct Configuration: Sendable {
@@ -59,8 +63,27 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         public let elapsedSeconds: Double
     }
 
+    /// Why training stopped.
+    public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+        /// Every planned stage ran (L-BFGS may have stopped early on its own criteria: see `lbfgsOutcome`).
+        case completed
+        /// The loss or its gradient became NaN or infinite at this step of this stage (L-BFGS:
+        /// function evaluation); the parameters are not a trained model.
+        case nonFiniteLoss(stage: Stage, step: Int)
+
+        public var description: String {
+            switch self {
+            case .completed: return "completed"
+            case .nonFiniteLoss(let stage, let step):
+                return "the loss or its gradient became non-finite (NaN or infinite) at \(stage.rawValue) step \(step)"
+            }
+        }
+    }
+
     /// Summary of a run.
     public struct Report: Sendable {
+        /// `completed`, or where a non-finite loss stopped training.
+        public let stop: StopReason
         public let finalLoss: Double
         public let adamIterations: Int
         public let lbfgsIterations: Int
@@ -106,21 +129,31 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         let parameters = model.parameters
         let adam = Adam<Scalar>(learningRate: configuration.learningRate)
         var lastLoss = Double.nan
+        var stop = StopReason.completed
+        var adamStepsTaken = 0
         for step in 1...Swift.max(configuration.adamIterations, 1) where configuration.adamIterations > 0 {
             _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
             adam.learningRate = configuration.schedule.learningRate(atStep: step - 1, base: configuration.learningRate)
             for parameter in parameters { parameter.zeroGradient() }
             let (total, parts) = loss()
             total.backward()
-            adam.step(parameters)
             lastLoss = Double(total.value.scalars[0])
+            guard lastLoss.isFinite, Self.gradientsAreFinite(parameters) else {
+                // Stop before the step: Adam would spread the NaN into every parameter.
+                stop = .nonFiniteLoss(stage: .adam, step: step)
+                log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
+                           termLosses: parts, elapsedSeconds: elapsed()))
+                break
+            }
+            adam.step(parameters)
+            adamStepsTaken = step
             if step % Swift.max(configuration.logEvery, 1) == 0 || step == configuration.adamIterations || step == 1 {
                 log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
                            termLosses: parts, elapsedSeconds: elapsed()))
             }
         }
         var lbfgsReport: LBFGSSummary? = nil
-        if configuration.lbfgsIterations > 0 {
+        if configuration.lbfgsIterations > 0 && stop == .completed {
             // DeepXDE's PyTorch L-BFGS (`set_LBFGS_options`): history 100, gtol 1e-8, ftol 0, strong
             // Wolfe. A failed line search (the curvature model went stale) does not end the stage:
             // the history is dropped and L-BFGS restarts from the current point, as long as the
@@ -143,17 +176,27 @@ public final class PINNTrainer<Scalar: TensorScalar> {
                 iterations += round.iterations
                 lbfgsReport = LBFGSSummary(outcome: round.outcome.rawValue, iterations: iterations, evaluations: evaluations,
                                            restarts: restarts)
+                if round.outcome == .nonFinite {
+                    stop = .nonFiniteLoss(stage: .lbfgs, step: evaluations)
+                    break
+                }
                 guard round.outcome == .lineSearchFailed, round.iterations > 0, restarts < configuration.lbfgsRestarts else { break }
                 restarts += 1
             }
             // Log the final state.
             let (total, parts) = GradientRecording.with(enabled: true) { loss() }
             lastLoss = Double(total.value.scalars[0])
+            if !lastLoss.isFinite && stop == .completed { stop = .nonFiniteLoss(stage: .lbfgs, step: evaluations) }
             log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: lastLoss,
                        termLosses: parts, elapsedSeconds: elapsed()))
         }
-        return Report(finalLoss: lastLoss, adamIterations: configuration.adamIterations,
+        return Report(stop: stop, finalLoss: lastLoss, adamIterations: adamStepsTaken,
                       lbfgsIterations: lbfgsReport?.iterations ?? 0, lbfgsEvaluations: lbfgsReport?.evaluations ?? 0,
                       lbfgsOutcome: lbfgsReport?.outcome, lbfgsRestarts: lbfgsReport?.restarts ?? 0, wallSeconds: elapsed(), records: records)
+    }
+
+    /// Whether every parameter's gradient is finite (a missing gradient counts as zero).
+    static func gradientsAreFinite(_ parameters: [Parameter<Scalar>]) -> Bool {
+        parameters.allSatisfy { parameter in parameter.gradient.map { $0.scalars.allSatisfy(\.isFinite) } ?? true }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import CBLAS
+import DenseLinearAlgebra
 
 /// Lowest eigenpairs of `−ψ'' + V ψ = E ψ` on `[a, b]` with `ψ(a) = ψ(b) = 0`, by second-order
-/// finite differences and LAPACK's tridiagonal eigensolver (`dstevr`, MRRR).
+/// finite differences and the lowest pairs of a tridiagonal eigenproblem (`SymmetricTridiagonalEigendecomposition`,
+/// LAPACK `dstevr`, MRRR).
 ///
 /// With `n` interior nodes `x_i = a + i h`, `h = (b − a)/(n + 1)`:
 /// ```
@@ -24,11 +25,11 @@ public enum SchrodingerFiniteDifference {
     /// Errors a caller can cause.
     public enum SolveError: Error, CustomStringConvertible {
         case invalidArguments(String)
-        case lapackFailure(Int32)
+        case lapack(LAPACKError)
         public var description: String {
             switch self {
             case .invalidArguments(let message): return "finite-difference eigen-solve: \(message)"
-            case .lapackFailure(let info): return "finite-difference eigen-solve: LAPACK dstevr failed (info \(info))"
+            case .lapack(let error): return "finite-difference eigen-solve: \(error)"
             }
         }
     }
@@ -43,28 +44,27 @@ public enum SchrodingerFiniteDifference {
         let nodes = (1...n).map { interval.lower + Double($0) * h }
         // V_i = cell average of V over [x_i − h/2, x_i + h/2] (16-point midpoint rule): keeps the
         // eigenvalue error O(h²) when V jumps inside a cell.
-        var diagonal = nodes.map { x -> Double in
+        let diagonal = nodes.map { x -> Double in
             var average = 0.0
             for k in 0..<16 { average += potential(x + (Double(k) + 0.5) / 16 * h - h / 2) }
             return 2 / (h * h) + average / 16
         }
-        var offDiagonal = [Double](repeating: -1 / (h * h), count: n)   // n − 1 used; dstevr wants n
-        var found: Int32 = 0
-        var values = [Double](repeating: 0, count: n)
-        var vectors = [Double](repeating: 0, count: n * count)
-        var support = [Int32](repeating: 0, count: 2 * count)
-        let info = LAPACKE_dstevr(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), Int32(n),
-                                  &diagonal, &offDiagonal, 0, 0, 1, Int32(count), 0, &found, &values, &vectors,
-                                  Int32(n), &support)
-        guard info == 0, found == Int32(count) else { throw .lapackFailure(info) }
+        let offDiagonal = [Double](repeating: -1 / (h * h), count: n - 1)
+        let pairs: SymmetricTridiagonalEigendecomposition
+        do {
+            pairs = try SymmetricTridiagonalEigendecomposition(diagonal: diagonal, offDiagonal: offDiagonal, selection: .lowest(count))
+        } catch {
+            throw .lapack(error)
+        }
+        let vectors = pairs.eigenvectors!   // n × count, eigenvectors as columns
         var states: [[Double]] = []
         for k in 0..<count {
-            var psi = Array(vectors[(k * n)..<((k + 1) * n)])
+            var psi = vectors.column(k)
             let norm = (h * psi.reduce(0) { $0 + $1 * $1 }).squareRoot()
             let sign: Double = psi.reduce(0, +) >= 0 ? 1 : -1
             psi = psi.map { sign * $0 / norm }
             states.append(psi)
         }
-        return Eigenpairs(nodes: nodes, energies: Array(values.prefix(count)), states: states)
+        return Eigenpairs(nodes: nodes, energies: pairs.eigenvalues, states: states)
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import DenseLinearAlgebra
 
 /// GCRO-DR(m, k): GMRES with deflated restarting and Krylov subspace recycling across a sequence of systems.
 ///
@@ -22,6 +23,9 @@ import CBLAS
 /// invariant A Zₖ = Cₖ (hence correctness) holds for any choice of Pₖ.
 /// The first cycle of the first system is a plain (flexible) GMRES(m) cycle (k = 0 above).
 ///
+/// Storage: a set of vectors (Ŵ, Ŵ₊, Zₖ, Cₖ) is kept as in `DenseMatrix`, one vector per row (k × n
+/// row-major, which is the n × k column-major layout the BLAS calls below name); the small matrices
+/// (Ĝ and the QZ inputs) likewise.
 /// Cost per Arnoldi step: one product with A and M⁻¹ plus one classical Gram–Schmidt pass (with selective
 /// reorthogonalization) against k + j vectors, BLAS-2. Per cycle: three BLAS-3 products n × (m+1) × m /
 /// n × (m+1) × k / n × m × k, an (m × m) QZ (LAPACK `dggev`) and a small QR. Per new matrix: k products
@@ -147,7 +151,7 @@ public final class GCRODR: IterativeSolver {
                 run.applications += 1
                 run.iterations += 1
                 // [Bₖ; H̄](:, j) = [C Vⱼ]ᵀ w,  w ← w − [C Vⱼ] (·),  h_{j+1,j} = ‖w‖
-                let h = Self.orthogonalize(&w, against: rBasis, columns: col + 1, length: n)
+                let h = GramSchmidt.orthogonalize(&w, againstFirst: col + 1, rowsOf: rBasis)
                 let hNext = Self.norm(w, count: n)
                 guard hNext.isFinite, h.allSatisfy({ $0.isFinite }) else { brokeDown = true; break }
                 for i in 0...col { g[i + col * ld] = h[i] }
@@ -190,9 +194,13 @@ public final class GCRODR: IterativeSolver {
             }
         }
         run.applications += kk
-        guard let (q, r) = DenseLinearAlgebra.thinQR(c, rows: n, columns: kk) else { resetRecycledSpace(); return }
-        DenseLinearAlgebra.solveRightUpper(&recycledZ, rows: n, r: r, k: kk)
-        recycledC = q
+        // With the vectors as rows: Cᵀ = L Q (the thin QR C = Qᵀ R, R = Lᵀ), Zᵀ ← L⁻¹ Zᵀ.
+        guard let lq = try? LQFactorization(DenseMatrix(rows: kk, columns: n, elements: c)) else { resetRecycledSpace(); return }
+        var z = DenseMatrix(rows: kk, columns: n, elements: recycledZ)
+        recycledZ = []
+        lq.solveLower(&z)
+        recycledZ = z.elements
+        recycledC = lq.orthonormalRows.elements
     }
 
     /// Harmonic Ritz update of (Zₖ, Cₖ) from the cycle just finished (s = kk + j columns of Ŵ).
@@ -206,24 +214,34 @@ public final class GCRODR: IterativeSolver {
         var wtw = [Double](repeating: 0, count: rows * s)
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(s), Int32(n), 1, rBasis, Int32(n),
                     xBasis, Int32(n), 0, &wtw, Int32(rows))
-        // ĜᵀĜ p = θ Ĝᵀ (Ŵ₊ᵀŴ) p  (s × s).
-        let lhs = DenseLinearAlgebra.transposeTimes(g, g, n: rows, p: s, q: s)
-        let rhs = DenseLinearAlgebra.transposeTimes(g, wtw, n: rows, p: s, q: s)
-        guard let p = DenseLinearAlgebra.smallestGeneralizedEigenvectors(lhs, rhs, size: s, count: min(recycledCount, s)) else { return }
-        let kNew = p.count / s
-        guard kNew > 0 else { return }
-        // [Q, R] = qr(Ĝ P);  C = Ŵ₊ Q;  Z = Ŵ P R⁻¹
-        let gp = DenseLinearAlgebra.multiply(g, p, m: rows, k: s, n: kNew)
-        guard let (q, r) = DenseLinearAlgebra.thinQR(gp, rows: rows, columns: kNew) else { return }
+        // ĜᵀĜ p = θ Ĝᵀ (Ŵ₊ᵀŴ) p  (s × s, row-major; the buffers g and wtw hold Ĝᵀ and (Ŵ₊ᵀŴ)ᵀ row-major).
+        var lhs = [Double](repeating: 0, count: s * s), rhs = lhs
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s), Int32(s), Int32(rows), 1, g, Int32(rows),
+                    g, Int32(rows), 0, &lhs, Int32(s))
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s), Int32(s), Int32(rows), 1, g, Int32(rows),
+                    wtw, Int32(rows), 0, &rhs, Int32(s))
+        guard let pencil = try? GeneralizedEigendecomposition(DenseMatrix(rows: s, columns: s, elements: lhs),
+                                                              DenseMatrix(rows: s, columns: s, elements: rhs)),
+              let pRows = pencil.smallestMagnitudeRealBasis(count: min(recycledCount, s)) else { return }
+        let p = pRows.elements                          // Pₖ: s × kNew column-major (its vectors as rows)
+        let kNew = pRows.rows
+        // [Q, R] = qr(Ĝ P) as the LQ of (Ĝ P)ᵀ;  C = Ŵ₊ Q;  Z = Ŵ P R⁻¹
+        var gp = [Double](repeating: 0, count: rows * kNew)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(kNew), Int32(s), 1, g, Int32(rows),
+                    p, Int32(s), 0, &gp, Int32(rows))
+        guard let lq = try? LQFactorization(DenseMatrix(rows: kNew, columns: rows, elements: gp)) else { return }
+        let q = lq.orthonormalRows.elements
         var newC = [Double](repeating: 0, count: n * kNew)
         var newZ = [Double](repeating: 0, count: n * kNew)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(kNew), Int32(rows), 1, rBasis, Int32(n),
                     q, Int32(rows), 0, &newC, Int32(n))
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(kNew), Int32(s), 1, xBasis, Int32(n),
                     p, Int32(s), 0, &newZ, Int32(n))
-        DenseLinearAlgebra.solveRightUpper(&newZ, rows: n, r: r, k: kNew)
+        var zRows = DenseMatrix(rows: kNew, columns: n, elements: newZ)
+        newZ = []
+        lq.solveLower(&zRows)
         recycledC = newC
-        recycledZ = newZ
+        recycledZ = zRows.elements
         recycledColumns = kNew
         recycledLength = n
     }
@@ -231,22 +249,5 @@ public final class GCRODR: IterativeSolver {
     /// ‖x‖₂ of the first `count` entries as √(xᵀx) (no overflow-guarded scaling: Krylov vectors are O(1)).
     private static func norm(_ x: [Double], count: Int) -> Double {
         cblas_ddot(Int32(count), x, 1, x, 1).squareRoot()
-    }
-
-    /// h = Q[:, 0..<k]ᵀ w, w ← w − Q h (classical Gram–Schmidt, BLAS-2, a second pass only when the first
-    /// removed more than 1 − 1/√2 of ‖w‖: "twice is enough"; Giraud, Langou, Rozložník 2005).
-    private static func orthogonalize(_ w: inout [Double], against q: [Double], columns k: Int, length n: Int) -> [Double] {
-        var h = [Double](repeating: 0, count: k)
-        var h2 = [Double](repeating: 0, count: k)
-        var normBefore = norm(w, count: n)
-        for _ in 0..<2 {
-            cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(k), 1, q, Int32(n), w, 1, 0, &h2, 1)
-            cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(k), -1, q, Int32(n), h2, 1, 1, &w, 1)
-            for i in 0..<k { h[i] += h2[i] }
-            let normAfter = norm(w, count: n)
-            if normAfter > 0.7071067811865476 * normBefore { break }
-            normBefore = normAfter
-        }
-        return h
     }
 }

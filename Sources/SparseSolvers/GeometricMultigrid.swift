@@ -1,4 +1,4 @@
-import CBLAS
+import DenseLinearAlgebra
 
 /// A structured interior grid whose unknowns are numbered with x fastest (then y, then z).
 public enum StructuredGrid: Sendable, Equatable {
@@ -49,9 +49,8 @@ public final class GeometricMultigrid: NamedPreconditioner {
     }
 
     let levels: [Level]
-    /// LU factors (column-major) and pivots of the coarsest operator.
-    let coarseFactors: [Double]
-    let coarsePivots: [Int32]
+    /// Dense LU of the coarsest operator.
+    let coarseLU: DenseLUFactorization
     public let smoother: MultigridSmoother
     public let sweeps: Int
     public var rowCount: Int { levels[0].matrix.rowCount }
@@ -101,13 +100,14 @@ public final class GeometricMultigrid: NamedPreconditioner {
         guard n <= Self.largestDirectCoarseSize else {
             throw PreconditionerError.invalidGrid("coarsest grid \(dims) still has \(n) points (a direction has fewer than 3 points); at most \(Self.largestDirectCoarseSize) are solved directly")
         }
-        var dense = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for k in coarse.rowOffsets[i]..<coarse.rowOffsets[i + 1] { dense[i + coarse.columnIndices[k] * n] = coarse.values[k] } }
-        var pivots = [Int32](repeating: 0, count: n)
-        let info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), &dense, Int32(n), &pivots)
-        guard info == 0 else { throw PreconditionerError.singularCoarseOperator }
-        coarseFactors = dense
-        coarsePivots = pivots
+        var dense = DenseMatrix(zeros: n, n)
+        for i in 0..<n { for k in coarse.rowOffsets[i]..<coarse.rowOffsets[i + 1] { dense[i, coarse.columnIndices[k]] = coarse.values[k] } }
+        do {
+            coarseLU = try DenseLUFactorization(dense)
+        } catch {
+            if case .singular = error.reason { throw PreconditionerError.singularCoarseOperator }
+            throw error
+        }
     }
 
     /// Tensor-product linear interpolation from `coarse` to `fine` dimensions.
@@ -194,8 +194,8 @@ public final class GeometricMultigrid: NamedPreconditioner {
 
     func coarseSolve(_ b: [Double]) -> [Double] {
         var x = b
-        let n = Int32(b.count)
-        _ = LAPACKE_dgetrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), n, 1, coarseFactors, n, coarsePivots, &x, n)
+        // b always has the coarse size, the only error solve can report; NaN keeps the caller's breakdown check honest.
+        do { try coarseLU.solve(&x) } catch { return [Double](repeating: .nan, count: b.count) }
         return x
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import DenseLinearAlgebra
 
 /// A solver for A x = b that reports what it did.
 ///
@@ -137,7 +138,8 @@ public protocol NamedPreconditioner: LinearOperator {
     var preconditionerName: String { get }
 }
 
-/// A column-major block of vectors of length n, with BLAS-backed Gram–Schmidt.
+/// A column-major block of vectors of length n (row-major with the vectors as rows, as `DenseMatrix`
+/// stores a set of vectors), with BLAS-backed Gram–Schmidt.
 @usableFromInline
 struct VectorBlock {
     let length: Int
@@ -182,30 +184,10 @@ struct VectorBlock {
         }
     }
 
-    /// h = V[:, 0..<k]ᵀ w; w ← w − V h by classical Gram–Schmidt with selective reorthogonalization:
-    /// a second pass runs only when the first removed more than 1 − 1/√2 of ‖w‖ ("twice is enough").
-    ///
-    /// Each pass reads the basis twice (two BLAS-2 calls), the same memory traffic as modified Gram–Schmidt.
-    /// References: Å. Björck, *Numerical Methods for Least Squares Problems*, SIAM 1996, §2.4.5;
-    /// L. Giraud, J. Langou, M. Rozložník, "The loss of orthogonality in the Gram-Schmidt orthogonalization
-    /// process", Comput. Math. Appl. 50, 2005.
+    /// h = V[:, 0..<k]ᵀ w; w ← w − V h (classical Gram–Schmidt with selective reorthogonalization,
+    /// `DenseLinearAlgebra.GramSchmidt`; the columns here are its rows).
     func orthogonalize(_ w: inout [Double], against k: Int) -> [Double] {
-        var h = [Double](repeating: 0, count: k)
-        guard k > 0 else { return h }
-        var h2 = [Double](repeating: 0, count: k)
-        let n = Int32(length)
-        var normBefore = cblas_dnrm2(n, w, 1)
-        for _ in 0..<2 {
-            // h2 = Vᵀ w
-            cblas_dgemv(CblasColMajor, CblasTrans, n, Int32(k), 1, data, n, w, 1, 0, &h2, 1)
-            // w = w − V h2
-            cblas_dgemv(CblasColMajor, CblasNoTrans, n, Int32(k), -1, data, n, h2, 1, 1, &w, 1)
-            for i in 0..<k { h[i] += h2[i] }
-            let normAfter = cblas_dnrm2(n, w, 1)
-            if normAfter > 0.7071067811865476 * normBefore { break }
-            normBefore = normAfter
-        }
-        return h
+        GramSchmidt.orthogonalize(&w, againstFirst: k, rowsOf: data)
     }
 
     /// y = V[:, 0..<k] c.

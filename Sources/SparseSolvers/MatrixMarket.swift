@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// Errors from reading or writing Matrix Market files; every parse error carries its 1-based line number.
 public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -12,6 +13,8 @@ public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendab
     case nonFiniteValue(line: Int)
     case wrongEntryCount(line: Int, expected: Int, found: Int)
     case notAVector(rowCount: Int, columnCount: Int)
+    /// The declared sizes overflow or need more memory than the machine has.
+    case tooLarge(line: Int, detail: String)
 
     public var description: String {
         switch self {
@@ -25,6 +28,7 @@ public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendab
         case let .nonFiniteValue(l): "line \(l): value is not finite"
         case let .wrongEntryCount(l, e, f): "line \(l): file declares \(e) entries but holds \(f)"
         case let .notAVector(m, n): "expected a vector (n×1), found a \(m)×\(n) matrix"
+        case let .tooLarge(l, d): "line \(l): \(d)"
         }
     }
 }
@@ -64,37 +68,50 @@ public enum MatrixMarket {
             guard sizes.count == 2, let m = sizes[0], let n = sizes[1], m >= 0, n >= 0 else {
                 throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText))
             }
+            if symmetry == .symmetric && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText)) }
+            // n(n+1)/2 entries of a symmetric matrix (bounded by n·(n/2+1) to check overflow), m·n otherwise.
+            let expectedEntries = try sizeChecked(line: sizeLine) { () throws(MemoryBudgetError) -> Int in
+                let entries: Int
+                if symmetry == .symmetric {
+                    _ = try MemoryBudget.product([n, n / 2 + 1], what: "the Matrix Market array \(m)×\(n)")
+                    entries = n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2)
+                } else {
+                    entries = try MemoryBudget.product([m, n], what: "the Matrix Market array \(m)×\(n)")
+                }
+                // Every value line has at least two characters, so the text bounds what is stored.
+                try checkDimensions(m, n, entries: min(entries, text.utf8.count / 2 + 1))
+                return entries
+            }
             var coo = COOMatrix(rowCount: m, columnCount: n)
             var count = 0
-            let expected = symmetry == .symmetric ? n * (n + 1) / 2 : m * n
+            var i = 0, j = 0
             while let (lineNo, t) = lines.nextContentLine() {
                 let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 guard parts.count == 1, let v = Double(parts[0]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
                 guard v.isFinite else { throw MatrixMarketError.nonFiniteValue(line: lineNo) }
-                guard count < expected else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: expected, found: count + 1) }
-                // Column-major order (lower triangle only when symmetric).
-                var i: Int, j: Int
-                if symmetry == .general { i = count % max(m, 1); j = count / max(m, 1) }
-                else {
-                    j = 0; var rem = count
-                    while rem >= n - j { rem -= n - j; j += 1 }
-                    i = j + rem
-                }
+                guard count < expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: expectedEntries, found: count + 1) }
                 if v != 0 {
                     coo.appendUnchecked(row: i, column: j, value: v)
                     if symmetry == .symmetric && i != j { coo.appendUnchecked(row: j, column: i, value: v) }
                 }
                 count += 1
+                // Column-major order (the lower triangle, rows j…n−1 of column j, when symmetric).
+                i += 1
+                if i == m { j += 1; i = symmetry == .symmetric ? j : 0 }
             }
-            guard count == expected else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: expected, found: count) }
+            guard count == expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: expectedEntries, found: count) }
             return coo.csr()
         }
         guard sizes.count == 3, let m = sizes[0], let n = sizes[1], let nnz = sizes[2], m >= 0, n >= 0, nnz >= 0 else {
             throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText))
         }
         if symmetry == .symmetric && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText)) }
+        // Every entry line has at least four characters ("1 1\n"), so the text bounds what is stored.
+        let storedBound = min(nnz, text.utf8.count / 4 + 1)
+        let stored = symmetry == .symmetric ? 2 * storedBound : storedBound
+        try sizeChecked(line: sizeLine) { () throws(MemoryBudgetError) in try checkDimensions(m, n, entries: stored) }
         var coo = COOMatrix(rowCount: m, columnCount: n)
-        coo.reserveCapacity(symmetry == .symmetric ? 2 * nnz : nnz)
+        coo.reserveCapacity(stored)
         var count = 0
         while let (lineNo, t) = lines.nextContentLine() {
             let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -169,6 +186,25 @@ public enum MatrixMarket {
     }
 
     // MARK: Internals
+
+    /// Runs a size computation, reporting its failure as `tooLarge` on `line`.
+    static func sizeChecked<T>(line: Int, _ body: () throws(MemoryBudgetError) -> T) throws(MatrixMarketError) -> T {
+        do { return try body() } catch { throw .tooLarge(line: line, detail: error.description) }
+    }
+
+    /// Checks that an m×n matrix with `entries` stored entries fits in memory: CSR row offsets
+    /// (m + 1), a solution and right-hand side (m + n values) and the triplets (3 words each).
+    static func checkDimensions(_ m: Int, _ n: Int, entries: Int) throws(MemoryBudgetError) {
+        let what = "a \(m)×\(n) matrix"
+        let (rowsPlusOne, overflow) = m.addingReportingOverflow(1)
+        guard !overflow else { throw .overflow(what: what, factors: [m, 1]) }
+        let (vectors, overflowVectors) = rowsPlusOne.addingReportingOverflow(n)
+        guard !overflowVectors else { throw .overflow(what: what, factors: [m, n]) }
+        let triplets = try MemoryBudget.product([entries, 3], what: what)
+        let (words, overflowWords) = vectors.addingReportingOverflow(triplets)
+        guard !overflowWords else { throw .overflow(what: what, factors: [vectors, triplets]) }
+        try MemoryBudget().require(bytes: MemoryBudget.bytes(elements: words, bytesPerElement: 8, what: what), what: what)
+    }
 
     static func readText(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw MatrixMarketError.cannotRead(path: path, reason: "no such file") }

@@ -13,6 +13,12 @@ public enum BLASRuntime {
     public static let configureOnce: Void = { openblas_set_num_threads(1) }()
 
     /// `C ← α op(A) op(B) + β C`, split over row blocks of C across cores when large.
+    ///
+    /// The row blocks depend only on `m` (two halves from 4 rows on), never on the core count:
+    /// OpenBLAS's result for a row of C depends on how many rows the call has (its small-matrix and
+    /// edge kernels sum in other orders), so splitting by cores would make the bits machine-dependent.
+    /// Two blocks is the split this code always made on 2-core machines, so results there are unchanged
+    /// bit for bit; larger machines run these products on two cores.
     @inlinable
     public static func parallelGEMM<Scalar: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -21,19 +27,23 @@ public enum BLASRuntime {
     ) {
         _ = configureOnce
         let work = m * n * k
-        let workers = (work >= 1 << 20 && m >= 2 * ParallelLoop.workerCount) ? ParallelLoop.workerCount : 1
-        if workers == 1 {
+        let blocks = work >= 1 << 20 && m >= 4 ? ParallelLoop.reductionBlocks(count: m, maximumBlocks: 2) : [0..<m]
+        if blocks.count <= 1 {
             Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         let pa = SendablePointer(mutating: a), pb = SendablePointer(mutating: b), pc = SendablePointer(c)
-        ParallelLoop.forEachChunk(count: m, minimumItemsPerChunk: 1) { rows in
-            // Rows of op(A): row i starts at a + i·lda without transpose, at a + i with it.
-            let aStart = transposeA ? pa.base + rows.lowerBound : pa.base + rows.lowerBound * lda
-            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-                        a: aStart, lda: lda, b: pb.base, ldb: ldb, beta: beta,
-                        c: pc.base + rows.lowerBound * ldc, ldc: ldc)
+        let blockBox = UncheckedSendableBox(blocks)
+        ParallelLoop.forEachChunk(count: blocks.count, minimumItemsPerChunk: 1) { range in
+            for block in range {
+                let rows = blockBox.value[block]
+                // Rows of op(A): row i starts at a + i·lda without transpose, at a + i with it.
+                let aStart = transposeA ? pa.base + rows.lowerBound : pa.base + rows.lowerBound * lda
+                Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                            a: aStart, lda: lda, b: pb.base, ldb: ldb, beta: beta,
+                            c: pc.base + rows.lowerBound * ldc, ldc: ldc)
+            }
         }
     }
 

@@ -128,29 +128,30 @@ extension Tensor {
         }
         let batch = input.shape[0], inChannels = input.shape[1], outChannels = outputGradient.shape[1]
         let rows = inChannels * g.kernelVolume, columnsCount = g.outputVolume
-        let workers = batch >= 2 ? Swift.min(ParallelLoop.workerCount, batch) : 1
+        // One accumulator slice per reduction block of samples (bounds fixed by the batch size, not the
+        // core count), blocks split across cores, slices summed in block order at the end.
+        let blocks = ParallelLoop.reductionBlocks(count: batch)
         let slice = outChannels * rows
-        // One accumulator slice per worker, summed at the end.
-        var partials = [Scalar](repeating: 0, count: workers * slice)
+        var partials = [Scalar](repeating: 0, count: Swift.max(blocks.count, 1) * slice)
         input.scalars.withUnsafeBufferPointer { x in
             outputGradient.scalars.withUnsafeBufferPointer { gy in
                 partials.withUnsafeMutableBufferPointer { accumulators in
                     let px = SendablePointer(mutating: x.baseAddress!), pg = SendablePointer(mutating: gy.baseAddress!)
                     let pa = SendablePointer(accumulators.baseAddress!)
-                    ParallelLoop.forEachChunk(count: workers, minimumItemsPerChunk: 1) { workerRange in
-                        for worker in workerRange {
-                            let samples = (batch * worker / workers)..<(batch * (worker + 1) / workers)
-                            var columns = [Scalar](repeating: 0, count: rows * columnsCount)
-                            columns.withUnsafeMutableBufferPointer { col in
-                                for b in samples {
+                    let blockBox = UncheckedSendableBox(blocks)
+                    ParallelLoop.forEachChunk(count: blocks.count, minimumItemsPerChunk: 1) { blockRange in
+                        var columns = [Scalar](repeating: 0, count: rows * columnsCount)
+                        columns.withUnsafeMutableBufferPointer { col in
+                            for block in blockRange {
+                                for b in blockBox.value[block] {
                                     ImageColumns.imageToColumns(px.base + b * inChannels * g.inputVolume, channels: inChannels,
                                                                 geometry: g, columns: col.baseAddress!)
                                     // w̄ += ȳ_b · columnsᵀ   ([Cout, O] · [O, C·K])
-                                    gemm(parallel: workers == 1, transposeA: false, transposeB: true,
+                                    gemm(parallel: blocks.count == 1, transposeA: false, transposeB: true,
                                          m: outChannels, n: rows, k: columnsCount,
                                          a: pg.base + b * outChannels * columnsCount, lda: columnsCount,
                                          b: col.baseAddress!, ldb: columnsCount, beta: 1,
-                                         c: pa.base + worker * slice, ldc: rows)
+                                         c: pa.base + block * slice, ldc: rows)
                                 }
                             }
                         }
@@ -162,7 +163,7 @@ extension Tensor {
             partials.withUnsafeBufferPointer { p in
                 for i in 0..<slice {
                     var value: Scalar = 0
-                    for worker in 0..<workers { value += p[worker * slice + i] }
+                    for block in 0..<blocks.count { value += p[block * slice + i] }
                     out[i] = value
                 }
             }

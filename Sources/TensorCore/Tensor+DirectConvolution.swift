@@ -352,38 +352,56 @@ extension Tensor {
         let layout = DirectConvolutionLayout(g)
         let taps = layout.offsets.count
         let slice = outChannels * inChannels * taps
-        let inside = !pointwise && splitsSamples(batch: batch, work: slice * layout.length)
-        let workers = inside ? ParallelLoop.workerCount : (batch >= 2 ? Swift.min(ParallelLoop.workerCount, batch) : 1)
-        var partials = [Scalar](repeating: 0, count: workers * slice)
+        // Partial sums per (block of samples, part of the phase-packed length): the blocks and parts depend
+        // only on the sizes, never on the core count, and the partials are added in a fixed order, so the
+        // gradient has the same bits however the work is spread. A batch smaller than the core count
+        // ("inside") runs the length parts of each sample across cores, otherwise the sample blocks.
+        let work = slice * layout.length
+        let inside = !pointwise && splitsSamples(batch: batch, work: work)
+        let sampleBlocks = ParallelLoop.reductionBlocks(count: batch)
+        let lengthBlocks = pointwise ? 1 : (layout.gradientStride / 16)
+        let lengthParts = pointwise ? 1 : Swift.max(1, Swift.min(work >= 1 << 22 ? 4 : 1, lengthBlocks))
+        let partialCount = Swift.max(sampleBlocks.count, 1) * lengthParts
+        var partials = [Scalar](repeating: 0, count: partialCount * slice)
         input.scalars.withUnsafeBufferPointer { xs in
             outputGradient.scalars.withUnsafeBufferPointer { gs in
                 layout.offsets.withUnsafeBufferPointer { off in
                     partials.withUnsafeMutableBufferPointer { accumulators in
                         let px = SendablePointer(mutating: xs.baseAddress!), pg = SendablePointer(mutating: gs.baseAddress!)
                         let pa = SendablePointer(accumulators.baseAddress!), poff = SendablePointer(mutating: off.baseAddress!)
+                        let blockBox = UncheckedSendableBox(sampleBlocks)
                         if pointwise {
-                            ParallelLoop.forEachChunk(count: workers, minimumItemsPerChunk: 1) { workerRange in
-                                for worker in workerRange {
-                                    for b in (batch * worker / workers)..<(batch * (worker + 1) / workers) {
+                            ParallelLoop.forEachChunk(count: sampleBlocks.count, minimumItemsPerChunk: 1) { blockRange in
+                                for block in blockRange {
+                                    for b in blockBox.value[block] {
                                         // w̄ += ȳ_b · x_bᵀ   ([C_out, N] · [N, C_in])
-                                        gemm(parallel: workers == 1, transposeA: false, transposeB: true, m: outChannels, n: inChannels,
-                                             k: inputVolume, a: pg.base + b * outChannels * outputVolume, lda: outputVolume,
-                                             b: px.base + b * inChannels * inputVolume, ldb: inputVolume, beta: 1,
-                                             c: pa.base + worker * slice, ldc: inChannels)
+                                        gemm(parallel: sampleBlocks.count == 1, transposeA: false, transposeB: true, m: outChannels,
+                                             n: inChannels, k: inputVolume, a: pg.base + b * outChannels * outputVolume,
+                                             lda: outputVolume, b: px.base + b * inChannels * inputVolume, ldb: inputVolume,
+                                             beta: 1, c: pa.base + block * slice, ldc: inChannels)
                                     }
                                 }
                             }
                             return
                         }
-                        let sampleChunks = inside ? 1 : workers
-                        ParallelLoop.forEachChunk(count: sampleChunks, minimumItemsPerChunk: 1) { workerRange in
-                            for worker in workerRange {
-                                let samples = inside ? 0..<batch : (batch * worker / workers)..<(batch * (worker + 1) / workers)
-                                let xq = scratch(inChannels * layout.channelStride)
-                                let gq = scratch(outChannels * layout.gradientStride)
-                                defer { xq.deallocate(); gq.deallocate() }
-                                let pxq = SendablePointer(xq), pgq = SendablePointer(gq)
-                                for b in samples {
+                        /// Accumulates length part `part` of the packed sample into the partial of (block, part).
+                        let accumulate = { (block: Int, part: Int, pxq: SendablePointer<Scalar>, pgq: SendablePointer<Scalar>) in
+                            let m0 = lengthBlocks * part / lengthParts * 16
+                            let m1 = Swift.min(layout.length, lengthBlocks * (part + 1) / lengthParts * 16)
+                            guard m1 > m0 else { return }
+                            kernelWeightGradient(pxq.base + m0, inputStride: layout.channelStride, inputChannels: inChannels,
+                                                 offsets: poff.base, taps: taps, gradient: pgq.base + m0,
+                                                 gradientStride: layout.gradientStride, outputChannels: outChannels,
+                                                 length: m1 - m0, accumulator: pa.base + (block * lengthParts + part) * slice)
+                        }
+                        let sampleChunks = inside ? 1 : sampleBlocks.count
+                        ParallelLoop.forEachChunk(count: sampleChunks, minimumItemsPerChunk: 1) { chunkRange in
+                            let xq = scratch(inChannels * layout.channelStride)
+                            let gq = scratch(outChannels * layout.gradientStride)
+                            defer { xq.deallocate(); gq.deallocate() }
+                            let pxq = SendablePointer(xq), pgq = SendablePointer(gq)
+                            for block in (inside ? 0..<sampleBlocks.count : chunkRange) {
+                                for b in blockBox.value[block] {
                                     let xb = UnsafePointer(px.base + b * inChannels * inputVolume)
                                     let gb = UnsafePointer(pg.base + b * outChannels * outputVolume)
                                     parts(inChannels, parallel: inside) { kernelPhasePack(xb, layout, into: pxq.base, channels: $0) }
@@ -391,23 +409,8 @@ extension Tensor {
                                         kernelEmbed(gb, extent: layout.output, count: layout.output, offset: [0, 0, 0], dims: layout.q,
                                                     into: pgq.base, channelStride: layout.gradientStride, channels: $0)
                                     }
-                                    if inside {
-                                        let blocks = layout.gradientStride / 16
-                                        ParallelLoop.forEachChunk(count: workers, minimumItemsPerChunk: 1) { parts in
-                                            for part in parts {
-                                                let m0 = blocks * part / workers * 16, m1 = Swift.min(layout.length, blocks * (part + 1) / workers * 16)
-                                                guard m1 > m0 else { continue }
-                                                kernelWeightGradient(pxq.base + m0, inputStride: layout.channelStride, inputChannels: inChannels,
-                                                                     offsets: poff.base, taps: taps, gradient: pgq.base + m0,
-                                                                     gradientStride: layout.gradientStride, outputChannels: outChannels,
-                                                                     length: m1 - m0, accumulator: pa.base + part * slice)
-                                            }
-                                        }
-                                    } else {
-                                        kernelWeightGradient(pxq.base, inputStride: layout.channelStride, inputChannels: inChannels,
-                                                             offsets: poff.base, taps: taps, gradient: pgq.base,
-                                                             gradientStride: layout.gradientStride, outputChannels: outChannels,
-                                                             length: layout.length, accumulator: pa.base + worker * slice)
+                                    parts(lengthParts, parallel: inside) { partRange in
+                                        for part in partRange { accumulate(block, part, pxq, pgq) }
                                     }
                                 }
                             }
@@ -420,7 +423,7 @@ extension Tensor {
             partials.withUnsafeBufferPointer { p in
                 for i in 0..<slice {
                     var value: Scalar = 0
-                    for worker in 0..<workers { value += p[worker * slice + i] }
+                    for partial in 0..<partialCount { value += p[partial * slice + i] }
                     out[i] = value
                 }
             }

@@ -138,14 +138,20 @@ extension Tensor {
         }
     }
 
-    /// Executes cached plans over the batch, in two parallel chunks when that is possible.
+    /// Executes cached plans over the batch, in parallel chunks when that is possible.
+    ///
+    /// The chunks are `ParallelLoop.reductionBlocks` of the batch, fixed by the sizes and never by the
+    /// core count: FFTW's plan for a batch of `h` items may round differently from its plan for another
+    /// `h`, so chunking by cores would make the bits depend on the machine. The plans are FFTW_ESTIMATE
+    /// plans, the same in every process.
     static func executeChunked(
         direction: FFTDirection, sizes: [Int], batch: Int, inputPerItem: Int, outputPerItem: Int,
         input: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
     ) {
         let cache = FFTPlanCache.shared
-        let chunks = (batch >= 2 && batch * inputPerItem >= 32_768) ? min(ParallelLoop.workerCount, batch) : 1
-        let bounds = (0...chunks).map { batch * $0 / chunks }
+        let blocks = (batch >= 2 && batch * inputPerItem >= 32_768) ? ParallelLoop.reductionBlocks(count: batch) : [0..<batch]
+        let chunks = blocks.count
+        let bounds = blocks.map(\.lowerBound) + [batch]
         var plans: [FFTPlanCache.Plan] = []
         var aligned = true
         for chunk in 0..<chunks {
@@ -164,11 +170,13 @@ extension Tensor {
         }
         let source = SendablePointer(input), destination = SendablePointer(output)
         let planBox = UncheckedSendableBox(plans)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let plan = planBox.value[chunk]
-            execute(plan.pointer, direction: direction,
-                    input: source.base + bounds[chunk] * inputPerItem,
-                    output: destination.base + bounds[chunk] * outputPerItem)
+        ParallelLoop.forEachChunk(count: chunks, minimumItemsPerChunk: 1) { range in
+            for chunk in range {
+                let plan = planBox.value[chunk]
+                execute(plan.pointer, direction: direction,
+                        input: source.base + bounds[chunk] * inputPerItem,
+                        output: destination.base + bounds[chunk] * outputPerItem)
+            }
         }
     }
 

@@ -83,9 +83,11 @@ extension Tensor {
                 }
             }
             if wantWeight {
-                // Partial sums per worker, then added.
-                let workers = min(ParallelLoop.workerCount, batch)
-                var partial = [Scalar](repeating: 0, count: workers * outputs * inputs)
+                // One partial sum per reduction block of samples (bounds fixed by the batch size, not the
+                // core count), blocks split across cores, partials added in block order.
+                let blocks = ParallelLoop.reductionBlocks(count: batch)
+                let slice = outputs * inputs
+                var partial = [Scalar](repeating: 0, count: max(blocks.count, 1) * slice)
                 x.scalars.withUnsafeBufferPointer { xs in
                     partial.withUnsafeMutableBufferPointer { ps in
                         let xp = SendablePointer(mutating: xs.baseAddress!), pp = SendablePointer(ps.baseAddress!)
@@ -103,13 +105,10 @@ extension Tensor {
                                 start += width
                             }
                         }
-                        if workers <= 1 {
-                            for b in 0..<batch { accumulate(b, pp) }
-                        } else {
-                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                                for b in (batch * worker / workers)..<(batch * (worker + 1) / workers) {
-                                    accumulate(b, SendablePointer(pp.base + worker * outputs * inputs))
-                                }
+                        let blockBox = UncheckedSendableBox(blocks)
+                        ParallelLoop.forEachChunk(count: blocks.count, minimumItemsPerChunk: 1) { range in
+                            for block in range {
+                                for b in blockBox.value[block] { accumulate(b, SendablePointer(pp.base + block * slice)) }
                             }
                         }
                     }
@@ -117,7 +116,7 @@ extension Tensor {
                 weightGradient = Tensor(shape: [outputs, inputs]) { out in
                     for i in 0..<out.count {
                         var sum: Scalar = 0
-                        for worker in 0..<max(workers, 1) { sum += partial[worker * outputs * inputs + i] }
+                        for block in 0..<blocks.count { sum += partial[block * slice + i] }
                         out[i] = sum
                     }
                 }

@@ -8,15 +8,20 @@ import CFFTW
 /// For a field `x` of `n₁ × n₂` and modes `(m₁, m₂)`, the kept set is
 /// `K = {0…m₁−1, n₁−m₁…n₁−1} × {0…m₂−1}` (row-major: the order of `Tensor.retainedModeOffsets`):
 /// ```
-/// forward:  X[k] = Σ_j x[j] e^{−i θ_j·k},  k ∈ K            r2c along rows, then c2c along the m₂ kept columns
-/// inverse:  x = Re( Σ_{k ∈ K} X[k] e^{+i θ_j·k} )  extended     c2c⁻¹ on the m₂ columns, then c2r along rows
+/// forward:  X[k] = Σ_j x[j] e^{−i θ_j·k},  k ∈ K            rows two at a time as one complex FFT, then c2c
+///                                                             along the m₂ kept columns
+/// inverse:  x = Re( Σ_{k ∈ K} X[k] e^{+i θ_j·k} )  extended     c2c⁻¹ on the m₂ columns, then two rows per complex FFT
 /// ```
+/// (`pruned_fft.c` in CKernels has the two-for-one formulas.)
 /// Both are unnormalized. The inverse equals `complexToRealUnnormalized` of the zero-extended half
-/// spectrum (whose edge columns are projected onto their Hermitian parts): the row c2r ignores the
+/// spectrum (whose edge columns are projected onto their Hermitian parts): the inverse drops the
 /// imaginary parts of the `k₂ = 0` and `k₂ = n₂/2` bins, which is that projection.
 /// Compared with the full 2-D transforms this skips the column FFTs of the `n₂/2 + 1 − m₂` dropped
 /// columns and never materializes the full half spectrum (no zero fill, no copy, no projection).
-/// Plans are FFTW_MEASURE plans of one field, cached for the process; fields are split across cores.
+/// Plans are FFTW_ESTIMATE plans of one field, cached for the process; fields are split across cores.
+/// The results are bitwise the same in every process and for every split of the fields across cores:
+/// FFTW_MEASURE would pick among algorithms by timing them, and different algorithms round differently
+/// (that made same-seed training runs differ from the second epoch on).
 extension Tensor {
     /// `[…, n₁, n₂]` → `[…, 2m₁·m₂, 2]`: the retained modes of every field.
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
@@ -31,15 +36,14 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { xs in
                 let x = SendablePointer(mutating: xs.baseAddress!)
                 ParallelLoop.forEachChunk(count: items, minimumItemsPerChunk: max(1, 8_192 / max(1, n1 * n2))) { range in
-                    if Scalar.self == Float.self {
-                        pdekit_pruned2_forward_f32(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Float.self),
-                                                   UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self),
-                                                   range.lowerBound, range.upperBound)
-                    } else {
-                        pdekit_pruned2_forward_f64(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Double.self),
-                                                   UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Double.self),
-                                                   range.lowerBound, range.upperBound)
-                    }
+                    let status = Scalar.self == Float.self
+                        ? pdekit_pruned2_forward_f32(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Float.self),
+                                                     UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self),
+                                                     range.lowerBound, range.upperBound)
+                        : pdekit_pruned2_forward_f64(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Double.self),
+                                                     UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Double.self),
+                                                     range.lowerBound, range.upperBound)
+                    precondition(status == 0, "retainedModes2D: out of memory for the \(n1) × \(n2) transform's work arrays")
                 }
             }
         }
@@ -60,15 +64,14 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { xs in
                 let x = SendablePointer(mutating: xs.baseAddress!)
                 ParallelLoop.forEachChunk(count: items, minimumItemsPerChunk: max(1, 8_192 / max(1, n1 * n2))) { range in
-                    if Scalar.self == Float.self {
-                        pdekit_pruned2_inverse_f32(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Float.self),
-                                                   UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self),
-                                                   range.lowerBound, range.upperBound)
-                    } else {
-                        pdekit_pruned2_inverse_f64(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Double.self),
-                                                   UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Double.self),
-                                                   range.lowerBound, range.upperBound)
-                    }
+                    let status = Scalar.self == Float.self
+                        ? pdekit_pruned2_inverse_f32(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Float.self),
+                                                     UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Float.self),
+                                                     range.lowerBound, range.upperBound)
+                        : pdekit_pruned2_inverse_f64(plan.pointer, UnsafeRawPointer(x.base).assumingMemoryBound(to: Double.self),
+                                                     UnsafeMutableRawPointer(o.base).assumingMemoryBound(to: Double.self),
+                                                     range.lowerBound, range.upperBound)
+                    precondition(status == 0, "realFieldFromRetainedModes2D: out of memory for the \(n1) × \(n2) transform's work arrays")
                 }
             }
         }
@@ -89,7 +92,8 @@ enum RetainedModePlans {
         lock.lock()
         defer { lock.unlock() }
         if let plan = plans[key] { return plan }
-        let flags = UInt32(FFTW_MEASURE)
+        // Estimate, never measure: a measured plan depends on timings, so its rounding differs between runs.
+        let flags = UInt32(FFTW_ESTIMATE)
         let pointer = FFTWPlanner.withLock {
             key.double ? pdekit_pruned2_create_f64(Int32(n1), Int32(n2), Int32(m1), Int32(m2), flags)
                        : pdekit_pruned2_create_f32(Int32(n1), Int32(n2), Int32(m1), Int32(m2), flags)

@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import NeuralLayers
 import NeuralOperators
+import RunSupport
 
 /// A neural operator the ``Trainer`` can fit: a `Float` layer mapping fields `[batch, C_in, grid…]`
 /// to `[batch, C_out, grid…]`, rebuilt from a Codable configuration (stored as JSON in checkpoints).
@@ -21,6 +22,11 @@ public protocol OperatorModel: Layer where Scalar == Float {
     init(operatorConfiguration: Configuration, generator: inout SeededRandomNumberGenerator) throws
     /// Throws (a typed, user-facing error) when inputs of `shape` do not fit the model.
     func validateInput(shape: [Int]) throws
+    /// Checks a configuration read from a file before a model is built from it: its own `validate()`
+    /// and an overflow-checked upper bound of the trainable scalars; returns that bound.
+    static func checkedParameterBound(_ configuration: Configuration) throws -> Int
+    /// Input and output channels of the configuration.
+    static func channels(of configuration: Configuration) -> (input: Int, output: Int)
 }
 
 extension FourierNeuralOperator: OperatorModel where Scalar == Float {
@@ -31,6 +37,20 @@ extension FourierNeuralOperator: OperatorModel where Scalar == Float {
         try self.init(operatorConfiguration, generator: &generator)
     }
     public func validateInput(shape: [Int]) throws { try validate(inputShape: shape) }
+    public static func channels(of c: FNOConfiguration) -> (input: Int, output: Int) { (c.inputChannels, c.outputChannels) }
+
+    /// Spectral weights `L · w² · 2^d · Π modes · 2` (complex, both halves of every axis but the last,
+    /// counted generously) plus the lifting, projection and pointwise layers.
+    public static func checkedParameterBound(_ c: FNOConfiguration) throws -> Int {
+        try c.validate()
+        let d = c.spatialDimensions, what = "FNO configuration"
+        let hidden = max(c.width, c.liftingChannels, c.projectionChannels, 1)
+        let spectral = try MemoryBudget.product([c.layerCount, c.width, c.width, 1 << d, 2] + c.modes, what: what)
+        let dense = try MemoryBudget.product([c.layerCount + 4, hidden, max(hidden, c.inputChannels + d, c.outputChannels) * 2], what: what)
+        let (total, overflow) = spectral.addingReportingOverflow(dense)
+        guard !overflow else { throw MemoryBudgetError.overflow(what: what, factors: [spectral, dense]) }
+        return total
+    }
 }
 
 extension MgNO: OperatorModel where Scalar == Float {
@@ -41,6 +61,28 @@ extension MgNO: OperatorModel where Scalar == Float {
         try self.init(configuration: operatorConfiguration, generator: &generator)
     }
     public func validateInput(shape: [Int]) throws { try validate(inputShape: shape) }
+    public static func channels(of c: MgNOConfiguration) -> (input: Int, output: Int) { (c.inputChannels, c.outputChannels) }
+
+    /// `L · c² · (levels·3^d + Σ smoothing·3^d + (levels − 1)(2·3^d + 4^d)) + L(c² + c)`, with
+    /// `c = max(channels, inputs, outputs)`: ``MgNOConfiguration/parameterCount`` bounded, overflow-checked.
+    public static func checkedParameterBound(_ c: MgNOConfiguration) throws -> Int {
+        try c.validate()
+        let what = "MgNO configuration", d = c.spatialDimensions
+        let k3 = try MemoryBudget.product([Int](repeating: 3, count: d), what: what)
+        let k4 = try MemoryBudget.product([Int](repeating: 4, count: d), what: what)
+        var perChannelPair = 0
+        func add(_ value: Int) throws {
+            let (sum, overflow) = perChannelPair.addingReportingOverflow(value)
+            guard !overflow else { throw MemoryBudgetError.overflow(what: what, factors: [perChannelPair, value]) }
+            perChannelPair = sum
+        }
+        try add(try MemoryBudget.product([c.levels, k3], what: what))
+        for steps in c.smoothingSteps { try add(try MemoryBudget.product([steps, k3], what: what)) }
+        try add(try MemoryBudget.product([c.levels - 1, 2 * k3 + k4], what: what))
+        try add(2)
+        let width = max(c.channels, c.inputChannels, c.outputChannels)
+        return try MemoryBudget.product([c.layers, width, width, perChannelPair], what: what)
+    }
 }
 
 extension OperatorModel {
@@ -53,6 +95,9 @@ extension OperatorModel {
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(configuration), as: UTF8.self)
     }
+
+    /// Input and output channels.
+    var channelCounts: (input: Int, output: Int) { Self.channels(of: configuration) }
 
     /// Whether `archive` was written for a model of this kind and configuration.
     func matchesConfiguration(in archive: SafetensorsArchive) -> Bool {
@@ -71,10 +116,32 @@ extension OperatorModel {
         do { configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8)) } catch {
             throw TrainingError.checkpoint("\(path): unreadable \(kind.rawValue) configuration (\(error.localizedDescription))")
         }
+        // Refuse absurd configurations (width 1e5, 1e6 layers) before allocating: weights, gradients and
+        // Adam's two moments, 4 bytes each.
+        do {
+            let bound = try checkedParameterBound(configuration)
+            try MemoryBudget().require(bytes: MemoryBudget.bytes(elements: bound, bytesPerElement: 16, what: "the \(kind.rawValue) model"),
+                                       what: "the \(kind.rawValue) model of \(path)")
+        } catch {
+            throw TrainingError.checkpoint("\(path): unusable \(kind.rawValue) configuration (\(error))")
+        }
         var generator = SeededRandomNumberGenerator(seed: 0)
         let model = try Self(operatorConfiguration: configuration, generator: &generator)
+        try model.verifyParameters(in: archive, path: path)
         try model.loadParameters(from: archive, allowingExtraTensors: true)
         return model
+    }
+
+    /// Throws unless `archive` holds every parameter with its shape and finite values.
+    func verifyParameters(in archive: SafetensorsArchive, path: String) throws {
+        for (name, parameter) in namedParameters {
+            let tensor: Tensor<Float>
+            do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
+            guard tensor.shape == parameter.value.shape else {
+                throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape), the model needs \(parameter.value.shape)")
+            }
+            guard tensor.isFinite else { throw TrainingError.checkpoint("\(path): \(name) contains NaN or infinity") }
+        }
     }
 
     /// `{"kind": …, "model": configuration, "training": …}`, pretty-printed (a run's configuration.json).

@@ -3,6 +3,7 @@ import TensorCore
 import AutoDiff
 import NeuralLayers
 import NeuralOperators
+import RunSupport
 
 /// A model with the normalizers it was trained with: what a checkpoint holds and what `evaluate` uses.
 ///
@@ -59,15 +60,24 @@ public struct TrainedModel {
         while start < count {
             let end = min(count, start + batchSize)
             var x = FieldPairs.rows(inputs, Array(start..<end))
-            if let inputNormalizer { x = inputNormalizer.resampled(to: x.shape).encode(x) }
+            if let inputNormalizer { x = try Self.checked(inputNormalizer, for: x.shape, "input").resampled(to: x.shape).encode(x) }
             var y = operatorModel.inference(x)
-            if let targetNormalizer { y = targetNormalizer.resampled(to: y.shape).decode(y) }
+            if let targetNormalizer { y = try Self.checked(targetNormalizer, for: y.shape, "target").resampled(to: y.shape).decode(y) }
             outputs.append(contentsOf: y.scalars)
             outputShape = y.shape
             start = end
         }
         outputShape[0] = count
         return Tensor(uncheckedShape: outputShape, scalars: outputs)
+    }
+
+    /// The normalizer when its statistics `[1, C, grid…]` fit data of `shape` `[N, C, grid…]` (same rank
+    /// and channels; the grid may differ, the statistics are resampled).
+    static func checked(_ normalizer: PointwiseNormalizer<Float>, for shape: [Int], _ what: String) throws -> PointwiseNormalizer<Float> {
+        guard normalizer.mean.rank == shape.count, normalizer.mean.shape[1] == shape[1] else {
+            throw TrainingError.dataMismatch("the \(what) normalizer has statistics \(normalizer.mean.shape) for data \(shape)")
+        }
+        return normalizer
     }
 
     /// Mean relative L2 and H1 errors of the predictions for `data`.
@@ -84,6 +94,11 @@ public struct TrainedModel {
     /// Writes the model, normalizers, configurations and (optionally) optimizer state as one safetensors
     /// file, atomically.
     public func write(to url: URL, optimizer: Adam<Float>? = nil, metadata: [String: String] = [:]) throws {
+        try AtomicFile.write(archive(optimizer: optimizer, metadata: metadata).encoded(), to: url)
+    }
+
+    /// The checkpoint archive `write(to:optimizer:metadata:)` writes.
+    public func archive(optimizer: Adam<Float>? = nil, metadata: [String: String] = [:]) throws -> SafetensorsArchive {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var all = metadata
@@ -100,12 +115,17 @@ public struct TrainedModel {
             archive.add(targetNormalizer.standardDeviation, named: "normalizer.target.std")
         }
         optimizer?.save(operatorModel.namedParameters, into: &archive)
-        try archive.write(to: url)
+        return archive
     }
 
     /// Reads a checkpoint written by `write(to:)`; the stored kind picks the model type.
+    ///
+    /// Everything is verified before the model is returned: the configurations (and a memory bound of the
+    /// model they describe), every parameter's shape and finiteness, and the normalizers' shapes
+    /// (`[1, C, grid…]` with the model's channels and grid rank), finiteness and non-negative spreads.
     public static func load(from url: URL) throws -> (TrainedModel, SafetensorsArchive) {
-        let archive = try SafetensorsArchive(contentsOf: url)
+        let archive: SafetensorsArchive
+        do { archive = try SafetensorsArchive(contentsOf: url) } catch { throw TrainingError.checkpoint("\(error)") }
         guard let trainingJSON = archive.metadata[trainingConfigurationKey] else {
             throw TrainingError.checkpoint("\(url.path) has no training configuration (not written by pdekit train?)")
         }
@@ -120,12 +140,27 @@ public struct TrainedModel {
         case .mgno: model = try MgNO<Float>.load(from: archive, path: url.path)
         case nil: throw TrainingError.checkpoint("\(url.path): unknown model kind '\(kindName)'")
         }
-        func normalizer(_ prefix: String) throws -> PointwiseNormalizer<Float>? {
-            guard archive.names.contains(prefix + ".mean") else { return nil }
-            return PointwiseNormalizer(mean: try archive.tensor(named: prefix + ".mean"), standardDeviation: try archive.tensor(named: prefix + ".std"))
+        do { try training.validate() } catch { throw TrainingError.checkpoint("\(url.path): \(error)") }
+        let channels = model.channelCounts
+        func normalizer(_ prefix: String, channels: Int) throws -> PointwiseNormalizer<Float>? {
+            guard archive.names.contains(prefix + ".mean") || archive.names.contains(prefix + ".std") else { return nil }
+            let mean: Tensor<Float>, deviation: Tensor<Float>
+            do { (mean, deviation) = (try archive.tensor(named: prefix + ".mean"), try archive.tensor(named: prefix + ".std")) } catch {
+                throw TrainingError.checkpoint("\(url.path): \(error)")
+            }
+            let expected = "[1, \(channels), grid of \(model.spatialDimensions) axes]"
+            guard mean.shape == deviation.shape, mean.rank == model.spatialDimensions + 2, mean.shape[0] == 1, mean.shape[1] == channels,
+                  mean.shape.allSatisfy({ $0 > 0 }) else {
+                throw TrainingError.checkpoint("\(url.path): \(prefix) statistics have shapes \(mean.shape) and \(deviation.shape), expected \(expected)")
+            }
+            guard mean.isFinite, deviation.isFinite, deviation.scalars.allSatisfy({ $0 >= 0 }) else {
+                throw TrainingError.checkpoint("\(url.path): \(prefix) statistics are not finite (or a spread is negative)")
+            }
+            return PointwiseNormalizer(mean: mean, standardDeviation: deviation)
         }
         let trained = TrainedModel(model: model, trainingConfiguration: training,
-                                   inputNormalizer: try normalizer("normalizer.input"), targetNormalizer: try normalizer("normalizer.target"))
+                                   inputNormalizer: try normalizer("normalizer.input", channels: channels.input),
+                                   targetNormalizer: try normalizer("normalizer.target", channels: channels.output))
         return (trained, archive)
     }
 }

@@ -7,6 +7,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteData(String)
     case checkpoint(String)
     case divergence(epoch: Int)
+    /// A non-finite gradient, metric or learning rate (what and where).
+    case nonFinite(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .nonFiniteData(let what): return "\(what) contains NaN or infinity"
         case .checkpoint(let reason): return "checkpoint: \(reason)"
         case .divergence(let epoch): return "training diverged (non-finite loss) in epoch \(epoch)"
+        case .nonFinite(let what): return "non-finite \(what)"
         }
     }
 }

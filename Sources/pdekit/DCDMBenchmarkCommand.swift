@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Benchmarks
 import PDEKit
 
 /// `pdekit bench dcdm`: DCDM vs CG vs IC(0)-PCG vs multigrid-PCG on grid Poisson problems, side by side.
@@ -31,100 +32,28 @@ struct DCDMBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("Levels follow the grid: coarsest grid of this many points per side, extra levels share the deepest trained level's weights; 0: the model's fixed level count. Default: as saved in the model.", valueName: "m"))
     var coarsestSize: Int?
 
-    struct Line: Codable {
-        var implementation = "pdekit"
-        var problem: String
-        var n: Int
-        var fluid: Int
-        var method: String
-        var tolerance: Double
-        var iterations: Int
-        var converged: Bool
-        var relative_residual: Double
-        var setup_seconds: Double
-        var solve_seconds: Double
-        var seconds: Double
-        /// Process CPU time (all threads) of set-up plus solve, prorated like `seconds`.
-        var cpu_seconds: Double
-        var fallbacks: Int?
-    }
-
-    func run() throws { try runReportingErrors(execute) }
-
-    private func execute() throws {
+    func run() throws {
         var (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
         if let coarsestSize {
             guard coarsestSize >= 0 else { throw DCDMCommandError(description: "--coarsest-size must be at least 0") }
             network = try network.withCoarsestSize(coarsestSize == 0 ? nil : coarsestSize)
         }
-        let d = network.configuration.spatialRank
         let gridSizes = try sizes.split(separator: ",").map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 4 else { throw DCDMCommandError(description: "invalid size '\(text)'") }
             return n
         }
-        let tols = try tolerances.split(separator: ",").map { text -> Double in
+        let toleranceList = try tolerances.split(separator: ",").map { text -> Double in
             guard let t = Double(text.trimmingCharacters(in: .whitespaces)), t > 0, t < 1 else { throw DCDMCommandError(description: "invalid tolerance '\(text)'") }
             return t
         }
-        let methodList = methods.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for m in methodList where !["dcdm", "cg", "ic0", "multigrid"].contains(m) { throw DCDMCommandError(description: "unknown method '\(m)'") }
-        status("model \(model): \(network.configuration), trained on \(metadata["grid"] ?? "?")^\(metadata["dimensions"] ?? "?") for \(metadata["steps"] ?? "?") steps\n")
-        for n in gridSizes {
-            let problem = try GridPoissonProblem(size: n, spatialRank: d, obstacles: obstacles)
-            let a = problem.matrix
-            let b = problem.randomRightHandSide(seed: seed)
-            let name = "poisson\(d)d-\(n)" + (obstacles == .none ? "" : "-\(obstacles.rawValue)")
-            if methodList.contains("dcdm") { status("n = \(n): DCDM network uses \(network.levelCount(longestSide: n)) levels\n") }
-            for method in methodList {
-                // One solve to the tightest tolerance; the iterates do not depend on the tolerance, so the
-                // iteration count for a looser one is where the residual history first meets it.
-                let tightest = tols.min()!
-                let criterion = StoppingCriterion(relativeTolerance: tightest, maximumIterations: method == "dcdm" ? dcdmMaxIterations : 20_000)
-                let setupStart = ContinuousClock.now
-                let cpuStart = processCPUSeconds()
-                var fallbacks: Int?
-                let result: SolveResult
-                var setup = 0.0
-                switch method {
-                case "dcdm":
-                    let f = try DCDMDirectionOperator(network: network, problem: problem)
-                    setup = seconds(since: setupStart)
-                    let (r, count) = DeepConjugateDirection(directions: f, criterion: criterion).solveCountingFallbacks(a, rightHandSide: b)
-                    result = r
-                    fallbacks = count
-                case "cg":
-                    result = ConjugateGradient(criterion: criterion).solve(a, rightHandSide: b)
-                case "ic0":
-                    let m = try IncompleteCholesky(a)
-                    setup = seconds(since: setupStart)
-                    result = ConjugateGradient(criterion: criterion, preconditioner: m).solve(a, rightHandSide: b)
-                default:
-                    let m = try GeometricMultigrid(a, grid: problem.structuredGrid)
-                    setup = seconds(since: setupStart)
-                    result = ConjugateGradient(criterion: criterion, preconditioner: m).solve(a, rightHandSide: b)
-                }
-                let cpu = processCPUSeconds() - cpuStart
-                let report = result.report
-                let bNorm = VectorOperations.norm(b)
-                for tol in tols.sorted(by: >) {
-                    let reached = report.residualNorms.firstIndex { $0 <= tol * bNorm }
-                    let iterations = reached ?? report.iterations
-                    let fraction = report.iterations > 0 ? Double(iterations) / Double(report.iterations) : 1
-                    let line = Line(problem: name, n: problem.pointCount, fluid: problem.fluidCount,
-                                    method: method == "dcdm" ? "dcdm" : method == "cg" ? "cg" : "pcg-\(method)",
-                                    tolerance: tol, iterations: iterations,
-                                    converged: tol == tightest ? report.converged : reached != nil,
-                                    relative_residual: tol == tightest ? report.relativeResidual : (reached.map { report.residualNorms[$0] / bNorm } ?? report.relativeResidual),
-                                    setup_seconds: setup, solve_seconds: report.seconds * fraction,
-                                    seconds: setup + report.seconds * fraction,
-                                    cpu_seconds: cpu * (setup + report.seconds * fraction) / max(setup + report.seconds, 1e-12),
-                                    fallbacks: fallbacks)
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys]
-                    print(String(decoding: try encoder.encode(line), as: UTF8.self))
-                    fflush(nil)
-                }
+        let methodList = try methods.split(separator: ",").map { text -> DCDMBenchmarks.Method in
+            guard let method = DCDMBenchmarks.Method(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
+                throw DCDMCommandError(description: "unknown method '\(text)'")
             }
+            return method
         }
+        status("model \(model): \(network.configuration), trained on \(metadata["grid"] ?? "?")^\(metadata["dimensions"] ?? "?") for \(metadata["steps"] ?? "?") steps")
+        try DCDMBenchmarks(network: network, sizes: gridSizes, obstacles: obstacles, tolerances: toleranceList, methods: methodList,
+                           dcdmMaxIterations: dcdmMaxIterations, seed: seed).run(JSONLine.print)
     }
 }

@@ -22,14 +22,6 @@ extension DCDMLoss: ExpressibleByArgument {}
 /// A user-caused error printed as one line.
 struct DCDMCommandError: Error, CustomStringConvertible { let description: String }
 
-/// Runs `body`, printing any error as one `error:` line and exiting with status 1.
-func runReportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let exit as ExitCode { throw exit } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
-    }
-}
-
 /// `pdekit dcdm train`: unsupervised training on Ritz-vector right-hand sides.
 struct DCDMTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,9 +73,7 @@ struct DCDMTrain: ParsableCommand {
     @Flag(help: "Start from the weights in --output.")
     var resume = false
 
-    func run() throws { try runReportingErrors(execute) }
-
-    private func execute() throws {
+    func run() throws {
         guard steps >= 1, checkpointEvery >= 1 else { throw DCDMCommandError(description: "--steps and --checkpoint-every must be at least 1") }
         let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
         let outputURL = URL(fileURLWithPath: output)
@@ -113,6 +103,7 @@ struct DCDMTrain: ParsableCommand {
             logHandle = handle
         }
         let start = ContinuousClock.now
+        try MemoryBudget().requireArray(shape: [krylovDimension, problem.pointCount], bytesPerElement: 8, what: "the Lanczos basis")
         status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
         let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
         let lanczosSeconds = seconds(since: start)
@@ -151,18 +142,16 @@ struct DCDMTrain: ParsableCommand {
              "batch_size": "\(batchSize)", "learning_rate": "\(learningRate)", "krylov_dimension": "\(krylovDimension)", "loss_kind": loss.rawValue,
              "loss": "\(average)", "trained_by": "pdekit \(PDEKitVersion.string)"]
         }
+        let progress = ProgressBar(total: lastStep - firstStep + 1, label: "dcdm")
+        defer { progress.finish() }
         for step in firstStep...lastStep {
             lastLoss = trainer.step()
             guard lastLoss.isFinite else { throw DCDMCommandError(description: "loss became \(lastLoss) at step \(step); lower --learning-rate") }
             average = step == firstStep ? lastLoss : 0.95 * average + 0.05 * lastLoss
-            let elapsed = seconds(since: trainStart)
-            let done = step - firstStep + 1
-            let eta = elapsed / Double(done) * Double(lastStep - step)
-            status(String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  %.2f s/step  ETA ", step, lastStep, lastLoss, average,
-                          elapsed / Double(done)) + formatDuration(eta) + "   ")
+            progress.advance(status: String(format: "step %d/%d  loss %.4f (avg %.4f)", step, lastStep, lastLoss, average))
             if let logHandle {
-                let line = String(format: "{\"step\":%d,\"loss\":%.8g,\"average_loss\":%.8g,\"seconds\":%.3f}\n", step, lastLoss, average, elapsed)
-                logHandle.write(Data(line.utf8))
+                let record = DCDMStepRecord(step: step, loss: lastLoss, average_loss: average, seconds: seconds(since: trainStart))
+                logHandle.write(Data((try JSONLine.encode(record) + "\n").utf8))
             }
             if step % checkpointEvery == 0 || step == lastStep {
                 // Model first, then the matching optimizer state (both atomic); a crash in between leaves a
@@ -173,8 +162,8 @@ struct DCDMTrain: ParsableCommand {
         }
         try? logHandle?.close()
         let final = trainer.evaluate(count: 32)
-        status(String(format: "\ndone: held-out losses residual %.4f, energy %.4f; %.1f s training; model written to ", final.residual, final.energy,
-                      seconds(since: trainStart)) + output + "\n")
+        status(String(format: "done: held-out losses residual %.4f, energy %.4f; %.1f s training; model written to ", final.residual, final.energy,
+                      seconds(since: trainStart)) + output)
     }
 }
 
@@ -198,21 +187,22 @@ struct DCDMProblem: ParsableCommand {
     var seed: UInt64 = 1
 
     func run() throws {
-        try runReportingErrors {
-            let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
-            try MatrixMarket.write(problem.matrix, path: output, symmetric: true)
-            if let rhs { try MatrixMarket.write(problem.randomRightHandSide(seed: seed), path: rhs) }
-            print("wrote \(output): \(problem.pointCount) unknowns (\(problem.fluidCount) fluid), grid \(problem.dimensions.map(String.init).joined(separator: "x"))")
-        }
+        let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
+        try MatrixMarket.write(problem.matrix, path: output, symmetric: true)
+        if let rhs { try MatrixMarket.write(problem.randomRightHandSide(seed: seed), path: rhs) }
+        print("wrote \(output): \(problem.pointCount) unknowns (\(problem.fluidCount) fluid), grid \(problem.dimensions.map(String.init).joined(separator: "x"))")
     }
 }
 
-func status(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+/// One line of `dcdm train --log` (JSON lines).
+struct DCDMStepRecord: Codable {
+    var step: Int
+    var loss: Double
+    var average_loss: Double
+    var seconds: Double
 }
 
-func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite else { return "?" }
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+/// A status message on stderr (one line; a trailing newline in `text` is dropped).
+func status(_ text: String) {
+    StatusLine.printLine(text.hasSuffix("\n") ? String(text.dropLast()) : text)
 }

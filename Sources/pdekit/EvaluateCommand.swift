@@ -7,7 +7,7 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained neural operator: relative L2 and H1 errors, and PNG plots.",
         discussion: """
-            RUN is a directory written by `pdekit train` (best.safetensors is used, else checkpoint.safetensors) \
+            RUN is a directory written by `pdekit train` (best.safetensors, the epoch with the lowest validation error, is used; else checkpoint.safetensors) \
             or a checkpoint file. --resolution Kx evaluates on the data subsampled to K times the training grid \
             (zero-shot super-resolution for K > 1); the data's grid must be at least that fine.
             """)
@@ -76,6 +76,9 @@ struct Evaluate: ParsableCommand {
         let pairs = try FieldPairs(inputs: OperatorDataLoading.subsampled(OperatorDataLoading.samples(inputs, range), stride: stride),
                                    targets: OperatorDataLoading.subsampled(OperatorDataLoading.samples(targets, range), stride: stride))
         let evaluation = try trained.evaluate(pairs)
+        guard evaluation.relativeL2.isFinite, evaluation.relativeH1.isFinite else {
+            throw OperatorCommandError(description: "non-finite errors on \(data): relative L2 \(evaluation.relativeL2), relative H1 \(evaluation.relativeH1) (the model or the data produce NaN or infinity)")
+        }
         let plotDirectory = plots.map { URL(fileURLWithPath: $0) } ?? (isDirectory.boolValue ? runURL : runURL.deletingLastPathComponent())
         try FileManager.default.createDirectory(at: plotDirectory, withIntermediateDirectories: true)
         let suffix = factor == 1 ? "" : "-\(factor)x"

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
-import PDEKit
 
 /// `pdekit bench fno`: FNO-2D training step and inference timings as JSON lines (peer: bench/peers/fno_torch.py).
 struct FNOBenchmark: ParsableCommand {
@@ -13,8 +13,8 @@ struct FNOBenchmark: ParsableCommand {
             the process's maximum resident set (getrusage), so run one size and mode per process to compare it.
             """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, inference, both }
-    enum Layout: String, ExpressibleByArgument, CaseIterable { case neuraloperator, paper }
+    typealias Mode = FNOBenchmarks.Mode
+    typealias Layout = FNOBenchmarks.Layout
 
     @Option(help: "Grid sizes (comma-separated).") var sizes: String = "64,128"
     @Option(help: "What to time: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).") var mode: Mode = .both
@@ -40,43 +40,10 @@ struct FNOBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let configuration: FNOConfiguration = layout == .neuraloperator
-            ? .neuraloperatorDefaults(modes: [modes, modes], width: width, layerCount: layers)
-            : FNOConfiguration(modes: [modes, modes], width: width, layerCount: layers)
-        var generator = SeededRandomNumberGenerator(seed: 0)
-        let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-        let optimizer = Adam<Float>(learningRate: 1e-3)
-        let parameters = model.parameters
-        for size in parsedSizes! {
-            let x = Tensor<Float>.normal([batch, 1, size, size], using: &generator)
-            let y = Tensor<Float>.normal([batch, 1, size, size], using: &generator)
-            try model.validate(inputShape: x.shape)
-            var timed: [(String, () -> Void)] = []
-            if mode != .inference {
-                timed.append(("train", {
-                    model.zeroGradients()
-                    Loss.relativeLp(model(Variable(x)), Variable(y)).backward()
-                    optimizer.step(parameters)
-                }))
-            }
-            if mode != .train { timed.append(("inference", { _ = model.inference(x) })) }
-            for (name, body) in timed {
-                for _ in 0..<warmup { body() }
-                var times: [Double] = [], cpuTimes: [Double] = []
-                for _ in 0..<repetitions {
-                    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
-                    body()
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                    cpuTimes.append(processCPUSeconds() - cpuStart)
-                }
-                times.sort(); cpuTimes.sort()
-                emit(["implementation": "pdekit", "benchmark": "fno2d", "mode": name, "size": size, "batch": batch,
-                      "modes": modes, "width": width, "layers": layers, "layout": layout.rawValue,
-                      "threads": ParallelLoop.workerCount, "parameters": model.parameterCount,
-                      "seconds_median": times[times.count / 2], "seconds_min": times[0],
-                      "cpu_seconds_median": cpuTimes[cpuTimes.count / 2],
-                      "peak_rss_mb": peakResidentMegabytes()])
-            }
-        }
+        try FNOBenchmarks(sizes: parsedSizes!, mode: mode, layout: layout, batch: batch, modes: modes, width: width, layers: layers,
+                          repetitions: repetitions, warmup: warmup).run(JSONLine.print)
     }
 }
+
+extension FNOBenchmarks.Mode: ExpressibleByArgument {}
+extension FNOBenchmarks.Layout: ExpressibleByArgument {}

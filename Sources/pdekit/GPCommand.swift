@@ -132,6 +132,8 @@ struct GaussianProcessCommand: ParsableCommand {
         var adamIterations: Int
         var lbfgsIterations: Int
         var jeffreysWeight: Double?
+        /// `completed`, `skipped`, or `stopped at step k: …` (a step made a kernel LAPACK rejects).
+        var adamOutcome: String
         var lbfgsOutcome: String
         var finalLoss: Double?
         var survivingFrequencies: [[SurvivingComponent]]
@@ -152,9 +154,64 @@ struct GaussianProcessCommand: ParsableCommand {
 
     func run() throws {
         do { try execute() } catch let exit as ExitCode { throw exit } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StatusLine.printError(error)
             throw ExitCode.failure
         }
+    }
+
+    /// Domain length of the problems with a `--frequency` (`[0, 2π]` per axis).
+    static let sineDomainLength = 2 * Double.pi
+
+    /// Checks every numeric flag (finite, in range) and the memory the run needs, before anything
+    /// is allocated. `iterations`, `lbfgsIterations` and `jeffreysWeight` are after the defaults.
+    func checkFlags(iterations: Int, lbfgsIterations: Int, jeffreysWeight: Double, budget: MemoryBudget = MemoryBudget()) throws {
+        func require(_ condition: Bool, _ message: String) throws { if !condition { throw InputError(description: message) } }
+        try require((3...4096).contains(collocation), "--collocation must be in 3…4096 (got \(collocation))")
+        try require(components >= 1, "--components must be at least 1 (got \(components))")
+        try require(iterations >= 0 && lbfgsIterations >= 0, "--iterations and --lbfgs-iterations must be ≥ 0")
+        try require(innerIterations >= 0 && valueIterations >= 0, "--inner-iterations and --value-iterations must be ≥ 0")
+        try require(testPoints >= 2, "--test-points must be at least 2 (got \(testPoints))")
+        // A sine needs at least two collocation points per period: a ≤ π (N − 1) / L.
+        let resolvable = Double.pi * Double(collocation - 1) / Self.sineDomainLength
+        try require(frequency.isFinite && frequency > 0 && (problem == .poisson1dMultiscale || frequency <= resolvable),
+                    "--frequency must be positive and at most π (collocation − 1) / 2π = \(resolvable) (two points per period; got \(frequency))")
+        try require(maximumFrequency.map { $0.isFinite && $0 >= 0 } ?? true, "--maximum-frequency must be finite and ≥ 0")
+        try require(lengthscale.isFinite && lengthscale > 0, "--lengthscale must be finite and positive (got \(lengthscale))")
+        try require(jitter.isFinite && jitter >= 0, "--jitter must be finite and ≥ 0 (got \(jitter))")
+        try require(boundaryNoise.isFinite && boundaryNoise > 0 && equationNoise.isFinite && equationNoise > 0,
+                    "--boundary-noise and --equation-noise must be finite and positive")
+        try require(jeffreysWeight.isFinite && jeffreysWeight >= 0, "--jeffreys-weight must be finite and ≥ 0 (got \(jeffreysWeight))")
+        try require(hyperparameterLearningRate.isFinite && hyperparameterLearningRate > 0,
+                    "--hyperparameter-learning-rate must be finite and positive (got \(hyperparameterLearningRate))")
+        try budget.require(bytes: try Self.estimatedBytes(collocation: collocation, dimension: problem == .poisson2d ? 2 : 1,
+                                                          components: components, testPoints: testPoints, method: method),
+                           what: "gp \(problem.rawValue) with \(components) components, \(collocation) points and \(testPoints) test points per axis")
+    }
+
+    /// An estimate of the peak memory of a run (bytes of `Double`s), from its largest arrays:
+    /// the kernel tables on the `2N − 1` lags (values, second derivatives and their autodiff
+    /// intermediates, about 16 arrays of `Q (2N − 1)` per axis), about 24 dense `N × N` factor
+    /// matrices per axis, about 16 grid-sized arrays (`N^d`), the dense collocation system
+    /// (`(N^d)²`, collocation method only) and the test-point evaluation (`T × N` per axis, `T^d`).
+    static func estimatedBytes(collocation n: Int, dimension: Int, components: Int, testPoints: Int, method: Method) throws -> Int {
+        let lags = 2 * n - 1
+        let grid = try MemoryBudget.product(Array(repeating: n, count: dimension), what: "collocation grid")
+        let test = try MemoryBudget.product(Array(repeating: testPoints, count: dimension), what: "test grid")
+        var elements = [
+            try MemoryBudget.product([16, components, lags, dimension], what: "kernel tables"),
+            try MemoryBudget.product([24, n, n, dimension], what: "kernel factor matrices"),
+            try MemoryBudget.product([16, grid], what: "grid values"),
+            try MemoryBudget.product([testPoints, n, dimension], what: "test-point kernel matrix"),
+            try MemoryBudget.product([4, test], what: "test-point values"),
+        ]
+        if method == .collocation { elements.append(try MemoryBudget.product([2, grid, grid], what: "collocation system")) }
+        var total = 0
+        for count in elements {
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else { throw MemoryBudgetError.overflow(what: "gp memory estimate", factors: elements) }
+            total = sum
+        }
+        return try MemoryBudget.bytes(elements: total, bytesPerElement: MemoryLayout<Double>.size, what: "gp memory estimate")
     }
 
     private func execute() throws {
@@ -162,12 +219,7 @@ struct GaussianProcessCommand: ParsableCommand {
         let iterations = self.iterations ?? defaults.iterations
         let lbfgsIterations = self.lbfgsIterations ?? defaults.lbfgsIterations
         let jeffreysWeight = self.jeffreysWeight ?? defaults.jeffreysWeight
-        guard jeffreysWeight.isFinite, jeffreysWeight >= 0 else { throw InputError(description: "--jeffreys-weight must be non-negative") }
-        guard collocation >= 3 else { throw InputError(description: "--collocation must be at least 3") }
-        guard components >= 1 else { throw InputError(description: "--components must be at least 1") }
-        guard iterations >= 0, lbfgsIterations >= 0 else { throw InputError(description: "iteration counts must be non-negative") }
-        guard testPoints >= 2 else { throw InputError(description: "--test-points must be at least 2") }
-        guard frequency.isFinite, frequency > 0 else { throw InputError(description: "--frequency must be positive") }
+        try checkFlags(iterations: iterations, lbfgsIterations: lbfgsIterations, jeffreysWeight: jeffreysWeight)
         let pde: GaussianProcessProblem
         switch problem {
         case .poisson1d: pde = .poissonSine1D(frequency: frequency)
@@ -190,7 +242,7 @@ struct GaussianProcessCommand: ParsableCommand {
             summary = Summary(problem: pde.name, method: method.rawValue, kernel: kernel.rawValue, collocationPointsPerAxis: collocation,
                               components: k.componentCount, relativeL2Error: .nan, testPointsPerAxis: testPoints,
                               seconds: Date().timeIntervalSince(start), adamIterations: 0, lbfgsIterations: 0, jeffreysWeight: nil,
-                              lbfgsOutcome: "skipped", finalLoss: nil, survivingFrequencies: [])
+                              adamOutcome: "skipped", lbfgsOutcome: "skipped", finalLoss: nil, survivingFrequencies: [])
         case .gpHM:
             var configuration = GaussianProcessSolver.Configuration()
             configuration.kernel = kernel
@@ -214,38 +266,39 @@ struct GaussianProcessCommand: ParsableCommand {
             let solver = try GaussianProcessSolver(problem: pde, configuration: configuration)
             let logURL = directory.appendingPathComponent("log.jsonl")
             let encoder = JSONEncoder()
-            let total = Double(iterations + lbfgsIterations)
-            var lastPrint = Date.distantPast
+            // One bar over the outer steps: Adam steps, then L-BFGS evaluations (which may outnumber
+            // the planned iterations: the bar stops at its total rather than showing 1167/1000).
+            let progressBar = ProgressBar(total: iterations + lbfgsIterations, label: "gp")
+            defer { progressBar.finish() }
             let result = try solver.run { step in
                 let line = LogLine(phase: step.phase, iteration: step.iteration, loss: step.loss, seconds: step.elapsedSeconds)
                 lossLog.append(line)
-                let now = Date()
-                guard now.timeIntervalSince(lastPrint) > 0.5 else { return }
-                lastPrint = now
-                let done = Double(step.phase == "adam" ? step.iteration : step.phase == "lbfgs" ? iterations + step.iteration : 0)
-                let eta = done > 0 ? step.elapsedSeconds * max(total - done, 0) / done : 0
-                FileHandle.standardError.write(Data(String(
-                    format: "\r%@ %d/%d  loss %.6e  %.1fs  ETA %.0fs   ", step.phase, step.iteration, step.totalIterations,
-                    step.loss, step.elapsedSeconds, eta).utf8))
+                let done = step.phase == "adam" ? step.iteration
+                    : step.phase == "lbfgs" ? iterations + min(step.iteration, lbfgsIterations) : progressBar.completed
+                progressBar.advance(to: done, status: String(format: "%@  loss %.6e", step.phase, step.loss))
             }
-            FileHandle.standardError.write(Data("\n".utf8))
+            progressBar.finish()
             try Self.writeAtomically(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n", to: logURL)
             field = result.field
             summary = Summary(problem: pde.name, method: method.rawValue, kernel: kernel.rawValue, collocationPointsPerAxis: collocation,
                               components: result.kernels[0].componentCount, relativeL2Error: .nan, testPointsPerAxis: testPoints,
                               seconds: result.seconds, adamIterations: result.adamIterations, lbfgsIterations: result.lbfgsIterations,
-                              jeffreysWeight: jeffreysWeight, lbfgsOutcome: result.lbfgsOutcome, finalLoss: result.lossHistory.last,
+                              jeffreysWeight: jeffreysWeight, adamOutcome: result.adamOutcome, lbfgsOutcome: result.lbfgsOutcome, finalLoss: result.lossHistory.last,
                               survivingFrequencies: result.kernels.map { k in
                                   k.survivingComponents().map { SurvivingComponent(frequency: $0.frequency, weight: $0.weight, lengthscale: $0.lengthscale) }
                               })
         }
         summary.relativeL2Error = field.relativeError(against: pde, testPointsPerAxis: testPoints)
+        guard summary.relativeL2Error.isFinite else {
+            throw InputError(description: "the relative L2 error is \(summary.relativeL2Error): the solve produced non-finite values")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Self.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: directory.appendingPathComponent("summary.json"))
         try writeOutputs(field: field, problem: pde, lossLog: lossLog, directory: directory)
         print(String(format: "%@ %@ %@: relative L2 error %.3e on %d^%d test points, %.2f s", pde.name, method.rawValue, kernel.rawValue,
                      summary.relativeL2Error, testPoints, pde.dimension, summary.seconds))
+        if summary.adamOutcome.hasPrefix("stopped") { print("Adam phase \(summary.adamOutcome)") }
         for (axis, list) in summary.survivingFrequencies.enumerated() {
             print("axis \(axis): \(list.count) surviving components: " + list.prefix(8).map { String(format: "f=%.3f w=%.2e", $0.frequency, $0.weight) }.joined(separator: ", "))
         }
@@ -274,14 +327,9 @@ struct GaussianProcessCommand: ParsableCommand {
 }
 
 extension GaussianProcessCommand {
-    /// Writes `text` to a temporary file beside `url`, then renames it into place.
+    /// Writes `text` atomically (RunSupport's `AtomicFile`: unique temporary beside `url`, then rename).
     static func writeAtomically(_ text: String, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try Data(text.utf8).write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw GaussianProcessCommand.InputError(description: "cannot write \(url.path)")
-        }
+        try AtomicFile.write(text, to: url)
     }
 }
 

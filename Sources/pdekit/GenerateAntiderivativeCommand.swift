@@ -45,6 +45,9 @@ struct GenerateAntiderivative: ParsableCommand {
     @Option(help: "Output file, .npz or .h5/.hdf5 (written atomically).")
     var output: String
 
+    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    var force = false
+
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         guard testSamples >= 0 else { throw ValidationError("--test-samples must be ≥ 0") }
@@ -55,26 +58,17 @@ struct GenerateAntiderivative: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try execute()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
-    private func execute() throws {
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw DeepONetCommandError(message: "output directory \(directory) does not exist")
         }
         let start = Date()
-        let train = try AntiderivativeData.generate(sampleCount: samples, sensorCount: sensors, lengthScale: lengthScale, seed: seed &+ 1)
+        let train = try AntiderivativeData.generate(sampleCount: samples, sensorCount: sensors, lengthScale: lengthScale, seed: seed &+ 1, budget: force ? .unlimited : MemoryBudget())
         var arrays: [(name: String, array: NumericArray)] = [
             ("X_train0", NumericArray(train.branchInputs)), ("X_train1", NumericArray(train.trunkInputs)), ("y_train", NumericArray(train.targets)),
         ]
         if testSamples > 0 {
-            let test = try AntiderivativeData.generate(sampleCount: testSamples, sensorCount: sensors, lengthScale: lengthScale, seed: seed &+ 2)
+            let test = try AntiderivativeData.generate(sampleCount: testSamples, sensorCount: sensors, lengthScale: lengthScale, seed: seed &+ 2, budget: force ? .unlimited : MemoryBudget())
             arrays += [("X_test0", NumericArray(test.branchInputs)), ("X_test1", NumericArray(test.trunkInputs)), ("y_test", NumericArray(test.targets))]
         }
         if URL(fileURLWithPath: output).pathExtension.lowercased() == "npz" {

@@ -89,46 +89,24 @@ struct GeneratePDE: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
-    func run() throws {
-        do {
-            try execute()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    var force = false
 
-    private func execute() throws {
+    func run() throws {
         if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
             recycledCount: try recycled.value("recycled"))
-        let generator = try DatasetGenerator(configuration)
+        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
         }
-        let start = Date()
-        var firstDone: Int?
-        var lastPrint = Date.distantPast
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards) { done, total in
-            guard !quiet else { return }
-            if firstDone == nil { firstDone = done }
-            let now = Date()
-            guard done == total || now.timeIntervalSince(lastPrint) > 0.25 else { return }
-            lastPrint = now
-            let elapsed = now.timeIntervalSince(start)
-            let solved = done - (firstDone ?? 0)
-            let eta = solved > 0 ? elapsed / Double(solved) * Double(total - done) : .nan
-            let line = String(format: "\rgenerate %@: %d/%d samples  %.1f s elapsed  ETA %@   ", family.rawValue, done, total,
-                              elapsed, eta.isFinite ? String(format: "%.1f s", eta) : "--")
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet)
+        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
+        progress.finish()
         print("wrote \(output): \(summary.completedCount)/\(samples) samples"
               + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
         print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",
@@ -151,19 +129,41 @@ struct GeneratePDE: ParsableCommand {
             }
             print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx CPU time, %.2fx iterations",
                          c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
-            var line: [String: Any] = [
-                "bench": "generate-compare", "family": family.rawValue, "resolution": resolution, "systems": c.systemCount,
-                "tolerance": tolerance, "preconditioner": preconditioner.generationName, "restart": configuration.restart,
-                "recycled": configuration.recycledCount,
-                "gmres_seconds": c.gmresSeconds, "gmres_cpu_seconds": c.gmresCPUSeconds, "gmres_iterations": c.gmresIterations,
-                "gmres_products": c.gmresProducts, "recycling_seconds": c.recyclingSeconds, "recycling_cpu_seconds": c.recyclingCPUSeconds,
-                "recycling_iterations": c.recyclingIterations, "recycling_products": c.recyclingProducts,
-                "direct_seconds": c.directSeconds, "direct_cpu_seconds": c.directCPUSeconds]
-            if family == .darcy { line["coefficient"] = coefficient.rawValue }
-            if family == .helmholtz { line["wavenumber"] = wavenumber }
-            if let f = c.gmresFailure { line["gmres_failure"] = f }
-            if let f = c.recyclingFailure { line["recycling_failure"] = f }
-            emit(line)
+            try JSONLine.print(ComparisonRecord(
+                family: family.rawValue, resolution: resolution, systems: c.systemCount, tolerance: tolerance,
+                preconditioner: preconditioner.generationName, restart: configuration.restart, recycled: configuration.recycledCount,
+                gmres_seconds: c.gmresSeconds, gmres_cpu_seconds: c.gmresCPUSeconds, gmres_iterations: c.gmresIterations,
+                gmres_products: c.gmresProducts, recycling_seconds: c.recyclingSeconds, recycling_cpu_seconds: c.recyclingCPUSeconds,
+                recycling_iterations: c.recyclingIterations, recycling_products: c.recyclingProducts,
+                direct_seconds: c.directSeconds, direct_cpu_seconds: c.directCPUSeconds,
+                coefficient: family == .darcy ? coefficient.rawValue : nil, wavenumber: family == .helmholtz ? wavenumber : nil,
+                gmres_failure: c.gmresFailure, recycling_failure: c.recyclingFailure))
         }
+    }
+
+    /// The JSON line of `--compare-gmres`.
+    struct ComparisonRecord: Codable {
+        var bench = "generate-compare"
+        var family: String
+        var resolution: Int
+        var systems: Int
+        var tolerance: Double
+        var preconditioner: String
+        var restart: Int
+        var recycled: Int
+        var gmres_seconds: Double
+        var gmres_cpu_seconds: Double
+        var gmres_iterations: Int
+        var gmres_products: Int
+        var recycling_seconds: Double
+        var recycling_cpu_seconds: Double
+        var recycling_iterations: Int
+        var recycling_products: Int
+        var direct_seconds: Double
+        var direct_cpu_seconds: Double
+        var coefficient: String?
+        var wavenumber: Double?
+        var gmres_failure: String?
+        var recycling_failure: String?
     }
 }

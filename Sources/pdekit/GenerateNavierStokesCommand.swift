@@ -57,39 +57,21 @@ struct GenerateNavierStokes: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
-    func run() throws {
-        do {
-            try execute()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    var force = false
 
-    private func execute() throws {
+    func run() throws {
         let configuration = NavierStokesGenerationConfiguration(
             sampleCount: samples, resolution: resolution, viscosity: viscosity, finalTime: finalTime, recordInterval: recordInterval,
             timeStep: timeStep, forced: !unforced, seed: seed, precision: precision, shardSize: shardSize)
-        let generator = try NavierStokesDatasetGenerator(configuration)
+        let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
         }
-        let start = Date()
-        var firstDone: Int?
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards) { done, total in
-            guard !quiet else { return }
-            if firstDone == nil { firstDone = done }
-            let elapsed = Date().timeIntervalSince(start)
-            let solved = done - (firstDone ?? 0)
-            let eta = solved > 0 ? elapsed / Double(solved) * Double(total - done) : .nan
-            let line = String(format: "\rgenerate navier-stokes: %d/%d trajectories  %.1f s elapsed  ETA %@   ", done, total,
-                              elapsed, eta.isFinite ? String(format: "%.1f s", eta) : "--")
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        let progress = GenerationProgress(label: "generate navier-stokes", unit: "trajectories", quiet: quiet)
+        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
+        progress.finish()
         print("wrote \(output): \(summary.completedCount)/\(samples) trajectories of \(configuration.snapshotCount) snapshots"
               + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
         print(String(format: "time per trajectory %.3f s (wall, %d in %.2f s); solver %@", summary.secondsPerSample,

@@ -39,6 +39,7 @@ struct Inspect: ParsableCommand {
         var compressed: Bool?
         var attributes: [String: HDF5AttributeValue]?
         var unsupported: String?
+        var statisticsSkipped: String?
     }
 
     struct Report: Codable {
@@ -51,19 +52,14 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let report = try inspect()
-            switch format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            case .text:
-                print(Self.render(report))
-            }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+        let report = try inspect()
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        case .text:
+            print(Self.render(report))
         }
     }
 
@@ -99,11 +95,13 @@ struct Inspect: ParsableCommand {
                     var array = ArrayReport(name: name, shape: info.shape, dtype: info.elementType?.rawValue ?? info.storedTypeName,
                                             chunks: info.chunkShape, compressed: info.isCompressed,
                                             attributes: attributes.isEmpty ? nil : attributes)
-                    if info.elementType != nil && !noStats {
+                    if info.elementType != nil && !noStats, let reason = info.statisticsSkipReason {
+                        array.statisticsSkipped = reason
+                    } else if info.elementType != nil && !noStats {
                         var statistics = RunningStatistics()
                         if let samples = info.shape.first, info.shape.count > 1 {
                             // Read about 16 MiB at a time so huge datasets do not need to fit in memory.
-                            let sampleBytes = max(info.shape.dropFirst().reduce(1, *) * 8, 1)
+                            let sampleBytes = max((info.logicalBytes ?? 0) / max(samples, 1), 1)
                             let block = max(1, (16 << 20) / sampleBytes)
                             var start = 0
                             while start < samples {
@@ -163,6 +161,7 @@ struct Inspect: ParsableCommand {
             }
             if let chunks = array.chunks { line += "  chunks [\(chunks.map(String.init).joined(separator: ", "))]" }
             if array.compressed == true { line += "  deflate" }
+            if let reason = array.statisticsSkipped { line += "  (no statistics: \(reason))" }
             lines.append(line)
             for (key, value) in (array.attributes ?? [:]).sorted(by: { $0.key < $1.key }) {
                 lines.append("      @\(key) = \(value)")

@@ -55,16 +55,9 @@ enum OperatorPlots {
         ], columns: 2).write(to: url)
     }
 
-    /// Train loss and test relative L2 per epoch, from a run's `metrics.jsonl`.
+    /// Train loss and validation relative L2 per epoch, from a run's `metrics.jsonl`.
     static func writeLossCurve(metrics: URL, to url: URL) throws {
-        let text = try String(contentsOf: metrics, encoding: .utf8)
-        let rows = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Trainer.EpochMetrics.self, from: Data($0.utf8)) }
-        guard !rows.isEmpty else { return }
-        let epochs = rows.map { Double($0.epoch + 1) }
-        try LinePlot(title: "loss", xLabel: "epoch", yLabel: "relative error", logScaleY: true, series: [
-            LineSeries(label: "train loss", x: epochs, y: rows.map(\.trainLoss)),
-            LineSeries(label: "test L2", x: epochs, y: rows.map(\.testRelativeL2)),
-        ]).write(to: url)
+        try LossPlotObserver.write(MetricsLogObserver.read(metrics), to: url)
     }
 }
 

@@ -29,7 +29,12 @@ enum Entry {
         selectOpenBLASKernels()
         // Valgrind limits the brk heap this relies on: PDEKIT_DEFAULT_MALLOC=1 keeps glibc's defaults.
         if ProcessInfo.processInfo.environment["PDEKIT_DEFAULT_MALLOC"] == nil { AllocatorTuning.retainFreedMemory() }
-        PDEKitCommand.main()
+        let command: any ParsableCommand
+        do { command = try PDEKitCommand.parseAsRoot() } catch { FailureReport.exitAfterParsing(error) }
+        do {
+            var runnable = command
+            try runnable.run()
+        } catch { FailureReport.exitAfterRunning(error) }
     }
 
     /// Re-executes the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked generic

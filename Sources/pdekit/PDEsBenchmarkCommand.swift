@@ -1,6 +1,5 @@
 import ArgumentParser
-import Foundation
-import PDEKit
+import Benchmarks
 
 /// `pdekit bench pdes`: PDE-family timings (Darcy assembly and CHOLMOD solves, Burgers and
 /// Navier–Stokes time integration) as JSON lines.
@@ -41,44 +40,8 @@ struct PDEsBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        var generator = SeededRandomNumberGenerator(seed: 2024)
-        for s in darcy.split(separator: ",").compactMap({ Int($0) }) {
-            let coefficient = try DarcyProblem.sampleCoefficient(resolution: s, using: &generator)
-            let problem = try DarcyProblem(resolution: s, coefficient: coefficient)
-            var system = try problem.discretize()
-            let sample = best(of: repetitions) { _ = try! DarcyProblem.sampleCoefficient(resolution: s, using: &generator) }
-            let assembly = best(of: repetitions) { system = try! problem.discretize() }
-            let fresh = best(of: repetitions) { _ = try! CholeskyFactorization(system.matrix).solve(system.rightHandSide) }
-            let analysis = try CholeskyFactorization(analyzing: system.matrix)
-            let reused = best(of: repetitions) {
-                try! analysis.factorize(system.matrix)
-                _ = try! analysis.solve(system.rightHandSide)
-            }
-            // The whole per-sample path of a generator: draw a, assemble, refactor, solve (DarcySolver).
-            let darcySolver = try DarcySolver(resolution: s)
-            let perSample = best(of: repetitions) {
-                let next = try! DarcyProblem.random(resolution: s, using: &generator)
-                _ = try! darcySolver.solve(next)
-            }
-            emit(["benchmark": "darcy_fno", "s": s, "unknowns": system.unknownCount,
-                  "grf_sample_seconds": sample, "assembly_seconds": assembly,
-                  "cholmod_analyze_factor_solve_seconds": fresh, "cholmod_refactor_solve_seconds": reused,
-                  "per_sample_seconds": perSample])
-        }
-        if burgers > 0 {
-            let u0 = try GaussianRandomField.fnoBurgers(resolution: burgers).sample(using: &generator)
-            let solver = try BurgersSolver(resolution: burgers, viscosity: 0.1, timeStep: burgersTimeStep)
-            let seconds = best(of: 2) { _ = try! solver.solve(initial: u0, time: 1) }
-            emit(["benchmark": "burgers_etdrk4", "n": burgers, "nu": 0.1, "T": 1, "dt": burgersTimeStep,
-                  "steps": Int((1 / burgersTimeStep).rounded()), "seconds_per_sample": seconds])
-        }
-        if navierStokes > 0 {
-            let w0 = try GaussianRandomField.fnoNavierStokes(resolution: navierStokes).sample(using: &generator)
-            let solver = try NavierStokes2DSolver(resolution: navierStokes, viscosity: 1e-3, forcing: .fno,
-                                                  timeStep: navierStokesTimeStep)
-            let seconds = best(of: 2) { _ = try! solver.solve(initialVorticity: w0, time: 1) }
-            emit(["benchmark": "navier_stokes_cn_heun", "n": navierStokes, "nu": 1e-3, "dt": navierStokesTimeStep,
-                  "seconds_per_unit_time": seconds])
-        }
+        try PDEsBenchmarks(darcyResolutions: darcy.split(separator: ",").compactMap { Int($0) }, repetitions: repetitions,
+                           burgersResolution: burgers, burgersTimeStep: burgersTimeStep,
+                           navierStokesResolution: navierStokes, navierStokesTimeStep: navierStokesTimeStep).run(JSONLine.print)
     }
 }

@@ -80,13 +80,57 @@ struct PINN: ParsableCommand {
 
     struct CommandError: Error, CustomStringConvertible { let description: String }
 
-    func validate() throws {
-        guard adamSteps >= 0, lbfgsSteps >= 0, adamSteps + lbfgsSteps > 0 else {
-            throw ValidationError("--iterations and --lbfgs-iterations must be ≥ 0 and not both 0")
+    /// Checks every numeric flag (finite, in range) and the memory the network needs; run before
+    /// anything is allocated, so a bad value is one `error:` line (ArgumentParser's `validate()`
+    /// would print a usage block).
+    func checkFlags(budget: MemoryBudget = MemoryBudget()) throws {
+        func require(_ condition: Bool, _ message: String) throws { if !condition { throw CommandError(description: message) } }
+        let (plannedSteps, overflow) = adamSteps.addingReportingOverflow(lbfgsSteps)
+        try require(adamSteps >= 0 && lbfgsSteps >= 0 && !overflow && plannedSteps > 0,
+                    "--iterations and --lbfgs-iterations must be ≥ 0 and not both 0")
+        try require(depth >= 1 && (width ?? 1) >= 1, "--depth and --width must be positive")
+        try require(learningRate.isFinite && learningRate > 0, "--learning-rate must be finite and positive (got \(learningRate))")
+        try require(logEvery >= 1 && resampleEvery >= 1 && states >= 1, "--log-every, --resample-every and --states must be at least 1")
+        try require(domainPoints >= 0 && boundaryPoints >= 0 && fourierFeatures >= 0 && edgePoints >= 0,
+                    "point and feature counts must be ≥ 0")
+        for (flag, value) in [("--boundary-weight", boundaryWeight), ("--normalization-weight", normalizationWeight),
+                              ("--energy-consistency-weight", energyConsistencyWeight), ("--orthogonality-weight", orthogonalityWeight ?? 0)] {
+            try require(value.isFinite && value >= 0, "\(flag) must be finite and ≥ 0 (got \(value))")
         }
-        guard depth >= 1, (width ?? 1) >= 1 else { throw ValidationError("--depth and --width must be positive") }
-        guard learningRate > 0, logEvery > 0, states >= 1 else { throw ValidationError("--learning-rate, --log-every and --states must be positive") }
-        guard domainPoints >= 0, boundaryPoints >= 0, fourierFeatures >= 0, edgePoints >= 0, energyConsistencyWeight >= 0 else { throw ValidationError("point and feature counts must be ≥ 0") }
+        for (flag, value) in [("--fourier-scale", fourierScale), ("--well-width", wellWidth), ("--half-domain", halfDomain)] {
+            try require(value.isFinite && value > 0, "\(flag) must be finite and positive (got \(value))")
+        }
+        try require(depthV0.isFinite && depthV0 >= 0, "--depth-v0 must be finite and ≥ 0 (got \(depthV0))")
+        try require(energyGuess.map(\.isFinite) ?? true, "--energy-guess must be finite")
+        try budget.require(bytes: try estimatedBytes(), what: "pinn \(problem.rawValue) with width \(width ?? 50) and depth \(depth)")
+    }
+
+    /// An estimate of the peak memory of training (bytes of `Double`s): per parameter the value,
+    /// gradient and two Adam moments plus the L-BFGS history (2 × 100 vectors when L-BFGS runs), and per
+    /// collocation point and hidden layer the taped activations of the value, first and second
+    /// derivatives (`1 + 2d` jets, about 8 arrays each for forward and backward).
+    func estimatedBytes() throws -> Int {
+        func sum(_ terms: [Int]) throws -> Int {
+            try terms.reduce(0) { total, term in
+                let (next, overflow) = total.addingReportingOverflow(term)
+                if overflow { throw MemoryBudgetError.overflow(what: "pinn memory estimate", factors: terms) }
+                return next
+            }
+        }
+        let hidden = width ?? (problem == .burgers ? 20 : 50)
+        let inputs = try sum([problem == .poisson1d || problem == .schrodinger ? 1 : 2, try MemoryBudget.product([2, fourierFeatures], what: "Fourier features")])
+        let defaultPoints = [.burgers: 2540, .poisson2d: 500, .schrodinger: 256][problem] ?? 16
+        let interior = domainPoints > 0 ? domainPoints : defaultPoints
+        // RAR evaluates 10× candidates; the Schrödinger quadrature grid and the plots use a few thousand points.
+        let points = try sum([try MemoryBudget.product([interior, resamplingRule == .rar ? 11 : 1], what: "collocation points"),
+                              boundaryPoints, edgePoints, 8192])
+        let parameters = try sum([try MemoryBudget.product([hidden, hidden, depth], what: "network parameters"),
+                                  try MemoryBudget.product([hidden, depth], what: "network parameters"),
+                                  try MemoryBudget.product([hidden, try sum([inputs, 2])], what: "network parameters")])
+        let jets = 1 + 2 * min(inputs, 2)
+        let elements = try sum([try MemoryBudget.product([parameters, lbfgsSteps > 0 ? 204 : 4], what: "parameter copies"),
+                                try MemoryBudget.product([points, hidden, depth, 16 * jets], what: "network activations")])
+        return try MemoryBudget.bytes(elements: elements, bytesPerElement: MemoryLayout<Double>.size, what: "pinn memory estimate")
     }
 
     /// Adam iterations: the option, or the problem's default.
@@ -97,6 +141,7 @@ struct PINN: ParsableCommand {
     func run() throws {
         // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
         do {
+            try checkFlags()
             switch precision {
             case .float64: try execute(Double.self)
             case .float32: try execute(Float.self)
@@ -104,7 +149,7 @@ struct PINN: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StatusLine.printError(error)
             throw ExitCode.failure
         }
     }
@@ -145,11 +190,17 @@ struct PINN: ParsableCommand {
         case .burgers:
             var burgersReference: BurgersProblem.Reference? = nil
             if let reference {
-                let arrays = try PINNReferenceData.readNPZ(URL(fileURLWithPath: reference))
-                guard let x = arrays["x"], let t = arrays["t"], let u = arrays["usol"], u.shape == [x.values.count, t.values.count] else {
+                let arrays = try NPZFile.read(reference)
+                func array(_ key: String) -> NumericArray? { arrays.first { $0.name == key }?.array }
+                guard let x = array("x"), let t = array("t"), let u = array("usol"), x.count > 0, t.count > 0,
+                      u.shape == [x.count, t.count] else {
                     throw CommandError(description: "\(reference): expected arrays x (n), t (m) and usol (n, m)")
                 }
-                burgersReference = .init(positions: x.values, times: t.values, values: u.values)
+                let (positions, times, values) = (x.doubleValues, t.doubleValues, u.doubleValues)
+                guard (positions + times + values).allSatisfy(\.isFinite) else {
+                    throw CommandError(description: "\(reference): the reference holds non-finite values")
+                }
+                burgersReference = .init(positions: positions, times: times, values: values)
             }
             try runForward(BurgersProblem(reference: burgersReference).makeSetup(options: options, as: Scalar.self),
                            name: "burgers", axes: ["x", "t"], log: log)
@@ -160,17 +211,22 @@ struct PINN: ParsableCommand {
 
     // MARK: Forward problems
 
-    func train<Scalar>(_ setup: PINNSetup<Scalar>, log: PINNRunLog, label: String) -> PINNTrainer<Scalar>.Report {
+    /// Trains `setup`'s model; a loss or gradient that became NaN or infinite is an error (after
+    /// the loss log up to that step is written), never a trained model.
+    func train<Scalar>(_ setup: PINNSetup<Scalar>, log: PINNRunLog, label: String) throws -> PINNTrainer<Scalar>.Report {
         var configuration = PINNTrainer<Scalar>.Configuration()
         let c = trainerConfiguration
         configuration.adamIterations = c.adamIterations; configuration.learningRate = c.learningRate
         configuration.lbfgsIterations = c.lbfgsIterations; configuration.resampling = c.resampling
         configuration.logEvery = c.logEvery; configuration.seed = c.seed
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms, configuration: configuration)
-        let planned = Double(adamSteps + lbfgsSteps)
         let cpuStart = processCPUSeconds()
         var trackingCPU = 0.0   // CPU spent evaluating errors for --track-error, not counted as training
         defer { lastCPUSeconds = processCPUSeconds() - cpuStart - trackingCPU }
+        // Adam steps, then L-BFGS function evaluations (which may outnumber the planned iterations:
+        // the bar stops at its total).
+        let progressBar = ProgressBar(total: adamSteps + lbfgsSteps, label: label)
+        defer { progressBar.finish() }
         let report = trainer.train { record in
             if trackError, setup.reference != nil {
                 let before = processCPUSeconds()
@@ -180,20 +236,23 @@ struct PINN: ParsableCommand {
             } else {
                 log.append(record, label: label)
             }
-            let done = Double(record.stage == .adam ? record.step : adamSteps + min(record.step, lbfgsSteps))
-            let eta = done > 0 ? record.elapsedSeconds / done * max(planned - done, 0) : 0
-            let line = String(format: "\r%@ %@ %d/%d  loss %.3e  %.1f s  ETA %.0f s   ", label, record.stage.rawValue,
-                              record.step, record.stageSteps, record.loss, record.elapsedSeconds, eta)
-            FileHandle.standardError.write(Data(line.utf8))
+            let done = record.stage == .adam ? record.step : adamSteps + min(record.step, lbfgsSteps)
+            progressBar.advance(to: done, status: String(format: "%@ loss %.3e", record.stage.rawValue, record.loss))
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        progressBar.finish()
+        if case .nonFiniteLoss = report.stop {
+            throw CommandError(description: "\(label): training stopped: \(report.stop); lower --learning-rate or check the problem's flags (loss log in \(output))")
+        }
         return report
     }
 
     func runForward<Scalar>(_ setup: PINNSetup<Scalar>, name: String, axes: [String], log: PINNRunLog) throws {
-        let report = train(setup, log: log, label: name)
+        let report = try train(setup, log: log, label: name)
         let prediction = setup.prediction()
         let error = setup.relativeL2Error()
+        guard prediction.allSatisfy(\.isFinite), error.map(\.isFinite) ?? true else {
+            throw CommandError(description: "\(name): the trained network predicts non-finite values (relative L2 error \(error.map { "\($0)" } ?? "n/a"))")
+        }
         var summary = baseSummary(name: name, report: report, parameterCount: setup.model.parameterCount)
         summary["relative_l2_error"] = error.map { $0 as Any } ?? NSNull()
         summary["evaluation_points"] = prediction.count
@@ -242,7 +301,7 @@ struct PINN: ParsableCommand {
             var stateOptions = options
             stateOptions.seed = seed &+ UInt64(k)
             let setup = problem.makeSetup(options: stateOptions, as: Scalar.self)
-            let report = train(setup, log: log, label: "schrodinger state \(k)")
+            let report = try train(setup, log: log, label: "schrodinger state \(k)")
             lastReport = report
             parameterCount = setup.model.parameterCount
             let psi = problem.normalizedState(setup)
@@ -250,6 +309,9 @@ struct PINN: ParsableCommand {
             let rayleigh = problem.rayleighEnergy(of: setup.model)
             let learned: Double? = energy == .learned ? e : nil
             let stateError = SchrodingerProblem.stateError(psi, reference.state)
+            guard e.isFinite, rayleigh.isFinite, stateError.isFinite else {
+                throw CommandError(description: "schrodinger state \(k): non-finite result (E = \(e), ψ error \(stateError))")
+            }
             var entry: [String: Any] = [
                 "state": k, "energy": e, "energy_learned": learned != nil, "reference_energy": reference.energy,
                 "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",

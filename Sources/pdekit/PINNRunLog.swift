@@ -5,7 +5,7 @@ import PDEKit
 extension ConstraintMode: ExpressibleByArgument {}
 
 /// Output files of `pdekit pinn`: the JSONL loss log, the summary, solution CSVs and PNG plots.
-/// Every file is written to a temporary name and renamed into place.
+/// Every file is written atomically (RunSupport's `AtomicFile`).
 final class PINNRunLog {
     let directory: URL
     private var lines: [String] = []
@@ -25,15 +25,8 @@ final class PINNRunLog {
     private func json(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 
     func write(_ text: String, to name: String) throws {
-        let url = directory.appendingPathComponent(name)
-        let temporary = directory.appendingPathComponent(".\(name).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw PINN.CommandError(description: "cannot rename \(temporary.path) to \(url.path) (errno \(errno))")
-            }
-        } catch {
-            throw PINN.CommandError(description: "cannot write \(url.path): \(error.localizedDescription)")
+        do { try AtomicFile.write(text, to: directory.appendingPathComponent(name)) } catch {
+            throw PINN.CommandError(description: error.description)
         }
     }
 

@@ -18,7 +18,9 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Name of the target array in the data file.") var targetKey: String = "sol"
     @Option(help: "Separate test data file (default: the samples after the training ones).") var testData: String?
     @Option(help: "Training samples.") var train: Int = 1000
-    @Option(help: "Test samples.") var test: Int = 100
+    @Option(help: "Test samples (reported for the chosen model only; never used for selection).") var test: Int = 100
+    @Option(help: "Validation samples, the last ones of the --train samples: they select best.safetensors and stop early (default: 10% of --train; 0: select on the training loss).")
+    var validation: Int?
     @Option(help: "Keep every n-th grid point (the FNO paper's `r`).") var subsample: Int = 1
     @Option(help: "Epochs.") var epochs: Int = 500
     @Option(help: "Output directory.") var output: String
@@ -34,7 +36,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     var schedule: Schedule = .step
     @Option(help: "Epochs per halving of the step schedule.") var stepSize: Int = 100
     @Flag(help: "Minimize relative H1 instead of relative L2.") var h1 = false
-    @Option(help: "Stop after this many epochs without a better test error.") var patience: Int?
+    @Option(help: "Stop after this many epochs without a better validation error.") var patience: Int?
     @Option(help: "Seed of the initialization and the shuffling.") var seed: UInt64 = 0
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
@@ -45,9 +47,27 @@ struct OperatorTrainingOptions: ParsableArguments {
         """)
     var sampleOrder: SampleOrder = .sampled
 
-    /// Training and test pairs, channels first, and the number of grid axes.
-    func loadPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
-        guard train > 0, test > 0, epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
+    /// Rows of the --train samples held out for validation.
+    var validationCount: Int { validation ?? train / 10 }
+
+    /// Training, validation and test pairs, channels first, and the number of grid axes. The validation
+    /// rows are the last `validationCount` of the first --train samples; the test rows follow them (or
+    /// come from --test-data), so the three sets are disjoint.
+    func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
+        guard validationCount >= 0, validationCount < train else {
+            throw OperatorCommandError(description: "--validation \(validationCount) must be in 0..<--train (\(train))")
+        }
+        let (all, test, d) = try loadTrainingAndTestPairs()
+        let fitted = train - validationCount
+        let trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(all.inputs, 0..<fitted), targets: OperatorDataLoading.samples(all.targets, 0..<fitted))
+        let validationPairs = validationCount == 0 ? nil
+            : try FieldPairs(inputs: OperatorDataLoading.samples(all.inputs, fitted..<train), targets: OperatorDataLoading.samples(all.targets, fitted..<train))
+        return (trainPairs, validationPairs, test, d)
+    }
+
+    /// The first --train pairs and the test pairs, channels first, and the number of grid axes.
+    func loadTrainingAndTestPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
+        guard train > 0, test > 0, epochs > 0, subsample > 0, !train.addingReportingOverflow(test).overflow else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
         let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
         let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
         let d = rawTargets.rank - (channelsFirst ? 2 : 1)
@@ -92,20 +112,29 @@ struct OperatorTrainingOptions: ParsableArguments {
                                      seed: seed, earlyStoppingPatience: patience)
     }
 
-    /// Trains `model`, writes the run directory and plots, and prints the summary JSON line.
-    func run(model: any OperatorModel, train trainPairs: FieldPairs, test testPairs: FieldPairs) throws {
+    /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
+    /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
+    func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs) throws {
         let directory = URL(fileURLWithPath: output)
-        let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, test: testPairs, outputDirectory: directory)
+        let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
+                                  outputDirectory: directory)
         trainer.showsProgress = !quiet
         let summary = try trainer.run(resume: resume)
-        try OperatorPlots.writeLossCurve(metrics: directory.appendingPathComponent("metrics.jsonl"), to: directory.appendingPathComponent("loss.png"))
-        let (best, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
-        let evaluation = try best.evaluate(testPairs, batchSize: batchSize)
+        let final = try trainer.trainedModel.evaluate(testPairs, batchSize: batchSize)
+        let (chosen, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
+        let evaluation = try chosen.evaluate(testPairs, batchSize: batchSize)
+        for (name, value) in [("chosen model's test relative L2", evaluation.relativeL2), ("final model's test relative L2", final.relativeL2)] where !value.isFinite {
+            throw OperatorCommandError(description: "the \(name) is \(value)")
+        }
         try OperatorPlots.writeFields(input: testPairs.inputs, truth: testPairs.targets, prediction: evaluation.predictions, sample: 0,
                                       to: directory.appendingPathComponent("fields.png"))
         let seconds = summary.history.map(\.seconds)
+        let best = summary.bestEpoch >= 0 && summary.bestEpoch < summary.history.count ? summary.history.first { $0.epoch == summary.bestEpoch } : nil
         emit(["run": output, "model": type(of: model).kind.rawValue, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
+              "selected_on": validationPairs == nil ? "train_loss" : "validation", "validation_samples": validationPairs?.count ?? 0,
+              "best_validation_relative_l2": best?.validationRelativeL2 ?? NSNull(),
               "stopped_early": summary.stoppedEarly, "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1,
+              "final_test_relative_l2": final.relativeL2, "final_test_relative_h1": final.relativeH1,
               "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
     }
 }
@@ -116,10 +145,11 @@ struct TrainFNO: ParsableCommand {
         commandName: "fno",
         abstract: "Train a Fourier neural operator (Li et al. 2021).",
         discussion: """
-            Reads arrays [samples, grid…] or [samples, channels, grid…]; the first --train samples train, the \
-            next --test samples (or the first --test of --test-data) test. Writes to --output: \
-            checkpoint.safetensors (last epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, \
-            loss.png and fields.png.
+            Reads arrays [samples, grid…] or [samples, channels, grid…]; of the first --train samples the last \
+            --validation (default 10%) validate and the others train; the next --test samples (or the first --test of \
+            --test-data) test. The validation error selects best.safetensors and stops early; the test error is \
+            reported for the chosen and the final model only. Writes to --output: checkpoint.safetensors (last \
+            epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, loss.png and fields.png.
             """)
 
     enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator }
@@ -154,10 +184,10 @@ struct TrainFNO: ParsableCommand {
     }
 
     func execute() throws {
-        let (train, test, d) = try options.loadPairs()
+        let (train, validation, test, d) = try options.loadPairs()
         let configuration = modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-        try options.run(model: model, train: train, test: test)
+        try options.run(model: model, train: train, validation: validation, test: test)
     }
 }

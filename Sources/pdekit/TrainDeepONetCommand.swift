@@ -181,78 +181,37 @@ struct TrainDeepONet: ParsableCommand {
         }
         let model = try DeepONet<Scalar>(configuration: configuration, normalization: normalization, podBasis: podBasis,
                                          trunkBiasInitialization: trunkBiasInitialization, generator: &generator)
-        let optimizer = Adam<Scalar>(learningRate: learningRate)
-
         let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let folder { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-        var metricsLines: [String] = []
-        var losses: [Double] = [], testSteps: [Double] = [], testErrors: [Double] = []
-        let rows = aligned ? trainSet.branch.shape[0] : trainSet.branch.shape[0]
+        let rows = trainSet.branch.shape[0]
         let batch = min(batchSize ?? rows, rows)
-        var order = Array(0..<rows), cursor = rows
         let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
-        var bestLoss = Scalar.infinity, bestStep = 0, bestParameters: [Tensor<Scalar>] = []
-        if keep == .bestLogged {
-            // DeepXDE evaluates the full training loss before the first step too (its step 0).
-            (bestLoss, bestParameters) = (Self.trainingLoss(model, trainSet), model.parameterValues())
-            metricsLines.append("{\"step\":0,\"train_loss_after\":\(Double(bestLoss)),\"test_relative_l2\":\(Self.testError(model, testSet)),\"seconds\":0}")
+        // The engine: the task (loss, kept-parameter rule), the loop (Adam, non-finite checks, progress), the log.
+        let task = DeepONetTrainingTask(model: model, branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
+                                        aligned: aligned, keep: DeepONetTrainingTask<Scalar>.Keep(rawValue: keep.rawValue)!)
+        let log = DeepONetStepLog(task: task, iterations: iterations, logEvery: logEvery) {
+            DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned)
         }
+        let stepsPerEpoch = (rows + batch - 1) / batch
         let start = Date(), startCPU = processCPUSeconds()
-        var lastReport = Date.distantPast
         FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
-        for step in 1...max(iterations, 1) where iterations > 0 {
-            var u = trainSet.branch, y = trainSet.trunk, s = trainSet.target
-            if batch < rows {
-                if cursor + batch > rows { order.shuffle(using: &generator); cursor = 0 }
-                let indices = Array(order[cursor ..< cursor + batch])
-                cursor += batch
-                u = Self.rows(u, indices)
-                s = Self.rows(s, indices)
-                if !aligned { y = Self.rows(y, indices) }
-            }
-            // The loss a step returns is that of the parameters before the step: keep those if it is the lowest so far.
-            let before = keep == .bestTrainLoss ? model.parameterValues() : []
-            let loss = aligned ? model.cartesianTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
-                               : model.tripletTrainingStep(branchInput: u, trunkInput: y, target: s, optimizer: optimizer)
-            guard loss.isFinite else { throw DeepONetCommandError(message: "the loss became \(loss) at step \(step); lower --learning-rate") }
-            losses.append(Double(loss))
-            if keep == .bestTrainLoss && loss < bestLoss { (bestLoss, bestStep, bestParameters) = (loss, step - 1, before) }
-            if step % logEvery == 0 || step == iterations {
-                var after = ""
-                if keep == .bestLogged {
-                    // DeepXDE's "best model": the full training loss of the parameters after this logged step.
-                    let current = Self.trainingLoss(model, trainSet)
-                    if current < bestLoss { (bestLoss, bestStep, bestParameters) = (current, step, model.parameterValues()) }
-                    after = ",\"train_loss_after\":\(Double(current))"
-                }
-                let error = Self.testError(model, testSet)
-                testSteps.append(Double(step))
-                testErrors.append(error)
-                metricsLines.append("{\"step\":\(step),\"train_loss\":\(Double(loss))\(after),\"test_relative_l2\":\(error),\"seconds\":\(Date().timeIntervalSince(start))}")
-            }
-            let now = Date()
-            if now.timeIntervalSince(lastReport) > 0.5 || step == iterations {
-                lastReport = now
-                let elapsed = now.timeIntervalSince(start)
-                let eta = elapsed / Double(step) * Double(iterations - step)
-                let line = String(format: "\rstep %ld/%ld  loss %.3e  %.1fs elapsed  ETA %.1fs   ", step, iterations, Double(loss), elapsed, eta)
-                FileHandle.standardError.write(Data(line.utf8))
-            }
+        if iterations > 0 {
+            let epochs = (iterations + stepsPerEpoch - 1) / stepsPerEpoch
+            let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: epochs, batchSize: batch, learningRate: learningRate, weightDecay: 0,
+                                                                                        schedule: .constant, seed: seed),
+                                        observers: [log, ProgressObserver()])
+            loop.maximumSteps = iterations
+            loop.shufflesRows = batch < rows
+            try loop.run()
         }
         let trainSeconds = Date().timeIntervalSince(start), trainCPUSeconds = processCPUSeconds() - startCPU
-        if iterations > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-        let lastTestError = Self.testError(model, testSet)
-        var finalLoss = losses.last
-        if keep == .bestTrainLoss && iterations > 0 {
-            // The last parameters' loss is not known yet (the last step returned the loss before it): compare it too.
-            let lastLoss = Self.trainingLoss(model, trainSet)
-            if lastLoss < bestLoss { (bestLoss, bestStep) = (lastLoss, iterations) } else { model.setParameterValues(bestParameters) }
-            finalLoss = Double(bestLoss)
-        } else if keep == .bestLogged && iterations > 0 {
-            if bestStep != iterations { model.setParameterValues(bestParameters) }
-            finalLoss = Double(bestLoss)
-        }
-        let testError = keep != .last && bestStep != iterations ? Self.testError(model, testSet) : lastTestError
+        let losses = log.losses
+        let lastTestError = DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned)
+        let (finalLoss, keptStep) = task.finish(iterations: iterations, lastStepLoss: losses.last)
+        let bestStep = keptStep
+        let testError = keep != .last && bestStep != iterations
+            ? DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned) : lastTestError
+        let testSteps = log.records.filter { $0.step > 0 }.map { Double($0.step) }, testErrors = log.records.filter { $0.step > 0 }.map(\.test_relative_l2)
         let summary: [String: Any] = [
             "tool": "pdekit", "model": pod ? "POD-DeepONet" : "DeepONet", "layout": aligned ? "cartesian" : "triplet",
             "branch": branchWidths, "trunk": trunkWidths, "activation": activation.rawValue, "iterations": iterations,
@@ -264,10 +223,13 @@ struct TrainDeepONet: ParsableCommand {
         let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: summaryData, as: UTF8.self))
         guard let folder else { return }
-        try Self.atomicWrite(Data((metricsLines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("metrics.jsonl"))
-        try Self.atomicWrite(summaryData, to: folder.appendingPathComponent("summary.json"))
-        try model.parameterArchive(metadata: ["test_relative_l2": "\(testError)", "iterations": "\(iterations)"])
-            .write(to: folder.appendingPathComponent("model.safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metricsLines = try log.records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try AtomicFile.write(Data((metricsLines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("metrics.jsonl"))
+        try AtomicFile.write(summaryData, to: folder.appendingPathComponent("summary.json"))
+        try AtomicFile.write(model.parameterArchive(metadata: ["test_relative_l2": "\(testError)", "iterations": "\(iterations)"]).encoded(),
+                             to: folder.appendingPathComponent("model.safetensors"))
         try LinePlot(title: "DeepONet training", xLabel: "Adam step", yLabel: "train MSE / test rel. L2", logScaleY: true, series: [
             LineSeries(label: "train MSE", x: losses.indices.map { Double($0 + 1) }, y: losses),
             LineSeries(label: "test rel. L2", x: testSteps, y: testErrors, markersOnly: true),
@@ -324,41 +286,6 @@ struct TrainDeepONet: ParsableCommand {
         return Tensor(uncheckedShape: shape, scalars: scalars)
     }
 
-    /// Mean squared error on the whole training set (the loss being minimised, full batch).
-    static func trainingLoss<Scalar: TensorScalar>(_ model: DeepONet<Scalar>, _ train: Split<Scalar>) -> Scalar {
-        let prediction = GradientRecording.withoutRecording {
-            train.aligned ? model.cartesian(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
-                          : model.triplet(branchInput: Variable(train.branch), trunkInput: Variable(train.trunk)).value
-        }
-        var sum = 0.0
-        for i in 0..<prediction.count { let d = Double(prediction.scalars[i] - train.target.scalars[i]); sum += d * d }
-        return Scalar(sum / Double(max(prediction.count, 1)))
-    }
-
-    static func testError<Scalar: TensorScalar>(_ model: DeepONet<Scalar>, _ test: Split<Scalar>) -> Double {
-        if test.aligned {
-            return DeepONet<Scalar>.meanRelativeL2(prediction: model.predict(branchInput: test.branch, trunkInput: test.trunk), target: test.target)
-        }
-        // Triplets: one relative L2 over all rows.
-        let prediction = GradientRecording.withoutRecording {
-            model.triplet(branchInput: Variable(test.branch), trunkInput: Variable(test.trunk)).value
-        }
-        var error = 0.0, norm = 0.0
-        for i in 0..<prediction.count {
-            let difference = Double(prediction.scalars[i] - test.target.scalars[i])
-            error += difference * difference
-            norm += Double(test.target.scalars[i]) * Double(test.target.scalars[i])
-        }
-        return (error / max(norm, .leastNormalMagnitude)).squareRoot()
-    }
-
-    static func atomicWrite(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try data.write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            throw DeepONetCommandError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
-        }
-    }
 }
 
 struct DeepONetCommandError: Error, CustomStringConvertible {

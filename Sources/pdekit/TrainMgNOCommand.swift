@@ -12,7 +12,7 @@ struct TrainMgNO: ParsableCommand {
         abstract: "Train a multigrid neural operator, MgNO (He, Liu & Xu, ICLR 2024).",
         discussion: """
             Same data and output options as `train fno`: reads arrays [samples, grid…] or [samples, channels, grid…]; \
-            the first --train samples train, the next --test samples (or the first --test of --test-data) test. Writes to \
+            of the first --train samples the last --validation (default 10%) select best.safetensors and the others train; the next --test samples (or the first --test of --test-data) test. Writes to \
             --output: checkpoint.safetensors (last epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, \
             loss.png and fields.png; `pdekit evaluate` reads the run. The darcy preset is the paper's: 24 channels, \
             6 levels (fewer when the grid is too small for a 2-point coarsest grid), one smoothing step per level and two \
@@ -73,11 +73,11 @@ struct TrainMgNO: ParsableCommand {
     }
 
     func execute() throws {
-        let (train, test, _) = try options.loadPairs()
+        let (train, validation, test, _) = try options.loadPairs()
         let configuration = try modelConfiguration(grid: Array(train.inputs.shape.dropFirst(2)), inputChannels: train.inputs.shape[1],
                                                    outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let model = try MgNO<Float>(configuration: configuration, generator: &generator)
-        try options.run(model: model, train: train, test: test)
+        try options.run(model: model, train: train, validation: validation, test: test)
     }
 }

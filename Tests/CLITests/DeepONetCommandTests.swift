@@ -42,8 +42,8 @@ import PDEKit
             var integral = 0.0
             for j in 1..<100 {
                 integral += 0.5 * (x[j] - x[j - 1]) * (u[f * 100 + j - 1] + u[f * 100 + j])
-                worst = max(worst, abs(integral - s[f * 100 + j]))
-                scale = max(scale, abs(s[f * 100 + j]))
+                worst = maxOrNaN(worst, abs(integral - s[f * 100 + j]))
+                scale = maxOrNaN(scale, abs(s[f * 100 + j]))
             }
             for j in 0..<100 { squares += u[f * 100 + j] * u[f * 100 + j] }
         }

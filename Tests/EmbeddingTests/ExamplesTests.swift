@@ -102,8 +102,8 @@ import PDEKit
             let fromC = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             let fromSwift = try model.predict(input).scalars
             try #require(fromC.count == fromSwift.count)
-            let scale = fromSwift.map { abs($0) }.max() ?? 1
-            let worst = zip(fromC, fromSwift).map { abs($0 - $1) }.max() ?? .infinity
+            let scale = fromSwift.map { abs($0) }.maxOrNaN() ?? 1
+            let worst = zip(fromC, fromSwift).map { abs($0 - $1) }.maxOrNaN() ?? .infinity
             #expect(worst <= 1e-6 * scale, "grid \(n): max difference \(worst) (scale \(scale))")
         }
 

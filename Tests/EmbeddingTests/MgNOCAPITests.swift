@@ -16,7 +16,7 @@ import PDEKitC
         defer { try? FileManager.default.removeItem(at: directory) }
         let trainer = try Trainer(model: model, configuration: TrainingConfiguration(epochs: 1, batchSize: 2),
                                   train: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 0..<4), targets: targets.sliced(alongAxis: 0, 0..<4)),
-                                  test: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 4..<6), targets: targets.sliced(alongAxis: 0, 4..<6)),
+                                  validation: try FieldPairs(inputs: inputs.sliced(alongAxis: 0, 4..<6), targets: targets.sliced(alongAxis: 0, 4..<6)),
                                   outputDirectory: directory)
         _ = try trainer.run()
         let (trained, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
@@ -30,7 +30,7 @@ import PDEKitC
         var output = [Float](repeating: .nan, count: 6 * n * n)
         #expect(pdekit_operator_apply_f32(handle, inputs.scalars, Int64(6 * n * n), 6, [Int64(n), Int64(n)], 2, &output, Int64(output.count)) == 0)
         let expected = try trained.predict(inputs).scalars
-        let scale = expected.map { abs($0) }.max() ?? 1
+        let scale = expected.map { abs($0) }.maxOrNaN() ?? 1
         #expect(zip(output, expected).allSatisfy { abs($0 - $1) <= 1e-6 * scale })
     }
 }

@@ -62,7 +62,7 @@ import NeuralLayers
                 }
                 if !zero { total += w[(o * c.channels.0 + ci) * kVolume + kf] * x.scalars[(b * c.channels.0 + ci) * inVolume + index] }
             } }
-            worst = Swift.max(worst, abs(total - y.scalars[(b * c.channels.1 + o) * outVolume + flat]))
+            worst = maxOrNaN(worst, abs(total - y.scalars[(b * c.channels.1 + o) * outVolume + flat]))
         } } }
         #expect(worst < 1e-12, "\(c): max error \(worst)")
     }
@@ -98,7 +98,7 @@ import NeuralLayers
                 reference[(b * cout + o) * outVolume + index] += w[(ci * cout + o) * kVolume + kf] * x.scalars[(b * cin + ci) * inVolume + f]
             }
         } } } }
-        let worst = zip(reference, y.scalars).map { abs($0 - $1) }.max() ?? 0
+        let worst = zip(reference, y.scalars).map { abs($0 - $1) }.maxOrNaN() ?? 0
         #expect(worst < 1e-12, "transposed \(size) \(kernel): max error \(worst)")
     }
 }

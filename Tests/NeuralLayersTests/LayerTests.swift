@@ -30,7 +30,7 @@ import NeuralLayers
                     return (layer.inference(input) * probe).sum()
                 }
                 let numeric = (loss(1e-6) - loss(-1e-6)) / 2e-6
-                worst = max(worst, abs(numeric - analytic.scalars[i]) / max(1, abs(numeric)))
+                worst = maxOrNaN(worst, abs(numeric - analytic.scalars[i]) / max(1, abs(numeric)))
             }
             #expect(worst < 1e-6, "\(name) parameter \(index): error \(worst)")
         }

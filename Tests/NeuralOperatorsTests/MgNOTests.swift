@@ -154,7 +154,7 @@ import NeuralOperators
                 let minus = GradientRecording.withoutRecording { loss().value.scalar }
                 parameter.value.scalars[index] = original
                 let numeric = (plus - minus) / (2 * h)
-                worst = max(worst, abs(numeric - gradient.scalars[index]) / max(1, abs(numeric)))
+                worst = maxOrNaN(worst, abs(numeric - gradient.scalars[index]) / max(1, abs(numeric)))
             }
         }
         #expect(worst < 1e-6, "worst finite-difference mismatch \(worst)")

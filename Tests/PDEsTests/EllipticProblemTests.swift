@@ -13,7 +13,7 @@ func observedOrders(sizes: [Int], error: (Int) throws -> Double) rethrows -> (er
 }
 
 func maxError(_ field: [Double], grid: UniformGrid, exact: ([Double]) -> Double) -> Double {
-    (0..<grid.pointCount).reduce(0) { max($0, abs(field[$1] - exact(grid.point($1)))) }
+    (0..<grid.pointCount).reduce(0) { maxOrNaN($0, abs(field[$1] - exact(grid.point($1)))) }
 }
 
 @Suite struct EllipticProblemTests {

@@ -54,7 +54,7 @@ import PhysicsInformed
             for j in 0..<n {
                 var sum = 0.0
                 for q in 0..<k { sum += a[i * k + q] * b[q * n + j] }
-                worst = max(worst, abs(sum - c[i * n + j]))
+                worst = maxOrNaN(worst, abs(sum - c[i * n + j]))
             }
         }
         #expect(worst <= 1e-13 * Double(k), "A B: max error \(worst)")
@@ -64,7 +64,7 @@ import PhysicsInformed
             for j in 0..<n {
                 var sum = 0.0
                 for r in 0..<m { sum += a[r * k + i] * g[r * n + j] }
-                worst = max(worst, abs(sum - w[i * n + j]))
+                worst = maxOrNaN(worst, abs(sum - w[i * n + j]))
             }
         }
         #expect(worst <= 1e-13 * Double(m), "Aᵀ B: max error \(worst)")

@@ -20,7 +20,7 @@ struct TestRandom {
 
 func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count)
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    return zip(a, b).reduce(0) { maxOrNaN($0, abs($1.0 - $1.1)) }
 }
 
 func relativeError(_ x: [Double], _ reference: [Double]) -> Double {

@@ -31,11 +31,11 @@ import Training
         // Four levels (coarsest grid 4 points): the antiderivative is a global operator.
         let global = MgNOConfiguration(spatialDimensions: 1, channels: 8, layers: 2, levels: 4, smoothingSteps: [1, 1, 1, 2],
                                        paddingMode: .circular)
-        let trainer = try Trainer(model: try Self.model(configuration: global), configuration: configuration, train: train, test: test)
+        let trainer = try Trainer(model: try Self.model(configuration: global), configuration: configuration, train: train, validation: test)
         let summary = try trainer.run()
         #expect(summary.history.count == 40)
         #expect(summary.history.last!.trainLoss < summary.history.first!.trainLoss / 5)
-        #expect(summary.bestTestRelativeL2 < 0.05, "best test relative L2 \(summary.bestTestRelativeL2)")
+        #expect(summary.bestValidationRelativeL2 < 0.05, "best validation relative L2 \(summary.bestValidationRelativeL2)")
         // The learning rate of every epoch is the one-cycle value: lr/10 at epoch 0, the peak after
         // 20% of the epochs, lr/1000 at the end of the cosine decay.
         let rates = summary.history.map(\.learningRate)
@@ -51,7 +51,7 @@ import Training
         defer { try? FileManager.default.removeItem(at: directory) }
         // 24 points with 3 levels: padded to 24 (divisible by 4), and a non-divisible grid below.
         let trainer = try Trainer(model: try Self.model(), configuration: TrainingConfiguration(epochs: 2, batchSize: 4, learningRate: 3e-3),
-                                  train: train, test: test, outputDirectory: directory)
+                                  train: train, validation: test, outputDirectory: directory)
         try trainer.run()
         for file in ["checkpoint.safetensors", "best.safetensors"] {
             let (loaded, archive) = try TrainedModel.load(from: directory.appendingPathComponent(file))
@@ -71,7 +71,7 @@ import Training
         strict.gridPolicy = .requireDivisible
         let odd = try TrainerTests.antiderivative(count: 2, points: 10, seed: 6)
         #expect(throws: MgNOError.gridNotDivisible(size: [10], divisor: 4)) {
-            try Trainer(model: try Self.model(configuration: strict), configuration: TrainingConfiguration(), train: odd, test: odd)
+            try Trainer(model: try Self.model(configuration: strict), configuration: TrainingConfiguration(), train: odd, validation: odd)
         }
     }
 
@@ -83,12 +83,12 @@ import Training
         let straightDirectory = temporaryDirectory(), resumedDirectory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: straightDirectory); try? FileManager.default.removeItem(at: resumedDirectory) }
         let straight = try Self.model()
-        let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, test: test,
+        let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, validation: test,
                                           outputDirectory: straightDirectory).run()
-        try Trainer(model: try Self.model(), configuration: configuration, train: train, test: test,
+        try Trainer(model: try Self.model(), configuration: configuration, train: train, validation: test,
                     outputDirectory: resumedDirectory).run(stopAfterEpoch: 2)
         let resumed = try Self.model()
-        let resumedSummary = try Trainer(model: resumed, configuration: configuration, train: train, test: test,
+        let resumedSummary = try Trainer(model: resumed, configuration: configuration, train: train, validation: test,
                                          outputDirectory: resumedDirectory).run(resume: true)
         for ((name, a), (_, b)) in zip(straight.namedParameters, resumed.namedParameters) {
             #expect(a.value == b.value, "parameter \(name) differs after resume")
@@ -101,7 +101,7 @@ import Training
         var other = Self.tiny
         other.channels = 4
         #expect(throws: TrainingError.self) {
-            try Trainer(model: try Self.model(configuration: other), configuration: configuration, train: train, test: test,
+            try Trainer(model: try Self.model(configuration: other), configuration: configuration, train: train, validation: test,
                         outputDirectory: resumedDirectory).run(resume: true)
         }
     }
@@ -136,7 +136,7 @@ import Training
         let train = try TrainerTests.antiderivative(count: 6, points: 16, seed: 10)
         var generator = SeededRandomNumberGenerator(seed: 11)
         let fno = try FourierNeuralOperator<Float>(TrainerTests.smallModel, generator: &generator)
-        let trainer = try Trainer(model: fno, configuration: TrainingConfiguration(epochs: 1, batchSize: 3), train: train, test: train)
+        let trainer = try Trainer(model: fno, configuration: TrainingConfiguration(epochs: 1, batchSize: 3), train: train, validation: train)
         try trainer.run()
         let directory = temporaryDirectory()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -163,10 +163,10 @@ import Training
             return try FourierNeuralOperator<Float>(TrainerTests.smallModel, generator: &generator)
         }
         let straight = try fresh()
-        try Trainer(model: straight, configuration: configuration, train: train, test: test).run()
+        try Trainer(model: straight, configuration: configuration, train: train, validation: test).run()
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Trainer(model: try fresh(), configuration: configuration, train: train, test: test, outputDirectory: directory).run(stopAfterEpoch: 1)
+        try Trainer(model: try fresh(), configuration: configuration, train: train, validation: test, outputDirectory: directory).run(stopAfterEpoch: 1)
         let url = directory.appendingPathComponent("checkpoint.safetensors")
         var archive = try SafetensorsArchive(contentsOf: url)
         archive.metadata[TrainedModel.modelKindKey] = nil
@@ -176,7 +176,7 @@ import Training
         }
         try archive.write(to: url)
         let resumed = try fresh()
-        try Trainer(model: resumed, configuration: configuration, train: train, test: test, outputDirectory: directory).run(resume: true)
+        try Trainer(model: resumed, configuration: configuration, train: train, validation: test, outputDirectory: directory).run(resume: true)
         for ((name, a), (_, b)) in zip(straight.namedParameters, resumed.namedParameters) {
             #expect(a.value == b.value, "parameter \(name) differs after resuming an old-format checkpoint")
         }

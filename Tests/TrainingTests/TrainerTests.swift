@@ -41,10 +41,10 @@ import Training
         let model = try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
         let configuration = TrainingConfiguration(epochs: 40, batchSize: 8, learningRate: 1e-2, weightDecay: 0,
                                                   schedule: .cosine(totalSteps: 40, minimumLearningRate: 1e-4))
-        let summary = try Trainer(model: model, configuration: configuration, train: train, test: test).run()
+        let summary = try Trainer(model: model, configuration: configuration, train: train, validation: test).run()
         #expect(summary.history.count == 40)
         #expect(summary.history.last!.trainLoss < summary.history.first!.trainLoss / 5)
-        #expect(summary.bestTestRelativeL2 < 0.05, "best test relative L2 \(summary.bestTestRelativeL2)")
+        #expect(summary.bestValidationRelativeL2 < 0.05, "best validation relative L2 \(summary.bestValidationRelativeL2)")
     }
 
     @Test func resumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
@@ -58,13 +58,13 @@ import Training
         let straightDirectory = temporaryDirectory(), resumedDirectory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: straightDirectory); try? FileManager.default.removeItem(at: resumedDirectory) }
         let straight = try freshModel()
-        let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, test: test,
+        let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, validation: test,
                                           outputDirectory: straightDirectory).run()
         // Interrupted after two epochs, then resumed in a new process-like setting (fresh objects).
-        try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test,
+        try Trainer(model: try freshModel(), configuration: configuration, train: train, validation: test,
                     outputDirectory: resumedDirectory).run(stopAfterEpoch: 2)
         let resumed = try freshModel()
-        let resumedSummary = try Trainer(model: resumed, configuration: configuration, train: train, test: test,
+        let resumedSummary = try Trainer(model: resumed, configuration: configuration, train: train, validation: test,
                                          outputDirectory: resumedDirectory).run(resume: true)
         for ((name, a), (_, b)) in zip(straight.namedParameters, resumed.namedParameters) {
             #expect(a.value == b.value, "parameter \(name) differs after resume")
@@ -74,7 +74,7 @@ import Training
         #expect(log.split(separator: "\n").count == 4)
         // The checkpoint reloads into the same predictions.
         let (reloaded, _) = try TrainedModel.load(from: resumedDirectory.appendingPathComponent("checkpoint.safetensors"))
-        let trainer = try Trainer(model: resumed, configuration: configuration, train: train, test: test)
+        let trainer = try Trainer(model: resumed, configuration: configuration, train: train, validation: test)
         #expect(try reloaded.predict(test.inputs) == trainer.trainedModel.predict(test.inputs))
     }
 
@@ -87,7 +87,7 @@ import Training
         }
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let first = try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test, outputDirectory: directory)
+        let first = try Trainer(model: try freshModel(), configuration: configuration, train: train, validation: test, outputDirectory: directory)
         try first.run(stopAfterEpoch: 1)
         let (_, archive) = try TrainedModel.load(from: directory.appendingPathComponent("checkpoint.safetensors"))
         #expect(archive.metadata[Trainer.dataFingerprintKey] == first.dataFingerprint)
@@ -100,11 +100,11 @@ import Training
         #expect(all.batch(Array(0..<8)).inputs == train.inputs, "the fixture splits as assumed")
         #expect(swappedTrain.fingerprint != train.fingerprint && swappedTest.fingerprint != test.fingerprint)
         #expect(throws: TrainingError.self) {
-            try Trainer(model: try freshModel(), configuration: configuration, train: swappedTrain, test: swappedTest,
+            try Trainer(model: try freshModel(), configuration: configuration, train: swappedTrain, validation: swappedTest,
                         outputDirectory: directory).run(resume: true)
         }
         // The log of the interrupted run is untouched; the same samples resume.
-        let summary = try Trainer(model: try freshModel(), configuration: configuration, train: train, test: test,
+        let summary = try Trainer(model: try freshModel(), configuration: configuration, train: train, validation: test,
                                   outputDirectory: directory).run(resume: true)
         #expect(summary.history.count == 2)
     }
@@ -127,7 +127,7 @@ import Training
         let model = try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
         let wrongChannels = try FieldPairs(inputs: .zeros([2, 2, 16]), targets: .zeros([2, 1, 16]))
         #expect(throws: (any Error).self) {
-            try Trainer(model: model, configuration: TrainingConfiguration(), train: wrongChannels, test: wrongChannels)
+            try Trainer(model: model, configuration: TrainingConfiguration(), train: wrongChannels, validation: wrongChannels)
         }
     }
 }

@@ -120,12 +120,24 @@ void pdekit_deeponet_free(pdekit_deeponet *net);
 pdekit_status pdekit_deeponet_describe(const pdekit_deeponet *net, int64_t *sensors, int64_t *coordinate_dimensions,
                                        int64_t *outputs, int64_t *pod_points);
 
-/* G(u_i)(y_j) for `functions` input functions and `points` query points (Cartesian product):
- *   branch: functions x sensors doubles (u_i at the sensors, row-major)
- *   trunk:  points x coordinate_dimensions doubles (ignored and may be NULL for a POD-DeepONet, whose
- *           `points` must equal pod_points)
- *   output: functions x points x outputs doubles (caller-allocated, output_count of them)
+/* G(u_i)(y_j) for `functions` input functions and `points` query points (Cartesian product), with the
+ * length of every buffer given and checked before it is read or written:
+ *   branch: branch_count = functions x sensors doubles (u_i at the sensors, row-major)
+ *   trunk:  trunk_count = points x coordinate_dimensions doubles (ignored and may be NULL for a
+ *           POD-DeepONet, whose `points` must equal pod_points; trunk_count is then ignored too)
+ *   output: output_count = functions x points x outputs doubles (caller-allocated)
+ * A count that does not match, or a size product that overflows int64_t, is PDEKIT_ERROR_SHAPE_MISMATCH.
  * Computes in float with the checkpoint's input normalization. Thread-safe (serialized process-wide). */
+pdekit_status pdekit_deeponet_apply_counted_f64(pdekit_deeponet *net, const double *branch, int64_t branch_count,
+                                                int64_t functions, const double *trunk, int64_t trunk_count,
+                                                int64_t points, double *output, int64_t output_count);
+
+/* Deprecated (use pdekit_deeponet_apply_counted_f64): as above, but the branch and trunk lengths are
+ * not passed, so functions x sensors and points x coordinate_dimensions doubles are read on trust; a
+ * shorter caller buffer is read out of bounds. Kept for ABI version 1. Thread-safe. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((deprecated("use pdekit_deeponet_apply_counted_f64")))
+#endif
 pdekit_status pdekit_deeponet_apply_f64(pdekit_deeponet *net, const double *branch, int64_t functions,
                                         const double *trunk, int64_t points, double *output, int64_t output_count);
 

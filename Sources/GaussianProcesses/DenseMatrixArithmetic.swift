@@ -1,27 +1,10 @@
-import CBLAS
+import DenseLinearAlgebra
 import TensorCore
 
-/// A row-major dense `Float64` matrix with the few BLAS/LAPACK calls the GP solver needs.
-struct DenseMatrix: Sendable {
-    var rows: Int
-    var columns: Int
-    var elements: [Double]
-
-    init(rows: Int, columns: Int, elements: [Double]) {
-        precondition(elements.count == rows * columns, "DenseMatrix: element count mismatch")
-        self.rows = rows; self.columns = columns; self.elements = elements
-    }
-
-    init(zeros rows: Int, _ columns: Int) {
-        self.init(rows: rows, columns: columns, elements: Array(repeating: 0, count: rows * columns))
-    }
-
-    static func identity(_ n: Int) -> DenseMatrix {
-        var m = DenseMatrix(zeros: n, n)
-        for i in 0..<n { m.elements[i * n + i] = 1 }
-        return m
-    }
-
+/// The GP solver's matrix arithmetic on `DenseLinearAlgebra.DenseMatrix` (row-major): Toeplitz Gram
+/// matrices of stationary kernels, products split over cores by `BLASRuntime.parallelGEMM`, and the
+/// elementwise operations of the objective and its adjoint.
+extension DenseMatrix {
     /// Toeplitz matrix `M_ij = table[i − j + (columns − 1)]` from a table over signed lags (the
     /// Gram matrix of a stationary kernel on a uniform grid).
     init(toeplitz table: [Double], size n: Int) {
@@ -31,18 +14,7 @@ struct DenseMatrix: Sendable {
         self.init(rows: n, columns: n, elements: e)
     }
 
-    subscript(_ i: Int, _ j: Int) -> Double {
-        get { elements[i * columns + j] }
-        set { elements[i * columns + j] = newValue }
-    }
-
-    var transposed: DenseMatrix {
-        var t = DenseMatrix(zeros: columns, rows)
-        for i in 0..<rows { for j in 0..<columns { t.elements[j * rows + i] = elements[i * columns + j] } }
-        return t
-    }
-
-    /// `op(A) op(B)` through `cblas_dgemm`.
+    /// `op(A) op(B)` through `BLASRuntime.parallelGEMM` (row blocks over cores when large).
     static func product(_ a: DenseMatrix, _ b: DenseMatrix, transposeA: Bool = false, transposeB: Bool = false) -> DenseMatrix {
         let m = transposeA ? a.columns : a.rows, k = transposeA ? a.rows : a.columns
         let n = transposeB ? b.rows : b.columns
@@ -101,29 +73,5 @@ struct DenseMatrix: Sendable {
         var out = [Double](repeating: 0, count: 2 * n - 1)
         for i in 0..<n { for j in 0..<n { out[i - j + n - 1] += elements[i * n + j] } }
         return out
-    }
-
-    /// Solves `A X = B` by LU with partial pivoting (`dgesv`); `A` square.
-    static func solve(_ a: DenseMatrix, _ b: DenseMatrix) throws -> DenseMatrix {
-        precondition(a.rows == a.columns && a.rows == b.rows)
-        var lu = a.elements
-        var x = b.elements
-        var pivots = [Int32](repeating: 0, count: a.rows)
-        let info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(a.rows), Int32(b.columns), &lu, Int32(a.rows), &pivots, &x, Int32(b.columns))
-        guard info == 0 else { throw GaussianProcessError.lapackFailure(routine: "dgesv", info: Int(info)) }
-        return DenseMatrix(rows: b.rows, columns: b.columns, elements: x)
-    }
-
-    /// Solves `A X = B` for symmetric positive definite `A` by Cholesky (`dpotrf` + `dpotrs`).
-    static func choleskySolve(_ a: DenseMatrix, _ b: DenseMatrix) throws -> DenseMatrix {
-        precondition(a.rows == a.columns && a.rows == b.rows)
-        var factor = a.elements
-        var x = b.elements
-        let lower = CChar(UInt8(ascii: "L"))
-        var info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, lower, Int32(a.rows), &factor, Int32(a.rows))
-        guard info == 0 else { throw GaussianProcessError.lapackFailure(routine: "dpotrf", info: Int(info)) }
-        info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, lower, Int32(a.rows), Int32(b.columns), factor, Int32(a.rows), &x, Int32(b.columns))
-        guard info == 0 else { throw GaussianProcessError.lapackFailure(routine: "dpotrs", info: Int(info)) }
-        return DenseMatrix(rows: b.rows, columns: b.columns, elements: x)
     }
 }

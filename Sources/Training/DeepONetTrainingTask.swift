@@ -1,0 +1,182 @@
+import Foundation
+import TensorCore
+import AutoDiff
+import NeuralLayers
+import NeuralOperators
+
+/// DeepONet training (Lu et al. 2021, DeepXDE's conventions) as a ``TrainingTask``: the mean squared
+/// error of a mini-batch of aligned (Cartesian product, `target [N, P(, K)]`) or triplet (`[N, K]`) rows,
+/// and the choice of the parameters kept at the end by training loss only (the test split is never
+/// looked at for it):
+/// - `bestTrainLoss`: the parameters with the lowest loss over all steps (a step's loss is that of the
+///   parameters before it, so those are recorded when it is computed; the final parameters are compared
+///   too in ``finish(iterations:)``);
+/// - `bestLogged`: DeepXDE's "best model": the lowest full training loss among step 0 and the logged steps
+///   (``DeepONetStepLog`` records them);
+/// - `last`: the final parameters.
+public final class DeepONetTrainingTask<Scalar: TensorScalar>: TrainingTask {
+    public enum Keep: String, CaseIterable, Sendable { case bestTrainLoss = "best-train-loss", bestLogged = "best-logged", last }
+
+    public let model: DeepONet<Scalar>
+    public let branch: Tensor<Scalar>, trunk: Tensor<Scalar>, target: Tensor<Scalar>
+    public let aligned: Bool
+    public let keep: Keep
+    /// Lowest loss seen for the kept rule, the step (0-based count of updates) of its parameters, and those parameters.
+    public internal(set) var bestLoss = Scalar.infinity, bestStep = 0
+    var bestParameters: [Tensor<Scalar>] = []
+    var stepsTaken = 0
+
+    public init(model: DeepONet<Scalar>, branch: Tensor<Scalar>, trunk: Tensor<Scalar>, target: Tensor<Scalar>, aligned: Bool, keep: Keep) {
+        self.model = model
+        self.branch = branch
+        self.trunk = trunk
+        self.target = target
+        self.aligned = aligned
+        self.keep = keep
+        if keep == .bestLogged { (bestLoss, bestParameters) = (fullTrainingLoss(), model.parameterValues()) }
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { model.namedParameters }
+    public var trainingCount: Int { branch.shape[0] }
+    public var dataFingerprint: String { "" }
+
+    public func loss(batch indices: [Int]) throws -> Variable<Scalar> {
+        var u = branch, y = trunk, s = target
+        if indices.count != trainingCount || indices != Array(0..<trainingCount) {
+            u = Self.rows(u, indices); s = Self.rows(s, indices)
+            if !aligned { y = Self.rows(y, indices) }
+        }
+        let prediction = aligned ? model.cartesian(branchInput: Variable(u), trunkInput: Variable(y))
+                                 : model.triplet(branchInput: Variable(u), trunkInput: Variable(y))
+        guard prediction.shape == s.shape else { throw TrainingError.dataMismatch("DeepONet targets \(s.shape), predictions \(prediction.shape)") }
+        let loss = Loss.meanSquaredError(prediction, Variable(s))
+        let value = loss.value.scalars[0]
+        if keep == .bestTrainLoss && value < bestLoss { (bestLoss, bestStep, bestParameters) = (value, stepsTaken, model.parameterValues()) }
+        stepsTaken += 1
+        return loss
+    }
+
+    public func validationMetrics() throws -> ValidationMetrics? { nil }
+
+    public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive { model.parameterArchive(metadata: metadata) }
+
+    public func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        for (name, parameter) in namedParameters {
+            let tensor: Tensor<Scalar>
+            do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
+            guard tensor.shape == parameter.value.shape, tensor.isFinite else {
+                throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(parameter.value.shape)) or non-finite values")
+            }
+        }
+    }
+
+    public func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        for (name, parameter) in namedParameters { parameter.value = try archive.tensor(named: name) }
+    }
+
+    /// After `iterations` steps: restores the kept parameters and returns the final training loss of the
+    /// kept parameters (nil for `last`) and their step.
+    public func finish(iterations: Int, lastStepLoss: Double?) -> (finalLoss: Double?, keptStep: Int) {
+        guard iterations > 0 else { return (lastStepLoss, 0) }
+        switch keep {
+        case .last:
+            return (lastStepLoss, iterations)
+        case .bestTrainLoss:
+            // The last parameters' loss is not known yet (the last step returned the loss before it): compare it too.
+            let lastLoss = fullTrainingLoss()
+            if lastLoss < bestLoss { (bestLoss, bestStep) = (lastLoss, iterations) } else { model.setParameterValues(bestParameters) }
+            return (Double(bestLoss), bestStep)
+        case .bestLogged:
+            if bestStep != iterations { model.setParameterValues(bestParameters) }
+            return (Double(bestLoss), bestStep)
+        }
+    }
+
+    /// Records the parameters after logged step `step` when their full training loss is the lowest so far
+    /// (the `bestLogged` rule); returns that loss.
+    func logStep(_ step: Int) -> Scalar {
+        let current = fullTrainingLoss()
+        if current < bestLoss { (bestLoss, bestStep, bestParameters) = (current, step, model.parameterValues()) }
+        return current
+    }
+
+    /// Mean squared error on the whole training set (the loss being minimised, full batch).
+    public func fullTrainingLoss() -> Scalar {
+        let prediction = GradientRecording.withoutRecording {
+            aligned ? model.cartesian(branchInput: Variable(branch), trunkInput: Variable(trunk)).value
+                    : model.triplet(branchInput: Variable(branch), trunkInput: Variable(trunk)).value
+        }
+        var sum = 0.0
+        for i in 0..<prediction.count { let d = Double(prediction.scalars[i] - target.scalars[i]); sum += d * d }
+        return Scalar(sum / Double(max(prediction.count, 1)))
+    }
+
+    /// The held-out error of `model` on `(branch, trunk, target)`: DeepXDE's mean over functions of
+    /// `‖G(u) − s‖₂/‖s‖₂` for aligned data, one relative L2 over all rows for triplets.
+    public static func relativeL2(_ model: DeepONet<Scalar>, branch: Tensor<Scalar>, trunk: Tensor<Scalar>, target: Tensor<Scalar>, aligned: Bool) -> Double {
+        if aligned {
+            return DeepONet<Scalar>.meanRelativeL2(prediction: model.predict(branchInput: branch, trunkInput: trunk), target: target)
+        }
+        let prediction = GradientRecording.withoutRecording {
+            model.triplet(branchInput: Variable(branch), trunkInput: Variable(trunk)).value
+        }
+        var error = 0.0, norm = 0.0
+        for i in 0..<prediction.count {
+            let difference = Double(prediction.scalars[i] - target.scalars[i])
+            error += difference * difference
+            norm += Double(target.scalars[i]) * Double(target.scalars[i])
+        }
+        return (error / max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    /// The rows `indices` of `x` (first axis).
+    public static func rows(_ x: Tensor<Scalar>, _ indices: [Int]) -> Tensor<Scalar> {
+        let width = x.count / max(x.shape[0], 1)
+        var scalars: [Scalar] = []
+        scalars.reserveCapacity(indices.count * width)
+        for i in indices { scalars += x.scalars[i * width ..< (i + 1) * width] }
+        var shape = x.shape
+        shape[0] = indices.count
+        return Tensor(uncheckedShape: shape, scalars: scalars)
+    }
+}
+
+/// The DeepONet run's log: every step's loss, and every `logEvery` steps (and the last) the held-out
+/// error, plus the full training loss after the step for the `bestLogged` rule.
+public final class DeepONetStepLog<Scalar: TensorScalar>: TrainingObserver {
+    /// One `metrics.jsonl` line.
+    public struct Record: Codable, Sendable {
+        public var step: Int
+        public var train_loss: Double?
+        public var train_loss_after: Double?
+        public var test_relative_l2: Double
+        public var seconds: Double
+    }
+
+    let task: DeepONetTrainingTask<Scalar>
+    let iterations: Int, logEvery: Int
+    let heldOutError: () -> Double
+    public private(set) var losses: [Double] = []
+    public private(set) var records: [Record] = []
+    let start = Date()
+
+    public init(task: DeepONetTrainingTask<Scalar>, iterations: Int, logEvery: Int, heldOutError: @escaping () -> Double) {
+        self.task = task
+        self.iterations = iterations
+        self.logEvery = logEvery
+        self.heldOutError = heldOutError
+        if task.keep == .bestLogged {
+            // DeepXDE evaluates the full training loss before the first step too (its step 0).
+            records.append(Record(step: 0, train_loss: nil, train_loss_after: Double(task.bestLoss), test_relative_l2: heldOutError(), seconds: 0))
+        }
+    }
+
+    public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
+        losses.append(loss)
+        let step = losses.count
+        guard step % logEvery == 0 || step == iterations else { return }
+        let after = task.keep == .bestLogged ? Double(task.logStep(step)) : nil
+        records.append(Record(step: step, train_loss: loss, train_loss_after: after, test_relative_l2: heldOutError(),
+                              seconds: Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import TensorCore
+import AutoDiff
+import NeuralLayers
+import RunSupport
+
+/// The one training loop: epochs of shuffled mini-batches of any ``TrainingTask``, one Adam/AdamW
+/// optimizer path driven by the configuration's learning-rate schedule, selection and early stopping on
+/// the validation split, observers, and a run directory whose writes form one recoverable unit per epoch.
+///
+/// Each epoch `e` (0-based): the learning rate `η_e = schedule(e)`; the order is a Fisher–Yates shuffle
+/// seeded by `(seed, e)`; for each mini-batch `B`: `L = task.loss(B)`, `∇L` by reverse mode, one Adam step.
+/// A non-finite loss or gradient ends the run with ``TrainingError/divergence(epoch:)`` or
+/// ``TrainingError/nonFinite(_:)``, never with success.
+///
+/// Run directory (written only with `runDirectory`), per epoch and in this order:
+/// ```
+/// metrics.jsonl            (all records through epoch e)          ─┐ written first, each atomically
+/// best-pending.safetensors (only when e improved the selection)   ─┘
+/// checkpoint.safetensors   (weights, configuration, Adam state, epoch, best, data fingerprint) ◄ commit point
+/// best-pending → best.safetensors (rename)
+/// ```
+/// A kill at any moment leaves a state that `run(resume: true)` reconciles from the checkpoint:
+/// metric records past its epoch are dropped, a pending best is promoted when the checkpoint names its
+/// epoch as the best and deleted otherwise, a best file behind the checkpoint's best epoch is rewritten
+/// from the checkpoint weights when that epoch is the checkpoint's own, and temporaries of killed writes
+/// are removed at start (``RunSupport/AtomicFile/removeStaleTemporaries(in:)``).
+///
+/// The checkpoint loader verifies everything (configuration, parameter shapes, finite values, epoch and
+/// best counters, Adam moments and step count, data fingerprint) before it changes the task or the
+/// optimizer.
+public final class TrainingLoop<Task: TrainingTask> {
+    public let task: Task
+    public let configuration: TrainingConfiguration
+    public let runDirectory: URL?
+    /// Extra observers (progress); the loop adds the metrics log and the loss plot for a run directory.
+    public var observers: [any TrainingObserver]
+    public let optimizer: Adam<Task.Scalar>
+    /// Stop after this many optimizer steps in all (mid-epoch if need be); nil: run every epoch.
+    public var maximumSteps: Int?
+    /// Shuffle the rows each epoch (false: rows in order, e.g. for full-batch training, where the order
+    /// only changes the summation order).
+    public var shufflesRows = true
+
+    /// The result of ``run(resume:stopAfterEpoch:)``.
+    public struct Summary: Sendable {
+        public var history: [EpochRecord]
+        /// 0-based epoch with the lowest selection metric (-1 before any).
+        public var bestEpoch: Int
+        public var bestSelection: Double
+        public var stoppedEarly: Bool
+    }
+
+    public static var checkpointName: String { "checkpoint.safetensors" }
+    public static var bestName: String { "best.safetensors" }
+    public static var pendingBestName: String { "best-pending.safetensors" }
+    public static var metricsName: String { "metrics.jsonl" }
+
+    public init(task: Task, configuration: TrainingConfiguration, runDirectory: URL? = nil, observers: [any TrainingObserver] = []) throws {
+        try configuration.validate()
+        self.task = task
+        self.configuration = configuration
+        self.runDirectory = runDirectory
+        self.observers = observers
+        optimizer = Adam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
+                         decoupledWeightDecay: configuration.optimizer == .adamW)
+    }
+
+    /// The training order of an epoch: a Fisher–Yates shuffle seeded by `(seed, epoch)`.
+    public static func shuffledOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+        var generator = SeededRandomNumberGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: epoch) &+ 1)
+        var order = Array(0..<count)
+        if count > 1 {
+            for i in stride(from: count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+        }
+        return order
+    }
+
+    var batchSize: Int { min(configuration.batchSize, task.trainingCount) }
+    var stepsPerEpoch: Int { (task.trainingCount + batchSize - 1) / batchSize }
+    func url(_ name: String) -> URL? { runDirectory?.appendingPathComponent(name) }
+
+    /// One optimizer step on the rows `indices`; returns the loss before the step.
+    /// - Throws: ``TrainingError/divergence(epoch:)`` for a non-finite loss, ``TrainingError/nonFinite(_:)``
+    ///   for a non-finite gradient (the parameters are left unchanged in both cases).
+    public func step(_ indices: [Int], parameters: [Parameter<Task.Scalar>], epoch: Int) throws -> Double {
+        for parameter in parameters { parameter.zeroGradient() }
+        let loss = try task.loss(batch: indices)
+        let value = Double(loss.value.scalars[0])
+        guard value.isFinite else { throw TrainingError.divergence(epoch: epoch + 1) }
+        loss.backward()
+        for parameter in parameters {
+            if let gradient = parameter.gradient, !gradient.isFinite {
+                throw TrainingError.nonFinite("gradient in epoch \(epoch + 1) (the loss was \(value))")
+            }
+        }
+        optimizer.step(parameters)
+        return value
+    }
+
+    /// Trains until `configuration.epochs` (or early stopping, or `stopAfterEpoch`, 1-based, for an
+    /// interrupted run), optionally resuming from the run directory's checkpoint.
+    @discardableResult
+    public func run(resume: Bool = false, stopAfterEpoch: Int? = nil) throws -> Summary {
+        var allObservers = observers
+        var history: [EpochRecord] = []
+        var firstEpoch = 0, bestSelection = Double.infinity, bestEpoch = -1
+        if let runDirectory {
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            AtomicFile.removeStaleTemporaries(in: runDirectory)
+            allObservers.insert(MetricsLogObserver(url: url(Self.metricsName)!), at: 0)
+            if resume, let checkpointURL = url(Self.checkpointName), FileManager.default.fileExists(atPath: checkpointURL.path) {
+                let state = try resumeState(from: checkpointURL)
+                firstEpoch = state.epoch
+                (bestSelection, bestEpoch) = (state.bestSelection, state.bestEpoch)
+                history = Self.reconciledHistory(MetricsLogObserver.read(url(Self.metricsName)!), epochs: firstEpoch)
+                try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata)
+            } else {
+                try? FileManager.default.removeItem(at: url(Self.pendingBestName)!)
+            }
+        }
+        let selectionKind = "validation"
+        let parameters = task.namedParameters.map(\.parameter)
+        let trainCount = task.trainingCount, batchSize = self.batchSize, stepsPerEpoch = self.stepsPerEpoch
+        for observer in allObservers {
+            try observer.trainingWillStart(firstEpoch: firstEpoch, epochs: configuration.epochs, stepsPerEpoch: stepsPerEpoch, history: history)
+        }
+        var stoppedEarly = false
+        var epoch = firstEpoch, stepsTaken = firstEpoch * stepsPerEpoch
+        epochs: while epoch < configuration.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let learningRate = configuration.schedule.learningRate(atStep: epoch, base: configuration.learningRate)
+            guard learningRate.isFinite, learningRate >= 0 else { throw TrainingError.nonFinite("learning rate \(learningRate) in epoch \(epoch + 1)") }
+            optimizer.learningRate = learningRate
+            let order = shufflesRows ? Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch) : Array(0..<trainCount)
+            var lossSum = 0.0
+            for batchIndex in 0..<stepsPerEpoch {
+                if let maximumSteps, stepsTaken >= maximumSteps { break epochs }
+                stepsTaken += 1
+                let indices = Array(order[(batchIndex * batchSize)..<min(trainCount, (batchIndex + 1) * batchSize)])
+                let value = try step(indices, parameters: parameters, epoch: epoch)
+                lossSum += value * Double(indices.count)
+                for observer in allObservers { observer.stepDidFinish(epoch: epoch, epochs: configuration.epochs, loss: value) }
+            }
+            let trainLoss = lossSum / Double(trainCount)
+            let validation = try task.validationMetrics()
+            let selection = validation?.selection ?? trainLoss
+            guard selection.isFinite else { throw TrainingError.nonFinite("validation error \(selection) in epoch \(epoch + 1)") }
+            history.append(EpochRecord(epoch: epoch, trainLoss: trainLoss, validationRelativeL2: validation?.relativeL2,
+                                       validationRelativeH1: validation?.relativeH1, selection: selection, learningRate: learningRate,
+                                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            let improved = selection < bestSelection
+            if improved { (bestSelection, bestEpoch) = (selection, epoch) }
+            epoch += 1
+            if runDirectory != nil {
+                let state = [CheckpointKey.epoch: String(epoch), CheckpointKey.bestSelection: String(bestSelection), CheckpointKey.bestEpoch: String(bestEpoch),
+                             CheckpointKey.selection: validation == nil ? "train-loss" : selectionKind, CheckpointKey.dataFingerprint: task.dataFingerprint]
+                for observer in allObservers { try observer.epochWillCommit(history: history) }
+                if improved {
+                    var best = try task.checkpointArchive(metadata: state)
+                    best.metadata[CheckpointKey.modelEpoch] = String(epoch - 1)
+                    try AtomicFile.write(best.encoded(), to: url(Self.pendingBestName)!)
+                }
+                var checkpoint = try task.checkpointArchive(metadata: state)
+                optimizer.save(task.namedParameters, into: &checkpoint)
+                try AtomicFile.write(checkpoint.encoded(), to: url(Self.checkpointName)!)   // the commit point
+                if improved { try promotePendingBest() }
+            }
+            if let patience = configuration.earlyStoppingPatience, epoch - 1 - bestEpoch >= patience { stoppedEarly = true; break }
+            if let stopAfterEpoch, epoch >= stopAfterEpoch { break }
+        }
+        for observer in allObservers { try observer.trainingDidFinish(history: history) }
+        return Summary(history: history, bestEpoch: bestEpoch, bestSelection: bestSelection, stoppedEarly: stoppedEarly)
+    }
+
+    func promotePendingBest() throws {
+        guard let pending = url(Self.pendingBestName), let best = url(Self.bestName) else { return }
+        guard rename(pending.path, best.path) == 0 else {
+            throw TrainingError.checkpoint("cannot rename \(pending.path) to \(best.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The loop state of a checkpoint, verified completely; the task's weights and the optimizer are
+    /// changed only after every check passed.
+    func resumeState(from checkpointURL: URL) throws -> (epoch: Int, bestSelection: Double, bestEpoch: Int, metadata: [String: String]) {
+        let path = checkpointURL.path
+        let archive: SafetensorsArchive
+        do { archive = try SafetensorsArchive(contentsOf: checkpointURL) } catch { throw TrainingError.checkpoint("\(error)") }
+        try task.verifyCheckpoint(archive, path: path)
+        let metadata = archive.metadata
+        guard let epochText = metadata[CheckpointKey.epoch], let epoch = Int(epochText), (0...configuration.epochs).contains(epoch) else {
+            throw TrainingError.checkpoint("\(path): training.epoch '\(metadata[CheckpointKey.epoch]?.prefix(40) ?? "missing")' is not in 0…\(configuration.epochs) (the configured --epochs)")
+        }
+        // Checkpoints from before the validation split selected on the test split: their best is not kept.
+        let selectedHonestly = metadata[CheckpointKey.selection] != nil
+        var bestSelection = Double.infinity, bestEpoch = -1
+        if selectedHonestly {
+            guard let bestText = metadata[CheckpointKey.bestEpoch], let best = Int(bestText), (-1..<epoch).contains(best),
+                  let selectionText = metadata[CheckpointKey.bestSelection], let selection = Double(selectionText), !selection.isNaN,
+                  (best >= 0) == selection.isFinite else {
+                throw TrainingError.checkpoint("\(path): best epoch '\(metadata[CheckpointKey.bestEpoch] ?? "missing")' / best error '\(metadata[CheckpointKey.bestSelection] ?? "missing")' do not fit \(epoch) completed epochs")
+            }
+            (bestSelection, bestEpoch) = (selection, best)
+        }
+        let fingerprint = task.dataFingerprint
+        if let recorded = metadata[CheckpointKey.dataFingerprint], recorded != fingerprint {
+            // Before the validation split the fingerprint was "train-test": compare the training part only.
+            let legacyMatch = !selectedHonestly && recorded.split(separator: "-").first == fingerprint.split(separator: "-").first
+            if !legacyMatch {
+                throw TrainingError.checkpoint("\(path) was trained on other samples (data fingerprint \(recorded), now \(fingerprint)); resume with the same data file, split and sample order")
+            }
+        }
+        let named = task.namedParameters
+        let states: [AdamParameterState<Task.Scalar>?]
+        do { states = try Adam<Task.Scalar>.checkpointStates(for: named, in: archive) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
+        let steps = states.compactMap { $0?.stepCount }.max() ?? 0
+        let (possible, overflow) = epoch.multipliedReportingOverflow(by: stepsPerEpoch)
+        guard !overflow, steps <= possible else {
+            throw TrainingError.checkpoint("\(path): optimizer.step \(steps) exceeds the \(possible) steps of \(epoch) epochs")
+        }
+        // Everything checked: commit.
+        try task.loadCheckpoint(archive, path: path)
+        optimizer.restore(states, of: named)
+        return (epoch, bestSelection, bestEpoch, metadata)
+    }
+
+    /// One record per completed epoch `0..<epochs` (the last record of an epoch wins; records past the
+    /// checkpoint, written before a checkpoint that never committed, are dropped).
+    static func reconciledHistory(_ records: [EpochRecord], epochs: Int) -> [EpochRecord] {
+        var byEpoch: [Int: EpochRecord] = [:]
+        for record in records where (0..<epochs).contains(record.epoch) { byEpoch[record.epoch] = record }
+        return byEpoch.keys.sorted().map { byEpoch[$0]! }
+    }
+
+    /// Makes `best.safetensors` hold the checkpoint's best epoch (see the type's description).
+    func reconcileBest(bestEpoch: Int, checkpointEpoch: Int, selectionState: [String: String]) throws {
+        guard let pending = url(Self.pendingBestName), let best = url(Self.bestName) else { return }
+        func modelEpoch(_ url: URL) -> Int? {
+            guard FileManager.default.fileExists(atPath: url.path), let archive = try? SafetensorsArchive(contentsOf: url) else { return nil }
+            return archive.metadata[CheckpointKey.modelEpoch].flatMap { Int($0) }
+        }
+        if FileManager.default.fileExists(atPath: pending.path) {
+            if bestEpoch >= 0, modelEpoch(pending) == bestEpoch { try promotePendingBest() } else { try FileManager.default.removeItem(at: pending) }
+        }
+        guard bestEpoch >= 0, modelEpoch(best) != bestEpoch, bestEpoch == checkpointEpoch - 1 else { return }
+        // The checkpoint's weights are those of its last epoch, which is the best one: write them as best.
+        var state = selectionState.filter { $0.key.hasPrefix("training.") }
+        state[CheckpointKey.modelEpoch] = String(bestEpoch)
+        try AtomicFile.write(task.checkpointArchive(metadata: state).encoded(), to: best)
+    }
+}
+
+/// Metadata keys of the ``TrainingLoop``'s state in a checkpoint.
+public enum CheckpointKey {
+    public static let epoch = "training.epoch"
+    public static let bestSelection = "training.best_l2"
+    public static let bestEpoch = "training.best_epoch"
+    /// "validation" or "train-loss"; absent in checkpoints that selected on the test split.
+    public static let selection = "training.selection"
+    public static let dataFingerprint = "training.data_fingerprint"
+    /// In best files: the 0-based epoch whose weights the file holds.
+    public static let modelEpoch = "training.model_epoch"
+}

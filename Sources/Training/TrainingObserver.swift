@@ -1,0 +1,59 @@
+import Foundation
+import RunSupport
+
+/// Receives the ``TrainingLoop``'s events: progress, per-epoch records, the end of the run.
+///
+/// `epochWillCommit` runs before the epoch's checkpoint is written (the checkpoint is the commit
+/// point of an epoch, see ``TrainingLoop``), so what an observer writes there is never behind the
+/// checkpoint; a resumed run drops records past the checkpoint's epoch.
+public protocol TrainingObserver: AnyObject {
+    func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) throws
+    func stepDidFinish(epoch: Int, epochs: Int, loss: Double)
+    func epochWillCommit(history: [EpochRecord]) throws
+    func trainingDidFinish(history: [EpochRecord]) throws
+}
+
+extension TrainingObserver {
+    public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) throws {}
+    public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {}
+    public func epochWillCommit(history: [EpochRecord]) throws {}
+    public func trainingDidFinish(history: [EpochRecord]) throws {}
+}
+
+/// A progress bar with ETA on stderr (``RunSupport/ProgressBar``), one tick per optimizer step.
+public final class ProgressObserver: TrainingObserver {
+    var bar: ProgressBar?
+    public init() {}
+    public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) {
+        bar = ProgressBar(total: max(epochs - firstEpoch, 0) * stepsPerEpoch)
+    }
+    public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
+        bar?.advance(status: String(format: "epoch %d/%d  loss %.4g", epoch + 1, epochs, loss))
+    }
+    public func trainingDidFinish(history: [EpochRecord]) { bar?.finish() }
+}
+
+/// `metrics.jsonl`: one JSON object per epoch (``EpochRecord``), rewritten atomically each epoch.
+public final class MetricsLogObserver: TrainingObserver {
+    public let url: URL
+    public init(url: URL) { self.url = url }
+
+    public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) throws {
+        try write(history)
+    }
+    public func epochWillCommit(history: [EpochRecord]) throws { try write(history) }
+
+    func write(_ history: [EpochRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = Data()
+        for record in history { data.append(try encoder.encode(record)); data.append(0x0A) }
+        try AtomicFile.write(data, to: url)
+    }
+
+    /// The records of a `metrics.jsonl` (unreadable lines skipped), or none without the file.
+    public static func read(_ url: URL) -> [EpochRecord] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
+    }
+}
