@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // PDEKit: neural operators and classical/learned sparse solvers for PDEs.
-// Module stack and data flow: see ARCHITECTURE.md (kept in the project's shared folder).
+// Module stack and data flow: see ARCHITECTURE.md.
 import PackageDescription
 
 /// Release-mode numeric code: the kernels are `@inlinable` generic code, so no unsafe flags are

@@ -475,6 +475,14 @@ public final class GaussianProcessSolver {
         try evaluateObjective(hyperparameterGradients: false).total
     }
 
+    /// Whether `error` says a kernel factorization was rejected (a Gram matrix LAPACK finds singular
+    /// or indefinite), which a too-long hyperparameter step can cause and a step back cures.
+    static func isRejectedKernel(_ error: any Error) -> Bool {
+        if error is LAPACKError { return true }
+        if case GaussianProcessError.kernelNotPositiveDefinite = error { return true }
+        return false
+    }
+
     /// Runs the optimization and returns the posterior mean.
     ///
     /// The grid values and the hyperparameters are optimized alternately (a variable-projection
@@ -503,12 +511,12 @@ public final class GaussianProcessSolver {
                     loss = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     loss = try evaluateObjective().total
-                } catch GaussianProcessError.lapackFailure(let routine, let info) {
+                } catch let rejection where Self.isRejectedKernel(rejection) {
                     // The step made a kernel factor LAPACK rejects: go back to the last good
                     // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
                     parameterVector = saved
                     _ = try? solveValues(iterations: innerIterations)
-                    adamOutcome = "stopped at step \(iteration + 1): LAPACK \(routine) failed (info = \(info))"
+                    adamOutcome = "stopped at step \(iteration + 1): LAPACK rejected a kernel factor (\(rejection))"
                     break
                 } catch GaussianProcessError.nonFinite(let what) {
                     throw GaussianProcessError.nonFinite(

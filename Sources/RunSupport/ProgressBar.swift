@@ -20,7 +20,8 @@ public final class ProgressBar {
     let label: String
     let start = DispatchTime.now().uptimeNanoseconds
     var lastDraw: UInt64 = 0
-    var lastPlainPercent = -1
+    /// The last `percent / plainStepPercent` printed (−1: nothing printed yet).
+    var lastPlainStep = -1
 
     /// - Parameters:
     ///   - total: units of work planned.
@@ -50,9 +51,10 @@ public final class ProgressBar {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             StatusLine.draw("[\(bar)] \(completed)/\(total)  \(status)  \(timing)   ")
         } else {
-            let percent = completed * 100 / total
-            guard percent / plainStepPercent > lastPlainPercent / plainStepPercent || (completed == total && lastPlainPercent < 100) else { return }
-            lastPlainPercent = percent
+            // The last unit always prints once, whatever the step divides.
+            let percent = completed * 100 / total, step = completed == total ? Int.max : percent / plainStepPercent
+            guard step > lastPlainStep else { return }
+            lastPlainStep = step
             let prefix = label.isEmpty ? "" : label + " "
             StatusLine.printLine("\(prefix)\(completed)/\(total) (\(percent)%)  \(status)  \(timing)")
         }

@@ -50,53 +50,14 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// Rows of the --train samples held out for validation.
     var validationCount: Int { validation ?? train / 10 }
 
-    /// Training, validation and test pairs, channels first, and the number of grid axes. The validation
-    /// rows are the last `validationCount` of the first --train samples; the test rows follow them (or
-    /// come from --test-data), so the three sets are disjoint.
+    /// Training, validation and test pairs, channels first, and the number of grid axes, through
+    /// Datasets' data path (`FieldPairFile.split`): the validation rows are the last `validationCount` of
+    /// the first --train samples; the test rows follow them (or come from --test-data), so the three
+    /// sets are disjoint.
     func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
-        guard validationCount >= 0, validationCount < train else {
-            throw OperatorCommandError(description: "--validation \(validationCount) must be in 0..<--train (\(train))")
-        }
-        let (all, test, d) = try loadTrainingAndTestPairs()
-        let fitted = train - validationCount
-        let trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(all.inputs, 0..<fitted), targets: OperatorDataLoading.samples(all.targets, 0..<fitted))
-        let validationPairs = validationCount == 0 ? nil
-            : try FieldPairs(inputs: OperatorDataLoading.samples(all.inputs, fitted..<train), targets: OperatorDataLoading.samples(all.targets, fitted..<train))
-        return (trainPairs, validationPairs, test, d)
-    }
-
-    /// The first --train pairs and the test pairs, channels first, and the number of grid axes.
-    func loadTrainingAndTestPairs() throws -> (train: FieldPairs, test: FieldPairs, spatialDimensions: Int) {
-        guard train > 0, test > 0, epochs > 0, subsample > 0, !train.addingReportingOverflow(test).overflow else { throw OperatorCommandError(description: "--train, --test, --epochs and --subsample must be positive") }
-        let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
-        let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
-        let d = rawTargets.rank - (channelsFirst ? 2 : 1)
-        guard (1...3).contains(d), rawInputs.rank == rawTargets.rank, rawInputs.shape[0] == rawTargets.shape[0] else { throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs") }
-        let rows = try OperatorDataLoading.rows(path: data, order: sampleOrder, rowCount: rawInputs.shape[0])
-        let inputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawInputs, rows: rows), spatialDimensions: d, name: inputKey), stride: subsample)
-        let targets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTargets, rows: rows), spatialDimensions: d, name: targetKey), stride: subsample)
-        let trainPairs: FieldPairs, testPairs: FieldPairs
-        if let testData {
-            guard inputs.shape[0] >= train else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train)") }
-            let rawTestInputs = try OperatorDataLoading.array(path: testData, key: inputKey)
-            let rawTestTargets = try OperatorDataLoading.array(path: testData, key: targetKey)
-            guard rawTestInputs.rank == rawTargets.rank, rawTestTargets.rank == rawTargets.rank, rawTestInputs.shape[0] == rawTestTargets.shape[0] else {
-                throw OperatorCommandError(description: "\(testData): inputs \(rawTestInputs.shape) and targets \(rawTestTargets.shape) do not form [samples, grid…] pairs like the training data's")
-            }
-            let testRows = try OperatorDataLoading.rows(path: testData, order: sampleOrder, rowCount: rawTestInputs.shape[0])
-            let testInputs = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTestInputs, rows: testRows), spatialDimensions: d, name: inputKey), stride: subsample)
-            let testTargets = OperatorDataLoading.subsampled(try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTestTargets, rows: testRows), spatialDimensions: d, name: targetKey), stride: subsample)
-            guard testInputs.shape[0] >= test else { throw OperatorCommandError(description: "\(testData) has \(testInputs.shape[0]) samples, fewer than --test \(test)") }
-            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
-            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(testInputs, 0..<test), targets: OperatorDataLoading.samples(testTargets, 0..<test))
-        } else {
-            guard inputs.shape[0] >= train + test else {
-                throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --train \(train) + --test \(test)")
-            }
-            trainPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, 0..<train), targets: OperatorDataLoading.samples(targets, 0..<train))
-            testPairs = try FieldPairs(inputs: OperatorDataLoading.samples(inputs, train..<(train + test)), targets: OperatorDataLoading.samples(targets, train..<(train + test)))
-        }
-        return (trainPairs, testPairs, d)
+        guard epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--epochs and --subsample must be positive") }
+        let (split, d) = try dataSplit(validation: .count(validationCount))
+        return (split.train, split.validation, split.test, d)
     }
 
     var trainingConfiguration: TrainingConfiguration {

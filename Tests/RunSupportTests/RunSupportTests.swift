@@ -91,7 +91,8 @@ import RunSupport
         }
         let lines = text.split(separator: "\n")
         #expect(!text.contains("\r"))
-        #expect(lines.count == 10)   // 10 %, 20 %, …, 100 %
+        #expect(lines.count == 11)   // the first unit (0 %), then 10 %, 20 %, …, 100 %
+        #expect(lines.first?.hasPrefix("lbfgs 1/1000 (0%)") == true)
         #expect(lines.last?.hasPrefix("lbfgs 1000/1000 (100%)") == true)
         #expect(!text.contains("1001/"))
     }
