@@ -478,7 +478,7 @@ public final class GaussianProcessSolver {
     /// Whether `error` says a kernel factorization was rejected (a Gram matrix LAPACK finds singular
     /// or indefinite), which a too-long hyperparameter step can cause and a step back cures.
     static func isRejectedKernel(_ error: any Error) -> Bool {
-        if error is LAPACKError { return true }
+        if let lapack = error as? LAPACKError { return lapack.reason != .nonFiniteInput }
         if case GaussianProcessError.kernelNotPositiveDefinite = error { return true }
         return false
     }
@@ -511,6 +511,10 @@ public final class GaussianProcessSolver {
                     loss = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     loss = try evaluateObjective().total
+                } catch let error as LAPACKError where error.reason == .nonFiniteInput {
+                    // NaN or infinity reached a kernel factor: a non-finite step, not a rejected one.
+                    throw GaussianProcessError.nonFinite(
+                        "\(error) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
                 } catch let rejection where Self.isRejectedKernel(rejection) {
                     // The step made a kernel factor LAPACK rejects: go back to the last good
                     // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
