@@ -74,7 +74,7 @@ extension FieldPairFile {
             }
             testPairs = try testFile.pairs(0..<test)
         } else {
-            guard count >= train + test else {
+            guard count >= train, count - train >= test else {   // never forms train + test, which may overflow
                 throw DatasetError.invalidSplit(path: path, detail: "has \(count) samples, fewer than \(train) training + \(test) test samples")
             }
             testPairs = try pairs(train..<(train + test))
