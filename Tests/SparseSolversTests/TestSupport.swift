@@ -1,3 +1,4 @@
+import TestSupport
 import SparseSolvers
 #if canImport(Glibc)
 import Glibc

@@ -5,13 +5,13 @@
 /// is NaN, so `worst < tolerance` fails.
 
 /// The larger of `a` and `b`; NaN when either is NaN.
-func maxOrNaN<T: FloatingPoint>(_ a: T, _ b: T) -> T {
+public func maxOrNaN<T: FloatingPoint>(_ a: T, _ b: T) -> T {
     a.isNaN || b.isNaN ? .nan : (a < b ? b : a)
 }
 
 extension Sequence where Element: FloatingPoint {
     /// The largest element; NaN when any element is NaN; nil when empty.
-    func maxOrNaN() -> Element? {
+    public func maxOrNaN() -> Element? {
         var result: Element? = nil
         for value in self {
             if value.isNaN { return .nan }
