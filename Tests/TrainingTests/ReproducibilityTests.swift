@@ -37,12 +37,12 @@ import Training
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-reproducible-\(UUID().uuidString)")
         try ParallelLoop.$workerCountOverride.withValue(workers) {
             if let interruptAfter {
-                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, test: test,
+                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, validation: test,
                             outputDirectory: directory).run(stopAfterEpoch: interruptAfter)
-                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, test: test,
+                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, validation: test,
                             outputDirectory: directory).run(resume: true)
             } else {
-                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, test: test,
+                try Trainer(model: try freshModel(), configuration: Self.configuration, train: train, validation: test,
                             outputDirectory: directory).run()
             }
         }
@@ -55,7 +55,7 @@ import Training
     func metrics(_ directory: URL) throws -> [[Double]] {
         try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
             let record = try JSONDecoder().decode(Trainer.EpochMetrics.self, from: Data(line.utf8))
-            return [Double(record.epoch), record.trainLoss, record.testRelativeL2, record.testRelativeH1, record.learningRate]
+            return [Double(record.epoch), record.trainLoss, record.validationRelativeL2 ?? .nan, record.validationRelativeH1 ?? .nan, record.learningRate]
         }
     }
 
