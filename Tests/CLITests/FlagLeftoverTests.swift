@@ -55,4 +55,17 @@ import Testing
              "--output", directory.appendingPathComponent("p").path])
         #expect(line.contains("overflows"), "\(line)")
     }
+
+    /// `gp --iterations 2^63-1` (and `--lbfgs-iterations`) trapped on the progress bar's total
+    /// `iterations + lbfgsIterations` (SIGILL, found by the merged flag fuzz run).
+    @Test func gpStepCountOverflowIsOneErrorLine() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for extra in [["--iterations", "9223372036854775807"], ["--iterations", "2", "--lbfgs-iterations", "9223372036854775807"]] {
+            let line = try ErrorReportingTests.expectOneErrorLine(
+                ["gp", "poisson1d", "--output", directory.appendingPathComponent("gp").path] + extra)
+            #expect(line.contains("overflows"), "\(extra): \(line)")
+        }
+    }
 }
