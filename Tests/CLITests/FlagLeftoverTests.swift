@@ -25,22 +25,29 @@ import Testing
     }
 
     /// `--step-size` ≤ 0 was clamped to 1 silently (the rate halved every epoch); it is refused by
-    /// `TrainingConfiguration.validate()` for every operator trainer.
-    @Test func nonPositiveStepSizeIsRefused() throws {
+    /// `TrainingConfiguration.validate()` for every operator trainer. `--epochs 2^63-1` is refused by
+    /// `TrainingLoop` (its step count would overflow).
+    @Test func nonPositiveStepSizeAndOverflowingEpochsAreRefused() throws {
         guard CommandLineTests.executable != nil else { return }
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("darcy.h5").path
         let generated = try CommandLineTests().run(["generate", "darcy", "--samples", "12", "--resolution", "9", "--output", data, "--quiet"])
         #expect(generated.status == 0, "\(generated.error)")
-        for (model, widthFlag) in [("fno", "--width"), ("mgno", "--channels")] {
+        for (model, size) in [("fno", ["--width", "4", "--modes", "2"]), ("mgno", ["--channels", "4"])] {
             for value in ["0", "-5"] {
                 let line = try ErrorReportingTests.expectOneErrorLine(
-                    ["train", model, "--data", data, "--train", "8", "--test", "4", "--epochs", "1", widthFlag, "4", "--layers", "1",
+                    ["train", model, "--data", data, "--train", "8", "--test", "4", "--epochs", "1"] + size + ["--layers", "1",
                      "--batch-size", "4", "--output", directory.appendingPathComponent("run-\(model)").path, "--quiet", "--step-size=\(value)"],
                     allowsStatusLines: true)
                 #expect(line.contains("step size") && line.contains("(got \(value))"), "\(model) \(value): \(line)")
             }
+            // epochs × steps per epoch (2 here) trapped in the progress total (SIGILL, merged flag fuzz run).
+            let line = try ErrorReportingTests.expectOneErrorLine(
+                ["train", model, "--data", data, "--train", "8", "--test", "4", "--epochs", "9223372036854775807"] + size + [
+                 "--layers", "1", "--batch-size", "4", "--output", directory.appendingPathComponent("epochs-\(model)").path, "--quiet"],
+                allowsStatusLines: true)
+            #expect(line.contains("overflow"), "\(model): \(line)")
         }
     }
 
