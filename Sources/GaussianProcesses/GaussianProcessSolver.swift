@@ -478,7 +478,7 @@ public final class GaussianProcessSolver {
     /// Whether `error` says a kernel factorization was rejected (a Gram matrix LAPACK finds singular
     /// or indefinite), which a too-long hyperparameter step can cause and a step back cures.
     static func isRejectedKernel(_ error: any Error) -> Bool {
-        if error is LAPACKError { return true }
+        if let lapack = error as? LAPACKError { return lapack.reason != .nonFiniteInput }
         if case GaussianProcessError.kernelNotPositiveDefinite = error { return true }
         return false
     }
@@ -489,7 +489,9 @@ public final class GaussianProcessSolver {
     /// scheme on the same objective): each outer step first minimizes over `U` with the kernel fixed
     /// (`solveValues`), then moves the hyperparameters along `∂L/∂θ` at that `U` — by the envelope
     /// theorem the gradient of the profiled objective `min_U L(U, θ)`. Adam takes `adamIterations`
-    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`).
+    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`); each of its
+    /// evaluations solves for the values starting from those of its best evaluation so far, so that
+    /// the profiled objective does not depend on which trial steps the line search tried before.
     public func run(progress: ((Progress) -> Void)? = nil) throws -> Result {
         let start = Date()
         var history: [Double] = []
@@ -509,6 +511,10 @@ public final class GaussianProcessSolver {
                     loss = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     loss = try evaluateObjective().total
+                } catch let error as LAPACKError where error.reason == .nonFiniteInput {
+                    // NaN or infinity reached a kernel factor: a non-finite step, not a rejected one.
+                    throw GaussianProcessError.nonFinite(
+                        "\(error) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
                 } catch let rejection where Self.isRejectedKernel(rejection) {
                     // The step made a kernel factor LAPACK rejects: go back to the last good
                     // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
@@ -541,13 +547,21 @@ public final class GaussianProcessSolver {
         if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
             let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
             var evaluations = 0
+            // Every evaluation warm-starts the value solve from the values of the best evaluation so
+            // far, never from the last trial: a rejected line-search trial can leave the values in
+            // another basin (the nonlinear equation has several solutions), and warm-starting from
+            // there made every later evaluation, and the final solve, stay in it.
+            var anchor = (loss: Double.infinity, reference: reference, values: whitened.value.scalars)
             var failure: (any Error)? = nil
             let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
                 evaluations += 1
+                reference = anchor.reference
+                whitened.value.scalars = anchor.values
                 do {
                     _ = try solveValues(iterations: innerIterations)
                     for p in learnableParameters { p.zeroGradient() }
                     let value = try evaluateObjective().total
+                    if value < anchor.loss { anchor = (value, reference, whitened.value.scalars) }
                     history.append(value)
                     progress?(Progress(phase: "lbfgs", iteration: evaluations, totalIterations: configuration.lbfgsIterations,
                                        loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
@@ -563,6 +577,8 @@ public final class GaussianProcessSolver {
             }
             lbfgsIterationsDone = report.iterations
             lbfgsOutcome = report.outcome.rawValue
+            reference = anchor.reference
+            whitened.value.scalars = anchor.values
         }
         // Final values for the final kernel.
         loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)

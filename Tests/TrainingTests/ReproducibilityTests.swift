@@ -55,7 +55,7 @@ import Training
     func metrics(_ directory: URL) throws -> [[Double]] {
         try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
             let record = try JSONDecoder().decode(Trainer.EpochMetrics.self, from: Data(line.utf8))
-            return [Double(record.epoch), record.trainLoss, record.validationRelativeL2 ?? .nan, record.validationRelativeH1 ?? .nan, record.learningRate]
+            return [Double(record.epoch), record.trainLoss, record.validationRelativeL2 ?? -1, record.validationRelativeH1 ?? -1, record.learningRate]
         }
     }
 
