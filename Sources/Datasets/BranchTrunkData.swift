@@ -94,6 +94,9 @@ extension BranchTrunkData where Scalar == Double {
             target = try target.reshaped(to: [n, points])
         }
         guard trunk.rank == 2 else { throw DatasetError.shapeMismatch(path: path, detail: "trunk points must be [P, d], got \(trunk.shape)") }
+        guard trunk.shape[0] > 0, trunk.shape[1] > 0 else {
+            throw DatasetError.shapeMismatch(path: path, detail: "trunk points \(trunk.shape) are empty: a DeepONet needs at least one point with one coordinate")
+        }
         guard target.shape.first == n else {
             throw DatasetError.shapeMismatch(path: path, detail: "\(chosen.target) has \(target.shape.first ?? 0) rows, \(chosen.branch) has \(n)")
         }
@@ -148,7 +151,7 @@ extension BranchTrunkData where Scalar == Double {
         var heldOut: BranchTrunkData<Double>?
         if let trainCount {
             let available = all.count, testCount = testData == nil ? (testCount ?? available - trainCount) : 0
-            guard trainCount >= 1, testCount >= 0, trainCount + testCount <= available else {
+            guard trainCount >= 1, testCount >= 0, trainCount <= available, testCount <= available - trainCount else {
                 throw DatasetError.invalidSplit(path: data, detail: "\(trainCount) training + \(testCount) test samples do not fit the \(available) samples")
             }
             let order = all.aligned ? (try FieldPairFile.rows(path: data, order: order, rowCount: available) ?? Array(0..<available)) : Array(0..<available)

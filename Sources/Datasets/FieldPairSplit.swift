@@ -74,8 +74,7 @@ extension FieldPairFile {
             }
             testPairs = try testFile.pairs(0..<test)
         } else {
-            // Compared without forming train + test, which overflows for `--train 2^63-1 --test 2`.
-            guard count >= train, count - train >= test else {
+            guard count >= train, count - train >= test else {   // never forms train + test, which may overflow
                 throw DatasetError.invalidSplit(path: path, detail: "has \(count) samples, fewer than \(train) training + \(test) test samples")
             }
             testPairs = try pairs(train..<(train + test))

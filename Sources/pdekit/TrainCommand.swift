@@ -56,6 +56,9 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// sets are disjoint.
     func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
         guard epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--epochs and --subsample must be positive") }
+        guard !train.addingReportingOverflow(test).overflow else {
+            throw OperatorCommandError(description: "--train \(train) + --test \(test) overflows a sample count")
+        }
         let (split, d) = try dataSplit(validation: .count(validationCount))
         return (split.train, split.validation, split.test, d)
     }

@@ -87,8 +87,13 @@ import PDEKit
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            // Kill at a random moment shortly after the run has logged one more epoch, so that every
+            // kill lands inside the epoch-write window whatever the machine's speed (a fixed delay let
+            // a fast machine finish all epochs before most kills).
+            let recordsBefore = Self.metricsRecordCount(in: run)
             try process.run()
-            usleep(UInt32.random(in: 20_000...400_000, using: &generator))
+            while process.isRunning, Self.metricsRecordCount(in: run) <= recordsBefore { usleep(2_000) }
+            usleep(UInt32.random(in: 0...30_000, using: &generator))
             if process.isRunning { kill(process.processIdentifier, SIGKILL); completed += 1 }
             process.waitUntilExit()
         }
@@ -114,6 +119,12 @@ import PDEKit
             problems.append("best.safetensors holds epoch \(best.metadata["training.model_epoch"] ?? "-"), the checkpoint's best is \(checkpoint.metadata["training.best_epoch"] ?? "-")")
         }
         return (completed, problems)
+    }
+
+    /// Lines in the run's `metrics.jsonl` (0 before the first epoch).
+    static func metricsRecordCount(in run: URL) -> Int {
+        guard let data = try? Data(contentsOf: run.appendingPathComponent("metrics.jsonl")) else { return 0 }
+        return data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 
     @Test func killedRunsResumeToAConsistentDirectory() throws {

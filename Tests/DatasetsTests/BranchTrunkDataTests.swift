@@ -28,4 +28,24 @@ import Datasets
         #expect(Array(data.trunk.scalars[(7 * 2)..<(7 * 2 + 2)]) == [0.25, 0.5], "point 7 = row 1, column 2")
         #expect(data.target.scalars[26] == Double(Float(-0.02 * 26)))
     }
+
+    @Test func emptyTrunkPointsAndOverflowingSplitsAreTypedErrors() throws {
+        // Zero trunk points would make every per-point mean a division by zero in training.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("empty-trunk-\(UUID().uuidString).npz").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try NPZFile.write([
+            (name: "X_train0", array: try NumericArray(shape: [3, 4], storage: .float64(Array(repeating: 1, count: 12)))),
+            (name: "X_train1", array: try NumericArray(shape: [0, 1], storage: .float64([]))),
+            (name: "y_train", array: try NumericArray(shape: [3, 0], storage: .float64([]))),
+        ], to: path)
+        do {
+            _ = try BranchTrunkData.read(path)
+            Issue.record("an empty trunk was accepted")
+        } catch let error as DatasetError {
+            #expect(String(describing: error).contains("empty"), "\(error)")
+        }
+        // --train 2^63-1 with --test 2 must not overflow train + test.
+        #expect(throws: DatasetError.self) { try BranchTrunkData.load(data: Fixtures.path("deeponet.npz"), train: .max, test: 2) }
+        #expect(throws: DatasetError.self) { try BranchTrunkData.load(data: Fixtures.path("deeponet.npz"), train: 2, test: .max) }
+    }
 }
