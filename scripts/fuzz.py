@@ -10,7 +10,10 @@ numeric flag of every command (read from `--help`) with bad values. Every run is
     accepted  exit 0
     unclear   exit != 0 without exactly one `error:` line (reported, not a failure)
     crash     a signal, or a Swift fatal error / trap / libhdf5 abort on stderr
-    hang      the timeout expired
+    long-run  the timeout expired, but the process printed a progress line `k/N` and its CPU time
+              still grew over one more second (a legitimate, absurdly long request such as
+              `--iterations 3037000500`; listed with its reproducer, not counted as a failure)
+    hang      the timeout expired otherwise
 
 Output: one JSON line per failing run (with the reproducer), one JSON line per group (reader and
 command, or command and flag) with counts, then `N passed, M failed` (failed = crashes + hangs).
@@ -261,6 +264,18 @@ def limit_child():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+PROGRESS_TEXT = re.compile(r"\b\d+/\d+\b")
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process (all threads), from /proc; None if it is gone."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def classify(argv, timeout, cwd):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PDEKIT_THREADS="1")
     started = time.monotonic()
@@ -269,8 +284,18 @@ def classify(argv, timeout, cwd):
     try:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        # A long run is not a hang when it announced its planned work as a progress line `k/N` and
+        # is still computing (its CPU time grows over one more second); it is listed as `long-run`
+        # with its reproducer, not counted as a failure. Anything else at the timeout is a hang.
+        before = cpu_seconds(process.pid)
+        time.sleep(1)
+        after = cpu_seconds(process.pid)
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        _, stderr = process.communicate()
+        progress = [line for line in re.split(r"[\r\n]", stderr.decode("utf-8", "replace")) if PROGRESS_TEXT.search(line)]
+        if progress and before is not None and after is not None and after > before:
+            return "long-run", f"still computing after {timeout} s (+{after - before:.2f} s CPU in 1 s): {progress[-1].strip()[:160]}", \
+                time.monotonic() - started
         return "hang", f"no exit after {timeout} s", time.monotonic() - started
     text = stderr.decode("utf-8", "replace")
     seconds = time.monotonic() - started
@@ -355,7 +380,9 @@ def numeric_flags(pdekit, command):
 
 
 def flag_commands(work, seeds_dir):
-    """Commands with a fast, valid base invocation; each numeric flag is replaced by bad values."""
+    """Commands with a fast, valid base invocation; each numeric flag is replaced by bad values.
+    Long commands keep their progress output (no `--quiet`), so that an absurdly long but legitimate
+    request (`--epochs 3037000500`) can be told from a hang."""
     s = lambda name: os.path.join(seeds_dir, name)
     return [
         (["generate", "pde"], ["darcy", "--samples", "4", "--resolution", "9", "--output", "{w}/g.h5", "--quiet"]),
@@ -363,9 +390,9 @@ def flag_commands(work, seeds_dir):
                                          "--output", "{w}/ns.h5", "--quiet"]),
         (["generate", "antiderivative"], ["--samples", "10", "--test-samples", "5", "--sensors", "12", "--output", "{w}/a.npz"]),
         (["train", "fno"], ["--data", s("darcy.h5"), "--train", "8", "--test", "4", "--epochs", "1", "--width", "4", "--modes", "2",
-                            "--layers", "1", "--batch-size", "4", "--output", "{w}/r", "--quiet"]),
+                            "--layers", "1", "--batch-size", "4", "--output", "{w}/r"]),
         (["train", "mgno"], ["--data", s("darcy.h5"), "--train", "8", "--test", "4", "--epochs", "1", "--channels", "4",
-                             "--layers", "1", "--batch-size", "4", "--output", "{w}/r", "--quiet"]),
+                             "--layers", "1", "--batch-size", "4", "--output", "{w}/r"]),
         (["train", "deeponet"], ["--data", s("antiderivative.npz"), "--iterations", "2", "--branch", "12,4", "--trunk", "1,4",
                                  "--output", "{w}/d"]),
         (["evaluate"], [s("run"), "--data", s("darcy.h5"), "--samples", "4", "--plots", "{w}"]),
@@ -411,7 +438,7 @@ def summarize(results, keys):
     groups = {}
     for result in results:
         key = tuple(result[k] for k in keys)
-        counts = groups.setdefault(key, {"runs": 0, "clean": 0, "accepted": 0, "unclear": 0, "crash": 0, "hang": 0})
+        counts = groups.setdefault(key, {"runs": 0, "clean": 0, "accepted": 0, "unclear": 0, "long-run": 0, "crash": 0, "hang": 0})
         counts["runs"] += 1
         counts[result["outcome"]] += 1
     return [dict(zip(keys, key), **counts) for key, counts in sorted(groups.items())]
@@ -460,7 +487,7 @@ def main():
                 log(f"fuzz: {len(flag_runs)} flag runs")
                 flag_results = list(pool.map(lambda run: execute_flag_run(args, work, run), flag_runs))
                 for result in flag_results:
-                    if args.all_runs or result["outcome"] in ("crash", "hang"):
+                    if args.all_runs or result["outcome"] in ("crash", "hang", "long-run"):
                         print(json.dumps(dict(result, kind="flag-run")))
                 for group in summarize(flag_results, ["command", "flag"]):
                     print(json.dumps(dict(group, kind="flags")))

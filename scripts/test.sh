@@ -10,3 +10,4 @@ python3 scripts/check-dependencies.py   # Package.swift dependencies equal the i
 swift test -c release "$@"
 bash scripts/kernel-levels-check.sh   # the C kernels at every lower SIMD level, and pinn-kernels-check.sh
 python3 scripts/fuzz.py --runs 400 --seed "${PDEKIT_FUZZ_SEED:-1}" | tail -n 2   # mutated files through every reader; fails on a crash or hang
+python3 scripts/fuzz.py --mode flags --flag-sample 40 --flag-timeout 10 --seed "${PDEKIT_FUZZ_SEED:-1}" | tail -n 2   # bad values of numeric flags (~1 min); fails on a crash or hang

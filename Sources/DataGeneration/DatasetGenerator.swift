@@ -182,6 +182,7 @@ public final class DatasetGenerator {
         let count = configuration.sampleCount
         var completed = 0
         var recordedStrategy: (SequenceSolveStrategy, String)?
+        ShardedFileResumption.removeStaleTemporaries(of: path)
         if FileManager.default.fileExists(atPath: path) {
             completed = try ShardedFileResumption.completedSamples(
                 in: path, contentKey: configuration.contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"]) { file, names in

@@ -57,6 +57,18 @@ extension NavierStokesGenerationConfiguration {
         return total
     }
 
+    /// Bytes one trajectory takes in the file: `n²` values of ω₀ and `n²·T/interval` of the
+    /// snapshots in the stored precision, and its 8-byte `sample_index` (compression off).
+    public func storedBytesPerSample() throws(MemoryBudgetError) -> Int {
+        let what = "a Navier–Stokes trajectory at resolution \(resolution)"
+        let (snapshotsPlusOne, overflow) = snapshotCount.addingReportingOverflow(1)
+        guard !overflow else { throw .overflow(what: what, factors: [snapshotCount, 1]) }
+        let values = try MemoryBudget.product([resolution, resolution, snapshotsPlusOne, precision == .float32 ? 4 : 8], what: what)
+        let (total, o) = values.addingReportingOverflow(8)
+        guard !o else { throw .overflow(what: what, factors: [values, 8]) }
+        return total
+    }
+
     /// ``validate()`` and the check of ``estimatedBytes(cores:)`` against `budget`.
     public func validate(budget: MemoryBudget) throws {
         try validate()

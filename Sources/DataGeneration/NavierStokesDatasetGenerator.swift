@@ -99,10 +99,18 @@ public final class NavierStokesDatasetGenerator {
     public let configuration: NavierStokesGenerationConfiguration
     private let field: GaussianRandomField
 
-    /// - Parameter budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
-    public init(_ configuration: NavierStokesGenerationConfiguration, budget: MemoryBudget = MemoryBudget()) throws {
+    /// Whether ``run(output:shardLimit:progress:)`` refuses a file larger than the free disk space.
+    public let checksDiskSpace: Bool
+
+    /// - Parameters:
+    ///   - budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
+    ///   - checksDiskSpace: refuse to start when the samples still to write exceed the free space of
+    ///     the output's file system (false for `--force`).
+    public init(_ configuration: NavierStokesGenerationConfiguration, budget: MemoryBudget = MemoryBudget(),
+                checksDiskSpace: Bool = true) throws {
         try configuration.validate(budget: budget)
         self.configuration = configuration
+        self.checksDiskSpace = checksDiskSpace
         field = try .fnoNavierStokes(resolution: configuration.resolution)
     }
 
@@ -143,10 +151,18 @@ public final class NavierStokesDatasetGenerator {
         let configuration = self.configuration
         let count = configuration.sampleCount, n = configuration.resolution, snapshots = configuration.snapshotCount
         var completed = 0
-        if FileManager.default.fileExists(atPath: path) {
+        ShardedFileResumption.removeStaleTemporaries(of: path)
+        let resuming = FileManager.default.fileExists(atPath: path)
+        if resuming {
             completed = try ShardedFileResumption.completedSamples(
                 in: path, contentKey: configuration.contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"])
-        } else {
+        }
+        if checksDiskSpace {
+            let what = "writing \(count - completed) Navier–Stokes trajectories at resolution \(n)"
+            let bytes = try MemoryBudget.product([count - completed, try configuration.storedBytesPerSample()], what: what)
+            try DiskSpace.require(bytes: bytes, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, what: what)
+        }
+        if !resuming {
             let manifest = DatasetManifest(pde: "navier-stokes", parameters: configuration.manifestParameters, grid: [n, n],
                                            solver: "pseudo-spectral CN-Heun", tolerance: nil, seed: configuration.seed, sampleCount: count)
             let times = self.times

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 
 /// Reopening a partly written generator file: the shared resume step of `DatasetGenerator` and
 /// `NavierStokesDatasetGenerator`.
@@ -11,6 +12,19 @@ enum ShardedFileResumption {
     static let completedAttribute = "pdekit.completed"
     /// Attribute holding the configuration's content key.
     static let keyAttribute = "pdekit.content_key"
+
+    /// Removes the temporaries `HDF5File.writeAtomically` leaves next to `path` when a run is killed
+    /// while creating the file (`.<name>.tmp-<UUID>`); only this output's, so other files' writes in
+    /// the same directory are untouched. Returns the names removed.
+    @discardableResult
+    static func removeStaleTemporaries(of path: String) -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent(), prefix = ".\(url.lastPathComponent).tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        return names.filter { $0.hasPrefix(prefix) }.sorted().filter {
+            unlink(directory.appendingPathComponent($0).path) == 0
+        }
+    }
 
     /// Opens `path`, checks it was written for `contentKey`, truncates `arrays` to the completed count
     /// and returns that count; `inspect` may read more attributes from the open file.

@@ -16,6 +16,30 @@ public enum LearningRateSchedule: Codable, Sendable, Equatable {
     case cosine(totalSteps: Int, minimumLearningRate: Double)
     case oneCycle(totalSteps: Int, warmupFraction: Double, divFactor: Double, finalDivFactor: Double)
 
+    /// Why the parameters cannot be used, or nil: a step size below 1 (`--step-size -5` would
+    /// otherwise halve the rate every step), γ outside (0, 1], total step counts below 1, a
+    /// non-finite or negative minimum rate, a warm-up fraction outside [0, 1), division factors
+    /// that are not finite and ≥ 1.
+    public var invalidParameterDescription: String? {
+        switch self {
+        case .constant:
+            return nil
+        case .step(let stepSize, let gamma):
+            if stepSize < 1 { return "the step schedule's step size must be at least 1 (got \(stepSize))" }
+            if !(gamma > 0 && gamma <= 1) { return "the step schedule's factor γ must lie in (0, 1] (got \(gamma))" }
+        case .cosine(let total, let minimum):
+            if total < 1 { return "the cosine schedule needs at least 1 step (got \(total))" }
+            if !(minimum.isFinite && minimum >= 0) { return "the cosine schedule's minimum rate must be finite and ≥ 0 (got \(minimum))" }
+        case .oneCycle(let total, let warmupFraction, let divFactor, let finalDivFactor):
+            if total < 1 { return "the one-cycle schedule needs at least 1 step (got \(total))" }
+            if !(warmupFraction >= 0 && warmupFraction < 1) { return "the one-cycle warm-up fraction must lie in [0, 1) (got \(warmupFraction))" }
+            if !(divFactor.isFinite && divFactor >= 1 && finalDivFactor.isFinite && finalDivFactor >= 1) {
+                return "the one-cycle division factors must be finite and ≥ 1 (got \(divFactor), \(finalDivFactor))"
+            }
+        }
+        return nil
+    }
+
     /// The learning rate at step `t` (0-based).
     public func learningRate(atStep t: Int, base: Double) -> Double {
         switch self {

@@ -44,5 +44,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             throw .invalidConfiguration("learning rate must be positive and weight decay non-negative")
         }
         if let patience = earlyStoppingPatience, patience <= 0 { throw .invalidConfiguration("early-stopping patience must be positive") }
+        if let problem = schedule.invalidParameterDescription { throw .invalidConfiguration(problem) }
     }
 }

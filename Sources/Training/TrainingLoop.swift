@@ -64,6 +64,11 @@ public final class TrainingLoop<Task: TrainingTask> {
         self.observers = observers
         optimizer = Adam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay,
                          decoupledWeightDecay: configuration.optimizer == .adamW)
+        // The optimizer's step counter and the progress total are epochs × steps per epoch.
+        guard !configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch).overflow else {
+            throw TrainingError.invalidConfiguration(
+                "\(configuration.epochs) epochs of \(stepsPerEpoch) optimizer steps overflow a 64-bit step count")
+        }
     }
 
     /// The training order of an epoch: a Fisher–Yates shuffle seeded by `(seed, epoch)`.

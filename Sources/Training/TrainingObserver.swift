@@ -28,7 +28,7 @@ public final class ProgressObserver: TrainingObserver {
         bar = ProgressBar(total: max(epochs - firstEpoch, 0) * stepsPerEpoch)
     }
     public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
-        bar?.advance(status: String(format: "epoch %d/%d  loss %.4g", epoch + 1, epochs, loss))
+        bar?.advance(status: "epoch \(epoch + 1)/\(epochs)  loss " + String(format: "%.4g", loss))   // %d would print Int's low 32 bits
     }
     public func trainingDidFinish(history: [EpochRecord]) { bar?.finish() }
 }

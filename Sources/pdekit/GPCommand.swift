@@ -169,6 +169,8 @@ struct GaussianProcessCommand: ParsableCommand {
         try require((3...4096).contains(collocation), "--collocation must be in 3…4096 (got \(collocation))")
         try require(components >= 1, "--components must be at least 1 (got \(components))")
         try require(iterations >= 0 && lbfgsIterations >= 0, "--iterations and --lbfgs-iterations must be ≥ 0")
+        try require(!iterations.addingReportingOverflow(lbfgsIterations).overflow,
+                    "--iterations + --lbfgs-iterations (\(iterations) + \(lbfgsIterations)) overflows a 64-bit count")
         try require(innerIterations >= 0 && valueIterations >= 0, "--inner-iterations and --value-iterations must be ≥ 0")
         try require(testPoints >= 2, "--test-points must be at least 2 (got \(testPoints))")
         // A sine needs at least two collocation points per period: a ≤ π (N − 1) / L.

@@ -64,7 +64,7 @@ struct GenerateNavierStokes: ParsableCommand {
         let configuration = NavierStokesGenerationConfiguration(
             sampleCount: samples, resolution: resolution, viscosity: viscosity, finalTime: finalTime, recordInterval: recordInterval,
             timeStep: timeStep, forced: !unforced, seed: seed, precision: precision, shardSize: shardSize)
-        let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
+        let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")

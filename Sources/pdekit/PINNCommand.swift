@@ -86,8 +86,9 @@ struct PINN: ParsableCommand {
     func checkFlags(budget: MemoryBudget = MemoryBudget()) throws {
         func require(_ condition: Bool, _ message: String) throws { if !condition { throw CommandError(description: message) } }
         let (plannedSteps, overflow) = adamSteps.addingReportingOverflow(lbfgsSteps)
-        try require(adamSteps >= 0 && lbfgsSteps >= 0 && !overflow && plannedSteps > 0,
+        try require(adamSteps >= 0 && lbfgsSteps >= 0 && plannedSteps > 0 || overflow,
                     "--iterations and --lbfgs-iterations must be ≥ 0 and not both 0")
+        try require(!overflow, "--iterations + --lbfgs-iterations (\(adamSteps) + \(lbfgsSteps)) overflows a 64-bit count")
         try require(depth >= 1 && (width ?? 1) >= 1, "--depth and --width must be positive")
         try require(learningRate.isFinite && learningRate > 0, "--learning-rate must be finite and positive (got \(learningRate))")
         try require(logEvery >= 1 && resampleEvery >= 1 && states >= 1, "--log-every, --resample-every and --states must be at least 1")

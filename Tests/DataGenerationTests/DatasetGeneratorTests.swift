@@ -88,6 +88,35 @@ import DataGeneration
         #expect(throws: GenerationError.self) { try DatasetGenerator(GenerationConfiguration(family: .darcy, sampleCount: 0, resolution: 9)) }
     }
 
+    /// A run killed while creating its file leaves `.<name>.tmp-<UUID>` behind (found by
+    /// scripts/kill-resume-check.py); the next run on that output removes it, and only it.
+    @Test func rerunRemovesOnlyItsOwnStaleTemporaries() throws {
+        let (directory, path) = try temporaryPath("x.h5")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let own = directory.appendingPathComponent(".x.h5.tmp-\(UUID().uuidString)").path
+        let other = directory.appendingPathComponent(".y.h5.tmp-\(UUID().uuidString)").path
+        for stale in [own, other] { #expect(FileManager.default.createFile(atPath: stale, contents: Data(count: 64))) }
+        let configuration = GenerationConfiguration(family: .darcy, sampleCount: 2, resolution: 9, strategy: .direct, shardSize: 2)
+        let summary = try DatasetGenerator(configuration).run(output: path)
+        #expect(summary.completedCount == 2)
+        #expect(!FileManager.default.fileExists(atPath: own), "the output's stale temporary is still there")
+        #expect(FileManager.default.fileExists(atPath: other), "another file's temporary was removed")
+    }
+
+    /// A Navier–Stokes request that streams more bytes than the output's file system has free is
+    /// refused before the file is created (3037000500 trajectories of 8² × 2 float32 values = 1.4 TiB).
+    @Test func navierStokesRunLargerThanTheDiskIsRefused() throws {
+        let (directory, path) = try temporaryPath("ns.h5")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configuration = NavierStokesGenerationConfiguration(sampleCount: 3_037_000_500, resolution: 8, finalTime: 0.1, recordInterval: 0.1,
+                                                                timeStep: 0.01)
+        #expect(try configuration.storedBytesPerSample() == 8 * 8 * 2 * 4 + 8)
+        let generator = try NavierStokesDatasetGenerator(configuration)
+        let error = #expect(throws: (any Error).self) { try generator.run(output: path) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("of disk"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     /// Sorting puts similar coefficients next to each other, and recycling on the sorted sequence
     /// needs fewer iterations than independent GMRES on the same systems (SKR's claim, small scale).
     @Test func recyclingSavesIterationsOnSortedSequence() throws {

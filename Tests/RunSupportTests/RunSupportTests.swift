@@ -110,3 +110,18 @@ import RunSupport
         #expect(StatusLine.oneLine("Error: bad\nvalue") == "bad; value")
     }
 }
+
+/// `DiskSpace` against `statvfs` as reported by `FileManager` (an independent reading of the same file system).
+@Suite struct DiskSpaceTests {
+    @Test func availableBytesMatchFileManagerAndRefuseMoreThanThat() throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        let available = try #require(DiskSpace.availableBytes(in: directory))
+        let attributes = try FileManager.default.attributesOfFileSystem(forPath: directory)
+        let free = try #require((attributes[.systemFreeSize] as? NSNumber)?.int64Value)
+        // f_bavail ≤ f_bfree (blocks reserved for root); both are positive on a working temporary directory.
+        #expect(available > 0 && Int64(available) <= free, "statvfs \(available) vs FileManager \(free)")
+        #expect(throws: DiskSpaceError.self) { try DiskSpace.require(bytes: .max, in: directory, what: "a test file") }
+        try DiskSpace.require(bytes: 1, in: directory, what: "a test file")
+        #expect(DiskSpace.availableBytes(in: "/no/such/directory-\(UUID().uuidString)") == nil)
+    }
+}

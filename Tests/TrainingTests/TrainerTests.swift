@@ -131,3 +131,25 @@ import Training
         }
     }
 }
+
+/// Schedule parameters that used to be clamped silently are refused by `TrainingConfiguration.validate()`.
+@Suite struct ScheduleValidationTests {
+    @Test func invalidSchedulesAreRefusedAndValidOnesAccepted() throws {
+        let invalid: [LearningRateSchedule] = [
+            .step(stepSize: 0, gamma: 0.5), .step(stepSize: -5, gamma: 0.5), .step(stepSize: 10, gamma: .nan), .step(stepSize: 10, gamma: 2),
+            .cosine(totalSteps: 0, minimumLearningRate: 0), .cosine(totalSteps: 5, minimumLearningRate: .infinity),
+            .oneCycle(totalSteps: 5, warmupFraction: 1, divFactor: 25, finalDivFactor: 1e4),
+            .oneCycle(totalSteps: 5, warmupFraction: 0.3, divFactor: .nan, finalDivFactor: 1e4),
+        ]
+        for schedule in invalid {
+            #expect(schedule.invalidParameterDescription != nil, "\(schedule) accepted")
+            #expect(throws: TrainingError.self) { try TrainingConfiguration(epochs: 1, batchSize: 1, learningRate: 1e-3, schedule: schedule).validate() }
+        }
+        let valid: [LearningRateSchedule] = [.constant, .step(stepSize: 1, gamma: 0.5), .cosine(totalSteps: 1, minimumLearningRate: 0),
+                                             .oneCycle(totalSteps: 10, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)]
+        for schedule in valid {
+            #expect(schedule.invalidParameterDescription == nil, "\(schedule) refused")
+            try TrainingConfiguration(epochs: 1, batchSize: 1, learningRate: 1e-3, schedule: schedule).validate()
+        }
+    }
+}
