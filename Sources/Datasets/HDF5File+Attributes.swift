@@ -97,7 +97,13 @@ extension HDF5File {
         let scalar = H5Sget_simple_extent_ndims(space) == 0
         let points = Int(H5Sget_simple_extent_npoints(space))
         guard points >= 0 else { throw DatasetError.hdf5(path: path, operation: "size of attribute '\(name)'") }
-        // Every element takes at least 8 bytes in memory (a pointer or a 64-bit number).
+        // Every element takes at least one byte in the file, so a count beyond the file's size is a
+        // corrupt dataspace (checked before the memory budget, which a 20 GB request would pass);
+        // in memory every element takes at least 8 bytes (a pointer or a 64-bit number).
+        let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? .max
+        guard points <= fileBytes else {
+            throw DatasetError.malformed(path: path, detail: "attribute '\(name)' declares \(points) elements, more than the file's \(fileBytes) bytes can hold")
+        }
         try DatasetError.checkedArray(shape: [points], bytesPerElement: 8, what: "attribute '\(name)'", path: path)
         let typeClass = H5Tget_class(type)
         if typeClass == H5T_STRING {
@@ -118,6 +124,9 @@ extension HDF5File {
                 let size = H5Tget_size(type)
                 let total = try DatasetError.checkedArray(shape: [size, points], bytesPerElement: 1, what: "attribute '\(name)'", path: path)
                 guard size > 0 else { throw DatasetError.malformed(path: path, detail: "attribute '\(name)' has strings of 0 bytes") }
+                guard total <= fileBytes else {
+                    throw DatasetError.malformed(path: path, detail: "attribute '\(name)' declares \(total) bytes of strings, more than the file's \(fileBytes) bytes")
+                }
                 let memoryType = H5Tcopy(pdekit_H5T_C_S1())
                 defer { H5Tclose(memoryType) }
                 H5Tset_size(memoryType, size)

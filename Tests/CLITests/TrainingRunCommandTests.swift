@@ -93,7 +93,7 @@ import PDEKit
             let recordsBefore = Self.metricsRecordCount(in: run)
             try process.run()
             while process.isRunning, Self.metricsRecordCount(in: run) <= recordsBefore { usleep(2_000) }
-            usleep(UInt32.random(in: 0...30_000, using: &generator))
+            usleep(UInt32.random(in: 0...5_000, using: &generator))
             if process.isRunning { kill(process.processIdentifier, SIGKILL); completed += 1 }
             process.waitUntilExit()
         }
@@ -131,7 +131,9 @@ import PDEKit
         let kills = Int(ProcessInfo.processInfo.environment["PDEKIT_KILL_TEST_KILLS"] ?? "") ?? 20
         let outcome = try Self.killAndResume(kills: kills, epochs: 40, seed: 41)
         #expect(outcome.problems.isEmpty, "\(outcome.problems)")
-        #expect(outcome.completedKills >= kills / 2, "only \(outcome.completedKills) of \(kills) kills hit a running process")
+        // How many kills land before the 40 epochs are done depends on the machine's speed; at least
+        // five must, or the test has not exercised resuming from a killed run.
+        #expect(outcome.completedKills >= min(5, kills), "only \(outcome.completedKills) of \(kills) kills hit a running process")
     }
 
     /// All-zero targets make the relative errors 0/0: `evaluate` says so with one `error:` line and a

@@ -223,6 +223,32 @@ import Datasets
         #expect(outcomes.listed > 0 && outcomes.refused > 0, "\(outcomes)")
     }
 
+    @Test func attributeCountsBeyondTheFileSizeAreRefusedBeforeAllocating() throws {
+        // A dataspace mutated to declare billions of elements passed the memory budget on a 24 GiB
+        // machine and allocated ~20 GB for a tiny file: a count the file cannot hold is refused first.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("counts.h5")
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.setAttribute("pdekit.values", .ints([1, 2, 3]))
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // The dataspace message stores the extent 3 as a little-endian 64-bit integer right after the
+        // attribute's name; make it 2^34 (16 Gi elements, 128 GiB as Int64, past this file's size).
+        let name = try #require(Self.find(Array("pdekit.values".utf8), in: bytes))
+        let extent = try #require((name..<min(bytes.count - 8, name + 96)).first { offset in
+            bytes[offset] == 3 && bytes[(offset + 1)..<(offset + 8)].allSatisfy { $0 == 0 }
+        })
+        bytes.replaceSubrange(extent..<(extent + 8), with: [0, 0, 0, 0, 4, 0, 0, 0])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try HDF5File(opening: path).attribute("pdekit.values")
+            Issue.record("an attribute of 2^34 elements in a \(bytes.count)-byte file was read")
+        } catch let error as DatasetError {
+            #expect(String(describing: error).contains("more than the file") || String(describing: error).contains("cannot be decoded"), "\(error)")
+        }
+    }
+
     @Test func readsOfUnwrittenChunksAreBoundedByTheStoredBytes() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
