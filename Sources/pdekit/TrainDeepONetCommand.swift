@@ -236,7 +236,7 @@ struct TrainDeepONet: ParsableCommand {
         ]).write(to: folder.appendingPathComponent("loss.png"))
         if testSet.aligned && testSet.trunk.shape[1] == 1 {
             let shown = min(3, testSet.branch.shape[0])
-            let prediction = model.predict(branchInput: Self.rows(testSet.branch, Array(0..<shown)), trunkInput: testSet.trunk)
+            let prediction = model.predict(branchInput: testSet.branch.sliced(alongAxis: 0, 0..<shown), trunkInput: testSet.trunk)
             let points = testSet.trunk.shape[0], x = testSet.trunk.scalars.map(Double.init)
             var series: [LineSeries] = []
             for sample in 0..<shown {
@@ -275,17 +275,6 @@ struct TrainDeepONet: ParsableCommand {
         }
         return widths.map { $0! }
     }
-
-    static func rows<Scalar: TensorScalar>(_ x: Tensor<Scalar>, _ indices: [Int]) -> Tensor<Scalar> {
-        let width = x.count / max(x.shape[0], 1)
-        var scalars: [Scalar] = []
-        scalars.reserveCapacity(indices.count * width)
-        for i in indices { scalars += x.scalars[i * width ..< (i + 1) * width] }
-        var shape = x.shape
-        shape[0] = indices.count
-        return Tensor(uncheckedShape: shape, scalars: scalars)
-    }
-
 }
 
 struct DeepONetCommandError: Error, CustomStringConvertible {
