@@ -33,6 +33,7 @@ struct TrainMgNO: ParsableCommand {
 
     func run() throws {
         do { try execute() } catch {
+            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
             FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
             throw ExitCode.failure
         }
