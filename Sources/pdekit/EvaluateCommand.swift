@@ -87,7 +87,7 @@ struct Evaluate: ParsableCommand {
         if isDirectory.boolValue, FileManager.default.fileExists(atPath: runURL.appendingPathComponent("metrics.jsonl").path) {
             try OperatorPlots.writeLossCurve(metrics: runURL.appendingPathComponent("metrics.jsonl"), to: plotDirectory.appendingPathComponent("loss.png"))
         }
-        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%d samples, grid %@)\n",
+        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)\n",
                                                    evaluation.relativeL2, evaluation.relativeH1, samples,
                                                    Array(pairs.inputs.shape.dropFirst(2)).map(String.init).joined(separator: "x")).utf8))
         emit(["run": runDirectory, "samples": samples, "grid": Array(pairs.inputs.shape.dropFirst(2)), "resolution": resolution,
