@@ -6,7 +6,7 @@ extension PaddingMode: ExpressibleByArgument {}
 extension MgNOGridPolicy: ExpressibleByArgument {}
 
 /// `pdekit train mgno`.
-struct TrainMgNO: ParsableCommand {
+struct TrainMgNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "mgno",
         abstract: "Train a multigrid neural operator, MgNO (He, Liu & Xu, ICLR 2024).",
