@@ -18,7 +18,7 @@ struct Generate: ParsableCommand {
 }
 
 /// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
-struct GeneratePDE: ParsableCommand {
+struct GeneratePDE: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "pde",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",

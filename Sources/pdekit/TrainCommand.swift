@@ -110,7 +110,7 @@ struct OperatorTrainingOptions: ParsableArguments {
 }
 
 /// `pdekit train fno`.
-struct TrainFNO: ParsableCommand {
+struct TrainFNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "fno",
         abstract: "Train a Fourier neural operator (Li et al. 2021).",
