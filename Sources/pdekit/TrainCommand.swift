@@ -122,9 +122,12 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
             epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, loss.png and fields.png.
             """)
 
-    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator }
+    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator, navierStokes = "navier-stokes" }
 
     @OptionGroup var options: OperatorTrainingOptions
+    @Option(help: "What to learn: \(FNOTask.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
+    var task: FNOTask = .pairs
+    @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
     @Option(help: "Override the preset's modes per axis.") var modes: Int?
     @Option(help: "Override the preset's width.") var width: Int?
@@ -144,6 +147,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
         case .darcy: c = .darcy
         case .burgers: c = .burgers
         case .neuraloperator: c = .neuraloperatorDefaults(modes: [Int](repeating: 12, count: d), width: 32)
+        case .navierStokes: c = FNOConfiguration(modes: [Int](repeating: 12, count: d), width: 20, layerCount: 4)   // Li et al.'s FNO-2D for NS
         }
         let modeCount = modes ?? c.modes[0]
         c.modes = [Int](repeating: modeCount, count: d)
@@ -155,6 +159,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     }
 
     func execute() throws {
+        if task == .nextStep { return try executeNextStep() }
         let (train, validation, test, d) = try options.loadPairs()
         let configuration = modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)
