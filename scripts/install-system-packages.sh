@@ -2,7 +2,8 @@
 # Installs the Debian packages PDEKit links against, if any is missing (needs root or sudo).
 set -euo pipefail
 # gcc, make and gfortran build the C and Fortran embedding examples (Examples/) against libPDEKitC.so.
-packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config gcc make gfortran)
+# libhypre-dev (BoomerAMG, ILUT) brings Open MPI (libopenmpi-dev), which hypre is built with.
+packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config gcc make gfortran libhypre-dev libopenmpi-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
