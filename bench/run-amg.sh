@@ -9,7 +9,7 @@ dir="${1:-/tmp/pdekit-amg-bench}"; shift || true
 python="${PEER_PYTHON:-/work/venvs/amg/bin/python}"
 cd "$root"
 source scripts/openblas-env.sh
-swift build -c release --product pdekit >/dev/null
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release --product pdekit >/dev/null
 [ -f "$dir/convection.mtx" ] || "$python" bench/peers/amg_scipy_pyamg.py write "$dir" >&2
 out="$(mktemp)"
 "$python" bench/peers/amg_scipy_pyamg.py run "$dir" "$@" | tee -a "$out"
