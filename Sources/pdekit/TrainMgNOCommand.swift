@@ -7,7 +7,7 @@ extension MgNOGridPolicy: ExpressibleByArgument {}
 extension MgNOCycle: ExpressibleByArgument {}
 
 /// `pdekit train mgno`.
-struct TrainMgNO: ParsableCommand {
+struct TrainMgNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "mgno",
         abstract: "Train a multigrid neural operator, MgNO (He, Liu & Xu, ICLR 2024).",
@@ -49,6 +49,7 @@ struct TrainMgNO: ParsableCommand {
 
     func run() throws {
         do { try execute() } catch {
+            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
             FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
             throw ExitCode.failure
         }
