@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),
-        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
+        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["SparseSolvers", "TensorCore", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["RunSupport", "TensorCore", "CHDF5", "CZlib"]),
