@@ -83,6 +83,9 @@ struct GeneratePDE: ParsableCommand {
     @Option(help: "Also measure recycling vs independent GMRES vs direct on the first K sorted systems.")
     var compareGmres: Int?
 
+    @Option(help: ArgumentHelp("Solve only part I of N (0-based) of the sorted sequence into <stem>.shard-I-of-N.<ext>; join the N parts with 'pdekit merge'. For job arrays and loops without MPI (under mpirun each rank takes its part by itself).", valueName: "I/N"))
+    var shard: String?
+
     @Option(name: .customLong("stop-after-shards"), help: ArgumentHelp("Stop after this many shards (testing resumption).", visibility: .hidden))
     var stopAfterShards: Int?
 
@@ -104,11 +107,37 @@ struct GeneratePDE: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
         }
-        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet)
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
-        progress.finish()
-        print("wrote \(output): \(summary.completedCount)/\(samples) samples"
-              + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+        let communicator = Job.communicator
+        let part = try shard.map { try Shard(parsing: $0) } ?? .whole
+        if communicator.size > 1, shard != nil {
+            throw GenerationError.invalidParameter(name: "shard", reason: "is for runs without mpirun; under mpirun rank r of R solves part r/R by itself")
+        }
+        // Under MPI only rank 0 draws a progress line (its own part).
+        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet || !communicator.isRoot)
+        let summary: GenerationSummary
+        if communicator.size > 1 {
+            let ranks = try generator.runAsRank(of: communicator, output: output, shardLimit: stopAfterShards, progress: progress.report)
+            progress.finish()
+            guard communicator.isRoot else { return }
+            if ranks.wasComplete { print("\(output) is already complete: \(samples) samples"); return }
+            print("\(communicator.size) ranks solved \(ranks.solvedByAllRanks) samples; "
+                  + (ranks.mergedCount == samples ? "merged into \(output): \(samples)/\(samples) samples"
+                     : "parts incomplete (rerun the same command to resume)"))
+            print("rank 0 (part 0/\(communicator.size)):")
+            summary = ranks.local
+        } else {
+            summary = try generator.run(output: output, shard: part, shardLimit: stopAfterShards, progress: progress.report)
+            progress.finish()
+            if part.isWhole {
+                print("wrote \(output): \(summary.completedCount)/\(samples) samples"
+                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+            } else {
+                let rows = part.range(of: samples)
+                print("wrote part \(part) (rows \(rows.lowerBound)..<\(rows.upperBound) of the sorted sequence) to \(GenerationShardFile.path(of: output, shard: part)): \(summary.completedCount)/\(rows.count) samples"
+                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+                print("when all \(part.count) parts are done: pdekit merge --output \(output) --parts \(part.count)")
+            }
+        }
         print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",
                      summary.secondsPerSample * 1000, summary.solvedCount > 0 ? summary.solveSeconds / Double(summary.solvedCount) * 1000 : 0,
                      summary.solvedCount, summary.seconds))

@@ -31,8 +31,11 @@ struct PINN: ParsableCommand {
     enum Normalization: String, ExpressibleByArgument, CaseIterable { case exact, penalty }
     enum Activation: String, ExpressibleByArgument, CaseIterable { case tanh, sin }
 
-    @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var problem: Problem
+    @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")) (or --problem FILE).")
+    var bundledProblem: Problem?
+    /// The bundled problem (a problem file runs with poisson2d's optimizer defaults).
+    var problem: Problem { bundledProblem ?? .poisson2d }
+    @Option(name: .customLong("problem"), help: "A problem file (JSON: domain, equations, boundary and initial conditions; see the README) instead of a bundled problem.") var problemFile: String?
     @Option(help: "Adam iterations (default 10000; 15000 for burgers, as DeepXDE's example; 3000 for schrodinger).") var iterations: Int?
     @Option(help: "L-BFGS iterations after Adam (0: none; default 1000 for poisson1d and poisson2d; 15000 for burgers, DeepXDE's maxiter; 2000 for schrodinger).") var lbfgsIterations: Int?
     @Option(help: "Adam learning rate.") var learningRate: Double = 1e-3
@@ -143,6 +146,10 @@ struct PINN: ParsableCommand {
         // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
         do {
             try checkFlags()
+            if problemFile != nil || bundledProblem == nil {
+                try runProblemFile()
+                return
+            }
             switch precision {
             case .float64: try execute(Double.self)
             case .float32: try execute(Float.self)
@@ -170,7 +177,7 @@ struct PINN: ParsableCommand {
         case .redraw: rule = .redraw(period: resampleEvery)
         case .rar:
             // Every period: 10 candidates per residual point (problem default counts when 0), the worst 2% added.
-            let points = domainPoints > 0 ? domainPoints : (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
+            let points = domainPoints > 0 ? domainPoints : PINN.problemFileDomainPoints ?? (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
             rule = .residualRefinement(period: resampleEvery, candidates: 10 * points, added: max(points / 50, 10))
         }
         return .init(adamIterations: adamSteps, learningRate: learningRate, lbfgsIterations: lbfgsSteps,

@@ -83,7 +83,9 @@ struct OperatorTrainingOptions: ParsableArguments {
         let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
                                   outputDirectory: directory)
         trainer.showsProgress = !quiet
+        trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
         let summary = try trainer.run(resume: resume)
+        guard Job.isRoot else { return }
         let final = try trainer.trainedModel.evaluate(testPairs, batchSize: batchSize)
         let (chosen, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
         let evaluation = try chosen.evaluate(testPairs, batchSize: batchSize)
@@ -126,6 +128,7 @@ struct TrainFNO: ParsableCommand {
 
     func run() throws {
         do { try execute() } catch {
+            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
             FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
             throw ExitCode.failure
         }
