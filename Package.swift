@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["AutoDiff", "NeuralLayers", "TensorCore", "TestSupport"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["RunSupport", "SparseSolvers", "TestSupport"]),
-        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PhysicsInformed", "TensorCore", "TestSupport"]),
+        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),

@@ -7,7 +7,9 @@
 #      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
 #   3. train fno with R = 2 and global batch B: the loss curve of R = 1 with batch B to 1e-5 relative over
 #      3 epochs; 2 epochs then --resume to 3 under R = 2 gives the uninterrupted R = 2 run's losses;
-#   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang.
+#   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
+#      not split their work are refused under mpirun;
+#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks.
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,6 +98,14 @@ set +e
 set -e
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "missing data: exit status $status"
 [ "$(grep -c '^error:' "$work/bad2.err")" -eq 1 ] || fail "missing data: expected one error: line, got: $(cat "$work/bad2.err")"
+# A command that does not split its work is refused (R copies would write the same file); --version is not an error.
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" generate antiderivative --samples 10 --test-samples 5 --sensors 12 \
+    --output "$work/a.npz" >/dev/null 2>"$work/bad3.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad3.err")" -eq 1 ] && [ ! -f "$work/a.npz" ] \
+    || fail "generate antiderivative under mpirun: status $status, $(cat "$work/bad3.err")"
+[ "$("${limit[@]}" "${mpirun[@]}" "$pdekit" --version | wc -l)" -eq 1 ] || fail "--version under mpirun"
 echo "mpi-tests: 5. Fortran MPI example (each rank applies its own operator handle; rank 0 gathers)"
 if command -v mpif90 >/dev/null && command -v make >/dev/null; then
     make -s -C Examples/fortran-mpi BUILD_DIR="$bin" OUT_DIR="$work/examples" >/dev/null

@@ -56,11 +56,18 @@ public struct ScalingBenchmarks {
         public var ranks: Int
         public var threads_per_rank: Int
         public var seconds: Double
+        /// CPU seconds of the launched processes (all ranks and threads; getrusage of waited-for children).
+        public var cpu_seconds: Double
+        /// The machine's 1-minute load average when the run started (/proc/loadavg): above the core count,
+        /// wall times measure the scheduler's shares more than the code.
+        public var load_average: Double?
         public var samples: Int?
         public var samples_per_second: Double?
         public var mean_epoch_seconds: Double?
         public var parameters: Int?
         public var command: String
+        /// CPU seconds spread over every rank's threads: the wall time with a free core per thread.
+        var idealSeconds: Double { cpu_seconds / Double(ranks * threads_per_rank) }
     }
 
     /// The ratio of two runs (goal: generation ≥ 1.85, training ≥ 0.9).
@@ -70,6 +77,9 @@ public struct ScalingBenchmarks {
         public var compared: String
         public var speedup: Double
         public var goal: Double
+        /// The speed-up the CPU times give when every thread has a core of its own and nothing waits:
+        /// the ratio of CPU seconds / (ranks × threads) of the baseline and of the 2-rank run.
+        public var cpu_time_speedup: Double
         /// Training only: the largest relative difference of the per-epoch training losses.
         public var max_relative_loss_difference: Double?
     }
@@ -90,6 +100,8 @@ public struct ScalingBenchmarks {
         public var bench = "scaling"
         public var measure = "efficiency-model"
         public var nodes: Int
+        /// Samples per node per step the step time was measured (or scaled) for.
+        public var local_batch: Int
         public var gigabits_per_second: Double
         public var parameter_megabytes: Double
         public var step_seconds: Double
@@ -99,7 +111,8 @@ public struct ScalingBenchmarks {
     }
 
     /// Times an in-place Float allreduce of each size (the fastest of `repetitions` after a warm-up) and
-    /// checks the result: rank r contributes r + 1 + i mod 7 at element i, so the sum is exact in Float.
+    /// checks the result: rank r contributes r + 1 + i mod 7 at element i, so the sum is exact in Float;
+    /// then checks gather and the maximum once.
     /// Every rank must call this; the records are returned on rank 0 only.
     public static func allreduceRecords(communicator: Communicator, megabytes: [Double], repetitions: Int,
                                         transport: String) throws -> [AllreduceRecord] {
@@ -128,18 +141,26 @@ public struct ScalingBenchmarks {
             records.append(AllreduceRecord(transport: transport, ranks: ranks, megabytes: Double(count * 4) / 1_048_576,
                                            seconds: fastest, seconds_per_megabyte: fastest / (Double(count * 4) / 1_048_576)))
         }
+        // The other collectives, checked once: gather in rank order, the maximum over the ranks.
+        let gathered = try communicator.gather([Int64(communicator.rank), Int64(communicator.rank * 10)])
+        if communicator.isRoot, gathered != (0..<ranks).map({ [Int64($0), Int64($0 * 10)] }) {
+            throw BenchmarkError("gather returned \(gathered.map { "\($0)" } ?? "nil"), expected the ranks in order")
+        }
+        guard try communicator.allreduceMax(Int64(communicator.rank)) == Int64(ranks - 1) else {
+            throw BenchmarkError("allreduceMax of the ranks is not \(ranks - 1)")
+        }
         return communicator.isRoot ? records : []
     }
 
     /// The efficiency model (see the type's description) for the given step time and parameter count.
-    public static func efficiencyModel(stepSeconds: Double, parameters: Int, nodes: [Int] = [8, 16, 32, 64, 128, 256],
+    public static func efficiencyModel(stepSeconds: Double, localBatch: Int, parameters: Int, nodes: [Int] = [8, 16, 32, 64, 128, 256],
                                        gigabitsPerSecond: [Double] = [10, 25, 100]) -> [EfficiencyRecord] {
         let bytes = 4 * Double(parameters)
         var records: [EfficiencyRecord] = []
         for bandwidth in gigabitsPerSecond {
             for p in nodes {
                 let allreduce = 2 * Double(p - 1) / Double(p) * bytes / (bandwidth * 1e9 / 8)
-                records.append(EfficiencyRecord(nodes: p, gigabits_per_second: bandwidth, parameter_megabytes: bytes / 1_048_576,
+                records.append(EfficiencyRecord(nodes: p, local_batch: localBatch, gigabits_per_second: bandwidth, parameter_megabytes: bytes / 1_048_576,
                                                 step_seconds: stepSeconds, allreduce_seconds: allreduce,
                                                 efficiency: stepSeconds / (stepSeconds + allreduce)))
             }
@@ -151,12 +172,17 @@ public struct ScalingBenchmarks {
     public func run(_ output: BenchmarkOutput) throws {
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let data = workDirectory.appendingPathComponent("darcy-1x1.h5").path
+        // A complete file from an earlier run would be resumed (nothing solved): start from nothing.
+        for name in try FileManager.default.contentsOfDirectory(atPath: workDirectory.path) where name.hasPrefix("darcy-") {
+            try FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name))
+        }
         let generate = ["generate", "darcy", "--samples", String(generationSamples), "--resolution", String(resolution),
                         "--solver", "direct", "--quiet", "--seed", "1"]
         let g1 = try timed(ranks: 1, threads: 1, generate + ["--output", data], measure: "generation")
         let g2 = try timed(ranks: 2, threads: 1, generate + ["--output", workDirectory.appendingPathComponent("darcy-2x1.h5").path], measure: "generation")
         for record in [g1, g2] { try output(record) }
-        try output(SpeedupRecord(measure: "generation", compared: "2x1 / 1x1 samples per second", speedup: g1.seconds / g2.seconds, goal: 1.85))
+        try output(SpeedupRecord(measure: "generation", compared: "2x1 / 1x1 samples per second", speedup: g1.seconds / g2.seconds, goal: 1.85,
+                                 cpu_time_speedup: g1.idealSeconds / g2.idealSeconds))
 
         let train = ["train", "fno", "--preset", "darcy", "--data", data, "--train", String(trainSamples), "--validation", "0",
                      "--test", String(max(1, min(4, generationSamples - trainSamples))), "--epochs", String(epochs),
@@ -177,6 +203,7 @@ public struct ScalingBenchmarks {
             worst = difference.isNaN || worst.isNaN ? .nan : Swift.max(worst, difference)
         }
         try output(SpeedupRecord(measure: "training", compared: "2x1 / 1x2 epochs per second", speedup: epoch1 / epoch2, goal: 0.9,
+                                 cpu_time_speedup: t1.idealSeconds / t2.idealSeconds,
                                  max_relative_loss_difference: worst))
 
         for (transport, options) in [("shared-memory", [String]()), ("tcp-loopback", ["--mca", "btl", "tcp,self"])] {
@@ -188,7 +215,13 @@ public struct ScalingBenchmarks {
             }
         }
         let stepsPerEpoch = (trainSamples + batchSize - 1) / batchSize
-        for record in Self.efficiencyModel(stepSeconds: epoch1 / Double(stepsPerEpoch), parameters: parameters) { try output(record) }
+        // The measured step (local batch = the global batch of the 1 × 2 run), and the same step scaled to
+        // one sample per node (the step time is close to linear in the batch): the harder case.
+        let stepSeconds = epoch1 / Double(stepsPerEpoch)
+        for record in Self.efficiencyModel(stepSeconds: stepSeconds, localBatch: batchSize, parameters: parameters)
+            + Self.efficiencyModel(stepSeconds: stepSeconds / Double(batchSize), localBatch: 1, parameters: parameters) {
+            try output(record)
+        }
     }
 
     /// The per-epoch training losses of a run directory's metrics.jsonl.
@@ -202,10 +235,12 @@ public struct ScalingBenchmarks {
     }
 
     func timed(ranks: Int, threads: Int, _ arguments: [String], measure: String) throws -> RunRecord {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.childrenCPUSeconds()
         let stdout = try launch(ranks: ranks, threads: threads, arguments)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var record = RunRecord(measure: measure, ranks: ranks, threads_per_rank: threads, seconds: seconds,
+                               cpu_seconds: Self.childrenCPUSeconds() - cpuStart, load_average: load,
                                command: commandLine(ranks: ranks, threads: threads, arguments, mpiOptions: []).joined(separator: " "))
         if measure == "generation" {
             record.samples = generationSamples
@@ -218,6 +253,13 @@ public struct ScalingBenchmarks {
             }
         }
         return record
+    }
+
+    /// User plus system CPU seconds of this process's terminated, waited-for descendants.
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     func commandLine(ranks: Int, threads: Int, _ arguments: [String], mpiOptions: [String]) -> [String] {
@@ -237,7 +279,9 @@ public struct ScalingBenchmarks {
         process.environment = environment
         // Standard error to a file: a pipe that nobody drains could fill and stall the child.
         let errorURL = workDirectory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: errorURL.path, contents: nil) else {
+            throw BenchmarkError("cannot create \(errorURL.path)")
+        }
         defer { try? FileManager.default.removeItem(at: errorURL) }
         let pipe = Pipe(), errors = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = pipe

@@ -76,10 +76,17 @@ public final class DatasetGenerator {
     private let field: GaussianRandomField
     private let grid2D: UniformGrid?
 
-    /// - Parameter budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
-    public init(_ configuration: GenerationConfiguration, budget: MemoryBudget = MemoryBudget()) throws {
+    /// Whether ``run(output:shardLimit:progress:)`` refuses a file larger than the free disk space.
+    public let checksDiskSpace: Bool
+
+    /// - Parameters:
+    ///   - budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
+    ///   - checksDiskSpace: refuse to start when the samples still to write exceed the free space of
+    ///     the output's file system (false for `--force`).
+    public init(_ configuration: GenerationConfiguration, budget: MemoryBudget = MemoryBudget(), checksDiskSpace: Bool = true) throws {
         try configuration.validate(budget: budget)
         self.configuration = configuration
+        self.checksDiskSpace = checksDiskSpace
         let s = configuration.resolution
         switch configuration.family {
         case .burgers:
@@ -202,7 +209,13 @@ public final class DatasetGenerator {
                     recordedStrategy = (strategy, "resumed: " + (reason ?? "recorded choice"))
                 }
             }
-        } else {
+        }
+        if checksDiskSpace {
+            let what = "writing \(count - completed) samples at resolution \(configuration.resolution)"
+            let bytes = try MemoryBudget.product([count - completed, try configuration.storedBytesPerSample()], what: what)
+            try DiskSpace.require(bytes: bytes, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, what: what)
+        }
+        if !FileManager.default.fileExists(atPath: path) {
             let manifest = DatasetManifest(pde: configuration.family.rawValue, parameters: configuration.manifestParameters,
                                            grid: sampleShape, solver: configuration.family.isLinear ? configuration.strategy.rawValue : "pseudo-spectral",
                                            tolerance: configuration.family.isLinear ? configuration.tolerance : nil,

@@ -38,10 +38,11 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         Self.bound(index, count, itemCount)..<Self.bound(index + 1, count, itemCount)
     }
 
-    /// ⌊i·n/N⌋ without overflow (i ≤ N).
+    /// ⌊i·n/N⌋ without overflow for 0 ≤ i ≤ N: i·⌊n/N⌋ ≤ n, and i·(n mod N) is formed in double width.
     static func bound(_ i: Int, _ parts: Int, _ n: Int) -> Int {
         let (quotient, remainder) = n.quotientAndRemainder(dividingBy: parts)
-        return i * quotient + (i * remainder) / parts
+        let product = i.multipliedFullWidth(by: remainder)
+        return i * quotient + parts.dividingFullWidth(product).quotient
     }
 
     public var isWhole: Bool { count == 1 }

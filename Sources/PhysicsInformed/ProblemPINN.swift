@@ -138,9 +138,7 @@ public struct ProblemPINN: Sendable {
         }
         var terms: [PINNLossTerm<Scalar>] = [
             .pde(points: .points(residualPoints, dimension: D), sampler: fresh, secondDerivativeAxes: residual.secondAxes) { u, model in
-                let columns = Self.columns(u.points.value, dimension: D)
-                let parameters = parameterNames.map { model.scalarParameter($0)!.variable }
-                return residual.evaluate(.init(derivatives: u, parameters: parameters, columns: columns))
+                residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable }))
             },
         ]
         terms += try boundaryTerms(boundary, weight: options.boundaryWeight, as: Scalar.self)
@@ -175,11 +173,6 @@ public struct ProblemPINN: Sendable {
                                                                                  parameters: problem.parameters.map { $0.trueValue ?? $0.initialValue }) }
         }
         return PINNSetup(model: model, terms: terms, evaluationPoints: evaluation, evaluationGrid: evaluationGrid, reference: exact)
-    }
-
-    static func columns<Scalar: TensorScalar>(_ points: Tensor<Scalar>, dimension D: Int) -> [[Double]] {
-        let values = points.scalars, n = points.shape[0]
-        return (0..<D).map { axis in (0..<n).map { Double(values[$0 * D + axis]) } }
     }
 
     /// Soft boundary terms: each point takes the first condition that applies to it.

@@ -16,12 +16,22 @@ import AutoDiff
 /// derivative (`u_xy`, `u_xxx`) is an `unsupported` `ProblemError` at compile time.
 public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     /// What a compiled residual sees at a batch of points.
-    public struct Context {
+    public final class Context {
         public let derivatives: FieldDerivatives<Scalar>
         public let parameters: [Variable<Scalar>]
-        /// Coordinate columns in Double, `[axis][point]`.
-        public let columns: [[Double]]
+        /// Coordinate columns in Double, `[axis][point]` (computed on first use: residuals without
+        /// known terms never need them).
+        public private(set) lazy var columns: [[Double]] = {
+            let points = derivatives.points.value
+            let values = points.scalars, n = points.shape[0], d = points.shape[1]
+            return (0..<d).map { axis in (0..<n).map { Double(values[$0 * d + axis]) } }
+        }()
         public var count: Int { derivatives.value.shape[0] }
+
+        public init(derivatives: FieldDerivatives<Scalar>, parameters: [Variable<Scalar>]) {
+            self.derivatives = derivatives
+            self.parameters = parameters
+        }
     }
 
     enum Node {
@@ -37,7 +47,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     }
 
     /// Compiles `expression` (of field `0`; parameters in the order of `parameterNames`).
-    public static func compile(_ expression: SymbolicExpression, location: SourceLocation? = nil) throws -> Residual {
+    public static func compile(_ expression: SymbolicExpression, location: TextLocation? = nil) throws -> Residual {
         var secondAxes = Set<Int>()
         for derivative in expression.fieldDerivatives {
             let nonzero = derivative.orders.enumerated().filter { $0.element > 0 }
@@ -81,7 +91,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         }
     }
 
-    static func compileNode(_ e: SymbolicExpression, location: SourceLocation?) throws -> Node {
+    static func compileNode(_ e: SymbolicExpression, location: TextLocation?) throws -> Node {
         switch e {
         case .constant(let c): return .constant(c)
         case .coordinate(let axis): return .known { $0[axis] }

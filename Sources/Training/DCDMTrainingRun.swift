@@ -65,7 +65,7 @@ public struct DCDMTrainingRun {
         try MemoryBudget().requireArray(shape: [krylovDimension, problem.pointCount], bytesPerElement: 8, what: "the Lanczos basis")
         status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
         let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
-        status(String(format: "Lanczos: %d Ritz values in [%.3g, %.3g], %.1f s", basis.count, basis.values.first!, basis.values.last!,
+        status(String(format: "Lanczos: %ld Ritz values in [%.3g, %.3g], %.1f s", basis.count, basis.values.first!, basis.values.last!,
                       Self.seconds(since: start)))
         let legacy = resume && !resumesCheckpoint ? try legacyState(modelSteps: modelSteps, status: status) : nil
         let completed = legacy?.completed ?? 0
@@ -77,7 +77,7 @@ public struct DCDMTrainingRun {
             return
         }
         let initial = objective.evaluate(count: 16)
-        status(String(format: "network: %d parameters; held-out losses at start: residual %.4f, energy %.4f", network.parameterCount,
+        status(String(format: "network: %ld parameters; held-out losses at start: residual %.4f, energy %.4f", network.parameterCount,
                       initial.residual, initial.energy))
         let facts = ["grid": "\(grid)", "dimensions": "\(dimensions)", "obstacles": obstacles.rawValue, "batch_size": "\(batchSize)",
                      "learning_rate": "\(learningRate)", "krylov_dimension": "\(krylovDimension)", "loss_kind": loss.rawValue,

@@ -18,7 +18,7 @@ struct Generate: ParsableCommand {
 }
 
 /// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
-struct GeneratePDE: ParsableCommand {
+struct GeneratePDE: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "pde",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
@@ -92,7 +92,7 @@ struct GeneratePDE: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
-    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    @Flag(help: "Run even if the estimated memory exceeds the machine's or the file the free disk space.")
     var force = false
 
     func run() throws {
@@ -102,7 +102,7 @@ struct GeneratePDE: ParsableCommand {
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
             recycledCount: try recycled.value("recycled"))
-        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
+        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
@@ -138,7 +138,7 @@ struct GeneratePDE: ParsableCommand {
                 print("when all \(part.count) parts are done: pdekit merge --output \(output) --parts \(part.count)")
             }
         }
-        print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",
+        print(String(format: "time per sample %.2f ms (solve %.2f ms), %ld samples in %.2f s",
                      summary.secondsPerSample * 1000, summary.solvedCount > 0 ? summary.solveSeconds / Double(summary.solvedCount) * 1000 : 0,
                      summary.solvedCount, summary.seconds))
         if family.isLinear {
@@ -150,7 +150,7 @@ struct GeneratePDE: ParsableCommand {
         }
         if let compareGmres {
             let c = try generator.compareRecycling(systemCount: compareGmres)
-            print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %d it, recycling %.3f s (CPU %.3f s) / %d it, direct %.3f s (CPU %.3f s)",
+            print(String(format: "compare on first %ld sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %ld it, recycling %.3f s (CPU %.3f s) / %ld it, direct %.3f s (CPU %.3f s)",
                          c.systemCount, tolerance, preconditioner.generationName, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
                          c.recyclingSeconds, c.recyclingCPUSeconds, c.recyclingIterations, c.directSeconds, c.directCPUSeconds))
             for (name, failure) in [("GMRES", c.gmresFailure), ("recycling", c.recyclingFailure)] {

@@ -33,7 +33,9 @@ enum Entry {
         let command: any ParsableCommand
         do { command = try PDEKitCommand.parseAsRoot() } catch {
             // Every rank parses the same flags: only rank 0 of a launched job reports a parse failure.
-            if let rank = MPIRuntime.launcherRank(), rank != 0, MPIRuntime.launchedByMPI() { exit(1) }
+            if let rank = MPIRuntime.launcherRank(), rank != 0, MPIRuntime.launchedByMPI() {
+                exit(PDEKitCommand.exitCode(for: error).rawValue)   // 0 for --help and --version
+            }
             FailureReport.exitAfterParsing(error)
         }
         // Under mpirun/srun: initialize MPI (the CLI does, the library never) and divide the cores.
@@ -41,6 +43,7 @@ enum Entry {
         do {
             Job.communicator = try MPIRuntime.initializeIfLaunched()
             threads = try Job.threads()
+            try Job.requireDistributable(command)
         } catch { FailureReport.exitAfterRunning(error) }
         do {
             var runnable = command

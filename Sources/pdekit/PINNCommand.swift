@@ -268,7 +268,7 @@ struct PINN: ParsableCommand {
         try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
         if !noPlots { try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints,
                                          prediction: prediction, reference: setup.reference) }
-        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %d, L-BFGS %d iterations); output in %@",
+        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %ld, L-BFGS %ld iterations); output in %@",
                      name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,
                      report.adamIterations, report.lbfgsIterations, output))
     }
@@ -338,7 +338,7 @@ struct PINN: ParsableCommand {
                                    reference: SchrodingerProblem.stateError(psi, reference.state) == PINNMetrics.relativeL2(psi, reference.state)
                                        ? reference.state : reference.state.map { -$0 })
             }
-            print(String(format: "state %d: E = %.8f (reference %.8f, error %.2e, relative %.2e), Rayleigh quotient %.8f, ψ relative L2 error %.2e, %.2f s",
+            print(String(format: "state %ld: E = %.8f (reference %.8f, error %.2e, relative %.2e), Rayleigh quotient %.8f, ψ relative L2 error %.2e, %.2f s",
                          k, e, reference.energy, abs(e - reference.energy), abs(e - reference.energy) / abs(reference.energy), rayleigh,
                          stateError, report.wallSeconds))
         }

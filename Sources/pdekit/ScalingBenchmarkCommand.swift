@@ -5,7 +5,7 @@ import PDEKit
 
 /// `pdekit bench scaling`: generation and training on 2 ranks against 1 process, allreduce cost, and
 /// the modelled efficiency on many nodes (JSON lines; the suite is `Benchmarks.ScalingBenchmarks`).
-struct ScalingBenchmark: ParsableCommand {
+struct ScalingBenchmark: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "scaling",
         abstract: "Measure multi-process scaling under mpirun (generation, training, allreduce) and model it at 8–256 nodes; print JSON lines.",

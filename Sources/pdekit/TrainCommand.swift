@@ -25,7 +25,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Epochs.") var epochs: Int = 500
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
-    @Option(help: "Mini-batch size.") var batchSize: Int = 20
+    @Option(help: "Mini-batch size (default: 20, or all training samples when fewer; a larger value is an error).") var batchSize: Int?
     @Option(help: "Base (for one-cycle: peak) learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
     @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
@@ -71,7 +71,7 @@ struct OperatorTrainingOptions: ParsableArguments {
         case .constant: trainingSchedule = .constant
         case .oneCycle: trainingSchedule = .oneCycle(totalSteps: epochs, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
         }
-        return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+        return TrainingConfiguration(epochs: epochs, batchSize: batchSize ?? 20, learningRate: learningRate, weightDecay: weightDecay,
                                      optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
                                      seed: seed, earlyStoppingPatience: patience)
     }
@@ -79,6 +79,10 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
     /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
     func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs) throws {
+        if let batchSize, batchSize > trainPairs.count {   // as `train deeponet`: not silently full batch
+            throw OperatorCommandError(description: "--batch-size \(batchSize) is larger than the \(trainPairs.count) training samples (--train minus --validation)")
+        }
+        let batchSize = self.batchSize ?? 20
         let directory = URL(fileURLWithPath: output)
         let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
                                   outputDirectory: directory)
@@ -106,7 +110,7 @@ struct OperatorTrainingOptions: ParsableArguments {
 }
 
 /// `pdekit train fno`.
-struct TrainFNO: ParsableCommand {
+struct TrainFNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "fno",
         abstract: "Train a Fourier neural operator (Li et al. 2021).",
@@ -118,9 +122,12 @@ struct TrainFNO: ParsableCommand {
             epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, loss.png and fields.png.
             """)
 
-    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator }
+    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator, navierStokes = "navier-stokes" }
 
     @OptionGroup var options: OperatorTrainingOptions
+    @Option(help: "What to learn: \(FNOTask.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
+    var task: FNOTask = .pairs
+    @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
     @Option(help: "Override the preset's modes per axis.") var modes: Int?
     @Option(help: "Override the preset's width.") var width: Int?
@@ -140,6 +147,7 @@ struct TrainFNO: ParsableCommand {
         case .darcy: c = .darcy
         case .burgers: c = .burgers
         case .neuraloperator: c = .neuraloperatorDefaults(modes: [Int](repeating: 12, count: d), width: 32)
+        case .navierStokes: c = FNOConfiguration(modes: [Int](repeating: 12, count: d), width: 20, layerCount: 4)   // Li et al.'s FNO-2D for NS
         }
         let modeCount = modes ?? c.modes[0]
         c.modes = [Int](repeating: modeCount, count: d)
@@ -151,6 +159,7 @@ struct TrainFNO: ParsableCommand {
     }
 
     func execute() throws {
+        if task == .nextStep { return try executeNextStep() }
         let (train, validation, test, d) = try options.loadPairs()
         let configuration = modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)

@@ -195,7 +195,10 @@ struct TrainDeepONet: ParsableCommand {
         let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let folder { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let rows = trainSet.branch.shape[0]
-        let batch = min(batchSize ?? rows, rows)
+        if let batchSize, batchSize > rows {   // as `train fno`: a batch larger than the training set is a mistake, not full batch
+            throw DeepONetCommandError(message: "--batch-size \(batchSize) is larger than the \(rows) training \(aligned ? "functions" : "triplets")")
+        }
+        let batch = batchSize ?? rows
         let keep = self.keep ?? (validationSet != nil ? .bestValidation : batch < rows ? .last : .bestTrainLoss)
         switch keep {
         case .bestValidation where validationSet == nil:

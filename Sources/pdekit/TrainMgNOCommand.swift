@@ -7,7 +7,7 @@ extension MgNOGridPolicy: ExpressibleByArgument {}
 extension MgNOCycle: ExpressibleByArgument {}
 
 /// `pdekit train mgno`.
-struct TrainMgNO: ParsableCommand {
+struct TrainMgNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "mgno",
         abstract: "Train a multigrid neural operator, MgNO (He, Liu & Xu, ICLR 2024).",

@@ -53,6 +53,9 @@ import Distributed
         }
         #expect(try Shard(index: 1, count: 2).range(of: Int.max).upperBound == Int.max)
         #expect(try Shard(index: 0, count: 3).range(of: Int.max).upperBound == Int.max / 3)
+        // Huge part counts (a --shard value) do not overflow: I·(n mod N) is formed in double width.
+        #expect(try Shard(index: Int.max - 1, count: Int.max).range(of: 11) == 10..<11)
+        #expect(try Shard(index: Int.max - 2, count: Int.max).range(of: 11).isEmpty)
     }
 
     @Test func shardParsing() throws {

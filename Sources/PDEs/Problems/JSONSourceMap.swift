@@ -6,7 +6,7 @@
 /// column. It is a full syntax check too: a malformed file is a `ProblemError` at the offending
 /// character.
 public struct JSONSourceMap: Sendable {
-    public private(set) var locations: [String: SourceLocation] = [:]
+    public private(set) var locations: [String: TextLocation] = [:]
     /// Strings whose text in the file differs from their value (escapes): offsets inside them
     /// cannot be mapped, so errors point at the string's start.
     public private(set) var escapedStrings: Set<String> = []
@@ -23,9 +23,9 @@ public struct JSONSourceMap: Sendable {
         guard index == characters.count else { throw error("unexpected text after the JSON value") }
     }
 
-    public subscript(path: String) -> SourceLocation? { locations[path] }
+    public subscript(path: String) -> TextLocation? { locations[path] }
 
-    private var here: SourceLocation { SourceLocation(line: line, column: column) }
+    private var here: TextLocation { TextLocation(line: line, column: column) }
     private func error(_ message: String) -> ProblemError { ProblemError(.syntax, "JSON: " + message, at: here) }
 
     private mutating func advance() {
@@ -58,10 +58,11 @@ public struct JSONSourceMap: Sendable {
             while true {
                 skipWhitespace()
                 guard index < characters.count, characters[index] == "\"" else { throw error("expected a quoted key") }
+                let keyLocation = here
                 let key = try string(path: nil)
                 try expect(":")
                 let child = path.isEmpty ? key : path + "/" + key
-                locations[child + "#key"] = start
+                locations[child + "#key"] = keyLocation
                 try value(path: child)
                 skipWhitespace()
                 guard index < characters.count else { throw error("unterminated object") }

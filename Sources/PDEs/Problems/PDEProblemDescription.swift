@@ -49,7 +49,7 @@ public struct PDEProblemDescription: Sendable {
     /// The time axis, or nil.
     public var timeAxis: Int? { timeInterval == nil ? nil : spatialDimension }
 
-    public init(name: String = "problem", domain: ProblemGeometry, domainLocation: SourceLocation? = nil,
+    public init(name: String = "problem", domain: ProblemGeometry, domainLocation: TextLocation? = nil,
                 coordinates: [String]? = nil, time: (start: Double, end: Double)? = nil, timeName: String = "t",
                 fields: [String] = ["u"], parameters: [UnknownParameter] = [], coefficients: [(name: String, formula: ProblemText)] = [],
                 equations: [ProblemText], boundary: [BoundaryConditionText], initial: [InitialConditionText] = [],
@@ -90,7 +90,7 @@ public struct PDEProblemDescription: Sendable {
         for c in coefficients { resolvedCoefficients[c.name] = try resolver.coefficient(c.name) }
         self.coefficients = resolvedCoefficients
         residuals = try equations.map { try resolver.residual($0) }
-        func fieldIndex(_ name: String, at location: SourceLocation?) throws -> Int {
+        func fieldIndex(_ name: String, at location: TextLocation?) throws -> Int {
             guard let k = fields.firstIndex(of: name) else {
                 throw ProblemError(.unknownSymbol, "unknown field '\(name)' (fields: \(fields.joined(separator: ", ")))", at: location)
             }
@@ -159,7 +159,7 @@ public struct PDEProblemDescription: Sendable {
         try checkBoundaryCoverage(domainLocation: domainLocation)
     }
 
-    private static func checkGeometry(_ g: ProblemGeometry, at location: SourceLocation?) throws {
+    private static func checkGeometry(_ g: ProblemGeometry, at location: TextLocation?) throws {
         func fail(_ m: String) -> ProblemError { ProblemError(.invalidValue, m, at: location) }
         switch g {
         case .box(let lower, let upper, _):
@@ -198,7 +198,7 @@ public struct PDEProblemDescription: Sendable {
 
     /// Every boundary piece (checked on a lattice of points on it) must have a condition for
     /// every field.
-    private func checkBoundaryCoverage(domainLocation: SourceLocation?) throws {
+    private func checkBoundaryCoverage(domainLocation: TextLocation?) throws {
         let pieces = geometry.boundaryPieces(coordinateNames: coordinateNames)
         var periodic: Set<Int> = []
         for c in boundaryConditions { if case .periodic(let axis) = c.kind { periodic.insert(axis) } }

@@ -22,11 +22,11 @@ public struct BoundaryConditionText: Sendable {
     /// Periodic: the coordinate whose two faces are identified.
     public var axis: String?
     /// Where the condition is written (errors about the whole condition point here).
-    public var location: SourceLocation?
+    public var location: TextLocation?
 
     public init(_ kind: Kind, field: String = "u", on: [String] = [], where predicate: ProblemText? = nil,
                 value: ProblemText = "0", alpha: ProblemText = "1", beta: ProblemText = "1", axis: String? = nil,
-                location: SourceLocation? = nil) {
+                location: TextLocation? = nil) {
         self.kind = kind
         self.field = field
         self.on = on
@@ -43,8 +43,8 @@ public struct BoundaryConditionText: Sendable {
 public struct InitialConditionText: Sendable {
     public var field: String
     public var value: ProblemText
-    public var location: SourceLocation?
-    public init(field: String = "u", value: ProblemText, location: SourceLocation? = nil) {
+    public var location: TextLocation?
+    public init(field: String = "u", value: ProblemText, location: TextLocation? = nil) {
         self.field = field
         self.value = value
         self.location = location
@@ -71,8 +71,8 @@ public struct FieldObservations: Sendable {
     /// Row-major `[N, d]` points.
     public var points: [Double]
     public var values: [Double]
-    public var location: SourceLocation?
-    public init(field: String = "u", points: [Double], values: [Double], location: SourceLocation? = nil) {
+    public var location: TextLocation?
+    public init(field: String = "u", points: [Double], values: [Double], location: TextLocation? = nil) {
         self.field = field
         self.points = points
         self.values = values
@@ -97,7 +97,7 @@ public struct ResolvedBoundaryCondition: Sendable {
     /// Piece names (prefix match `name` or `name.*`); empty: every piece.
     public let on: [String]
     public let predicate: SymbolicExpression?
-    public let location: SourceLocation?
+    public let location: TextLocation?
 
     /// Whether the condition applies at `x` on the piece called `piece`.
     public func applies(toPiece piece: String, at x: [Double]) -> Bool {

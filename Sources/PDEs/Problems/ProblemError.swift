@@ -1,6 +1,6 @@
 /// Where a problem text lives: a line and column (both from 1) of the problem file, or of the
 /// expression string when the problem is written in Swift.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct TextLocation: Sendable, Hashable, CustomStringConvertible {
     public let line: Int
     public let column: Int
     public init(line: Int, column: Int) { self.line = line; self.column = column }
@@ -21,11 +21,11 @@ public struct ProblemError: Error, Sendable, CustomStringConvertible {
     }
     public let kind: Kind
     public let message: String
-    public let location: SourceLocation?
+    public let location: TextLocation?
     /// The problem file, when the problem came from one.
     public var file: String?
 
-    public init(_ kind: Kind, _ message: String, at location: SourceLocation?, file: String? = nil) {
+    public init(_ kind: Kind, _ message: String, at location: TextLocation?, file: String? = nil) {
         self.kind = kind
         self.message = message
         self.location = location
@@ -44,17 +44,17 @@ public struct ProblemError: Error, Sendable, CustomStringConvertible {
 public struct ProblemText: Sendable, Hashable, ExpressibleByStringLiteral {
     public let text: String
     /// Location of the first character; nil for text written in Swift (then columns count from 1 on line 1).
-    public let origin: SourceLocation?
+    public let origin: TextLocation?
 
-    public init(_ text: String, origin: SourceLocation? = nil) { self.text = text; self.origin = origin }
+    public init(_ text: String, origin: TextLocation? = nil) { self.text = text; self.origin = origin }
     public init(stringLiteral value: String) { self.init(value) }
 
     /// The location of character `offset` (0-based, in Characters) of the text.
-    public func location(ofOffset offset: Int) -> SourceLocation {
-        let start = origin ?? SourceLocation(line: 1, column: 1)
-        return SourceLocation(line: start.line, column: start.column + offset)
+    public func location(ofOffset offset: Int) -> TextLocation {
+        let start = origin ?? TextLocation(line: 1, column: 1)
+        return TextLocation(line: start.line, column: start.column + offset)
     }
 
     /// The location of the whole text (its first character).
-    public var location: SourceLocation { origin ?? SourceLocation(line: 1, column: 1) }
+    public var location: TextLocation { origin ?? TextLocation(line: 1, column: 1) }
 }

@@ -46,7 +46,7 @@ public enum ProblemFile {
         let map: JSONSourceMap
         let directory: String
 
-        func at(_ path: String) -> SourceLocation? { map[path] ?? map[path + "#key"] }
+        func at(_ path: String) -> TextLocation? { map[path] ?? map[path + "#key"] }
         func fail(_ kind: ProblemError.Kind, _ message: String, _ path: String) -> ProblemError {
             ProblemError(kind, message, at: at(path))
         }
@@ -166,7 +166,7 @@ public enum ProblemFile {
         func problem(_ root: Any) throws -> PDEProblemDescription {
             let d = try object(root, "", allowed: ["name", "domain", "coordinates", "time", "fields", "parameters", "coefficients",
                                                    "equation", "equations", "boundary", "initial", "exact", "observations", "pinn", "description"])
-            guard d["domain"] != nil else { throw ProblemError(.invalidValue, "the problem needs a \"domain\"", at: SourceLocation(line: 1, column: 1)) }
+            guard d["domain"] != nil else { throw ProblemError(.invalidValue, "the problem needs a \"domain\"", at: TextLocation(line: 1, column: 1)) }
             let domain = try geometry(d["domain"], "domain")
             let coordinates = try d["coordinates"].map { try strings($0, "coordinates") }
             if let coordinates, coordinates.count != domain.dimension {
@@ -204,7 +204,7 @@ public enum ProblemFile {
                 guard let array = many as? [Any] else { throw fail("'equations' must be an array of strings", "equations") }
                 equations += try array.enumerated().map { try text($1, "equations/\($0)") }
             }
-            guard !equations.isEmpty else { throw ProblemError(.invalidValue, "the problem needs an \"equation\" or \"equations\"", at: SourceLocation(line: 1, column: 1)) }
+            guard !equations.isEmpty else { throw ProblemError(.invalidValue, "the problem needs an \"equation\" or \"equations\"", at: TextLocation(line: 1, column: 1)) }
             guard equations.count == fields.count else {
                 throw fail(.dimensionMismatch, "\(equations.count) equation\(equations.count == 1 ? "" : "s") for \(fields.count) field\(fields.count == 1 ? "" : "s") (\(fields.joined(separator: ", "))): mismatched dimensions",
                            d["equations"] != nil ? "equations" : "equation")
@@ -312,7 +312,7 @@ public enum ProblemFile {
 
 extension ProblemText {
     /// For a string with escapes: keep the text but point every error at the string's start.
-    func relocated(whenEscapedTo start: SourceLocation?) -> ProblemText {
+    func relocated(whenEscapedTo start: TextLocation?) -> ProblemText {
         guard let start else { return self }
         return ProblemText(text, origin: start)
     }

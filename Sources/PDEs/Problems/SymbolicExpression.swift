@@ -167,24 +167,27 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
 
     // MARK: Evaluation
 
-    /// The value at one point for an expression without fields (`coordinates` has every axis,
-    /// time last; `parameters` the unknown parameters' values).
-    public func evaluate(coordinates: [Double], parameters: [Double] = []) -> Double {
+    /// The value at one point (`coordinates` has every axis, time last; `parameters` the unknown
+    /// parameters' values; `field` gives a field derivative's value, needed only when the
+    /// expression involves fields).
+    public func evaluate(coordinates: [Double], parameters: [Double] = [],
+                         field: ((FieldDerivative) -> Double)? = nil) -> Double {
+        func value(_ e: SymbolicExpression) -> Double { e.evaluate(coordinates: coordinates, parameters: parameters, field: field) }
         switch self {
         case .constant(let c): return c
         case .coordinate(let i): return coordinates[i]
         case .parameter(let i): return parameters[i]
-        case .field: preconditionFailure("SymbolicExpression.evaluate: the expression involves an unknown field")
-        case .sum(let a, let b): return a.evaluate(coordinates: coordinates, parameters: parameters) + b.evaluate(coordinates: coordinates, parameters: parameters)
-        case .difference(let a, let b): return a.evaluate(coordinates: coordinates, parameters: parameters) - b.evaluate(coordinates: coordinates, parameters: parameters)
-        case .product(let a, let b): return a.evaluate(coordinates: coordinates, parameters: parameters) * b.evaluate(coordinates: coordinates, parameters: parameters)
-        case .quotient(let a, let b): return a.evaluate(coordinates: coordinates, parameters: parameters) / b.evaluate(coordinates: coordinates, parameters: parameters)
-        case .power(let a, let b): return Foundation.pow(a.evaluate(coordinates: coordinates, parameters: parameters), b.evaluate(coordinates: coordinates, parameters: parameters))
-        case .negation(let a): return -a.evaluate(coordinates: coordinates, parameters: parameters)
-        case .function(let f, let a): return f.evaluate(a.evaluate(coordinates: coordinates, parameters: parameters))
-        case .comparison(let c, let a, let b):
-            let x = a.evaluate(coordinates: coordinates, parameters: parameters), y = b.evaluate(coordinates: coordinates, parameters: parameters)
-            return c.holds(x, y) ? 1 : 0
+        case .field(let k, let m):
+            guard let field else { preconditionFailure("SymbolicExpression.evaluate: the expression involves an unknown field") }
+            return field(FieldDerivative(field: k, orders: m))
+        case .sum(let a, let b): return value(a) + value(b)
+        case .difference(let a, let b): return value(a) - value(b)
+        case .product(let a, let b): return value(a) * value(b)
+        case .quotient(let a, let b): return value(a) / value(b)
+        case .power(let a, let b): return Foundation.pow(value(a), value(b))
+        case .negation(let a): return -value(a)
+        case .function(let f, let a): return f.evaluate(value(a))
+        case .comparison(let c, let a, let b): return c.holds(value(a), value(b)) ? 1 : 0
         }
     }
 }
