@@ -48,7 +48,7 @@ extension TrainFNO {
         let trainer = NextStepTrainer(task: task, outputDirectory: directory)
         trainer.showsProgress = !o.quiet
         let summary = try trainer.run(resume: o.resume)
-        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: o.batchSize).evaluation
+        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: o.trainingConfiguration.batchSize).evaluation
         let (predictions, chosen) = try trainer.evaluateRollouts(split.test, model: try trainer.chosenModel())
         for (name, value) in [("chosen model's test rollout relative L2", chosen.relativeL2), ("final model's", final.relativeL2)] where !value.isFinite {
             throw OperatorCommandError(description: "the \(name) is \(value)")
