@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
         .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CSuiteSparse"]),
-        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "TensorCore", "Training", "CKernels"]),
+        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "Distributed", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
