@@ -220,7 +220,7 @@ struct TrainDeepONet: ParsableCommand {
         var loop: TrainingLoop<DeepONetTrainingTask<Scalar>>?
         var loopSummary: TrainingLoop<DeepONetTrainingTask<Scalar>>.Summary?
         if iterations > 0 {
-            let epochs = (iterations + stepsPerEpoch - 1) / stepsPerEpoch
+            let epochs = iterations / stepsPerEpoch + (iterations % stepsPerEpoch == 0 ? 0 : 1)   // no overflow at Int.max
             let trainingLoop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: epochs, batchSize: batch, learningRate: learningRate, weightDecay: 0,
                                                                                                 schedule: .constant, seed: seed),
                                                 runDirectory: folder, observers: [log, ProgressObserver()])
@@ -237,7 +237,8 @@ struct TrainDeepONet: ParsableCommand {
         var (finalLoss, bestStep) = task.finish(iterations: iterations, lastStepLoss: losses.last)
         var bestValidationError: Double?
         if keep == .bestValidation, let loop, let bestEpoch = try loop.restoreBestParameters() {
-            bestStep = min((bestEpoch + 1) * stepsPerEpoch, iterations)
+            let (endOfEpoch, overflow) = (bestEpoch + 1).multipliedReportingOverflow(by: stepsPerEpoch)
+            bestStep = overflow ? iterations : min(endOfEpoch, iterations)
             finalLoss = Double(task.fullTrainingLoss())
             bestValidationError = loopSummary?.history.first { $0.epoch == bestEpoch }?.validationRelativeL2
         }
