@@ -31,15 +31,21 @@ extension TrainFNO {
         guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
             throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
         }
-        let file = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
-        let split = try file.split(train: o.train, validation: .count(o.validationCount), test: o.test)
+        // PDEBench and The Well layouts are recognized from their keys; other files use --trajectory-key.
+        let split: TrajectorySplit
+        if try TrajectoryCollection.detect(o.data) != nil {
+            split = try TrajectoryCollection.split(o.data, train: o.train, validation: o.validationCount, test: o.test, stride: o.subsample)
+        } else {
+            split = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
+                .split(train: o.train, validation: .count(o.validationCount), test: o.test)
+        }
         let c = split.train.channels
         let (inputChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
         guard nextStep.history >= 1, !overflow, nextStep.history < split.train.steps else {
             throw OperatorCommandError(description: "--history \(nextStep.history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
         }
         var generator = SeededRandomNumberGenerator(seed: o.seed)
-        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: file.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
+        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: split.train.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
                                                      generator: &generator)
         let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
         let task = try NextStepTrainingTask(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training,
