@@ -54,7 +54,7 @@ extension TrainFNO {
         let trainer = NextStepTrainer(task: task, outputDirectory: directory)
         trainer.showsProgress = !o.quiet
         let summary = try trainer.run(resume: o.resume)
-        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: o.batchSize).evaluation
+        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: task.configuration.batchSize).evaluation
         let (predictions, chosen) = try trainer.evaluateRollouts(split.test, model: try trainer.chosenModel())
         for (name, value) in [("chosen model's test rollout relative L2", chosen.relativeL2), ("final model's", final.relativeL2)] where !value.isFinite {
             throw OperatorCommandError(description: "the \(name) is \(value)")
@@ -66,14 +66,21 @@ extension TrainFNO {
                                       prediction: state(predictions, last), sample: 0, to: directory.appendingPathComponent("fields.png"))
         let seconds = summary.history.map(\.seconds)
         let best = summary.history.first { $0.epoch == summary.bestEpoch }
-        emit(["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history,
-              "rollout_steps": chosen.steps.count, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
-              "selected_on": split.validation == nil ? "train_loss" : "validation_rollout",
-              "train_trajectories": split.train.count, "validation_trajectories": split.validation?.count ?? 0, "test_trajectories": split.test.count,
-              "best_validation_rollout_relative_l2": best?.validationRelativeL2 ?? NSNull(),
-              "stopped_early": summary.stoppedEarly, "test_rollout_relative_l2": chosen.relativeL2,
-              "test_last_step_relative_l2": chosen.relativeL2PerStep.last ?? Double.nan,
-              "final_test_rollout_relative_l2": final.relativeL2,
-              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
+        var fields: [String: Any] = ["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history]
+        fields["rollout_steps"] = chosen.steps.count
+        fields["epochs"] = summary.history.count
+        fields["best_epoch"] = summary.bestEpoch + 1
+        fields["selected_on"] = split.validation == nil ? "train_loss" : "validation_rollout"
+        fields["train_trajectories"] = split.train.count
+        fields["validation_trajectories"] = split.validation?.count ?? 0
+        fields["test_trajectories"] = split.test.count
+        fields["best_validation_rollout_relative_l2"] = best?.validationRelativeL2 ?? NSNull()
+        fields["stopped_early"] = summary.stoppedEarly
+        fields["test_rollout_relative_l2"] = chosen.relativeL2
+        fields["test_last_step_relative_l2"] = chosen.relativeL2PerStep.last ?? 0
+        fields["final_test_rollout_relative_l2"] = final.relativeL2
+        fields["parameters"] = model.parameterCount
+        fields["mean_epoch_seconds"] = seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)
+        emit(fields)
     }
 }
