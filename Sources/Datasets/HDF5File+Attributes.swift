@@ -91,7 +91,7 @@ extension HDF5File {
 
     /// One attribute's value.
     ///
-    /// - Throws: `missingKey` if absent, `unsupported` for compound, enum or reference types.
+    /// - Throws: `missingKey` if absent, `unsupported` for compound, reference or enum types (but h5py's boolean, read as 0 / 1).
     public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5AttributeValue {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
@@ -167,6 +167,14 @@ extension HDF5File {
             try check(H5Aread(attribute, pdekit_H5T_NATIVE_DOUBLE(), &values), "reading attribute '\(name)'")
             return scalar ? .double(values.first ?? 0) : .doubles(values)
         }
-        throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' has a type that is not a string, integer or real")
+        if typeClass == H5T_ENUM, H5Tget_size(type) == 1, H5Tget_nmembers(type) == 2 {
+            // h5py's boolean (numpy bool_, e.g. The Well's time_varying / dim_varying): read as 0 / 1.
+            let (memoryType, _) = Self.memoryType(.bool)
+            defer { H5Tclose(memoryType) }
+            var values = [Int8](repeating: 0, count: points)
+            try check(H5Aread(attribute, memoryType, &values), "reading attribute '\(name)'")
+            return scalar ? .int(values.first.map { $0 != 0 ? 1 : 0 } ?? 0) : .ints(values.map { $0 != 0 ? 1 : 0 })
+        }
+        throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' has a type that is not a string, integer, real or boolean")
     }
 }

@@ -49,10 +49,20 @@ struct Inspect: ParsableCommand {
         var groups: [String]
         var attributes: [String: HDF5AttributeValue]
         var manifest: DatasetManifest?
+        /// The Well / PDEBench description (``TrajectoryCollection/describe(_:)``), for such files.
+        var collection: [String]?
     }
 
     func run() throws {
-        let report = try inspect()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue,
+           let collection = try TrajectoryCollection.describe(file) {
+            // A The Well dataset directory: its splits and fields, in the collection's words.
+            print(format == .json ? try JSONLine.encode(["path": file, "collection": collection.joined(separator: "\n")]) : "\(file):\n" + collection.joined(separator: "\n"))
+            return
+        }
+        var report = try inspect()
+        report.collection = try TrajectoryCollection.describe(file)
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -78,7 +88,7 @@ struct Inspect: ParsableCommand {
 
     func inspect() throws -> Report {
         let opened = try DatasetLoader.open(file)
-        var report = Report(path: file, format: opened.format.description, arrays: [], groups: [], attributes: [:], manifest: nil)
+        var report = Report(path: file, format: opened.format.description, arrays: [], groups: [], attributes: [:], manifest: nil, collection: nil)
         if let hdf5 = opened.hdf5File {
             report.attributes = Dictionary(try hdf5.attributes(of: "/").map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             if DatasetManifest.isPresent(in: hdf5) { report.manifest = try DatasetManifest(from: hdf5) }
@@ -180,6 +190,7 @@ struct Inspect: ParsableCommand {
             }
             lines.append(text)
         }
+        if let collection = report.collection { lines += collection }
         return lines.joined(separator: "\n")
     }
 }

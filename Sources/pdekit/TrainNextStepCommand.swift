@@ -31,15 +31,21 @@ extension TrainFNO {
         guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
             throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
         }
-        let file = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
-        let split = try file.split(train: o.train, validation: .count(o.validationCount), test: o.test)
+        // PDEBench and The Well layouts are recognized from their keys; other files use --trajectory-key.
+        let split: TrajectorySplit
+        if try TrajectoryCollection.detect(o.data) != nil {
+            split = try TrajectoryCollection.split(o.data, train: o.train, validation: o.validationCount, test: o.test, stride: o.subsample)
+        } else {
+            split = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
+                .split(train: o.train, validation: .count(o.validationCount), test: o.test)
+        }
         let c = split.train.channels
         let (inputChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
         guard nextStep.history >= 1, !overflow, nextStep.history < split.train.steps else {
             throw OperatorCommandError(description: "--history \(nextStep.history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
         }
         var generator = SeededRandomNumberGenerator(seed: o.seed)
-        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: file.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
+        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: split.train.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
                                                      generator: &generator)
         let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
         let task = try NextStepTrainingTask(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training,
@@ -48,7 +54,7 @@ extension TrainFNO {
         let trainer = NextStepTrainer(task: task, outputDirectory: directory)
         trainer.showsProgress = !o.quiet
         let summary = try trainer.run(resume: o.resume)
-        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: o.trainingConfiguration.batchSize).evaluation
+        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: task.configuration.batchSize).evaluation
         let (predictions, chosen) = try trainer.evaluateRollouts(split.test, model: try trainer.chosenModel())
         for (name, value) in [("chosen model's test rollout relative L2", chosen.relativeL2), ("final model's", final.relativeL2)] where !value.isFinite {
             throw OperatorCommandError(description: "the \(name) is \(value)")
@@ -60,14 +66,21 @@ extension TrainFNO {
                                       prediction: state(predictions, last), sample: 0, to: directory.appendingPathComponent("fields.png"))
         let seconds = summary.history.map(\.seconds)
         let best = summary.history.first { $0.epoch == summary.bestEpoch }
-        emit(["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history,
-              "rollout_steps": chosen.steps.count, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
-              "selected_on": split.validation == nil ? "train_loss" : "validation_rollout",
-              "train_trajectories": split.train.count, "validation_trajectories": split.validation?.count ?? 0, "test_trajectories": split.test.count,
-              "best_validation_rollout_relative_l2": best?.validationRelativeL2 ?? NSNull(),
-              "stopped_early": summary.stoppedEarly, "test_rollout_relative_l2": chosen.relativeL2,
-              "test_last_step_relative_l2": chosen.relativeL2PerStep.last ?? Double.nan,
-              "final_test_rollout_relative_l2": final.relativeL2,
-              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
+        var fields: [String: Any] = ["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history]
+        fields["rollout_steps"] = chosen.steps.count
+        fields["epochs"] = summary.history.count
+        fields["best_epoch"] = summary.bestEpoch + 1
+        fields["selected_on"] = split.validation == nil ? "train_loss" : "validation_rollout"
+        fields["train_trajectories"] = split.train.count
+        fields["validation_trajectories"] = split.validation?.count ?? 0
+        fields["test_trajectories"] = split.test.count
+        fields["best_validation_rollout_relative_l2"] = best?.validationRelativeL2 ?? NSNull()
+        fields["stopped_early"] = summary.stoppedEarly
+        fields["test_rollout_relative_l2"] = chosen.relativeL2
+        fields["test_last_step_relative_l2"] = chosen.relativeL2PerStep.last ?? 0
+        fields["final_test_rollout_relative_l2"] = final.relativeL2
+        fields["parameters"] = model.parameterCount
+        fields["mean_epoch_seconds"] = seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)
+        emit(fields)
     }
 }
