@@ -14,3 +14,4 @@
 @_exported import LearnedSolvers
 @_exported import NeuralOperators
 @_exported import Training
+@_exported import TorchInterop
