@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "PDEs", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses", "TensorCore", "TestSupport"]),
         .testTarget(name: "LearnedSolversTests", dependencies: ["AutoDiff", "LearnedSolvers", "NeuralLayers", "RunSupport", "SparseSolvers", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TorchInteropTests", dependencies: ["NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport", "TorchInterop", "Training"]),
+        .testTarget(name: "TorchInteropTests", dependencies: ["Datasets", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport", "TorchInterop", "Training"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit", "TestSupport"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["PDEKit", "PDEKitC", "TestSupport"]),
     ]
