@@ -2,14 +2,15 @@
 !
 ! With a trained 2-D Darcy FNO (from `pdekit train fno` or Examples/train-fno) this program
 !   1. builds a permeability a = 12 / 3 on the model's training grid,
-!   2. predicts the pressure with the FNO (pdekit_operator_apply_f64),
+!   2. predicts the pressure with the FNO (pdekit_operator_apply_layout_f64, column-major: the
+!      Fortran arrays are passed as they are),
 !   3. assembles -div(a grad u) = 1, u = 0 on the boundary, in CSR form (vertex-centred finite volumes
 !      with harmonic face averages, as PDEKit discretizes it), solves it with IC(0)-preconditioned CG
 !      through PDEKit, and prints the surrogate's relative L2 error,
 !   4. checks that a missing checkpoint comes back as an error code with a message.
 !
-! Layout: PDEKit fields are row-major [batch][channel][i0][i1]; a Fortran array f(i1, i0) (first index
-! fastest) has exactly that memory layout, so fields are declared with the axes reversed.
+! Layout: fields are Fortran arrays f(i0, i1) (node (x_i0, y_i1)), passed with PDEKIT_LAYOUT_COLUMN_MAJOR
+! so that PDEKit reads them in Fortran's order (no transposes in the caller).
 !
 ! usage: pdekit-fortran-example MODEL [--smoke]
 module pdekit
@@ -17,6 +18,7 @@ module pdekit
   implicit none
   integer(c_int32_t), parameter :: PDEKIT_OK = 0, PDEKIT_ERROR_IO = 4
   integer(c_int32_t), parameter :: PDEKIT_METHOD_CG = 1, PDEKIT_PRECONDITIONER_IC0 = 3
+  integer(c_int32_t), parameter :: PDEKIT_LAYOUT_COLUMN_MAJOR = 1
 
   interface
     function pdekit_version() bind(C, name="pdekit_version") result(text)
@@ -40,14 +42,14 @@ module pdekit
       integer(c_int32_t), value :: capacity
       integer(c_int32_t) :: status
     end function
-    function pdekit_operator_apply_f64(op, input, input_count, batch, grid, grid_rank, output, output_count) &
-        bind(C, name="pdekit_operator_apply_f64") result(status)
+    function pdekit_operator_apply_layout_f64(op, input, input_count, batch, grid, grid_rank, layout, output, &
+        output_count) bind(C, name="pdekit_operator_apply_layout_f64") result(status)
       import :: c_ptr, c_double, c_int32_t, c_int64_t
       type(c_ptr), value :: op
       real(c_double), dimension(*), intent(in) :: input
       integer(c_int64_t), value :: input_count, batch
       integer(c_int64_t), dimension(*), intent(in) :: grid
-      integer(c_int32_t), value :: grid_rank
+      integer(c_int32_t), value :: grid_rank, layout
       real(c_double), dimension(*), intent(out) :: output
       integer(c_int64_t), value :: output_count
       integer(c_int32_t) :: status
@@ -173,24 +175,25 @@ program pdekit_fortran_example
   s = int(grid(1))
   write(*, '(a, i0, a, i0)') 'operator trained on ', s, ' x ', s
 
-  ! 1. a(i1, i0) = 12 where a smooth field is non-negative, else 3 (node (x_i0, y_i1)).
+  ! 1. a(i0, i1) = 12 where a smooth field is non-negative, else 3 (node (x_i0, y_i1)).
   allocate(a(0:s-1, 0:s-1), u_fno(0:s-1, 0:s-1), u_ref(0:s-1, 0:s-1))
   do i = 0, s - 1
     do j = 0, s - 1
       xc = dble(i) / dble(s - 1)
       yc = dble(j) / dble(s - 1)
       if (cos(2.3d0 * pi * xc + 0.4d0) * cos(1.7d0 * pi * yc - 0.2d0) + 0.3d0 * sin(3.1d0 * pi * xc * yc) >= 0d0) then
-        a(j, i) = 12d0
+        a(i, j) = 12d0
       else
-        a(j, i) = 3d0
+        a(i, j) = 3d0
       end if
     end do
   end do
 
   ! 2. The FNO's prediction.
   field_grid = [int(s, c_int64_t), int(s, c_int64_t)]
-  call check(pdekit_operator_apply_f64(op, a, int(s * s, c_int64_t), 1_c_int64_t, field_grid, 2_c_int32_t, &
-                                       u_fno, int(s * s, c_int64_t)), 'pdekit_operator_apply_f64')
+  call check(pdekit_operator_apply_layout_f64(op, a, int(s * s, c_int64_t), 1_c_int64_t, field_grid, 2_c_int32_t, &
+                                              PDEKIT_LAYOUT_COLUMN_MAJOR, u_fno, int(s * s, c_int64_t)), &
+             'pdekit_operator_apply_layout_f64')
 
   ! 3. The finite-volume system on the (s-2)^2 interior nodes, 0-based CSR.
   m = s - 2
@@ -207,7 +210,7 @@ program pdekit_fortran_example
       do f = 1, 4
         qi = i + di(f)
         qj = j + dj(f)
-        af = 2d0 * a(j, i) * a(qj, qi) / (a(j, i) + a(qj, qi))
+        af = 2d0 * a(i, j) * a(qi, qj) / (a(i, j) + a(qi, qj))
         diagonal = diagonal + af
         if (qi >= 1 .and. qi <= m .and. qj >= 1 .and. qj <= m) then
           columns(k + 1) = (qi - 1) * m + (qj - 1)
@@ -233,7 +236,7 @@ program pdekit_fortran_example
   u_ref = 0d0
   do i = 1, m
     do j = 1, m
-      u_ref(j, i) = x((i - 1) * m + j)
+      u_ref(i, j) = x((i - 1) * m + j)
     end do
   end do
   difference = sqrt(sum((u_fno - u_ref)**2))

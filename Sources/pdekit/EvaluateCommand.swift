@@ -22,6 +22,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Evaluation grid relative to the training grid, e.g. 1x or 2x.") var resolution: String = "1x"
     @Option(help: "Where to write fields.png (default: the run directory).") var plots: String?
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
+    @Option(help: "Also write the predictions [samples, channels, grid…] to this .npy file.") var predictions: String?
 
     func run() throws {
         do { try execute() } catch {
@@ -79,6 +80,7 @@ struct Evaluate: ParsableCommand {
         guard evaluation.relativeL2.isFinite, evaluation.relativeH1.isFinite else {
             throw OperatorCommandError(description: "non-finite errors on \(data): relative L2 \(evaluation.relativeL2), relative H1 \(evaluation.relativeH1) (the model or the data produce NaN or infinity)")
         }
+        if let predictions { try NPYFormat.write(NumericArray(evaluation.predictions), to: predictions) }
         let plotDirectory = plots.map { URL(fileURLWithPath: $0) } ?? (isDirectory.boolValue ? runURL : runURL.deletingLastPathComponent())
         try FileManager.default.createDirectory(at: plotDirectory, withIntermediateDirectories: true)
         let suffix = factor == 1 ? "" : "-\(factor)x"
