@@ -14,6 +14,12 @@ equation u(t=0.05) in 3-D; f a smooth random field), then writes
   <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N)
 The 2-D model has 2 blocks (not 4) so that all fixtures stay under 5 MB.
 
+`roundtrip PDEKIT` trains a PDEKit FNO (`pdekit train fno --preset neuraloperator --modes 8`) on the
+2-D Poisson data, exports it (`pdekit export neuraloperator`), loads the export in PyTorch with
+FNO(**kwargs).load_state_dict(...), applies normalizers.safetensors ((a - mean)/(std + 1e-5) before,
+y (std + 1e-5) + mean after) and compares with PDEKit's own predictions (`pdekit evaluate --predictions`):
+    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py roundtrip .build/release/pdekit
+
 `check-export` loads a directory written by `pdekit export neuraloperator` in PyTorch
 (FNO(**kwargs).load_state_dict(...)) and compares its outputs with the expected outputs the
 directory holds (written by PDEKit), printing the relative L2 difference per resolution.
@@ -173,13 +179,65 @@ def check_export(directory, reference):
     sys.exit(0 if worst <= 1e-5 else 1)
 
 
+def roundtrip(pdekit):
+    import subprocess, tempfile
+    work = tempfile.mkdtemp(prefix="pdekit-roundtrip-")
+    g = torch.Generator().manual_seed(3)
+    f = smooth_field(g, 60, (32, 32))
+    u = solve(f, "poisson")
+    data = os.path.join(work, "poisson.npz")
+    np.savez(data, x=f.numpy(), y=(u / u.std()).numpy())
+    run, export, predictions = os.path.join(work, "run"), os.path.join(work, "export"), os.path.join(work, "pred.npy")
+    def call(*args):
+        result = subprocess.run([pdekit, *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"pdekit {' '.join(args)}: {result.stderr.strip()}")
+        return result
+    call("train", "fno", "--data", data, "--input-key", "x", "--target-key", "y", "--train", "50", "--test", "10",
+         "--epochs", "3", "--preset", "neuraloperator", "--modes", "8", "--width", "16", "--quiet", "--output", run)
+    call("export", "neuraloperator", run, "--output", export)
+    call("evaluate", run, "--data", data, "--input-key", "x", "--target-key", "y", "--samples", "10",
+         "--sample-order", "file", "--predictions", predictions, "--plots", work)
+    with open(os.path.join(export, "fno_kwargs.json")) as fh:
+        kwargs = json.load(fh)
+    kwargs["n_modes"] = tuple(kwargs["n_modes"])
+    model = FNO(**kwargs)
+    state, _ = read_safetensors(os.path.join(export, "state_dict.safetensors"))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if [k for k in missing if k != "_metadata"] or unexpected:
+        sys.exit(f"load_state_dict: missing {missing}, unexpected {unexpected}")
+    model.eval()
+    parameters = sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())
+    x = f[50:].unsqueeze(1)
+    normalizers_path = os.path.join(export, "normalizers.safetensors")
+    norms = read_safetensors(normalizers_path)[0] if os.path.exists(normalizers_path) else {}
+    if norms:
+        x = (x - norms["normalizer.input.mean"]) / (norms["normalizer.input.std"] + 1e-5)
+    with torch.no_grad():
+        y = model(x)
+    if norms:
+        y = y * (norms["normalizer.target.std"] + 1e-5) + norms["normalizer.target.mean"]
+    reference = torch.from_numpy(np.load(predictions)).reshape(y.shape)
+    rel = (torch.linalg.vector_norm(y - reference) / torch.linalg.vector_norm(reference)).item()
+    print(f"PDEKit -> export -> PyTorch: FNO(n_modes={kwargs['n_modes']}, hidden_channels={kwargs['hidden_channels']}) "
+          f"{parameters} real parameters, relative L2 difference to PDEKit's predictions {rel:.2e} (10 samples, 32x32)")
+    sys.exit(0 if math.isfinite(rel) and rel <= 1e-5 else 1)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("make")
     m.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    t = sub.add_parser("roundtrip")
+    t.add_argument("pdekit", help="path of the pdekit binary")
     c = sub.add_parser("check-export")
     c.add_argument("directory")
     c.add_argument("--reference", required=True, help="a safetensors file with input.N / output.N written by PDEKit")
     a = parser.parse_args()
-    make(a.out) if a.command == "make" else check_export(a.directory, a.reference)
+    if a.command == "make":
+        make(a.out)
+    elif a.command == "roundtrip":
+        roundtrip(a.pdekit)
+    else:
+        check_export(a.directory, a.reference)
