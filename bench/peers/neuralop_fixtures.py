@@ -11,7 +11,9 @@ equation u(t=0.05) in 3-D; f a smooth random field), then writes
   <name>.pt                                    plain torch.save(model.state_dict()) (1-D, 3-D)
   fno1d.safetensors                            the 1-D state dict as safetensors (complex64 as C64)
   tfno2d_tucker.pt                             a small Tucker TFNO (refused by the importer)
-  <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N)
+  <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N), the
+                                               exact solution target.N, and in its metadata neuraloperator's
+                                               LpLoss/H1Loss of output.N against target.N (lp.N, h1.N)
 The 2-D model has 2 blocks (not 4) so that all fixtures stay under 5 MB.
 
 `roundtrip PDEKIT` trains a PDEKit FNO (`pdekit train fno --preset neuraloperator --modes 8`) on the
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 import neuralop
 from neuralop.models import FNO
+from neuralop.losses import LpLoss, H1Loss
 
 DTYPES = {torch.float32: "F32", torch.complex64: "C64", torch.float64: "F64"}
 NP_DTYPES = {"F32": np.float32, "C64": np.complex64, "F64": np.float64}
@@ -133,16 +136,22 @@ def make(out):
         if name == "fno1d":
             write_safetensors(os.path.join(out, "fno1d.safetensors"),
                               {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)})
-        expected = {}
+        expected, metrics = {}, {}
         for r in resolutions:
             inputs = smooth_field(torch.Generator().manual_seed(100 + r), 2, (r,) * d).unsqueeze(1)
             with torch.no_grad():
                 outputs = model(inputs)
             expected[f"input.{r}"] = inputs
             expected[f"output.{r}"] = outputs
+            # neuraloperator's metrics of these outputs against the exact solution, as its Trainer
+            # reports them (LpLoss/H1Loss with reduction "sum", divided by the number of samples).
+            target = (solve(inputs[:, 0], problem) / scale).unsqueeze(1)
+            expected[f"target.{r}"] = target
+            metrics[f"lp.{r}"] = repr((LpLoss(d=d, p=2)(outputs, target) / outputs.shape[0]).item())
+            metrics[f"h1.{r}"] = repr((H1Loss(d=d)(outputs, target) / outputs.shape[0]).item())
         write_safetensors(os.path.join(out, f"{name}_expected.safetensors"), expected,
                           {"torch": torch.__version__, "neuraloperator": neuralop.__version__, "problem": problem,
-                           "training_resolution": str(n)})
+                           "training_resolution": str(n), **metrics})
     # A Tucker-factorized TFNO, which PDEKit refuses with one line naming it.
     from neuralop.models import TFNO
     torch.save(TFNO(n_modes=(4, 4), in_channels=1, out_channels=1, hidden_channels=4, n_layers=1).state_dict(),
