@@ -13,5 +13,6 @@ struct Bench: ParsableCommand {
             FNOBenchmark.self,
             MgNOBenchmark.self,
             EmbeddingBenchmark.self,
+            ImportBenchmark.self,
         ])
 }
