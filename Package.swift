@@ -25,11 +25,15 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI; shim.h returns the predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, …) that are macros.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
 
         // What every long job needs: atomic writes, progress lines, memory checks, the error line.
         .target(name: "RunSupport"),
+        // Processes of one job: a Communicator (MPI world under mpirun/srun, a single rank otherwise) and shards.
+        .target(name: "Distributed", dependencies: ["CMPI"]),
 
         // Numerical core.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CFFTW", "CKernels", "CMalloc"]),
@@ -38,20 +42,20 @@ let package = Package(
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
         .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CSuiteSparse"]),
-        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore", "CKernels"]),
+        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "TensorCore", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),
-        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
+        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "Distributed", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["SparseSolvers", "TensorCore", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["RunSupport", "TensorCore", "CHDF5", "CZlib"]),
-        .target(name: "DataGeneration", dependencies: ["Datasets", "PDEs", "RunSupport", "SparseSolvers", "TensorCore", "CBLAS"]),
+        .target(name: "DataGeneration", dependencies: ["Datasets", "Distributed", "PDEs", "RunSupport", "SparseSolvers", "TensorCore", "CBLAS"]),
         .target(name: "LearnedSolvers", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "SparseSolvers", "TensorCore", "CBLAS"]),
 
         // Umbrella and CLI.
         .target(name: "TorchInterop", dependencies: ["Datasets", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "Training"]),
 
-        .target(name: "PDEKit", dependencies: ["AutoDiff", "DataGeneration", "Datasets", "DenseLinearAlgebra", "GaussianProcesses", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "PDEs", "PhysicsInformed", "Plotting", "RunSupport", "SparseSolvers", "TensorCore", "TorchInterop", "Training"]),
+        .target(name: "PDEKit", dependencies: ["AutoDiff", "DataGeneration", "Datasets", "DenseLinearAlgebra", "Distributed", "GaussianProcesses", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "PDEs", "PhysicsInformed", "Plotting", "RunSupport", "SparseSolvers", "TensorCore", "TorchInterop", "Training"]),
         // C API: opaque handles over Training, SparseSolvers and LearnedSolvers; the header is hand-written.
         .target(name: "PDEKitC", dependencies: ["LearnedSolvers", "NeuralLayers", "NeuralOperators", "SparseSolvers", "TensorCore", "Training"],
                 exclude: ["include"]),
@@ -67,18 +71,19 @@ let package = Package(
         // Tests mirror the modules; TestSupport holds what several test targets share (NaN-failing maxima).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TensorCore"]),
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["AutoDiff", "NeuralLayers", "TensorCore", "TestSupport"]),
         .testTarget(name: "SparseSolversTests", dependencies: ["RunSupport", "SparseSolvers", "TestSupport"]),
-        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PhysicsInformed", "TensorCore", "TestSupport"]),
+        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "SparseSolvers", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport", "CHDF5"]),
-        .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "PDEs", "RunSupport", "SparseSolvers", "TestSupport"]),
+        .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Distributed", "PDEs", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses", "TensorCore", "TestSupport"]),
         .testTarget(name: "LearnedSolversTests", dependencies: ["AutoDiff", "LearnedSolvers", "NeuralLayers", "RunSupport", "SparseSolvers", "TensorCore", "TestSupport"]),
         .testTarget(name: "TorchInteropTests", dependencies: ["Datasets", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport", "TorchInterop", "Training"]),

@@ -5,6 +5,8 @@ Reads Package.swift as text (targets are written one `.target(`/`.executableTarg
 call each, with `name:`, optional `dependencies: [...]` and optional `path:`), collects the
 `import X` lines of each target's Swift files, and prints one line per mismatch. Exit 1 on any.
 System-library targets and Foundation/Glibc/Testing/XCTest/Dispatch are not compared.
+With `--fix`, rewrites each mismatching target's `dependencies:` list as its imports (Swift modules
+sorted, then C modules sorted; `ArgumentParser` as its product) and exits 0.
 """
 import pathlib
 import re
@@ -44,8 +46,42 @@ def imports(folder):
     return found - PLATFORM
 
 
+def is_c_module(name):
+    return re.match(r"^C[A-Z]", name) is not None
+
+
+def listing(used):
+    swift = sorted(n for n in used if not is_c_module(n) and n not in PRODUCTS)
+    c = sorted(n for n in used if is_c_module(n))
+    items = [f'.product(name: "{n}", package: "swift-argument-parser")' for n in sorted(used & set(PRODUCTS))]
+    return "[" + ", ".join(items + [f'"{n}"' for n in swift + c]) + "]"
+
+
+def fix(text):
+    """Returns Package.swift's text with every target's dependencies set to its imports."""
+    for kind, name, dependencies, folder in list(targets(text)):
+        if kind == "systemLibrary":
+            continue
+        used = imports(folder) - {name}
+        if used == {d for d in dependencies if d}:
+            continue
+        head = re.compile(r"(\.%s\(\s*name:\s*\"%s\")" % (kind, re.escape(name)))
+        match = head.search(text)
+        after = text[match.end():]
+        dep = re.match(r"(\s*,\s*dependencies:\s*)\[(?:[^\[\]]|\[[^\]]*\])*\]", after)
+        if dep:
+            replacement = dep.group(1) + listing(used)
+            text = text[:match.end()] + replacement + after[dep.end():]
+        elif used:
+            text = text[:match.end()] + ", dependencies: " + listing(used) + after
+    return text
+
+
 def main():
     text = (ROOT / "Package.swift").read_text()
+    if "--fix" in sys.argv[1:]:
+        (ROOT / "Package.swift").write_text(fix(text))
+        text = (ROOT / "Package.swift").read_text()
     problems = []
     for kind, name, dependencies, folder in targets(text):
         if kind == "systemLibrary":

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages PDEKit links against, if any is missing (needs root or sudo).
 set -euo pipefail
+# Open MPI (libopenmpi-dev, openmpi-bin: mpirun, mpif90) runs multi-process jobs and the MPI tests.
 # gcc, make and gfortran build the C and Fortran embedding examples (Examples/) against libPDEKitC.so.
-packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config gcc make gfortran)
+packages=(libfftw3-dev libopenblas-dev liblapacke-dev libsuitesparse-dev libhdf5-dev zlib1g-dev libpng-dev pkg-config libopenmpi-dev openmpi-bin gcc make gfortran)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -94,12 +94,17 @@ public struct EmbeddingBenchmarks {
         let n = a.rowCount
         let b = (0..<n).map { 1 + 0.1 * sin(Double($0)) }
         let offsets = a.rowOffsets.map { Int64($0) }, columns = a.columnIndices.map { Int64($0) }
-        let criterion = StoppingCriterion(relativeTolerance: 1e-8)
-        // Per repetition: build the matrix, the solver (and its factorization or preconditioner), solve.
+        // Per repetition: build the matrix, the solver (and its factorization or preconditioner), solve; the
+        // Swift side makes its solvers from the same `SolverConfiguration` as the C API.
+        func swiftSolve(_ configuration: SolverConfiguration) -> () -> Void {
+            { _ = try? configuration.makeSolver().solve(a, rightHandSide: b) }
+        }
         let cases: [(String, Int32, Int32, () -> Void)] = [
-            ("direct_cholmod", 0, 0, { _ = try? CholeskyFactorization(a).solve(b) }),
-            ("cg_ic0", 1, 3, { _ = try? ConjugateGradient(criterion: criterion, preconditioner: IncompleteCholesky(a)).solve(a, rightHandSide: b) }),
-            ("gcrodr_40_20", 3, 0, { _ = GCRODR(restart: 40, recycledCount: 20, criterion: criterion).solve(a, rightHandSide: b) }),
+            ("direct_cholmod", 0, 0, swiftSolve(SolverConfiguration(method: .direct, relativeTolerance: 1e-8))),
+            ("cg_ic0", 1, 3, swiftSolve(SolverConfiguration(method: .conjugateGradient, preconditioner: .incompleteCholesky,
+                                                            relativeTolerance: 1e-8, maximumIterations: 10_000))),
+            ("gcrodr_40_20", 3, 0, swiftSolve(SolverConfiguration(method: .gcrodr, relativeTolerance: 1e-8, maximumIterations: 10_000,
+                                                                  restart: 40, recycledCount: 20))),
         ]
         for (name, method, preconditioner, swiftSolve) in cases {
             var x = [Double](repeating: 0, count: n)

@@ -6,7 +6,9 @@ import PDEKit
 public struct MgNOBenchmarks {
     public struct TimingRecord: Codable {
         public var benchmark = "mgno"
+        public var implementation = "pdekit"
         public var config = "darcy"
+        public var cycle: String
         public var layers: Int
         public var channels: Int
         public var levels: Int
@@ -16,6 +18,10 @@ public struct MgNOBenchmarks {
         public var parameters: Int
         public var forward_seconds: Double
         public var train_step_seconds: Double
+        /// The process's peak resident set after the measurements of this size (MiB).
+        public var peak_rss_mb: Double
+        /// `peak_rss_mb` less the resident set before the first measurement (after building the model).
+        public var peak_rss_net_mb: Double
     }
 
     public struct TrainingRecord: Codable {
@@ -32,9 +38,13 @@ public struct MgNOBenchmarks {
     public var sizes: [Int], batch: Int, repetitions: Int
     /// Number of MgNO blocks (nil: the `.darcy` preset's).
     public var layers: Int?
+    /// The network (`.paper`: the official rough-Darcy MgNO_DC; `.residualRestriction`: PDEKit's earlier one).
+    public var cycle: MgNOCycle
     public var trainSteps: Int, trainResolution: Int, trainSamples: Int
 
-    public init(sizes: [Int], batch: Int, repetitions: Int, layers: Int?, trainSteps: Int, trainResolution: Int, trainSamples: Int) {
+    public init(sizes: [Int], batch: Int, repetitions: Int, layers: Int?, cycle: MgNOCycle = .paper, trainSteps: Int,
+                trainResolution: Int, trainSamples: Int) {
+        self.cycle = cycle
         self.sizes = sizes
         self.batch = batch
         self.repetitions = repetitions
@@ -47,9 +57,12 @@ public struct MgNOBenchmarks {
     public func run(_ output: BenchmarkOutput) throws {
         var generator = SeededRandomNumberGenerator(seed: 1)
         var config = MgNOConfiguration.darcy
+        config.cycle = cycle
+        if cycle == .residualRestriction { config.layers = 5 }   // PDEKit's earlier preset
         if let layers { config.layers = layers }
         for n in sizes { try config.validate(budget: MemoryBudget(), grid: [n, n], batch: batch) }
         let model = try MgNO<Float>(configuration: config, generator: &generator)
+        let startResident = Self.residentMegabytes()
         for n in sizes {
             let input = Tensor<Float>.normal([batch, 1, n, n], using: &generator)
             let target = Tensor<Float>.normal([batch, 1, n, n], using: &generator)
@@ -60,10 +73,21 @@ public struct MgNOBenchmarks {
                 Loss.relativeLp(model(Variable(input)), Variable(target)).backward()
                 adam.step(model.parameters)
             }
-            try output(TimingRecord(layers: config.layers, channels: config.channels, levels: config.levels, size: n, batch: batch,
-                                    parameters: model.parameterCount, forward_seconds: forward, train_step_seconds: step))
+            let peak = Measurements.peakResidentMegabytes()
+            try output(TimingRecord(cycle: cycle.rawValue, layers: config.layers, channels: config.channels, levels: config.levels,
+                                    size: n, batch: batch, parameters: model.parameterCount, forward_seconds: forward,
+                                    train_step_seconds: step, peak_rss_mb: peak,
+                                    peak_rss_net_mb: ((peak - startResident) * 10).rounded() / 10))
         }
         if trainSteps > 0 { try train(config: config, generator: &generator, output) }
+    }
+
+    /// The process's current resident set in MiB (`/proc/self/statm`; 0 where it cannot be read).
+    static func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// A plain training loop: relative L2 loss, Adam with a one-cycle schedule, inputs normalised by

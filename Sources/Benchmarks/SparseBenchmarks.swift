@@ -54,55 +54,40 @@ public struct SparseBenchmarks {
             let parts = name.split(separator: "-")
             guard parts.count == 2, let size = Int(parts[1]), size >= 4 else { throw BenchmarkError("unknown problem '\(name)'") }
             let a: CSRMatrix
-            let grid: StructuredGrid
+            let grid: [Int]
             switch parts[0] {
             case "poisson2d":
                 try MemoryBudget().requireArray(shape: [size, size, 5 * 12 + 64], bytesPerElement: 1, what: name)
-                a = ModelProblems.poisson2D(n: size); grid = .twoDimensional(nx: size, ny: size)
+                a = ModelProblems.poisson2D(n: size); grid = [size, size]
             case "poisson3d":
                 try MemoryBudget().requireArray(shape: [size, size, size, 7 * 12 + 64], bytesPerElement: 1, what: name)
-                a = ModelProblems.poisson3D(n: size); grid = .threeDimensional(nx: size, ny: size, nz: size)
+                a = ModelProblems.poisson3D(n: size); grid = [size, size, size]
             default: throw BenchmarkError("unknown problem '\(name)'")
             }
             let b = [Double](repeating: 1, count: a.rowCount)
-            let bNorm = VectorOperations.norm(b)
-            func relativeResidual(_ x: [Double]) -> Double { VectorOperations.norm(VectorOperations.residual(a, x, b)) / bNorm }
 
+            // Every solver comes from SparseSolvers' `SolverConfiguration`, as in `pdekit solve`: set-up
+            // (factorization or preconditioner) and one solve are timed separately.
+            var cases: [(method: String, preconditioner: String, configuration: SolverConfiguration)] = []
             if !skipDirect {
-                // CHOLMOD: analysis + numeric factorization + one solve.
-                try best(output) {
-                    let start = ContinuousClock.now
-                    let cholesky = try CholeskyFactorization(a)
-                    let setup = Measurements.seconds(since: start)
-                    let x = try cholesky.solve(b)
-                    let total = Measurements.seconds(since: start)
-                    let residual = relativeResidual(x)
-                    return Record(problem: name, n: a.rowCount, method: "direct-cholmod", preconditioner: "none", iterations: 0,
-                                  seconds: total, setup_seconds: setup, relative_residual: residual, converged: residual <= relativeTolerance)
-                }
+                cases.append(("direct-cholmod", "none", SolverConfiguration(method: .direct, relativeTolerance: relativeTolerance)))
             }
-
-            let criterion = StoppingCriterion(relativeTolerance: relativeTolerance, maximumIterations: 20_000)
-            let cases: [(String, String, () throws -> (any LinearOperator)?, Int)] = [
-                ("cg", "none", { nil }, 20_000),
-                ("cg", "jacobi", { try JacobiPreconditioner(a) }, 20_000),
-                ("cg", "ic0", { try IncompleteCholesky(a) }, 20_000),
-                ("cg", "multigrid", { try GeometricMultigrid(a, grid: grid) }, 20_000),
-                ("gmres40", "none", { nil }, gmresMaxIterations),
-            ]
-            for (method, preconditionerName, make, limit) in cases {
+            for preconditioner: SolverConfiguration.Preconditioner in [.none, .jacobi, .incompleteCholesky, .multigrid] {
+                cases.append(("cg", preconditioner.rawValue, SolverConfiguration(method: .conjugateGradient, preconditioner: preconditioner,
+                                                                                 relativeTolerance: relativeTolerance, maximumIterations: 20_000, grid: grid)))
+            }
+            cases.append(("gmres40", "none", SolverConfiguration(method: .gmres, relativeTolerance: relativeTolerance,
+                                                                 maximumIterations: gmresMaxIterations, restart: 40)))
+            for (method, preconditionerName, configuration) in cases {
                 try best(output) {
                     let start = ContinuousClock.now
-                    let m = try make()
+                    let solver = try configuration.makeSolver()
+                    try solver.setup(a)
                     let setup = Measurements.seconds(since: start)
-                    var c = criterion
-                    c.maximumIterations = limit
-                    let solver: any IterativeSolver = method == "cg"
-                        ? ConjugateGradient(criterion: c, preconditioner: m)
-                        : GMRES(restart: 40, criterion: c, preconditioner: m)
-                    let result = solver.solve(a, rightHandSide: b)
+                    let result = try solver.solve(b)
                     let total = Measurements.seconds(since: start)
-                    return Record(problem: name, n: a.rowCount, method: method, preconditioner: preconditionerName,
+                    let label = (solver as? DirectLinearSolver)?.factorization == .umfpackLU ? "direct-umfpack" : method
+                    return Record(problem: name, n: a.rowCount, method: label, preconditioner: preconditionerName,
                                   iterations: result.report.iterations, seconds: total, setup_seconds: setup,
                                   relative_residual: result.report.relativeResidual, converged: result.report.converged)
                 }

@@ -4,6 +4,7 @@ import SparseSolvers
 import PDEs
 import Datasets
 import RunSupport
+import Distributed
 
 /// What one `DatasetGenerator.run` did.
 public struct GenerationSummary: Sendable {
@@ -75,10 +76,17 @@ public final class DatasetGenerator {
     private let field: GaussianRandomField
     private let grid2D: UniformGrid?
 
-    /// - Parameter budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
-    public init(_ configuration: GenerationConfiguration, budget: MemoryBudget = MemoryBudget()) throws {
+    /// Whether ``run(output:shardLimit:progress:)`` refuses a file larger than the free disk space.
+    public let checksDiskSpace: Bool
+
+    /// - Parameters:
+    ///   - budget: the memory the run may use (``MemoryBudget/unlimited`` for `--force`).
+    ///   - checksDiskSpace: refuse to start when the samples still to write exceed the free space of
+    ///     the output's file system (false for `--force`).
+    public init(_ configuration: GenerationConfiguration, budget: MemoryBudget = MemoryBudget(), checksDiskSpace: Bool = true) throws {
         try configuration.validate(budget: budget)
         self.configuration = configuration
+        self.checksDiskSpace = checksDiskSpace
         let s = configuration.resolution
         switch configuration.family {
         case .burgers:
@@ -175,17 +183,25 @@ public final class DatasetGenerator {
     /// - Parameters:
     ///   - shardLimit: stop after this many shards (for tests of resumption); nil runs to the end.
     ///   - progress: called after every sample with (samples in file, N).
-    public func run(output path: String, shardLimit: Int? = nil,
+    ///   - shard: the part of the solve order to solve (``Distributed/Shard/whole``: all of it, into
+    ///     `path`); a part is written to its own file ``GenerationShardFile/path(of:shard:)`` that
+    ///     `GenerationShardFile.merge` joins.
+    ///   - communicator: under MPI, rank 0 draws and orders the samples and broadcasts the order; the
+    ///     other ranks wait for it. ``Distributed/Communicator/single`` orders locally.
+    public func run(output path: String, shard: Shard = .whole, communicator: Communicator = .single, shardLimit: Int? = nil,
                     progress: ((Int, Int) -> Void)? = nil) throws -> GenerationSummary {
         let start = DispatchTime.now().uptimeNanoseconds
         let configuration = self.configuration
-        let count = configuration.sampleCount
+        let positions = shard.range(of: configuration.sampleCount)
+        let path = shard.isWhole ? path : GenerationShardFile.path(of: path, shard: shard)
+        let contentKey = shard.isWhole ? configuration.contentKey : GenerationShardFile.contentKey(configuration.contentKey, shard: shard)
+        let count = positions.count
         var completed = 0
         var recordedStrategy: (SequenceSolveStrategy, String)?
         ShardedFileResumption.removeStaleTemporaries(of: path)
         if FileManager.default.fileExists(atPath: path) {
             completed = try ShardedFileResumption.completedSamples(
-                in: path, contentKey: configuration.contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"]) { file, names in
+                in: path, contentKey: contentKey, sampleCount: count, arrays: ["coeff", "sol", "sample_index"]) { file, names in
                 if configuration.strategy == .auto, names.contains("pdekit.solver_strategy"),
                    let text = try file.attribute("pdekit.solver_strategy").stringValue, let strategy = SequenceSolveStrategy(rawValue: text),
                    strategy != .auto {
@@ -193,14 +209,23 @@ public final class DatasetGenerator {
                     recordedStrategy = (strategy, "resumed: " + (reason ?? "recorded choice"))
                 }
             }
-        } else {
+        }
+        if checksDiskSpace {
+            let what = "writing \(count - completed) samples at resolution \(configuration.resolution)"
+            let bytes = try MemoryBudget.product([count - completed, try configuration.storedBytesPerSample()], what: what)
+            try DiskSpace.require(bytes: bytes, in: URL(fileURLWithPath: path).deletingLastPathComponent().path, what: what)
+        }
+        if !FileManager.default.fileExists(atPath: path) {
             let manifest = DatasetManifest(pde: configuration.family.rawValue, parameters: configuration.manifestParameters,
                                            grid: sampleShape, solver: configuration.family.isLinear ? configuration.strategy.rawValue : "pseudo-spectral",
                                            tolerance: configuration.family.isLinear ? configuration.tolerance : nil,
-                                           seed: configuration.seed, sampleCount: count)
+                                           seed: configuration.seed, sampleCount: configuration.sampleCount)
             try HDF5File.writeAtomically(to: path) { file in
                 try manifest.write(to: file)
-                try file.setAttribute(Self.keyAttribute, .string(configuration.contentKey))
+                try file.setAttribute(Self.keyAttribute, .string(contentKey))
+                if !shard.isWhole {
+                    try file.setAttribute(GenerationShardFile.shardAttribute, .ints([shard.index, shard.count, positions.lowerBound, positions.count]))
+                }
                 try file.setAttribute(Self.completedAttribute, .int(0))
                 try file.setAttribute("pdekit.precision", .string(configuration.precision.rawValue))
                 if configuration.family == .darcy { try file.setAttribute("pdekit.coefficient", .string(configuration.coefficient.rawValue)) }
@@ -210,7 +235,7 @@ public final class DatasetGenerator {
             }
         }
 
-        let (order, unsorted, sorted) = solveOrder()
+        let (order, unsorted, sorted) = try sharedSolveOrder(communicator)
         let solver = configuration.family.isLinear ? try makeSolver(configuration.strategy) : nil
         if let (strategy, reason) = recordedStrategy { solver?.adopt(strategy, reason: reason) }
         let burgers = configuration.family == .burgers
@@ -223,7 +248,7 @@ public final class DatasetGenerator {
             let rows = completed..<min(count, completed + configuration.shardSize)
             var inputs: [Double] = [], outputs: [Double] = []
             for t in rows {
-                let a = input(order[t])
+                let a = input(order[positions.lowerBound + t])
                 let solveStart = DispatchTime.now().uptimeNanoseconds
                 let u: [Double]
                 if let burgers {
@@ -246,7 +271,7 @@ public final class DatasetGenerator {
                 let chunk = HDF5DatasetOptions(chunkShape: [min(configuration.shardSize, 16)] + sampleShape, extendable: true)
                 try file.appendSamples(Self.array(inputs, shape: shape, configuration.precision), to: "coeff", options: chunk)
                 try file.appendSamples(Self.array(outputs, shape: shape, configuration.precision), to: "sol", options: chunk)
-                try file.appendSamples(NumericArray(shape: [rows.count], storage: .int64(rows.map { Int64(order[$0]) })),
+                try file.appendSamples(NumericArray(shape: [rows.count], storage: .int64(rows.map { Int64(order[positions.lowerBound + $0]) })),
                                        to: "sample_index", options: HDF5DatasetOptions(chunkShape: [1024], extendable: true))
                 if let solver, let chosen = solver.chosenStrategy {
                     try file.setAttribute("pdekit.solver", .string(chosen.rawValue + " [" + methods.sorted().joined(separator: ", ") + "]"))
@@ -268,6 +293,22 @@ public final class DatasetGenerator {
                                  strategy: solver?.chosenStrategy, strategyReason: solver?.choiceReason ?? "time stepping (no linear solves)",
                                  solverDescription: burgers != nil ? "pseudo-spectral ETDRK4/IMEX" : methods.sorted().joined(separator: ", "),
                                  unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted)
+    }
+
+    /// ``solveOrder()`` computed on rank 0 and broadcast (computed locally for a single rank), so
+    /// every rank cuts its chunk from the same sequence.
+    func sharedSolveOrder(_ communicator: Communicator) throws -> (order: [Int], unsorted: Double, sorted: Double) {
+        guard communicator.usesMPI, communicator.size > 1 else { return solveOrder() }
+        var order = [Int64](repeating: 0, count: configuration.sampleCount)
+        var distances = [Double](repeating: 0, count: 2)
+        if communicator.isRoot {
+            let computed = solveOrder()
+            order = computed.order.map { Int64($0) }
+            distances = [computed.unsorted, computed.sorted]
+        }
+        try communicator.broadcast(&order)
+        try communicator.broadcast(&distances)
+        return (order.map { Int($0) }, distances[0], distances[1])
     }
 
     static func array(_ values: [Double], shape: [Int], _ precision: GenerationPrecision) throws -> NumericArray {

@@ -151,6 +151,8 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible, Localize
     case configurationMismatch(path: String, existing: String, requested: String)
     /// The output file exists but is not a resumable PDEKit dataset.
     case notResumable(path: String, reason: String)
+    /// A part file given to `merge` that is not part of one complete sharded run.
+    case shardSet(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -158,6 +160,7 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible, Localize
         case .configurationMismatch(let path, let existing, let requested):
             return "\(path) was generated with different parameters (file: \(existing); requested: \(requested)); use another --output or delete it"
         case .notResumable(let path, let reason): return "\(path) cannot be resumed: \(reason)"
+        case .shardSet(let path, let reason): return "cannot merge \(path): \(reason)"
         }
     }
 

@@ -37,6 +37,16 @@ extension GenerationConfiguration {
         try validate()
         try budget.require(bytes: estimatedBytes(), what: "generating \(sampleCount) samples at resolution \(resolution)")
     }
+
+    /// Bytes one sample takes in the file: its input and its solution (`p` values each, in the stored
+    /// precision) and its 8-byte `sample_index` (compression off).
+    public func storedBytesPerSample() throws(MemoryBudgetError) -> Int {
+        let what = "a sample of resolution \(resolution)"
+        let values = try MemoryBudget.product([pointsPerSample(), 2, precision == .float32 ? 4 : 8], what: what)
+        let (total, overflow) = values.addingReportingOverflow(8)
+        guard !overflow else { throw .overflow(what: what, factors: [values, 8]) }
+        return total
+    }
 }
 
 extension NavierStokesGenerationConfiguration {

@@ -76,7 +76,7 @@ public final class SequenceSolver {
         let direct = median(probeTimes[.direct] ?? [.infinity]), recycling = median(probeTimes[.recycling] ?? [.infinity])
         chosenStrategy = direct <= recycling ? .direct : .recycling
         let iterations = probeIterations.isEmpty ? "failed" : "\(probeIterations.sorted()[probeIterations.count / 2]) it"
-        choiceReason = String(format: "auto: median over %d probe systems, direct %.2f ms vs recycling %.2f ms (%@)",
+        choiceReason = String(format: "auto: median over %ld probe systems, direct %.2f ms vs recycling %.2f ms (%@)",
                               probeTimes[.direct]?.count ?? 0, direct * 1000, recycling * 1000, iterations)
     }
 
@@ -120,7 +120,7 @@ public enum SequenceSolverError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notConverged(let method, let iterations, let relativeResidual):
-            return String(format: "%@ did not converge: relative residual %.3e after %d iterations", method, relativeResidual, iterations)
+            return String(format: "%@ did not converge: relative residual %.3e after %ld iterations", method, relativeResidual, iterations)
         }
     }
 }

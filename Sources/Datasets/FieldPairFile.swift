@@ -76,15 +76,19 @@ public struct FieldPairFile: Dataset, Sendable {
         Sample(input: FieldPairs.rows(inputs, indices), target: FieldPairs.rows(targets, indices))
     }
 
-    /// Samples `range` (in this file's order) as checked pairs.
+    /// Samples `range` (in this file's order) as checked pairs, keeping every `stride`-th grid point of
+    /// this file's grid (`pdekit evaluate` learns that stride from the data and the training grids).
     ///
-    /// - Throws: `DatasetError.invalidSplit` for a range outside the file, `nonFinite` for NaN or infinity.
-    public func pairs(_ range: Range<Int>) throws -> FieldPairs {
+    /// - Throws: `DatasetError.invalidSplit` for a range outside the file or a stride < 1, `nonFinite`
+    ///   for NaN or infinity.
+    public func pairs(_ range: Range<Int>, stride: Int = 1) throws -> FieldPairs {
         guard range.lowerBound >= 0, range.upperBound <= count, !range.isEmpty else {
             throw DatasetError.invalidSplit(path: path, detail: "samples \(range.lowerBound)..<\(range.upperBound) asked of \(count)")
         }
+        guard stride >= 1 else { throw DatasetError.invalidSplit(path: path, detail: "the subsampling stride must be positive, got \(stride)") }
         do {
-            return try FieldPairs(inputs: inputs.sliced(alongAxis: 0, range), targets: targets.sliced(alongAxis: 0, range))
+            return try FieldPairs(inputs: Self.subsampled(inputs.sliced(alongAxis: 0, range), stride: stride),
+                                  targets: Self.subsampled(targets.sliced(alongAxis: 0, range), stride: stride))
         } catch .nonFinite(_, let detail) {
             throw DatasetError.nonFinite(path: path, detail: "\(detail) of samples \(range.lowerBound)..<\(range.upperBound)")
         } catch .shapeMismatch(_, let detail) {

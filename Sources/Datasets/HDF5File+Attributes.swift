@@ -8,6 +8,7 @@ extension HDF5File {
     public func setAttribute(_ name: String, _ value: HDF5AttributeValue, on objectPath: String = "/") throws {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
+        _ = try checkedAttributeMessages(object, objectPath)
         if H5Aexists(object, name) > 0 { try check(H5Adelete(object, name), "replacing attribute '\(name)'") }
         func create(_ type: hid_t, count: Int?) throws -> hid_t {
             let space: hid_t
@@ -47,15 +48,28 @@ extension HDF5File {
         }
     }
 
+    /// The attribute messages of `object`'s header, each checked by `HDF5AttributeMessage` (call it
+    /// before any `H5A*` call: libhdf5 decodes every attribute message of the header on each), or nil
+    /// when they are stored where only libhdf5 can read them (dense storage, shared messages). A
+    /// file open for writing is flushed first, so the header on disk is the one libhdf5 holds.
+    func checkedAttributeMessages(_ object: hid_t, _ objectPath: String) throws -> [HDF5AttributeMessage]? {
+        let file = try openFile()
+        var intent: UInt32 = 0
+        if H5Fget_intent(file, &intent) >= 0, intent & pdekit_H5F_ACC_RDWR() != 0 {
+            try check(H5Fflush(file, H5F_SCOPE_LOCAL), "flushing before checking the attributes of '\(objectPath)'")
+        }
+        let structure = try HDF5StructureCheck(path: path, fileID: file)
+        return try structure.compactAttributeMessages(headerAddress: UInt64(objectAddress(object, objectPath)))
+    }
+
     /// Names of the attributes on an object, in name order.
     public func attributeNames(of objectPath: String = "/") throws -> [String] {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
         // Compact attributes are listed from the object header (see HDF5StructureCheck); only
         // dense or shared attribute storage goes through libhdf5's attribute table.
-        let structure = try HDF5StructureCheck(path: path, fileID: openFile())
-        if let names = try structure.compactAttributeNames(headerAddress: UInt64(objectAddress(object, objectPath))) {
-            return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        if let messages = try checkedAttributeMessages(object, objectPath) {
+            return messages.map(\.name).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         }
         let list = NameList()
         var index: hsize_t = 0
@@ -81,6 +95,10 @@ extension HDF5File {
     public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5AttributeValue {
         let object = try openObject(objectPath)
         defer { H5Oclose(object) }
+        // Every attribute message of the header is checked before libhdf5 decodes them all.
+        if let messages = try checkedAttributeMessages(object, objectPath), !messages.contains(where: { $0.name == name }) {
+            throw DatasetError.missingKey(path: path, key: "\(objectPath == "/" ? "" : objectPath)@\(name)", available: messages.map(\.name).sorted())
+        }
         let exists = H5Aexists(object, name)
         guard exists >= 0 else {
             throw DatasetError.malformed(path: path, detail: "the attribute messages of '\(objectPath)' cannot be decoded (looking for '\(name)')")

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Attribute names are listed from the object header here, because libhdf5's attribute table
 /// (`H5Aiterate2`) frees a half-built table when a message fails to decode (a NULL dereference
-/// in `H5A__close`); and variable-length strings are checked before `H5Aread` follows them:
+/// in `H5A__close`); every attribute message is checked by `HDF5AttributeMessage` before any
+/// `H5A*` call decodes it; and variable-length strings are checked before `H5Aread` follows them:
 ///
 /// A variable-length (vlen) attribute stores one descriptor per element,
 /// ```
@@ -80,9 +81,17 @@ struct HDF5StructureCheck {
 
     /// Names of the attributes stored in the object header at `headerAddress` (compact
     /// storage), or nil when some are stored elsewhere (dense storage in a fractal heap, or shared
-    /// messages) and only libhdf5 can list them. Throws if an attribute message does not parse.
+    /// messages) and only libhdf5 can list them. Throws if an attribute message does not pass
+    /// `HDF5AttributeMessage`'s checks, so call this before any `H5A*` call on the object: libhdf5
+    /// decodes every attribute message of the header on each of them.
     func compactAttributeNames(headerAddress: UInt64) throws -> [String]? {
-        var names = [String]()
+        try compactAttributeMessages(headerAddress: headerAddress)?.map(\.name)
+    }
+
+    /// The checked attribute messages of the object header at `headerAddress`, or nil when some
+    /// attributes are stored where they cannot be checked (dense storage, shared messages).
+    func compactAttributeMessages(headerAddress: UInt64) throws -> [HDF5AttributeMessage]? {
+        var attributes = [HDF5AttributeMessage]()
         for message in try headerMessages(at: headerAddress) {
             if message.type == 0x0015 {   // attribute info: dense storage if its fractal heap address is defined
                 var reader = ByteReader(message.body, path: path)
@@ -94,9 +103,9 @@ struct HDF5StructureCheck {
             }
             guard message.type == 0x000C else { continue }
             if message.flags & 0x02 != 0 { return nil }
-            names.append(try attributeMessageName(message.body))
+            attributes.append(try HDF5AttributeMessage(message.body, sizeOfAddress: sizeOfAddress, sizeOfLength: sizeOfLength, path: path))
         }
-        return names
+        return attributes
     }
 
     // MARK: Global heap
@@ -150,46 +159,10 @@ struct HDF5StructureCheck {
 
     /// The raw data of attribute `name` found in the object header at `headerAddress`.
     func attributeData(named name: String, headerAddress: UInt64) throws -> ArraySlice<UInt8> {
-        let messages = try headerMessages(at: headerAddress)
-        for message in messages where message.type == 0x000C && message.flags & 0x02 == 0 {
-            if let data = try attributeMessageData(message.body, ifNamed: name) { return data }
+        guard let attribute = try compactAttributeMessages(headerAddress: headerAddress)?.first(where: { $0.name == name }) else {
+            throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' is stored where its variable-length data cannot be checked (dense or shared attribute storage)")
         }
-        throw DatasetError.unsupported(path: path, detail: "attribute '\(name)' is stored where its variable-length data cannot be checked (dense or shared attribute storage)")
-    }
-
-    /// The name of an attribute message, checking that its parts fit in the message.
-    func attributeMessageName(_ body: [UInt8]) throws -> String {
-        var name: String?
-        _ = try attributeMessageData(body, ifNamed: nil, name: &name)
-        return name ?? ""
-    }
-
-    /// The data of an attribute message (versions 1–3) whose name is `name`, else nil.
-    func attributeMessageData(_ body: [UInt8], ifNamed name: String) throws -> ArraySlice<UInt8>? {
-        var stored: String?
-        return try attributeMessageData(body, ifNamed: name, name: &stored)
-    }
-
-    /// The data of an attribute message if its name is `wanted` (or any name when nil); `name`
-    /// receives the stored name.
-    func attributeMessageData(_ body: [UInt8], ifNamed wanted: String?, name: inout String?) throws -> ArraySlice<UInt8>? {
-        var reader = ByteReader(body, path: path)
-        let version = try reader.readUInt8("attribute message")
-        _ = try reader.readUInt8()
-        let nameSize = Int(try reader.readUInt16()), datatypeSize = Int(try reader.readUInt16()), dataspaceSize = Int(try reader.readUInt16())
-        func padded(_ size: Int) -> Int { version == 1 ? (size + 7) & ~7 : size }
-        switch version {
-        case 1, 2: break
-        case 3: _ = try reader.readUInt8("attribute name encoding")
-        default: throw malformed("attribute message version \(version)")
-        }
-        let nameBytes = try reader.readBytes(padded(nameSize), "attribute name")
-        let stored = String(decoding: nameBytes.prefix(nameSize).prefix { $0 != 0 }, as: UTF8.self)
-        name = stored
-        try reader.skip(padded(datatypeSize), "attribute datatype")
-        try reader.skip(padded(dataspaceSize), "attribute dataspace")
-        if let wanted, stored != wanted { return nil }
-        return reader.bytes[reader.offset...]
+        return attribute.data
     }
 
     /// Every message of the object header at `address`, following continuation blocks.

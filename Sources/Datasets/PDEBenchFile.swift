@@ -74,7 +74,7 @@ public enum PDEBenchFile {
             case .groupedSamples:
                 let count = data.fields.shape.first ?? 0
                 for sample in 0..<count {
-                    let group = String(format: "%04d", sample)
+                    let group = String(format: "%04ld", sample)
                     let field = try data.fields.samples(sample..<sample + 1).reshaped(Array(data.fields.shape.dropFirst()))
                     try file.writeDataset(group + "/data", field, options: HDF5DatasetOptions(deflateLevel: deflateLevel))
                     if let x = data.x { try file.writeDataset(group + "/grid/x", x) }

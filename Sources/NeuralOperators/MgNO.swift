@@ -3,78 +3,131 @@ import RunSupport
 import AutoDiff
 import NeuralLayers
 
-/// One MgNO block: `u ← σ(MgConv(u) + W u + b)` with `W` a pointwise (1×1) channel map.
+/// One MgNO block: `u ← σ(MgConv(u) + W u + b)` with `W` a pointwise (1×1) channel map (absent when
+/// the configuration has no ``MgNOConfiguration/pointwiseSkip``).
 public struct MgNOBlock<Scalar: TensorScalar>: Layer {
-    public let multigrid: MultigridConvolution<Scalar>
-    /// `W u + b` (1×1 convolution with bias).
-    public let pointwise: Convolution<Scalar>
+    /// The V-cycle of the configuration's ``MgNOCycle``.
+    public enum Cycle {
+        case paper(MultigridConvolution<Scalar>)
+        case residualRestriction(ResidualRestrictionMultigridConvolution<Scalar>)
+    }
+    public let multigrid: Cycle
+    /// `W u + b` (1×1 convolution with bias), or nil.
+    public let pointwise: Convolution<Scalar>?
     public let activation: Activation
 
-    public init(inputChannels: Int, outputChannels: Int, configuration: MgNOConfiguration, activation: Activation,
+    public init(inputChannels: Int, outputChannels: Int, configuration c: MgNOConfiguration, activation: Activation,
                 generator: inout SeededRandomNumberGenerator) {
-        multigrid = MultigridConvolution(inputChannels: inputChannels, outputChannels: outputChannels,
-                                         smoothingSteps: configuration.smoothingSteps,
-                                         spatialDimensions: configuration.spatialDimensions,
-                                         paddingMode: configuration.paddingMode, generator: &generator)
-        pointwise = Convolution(inputChannels: inputChannels, outputChannels: outputChannels,
-                                kernelSize: [Int](repeating: 1, count: configuration.spatialDimensions),
-                                initializer: .uniform(bound: 1 / Double(inputChannels).squareRoot()),
-                                generator: &generator)
+        switch c.cycle {
+        case .paper:
+            multigrid = .paper(MultigridConvolution(
+                inputChannels: inputChannels, outputChannels: outputChannels, preSmoothingSteps: c.smoothingSteps,
+                postSmoothingSteps: c.postSmoothingSteps, spatialDimensions: c.spatialDimensions, paddingMode: c.paddingMode,
+                bias: c.convolutionBias, prolongationKernelSizes: c.prolongationKernelSizes,
+                normalizationGrid: c.layerNormalizationGrid, generator: &generator))
+        case .residualRestriction:
+            multigrid = .residualRestriction(ResidualRestrictionMultigridConvolution(
+                inputChannels: inputChannels, outputChannels: outputChannels, smoothingSteps: c.smoothingSteps,
+                spatialDimensions: c.spatialDimensions, paddingMode: c.paddingMode, generator: &generator))
+        }
+        pointwise = c.pointwiseSkip
+            ? Convolution(inputChannels: inputChannels, outputChannels: outputChannels,
+                          kernelSize: [Int](repeating: 1, count: c.spatialDimensions),
+                          initializer: .uniform(bound: 1 / Double(inputChannels).squareRoot()), generator: &generator)
+            : nil
         self.activation = activation
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
-        activation.applyFused(multigrid(input) + pointwise(input))
+        var y: Variable<Scalar>
+        switch multigrid {
+        case .paper(let cycle): y = cycle(input)
+        case .residualRestriction(let cycle): y = cycle(input)
+        }
+        if let pointwise { y = y + pointwise(input) }
+        return activation.applyFused(y)
+    }
+
+    /// Parameters under `<cyclePrefix>` and `<pointwisePrefix>`.
+    public func visitParameters(cyclePrefix: String, pointwisePrefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
+        switch multigrid {
+        case .paper(let cycle): cycle.visitParameters(prefix: cyclePrefix, visit)
+        case .residualRestriction(let cycle): cycle.visitParameters(prefix: cyclePrefix, visit)
+        }
+        pointwise?.visitParameters(prefix: pointwisePrefix, visit)
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
-        multigrid.visitParameters(prefix: parameterPath(prefix, "mgconv"), visit)
-        pointwise.visitParameters(prefix: parameterPath(prefix, "pointwise"), visit)
+        visitParameters(cyclePrefix: parameterPath(prefix, "mgconv"), pointwisePrefix: parameterPath(prefix, "pointwise"), visit)
     }
 }
 
 /// MgNO, the multigrid neural operator (He, Liu & Xu, "MgNO: Efficient Parameterization of Linear
-/// Operators via Multigrid", ICLR 2024).
+/// Operators via Multigrid", ICLR 2024), as the official code builds it (``MgNOCycle/paper``):
 ///
 /// ```
 /// u₀ = a (input, c_in channels)
-/// u_l = σ(MgConv_l(u_{l−1}) + W_l u_{l−1} + b_l),   l = 1…L−1
-/// u_L = MgConv_L(u_{L−1}) + W_L u_{L−1} + b_L      (c_out channels, no activation)
+/// u_l = σ(MgConv_l(u_{l−1}) + W_l u_{l−1} + b_l),   l = 1…L      (MgNO_DC; MgNO_NS has no W u + b)
+/// output = Q u_L  (+ a with inputResidual)                         (Q: 1×1, channels → c_out, no bias)
 /// ```
-/// Each `MgConv` is one V-cycle (``MultigridConvolution``), so every linear map in the network is
-/// parameterised by a multigrid hierarchy of 3×3 convolutions; there is no lifting or projection
-/// layer. Boundary conditions enter through the padding of the 3×3 convolutions (see
-/// ``MgNOConfiguration/paddingMode``). Inputs are `[batch, c_in, spatial…]`; spatial sizes that are
-/// not multiples of `2^(levels−1)` are padded at the end and the output cropped back
-/// (``MgNOGridPolicy/padAndCrop``), or refused (``MgNOGridPolicy/requireDivisible``).
+/// Each `MgConv` is one V-cycle (``MultigridConvolution``); boundary conditions enter through the
+/// padding of the 3×3 convolutions (``MgNOConfiguration/paddingMode``). Parameter paths are the
+/// official `state_dict` keys (`conv_list.{l}.…`, `linear_list.{l}.weight`, `linear.weight`, or
+/// `last_layer.weight` without pointwise skip), so weights saved from the official code load with
+/// `loadParameters(from:)`. With ``MgNOCycle/residualRestriction`` it is PDEKit's earlier network
+/// (`blocks.{l}.mgconv…`; the last block maps to the outputs without activation, no head).
+///
+/// Inputs are `[batch, c_in, spatial…]`; spatial sizes that are not multiples of `2^(levels−1)` are
+/// padded at the end and the output cropped back (``MgNOGridPolicy/padAndCrop``), or refused
+/// (``MgNOGridPolicy/requireDivisible``).
 public struct MgNO<Scalar: TensorScalar>: Layer {
     public let configuration: MgNOConfiguration
     public let blocks: [MgNOBlock<Scalar>]
+    /// `Q` (``MgNOCycle/paper`` only).
+    public let projection: Convolution<Scalar>?
 
-    public init(configuration: MgNOConfiguration, generator: inout SeededRandomNumberGenerator) throws(MgNOError) {
-        try configuration.validate(budget: MemoryBudget())
-        self.configuration = configuration
+    public init(configuration c: MgNOConfiguration, generator: inout SeededRandomNumberGenerator) throws(MgNOError) {
+        try c.validate(budget: MemoryBudget())
+        configuration = c
         var blocks: [MgNOBlock<Scalar>] = []
-        for l in 0..<configuration.layers {
-            let last = l == configuration.layers - 1
-            blocks.append(MgNOBlock(inputChannels: l == 0 ? configuration.inputChannels : configuration.channels,
-                                    outputChannels: last ? configuration.outputChannels : configuration.channels,
-                                    configuration: configuration,
-                                    activation: last ? .identity : configuration.activation, generator: &generator))
+        for l in 0..<c.layers {
+            let legacyLast = c.cycle == .residualRestriction && l == c.layers - 1
+            blocks.append(MgNOBlock(inputChannels: l == 0 ? c.inputChannels : c.channels,
+                                    outputChannels: legacyLast ? c.outputChannels : c.channels,
+                                    configuration: c, activation: legacyLast ? .identity : c.activation, generator: &generator))
         }
         self.blocks = blocks
+        projection = c.cycle == .paper
+            ? Convolution(inputChannels: c.channels, outputChannels: c.outputChannels,
+                          kernelSize: [Int](repeating: 1, count: c.spatialDimensions), useBias: false,
+                          initializer: .uniform(bound: 1 / Double(c.channels).squareRoot()), generator: &generator)
+            : nil
     }
 
     /// Checks an input shape against the configuration and grid policy.
     public func validate(inputShape shape: [Int]) throws(MgNOError) {
-        let d = configuration.spatialDimensions
-        guard shape.count == d + 2, shape[1] == configuration.inputChannels, shape.allSatisfy({ $0 > 0 }) else {
-            throw .inputShapeMismatch(expected: "[batch, \(configuration.inputChannels), \(d) spatial axes]", got: shape)
+        let c = configuration, d = c.spatialDimensions
+        guard shape.count == d + 2, shape[1] == c.inputChannels, shape.allSatisfy({ $0 > 0 }) else {
+            throw .inputShapeMismatch(expected: "[batch, \(c.inputChannels), \(d) spatial axes]", got: shape)
         }
-        let spatial = Array(shape.suffix(d)), divisor = configuration.gridDivisor
-        if configuration.gridPolicy == .requireDivisible && spatial.contains(where: { $0 % divisor != 0 }) {
+        let spatial = Array(shape.suffix(d)), divisor = c.gridDivisor
+        if let grid = c.layerNormalizationGrid, grid != spatial {
+            throw .gridDoesNotFitConfiguration(size: spatial, reason: "the layer normalizations are fixed to the grid \(grid)")
+        }
+        if c.prolongationKernelSizes != nil {
+            var sizes = spatial
+            for transfer in 0..<(c.levels - 1) {
+                let k = c.prolongationKernelSize(transfer: transfer)
+                let coarse = sizes.map { ($0 + 1) / 2 }
+                guard zip(sizes, coarse).allSatisfy({ 2 * $1 + k - 4 == $0 }) else {
+                    throw .gridDoesNotFitConfiguration(size: spatial, reason: "level \(transfer) has \(sizes) points, "
+                        + "which a prolongation of kernel \(k) does not reach (4 needs even, 3 odd sizes)")
+                }
+                sizes = coarse
+            }
+        } else if c.gridPolicy == .requireDivisible && spatial.contains(where: { $0 % divisor != 0 }) {
             throw .gridNotDivisible(size: spatial, divisor: divisor)
         }
     }
@@ -90,23 +143,34 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         do { try validate(inputShape: input.shape) } catch { preconditionFailure("\(error)") }
-        let d = configuration.spatialDimensions, divisor = configuration.gridDivisor
+        let c = configuration, d = c.spatialDimensions, divisor = c.gridDivisor
         let spatial = Array(input.shape.suffix(d))
-        let extra = spatial.map { ($0 + divisor - 1) / divisor * divisor - $0 }
+        let extra = c.prolongationKernelSizes == nil ? spatial.map { ($0 + divisor - 1) / divisor * divisor - $0 }
+                                                     : [Int](repeating: 0, count: d)
         var u = input
         let padded = extra.contains { $0 > 0 }
         if padded {
-            u = u.padded(before: [Int](repeating: 0, count: d + 2), after: [0, 0] + extra,
-                         mode: configuration.paddingMode)
+            u = u.padded(before: [Int](repeating: 0, count: d + 2), after: [0, 0] + extra, mode: c.paddingMode)
         }
         for block in blocks { u = block(u) }
+        if let projection { u = projection(u) }
         if padded {
             u = u.sliced([nil, nil] + spatial.map { Optional(0..<$0) })
         }
+        if c.inputResidual { u = u + input }
         return u
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
-        for (l, block) in blocks.enumerated() { block.visitParameters(prefix: parameterPath(prefix, "blocks.\(l)"), visit) }
+        switch configuration.cycle {
+        case .paper:
+            for (l, block) in blocks.enumerated() {
+                block.visitParameters(cyclePrefix: parameterPath(prefix, "conv_list.\(l)"),
+                                      pointwisePrefix: parameterPath(prefix, "linear_list.\(l)"), visit)
+            }
+            projection?.visitParameters(prefix: parameterPath(prefix, configuration.pointwiseSkip ? "linear" : "last_layer"), visit)
+        case .residualRestriction:
+            for (l, block) in blocks.enumerated() { block.visitParameters(prefix: parameterPath(prefix, "blocks.\(l)"), visit) }
+        }
     }
 }

@@ -6,6 +6,9 @@ public enum MgNOError: Error, Equatable, Sendable, CustomStringConvertible {
     case inputShapeMismatch(expected: String, got: [Int])
     /// A spatial size is not divisible by `2^(levels − 1)` and the grid policy is `.requireDivisible`.
     case gridNotDivisible(size: [Int], divisor: Int)
+    /// The grid does not map back exactly through the configured prolongation kernels (each 4 needs
+    /// an even fine grid, each 3 an odd one), or differs from the layer-normalization grid.
+    case gridDoesNotFitConfiguration(size: [Int], reason: String)
 
     public var description: String {
         switch self {
@@ -13,6 +16,7 @@ public enum MgNOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .inputShapeMismatch(let expected, let got): return "MgNO expects input \(expected), got \(got)"
         case .gridNotDivisible(let size, let divisor):
             return "MgNO grid \(size) is not divisible by 2^(levels−1) = \(divisor) (use gridPolicy .padAndCrop or fewer levels)"
+        case .gridDoesNotFitConfiguration(let size, let reason): return "MgNO grid \(size) does not fit the configuration: \(reason)"
         }
     }
 }

@@ -73,7 +73,8 @@ extension FNOConfiguration {
 }
 
 extension MgNOConfiguration {
-    /// ``parameterCount`` with overflow-checked arithmetic.
+    /// ``parameterCount`` with overflow-checked arithmetic (the one home of the count; see
+    /// ``multigridParameterCount(inputChannels:outputChannels:)`` for the terms of one cycle).
     public func checkedParameterCount() throws(MemoryBudgetError) -> Int {
         let what = "MgNO of \(channels) channels, \(layers) layers, \(levels) levels"
         let k3 = try MemoryBudget.product([Int](repeating: 3, count: spatialDimensions), what: what)
@@ -81,11 +82,35 @@ extension MgNOConfiguration {
         let smoothing = try ModelMemory.sum(smoothingSteps.map { [$0] }, what: what)
         let transfers = Swift.max(levels - 1, 0)
         var terms: [[Int]] = []
-        let blocks = layers == 1 ? [(inputChannels, outputChannels, 1)]
-            : [(inputChannels, channels, 1), (channels, channels, Swift.max(layers - 2, 0)), (channels, outputChannels, 1)]
-        for (cin, cout, count) in blocks {
-            terms += [[count, levels, cout, cin, k3], [count, smoothing, cin, cout, k3], [count, transfers, cin, cin, k3],
-                      [count, transfers, cout, cout, k3], [count, transfers, cout, cout, k4], [count, cin, cout], [count, cout]]
+        switch cycle {
+        case .residualRestriction:
+            let blocks = layers == 1 ? [(inputChannels, outputChannels, 1)]
+                : [(inputChannels, channels, 1), (channels, channels, Swift.max(layers - 2, 0)), (channels, outputChannels, 1)]
+            for (cin, cout, count) in blocks {
+                terms += [[count, levels, cout, cin, k3], [count, smoothing, cin, cout, k3], [count, transfers, cin, cin, k3],
+                          [count, transfers, cout, cout, k3], [count, transfers, cout, cout, k4], [count, cin, cout], [count, cout]]
+            }
+        case .paper:
+            let steps = try ModelMemory.sum([[smoothing]] + postSmoothingSteps.map { [$0] }, what: what)
+            var prolongationVolumes: [Int] = [], normalizationSizes: [Int] = []
+            for transfer in 0..<transfers {
+                let k = prolongationKernelSize(transfer: transfer)
+                prolongationVolumes.append(try MemoryBudget.product([Int](repeating: k, count: spatialDimensions), what: what))
+                if let grid = layerNormalizationGrid {
+                    normalizationSizes.append(try MemoryBudget.product(grid.map { $0 / (1 << transfer) + ($0 % (1 << transfer) == 0 ? 0 : 1) },
+                                                                       what: what))
+                }
+            }
+            terms.append([channels, outputChannels])
+            for (cin, count) in [(inputChannels, 1), (channels, layers - 1)] {
+                let cout = channels
+                terms += [[count, steps, cin, cout, k3], [count, steps - 1, cout, cin, k3],
+                          [count, transfers, cin, cin, k3], [count, transfers, cout, cout, k3]]
+                if convolutionBias { terms += [[count, steps, cout], [count, steps - 1, cin]] }
+                terms += prolongationVolumes.map { [count, cout, cout, $0] }
+                terms += normalizationSizes.map { [count, 2, cout, $0] }
+                if pointwiseSkip { terms += [[count, cin, cout], [count, cout]] }
+            }
         }
         return try ModelMemory.sum(terms, what: what)
     }
@@ -95,7 +120,7 @@ extension MgNOConfiguration {
     public func estimatedTrainingBytes(grid: [Int]? = nil, batch: Int = 1) throws(MemoryBudgetError) -> Int {
         let what = "MgNO of \(channels) channels, \(layers) layers, \(levels) levels"
         let points = try MemoryBudget.product([batch] + (grid ?? [Int](repeating: gridDivisor, count: spatialDimensions)), what: what)
-        let perPoint = try ModelMemory.sum([[2, levels]] + smoothingSteps.map { [2, $0] }, what: what)
+        let perPoint = try ModelMemory.sum([[2, levels]] + (smoothingSteps + postSmoothingSteps).map { [2, $0] }, what: what)
         let widest = Swift.max(channels, inputChannels, outputChannels)
         let activations = try MemoryBudget.product([points, widest, layers, perPoint], what: what)
         return try ModelMemory.trainingBytes(parameters: checkedParameterCount(), activations: activations, what: what)

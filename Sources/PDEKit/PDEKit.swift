@@ -14,4 +14,5 @@
 @_exported import LearnedSolvers
 @_exported import NeuralOperators
 @_exported import Training
+@_exported import Distributed
 @_exported import TorchInterop

@@ -18,7 +18,8 @@ public struct LinearSystem: Sendable {
     public let unknownNodes: [Int]
     /// The full field with the Dirichlet values at fixed nodes and 0 at unknown nodes.
     public let fixedValues: [Double]
-    /// True when the assembly guarantees a symmetric positive definite matrix (Cholesky applies).
+    /// True when the assembly guarantees a symmetric positive definite matrix (Cholesky applies;
+    /// `solve()` needs no hint: `DirectLinearSolver` checks symmetry and falls back to LU itself).
     public let isSymmetricPositiveDefinite: Bool
 
     public init(matrix: CSRMatrix, rightHandSide: [Double], grid: UniformGrid, unknownNodes: [Int],
@@ -59,11 +60,14 @@ public struct LinearSystem: Sendable {
         return unknownNodes.map { field[$0] }
     }
 
-    /// Solves directly (CHOLMOD Cholesky when SPD, else UMFPACK LU) and returns the full field.
+    /// Solves directly and returns the full field, through SparseSolvers' `DirectLinearSolver` (the
+    /// one home of the choice: CHOLMOD Cholesky when A is symmetric positive definite, else UMFPACK LU).
+    ///
+    /// - Throws: SparseSolvers' errors for a singular or non-finite system; `PDEError.nonFiniteValue`
+    ///   when the solution is not finite.
     public func solve() throws -> [Double] {
-        let x = isSymmetricPositiveDefinite
-            ? try CholeskyFactorization(matrix).solve(rightHandSide)
-            : try LUFactorization(matrix).solve(rightHandSide)
-        return try field(from: x)
+        let result = try DirectLinearSolver(configuration: SolverConfiguration(method: .direct)).solve(matrix, rightHandSide: rightHandSide)
+        guard result.report.outcome != .breakdown else { throw PDEError.nonFiniteValue("the direct solution of the \(unknownCount)-unknown system") }
+        return try field(from: result.solution)
     }
 }

@@ -47,26 +47,44 @@ public final class ProgressBar {
         if redrawsInPlace {
             guard now - lastDraw > 100_000_000 || completed == total else { return }
             lastDraw = now
-            let width = 24, filled = width * completed / total
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            StatusLine.draw("[\(bar)] \(completed)/\(total)  \(status)  \(timing)   ")
+            StatusLine.draw(Self.barLine(completed: completed, total: total, status: status, timing: timing))
         } else {
             // The last unit always prints once, whatever the step divides.
-            let percent = completed * 100 / total, step = completed == total ? Int.max : percent / plainStepPercent
+            let percent = Self.part(completed, of: total, scale: 100), step = completed == total ? Int.max : percent / plainStepPercent
             guard step > lastPlainStep else { return }
             lastPlainStep = step
-            let prefix = label.isEmpty ? "" : label + " "
-            StatusLine.printLine("\(prefix)\(completed)/\(total) (\(percent)%)  \(status)  \(timing)")
+            StatusLine.printLine(Self.plainLine(label: label, completed: completed, total: total, status: status, timing: timing))
         }
     }
 
     /// Ends the bar's line (on a terminal).
     public func finish() { StatusLine.end() }
 
+    /// The redrawn line: `[########................] 1234/3700  status  elapsed 0m12s  ETA 0m24s`.
+    public static func barLine(completed: Int, total: Int, status: String, timing: String) -> String {
+        let width = 24, filled = part(completed, of: total, scale: width)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        return "[\(bar)] \(completed)/\(total)  \(status)  \(timing)   "
+    }
+
+    /// The plain line: `train 1234/3700 (33%)  status  elapsed 0m12s  ETA 0m24s`.
+    public static func plainLine(label: String, completed: Int, total: Int, status: String, timing: String) -> String {
+        let prefix = label.isEmpty ? "" : label + " "
+        return "\(prefix)\(completed)/\(total) (\(part(completed, of: total, scale: 100))%)  \(status)  \(timing)"
+    }
+
+    /// `⌊scale · completed / total⌋` for `0 ≤ completed ≤ total`, `total ≥ 1`, without overflow for any
+    /// counts (`scale · completed` passes `Int.max` once completed passes `Int.max / scale`).
+    static func part(_ completed: Int, of total: Int, scale: Int) -> Int {
+        let completed = min(max(completed, 0), max(total, 1)), total = max(total, 1)
+        let (high, low) = scale.multipliedFullWidth(by: completed)
+        return total.dividingFullWidth((high, low)).quotient
+    }
+
     /// `1m05s`, `2h03m`.
     public static func format(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "--" }
         let s = Int(min(seconds, 1e9).rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+        return s >= 3600 ? String(format: "%ldh%02ldm", s / 3600, (s % 3600) / 60) : String(format: "%ldm%02lds", s / 60, s % 60)
     }
 }

@@ -63,25 +63,10 @@ extension MgNO: OperatorModel where Scalar == Float {
     public func validateInput(shape: [Int]) throws { try validate(inputShape: shape) }
     public static func channels(of c: MgNOConfiguration) -> (input: Int, output: Int) { (c.inputChannels, c.outputChannels) }
 
-    /// `L · c² · (levels·3^d + Σ smoothing·3^d + (levels − 1)(2·3^d + 4^d)) + L(c² + c)`, with
-    /// `c = max(channels, inputs, outputs)`: ``MgNOConfiguration/parameterCount`` bounded, overflow-checked.
+    /// ``MgNOConfiguration/checkedParameterCount()`` after validation: the exact count, overflow-checked.
     public static func checkedParameterBound(_ c: MgNOConfiguration) throws -> Int {
         try c.validate()
-        let what = "MgNO configuration", d = c.spatialDimensions
-        let k3 = try MemoryBudget.product([Int](repeating: 3, count: d), what: what)
-        let k4 = try MemoryBudget.product([Int](repeating: 4, count: d), what: what)
-        var perChannelPair = 0
-        func add(_ value: Int) throws {
-            let (sum, overflow) = perChannelPair.addingReportingOverflow(value)
-            guard !overflow else { throw MemoryBudgetError.overflow(what: what, factors: [perChannelPair, value]) }
-            perChannelPair = sum
-        }
-        try add(try MemoryBudget.product([c.levels, k3], what: what))
-        for steps in c.smoothingSteps { try add(try MemoryBudget.product([steps, k3], what: what)) }
-        try add(try MemoryBudget.product([c.levels - 1, 2 * k3 + k4], what: what))
-        try add(2)
-        let width = max(c.channels, c.inputChannels, c.outputChannels)
-        return try MemoryBudget.product([c.layers, width, width, perChannelPair], what: what)
+        return try c.checkedParameterCount()
     }
 }
 

@@ -3,6 +3,7 @@ import TensorCore
 import NeuralLayers
 import NeuralOperators
 import RunSupport
+import Distributed
 
 /// Supervised training of a neural operator (FNO, MgNO) on in-memory field pairs: an
 /// ``OperatorTrainingTask`` run by the ``TrainingLoop``.
@@ -18,6 +19,8 @@ public final class Trainer {
     public let outputDirectory: URL?
     /// Draw a progress bar with ETA on stderr.
     public var showsProgress = false
+    /// The ranks training together (data parallel, see ``TrainingLoop/communicator``); only rank 0 writes.
+    public var communicator: Communicator = .single
 
     public var model: any OperatorModel { task.model }
     public var configuration: TrainingConfiguration { task.configuration }
@@ -60,12 +63,13 @@ public final class Trainer {
     public func run(resume: Bool = false, stopAfterEpoch: Int? = nil) throws -> Summary {
         var observers: [any TrainingObserver] = []
         if showsProgress { observers.append(ProgressObserver()) }
-        if let outputDirectory {
+        if let outputDirectory, communicator.isRoot {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
             try AtomicFile.write(model.runConfigurationJSON(training: configuration), to: outputDirectory.appendingPathComponent("configuration.json"))
             observers.append(LossPlotObserver(url: outputDirectory.appendingPathComponent("loss.png")))
         }
         let loop = try TrainingLoop(task: task, configuration: configuration, runDirectory: outputDirectory, observers: observers)
+        loop.communicator = communicator
         let summary = try loop.run(resume: resume, stopAfterEpoch: stopAfterEpoch)
         return Summary(history: summary.history, bestEpoch: summary.bestEpoch, bestValidationRelativeL2: summary.bestSelection,
                        stoppedEarly: summary.stoppedEarly)

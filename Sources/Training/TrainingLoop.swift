@@ -3,6 +3,7 @@ import TensorCore
 import AutoDiff
 import NeuralLayers
 import RunSupport
+import Distributed
 
 /// The one training loop: epochs of shuffled mini-batches of any ``TrainingTask``, one Adam/AdamW
 /// optimizer path driven by the configuration's learning-rate schedule, selection and early stopping on
@@ -41,6 +42,10 @@ public final class TrainingLoop<Task: TrainingTask> {
     /// Shuffle the rows each epoch (false: rows in order, e.g. for full-batch training, where the order
     /// only changes the summation order).
     public var shufflesRows = true
+    /// The ranks that train together (see `TrainingLoop+DataParallel.swift`): each computes its slice of
+    /// every mini-batch and one allreduce per step sums the gradients; only rank 0 writes the run
+    /// directory and tells the observers. ``Distributed/Communicator/single`` (the default): one process.
+    public var communicator: Communicator = .single
 
     /// The result of ``run(resume:stopAfterEpoch:)``.
     public struct Summary: Sendable {
@@ -92,10 +97,23 @@ public final class TrainingLoop<Task: TrainingTask> {
     ///   for a non-finite gradient (the parameters are left unchanged in both cases).
     public func step(_ indices: [Int], parameters: [Parameter<Task.Scalar>], epoch: Int) throws -> Double {
         for parameter in parameters { parameter.zeroGradient() }
-        let loss = try task.loss(batch: indices)
-        let value = Double(loss.value.scalars[0])
+        let value: Double
+        if communicator.size > 1 {
+            let rows = localRows(of: indices)
+            var localValue = 0.0
+            if !rows.isEmpty {
+                let loss = try task.loss(batch: rows)
+                localValue = Double(loss.value.scalars[0])
+                if localValue.isFinite { loss.backward() }
+            }
+            value = try reduceLossAndGradients(localLoss: localValue, localCount: rows.count, globalCount: indices.count, parameters: parameters)
+        } else {
+            let loss = try task.loss(batch: indices)
+            value = Double(loss.value.scalars[0])
+            guard value.isFinite else { throw TrainingError.divergence(epoch: epoch + 1) }
+            loss.backward()
+        }
         guard value.isFinite else { throw TrainingError.divergence(epoch: epoch + 1) }
-        loss.backward()
         for parameter in parameters {
             if let gradient = parameter.gradient, !gradient.isFinite {
                 throw TrainingError.nonFinite("gradient in epoch \(epoch + 1) (the loss was \(value))")
@@ -109,25 +127,33 @@ public final class TrainingLoop<Task: TrainingTask> {
     /// interrupted run), optionally resuming from the run directory's checkpoint.
     @discardableResult
     public func run(resume: Bool = false, stopAfterEpoch: Int? = nil) throws -> Summary {
-        var allObservers = observers
+        // With several ranks only rank 0 writes the run directory and tells the observers; the others
+        // read the checkpoint to resume (a run directory on a file system every rank sees).
+        let writesRun = communicator.isRoot
+        var allObservers = writesRun ? observers : []
         var history: [EpochRecord] = []
         var firstEpoch = 0, bestSelection = Double.infinity, bestEpoch = -1
         if let runDirectory {
-            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-            AtomicFile.removeStaleTemporaries(in: runDirectory)
-            allObservers.insert(MetricsLogObserver(url: url(Self.metricsName)!), at: 0)
+            if writesRun {
+                try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+                AtomicFile.removeStaleTemporaries(in: runDirectory)
+                allObservers.insert(MetricsLogObserver(url: url(Self.metricsName)!), at: 0)
+            }
             if resume, let checkpointURL = url(Self.checkpointName), FileManager.default.fileExists(atPath: checkpointURL.path) {
                 let state = try resumeState(from: checkpointURL)
                 firstEpoch = state.epoch
                 (bestSelection, bestEpoch) = (state.bestSelection, state.bestEpoch)
-                history = Self.reconciledHistory(MetricsLogObserver.read(url(Self.metricsName)!), epochs: firstEpoch)
-                try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata)
-            } else {
+                if writesRun {
+                    history = Self.reconciledHistory(MetricsLogObserver.read(url(Self.metricsName)!), epochs: firstEpoch)
+                    try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata)
+                }
+            } else if writesRun {
                 try? FileManager.default.removeItem(at: url(Self.pendingBestName)!)
             }
         }
         let selectionKind = "validation"
         let parameters = task.namedParameters.map(\.parameter)
+        try broadcastParameters(parameters)
         let trainCount = task.trainingCount, batchSize = self.batchSize, stepsPerEpoch = self.stepsPerEpoch
         for observer in allObservers {
             try observer.trainingWillStart(firstEpoch: firstEpoch, epochs: configuration.epochs, stepsPerEpoch: stepsPerEpoch, history: history)
@@ -159,7 +185,7 @@ public final class TrainingLoop<Task: TrainingTask> {
             let improved = selection < bestSelection
             if improved { (bestSelection, bestEpoch) = (selection, epoch) }
             epoch += 1
-            if runDirectory != nil {
+            if runDirectory != nil, writesRun {
                 let state = [CheckpointKey.epoch: String(epoch), CheckpointKey.bestSelection: String(bestSelection), CheckpointKey.bestEpoch: String(bestEpoch),
                              CheckpointKey.selection: validation == nil ? "train-loss" : selectionKind, CheckpointKey.dataFingerprint: task.dataFingerprint]
                 for observer in allObservers { try observer.epochWillCommit(history: history) }

@@ -14,5 +14,6 @@ struct Bench: ParsableCommand {
             MgNOBenchmark.self,
             EmbeddingBenchmark.self,
             ImportBenchmark.self,
+            ScalingBenchmark.self,
         ])
 }

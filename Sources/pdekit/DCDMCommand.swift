@@ -107,7 +107,7 @@ struct DCDMTrain: ParsableCommand {
         status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
         let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
         let lanczosSeconds = seconds(since: start)
-        status(String(format: "Lanczos: %d Ritz values in [%.3g, %.3g], %.1f s\n", basis.count, basis.values.first!, basis.values.last!, lanczosSeconds))
+        status(String(format: "Lanczos: %ld Ritz values in [%.3g, %.3g], %.1f s\n", basis.count, basis.values.first!, basis.values.last!, lanczosSeconds))
         // A resumed run restores Adam and the step count from the state file written with the model (when the
         // two agree), and draws batches from a seed offset by the completed steps so it does not replay them.
         var state: SafetensorsArchive?
@@ -133,7 +133,7 @@ struct DCDMTrain: ParsableCommand {
             return
         }
         let initial = trainer.evaluate(count: 16)
-        status(String(format: "network: %d parameters; held-out losses at start: residual %.4f, energy %.4f\n", network.parameterCount, initial.residual, initial.energy))
+        status(String(format: "network: %ld parameters; held-out losses at start: residual %.4f, energy %.4f\n", network.parameterCount, initial.residual, initial.energy))
         let trainStart = ContinuousClock.now
         var average = 0.0
         var lastLoss = 0.0
@@ -148,7 +148,7 @@ struct DCDMTrain: ParsableCommand {
             lastLoss = trainer.step()
             guard lastLoss.isFinite else { throw DCDMCommandError(description: "loss became \(lastLoss) at step \(step); lower --learning-rate") }
             average = step == firstStep ? lastLoss : 0.95 * average + 0.05 * lastLoss
-            progress.advance(status: String(format: "step %d/%d  loss %.4f (avg %.4f)", step, lastStep, lastLoss, average))
+            progress.advance(status: String(format: "step %ld/%ld  loss %.4f (avg %.4f)", step, lastStep, lastLoss, average))
             if let logHandle {
                 let record = DCDMStepRecord(step: step, loss: lastLoss, average_loss: average, seconds: seconds(since: trainStart))
                 logHandle.write(Data((try JSONLine.encode(record) + "\n").utf8))

@@ -53,7 +53,7 @@ struct Demo: ParsableCommand {
             if step % max(1, steps / 5) == 0 { print("  step \(step): MSE \(loss)") }
         }
         let finalMSE = Loss.meanSquaredError(Variable(model.inference(x)), Variable(y)).value.scalar
-        print(String(format: "MLP: %d parameters, %d Adam steps in %.2f s, final MSE %.2e (target < 1e-3)",
+        print(String(format: "MLP: %ld parameters, %ld Adam steps in %.2f s, final MSE %.2e (target < 1e-3)",
                      model.parameterCount, steps, Date().timeIntervalSince(fitStart), Double(finalMSE)))
         let prediction = model.inference(x)
         let folder = URL(fileURLWithPath: output)

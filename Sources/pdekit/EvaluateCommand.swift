@@ -31,13 +31,6 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Also write the predictions [samples, channels, grid…] to this .npy file.") var predictions: String?
 
     func run() throws {
-        do { try execute() } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
-    func execute() throws {
         guard let factor = Int(resolution.lowercased().replacingOccurrences(of: "x", with: "")), factor > 0 else {
             throw OperatorCommandError(description: "invalid --resolution '\(resolution)' (expected e.g. 1x or 2x)")
         }
@@ -52,18 +45,12 @@ struct Evaluate: ParsableCommand {
         let (trained, _) = try TrainedModel.load(from: checkpoint)
         let d = trained.spatialDimensions
         _ = channelsFirst   // the model's dimension decides; both layouts are accepted
-        let rawInputs = try OperatorDataLoading.array(path: data, key: inputKey)
-        let rawTargets = try OperatorDataLoading.array(path: data, key: targetKey)
-        guard rawInputs.rank >= 1, rawTargets.rank >= 1, rawInputs.shape[0] == rawTargets.shape[0] else {
-            throw OperatorCommandError(description: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs")
-        }
-        let rows = try OperatorDataLoading.rows(path: data, order: sampleOrder, rowCount: rawInputs.shape[0])
-        let inputs = try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawInputs, rows: rows), spatialDimensions: d, name: inputKey)
-        let targets = try OperatorDataLoading.channelsFirst(OperatorDataLoading.reordered(rawTargets, rows: rows), spatialDimensions: d, name: targetKey)
-        guard samples > 0, inputs.shape[0] >= samples else { throw OperatorCommandError(description: "\(data) has \(inputs.shape[0]) samples, fewer than --samples \(samples)") }
+        // Datasets' data path: keys, --sample-order, channels first (by rank, for the model's d grid axes).
+        let file = try FieldPairFile(path: data, inputKey: inputKey, targetKey: targetKey, layout: .grid(dimensions: d), order: sampleOrder)
+        guard samples > 0, file.count >= samples else { throw OperatorCommandError(description: "\(data) has \(file.count) samples, fewer than --samples \(samples)") }
         // The training grid, from the stored normalizer statistics (or the data grid without normalization).
-        let trainingGrid = trained.trainingGrid ?? Array(inputs.shape.dropFirst(2))
-        let dataGrid = Array(inputs.shape.dropFirst(2))
+        let dataGrid = file.grid
+        let trainingGrid = trained.trainingGrid ?? dataGrid
         // K times finer: K·n points on periodic grids, K·(n − 1) + 1 on grids that include both ends
         // (PDEKit's and FNO's Darcy data). The data may be finer still: every s-th point is kept,
         // s = n_data/n_wanted (periodic) or (n_data − 1)/(n_wanted − 1) (both ends).
@@ -79,9 +66,7 @@ struct Evaluate: ParsableCommand {
         guard let stride = stride(periodic: false) ?? stride(periodic: true) else {
             throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(resolution) of the training grid \(trainingGrid)")
         }
-        let range = (inputs.shape[0] - samples)..<inputs.shape[0]
-        let pairs = try FieldPairs(inputs: OperatorDataLoading.subsampled(OperatorDataLoading.samples(inputs, range), stride: stride),
-                                   targets: OperatorDataLoading.subsampled(OperatorDataLoading.samples(targets, range), stride: stride))
+        let pairs = try file.pairs((file.count - samples)..<file.count, stride: stride)
         var evaluation = try trained.evaluate(pairs)
         if metricConvention == .neuraloperator {
             evaluation.relativeL2 = NeuraloperatorMetrics.lpLoss(evaluation.predictions, pairs.targets, spatialDimensions: d)
@@ -99,7 +84,7 @@ struct Evaluate: ParsableCommand {
         if isDirectory.boolValue, FileManager.default.fileExists(atPath: runURL.appendingPathComponent("metrics.jsonl").path) {
             try OperatorPlots.writeLossCurve(metrics: runURL.appendingPathComponent("metrics.jsonl"), to: plotDirectory.appendingPathComponent("loss.png"))
         }
-        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%d samples, grid %@)\n",
+        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)\n",
                                                    evaluation.relativeL2, evaluation.relativeH1, samples,
                                                    Array(pairs.inputs.shape.dropFirst(2)).map(String.init).joined(separator: "x")).utf8))
         emit(["run": runDirectory, "samples": samples, "grid": Array(pairs.inputs.shape.dropFirst(2)), "resolution": resolution,

@@ -21,11 +21,16 @@ enum FailureReport {
 
     /// Reports an error thrown by a command's `run()`, and exits.
     static func exitAfterRunning(_ error: any Error) -> Never {
-        if let exitCode = error as? ExitCode { exit(exitCode.rawValue) }
+        if let exitCode = error as? ExitCode {
+            if Job.communicator.size > 1 {
+                if exitCode.rawValue != 0 { Job.communicator.abort(exitCode: exitCode.rawValue) }
+                MPIRuntime.finalize()
+            }
+            exit(exitCode.rawValue)
+        }
         // A group run without a subcommand asks for its help; CleanExit prints a message.
         if error is CleanExit || PDEKitCommand.exitCode(for: error) == .success { PDEKitCommand.exit(withError: error) }
-        StatusLine.printError(error)
-        exit(1)
+        Job.failAndEnd(error)
     }
 
     /// `see 'pdekit X --help'` from ArgumentParser's usage text (`See 'pdekit X --help' for more information.`).

@@ -298,7 +298,7 @@ struct GaussianProcessCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Self.writeAtomically(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: directory.appendingPathComponent("summary.json"))
         try writeOutputs(field: field, problem: pde, lossLog: lossLog, directory: directory)
-        print(String(format: "%@ %@ %@: relative L2 error %.3e on %d^%d test points, %.2f s", pde.name, method.rawValue, kernel.rawValue,
+        print(String(format: "%@ %@ %@: relative L2 error %.3e on %ld^%ld test points, %.2f s", pde.name, method.rawValue, kernel.rawValue,
                      summary.relativeL2Error, testPoints, pde.dimension, summary.seconds))
         if summary.adamOutcome.hasPrefix("stopped") { print("Adam phase \(summary.adamOutcome)") }
         for (axis, list) in summary.survivingFrequencies.enumerated() {

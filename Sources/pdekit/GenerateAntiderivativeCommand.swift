@@ -78,7 +78,7 @@ struct GenerateAntiderivative: ParsableCommand {
                 for (name, array) in arrays { try file.writeDataset(name, array) }
             }
         }
-        print(String(format: "wrote %@: %d train + %d test functions, %d sensors, length scale %g, in %.2f s",
+        print(String(format: "wrote %@: %ld train + %ld test functions, %ld sensors, length scale %g, in %.2f s",
                      output, samples, testSamples, sensors, lengthScale, Date().timeIntervalSince(start)))
     }
 }

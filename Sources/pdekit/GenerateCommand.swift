@@ -18,7 +18,7 @@ struct Generate: ParsableCommand {
 }
 
 /// `pdekit generate FAMILY …`: SKR data generation (sample → sort → solve with recycling → HDF5).
-struct GeneratePDE: ParsableCommand {
+struct GeneratePDE: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "pde",
         abstract: "Generate a PDE dataset (sorted, solved with Krylov recycling or reused CHOLMOD analysis) into HDF5.",
@@ -83,13 +83,16 @@ struct GeneratePDE: ParsableCommand {
     @Option(help: "Also measure recycling vs independent GMRES vs direct on the first K sorted systems.")
     var compareGmres: Int?
 
+    @Option(help: ArgumentHelp("Solve only part I of N (0-based) of the sorted sequence into <stem>.shard-I-of-N.<ext>; join the N parts with 'pdekit merge'. For job arrays and loops without MPI (under mpirun each rank takes its part by itself).", valueName: "I/N"))
+    var shard: String?
+
     @Option(name: .customLong("stop-after-shards"), help: ArgumentHelp("Stop after this many shards (testing resumption).", visibility: .hidden))
     var stopAfterShards: Int?
 
     @Flag(help: "No progress line.")
     var quiet = false
 
-    @Flag(help: "Run even if the estimated memory exceeds the machine's.")
+    @Flag(help: "Run even if the estimated memory exceeds the machine's or the file the free disk space.")
     var force = false
 
     func run() throws {
@@ -99,17 +102,43 @@ struct GeneratePDE: ParsableCommand {
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
             recycledCount: try recycled.value("recycled"))
-        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget())
+        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
             throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
         }
-        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet)
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
-        progress.finish()
-        print("wrote \(output): \(summary.completedCount)/\(samples) samples"
-              + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
-        print(String(format: "time per sample %.2f ms (solve %.2f ms), %d samples in %.2f s",
+        let communicator = Job.communicator
+        let part = try shard.map { try Shard(parsing: $0) } ?? .whole
+        if communicator.size > 1, shard != nil {
+            throw GenerationError.invalidParameter(name: "shard", reason: "is for runs without mpirun; under mpirun rank r of R solves part r/R by itself")
+        }
+        // Under MPI only rank 0 draws a progress line (its own part).
+        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet || !communicator.isRoot)
+        let summary: GenerationSummary
+        if communicator.size > 1 {
+            let ranks = try generator.runAsRank(of: communicator, output: output, shardLimit: stopAfterShards, progress: progress.report)
+            progress.finish()
+            guard communicator.isRoot else { return }
+            if ranks.wasComplete { print("\(output) is already complete: \(samples) samples"); return }
+            print("\(communicator.size) ranks solved \(ranks.solvedByAllRanks) samples; "
+                  + (ranks.mergedCount == samples ? "merged into \(output): \(samples)/\(samples) samples"
+                     : "parts incomplete (rerun the same command to resume)"))
+            print("rank 0 (part 0/\(communicator.size)):")
+            summary = ranks.local
+        } else {
+            summary = try generator.run(output: output, shard: part, shardLimit: stopAfterShards, progress: progress.report)
+            progress.finish()
+            if part.isWhole {
+                print("wrote \(output): \(summary.completedCount)/\(samples) samples"
+                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+            } else {
+                let rows = part.range(of: samples)
+                print("wrote part \(part) (rows \(rows.lowerBound)..<\(rows.upperBound) of the sorted sequence) to \(GenerationShardFile.path(of: output, shard: part)): \(summary.completedCount)/\(rows.count) samples"
+                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
+                print("when all \(part.count) parts are done: pdekit merge --output \(output) --parts \(part.count)")
+            }
+        }
+        print(String(format: "time per sample %.2f ms (solve %.2f ms), %ld samples in %.2f s",
                      summary.secondsPerSample * 1000, summary.solvedCount > 0 ? summary.solveSeconds / Double(summary.solvedCount) * 1000 : 0,
                      summary.solvedCount, summary.seconds))
         if family.isLinear {
@@ -121,7 +150,7 @@ struct GeneratePDE: ParsableCommand {
         }
         if let compareGmres {
             let c = try generator.compareRecycling(systemCount: compareGmres)
-            print(String(format: "compare on first %d sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %d it, recycling %.3f s (CPU %.3f s) / %d it, direct %.3f s (CPU %.3f s)",
+            print(String(format: "compare on first %ld sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %ld it, recycling %.3f s (CPU %.3f s) / %ld it, direct %.3f s (CPU %.3f s)",
                          c.systemCount, tolerance, preconditioner.generationName, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
                          c.recyclingSeconds, c.recyclingCPUSeconds, c.recyclingIterations, c.directSeconds, c.directCPUSeconds))
             for (name, failure) in [("GMRES", c.gmresFailure), ("recycling", c.recyclingFailure)] {

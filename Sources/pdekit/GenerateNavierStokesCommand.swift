@@ -74,7 +74,7 @@ struct GenerateNavierStokes: ParsableCommand {
         progress.finish()
         print("wrote \(output): \(summary.completedCount)/\(samples) trajectories of \(configuration.snapshotCount) snapshots"
               + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
-        print(String(format: "time per trajectory %.3f s (wall, %d in %.2f s); solver %@", summary.secondsPerSample,
+        print(String(format: "time per trajectory %.3f s (wall, %ld in %.2f s); solver %@", summary.secondsPerSample,
                      summary.solvedCount, summary.seconds, summary.solverDescription))
     }
 }

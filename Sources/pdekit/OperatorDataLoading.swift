@@ -9,21 +9,6 @@ struct OperatorCommandError: Error, CustomStringConvertible {
 
 extension SampleOrder: ExpressibleByArgument {}
 
-/// The flags' names for Datasets' data path (`FieldPairFile`): `train` and `evaluate` read their pairs
-/// through these, which only forward.
-enum OperatorDataLoading {
-    static func array(path: String, key: String) throws -> Tensor<Float> { try FieldPairFile.array(path: path, key: key) }
-    static func rows(path: String, order: SampleOrder, rowCount: Int) throws -> [Int]? {
-        try FieldPairFile.rows(path: path, order: order, rowCount: rowCount)
-    }
-    static func reordered(_ tensor: Tensor<Float>, rows: [Int]?) -> Tensor<Float> { FieldPairFile.reordered(tensor, rows: rows) }
-    static func channelsFirst(_ tensor: Tensor<Float>, spatialDimensions d: Int, name: String) throws -> Tensor<Float> {
-        try FieldPairFile.channelsFirst(tensor, spatialDimensions: d, name: name)
-    }
-    static func subsampled(_ tensor: Tensor<Float>, stride: Int) -> Tensor<Float> { FieldPairFile.subsampled(tensor, stride: stride) }
-    static func samples(_ tensor: Tensor<Float>, _ range: Range<Int>) -> Tensor<Float> { tensor.sliced(alongAxis: 0, range) }
-}
-
 /// PNG output of `train` and `evaluate`.
 enum OperatorPlots {
     /// Input / truth / prediction / error panels of one sample (first channel); 1-D fields as line plots.

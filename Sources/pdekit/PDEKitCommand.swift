@@ -12,6 +12,7 @@ struct PDEKitCommand: ParsableCommand {
             Demo.self,
             Solve.self,
             Generate.self,
+            Merge.self,
             Inspect.self,
             Train.self,
             Evaluate.self,
@@ -32,11 +33,25 @@ enum Entry {
         // Valgrind limits the brk heap this relies on: PDEKIT_DEFAULT_MALLOC=1 keeps glibc's defaults.
         if ProcessInfo.processInfo.environment["PDEKIT_DEFAULT_MALLOC"] == nil { AllocatorTuning.retainFreedMemory() }
         let command: any ParsableCommand
-        do { command = try PDEKitCommand.parseAsRoot() } catch { FailureReport.exitAfterParsing(error) }
+        do { command = try PDEKitCommand.parseAsRoot() } catch {
+            // Every rank parses the same flags: only rank 0 of a launched job reports a parse failure.
+            if let rank = MPIRuntime.launcherRank(), rank != 0, MPIRuntime.launchedByMPI() {
+                exit(PDEKitCommand.exitCode(for: error).rawValue)   // 0 for --help and --version
+            }
+            FailureReport.exitAfterParsing(error)
+        }
+        // Under mpirun/srun: initialize MPI (the CLI does, the library never) and divide the cores.
+        let threads: Int?
+        do {
+            Job.communicator = try MPIRuntime.initializeIfLaunched()
+            threads = try Job.threads()
+            try Job.requireDistributable(command)
+        } catch { FailureReport.exitAfterRunning(error) }
         do {
             var runnable = command
-            try runnable.run()
+            try ParallelLoop.$workerCountOverride.withValue(threads) { try runnable.run() }
         } catch { FailureReport.exitAfterRunning(error) }
+        MPIRuntime.finalize()
     }
 
     /// Re-executes the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked generic

@@ -31,8 +31,11 @@ struct PINN: ParsableCommand {
     enum Normalization: String, ExpressibleByArgument, CaseIterable { case exact, penalty }
     enum Activation: String, ExpressibleByArgument, CaseIterable { case tanh, sin }
 
-    @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var problem: Problem
+    @Argument(help: "Problem: \(Problem.allCases.map(\.rawValue).joined(separator: ", ")) (or --problem FILE).")
+    var bundledProblem: Problem?
+    /// The bundled problem (a problem file runs with poisson2d's optimizer defaults).
+    var problem: Problem { bundledProblem ?? .poisson2d }
+    @Option(name: .customLong("problem"), help: "A problem file (JSON: domain, equations, boundary and initial conditions; see the README) instead of a bundled problem.") var problemFile: String?
     @Option(help: "Adam iterations (default 10000; 15000 for burgers, as DeepXDE's example; 3000 for schrodinger).") var iterations: Int?
     @Option(help: "L-BFGS iterations after Adam (0: none; default 1000 for poisson1d and poisson2d; 15000 for burgers, DeepXDE's maxiter; 2000 for schrodinger).") var lbfgsIterations: Int?
     @Option(help: "Adam learning rate.") var learningRate: Double = 1e-3
@@ -143,6 +146,10 @@ struct PINN: ParsableCommand {
         // (Freed buffers are kept for reuse process-wide: see AllocatorTuning, set up in Entry.main.)
         do {
             try checkFlags()
+            if problemFile != nil || bundledProblem == nil {
+                try runProblemFile()
+                return
+            }
             switch precision {
             case .float64: try execute(Double.self)
             case .float32: try execute(Float.self)
@@ -170,7 +177,7 @@ struct PINN: ParsableCommand {
         case .redraw: rule = .redraw(period: resampleEvery)
         case .rar:
             // Every period: 10 candidates per residual point (problem default counts when 0), the worst 2% added.
-            let points = domainPoints > 0 ? domainPoints : (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
+            let points = domainPoints > 0 ? domainPoints : PINN.problemFileDomainPoints ?? (problem == .burgers ? 2540 : problem == .poisson2d ? 500 : 100)
             rule = .residualRefinement(period: resampleEvery, candidates: 10 * points, added: max(points / 50, 10))
         }
         return .init(adamIterations: adamSteps, learningRate: learningRate, lbfgsIterations: lbfgsSteps,
@@ -261,7 +268,7 @@ struct PINN: ParsableCommand {
         try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
         if !noPlots { try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints,
                                          prediction: prediction, reference: setup.reference) }
-        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %d, L-BFGS %d iterations); output in %@",
+        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %ld, L-BFGS %ld iterations); output in %@",
                      name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,
                      report.adamIterations, report.lbfgsIterations, output))
     }
@@ -331,7 +338,7 @@ struct PINN: ParsableCommand {
                                    reference: SchrodingerProblem.stateError(psi, reference.state) == PINNMetrics.relativeL2(psi, reference.state)
                                        ? reference.state : reference.state.map { -$0 })
             }
-            print(String(format: "state %d: E = %.8f (reference %.8f, error %.2e, relative %.2e), Rayleigh quotient %.8f, ψ relative L2 error %.2e, %.2f s",
+            print(String(format: "state %ld: E = %.8f (reference %.8f, error %.2e, relative %.2e), Rayleigh quotient %.8f, ψ relative L2 error %.2e, %.2f s",
                          k, e, reference.energy, abs(e - reference.energy), abs(e - reference.energy) / abs(reference.energy), rayleigh,
                          stateError, report.wallSeconds))
         }

@@ -25,7 +25,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Epochs.") var epochs: Int = 500
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
-    @Option(help: "Mini-batch size.") var batchSize: Int = 20
+    @Option(help: "Mini-batch size (default: 20, or all training samples when fewer; a larger value is an error).") var batchSize: Int?
     @Option(help: "Base (for one-cycle: peak) learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
     @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
@@ -71,7 +71,7 @@ struct OperatorTrainingOptions: ParsableArguments {
         case .constant: trainingSchedule = .constant
         case .oneCycle: trainingSchedule = .oneCycle(totalSteps: epochs, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
         }
-        return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+        return TrainingConfiguration(epochs: epochs, batchSize: batchSize ?? 20, learningRate: learningRate, weightDecay: weightDecay,
                                      optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
                                      seed: seed, earlyStoppingPatience: patience)
     }
@@ -79,11 +79,17 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
     /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
     func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs) throws {
+        if let batchSize, batchSize > trainPairs.count {   // as `train deeponet`: not silently full batch
+            throw OperatorCommandError(description: "--batch-size \(batchSize) is larger than the \(trainPairs.count) training samples (--train minus --validation)")
+        }
+        let batchSize = self.batchSize ?? 20
         let directory = URL(fileURLWithPath: output)
         let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
                                   outputDirectory: directory)
         trainer.showsProgress = !quiet
+        trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
         let summary = try trainer.run(resume: resume)
+        guard Job.isRoot else { return }
         let final = try trainer.trainedModel.evaluate(testPairs, batchSize: batchSize)
         let (chosen, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
         let evaluation = try chosen.evaluate(testPairs, batchSize: batchSize)
@@ -104,7 +110,7 @@ struct OperatorTrainingOptions: ParsableArguments {
 }
 
 /// `pdekit train fno`.
-struct TrainFNO: ParsableCommand {
+struct TrainFNO: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "fno",
         abstract: "Train a Fourier neural operator (Li et al. 2021).",
@@ -116,9 +122,12 @@ struct TrainFNO: ParsableCommand {
             epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, loss.png and fields.png.
             """)
 
-    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator }
+    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator, navierStokes = "navier-stokes" }
 
     @OptionGroup var options: OperatorTrainingOptions
+    @Option(help: "What to learn: \(FNOTask.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
+    var task: FNOTask = .pairs
+    @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
     @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion: """
         darcy, burgers: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last,         which the real FFT stores once); --preset neuraloperator: neuraloperator's n_modes (both signs counted         on every axis; the last keeps n_modes//2+1), so --modes 16 is FNO(n_modes=(16, 16)) with the same         parameter count. Default: 12 (darcy), 16 (burgers), 16 (neuraloperator).
@@ -128,6 +137,7 @@ struct TrainFNO: ParsableCommand {
 
     func run() throws {
         do { try execute() } catch {
+            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
             FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
             throw ExitCode.failure
         }
@@ -142,6 +152,7 @@ struct TrainFNO: ParsableCommand {
             // --modes is neuraloperator's n_modes here (the same words mean the same model).
             let nModes = [Int](repeating: modes ?? 16, count: d)
             c = .neuraloperatorDefaults(modes: try FNOConfiguration.modes(neuraloperatorModes: nModes), width: 32)
+        case .navierStokes: c = FNOConfiguration(modes: [Int](repeating: 12, count: d), width: 20, layerCount: 4)   // Li et al.'s FNO-2D for NS
         }
         if preset != .neuraloperator { c.modes = [Int](repeating: modes ?? c.modes[0], count: d) }
         if let width { c.width = width; if preset == .neuraloperator { c.liftingChannels = 2 * width; c.projectionChannels = 2 * width } }
@@ -152,6 +163,7 @@ struct TrainFNO: ParsableCommand {
     }
 
     func execute() throws {
+        if task == .nextStep { return try executeNextStep() }
         let (train, validation, test, d) = try options.loadPairs()
         let configuration = try modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)

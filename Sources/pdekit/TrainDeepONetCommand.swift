@@ -184,7 +184,10 @@ struct TrainDeepONet: ParsableCommand {
         let folder = output.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let folder { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let rows = trainSet.branch.shape[0]
-        let batch = min(batchSize ?? rows, rows)
+        if let batchSize, batchSize > rows {   // as `train fno`: a batch larger than the training set is a mistake, not full batch
+            throw DeepONetCommandError(message: "--batch-size \(batchSize) is larger than the \(rows) training \(aligned ? "functions" : "triplets")")
+        }
+        let batch = batchSize ?? rows
         let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
         // The engine: the task (loss, kept-parameter rule), the loop (Adam, non-finite checks, progress), the log.
         let task = DeepONetTrainingTask(model: model, branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,

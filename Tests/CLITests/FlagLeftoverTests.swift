@@ -24,6 +24,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output), "the refused run created \(output)")
     }
 
+    /// `generate pde` checks the disk the same way: 2,000,000 samples at 1025² in float64 are 33.6 TB.
+    @Test func pdeSamplesThatCannotFitOnDiskAreRefusedBeforeWriting() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("darcy.h5").path
+        let line = try ErrorReportingTests.expectOneErrorLine(
+            ["generate", "darcy", "--samples", "2000000", "--resolution", "1025", "--precision", "float64", "--shard-size", "1",
+             "--output", output, "--quiet"])
+        #expect(line.contains("of disk"), "\(line)")
+        #expect(!FileManager.default.fileExists(atPath: output), "the refused run created \(output)")
+    }
+
     /// `--step-size` ≤ 0 was clamped to 1 silently (the rate halved every epoch); it is refused by
     /// `TrainingConfiguration.validate()` for every operator trainer. `--epochs 2^63-1` is refused by
     /// `TrainingLoop` (its step count would overflow).

@@ -38,6 +38,13 @@ import Datasets
                 }
             }
         }
+        // The same points through pairs(_:stride:) of the file read at full resolution (what `evaluate` does
+        // once it knows the stride): the last two samples, every second point.
+        let full = try FieldPairFile(path: Fixtures.path("darcy_v5.mat"), inputKey: "coeff", targetKey: "sol", layout: .grid(dimensions: 2), order: .file)
+        let lastTwo = try full.pairs(1..<3, stride: 2)
+        #expect(lastTwo.inputs.shape == [2, 1, 3, 3])
+        #expect(lastTwo.inputs.scalars == Array(darcy.inputs.scalars[9...]) && lastTwo.targets.scalars == Array(darcy.targets.scalars[9...]))
+        #expect(throws: DatasetError.self) { try full.pairs(1..<3, stride: 0) }
         // burgers_v73.mat (h5py, MATLAB order): a, u [4, 8]; stride 3 keeps points 0, 3, 6.
         let burgers = try FieldPairFile(path: Fixtures.path("burgers_v73.mat"), inputKey: "a", targetKey: "u", stride: 3)
         #expect(burgers.inputs.shape == [4, 1, 3] && burgers.spatialDimensions == 1)

@@ -211,16 +211,52 @@ import Datasets
                 var bytes = original
                 bytes[offset] = value
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
+                guard let file = try? HDF5File(opening: path) else { outcomes.refused += 1; continue }
                 do {
-                    let file = try HDF5File(opening: path)
                     _ = try file.attributes()
                     outcomes.listed += 1
                 } catch is DatasetError {
                     outcomes.refused += 1
                 }
+                // Reading one attribute by name (H5Aexists decodes every message of the header) is
+                // checked the same way.
+                for name in ["pdekit.note", "pdekit.count"] {
+                    do { _ = try file.attribute(name) } catch is DatasetError {}
+                }
             }
         }
         #expect(outcomes.listed > 0 && outcomes.refused > 0, "\(outcomes)")
+    }
+
+    @Test func variableLengthStringsWithWideCharactersAreRefusedBeforeReading() throws {
+        // A variable-length string's base type is a 1-byte character; mutated to claim 0xFF000001
+        // bytes per character, libhdf5 1.10's H5Aread allocated length × 4 GiB (20 GB for "hello").
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("wide.h5")
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.setAttribute("pdekit.note", .string("hello"))
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(try HDF5File(opening: path).attribute("pdekit.note").stringValue == "hello")
+        // The attribute's datatype: class 9 (variable length, string) of size 16, then its base
+        // type, class 0 of size 1: `00 ?? ?? ?? 01 00 00 00`, right after the 8-byte-padded name.
+        let name = try #require(Self.find(Array("pdekit.note".utf8), in: bytes))
+        let datatype = name + 16
+        #expect(bytes[datatype] & 0x0F == 9)
+        let baseSize = datatype + 8 + 4
+        #expect(bytes[(datatype + 8)] & 0x0F == 0 && bytes[baseSize..<(baseSize + 4)] == [1, 0, 0, 0])
+        bytes[baseSize + 3] = 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File(opening: path)
+        for read in [{ _ = try file.attribute("pdekit.note") }, { _ = try file.attributeNames() }, { _ = try file.attribute("absent") }] {
+            #expect {
+                try read()
+            } throws: { error in
+                guard case DatasetError.malformed(_, let detail) = error else { return false }
+                return detail.contains("pdekit.note") && detail.contains("4278190081 bytes")
+            }
+        }
     }
 
     @Test func attributeCountsBeyondTheFileSizeAreRefusedBeforeAllocating() throws {
@@ -245,7 +281,8 @@ import Datasets
             _ = try HDF5File(opening: path).attribute("pdekit.values")
             Issue.record("an attribute of 2^34 elements in a \(bytes.count)-byte file was read")
         } catch let error as DatasetError {
-            #expect(String(describing: error).contains("more than the file") || String(describing: error).contains("cannot be decoded"), "\(error)")
+            // Checked against the attribute message itself: 2^34 elements of 8 bytes, 3 × 8 bytes stored.
+            #expect(String(describing: error).contains("17179869184 elements of 8 bytes, but the message holds 24 bytes"), "\(error)")
         }
     }
 

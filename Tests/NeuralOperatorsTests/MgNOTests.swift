@@ -11,9 +11,12 @@ import NeuralOperators
 @Suite struct MgNOTests {
     @Test func configurationValidatesAndCountsParameters() throws {
         var generator = SeededRandomNumberGenerator(seed: 1)
-        let darcy = MgNOConfiguration.darcy
+        var darcy = MgNOConfiguration.darcy
+        darcy.cycle = .residualRestriction
+        darcy.layers = 5
         let model = try MgNO<Float>(configuration: darcy, generator: &generator)
         #expect(model.parameterCount == darcy.parameterCount)
+        #expect(model.parameterCount == 601_515)   // PDEKit's earlier .darcy preset
         // Hand count for one 24→24 V-cycle, 6 levels, 7 smoothers, 5 transfers: 9·576·(6 + 7 + 5 + 5) + 16·576·5.
         #expect(darcy.multigridParameterCount(inputChannels: 24, outputChannels: 24) == 9 * 576 * 23 + 16 * 576 * 5)
         let names = model.namedParameters.map(\.name)
@@ -82,7 +85,7 @@ import NeuralOperators
         var generator = SeededRandomNumberGenerator(seed: 3)
         let c = 2.0, omega = 0.3, steps = 3
         for mode in PaddingMode.allCases {
-            let cycle = MultigridConvolution<Double>(inputChannels: 1, outputChannels: 1, smoothingSteps: [steps],
+            let cycle = ResidualRestrictionMultigridConvolution<Double>(inputChannels: 1, outputChannels: 1, smoothingSteps: [steps],
                                                      paddingMode: mode, generator: &generator)
             cycle.operators[0].weight.value = delta(size: 3, at: 1, value: c)
             for s in cycle.smoothers[0] { s.weight.value = delta(size: 3, at: 1, value: omega) }
@@ -100,7 +103,7 @@ import NeuralOperators
         // (i, j) at fine (2i, 2j).  Output: ω f + E f with E keeping even–even entries.
         var generator = SeededRandomNumberGenerator(seed: 4)
         let omega = 0.25
-        let cycle = MultigridConvolution<Double>(inputChannels: 1, outputChannels: 1, smoothingSteps: [1, 1],
+        let cycle = ResidualRestrictionMultigridConvolution<Double>(inputChannels: 1, outputChannels: 1, smoothingSteps: [1, 1],
                                                  paddingMode: .replicate, generator: &generator)
         cycle.operators[0].weight.value = delta(size: 3, at: 1, value: 1)
         cycle.smoothers[0][0].weight.value = delta(size: 3, at: 1, value: omega)
@@ -135,7 +138,7 @@ import NeuralOperators
     @Test func gradientsReachEveryParameter() throws {
         var generator = SeededRandomNumberGenerator(seed: 5)
         let config = MgNOConfiguration(inputChannels: 1, outputChannels: 1, channels: 2, layers: 2, levels: 2,
-                                       smoothingSteps: [1, 2], paddingMode: .circular, activation: .tanh)
+                                       smoothingSteps: [1, 2], paddingMode: .circular, activation: .tanh, cycle: .residualRestriction)
         let model = try MgNO<Double>(configuration: config, generator: &generator)
         let x = Tensor<Double>.normal([2, 1, 4, 3], using: &generator)   // 3 is padded to 4 and cropped
         let probe = Tensor<Double>.normal([2, 1, 4, 3], using: &generator)

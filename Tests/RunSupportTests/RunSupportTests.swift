@@ -97,6 +97,25 @@ import RunSupport
         #expect(!text.contains("1001/"))
     }
 
+    /// Counts past 2³¹ print in full (a `%d` prints an Int's low 32 bits), and counts near `Int.max`
+    /// neither trap (`100 · completed` overflows there) nor print a wrong percentage.
+    @Test func countsPastTwoToTheThirtyOnePrintInFull() {
+        let total = 5_000_000_000, completed = 3_000_000_000
+        let text = capturing {
+            let bar = ProgressBar(total: total, label: "generate", redrawsInPlace: false, plainStepPercent: 5)
+            bar.advance(to: completed, status: "sample")
+        }
+        #expect(text.hasPrefix("generate 3000000000/5000000000 (60%)  sample  elapsed "), "\(text)")
+        let redrawn = ProgressBar.barLine(completed: completed, total: total, status: "s", timing: "t")
+        #expect(redrawn == "[" + String(repeating: "#", count: 14) + String(repeating: ".", count: 10) + "] 3000000000/5000000000  s  t   ")
+        // 24 · 3/5 = 14.4 → 14 filled; near Int.max the exact quotients are 99 % and 23 of 24.
+        let nearEnd = Int.max - Int.max / 100
+        #expect(ProgressBar.plainLine(label: "", completed: nearEnd, total: .max, status: "s", timing: "t")
+                == "\(nearEnd)/\(Int.max) (99%)  s  t")
+        #expect(ProgressBar.barLine(completed: .max, total: .max, status: "s", timing: "t").hasPrefix("[" + String(repeating: "#", count: 24) + "]"))
+        #expect(ProgressBar.format(1e9) == "277777h46m")   // 1e9 s = 277,777 h 46 min 40 s
+    }
+
     @Test func anErrorEndsAnOpenBarLineFirst() {
         let text = capturing {
             let bar = ProgressBar(total: 10, redrawsInPlace: true)

@@ -24,6 +24,15 @@
  *   applications are serialized process-wide (the FFT planner and inference scratch are shared).
  * - A matrix must not be freed or have its values updated while a solve that uses it runs.
  *
+ * Processes and MPI
+ * - Every handle lives in the process that created it, and the library keeps no state shared between
+ *   processes: an MPI code loads one operator (or solver) handle per rank and each rank applies it to
+ *   its own batch, with no communication inside PDEKit. The library never initializes, uses or
+ *   finalizes MPI; the host code owns MPI (see Examples/fortran-mpi, which gathers the ranks' errors
+ *   on rank 0 with MPI itself).
+ * - Ranks on one machine share its cores: PDEKit's kernels use all cores of the process unless the
+ *   host restricts them (e.g. mpirun --bind-to core, or taskset).
+ *
  * Precision: solvers work in double precision; trained operators compute in single precision
  * (float) and the *_f64 entry point converts at the boundary.
  *

@@ -1,0 +1,57 @@
+import Distributed
+import Foundation
+
+/// What one rank of a multi-process `generate` did, with the job's totals.
+public struct RankGenerationSummary: Sendable {
+    /// This rank's part (its solves, times and solver choice).
+    public var local: GenerationSummary
+    /// Samples solved by all ranks in this run, and the samples in the merged file (0 when the run
+    /// stopped before every part was complete).
+    public var solvedByAllRanks: Int
+    public var mergedCount: Int
+    /// Whether the output was already complete, so nothing was solved.
+    public var wasComplete: Bool
+}
+
+extension DatasetGenerator {
+    /// One rank of an R-rank job (`mpirun -np R pdekit generate …`): rank 0 draws and orders the
+    /// samples and broadcasts the order, rank r solves part r of R of the sequence into its own part
+    /// file (resuming it if it exists), and when every part is complete rank 0 merges them into
+    /// `output` and removes the parts. Rerunning the same command after a kill resumes every part;
+    /// on a complete `output` it does nothing.
+    ///
+    /// Every rank must call this with the same configuration; a rank that throws must end the job
+    /// (``Distributed/Communicator/abort(exitCode:)``), since the others wait in collectives.
+    public func runAsRank(of communicator: Communicator, output: String, shardLimit: Int? = nil,
+                          progress: ((Int, Int) -> Void)? = nil) throws -> RankGenerationSummary {
+        let count = configuration.sampleCount
+        guard communicator.size > 1 else {
+            let local = try run(output: output, shardLimit: shardLimit, progress: progress)
+            return RankGenerationSummary(local: local, solvedByAllRanks: local.solvedCount,
+                                         mergedCount: local.completedCount == count ? count : 0, wasComplete: false)
+        }
+        let partPaths = try GenerationShardFile.paths(of: output, count: communicator.size)
+        if try GenerationShardFile.isComplete(output, contentKey: configuration.contentKey, sampleCount: count) {
+            try communicator.barrier()
+            if communicator.isRoot { for path in partPaths { try? FileManager.default.removeItem(atPath: path) } }
+            let local = GenerationSummary(solvedCount: 0, completedCount: count, resumedFrom: count, seconds: 0, solveSeconds: 0,
+                                          totalIterations: 0, strategy: nil, strategyReason: "already complete", solverDescription: "",
+                                          unsortedNeighborDistance: 0, sortedNeighborDistance: 0)
+            return RankGenerationSummary(local: local, solvedByAllRanks: 0, mergedCount: count, wasComplete: true)
+        }
+        let local = try run(output: output, shard: Shard(of: communicator), communicator: communicator,
+                            shardLimit: shardLimit, progress: progress)
+        var totals = [Double(local.solvedCount), Double(local.completedCount)]
+        try communicator.allreduceSum(&totals)
+        var merged = 0
+        if Int(totals[1]) == count {
+            if communicator.isRoot {
+                merged = try GenerationShardFile.merge(partPaths, into: output)
+                for path in partPaths { try FileManager.default.removeItem(atPath: path) }
+            }
+            try communicator.barrier()
+            merged = count
+        }
+        return RankGenerationSummary(local: local, solvedByAllRanks: Int(totals[0]), mergedCount: merged, wasComplete: false)
+    }
+}

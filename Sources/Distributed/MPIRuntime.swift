@@ -1,0 +1,61 @@
+import CMPI
+import Foundation
+
+/// Starting and ending MPI in a host program (the `pdekit` CLI; a C, C++ or Fortran host initializes
+/// MPI itself). Nothing in the library calls these.
+public enum MPIRuntime {
+    /// Environment variables a launcher sets for each process it starts, with the job's size:
+    /// Open MPI's `mpirun` (`OMPI_COMM_WORLD_SIZE`), Slurm's `srun` and MPICH's Hydra (`PMI_SIZE`),
+    /// PMIx launchers (`PMIX_SIZE`, set by some).
+    public static let launcherSizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"]
+
+    /// Whether this process was started by an MPI launcher, read from `environment`.
+    public static func launchedByMPI(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        launcherSizeVariables.contains { environment[$0] != nil }
+    }
+
+    /// The rank the launcher gave this process, from the environment (before MPI is initialized).
+    public static func launcherRank(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        for name in ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"] {
+            if let text = environment[name], let rank = Int(text) { return rank }
+        }
+        return nil
+    }
+
+    /// Processes of the job on this machine, from the launcher's environment (1 when not launched).
+    public static func localProcessCount(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        for name in ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"] {
+            if let text = environment[name], let count = Int(text), count >= 1 { return count }
+        }
+        return 1
+    }
+
+    /// Whether MPI is initialized and not finalized in this process.
+    public static var isInitialized: Bool {
+        var initialized: Int32 = 0, finalized: Int32 = 0
+        MPI_Initialized(&initialized)
+        MPI_Finalized(&finalized)
+        return initialized != 0 && finalized == 0
+    }
+
+    /// Initializes MPI (only the main thread calls MPI: `MPI_THREAD_FUNNELED`) and returns the world
+    /// communicator.
+    public static func initialize() throws -> Communicator {
+        if !isInitialized {
+            var provided: Int32 = 0
+            try Communicator.check(MPI_Init_thread(nil, nil, pdekit_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+        }
+        return try Communicator.world()
+    }
+
+    /// The world communicator when launched by `mpirun`/`srun` (initializing MPI), ``Communicator/single``
+    /// otherwise (MPI untouched).
+    public static func initializeIfLaunched(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Communicator {
+        launchedByMPI(environment: environment) ? try initialize() : .single
+    }
+
+    /// Finalizes MPI if this process initialized it.
+    public static func finalize() {
+        if isInitialized { MPI_Finalize() }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import TensorCore
+import AutoDiff
+import NeuralLayers
+import NeuralOperators
+import Datasets
+
+/// How the next-step task forms its training inputs.
+public enum NextStepTraining: Sendable, Equatable, CustomStringConvertible {
+    /// The window is always `h` true states (teacher forcing): `L = rel‖F(u_{t−h+1..t}) − u_{t+1}‖`.
+    case teacherForcing
+    /// Brandstetter, Worrall & Welling 2022's pushforward trick: the window's states are first advanced
+    /// `steps` times by the model itself without a gradient, then one step is trained, so the model
+    /// learns to correct the errors of its own rollouts: `L = rel‖F(F^{steps}(u_{t−h+1..t})) − u_{t+1+steps}‖`.
+    case pushforward(steps: Int)
+
+    /// Steps advanced without a gradient before the trained step.
+    public var unrolledSteps: Int {
+        switch self {
+        case .teacherForcing: return 0
+        case .pushforward(let steps): return steps
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .teacherForcing: return "teacher-forcing"
+        case .pushforward(let steps): return "pushforward-\(steps)"
+        }
+    }
+}
+
+/// Autoregressive (next-step) training of a neural operator on time series, as a ``TrainingTask``:
+/// the last `h` states `u_{t−h+1}, …, u_t` (as `h·C` channels; an FNO appends the grid) in, `u_{t+1}`
+/// out: Li et al. 2021's recurrent FNO-2D for Navier–Stokes.
+///
+/// The training rows are all windows `(trajectory, t)` that leave room for `h` inputs, the unrolled
+/// steps and one target. States are normalized with ONE per-point unit-Gaussian normalizer fitted on all
+/// training states (every channel block of the window uses it, and the model's output is the next
+/// encoded state), so rollouts feed predictions back unchanged. The loss is the mean relative L2 of the
+/// decoded prediction against the raw next state. The selection metric is the full-rollout relative L2
+/// on the validation trajectories (``TrajectoryRollout``); the test trajectories are not part of the task.
+public final class NextStepTrainingTask: TrainingTask {
+    public let model: any OperatorModel
+    public let configuration: TrainingConfiguration
+    public let history: Int
+    public let training: NextStepTraining
+    public let train: Trajectories
+    public let validation: Trajectories?
+    let stateNormalizer: PointwiseNormalizer<Float>
+    let encodedTrain: Trajectories
+    let windowStarts: [(sample: Int, start: Int)]
+
+    /// Metadata keys of the history and the training mode in a checkpoint.
+    public static let historyKey = "pdekit.next_step.history"
+    public static let trainingKey = "pdekit.next_step.training"
+
+    public init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining = .teacherForcing,
+                train: Trajectories, validation: Trajectories?) throws {
+        try configuration.validate()
+        let unrolled = training.unrolledSteps
+        guard history >= 1, unrolled >= 0 else {
+            throw TrainingError.invalidConfiguration("the history must be at least 1 step and the pushforward steps non-negative")
+        }
+        // Windows need h inputs + unrolled steps + 1 target: T − h − unrolled ≥ 1 (no overflow: h, unrolled < T checked first).
+        guard history < train.steps, unrolled < train.steps, train.steps - history - unrolled >= 1 else {
+            throw TrainingError.dataMismatch("trajectories of \(train.steps) steps leave no window of \(history) inputs, \(unrolled) pushforward steps and a target")
+        }
+        if let validation, validation.steps <= history || validation.channels != train.channels || validation.grid != train.grid {
+            throw TrainingError.dataMismatch("validation trajectories \(validation.states.shape) do not fit training trajectories \(train.states.shape) with \(history) steps in")
+        }
+        let channels = model.channelCounts
+        guard channels.input == history * train.channels, channels.output == train.channels else {
+            throw TrainingError.dataMismatch("the model takes \(channels.input) channels to \(channels.output); \(history) states of \(train.channels) channels need \(history * train.channels) to \(train.channels)")
+        }
+        try model.validateInput(shape: [1, channels.input] + train.grid)
+        self.model = model
+        self.configuration = configuration
+        self.history = history
+        self.training = training
+        self.train = train
+        self.validation = validation
+        let flat = train.states.reshaped([train.count * train.steps, train.channels] + train.grid)
+        if configuration.normalize {
+            stateNormalizer = try PointwiseNormalizer(fitting: flat)
+        } else {
+            let statistic = [1, train.channels] + train.grid
+            stateNormalizer = PointwiseNormalizer(mean: Tensor(repeating: 0, shape: statistic), standardDeviation: Tensor(repeating: 1, shape: statistic), epsilon: 0)
+        }
+        encodedTrain = try Trajectories(states: stateNormalizer.encode(flat).reshaped(train.states.shape), path: "<encoded training trajectories>")
+        var starts: [(sample: Int, start: Int)] = []
+        for sample in 0..<train.count {
+            for start in 0..<(train.steps - history - unrolled) { starts.append((sample, start)) }
+        }
+        windowStarts = starts
+    }
+
+    /// The model with its normalizers: the input normalizer is the state normalizer repeated for each of
+    /// the `h` channel blocks.
+    public var trainedModel: TrainedModel {
+        let repeated = { (t: Tensor<Float>) in (try? Tensor.concatenated(Array(repeating: t, count: self.history), alongAxis: 1)) ?? t }
+        let input = PointwiseNormalizer(mean: repeated(stateNormalizer.mean), standardDeviation: repeated(stateNormalizer.standardDeviation),
+                                        epsilon: stateNormalizer.epsilon)
+        return TrainedModel(model: model, trainingConfiguration: configuration, inputNormalizer: input, targetNormalizer: stateNormalizer)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter<Float>)] { model.namedParameters }
+    /// Windows per epoch: `N · (T − h − unrolled)`.
+    public var trainingCount: Int { windowStarts.count }
+
+    public private(set) lazy var dataFingerprint: String =
+        String(train.fingerprint, radix: 16) + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none") + "-h\(history)-\(training)"
+
+    public func loss(batch indices: [Int]) throws -> Variable<Float> {
+        let windows = indices.map { windowStarts[$0] }
+        let unrolled = training.unrolledSteps
+        var x = encodedTrain.windows(windows, length: history)
+        for _ in 0..<unrolled { x = TrajectoryRollout.shifted(x, appending: model.inference(x)) }
+        let targetStates = train.windows(windows.map { ($0.sample, $0.start + history + unrolled) }, length: 1)
+        let prediction = decode(model(Variable(x)))
+        switch configuration.loss {
+        case .relativeL2: return Loss.relativeLp(prediction, Variable(targetStates))
+        case .relativeH1: return Loss.relativeH1(prediction, Variable(targetStates), spatialDimensions: model.spatialDimensions)
+        }
+    }
+
+    /// The full-rollout relative L2 of the validation trajectories.
+    public func validationMetrics() throws -> ValidationMetrics? {
+        guard let validation else { return nil }
+        let evaluation = try TrajectoryRollout.run(trainedModel, on: validation, history: history, batchSize: configuration.batchSize).evaluation
+        return ValidationMetrics(selection: evaluation.relativeL2, relativeL2: evaluation.relativeL2)
+    }
+
+    public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {
+        var all = metadata
+        all[Self.historyKey] = String(history)
+        all[Self.trainingKey] = training.description
+        return try trainedModel.archive(metadata: all)
+    }
+
+    public func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        guard model.matchesConfiguration(in: archive) else {
+            throw TrainingError.checkpoint("\(path) was written for a different model configuration")
+        }
+        guard archive.metadata[Self.historyKey] == String(history) else {
+            throw TrainingError.checkpoint("\(path) was trained with a history of \(archive.metadata[Self.historyKey]?.prefix(20) ?? "none"), not \(history)")
+        }
+        try model.verifyParameters(in: archive, path: path)
+    }
+
+    public func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        try model.loadParameters(from: archive, allowingExtraTensors: true)
+    }
+
+    func decode(_ prediction: Variable<Float>) -> Variable<Float> {
+        prediction * Variable(stateNormalizer.scale) + Variable(stateNormalizer.mean)
+    }
+}

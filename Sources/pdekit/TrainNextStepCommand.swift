@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import PDEKit
+
+/// What `pdekit train fno` learns.
+enum FNOTask: String, ExpressibleByArgument, CaseIterable {
+    /// Input field → target field (`--input-key` → `--target-key`).
+    case pairs
+    /// The last `--history` states of a time series → the next state, evaluated by full rollouts.
+    case nextStep = "next-step"
+}
+
+extension TrajectoryLayout: ExpressibleByArgument {}
+
+/// The flags of `pdekit train fno --task next-step`.
+struct NextStepOptions: ParsableArguments {
+    @Option(help: "With --task next-step: states given to the model (the FNO paper's T_in).") var history: Int = 10
+    @Option(help: "With --task next-step: array of trajectories.") var trajectoryKey: String = "sol"
+    @Option(help: "With --task next-step: time axis of the trajectory array: \(TrajectoryLayout.allCases.map(\.rawValue).joined(separator: ", ")) (pdekit generate navier-stokes: time-last).")
+    var timeAxis: TrajectoryLayout = .timeLast
+    @Option(help: "With --task next-step: pushforward steps (the model advances the window this many times without a gradient before the trained step; 0: teacher forcing).")
+    var pushforward: Int = 0
+}
+
+extension TrainFNO {
+    /// `--task next-step`: trains on windows of the trajectories (counts of --train/--validation/--test are
+    /// trajectories), selects on the validation rollout error, and writes the test rollouts' per-step
+    /// error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
+    func executeNextStep() throws {
+        let o = options
+        guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
+            throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
+        }
+        let file = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
+        let split = try file.split(train: o.train, validation: .count(o.validationCount), test: o.test)
+        let c = split.train.channels
+        let (inputChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
+        guard nextStep.history >= 1, !overflow, nextStep.history < split.train.steps else {
+            throw OperatorCommandError(description: "--history \(nextStep.history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
+        }
+        var generator = SeededRandomNumberGenerator(seed: o.seed)
+        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: file.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
+                                                     generator: &generator)
+        let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
+        let task = try NextStepTrainingTask(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training,
+                                            train: split.train, validation: split.validation)
+        let directory = URL(fileURLWithPath: o.output)
+        let trainer = NextStepTrainer(task: task, outputDirectory: directory)
+        trainer.showsProgress = !o.quiet
+        let summary = try trainer.run(resume: o.resume)
+        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: o.trainingConfiguration.batchSize).evaluation
+        let (predictions, chosen) = try trainer.evaluateRollouts(split.test, model: try trainer.chosenModel())
+        for (name, value) in [("chosen model's test rollout relative L2", chosen.relativeL2), ("final model's", final.relativeL2)] where !value.isFinite {
+            throw OperatorCommandError(description: "the \(name) is \(value)")
+        }
+        // Fields of the first test trajectory: the last given state, and the truth and rollout at the last step.
+        let last = predictions.shape[1] - 1, steps = split.test.steps, stateShape = [split.test.count, c] + split.test.grid
+        func state(_ t: Tensor<Float>, _ step: Int) -> Tensor<Float> { t.sliced(alongAxis: 1, step..<(step + 1)).reshaped(stateShape) }
+        try OperatorPlots.writeFields(input: state(split.test.states, nextStep.history - 1), truth: state(split.test.states, steps - 1),
+                                      prediction: state(predictions, last), sample: 0, to: directory.appendingPathComponent("fields.png"))
+        let seconds = summary.history.map(\.seconds)
+        let best = summary.history.first { $0.epoch == summary.bestEpoch }
+        emit(["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history,
+              "rollout_steps": chosen.steps.count, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
+              "selected_on": split.validation == nil ? "train_loss" : "validation_rollout",
+              "train_trajectories": split.train.count, "validation_trajectories": split.validation?.count ?? 0, "test_trajectories": split.test.count,
+              "best_validation_rollout_relative_l2": best?.validationRelativeL2 ?? NSNull(),
+              "stopped_early": summary.stoppedEarly, "test_rollout_relative_l2": chosen.relativeL2,
+              "test_last_step_relative_l2": chosen.relativeL2PerStep.last ?? Double.nan,
+              "final_test_rollout_relative_l2": final.relativeL2,
+              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
+    }
+}

@@ -1,0 +1,160 @@
+import TestSupport
+import Foundation
+import Testing
+import PDEs
+
+/// Problem files: parse and meaning errors point at the file's line and column; the symbolic
+/// residual agrees with hand-derived formulas; geometry sampling stays on its pieces.
+@Suite struct ProblemFileTests {
+    /// A valid 2-D Poisson file with one line replaced (line numbers below refer to this layout).
+    func poissonFile(equation: String = "-div(a*grad(u)) = f", boundary: String = #"[{"dirichlet": "0"}]"#,
+                     domain: String = #"{"box": [[0, 0], [1, 1]]}"#, extra: String = "") -> String {
+        """
+        {
+          "domain": \(domain),
+          "coefficients": {"a": "1 + x^2", "f": "1"},
+          "equation": "\(equation)",
+          "boundary": \(boundary)\(extra)
+        }
+        """
+    }
+
+    func expectError(_ text: String, kind: ProblemError.Kind, line: Int, column: Int?, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        do {
+            _ = try ProblemFile.parse(text: text)
+            Issue.record("expected a \(kind) error", sourceLocation: sourceLocation)
+        } catch let error as ProblemError {
+            #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+            #expect(error.location?.line == line, "\(error)", sourceLocation: sourceLocation)
+            if let column { #expect(error.location?.column == column, "\(error)", sourceLocation: sourceLocation) }
+        } catch {
+            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func validFileResolves() throws {
+        let problem = try ProblemFile.parse(text: poissonFile())
+        #expect(problem.coordinateNames == ["x", "y"])
+        #expect(problem.residuals.count == 1)
+    }
+
+    @Test func unknownSymbolPointsAtItsColumn() {
+        // Line 4 is `  "equation": "-div(a*grad(w)) = f",`; the string starts at column 16, `w` is at offset 12.
+        expectError(poissonFile(equation: "-div(a*grad(w)) = f"), kind: .unknownSymbol, line: 4, column: 16 + 12)
+        // An unknown symbol inside a coefficient formula points into the coefficient's string (line 3).
+        expectError(poissonFile().replacingOccurrences(of: "1 + x^2", with: "1 + q^2"), kind: .unknownSymbol, line: 3, column: 30)
+    }
+
+    @Test func mismatchedDimensions() {
+        // A scalar plus a vector: the column of the vector operand.
+        expectError(poissonFile(equation: "u + grad(u) = f"), kind: .dimensionMismatch, line: 4, column: 16 + 4)
+        // Box corners of different lengths (line 2).
+        expectError(poissonFile(domain: #"{"box": [[0, 0], [1, 1, 1]]}"#), kind: .dimensionMismatch, line: 2, column: nil)
+        // A coordinate that does not exist in 2-D is an unknown symbol.
+        expectError(poissonFile(equation: "-lap(u) = z"), kind: .unknownSymbol, line: 4, column: 16 + 10)
+    }
+
+    @Test func boundaryPieceWithoutCondition() {
+        expectError(poissonFile(boundary: #"[{"on": ["xmin", "xmax", "ymin"], "dirichlet": "0"}]"#),
+                    kind: .missingBoundaryCondition, line: 2, column: 13)
+        // A predicate that leaves part of a piece uncovered.
+        expectError(poissonFile(boundary: #"[{"on": ["xmin", "xmax", "ymin"], "dirichlet": "0"}, {"on": "ymax", "where": "x < 0.5", "neumann": "0"}]"#),
+                    kind: .missingBoundaryCondition, line: 2, column: 13)
+        // Covered by two predicates: valid.
+        #expect(throws: Never.self) {
+            try ProblemFile.parse(text: poissonFile(boundary: #"[{"on": ["xmin", "xmax", "ymin"], "dirichlet": "0"}, {"on": "ymax", "where": "x < 0.5", "neumann": "0"}, {"on": "ymax", "where": "x >= 0.5", "robin": {"alpha": "1", "beta": "2", "value": "0"}}]"#))
+        }
+    }
+
+    @Test func timeDependentWithoutInitialCondition() {
+        let text = """
+        {
+          "domain": {"box": [[-1], [1]]},
+          "time": [0, 1],
+          "equation": "u_t + u*u_x - 0.01*u_xx = 0",
+          "boundary": [{"dirichlet": "0"}]
+        }
+        """
+        expectError(text, kind: .missingInitialCondition, line: 4, column: 16)
+        #expect(throws: Never.self) { try ProblemFile.parse(text: text.replacingOccurrences(of: "\"boundary\"", with: "\"initial\": {\"u\": \"-sin(pi*x)\"},\n  \"boundary\"")) }
+    }
+
+    @Test func syntaxErrorsPointAtTheCharacter() {
+        expectError(poissonFile(equation: "-div(a*grad(u) = f"), kind: .syntax, line: 4, column: 16 + 15)
+        expectError(poissonFile(equation: "u ** 2 = f"), kind: .syntax, line: 4, column: 16 + 3)
+        // Malformed JSON: a missing comma after line 2's value.
+        expectError("{\n  \"domain\": {\"box\": [[0], [1]]}\n  \"equation\": \"u\"\n}", kind: .syntax, line: 3, column: 3)
+        // An unknown key.
+        expectError(poissonFile(extra: ",\n  \"boundery\": []"), kind: .invalidValue, line: 6, column: 3)
+    }
+
+    /// −div(a ∇u) with a = 1 + x², u = sin(x) cos(2y): the resolved residual at a point equals
+    /// −(a Δu + a_x u_x) − f worked out by hand.
+    @Test func divergenceFormMatchesTheHandDerivedResidual() throws {
+        let problem = try ProblemFile.parse(text: poissonFile())
+        let derivatives: (FieldDerivative) -> (Double, Double) -> Double = { d in
+            switch d.orders {
+            case [0, 0]: return { x, y in sin(x) * cos(2 * y) }
+            case [1, 0]: return { x, y in cos(x) * cos(2 * y) }
+            case [0, 1]: return { x, y in -2 * sin(x) * sin(2 * y) }
+            case [2, 0]: return { x, y in -sin(x) * cos(2 * y) }
+            case [0, 2]: return { x, y in -4 * sin(x) * cos(2 * y) }
+            default: return { _, _ in .nan }
+            }
+        }
+        var worst = 0.0
+        for (x, y) in [(0.3, 0.7), (0.9, 0.1), (0.5, 0.5)] {
+            let r = problem.residuals[0].evaluate(coordinates: [x, y]) { derivatives($0)(x, y) }
+            let a = 1 + x * x, ax = 2 * x
+            let laplacian = -sin(x) * cos(2 * y) - 4 * sin(x) * cos(2 * y)
+            let expected = -(a * laplacian + ax * cos(x) * cos(2 * y)) - 1
+            worst = maxOrNaN(worst, abs(r - expected))
+        }
+        #expect(worst < 1e-12)
+    }
+
+    /// Symbolic ∂/∂x against central differences of the same formula.
+    @Test func symbolicDerivativeMatchesFiniteDifferences() throws {
+        var resolver = ProblemResolver(coordinateNames: ["x", "y"], spatialDimension: 2, fields: [], parameters: [], coefficients: [:])
+        let formula = try resolver.scalar("sin(pi*x)*exp(x*y)/(1 + x^2) + sqrt(2 + y)^3 - tanh(x - y) + log(3 + x)*abs(y - 2)")
+        var worst = 0.0
+        for point in [[0.2, 0.4], [0.7, -0.3], [-0.5, 0.9]] {
+            for axis in 0..<2 {
+                let h = 1e-5
+                var p = point, m = point
+                p[axis] += h; m[axis] -= h
+                let fd = (formula.evaluate(coordinates: p) - formula.evaluate(coordinates: m)) / (2 * h)
+                worst = maxOrNaN(worst, abs(formula.derivative(axis: axis).evaluate(coordinates: point) - fd))
+            }
+        }
+        #expect(worst < 1e-8)
+    }
+
+    /// An L-shaped polygon and a box with a disk hole: interior points inside, boundary points on
+    /// the boundary (level ≈ 0), piece names as documented.
+    @Test func geometrySampling() throws {
+        let lShape = ProblemGeometry.polygon(vertices: [[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], name: nil)
+        let holed = ProblemGeometry.difference(.box(lower: [0, 0], upper: [1, 1], name: nil), .ball(center: [0.5, 0.5], radius: 0.2, name: "hole"))
+        var state: UInt64 = 1
+        let random: (Int, Int) -> [Double] = { n, d in
+            (0..<(n * d)).map { _ in state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
+        }
+        for (geometry, names) in [(lShape, ["edge1", "edge2", "edge3", "edge4", "edge5", "edge6"]), (holed, ["xmin", "xmax", "ymin", "ymax", "hole"])] {
+            let interior = try geometry.interiorPoints(count: 200, unitSample: random)
+            #expect(interior.count == 400)
+            let levels = stride(from: 0, to: interior.count, by: 2).map { geometry.level([interior[$0], interior[$0 + 1]]) }
+            #expect(levels.maxOrNaN()! < 0)
+            let pieces = geometry.boundaryPieces(coordinateNames: ["x", "y"])
+            #expect(pieces.map(\.name) == names)
+            for piece in pieces {
+                let points = piece.points(count: 20, unitSample: random)
+                #expect(points.count == 40, "\(piece.name)")
+                let onBoundary = stride(from: 0, to: points.count, by: 2).map { abs(geometry.level([points[$0], points[$0 + 1]])) }
+                #expect(onBoundary.maxOrNaN() ?? .nan < 1e-9, "\(piece.name)")
+            }
+        }
+        // The L-shape's re-entrant corner (1, 1) is on the boundary; (1.5, 1.5) is outside.
+        #expect(abs(lShape.level([1, 1])) < 1e-12)
+        #expect(!lShape.contains([1.5, 1.5]))
+    }
+}

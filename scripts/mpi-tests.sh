@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The multi-process tests: pdekit under `mpirun --oversubscribe -np 2` (Open MPI), run by scripts/test.sh
+# after the build. Checks:
+#   1. allreduce / broadcast / barrier between 2 ranks give exact sums (bench scaling --allreduce-only
+#      checks every result itself) over shared memory and TCP loopback;
+#   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver);
+#      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
+#   3. train fno with R = 2 and global batch B: the loss curve of R = 1 with batch B to 1e-5 relative over
+#      3 epochs; 2 epochs then --resume to 3 under R = 2 gives the uninterrupted R = 2 run's losses;
+#   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
+#      not split their work are refused under mpirun;
+#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks.
+# Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/openblas-env.sh
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+bin="$(swift build -c release --show-bin-path)"
+pdekit="$bin/pdekit"
+mpirun=(mpirun --oversubscribe -np 2)
+work="$(mktemp -d /tmp/pdekit-mpi-tests.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "mpi-tests: FAIL: $*" >&2; exit 1; }
+# A collective that waits forever is a failure: every launch has a time limit.
+limit=(timeout --kill-after=10 300)
+
+echo "mpi-tests: 1. collectives"
+for transport in shared-memory tcp-loopback; do
+    options=(); [ "$transport" = tcp-loopback ] && options=(--mca btl tcp,self)
+    out=$("${limit[@]}" "${mpirun[@]}" "${options[@]}" "$pdekit" bench scaling --allreduce-only --transport "$transport" \
+          --allreduce-megabytes 0.001 --allreduce-megabytes 1 --repetitions 2)
+    [ "$(grep -c '"allreduce"' <<<"$out")" -eq 2 ] || fail "allreduce over $transport printed: $out"
+done
+
+echo "mpi-tests: 2. sharded generation"
+gen=(generate darcy --samples 160 --resolution 97 --solver direct --shard-size 2 --seed 7 --quiet)
+"${limit[@]}" "$pdekit" "${gen[@]}" --output "$work/one-rank.h5" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/two-ranks.h5" >/dev/null
+ls "$work"/two-ranks.shard-* >/dev/null 2>&1 && fail "the parts were not removed after the merge"
+# kill -9 of rank 1 once both ranks have written rows, then the same command again.
+"${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/killed-and-resumed.h5" >/dev/null 2>&1 &
+launcher=$!
+killed=0
+for _ in $(seq 1 600); do
+    part="$work/killed-and-resumed.shard-1-of-2.h5"
+    if [ -f "$part" ] && [ "$(stat -c %s "$part")" -gt 40000 ]; then
+        for child in $(pgrep -P "$launcher"); do
+            if tr '\0' ' ' </proc/"$child"/environ 2>/dev/null | grep -q 'OMPI_COMM_WORLD_RANK=1 '; then kill -9 "$child"; killed=1; fi
+        done
+        [ "$killed" -eq 1 ] && break
+    fi
+    sleep 0.05
+done
+set +e; wait "$launcher"; status=$?; set -e
+[ "$killed" -eq 1 ] || fail "rank 1 finished before it could be killed (make the run longer)"
+[ "$status" -ne 0 ] || fail "mpirun exited 0 after a rank was killed"
+[ -f "$work/killed-and-resumed.h5" ] && fail "the killed run left a merged file"
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/killed-and-resumed.h5" >/dev/null
+PDEKIT_MPI_ARTIFACTS="$work" swift test -c release --skip-build --filter MPIGenerationArtifactTests 2>&1 | tail -n 3 \
+    | tee "$work/artifact-tests.txt"
+grep -q "passed" "$work/artifact-tests.txt" && ! grep -qi "failed" "$work/artifact-tests.txt" || fail "generation artifacts differ"
+
+echo "mpi-tests: 3. data-parallel training"
+train=(train fno --data "$work/one-rank.h5" --train 24 --validation 4 --test 4 --epochs 3 --batch-size 6 --width 8 --modes 4
+       --layers 2 --subsample 4 --seed 3 --quiet)
+"${limit[@]}" "$pdekit" "${train[@]}" --output "$work/fno-1" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${train[@]}" --output "$work/fno-2" >/dev/null
+partial=("${train[@]}"); partial[11]=2   # --epochs 2
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${partial[@]}" --output "$work/fno-2r" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${train[@]}" --output "$work/fno-2r" --resume >/dev/null
+python3 - "$work" <<'PY'
+import json, math, sys
+work = sys.argv[1]
+def curve(name, key):
+    return [json.loads(line)[key] for line in open(f"{work}/{name}/metrics.jsonl")]
+for key in ["trainLoss", "validationRelativeL2"]:
+    one, two, resumed = curve("fno-1", key), curve("fno-2", key), curve("fno-2r", key)
+    assert len(one) == 3 and len(two) == 3 and len(resumed) == 3, (key, one, two, resumed)
+    for a, b in zip(one, two):
+        assert math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-5 * abs(a), f"{key}: R=1 {one} vs R=2 {two}"
+    assert resumed == two, f"{key}: resumed {resumed} vs uninterrupted {two}"
+    print(f"mpi-tests:   {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
+PY
+cmp -s "$work/fno-2/checkpoint.safetensors" "$work/fno-2r/checkpoint.safetensors" || fail "resumed R=2 checkpoint differs from the uninterrupted one"
+
+echo "mpi-tests: 4. a rank meeting bad input"
+# Rank 1's part file is not an HDF5 file: rank 1 fails alone while rank 0 solves on and then waits.
+printf 'not an HDF5 file' > "$work/bad.shard-1-of-2.h5"
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/bad.h5" >/dev/null 2>"$work/bad.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "bad part: exit status $status (124/137: a hang)"
+[ "$(grep -c '^error:' "$work/bad.err")" -eq 1 ] || fail "bad part: expected one error: line, got: $(cat "$work/bad.err")"
+grep -q '^error:.*rank 1 of 2' "$work/bad.err" || fail "bad part: the error line does not name rank 1"
+# Every rank meets the same bad input (a missing data file): still one line.
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" train fno --data "$work/missing.h5" --epochs 1 --output "$work/fno-bad" >/dev/null 2>"$work/bad2.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "missing data: exit status $status"
+[ "$(grep -c '^error:' "$work/bad2.err")" -eq 1 ] || fail "missing data: expected one error: line, got: $(cat "$work/bad2.err")"
+# A command that does not split its work is refused (R copies would write the same file); --version is not an error.
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" generate antiderivative --samples 10 --test-samples 5 --sensors 12 \
+    --output "$work/a.npz" >/dev/null 2>"$work/bad3.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad3.err")" -eq 1 ] && [ ! -f "$work/a.npz" ] \
+    || fail "generate antiderivative under mpirun: status $status, $(cat "$work/bad3.err")"
+[ "$("${limit[@]}" "${mpirun[@]}" "$pdekit" --version | wc -l)" -eq 1 ] || fail "--version under mpirun"
+echo "mpi-tests: 5. Fortran MPI example (each rank applies its own operator handle; rank 0 gathers)"
+if command -v mpif90 >/dev/null && command -v make >/dev/null; then
+    make -s -C Examples/fortran-mpi BUILD_DIR="$bin" OUT_DIR="$work/examples" >/dev/null
+    two=$("${limit[@]}" "${mpirun[@]}" "$work/examples/pdekit-fortran-mpi-example" "$work/fno-1" 2)
+    one=$("${limit[@]}" mpirun --oversubscribe -np 1 "$work/examples/pdekit-fortran-mpi-example" "$work/fno-1" 4)
+    grep -q "fortran mpi example: ok" <<<"$two" || fail "fortran mpi example: $two"
+    [ "$(grep -c '^sample ' <<<"$two")" -eq 4 ] || fail "fortran mpi example gathered: $two"
+    # The same 4 samples on 1 and on 2 ranks: the same errors, digit for digit.
+    [ "$(grep '^sample ' <<<"$two")" = "$(grep '^sample ' <<<"$one")" ] || fail "fortran mpi example: 2 ranks $two vs 1 rank $one"
+else
+    echo "mpi-tests:   skipped (no mpif90 or make)"
+fi
+echo "mpi-tests: all passed"
