@@ -129,9 +129,11 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     var task: FNOTask = .pairs
     @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
-    @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion: """
-        darcy, burgers: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last,         which the real FFT stores once); --preset neuraloperator: neuraloperator's n_modes (both signs counted         on every axis; the last keeps n_modes//2+1), so --modes 16 is FNO(n_modes=(16, 16)) with the same         parameter count. Default: 12 (darcy), 16 (burgers), 16 (neuraloperator).
-        """)) var modes: Int?
+    @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion:
+        "darcy, burgers, navier-stokes: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last, "
+        + "which the real FFT stores once). neuraloperator: neuraloperator's n_modes (both signs counted on every axis; the "
+        + "last keeps n_modes//2+1), so --modes 16 is FNO(n_modes=(16, 16)) with its parameter count. "
+        + "Defaults: 12 (darcy, navier-stokes), 16 (burgers, neuraloperator).")) var modes: Int?
     @Option(help: "Override the preset's width.") var width: Int?
     @Option(help: "Override the preset's number of Fourier blocks.") var layers: Int?
 
