@@ -25,6 +25,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // hypre's BoomerAMG and ILUT behind a small C layer (Debian libhypre-dev, built with Open MPI);
+        // hypre's headers are reached through two forwarders in CHypre/system-headers.
+        .target(name: "CHypre", cSettings: [.headerSearchPath("system-headers")],
+                linkerSettings: [.linkedLibrary("HYPRE"), .linkedLibrary("mpi")]),
         // Open MPI; shim.h returns the predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, …) that are macros.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
@@ -41,11 +45,11 @@ let package = Package(
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
-        .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CSuiteSparse"]),
-        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "TensorCore", "CKernels"]),
+        .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CHypre", "CSuiteSparse"]),
+        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "TensorCore"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),
-        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "Distributed", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
+        .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "Distributed", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
         .target(name: "PDEs", dependencies: ["SparseSolvers", "TensorCore", "CFFTW"]),
         .target(name: "Datasets", dependencies: ["RunSupport", "TensorCore", "CHDF5", "CZlib"]),
@@ -76,7 +80,7 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TensorCore"]),
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["AutoDiff", "NeuralLayers", "TensorCore", "TestSupport"]),
-        .testTarget(name: "SparseSolversTests", dependencies: ["RunSupport", "SparseSolvers", "TestSupport"]),
+        .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),

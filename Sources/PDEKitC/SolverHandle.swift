@@ -8,9 +8,12 @@ import LearnedSolvers
 /// recycle space in the solver across matrices.
 final class SolverHandle {
     /// `PDEKIT_METHOD_*` codes (the ABI), in code order.
-    static let methodCodes: [SolverConfiguration.Method] = [.direct, .conjugateGradient, .gmres, .gcrodr, .dcdm]
+    static let methodCodes: [SolverConfiguration.Method] = [.direct, .conjugateGradient, .gmres, .gcrodr, .dcdm, .minres, .flexibleGMRES, .biCGStab]
     /// `PDEKIT_PRECONDITIONER_*` codes (the ABI), in code order.
-    static let preconditionerCodes: [SolverConfiguration.Preconditioner] = [.none, .jacobi, .ssor, .incompleteCholesky, .incompleteLU]
+    static let preconditionerCodes: [SolverConfiguration.Preconditioner] = [.none, .jacobi, .ssor, .incompleteCholesky, .incompleteLU,
+                                                                             .multigrid, .amg, .thresholdILU]
+    /// `PDEKIT_AMG_*` codes.
+    static let amgVariantCodes: [AlgebraicMultigridOptions.Variant] = [.classical, .aggregation, .air]
 
     private(set) var configuration: SolverConfiguration
     /// The network of a DCDM solver.
@@ -59,6 +62,21 @@ final class SolverHandle {
 
     func setPreconditioner(_ preconditioner: SolverConfiguration.Preconditioner) throws {
         try reconfigure { $0.preconditioner = preconditioner }
+    }
+
+    func setGrid(_ grid: [Int]) throws {
+        _ = try SolverConfiguration.pointCount(of: grid)
+        try reconfigure { $0.grid = grid }
+    }
+
+    func setAMG(_ options: AlgebraicMultigridOptions) throws {
+        try options.validate(rowCount: nil)
+        try reconfigure { $0.amg = options }
+    }
+
+    func setThresholdILU(_ options: ThresholdILUOptions) throws {
+        try options.validate()
+        try reconfigure { $0.thresholdILU = options }
     }
 
     func setRestart(_ restart: Int, recycleDimension: Int) throws {
@@ -129,7 +147,7 @@ public func pdekit_solver_create(_ method: Int32, _ out: UnsafeMutablePointer<Op
     entryPoint {
         let out = try required(out, "out")
         guard method >= 0, Int(method) < SolverHandle.methodCodes.count else {
-            throw CAPIError.invalid("unknown method \(method) (expected PDEKIT_METHOD_DIRECT … PDEKIT_METHOD_DCDM, 0 … 4)")
+            throw CAPIError.invalid("unknown method \(method) (expected PDEKIT_METHOD_DIRECT … PDEKIT_METHOD_BICGSTAB, 0 … \(SolverHandle.methodCodes.count - 1))")
         }
         out.pointee = OpaquePointer(Unmanaged.passRetained(SolverHandle(method: SolverHandle.methodCodes[Int(method)])).toOpaque())
         return .ok
@@ -160,7 +178,7 @@ public func pdekit_solver_set_tolerance(_ solver: OpaquePointer?, _ relativeTole
 public func pdekit_solver_set_preconditioner(_ solver: OpaquePointer?, _ preconditioner: Int32) -> Int32 {
     withSolver(solver) { handle in
         guard preconditioner >= 0, Int(preconditioner) < SolverHandle.preconditionerCodes.count else {
-            throw CAPIError.invalid("unknown preconditioner \(preconditioner) (expected 0 … 4)")
+            throw CAPIError.invalid("unknown preconditioner \(preconditioner) (expected 0 … \(SolverHandle.preconditionerCodes.count - 1))")
         }
         try handle.setPreconditioner(SolverHandle.preconditionerCodes[Int(preconditioner)])
         return .ok
@@ -191,6 +209,49 @@ public func pdekit_solver_set_dcdm_model(_ solver: OpaquePointer?, _ path: Unsaf
             throw CAPIError.shape("the network is \(network.configuration.spatialRank)-D but the grid has rank \(sizes.count)")
         }
         try handle.setDCDM(network: network, grid: sizes)
+        return .ok
+    }
+}
+
+@_cdecl("pdekit_solver_set_grid")
+public func pdekit_solver_set_grid(_ solver: OpaquePointer?, _ grid: UnsafePointer<Int64>?, _ gridRank: Int32) -> Int32 {
+    withSolver(solver) { handle in
+        let grid = try required(grid, "grid")
+        guard gridRank == 2 || gridRank == 3 else { throw CAPIError.shape("grid rank must be 2 or 3, got \(gridRank)") }
+        let sizes = UnsafeBufferPointer(start: grid, count: Int(gridRank)).map { Int(clamping: $0) }
+        guard sizes.allSatisfy({ $0 >= 1 }) else { throw CAPIError.shape("grid sizes \(sizes) must be at least 1") }
+        try handle.setGrid(sizes)
+        return .ok
+    }
+}
+
+@_cdecl("pdekit_solver_set_amg")
+public func pdekit_solver_set_amg(_ solver: OpaquePointer?, _ variant: Int32, _ strongThreshold: Double, _ unknownsPerNode: Int32,
+                                  _ nullspace: UnsafePointer<Double>?, _ nullspaceCount: Int32, _ rows: Int64) -> Int32 {
+    withSolver(solver) { handle in
+        guard variant >= 0, Int(variant) < SolverHandle.amgVariantCodes.count else {
+            throw CAPIError.invalid("unknown AMG variant \(variant) (expected 0 … \(SolverHandle.amgVariantCodes.count - 1))")
+        }
+        var options = AlgebraicMultigridOptions(variant: SolverHandle.amgVariantCodes[Int(variant)], strongThreshold: strongThreshold,
+                                                unknownsPerNode: Int(unknownsPerNode))
+        if nullspaceCount != 0 {
+            guard nullspaceCount > 0, nullspaceCount <= 32 else { throw CAPIError.invalid("nullspace_count must be in 0 … 32, got \(nullspaceCount)") }
+            let values = try required(nullspace, "nullspace")
+            let n = try PDEKitC.count(rows, "rows")
+            let (total, overflow) = n.multipliedReportingOverflow(by: Int(nullspaceCount))
+            guard !overflow else { throw CAPIError.shape("rows × nullspace_count overflows") }
+            let all = UnsafeBufferPointer(start: values, count: total)
+            options.nearNullspace = .vectors((0..<Int(nullspaceCount)).map { k in Array(all[(k * n)..<((k + 1) * n)]) })
+        }
+        try handle.setAMG(options)
+        return .ok
+    }
+}
+
+@_cdecl("pdekit_solver_set_ilut")
+public func pdekit_solver_set_ilut(_ solver: OpaquePointer?, _ dropTolerance: Double, _ maxRowFill: Int32) -> Int32 {
+    withSolver(solver) { handle in
+        try handle.setThresholdILU(ThresholdILUOptions(dropTolerance: dropTolerance, maximumRowFill: Int(maxRowFill)))
         return .ok
     }
 }
@@ -233,6 +294,7 @@ public func pdekit_solver_report(_ solver: OpaquePointer?, _ outcome: UnsafeMuta
         case .iterationLimit: 2
         case .breakdown: 3
         case .stagnation: 4
+        case .leastSquares: 5
         }
         outcome?.pointee = code
         iterations?.pointee = Int64(report?.iterations ?? 0)

@@ -80,6 +80,7 @@ public struct BiCGStab: IterativeSolver {
             rNorm = VectorOperations.norm(r)
             run.history.append(rNorm)
             guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
+            run.offer(x, residualNorm: rNorm)
             if rNorm <= run.threshold {
                 let trueR = run.residual(x)
                 if VectorOperations.norm(trueR) <= run.threshold { return run.finish(x, outcome: .converged) }

@@ -46,9 +46,10 @@ public final class CholeskyFactorization: LinearOperator {
     public private(set) var isFactorized = false
 
     /// Symbolic analysis of the pattern of a symmetric matrix (no numeric factorization yet).
-    public init(analyzing a: CSRMatrix) throws {
+    /// A counts as symmetric when |aᵢⱼ − aⱼᵢ| ≤ `symmetryTolerance` · max|a|; CHOLMOD then reads its upper triangle.
+    public init(analyzing a: CSRMatrix, symmetryTolerance: Double) throws {
         guard a.isSquare else { throw DirectSolverError.notSquare(rowCount: a.rowCount, columnCount: a.columnCount) }
-        guard a.isSymmetric(relativeTolerance: 1e-14) else { throw DirectSolverError.notSymmetric }
+        guard a.isSymmetric(relativeTolerance: symmetryTolerance) else { throw DirectSolverError.notSymmetric }
         rowCount = a.rowCount
         rowOffsets = a.rowOffsets
         columnIndices = a.columnIndices
@@ -58,6 +59,11 @@ public final class CholeskyFactorization: LinearOperator {
             throw DirectSolverError.libraryFailure(library: "CHOLMOD analyze", status: Int(workspace.common.pointee.status))
         }
         factor = f
+    }
+
+    /// Symbolic analysis of a matrix symmetric to 1e-14 relative.
+    public convenience init(analyzing a: CSRMatrix) throws {
+        try self.init(analyzing: a, symmetryTolerance: 1e-14)
     }
 
     /// Analysis and numeric factorization of a symmetric positive definite matrix.

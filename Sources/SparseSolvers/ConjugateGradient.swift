@@ -56,6 +56,7 @@ public struct ConjugateGradient: IterativeSolver {
             rNorm = VectorOperations.norm(r)
             run.history.append(rNorm)
             guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
+            run.offer(x, residualNorm: rNorm)
             if rNorm <= run.threshold {
                 // Confirm on the true residual; otherwise continue from it (residual replacement).
                 let trueR = run.residual(x)

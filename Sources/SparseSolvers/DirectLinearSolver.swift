@@ -2,7 +2,7 @@
 /// symmetric positive definite, UMFPACK LU otherwise.
 ///
 /// ```
-/// setup(A):  A = Aᵀ (to 1e-14)?  P A Pᵀ = L Lᵀ      (CHOLMOD; the symbolic analysis is kept and
+/// setup(A):  A = Aᵀ (to `symmetryTolerance`, 1e-12 relative)?  P A Pᵀ = L Lᵀ      (CHOLMOD; the symbolic analysis is kept and
 ///                                                   reused while the sparsity pattern stays the same)
 ///            else, or a non-positive pivot:  P R A Q = L U   (UMFPACK)
 /// solve(b):  x = A⁻¹ b by the triangular solves; the report carries ‖b − A x‖ / ‖b‖ and the
@@ -40,13 +40,13 @@ public final class DirectLinearSolver: LinearSolver {
         reusedAnalysis = false
         try LinearSolverInput.checkMatrix(a, configuration)
         let samePatternAsIndefinite = indefinitePattern.map { $0.rowOffsets == a.rowOffsets && $0.columnIndices == a.columnIndices } ?? false
-        if !samePatternAsIndefinite, a.isSymmetric(relativeTolerance: 1e-14) {
+        if !samePatternAsIndefinite, a.isSymmetric(relativeTolerance: configuration.symmetryTolerance) {
             do {
                 if let cholesky, cholesky.rowOffsets == a.rowOffsets, cholesky.columnIndices == a.columnIndices {
                     reusedAnalysis = true
                 } else {
                     cholesky = nil
-                    cholesky = try CholeskyFactorization(analyzing: a)
+                    cholesky = try CholeskyFactorization(analyzing: a, symmetryTolerance: configuration.symmetryTolerance)
                 }
                 try cholesky!.factorize(a)
                 factorization = .cholmodCholesky

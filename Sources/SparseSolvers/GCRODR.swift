@@ -103,6 +103,7 @@ public final class GCRODR: IterativeSolver {
             let rNorm = Self.norm(r, count: n)
             run.history.append(rNorm)
             guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
+            run.offer(x, residualNorm: rNorm)
             if rNorm <= run.threshold {
                 let trueNorm = VectorOperations.norm(run.residual(x))
                 if trueNorm <= run.threshold { return run.finish(x, outcome: .converged) }

@@ -59,6 +59,7 @@ func restartedArnoldiSolve(_ a: any LinearOperator, _ b: [Double], _ initialGues
         let rNorm = VectorOperations.norm(r)
         run.history.append(rNorm)
         guard rNorm.isFinite else { return run.finish(x, outcome: .breakdown) }
+        run.offer(x, residualNorm: rNorm)
         if rNorm <= run.threshold { return run.finish(x, outcome: .converged) }
         if run.iterations >= criterion.maximumIterations { return run.finish(x, outcome: .iterationLimit) }
         // r̂ = M⁻¹ r for left preconditioning

@@ -72,13 +72,33 @@ struct KrylovRun {
         threshold = criterion.threshold(rightHandSideNorm: rightHandSideNorm)
     }
 
+    /// The initial guess x₀ (kept so that a solve never returns anything worse).
+    private(set) var initial: [Double] = []
+    /// The best iterate offered so far, its residual norm (as the method measures it) and iteration.
+    private var best: (x: [Double], norm: Double, iteration: Int)?
+
     /// x from the optional initial guess.
-    func initialSolution(_ guess: [Double]?) -> [Double] {
+    mutating func initialSolution(_ guess: [Double]?) -> [Double] {
         if let guess {
             precondition(guess.count == b.count, "\(method): initial guess has the wrong length")
-            return guess
+            initial = guess
+        } else {
+            initial = [Double](repeating: 0, count: b.count)
         }
-        return [Double](repeating: 0, count: b.count)
+        return initial
+    }
+
+    /// Remembers x as the best iterate when `residualNorm` (true or the method's estimate, finite)
+    /// is below that of every iterate offered before. One copy of x per improvement.
+    mutating func offer(_ x: [Double], residualNorm: Double) {
+        guard residualNorm.isFinite, residualNorm < (best?.norm ?? .infinity) else { return }
+        if best == nil { best = (x, residualNorm, iterations) } else {
+            best!.norm = residualNorm
+            best!.iteration = iterations
+            best!.x.withUnsafeMutableBufferPointer { bp in
+                x.withUnsafeBufferPointer { xp in bp.baseAddress!.update(from: xp.baseAddress!, count: xp.count) }
+            }
+        }
     }
 
     /// r = b − A x (counted as one operator application).
@@ -94,19 +114,43 @@ struct KrylovRun {
     }
 
     /// Builds the result; `converged` is decided on the true residual of x.
+    ///
+    /// When x did not converge, the true residuals of the best offered iterate and of the initial
+    /// guess are computed too, and the one with the smallest finite ‖b − A x‖₂ is returned
+    /// (`SolveReport.returnedIterate` says which), so a solve never hands back an iterate worse than
+    /// its start.
     mutating func finish(_ x: [Double], outcome proposed: SolveOutcome) -> SolveResult {
         var outcome = proposed
-        let rNorm = VectorOperations.norm(residual(x))
+        var solution = x
+        var rNorm = VectorOperations.norm(residual(x))
+        var returned = ReturnedIterate.last
+        var returnedIteration = iterations
         let finite = rNorm.isFinite
         if finite && rNorm <= threshold { outcome = .converged }
         else if outcome == .converged { outcome = finite ? .stagnation : .breakdown }
         if !finite { outcome = .breakdown }
+        if outcome != .converged {
+            if let best, best.iteration < iterations {
+                let bestNorm = VectorOperations.norm(residual(best.x))
+                if bestNorm.isFinite, !(rNorm <= bestNorm) {
+                    solution = best.x; rNorm = bestNorm; returned = .earlierBest; returnedIteration = best.iteration
+                }
+            }
+            if !initial.isEmpty, iterations > 0 {
+                let initialNorm = VectorOperations.norm(residual(initial))
+                if initialNorm.isFinite, !(rNorm <= initialNorm) {
+                    solution = initial; rNorm = initialNorm; returned = .initialGuess; returnedIteration = 0
+                }
+            }
+        }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let report = SolveReport(outcome: outcome, iterations: iterations, residualNorms: history,
+        var report = SolveReport(outcome: outcome, iterations: iterations, residualNorms: history,
                                  relativeResidual: rightHandSideNorm > 0 ? rNorm / rightHandSideNorm : rNorm,
                                  method: method, seconds: seconds, operatorApplications: applications)
-        return SolveResult(solution: x, report: report)
+        report.returnedIterate = returned
+        report.returnedIteration = returnedIteration
+        return SolveResult(solution: solution, report: report)
     }
 }
 

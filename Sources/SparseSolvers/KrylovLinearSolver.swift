@@ -2,7 +2,8 @@
 /// with their preconditioner, split into a set-up per matrix and solves.
 ///
 /// ```
-/// setup(A):     M⁻¹ from A (Jacobi, SSOR, IC(0), ILU(0) or a multigrid hierarchy), built once;
+/// setup(A):     M⁻¹ from A (Jacobi, SSOR, IC(0), ILU(0), ILUT, a geometric or algebraic (hypre)
+///               multigrid hierarchy), built once;
 ///               GCRO-DR marks its recycled Zₖ for re-projection, Cₖ = qr(A Zₖ), at the next solve
 /// solve(b, x₀): the method with M⁻¹ on the right (left for CG/MINRES, which precondition symmetrically)
 /// ```
@@ -46,6 +47,8 @@ public final class KrylovLinearSolver: LinearSolver {
         case .multigrid:
             guard let grid = configuration.structuredGrid else { throw SolverConfigurationError.gridRequired("the multigrid preconditioner") }
             preconditioner = try GeometricMultigrid(a, grid: grid)
+        case .amg: preconditioner = try HyprePreconditioner(a, amg: configuration.amg)
+        case .thresholdILU: preconditioner = try HyprePreconditioner(a, thresholdILU: configuration.thresholdILU)
         }
         matrix = a
         operatorChanged = true

@@ -8,12 +8,26 @@ import Foundation
 /// xⱼ = x₀ + Vⱼ yⱼ,   yⱼ = argmin ‖β₁ e₁ − T̄ⱼ y‖   (QR of T̄ⱼ by Givens rotations, updated each step)
 /// search directions wⱼ = (vⱼ − εⱼ wⱼ₋₂ − δⱼ wⱼ₋₁) / γⱼ,   xⱼ = xⱼ₋₁ + φⱼ wⱼ,   ‖rⱼ‖ = |φ̄ⱼ|
 /// ```
+/// Singular A with b outside its range (an inconsistent system): ‖rⱼ‖ cannot reach rtol ‖b‖, and once
+/// xⱼ is the least-squares solution further steps divide by γⱼ → 0 and x grows along the null space.
+/// The standard second stopping test catches it first (Paige–Saunders; Choi, Paige, Saunders 2011):
+/// ```
+/// ‖A rⱼ₋₁‖ = φ̄ⱼ₋₁ √(γ̄ⱼ² + δ̄ⱼ₊₁²),   ‖A‖ ≈ ‖T̄ⱼ‖_F = √(Σ αᵢ² + 2 βᵢ²)
+/// stop with outcome .leastSquares when √(γ̄ⱼ² + δ̄ⱼ₊₁²) / ‖A‖ = ‖A rⱼ₋₁‖ / (‖A‖ ‖rⱼ₋₁‖) ≤ τ,
+/// τ = max(min(rtol, 1e-6), 1e-8)
+/// ```
+/// and xⱼ₋₁ (before the step) is returned. The floor 1e-8 matters: in floating point the ratio
+/// bottoms out (about 2e-10 on a 16² Neumann Laplacian) and rises again as the iterates drift along
+/// the null space, so a smaller τ is never met and x diverges. A consistent system is mistaken for
+/// an inconsistent one only when κ(A) ≳ 1/τ (then it is singular to working accuracy anyway). As in every Krylov method here, the returned iterate is
+/// never worse than the initial guess (`KrylovRun.finish`).
 /// With a symmetric positive definite preconditioner M the Lanczos process runs in the M⁻¹ inner
 /// product and |φ̄ⱼ| is the M⁻¹-norm of the residual; the 2-norm test is then confirmed explicitly.
 ///
 /// Complexity: per iteration one product with A (and M⁻¹), 2 dot products, ~7 vector updates; memory 7n.
 /// References: C. C. Paige, M. A. Saunders, "Solution of sparse indefinite systems of linear equations",
-/// SIAM J. Numer. Anal. 12(4), 1975; Saad 2003, §6.6.
+/// SIAM J. Numer. Anal. 12(4), 1975; S.-C. T. Choi, C. C. Paige, M. A. Saunders, "MINRES-QLP",
+/// SIAM J. Sci. Comput. 33(4), 2011 (the ‖A r‖ test); Saad 2003, §6.6.
 public struct MINRES: IterativeSolver {
     public var criterion: StoppingCriterion
     /// M⁻¹, symmetric positive definite, or nil.
@@ -49,6 +63,9 @@ public struct MINRES: IterativeSolver {
         var oldBeta = 0.0, beta = beta1
         var dbar = 0.0, epsilon = 0.0, phibar = beta1
         var cs = -1.0, sn = 0.0
+        // ‖T̄ⱼ‖²_F, the estimate of ‖A‖² for the least-squares test.
+        var tridiagonalNormSquared = 0.0
+        let leastSquaresTolerance = max(min(criterion.relativeTolerance, 1e-6), 1e-8)
         while true {
             if run.iterations >= criterion.maximumIterations { return run.finish(x, outcome: .iterationLimit) }
             // vⱼ = y / βⱼ
@@ -74,6 +91,13 @@ public struct MINRES: IterativeSolver {
             let gbar = sn * dbar - cs * alpha
             epsilon = sn * beta
             dbar = -cs * beta
+            // Least-squares test on the iterate before this step: ‖A r‖ / (‖A‖ ‖r‖) = √(γ̄² + δ̄²) / ‖A‖.
+            tridiagonalNormSquared += alpha * alpha + oldBeta * oldBeta + beta * beta
+            let operatorNorm = tridiagonalNormSquared.squareRoot()
+            let normalResidualRatio = (gbar * gbar + dbar * dbar).squareRoot()
+            if run.iterations >= 2, operatorNorm > 0, normalResidualRatio <= leastSquaresTolerance * operatorNorm {
+                return run.finish(x, outcome: .leastSquares)
+            }
             let gamma = max((gbar * gbar + beta * beta).squareRoot(), Double.leastNormalMagnitude)
             cs = gbar / gamma
             sn = beta / gamma
@@ -86,6 +110,7 @@ public struct MINRES: IterativeSolver {
             VectorOperations.axpy(phi, w, &x)
             let estimate = abs(phibar)
             run.history.append(preconditioner == nil ? estimate : estimate * r0Norm / beta1)
+            run.offer(x, residualNorm: estimate)
             guard estimate.isFinite else { return run.finish(x, outcome: .breakdown) }
             if estimate <= estimateThreshold {
                 let trueNorm = VectorOperations.norm(run.residual(x))

@@ -35,114 +35,140 @@ public enum MatrixMarketError: Error, CustomStringConvertible, Equatable, Sendab
 
 /// Reader and writer for the NIST Matrix Market exchange format.
 ///
-/// Supported: `matrix coordinate real|integer|pattern general|symmetric` and, for vectors,
-/// `matrix array real|integer general` (column-major). Symmetric files store the lower triangle;
-/// reading mirrors it. Pattern entries read as 1.
+/// Supported: `matrix coordinate real|integer|pattern general|symmetric|skew-symmetric` and, for
+/// vectors and small dense matrices, `matrix array real|integer general|symmetric` (column-major).
+/// Symmetric and skew-symmetric files store one triangle; reading mirrors it (negated for skew).
+/// Pattern entries read as 1. `complex` and `hermitian` files are refused with one line: PDEKit's
+/// solvers are real.
 ///
-/// Complexity: O(file size + nnz log(row length)).
-/// References: R. F. Boisvert, R. Pozo, K. Remington, "The Matrix Market exchange formats: initial design",
-/// NIST IR 5935, 1996.
+/// Coordinate files are read from a memory map and parsed in parallel without per-line allocation
+/// (`MatrixMarketCoordinateReader`, numbers correctly rounded by `DecimalScanner`); the writer
+/// formats rows in parallel into one buffer and writes it atomically (`AtomicFile`), each value as
+/// the shortest decimal that reads back to the same double.
+///
+/// Complexity: O(file size / cores + nnz). References: R. F. Boisvert, R. Pozo, K. Remington,
+/// "The Matrix Market exchange formats: initial design", NIST IR 5935, 1996.
 public enum MatrixMarket {
     enum Field { case real, integer, pattern }
-    enum Symmetry { case general, symmetric }
+    enum Symmetry { case general, symmetric, skewSymmetric }
 
     /// Reads a sparse matrix (coordinate format; an array file is read as a dense matrix).
     public static func readMatrix(path: String) throws -> CSRMatrix {
-        try parseMatrix(text: readText(path))
+        let file = try MappedFile(path: path)
+        return try file.withBytes { try parseMatrix(bytes: $0) }
     }
 
     /// Reads a vector: an `array` file with one column, or a coordinate n×1 matrix.
     public static func readVector(path: String) throws -> [Double] {
-        try parseVector(text: readText(path))
+        try vector(of: readMatrix(path: path))
     }
 
     /// Parses Matrix Market text into a CSR matrix.
     public static func parseMatrix(text: String) throws -> CSRMatrix {
+        var bytes = Array(text.utf8)
+        return try bytes.withUnsafeMutableBytes { try parseMatrix(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Parses Matrix Market bytes into a CSR matrix.
+    public static func parseMatrix(bytes: UnsafeRawBufferPointer) throws -> CSRMatrix {
+        guard bytes.count > 0 else { throw MatrixMarketError.invalidHeader(line: 1, text: "") }
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let end = bytes.count
+        // The header line, then comment and blank lines, then the size line.
+        var p = 0
+        func nextLine() -> (start: Int, text: String)? {
+            guard p < end else { return nil }
+            let start = p
+            while p < end, base[p] != 0x0A { p += 1 }
+            var stop = p
+            if stop > start, base[stop - 1] == 0x0D { stop -= 1 }
+            if p < end { p += 1 }
+            return (start, String(decoding: UnsafeBufferPointer(start: base + start, count: stop - start), as: UTF8.self))
+        }
+        guard let (_, headerText) = nextLine() else { throw MatrixMarketError.invalidHeader(line: 1, text: "") }
+        let (isArray, field, symmetry) = try parseHeader(headerText)
+        if isArray {
+            return try parseArray(text: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self))
+        }
+        var lineNumber = 1
+        var sizeLine: (number: Int, text: Substring)?
+        while let (_, line) = nextLine() {
+            lineNumber += 1
+            let t = line.drop(while: { $0 == " " || $0 == "\t" })
+            if t.isEmpty || t.hasPrefix("%") { continue }
+            sizeLine = (lineNumber, t)
+            break
+        }
+        guard let (sizeLineNumber, sizeText) = sizeLine else { throw MatrixMarketError.invalidSizeLine(line: lineNumber + 1, text: "") }
+        let sizes = sizeText.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { Int($0) }
+        guard sizes.count == 3, let m = sizes[0], let n = sizes[1], let nnz = sizes[2], m >= 0, n >= 0, nnz >= 0 else {
+            throw MatrixMarketError.invalidSizeLine(line: sizeLineNumber, text: String(sizeText))
+        }
+        if symmetry != .general && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLineNumber, text: String(sizeText)) }
+        // Every entry line has at least four characters ("1 1\n"), so the file bounds what is stored.
+        let storedBound = min(nnz, end / 4 + 1)
+        let stored = symmetry == .general ? storedBound : 2 * storedBound
+        try sizeChecked(line: sizeLineNumber) { () throws(MemoryBudgetError) in try checkDimensions(m, n, entries: stored) }
+        let reader = MatrixMarketCoordinateReader(
+            rowCount: m, columnCount: n, declaredEntries: nnz,
+            field: field == .pattern ? .pattern : field == .integer ? .integer : .real,
+            symmetry: symmetry == .general ? .general : symmetry == .symmetric ? .symmetric : .skewSymmetric)
+        return try reader.read(bytes, bodyStart: p)
+    }
+
+    /// The dense `array` format (vectors and small matrices), line by line.
+    static func parseArray(text: String) throws -> CSRMatrix {
         var lines = LineReader(text: text)
-        let (isArray, field, symmetry) = try parseHeader(&lines)
+        let (_, _, symmetry) = try parseHeader(String(lines.next() ?? ""))
+        if symmetry == .skewSymmetric { throw MatrixMarketError.unsupported(line: 1, feature: "array skew-symmetric") }
         guard let (sizeLine, sizeText) = lines.nextContentLine() else {
             throw MatrixMarketError.invalidSizeLine(line: lines.lineNumber + 1, text: "")
         }
         let sizes = sizeText.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { Int($0) }
-        if isArray {
-            guard sizes.count == 2, let m = sizes[0], let n = sizes[1], m >= 0, n >= 0 else {
-                throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText))
-            }
-            if symmetry == .symmetric && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText)) }
-            // n(n+1)/2 entries of a symmetric matrix (bounded by n·(n/2+1) to check overflow), m·n otherwise.
-            let expectedEntries = try sizeChecked(line: sizeLine) { () throws(MemoryBudgetError) -> Int in
-                let entries: Int
-                if symmetry == .symmetric {
-                    _ = try MemoryBudget.product([n, n / 2 + 1], what: "the Matrix Market array \(m)×\(n)")
-                    entries = n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2)
-                } else {
-                    entries = try MemoryBudget.product([m, n], what: "the Matrix Market array \(m)×\(n)")
-                }
-                // Every value line has at least two characters, so the text bounds what is stored.
-                try checkDimensions(m, n, entries: min(entries, text.utf8.count / 2 + 1))
-                return entries
-            }
-            var coo = COOMatrix(rowCount: m, columnCount: n)
-            var count = 0
-            var i = 0, j = 0
-            while let (lineNo, t) = lines.nextContentLine() {
-                let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                guard parts.count == 1, let v = Double(parts[0]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
-                guard v.isFinite else { throw MatrixMarketError.nonFiniteValue(line: lineNo) }
-                guard count < expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: expectedEntries, found: count + 1) }
-                if v != 0 {
-                    coo.appendUnchecked(row: i, column: j, value: v)
-                    if symmetry == .symmetric && i != j { coo.appendUnchecked(row: j, column: i, value: v) }
-                }
-                count += 1
-                // Column-major order (the lower triangle, rows j…n−1 of column j, when symmetric).
-                i += 1
-                if i == m { j += 1; i = symmetry == .symmetric ? j : 0 }
-            }
-            guard count == expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: expectedEntries, found: count) }
-            return coo.csr()
-        }
-        guard sizes.count == 3, let m = sizes[0], let n = sizes[1], let nnz = sizes[2], m >= 0, n >= 0, nnz >= 0 else {
+        guard sizes.count == 2, let m = sizes[0], let n = sizes[1], m >= 0, n >= 0 else {
             throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText))
         }
         if symmetry == .symmetric && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLine, text: String(sizeText)) }
-        // Every entry line has at least four characters ("1 1\n"), so the text bounds what is stored.
-        let storedBound = min(nnz, text.utf8.count / 4 + 1)
-        let stored = symmetry == .symmetric ? 2 * storedBound : storedBound
-        try sizeChecked(line: sizeLine) { () throws(MemoryBudgetError) in try checkDimensions(m, n, entries: stored) }
+        // n(n+1)/2 entries of a symmetric matrix (bounded by n·(n/2+1) to check overflow), m·n otherwise.
+        let expectedEntries = try sizeChecked(line: sizeLine) { () throws(MemoryBudgetError) -> Int in
+            let entries: Int
+            if symmetry == .symmetric {
+                _ = try MemoryBudget.product([n, n / 2 + 1], what: "the Matrix Market array \(m)×\(n)")
+                entries = n % 2 == 0 ? (n / 2) * (n + 1) : n * ((n + 1) / 2)
+            } else {
+                entries = try MemoryBudget.product([m, n], what: "the Matrix Market array \(m)×\(n)")
+            }
+            // Every value line has at least two characters, so the text bounds what is stored.
+            try checkDimensions(m, n, entries: min(entries, text.utf8.count / 2 + 1))
+            return entries
+        }
         var coo = COOMatrix(rowCount: m, columnCount: n)
-        coo.reserveCapacity(stored)
         var count = 0
+        var i = 0, j = 0
         while let (lineNo, t) = lines.nextContentLine() {
             let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            let needed = field == .pattern ? 2 : 3
-            guard parts.count == needed, let i = Int(parts[0]), let j = Int(parts[1]) else {
-                throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t))
-            }
-            var v = 1.0
-            if field != .pattern {
-                if field == .integer {
-                    guard let iv = Int(parts[2]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
-                    v = Double(iv)
-                } else {
-                    guard let dv = Double(parts[2]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
-                    v = dv
-                }
-            }
+            guard parts.count == 1, let v = Double(parts[0]) else { throw MatrixMarketError.invalidEntry(line: lineNo, text: String(t)) }
             guard v.isFinite else { throw MatrixMarketError.nonFiniteValue(line: lineNo) }
-            guard i >= 1, i <= m, j >= 1, j <= n else { throw MatrixMarketError.indexOutOfRange(line: lineNo, row: i, column: j) }
+            guard count < expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: expectedEntries, found: count + 1) }
+            if v != 0 {
+                coo.appendUnchecked(row: i, column: j, value: v)
+                if symmetry == .symmetric && i != j { coo.appendUnchecked(row: j, column: i, value: v) }
+            }
             count += 1
-            guard count <= nnz else { throw MatrixMarketError.wrongEntryCount(line: lineNo, expected: nnz, found: count) }
-            coo.appendUnchecked(row: i - 1, column: j - 1, value: v)
-            if symmetry == .symmetric && i != j { coo.appendUnchecked(row: j - 1, column: i - 1, value: v) }
+            // Column-major order (the lower triangle, rows j…n−1 of column j, when symmetric).
+            i += 1
+            if i == m { j += 1; i = symmetry == .symmetric ? j : 0 }
         }
-        guard count == nnz else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: nnz, found: count) }
+        guard count == expectedEntries else { throw MatrixMarketError.wrongEntryCount(line: lines.lineNumber, expected: expectedEntries, found: count) }
         return coo.csr()
     }
 
     /// Parses a vector from Matrix Market text.
     public static func parseVector(text: String) throws -> [Double] {
-        let a = try parseMatrix(text: text)
+        try vector(of: parseMatrix(text: text))
+    }
+
+    static func vector(of a: CSRMatrix) throws -> [Double] {
         guard a.columnCount == 1 else { throw MatrixMarketError.notAVector(rowCount: a.rowCount, columnCount: a.columnCount) }
         var x = [Double](repeating: 0, count: a.rowCount)
         for i in 0..<a.rowCount where a.rowOffsets[i + 1] > a.rowOffsets[i] { x[i] = a.values[a.rowOffsets[i]] }
@@ -151,20 +177,54 @@ public enum MatrixMarket {
 
     /// Matrix Market text of a matrix (`coordinate real`; `symmetric` writes the lower triangle).
     public static func text(of a: CSRMatrix, symmetric: Bool = false) -> String {
+        String(decoding: bytes(of: a, symmetric: symmetric), as: UTF8.self)
+    }
+
+    /// Matrix Market bytes of a matrix: rows formatted in parallel blocks, values as the shortest
+    /// decimal that reads back to the same double.
+    public static func bytes(of a: CSRMatrix, symmetric: Bool = false) -> [UInt8] {
         precondition(!symmetric || a.isSquare, "MatrixMarket: a symmetric matrix must be square")
-        var out = "%%MatrixMarket matrix coordinate real \(symmetric ? "symmetric" : "general")\n"
         var entries = 0
         if symmetric {
             for i in 0..<a.rowCount { for k in a.rowOffsets[i]..<a.rowOffsets[i + 1] where a.columnIndices[k] <= i { entries += 1 } }
         } else { entries = a.entryCount }
-        out += "\(a.rowCount) \(a.columnCount) \(entries)\n"
-        out.reserveCapacity(out.utf8.count + entries * 32)
-        for i in 0..<a.rowCount {
-            for k in a.rowOffsets[i]..<a.rowOffsets[i + 1] where !symmetric || a.columnIndices[k] <= i {
-                out += "\(i + 1) \(a.columnIndices[k] + 1) \(a.values[k])\n"
+        var out = Array("%%MatrixMarket matrix coordinate real \(symmetric ? "symmetric" : "general")\n\(a.rowCount) \(a.columnCount) \(entries)\n".utf8)
+        let blocks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, a.entryCount / 100_000))
+        var pieces = [[UInt8]](repeating: [], count: blocks)
+        pieces.withUnsafeMutableBufferPointer { pp in
+            let pieceBuffer = SendablePointer(pp.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: blocks) { t in
+                let first = a.rowCount * t / blocks, last = a.rowCount * (t + 1) / blocks
+                var piece: [UInt8] = []
+                piece.reserveCapacity((a.rowOffsets[last] - a.rowOffsets[first]) * 32)
+                for i in first..<last {
+                    for k in a.rowOffsets[i]..<a.rowOffsets[i + 1] where !symmetric || a.columnIndices[k] <= i {
+                        appendDecimal(i + 1, to: &piece)
+                        piece.append(0x20)
+                        appendDecimal(a.columnIndices[k] + 1, to: &piece)
+                        piece.append(0x20)
+                        piece.append(contentsOf: a.values[k].description.utf8)
+                        piece.append(0x0A)
+                    }
+                }
+                pieceBuffer.pointer[t] = piece
             }
         }
+        out.reserveCapacity(out.count + pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { out.append(contentsOf: piece) }
         return out
+    }
+
+    /// Appends the decimal digits of a non-negative integer.
+    @inline(__always)
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var v = value, count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[count] = UInt8(0x30 + v % 10); v /= 10; count += 1 } while v > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
     }
 
     /// Matrix Market text of a vector (`array real general`, one column).
@@ -175,14 +235,14 @@ public enum MatrixMarket {
         return out
     }
 
-    /// Writes a matrix atomically (temporary file, then rename).
+    /// Writes a matrix atomically (a unique temporary in the same directory, then rename).
     public static func write(_ a: CSRMatrix, path: String, symmetric: Bool = false) throws {
-        try writeText(text(of: a, symmetric: symmetric), path: path)
+        try writeBytes(bytes(of: a, symmetric: symmetric), path: path)
     }
 
     /// Writes a vector atomically.
     public static func write(_ x: [Double], path: String) throws {
-        try writeText(text(of: x), path: path)
+        try writeBytes(Array(text(of: x).utf8), path: path)
     }
 
     // MARK: Internals
@@ -206,37 +266,34 @@ public enum MatrixMarket {
         try MemoryBudget().require(bytes: MemoryBudget.bytes(elements: words, bytesPerElement: 8, what: what), what: what)
     }
 
-    static func readText(_ path: String) throws -> String {
-        guard FileManager.default.fileExists(atPath: path) else { throw MatrixMarketError.cannotRead(path: path, reason: "no such file") }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let s = String(data: data, encoding: .utf8) else { throw MatrixMarketError.cannotRead(path: path, reason: "not UTF-8 text") }
-            return s
-        } catch let e as MatrixMarketError { throw e } catch {
-            throw MatrixMarketError.cannotRead(path: path, reason: error.localizedDescription)
+    static func writeBytes(_ bytes: [UInt8], path: String) throws {
+        do { try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path)) } catch {
+            throw MatrixMarketError.cannotWrite(path: path, reason: error.description)
         }
     }
 
-    static func writeText(_ s: String, path: String) throws {
-        do { try Data(s.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw MatrixMarketError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
-    }
-
-    static func parseHeader(_ lines: inout LineReader) throws -> (isArray: Bool, Field, Symmetry) {
-        guard let first = lines.next() else { throw MatrixMarketError.invalidHeader(line: 1, text: "") }
+    /// The banner `%%MatrixMarket matrix <format> <field> <symmetry>`.
+    static func parseHeader(_ first: String) throws -> (isArray: Bool, Field, Symmetry) {
         let words = first.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard words.count == 5, words[0] == "%%matrixmarket" else { throw MatrixMarketError.invalidHeader(line: 1, text: String(first)) }
+        guard words.count == 5, words[0] == "%%matrixmarket" else { throw MatrixMarketError.invalidHeader(line: 1, text: String(first.prefix(200))) }
         guard words[1] == "matrix" else { throw MatrixMarketError.unsupported(line: 1, feature: words[1]) }
         let isArray: Bool
         switch words[2] { case "coordinate": isArray = false; case "array": isArray = true
         default: throw MatrixMarketError.unsupported(line: 1, feature: words[2]) }
         let field: Field
-        switch words[3] { case "real", "double": field = .real; case "integer": field = .integer; case "pattern": field = .pattern
+        switch words[3] {
+        case "real", "double": field = .real
+        case "integer": field = .integer
+        case "pattern": field = .pattern
+        case "complex": throw MatrixMarketError.unsupported(line: 1, feature: "complex (PDEKit's solvers are real)")
         default: throw MatrixMarketError.unsupported(line: 1, feature: words[3]) }
         if isArray && field == .pattern { throw MatrixMarketError.unsupported(line: 1, feature: "array pattern") }
         let symmetry: Symmetry
-        switch words[4] { case "general": symmetry = .general; case "symmetric": symmetry = .symmetric
+        switch words[4] {
+        case "general": symmetry = .general
+        case "symmetric": symmetry = .symmetric
+        case "skew-symmetric": symmetry = .skewSymmetric
+        case "hermitian": throw MatrixMarketError.unsupported(line: 1, feature: "hermitian (PDEKit's solvers are real)")
         default: throw MatrixMarketError.unsupported(line: 1, feature: words[4]) }
         return (isArray, field, symmetry)
     }

@@ -10,6 +10,8 @@ public enum PreconditionerError: Error, CustomStringConvertible, Equatable, Send
     case gridMismatch(gridPoints: Int, matrixRows: Int)
     case invalidGrid(String)
     case singularCoarseOperator
+    /// hypre refused the matrix or the set-up failed (its message).
+    case hypre(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum PreconditionerError: Error, CustomStringConvertible, Equatable, Send
         case let .gridMismatch(g, m): "grid has \(g) points but the matrix has \(m) rows"
         case let .invalidGrid(s): "invalid grid: \(s)"
         case .singularCoarseOperator: "coarsest-grid operator is singular"
+        case let .hypre(message): message
         }
     }
 }

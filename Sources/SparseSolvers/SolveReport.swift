@@ -8,6 +8,23 @@ public enum SolveOutcome: String, Sendable, Equatable, Codable {
     case breakdown
     /// A full cycle made no progress on the residual.
     case stagnation
+    /// A is singular and b is not in its range: the iterate minimizes ‖b − A x‖₂ (the least-squares
+    /// solution), detected by ‖Aᵀ r‖ ≤ rtol ‖A‖ ‖r‖ (MINRES). The system itself is not solved.
+    case leastSquares
+}
+
+/// Which iterate a Krylov solve returned.
+///
+/// Every Krylov method keeps the best iterate it has seen (by its residual norm, the true one at
+/// the end), and returns the last iterate only when nothing earlier, including the initial guess,
+/// had a smaller true residual ‖b − A x‖₂.
+public enum ReturnedIterate: String, Sendable, Equatable, Codable {
+    /// The last iterate (always when the solve converged).
+    case last
+    /// An earlier iterate had a smaller true residual than the last one and is returned instead.
+    case earlierBest
+    /// Every iterate was worse than the initial guess, which is returned unchanged.
+    case initialGuess
 }
 
 /// What a solver did: outcome, iterations, residual history, final relative residual, timing.
@@ -31,6 +48,10 @@ public struct SolveReport: Sendable, Equatable, Codable {
     public var operatorApplications: Int
     /// The factorization a direct solve used (nil for iterative methods).
     public var factorization: Factorization?
+    /// Which iterate the solution is (`.last` unless an earlier one or the initial guess was better).
+    public var returnedIterate: ReturnedIterate = .last
+    /// The iteration of the returned iterate (0 = the initial guess).
+    public var returnedIteration: Int = 0
 
     /// The sparse factorizations of `DirectLinearSolver`.
     public enum Factorization: String, Sendable, Equatable, Codable {

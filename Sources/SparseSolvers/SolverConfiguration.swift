@@ -5,7 +5,8 @@ import RunSupport
 ///
 /// ```
 /// method ∈ {direct, CG, MINRES, GMRES(m), FGMRES(m), BiCGStab, GCRO-DR(m, k), DCDM}
-/// preconditioner M⁻¹ ∈ {none, Jacobi, SSOR, IC(0), ILU(0), geometric multigrid on `grid`}
+/// preconditioner M⁻¹ ∈ {none, Jacobi, SSOR, IC(0), ILU(0), ILUT (hypre), geometric multigrid on `grid`,
+///                      algebraic multigrid (hypre BoomerAMG: classical, aggregation, AIR)}
 /// stop when ‖b − A x‖₂ ≤ max(rtol ‖b‖₂, atol) or after `maximumIterations` iterations
 /// ```
 /// `makeSolver()` turns a configuration into a `LinearSolver` (setup once per matrix, solve many
@@ -53,6 +54,10 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
         case incompleteLU = "ilu0"
         /// One geometric multigrid V-cycle on `SolverConfiguration.grid` (Galerkin coarsening).
         case multigrid
+        /// Algebraic multigrid: hypre's BoomerAMG with `SolverConfiguration.amg` (any matrix, no grid).
+        case amg
+        /// Threshold incomplete LU (hypre's ILUT) with `SolverConfiguration.thresholdILU`.
+        case thresholdILU = "ilut"
 
         /// Accepts the canonical names and the short aliases `ilu` and `ic` (the generator's flag values).
         public init?(name: String) {
@@ -78,6 +83,15 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
     public var recycledCount: Int
     /// The structured grid of the unknowns, x fastest (2 or 3 sizes): multigrid and DCDM need it.
     public var grid: [Int]?
+    /// The direct method tries CHOLMOD when |aᵢⱼ − aⱼᵢ| ≤ tol · maxₖₗ |aₖₗ| for all i, j (A symmetric
+    /// to rounding, e.g. assembled in floating point); 0 demands exact symmetry. 0 ≤ tol < 1.
+    public var symmetryTolerance: Double = SolverConfiguration.defaultSymmetryTolerance
+    /// BoomerAMG settings (used when `preconditioner == .amg`).
+    public var amg = AlgebraicMultigridOptions()
+    /// ILUT settings (used when `preconditioner == .thresholdILU`).
+    public var thresholdILU = ThresholdILUOptions()
+    /// The default relative symmetry tolerance, 1e-12 (a few hundred units of rounding).
+    public static let defaultSymmetryTolerance = 1e-12
 
     public init(method: Method = .gmres, preconditioner: Preconditioner = .none, relativeTolerance: Double = 1e-8,
                 absoluteTolerance: Double = 0, maximumIterations: Int = 10_000, restart: Int = 40, recycledCount: Int = 20,
@@ -111,6 +125,9 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
             throw Failure.invalidTolerance(relative: relativeTolerance, absolute: absoluteTolerance)
         }
         guard maximumIterations >= 1 else { throw Failure.invalidMaximumIterations(maximumIterations) }
+        guard symmetryTolerance.isFinite, symmetryTolerance >= 0, symmetryTolerance < 1 else {
+            throw Failure.invalidSymmetryTolerance(symmetryTolerance)
+        }
         if method.usesRestart { guard restart >= 2 else { throw Failure.invalidRestart(restart) } }
         if method == .gcrodr {
             guard recycledCount >= 1, recycledCount < restart else { throw Failure.invalidRecycledCount(recycledCount, restart: restart) }
@@ -118,6 +135,8 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
         if preconditioner != .none, !method.acceptsPreconditioner {
             throw Failure.preconditionerNotApplicable(method: method, preconditioner: preconditioner)
         }
+        if preconditioner == .amg { try amg.validate(rowCount: rowCount) }
+        if preconditioner == .thresholdILU { try thresholdILU.validate() }
         let gridPoints = try grid.map(Self.pointCount)
         if preconditioner == .multigrid || method == .dcdm, grid == nil {
             throw Failure.gridRequired(method == .dcdm ? "the DCDM method" : "the multigrid preconditioner")
@@ -203,5 +222,28 @@ public struct SolverConfiguration: Codable, Sendable, Equatable {
         case .dcdm: throw SolverConfigurationError.networkRequired
         default: return KrylovLinearSolver(configuration: self)
         }
+    }
+}
+
+extension SolverConfiguration {
+    private enum CodingKeys: String, CodingKey {
+        case method, preconditioner, relativeTolerance, absoluteTolerance, maximumIterations, restart, recycledCount, grid
+        case symmetryTolerance, amg, thresholdILU
+    }
+
+    /// Decodes a configuration; `symmetryTolerance`, `amg` and `thresholdILU`, added later, take their defaults when absent.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(method: try c.decode(Method.self, forKey: .method),
+                  preconditioner: try c.decode(Preconditioner.self, forKey: .preconditioner),
+                  relativeTolerance: try c.decode(Double.self, forKey: .relativeTolerance),
+                  absoluteTolerance: try c.decode(Double.self, forKey: .absoluteTolerance),
+                  maximumIterations: try c.decode(Int.self, forKey: .maximumIterations),
+                  restart: try c.decode(Int.self, forKey: .restart),
+                  recycledCount: try c.decode(Int.self, forKey: .recycledCount),
+                  grid: try c.decodeIfPresent([Int].self, forKey: .grid))
+        symmetryTolerance = try c.decodeIfPresent(Double.self, forKey: .symmetryTolerance) ?? Self.defaultSymmetryTolerance
+        amg = try c.decodeIfPresent(AlgebraicMultigridOptions.self, forKey: .amg) ?? AlgebraicMultigridOptions()
+        thresholdILU = try c.decodeIfPresent(ThresholdILUOptions.self, forKey: .thresholdILU) ?? ThresholdILUOptions()
     }
 }

@@ -5,6 +5,12 @@ public enum SolverConfigurationError: Error, Equatable, Sendable, CustomStringCo
     /// The tolerances must be finite and non-negative, and one of them positive.
     case invalidTolerance(relative: Double, absolute: Double)
     case invalidMaximumIterations(Int)
+    /// An `AlgebraicMultigridOptions` value out of range or not fitting the matrix.
+    case invalidMultigridOption(String)
+    /// A `ThresholdILUOptions` value out of range.
+    case invalidThresholdILUOption(String)
+    /// The symmetry tolerance must be finite and in [0, 1).
+    case invalidSymmetryTolerance(Double)
     /// GMRES, FGMRES and GCRO-DR need a restart length m ≥ 2.
     case invalidRestart(Int)
     /// GCRO-DR needs 1 ≤ k < m.
@@ -35,6 +41,9 @@ public enum SolverConfigurationError: Error, Equatable, Sendable, CustomStringCo
         case let .invalidTolerance(relative, absolute):
             "tolerances must be finite, non-negative and not both zero (relative \(relative), absolute \(absolute))"
         case let .invalidMaximumIterations(count): "maximum iterations must be at least 1, got \(count)"
+        case let .invalidMultigridOption(text): "AMG: \(text)"
+        case let .invalidThresholdILUOption(text): "threshold ILU: \(text)"
+        case let .invalidSymmetryTolerance(tolerance): "symmetry tolerance must be finite and in [0, 1), got \(tolerance)"
         case let .invalidRestart(m): "restart length must be at least 2, got \(m)"
         case let .invalidRecycledCount(k, m): "recycled vectors k must satisfy 1 ≤ k < restart (\(m)), got \(k)"
         case let .preconditionerNotApplicable(method, preconditioner):

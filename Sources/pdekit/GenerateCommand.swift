@@ -53,7 +53,7 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
     @Option(help: "Sequence solver: auto (probe direct vs recycling), direct, gmres, recycling.")
     var solver: SequenceSolveStrategy = .auto
 
-    @Option(help: "Krylov preconditioner: none, ilu (ILU(0), also ilu0), ic0, ssor, jacobi.")
+    @Option(help: "Krylov preconditioner: none, ilu (ILU(0), also ilu0), ic0, ssor, jacobi, ilut (threshold ILU, hypre), amg (BoomerAMG, hypre).")
     var preconditioner: SolverConfiguration.Preconditioner = .incompleteLU
 
     @Option(help: "Samples per shard (appended and recorded together).")

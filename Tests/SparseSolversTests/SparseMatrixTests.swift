@@ -127,7 +127,7 @@ import SparseSolvers
         #expect(throws: MatrixMarketError.wrongEntryCount(line: 5, expected: 2, found: 3)) {
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 1\n1 2 1\n")
         }
-        #expect(throws: MatrixMarketError.unsupported(line: 1, feature: "complex")) {
+        #expect(throws: MatrixMarketError.unsupported(line: 1, feature: "complex (PDEKit's solvers are real)")) {
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n")
         }
         #expect(throws: MatrixMarketError.cannotRead(path: "/nonexistent/a.mtx", reason: "no such file")) {

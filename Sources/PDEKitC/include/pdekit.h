@@ -211,6 +211,9 @@ typedef int32_t pdekit_method;
 #define PDEKIT_METHOD_GMRES   2 /* restarted GMRES(m) */
 #define PDEKIT_METHOD_GCRODR  3 /* GCRO-DR(m, k): keeps a recycle space of k vectors between solves */
 #define PDEKIT_METHOD_DCDM    4 /* Deep Conjugate Direction Method: needs pdekit_solver_set_dcdm_model */
+#define PDEKIT_METHOD_MINRES  5 /* MINRES (symmetric, possibly indefinite or singular; SPD preconditioner) */
+#define PDEKIT_METHOD_FGMRES  6 /* flexible GMRES(m): the preconditioner may change between iterations */
+#define PDEKIT_METHOD_BICGSTAB 7 /* BiCGStab (nonsymmetric, short recurrences) */
 
 typedef int32_t pdekit_preconditioner;
 #define PDEKIT_PRECONDITIONER_NONE    0
@@ -218,6 +221,14 @@ typedef int32_t pdekit_preconditioner;
 #define PDEKIT_PRECONDITIONER_SSOR    2
 #define PDEKIT_PRECONDITIONER_IC0     3 /* incomplete Cholesky, zero fill (SPD) */
 #define PDEKIT_PRECONDITIONER_ILU0    4 /* incomplete LU, zero fill */
+#define PDEKIT_PRECONDITIONER_MULTIGRID 5 /* geometric multigrid V-cycle: needs pdekit_solver_set_grid */
+#define PDEKIT_PRECONDITIONER_AMG     6 /* algebraic multigrid, hypre BoomerAMG: see pdekit_solver_set_amg */
+#define PDEKIT_PRECONDITIONER_ILUT    7 /* threshold incomplete LU (hypre): see pdekit_solver_set_ilut */
+
+typedef int32_t pdekit_amg_variant;
+#define PDEKIT_AMG_CLASSICAL   0 /* HMIS coarsening, extended+i interpolation (default) */
+#define PDEKIT_AMG_AGGREGATION 1 /* aggressive coarsening on the first level */
+#define PDEKIT_AMG_AIR         2 /* approximate ideal restriction: nonsymmetric, advection-dominated */
 
 typedef int32_t pdekit_outcome;
 #define PDEKIT_OUTCOME_NONE             0 /* no solve yet */
@@ -225,6 +236,7 @@ typedef int32_t pdekit_outcome;
 #define PDEKIT_OUTCOME_ITERATION_LIMIT  2
 #define PDEKIT_OUTCOME_BREAKDOWN        3
 #define PDEKIT_OUTCOME_STAGNATION       4
+#define PDEKIT_OUTCOME_LEAST_SQUARES    5 /* A singular, b outside its range: x is the least-squares solution (MINRES) */
 
 /* A solver with the given method and defaults: relative tolerance 1e-8, at most 10000 iterations,
  * no preconditioner, GMRES/GCRO-DR restart 40, GCRO-DR recycle dimension 20. Thread-safe. */
@@ -237,7 +249,7 @@ void pdekit_solver_free(pdekit_solver *solver);
  * max_iterations (>= 1). Serialized on the handle. */
 pdekit_status pdekit_solver_set_tolerance(pdekit_solver *solver, double relative_tolerance, int64_t max_iterations);
 
-/* Preconditioner for CG, GMRES and GCRO-DR; built from each new matrix (or new values). Serialized. */
+/* Preconditioner for the Krylov methods; built from each new matrix (or new values). Serialized. */
 pdekit_status pdekit_solver_set_preconditioner(pdekit_solver *solver, pdekit_preconditioner preconditioner);
 
 /* Krylov dimension m per cycle (>= 2) and, for GCRO-DR, the recycle dimension k (1 <= k < m).
@@ -247,6 +259,21 @@ pdekit_status pdekit_solver_set_restart(pdekit_solver *solver, int64_t restart, 
 /* For PDEKIT_METHOD_DCDM: a network written by `pdekit dcdm train` and the grid (rank 2 or 3) that
  * the unknowns live on, row-major; grid sizes must multiply to the matrix size. Serialized. */
 pdekit_status pdekit_solver_set_dcdm_model(pdekit_solver *solver, const char *path, const int64_t *grid, int32_t grid_rank);
+
+/* The structured grid (rank 2 or 3, x fastest) of the unknowns, for PDEKIT_PRECONDITIONER_MULTIGRID;
+ * the sizes must multiply to the matrix size. Serialized. */
+pdekit_status pdekit_solver_set_grid(pdekit_solver *solver, const int64_t *grid, int32_t grid_rank);
+
+/* Settings of PDEKIT_PRECONDITIONER_AMG: the variant, the strength threshold (0 < theta < 1; 0.25
+ * suits 2-D, 0.5 3-D problems), unknowns per node (>= 1, interleaved; 2 or 3 for elasticity) and
+ * optionally `nullspace_count` near-nullspace vectors of `rows` values each, vector after vector
+ * (NULL and 0 for none; copied). Checked against the matrix at the next solve. Serialized. */
+pdekit_status pdekit_solver_set_amg(pdekit_solver *solver, pdekit_amg_variant variant, double strong_threshold,
+                                    int32_t unknowns_per_node, const double *nullspace, int32_t nullspace_count, int64_t rows);
+
+/* Settings of PDEKIT_PRECONDITIONER_ILUT: drop tolerance (0 <= tau < 1, relative to each row's norm)
+ * and the entries kept per row of L and of U (>= 1). Serialized. */
+pdekit_status pdekit_solver_set_ilut(pdekit_solver *solver, double drop_tolerance, int32_t max_row_fill);
 
 /* Forgets the GCRO-DR recycle space and any cached factorization or preconditioner. Serialized. */
 pdekit_status pdekit_solver_reset(pdekit_solver *solver);

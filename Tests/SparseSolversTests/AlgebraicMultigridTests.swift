@@ -1,0 +1,120 @@
+import Testing
+import SparseSolvers
+
+/// hypre's BoomerAMG (classical, aggregation, AIR, near-nullspace vectors) and ILUT as preconditioners
+/// of PDEKit's Krylov methods, checked against CHOLMOD/UMFPACK solutions.
+@Suite struct AlgebraicMultigridTests {
+    static let criterion = StoppingCriterion(relativeTolerance: 1e-10, maximumIterations: 500)
+
+    func solve(_ a: CSRMatrix, _ b: [Double], method: SolverConfiguration.Method, preconditioner: SolverConfiguration.Preconditioner = .amg,
+               amg: AlgebraicMultigridOptions = AlgebraicMultigridOptions(), ilut: ThresholdILUOptions = ThresholdILUOptions()) throws -> SolveResult {
+        var configuration = SolverConfiguration(method: method, preconditioner: preconditioner, relativeTolerance: 1e-10, maximumIterations: 500)
+        configuration.amg = amg
+        configuration.thresholdILU = ilut
+        let solver = try configuration.makeSolver()
+        try solver.setup(a)
+        return try solver.solve(b)
+    }
+
+    @Test func amgPreconditionsEveryKrylovMethodOnPoisson() throws {
+        let a = ModelProblems.poisson2D(n: 64)
+        let xStar = manufacturedSolution(a.rowCount)
+        let b = a.applied(to: xStar)
+        let reference = try CholeskyFactorization(a).solve(b)
+        for method in [SolverConfiguration.Method.conjugateGradient, .gmres, .flexibleGMRES, .biCGStab, .gcrodr, .minres] {
+            let result = try solve(a, b, method: method)
+            #expect(result.report.outcome == .converged, "\(result.report.method): \(result.report.outcome)")
+            #expect(trueRelativeResidual(a, result.solution, b) <= 1e-10)
+            #expect(relativeError(result.solution, reference) < 1e-7, "\(result.report.method) vs CHOLMOD")
+            #expect(result.report.iterations <= 30, "\(result.report.method): \(result.report.iterations) iterations")
+            #expect(result.report.method.contains("AMG(classical)"))
+        }
+    }
+
+    @Test func iterationsBarelyGrowWithTheGrid() throws {
+        var counts: [Int] = []
+        for n in [64, 256] {
+            let a = ModelProblems.poisson2D(n: n)
+            let b = a.applied(to: manufacturedSolution(a.rowCount))
+            let result = try solve(a, b, method: .conjugateGradient)
+            #expect(result.report.converged)
+            counts.append(result.report.iterations)
+        }
+        #expect(Double(counts[1]) < 1.5 * Double(counts[0]), "CG+AMG iterations 64² → 256²: \(counts)")
+    }
+
+    @Test func aggregationAndThreeDimensionalPoisson() throws {
+        let a = ModelProblems.poisson3D(n: 20)
+        let b = a.applied(to: manufacturedSolution(a.rowCount))
+        let reference = try CholeskyFactorization(a).solve(b)
+        for variant in [AlgebraicMultigridOptions.Variant.classical, .aggregation] {
+            let result = try solve(a, b, method: .conjugateGradient, amg: AlgebraicMultigridOptions(variant: variant, strongThreshold: 0.5))
+            #expect(result.report.converged, "\(variant)")
+            #expect(relativeError(result.solution, reference) < 1e-7)
+            #expect(result.report.iterations <= 40, "\(variant): \(result.report.iterations)")
+        }
+    }
+
+    @Test func elasticityWithAndWithoutRigidBodyModes() throws {
+        let (a, coordinates) = ModelProblems.elasticity2D(n: 32)
+        let xStar = manufacturedSolution(a.rowCount)
+        let b = a.applied(to: xStar)
+        let reference = try CholeskyFactorization(a).solve(b)
+        let scalar = try solve(a, b, method: .conjugateGradient)
+        let systems = try solve(a, b, method: .conjugateGradient, amg: AlgebraicMultigridOptions(unknownsPerNode: 2))
+        let rigid = try solve(a, b, method: .conjugateGradient, amg: AlgebraicMultigridOptions(
+            unknownsPerNode: 2, nearNullspace: .rigidBodyModes(coordinates: coordinates, dimension: 2)))
+        let user = try solve(a, b, method: .gmres, amg: AlgebraicMultigridOptions(
+            unknownsPerNode: 2, nearNullspace: .vectors(AlgebraicMultigridOptions(nearNullspace: .rigidBodyModes(coordinates: coordinates, dimension: 2)).nearNullspaceVectors()!)))
+        for result in [scalar, systems, rigid, user] {
+            #expect(result.report.converged, "\(result.report.method): \(result.report.outcome) after \(result.report.iterations)")
+            #expect(relativeError(result.solution, reference) < 1e-6, "\(result.report.method) vs CHOLMOD")
+        }
+        #expect(rigid.report.method.contains("rbm"))
+        #expect(rigid.report.iterations <= systems.report.iterations, "rigid-body modes \(rigid.report.iterations) vs none \(systems.report.iterations)")
+    }
+
+    @Test func airConvergesOnUpwindConvectionDiffusion() throws {
+        let a = ModelProblems.convectionDiffusion2D(n: 64, diffusion: 0.001, velocity: (1.0, 0.6))
+        let xStar = manufacturedSolution(a.rowCount)
+        let b = a.applied(to: xStar)
+        let reference = try LUFactorization(a).solve(b)
+        for method in [SolverConfiguration.Method.gmres, .biCGStab] {
+            let result = try solve(a, b, method: method, amg: AlgebraicMultigridOptions(variant: .air))
+            #expect(result.report.converged, "\(result.report.method): \(result.report.outcome)")
+            #expect(relativeError(result.solution, reference) < 1e-6)
+            #expect(result.report.iterations <= 60, "\(result.report.method): \(result.report.iterations)")
+        }
+    }
+
+    @Test func thresholdILUApproachesExactLU() throws {
+        let a = ModelProblems.convectionDiffusion2D(n: 48, diffusion: 0.002, velocity: (1.0, 0.6))
+        let b = a.applied(to: manufacturedSolution(a.rowCount))
+        let reference = try LUFactorization(a).solve(b)
+        let loose = try solve(a, b, method: .gmres, preconditioner: .thresholdILU, ilut: ThresholdILUOptions(dropTolerance: 1e-2, maximumRowFill: 5))
+        let tight = try solve(a, b, method: .gmres, preconditioner: .thresholdILU, ilut: ThresholdILUOptions(dropTolerance: 1e-12, maximumRowFill: 2 * 48 + 10))
+        for result in [loose, tight] {
+            #expect(result.report.converged, "\(result.report.method)")
+            #expect(relativeError(result.solution, reference) < 1e-6)
+        }
+        // No dropping within the band: the factors are exact and GMRES needs one or two steps.
+        #expect(tight.report.iterations <= 3, "\(tight.report.iterations)")
+        #expect(loose.report.iterations > tight.report.iterations)
+    }
+
+    @Test func invalidOptionsAndMatricesAreTypedErrors() throws {
+        let a = ModelProblems.poisson2D(n: 8)
+        #expect(throws: SolverConfigurationError.self) { try self.solve(a, [Double](repeating: 1, count: 64), method: .conjugateGradient, amg: AlgebraicMultigridOptions(strongThreshold: 1.5)) }
+        #expect(throws: SolverConfigurationError.self) { try self.solve(a, [Double](repeating: 1, count: 64), method: .conjugateGradient, amg: AlgebraicMultigridOptions(unknownsPerNode: 3)) }
+        #expect(throws: SolverConfigurationError.self) {
+            try self.solve(a, [Double](repeating: 1, count: 64), method: .gmres, preconditioner: .thresholdILU, ilut: ThresholdILUOptions(dropTolerance: -1))
+        }
+        #expect(throws: SolverConfigurationError.self) {
+            try self.solve(a, [Double](repeating: 1, count: 64), method: .conjugateGradient,
+                           amg: AlgebraicMultigridOptions(unknownsPerNode: 2, nearNullspace: .rigidBodyModes(coordinates: [0, 1], dimension: 2)))
+        }
+        // A zero diagonal entry.
+        let zeroDiagonal = CSRMatrix(dense: [[0, 1], [1, 2]])
+        #expect(throws: PreconditionerError.zeroDiagonal(row: 0)) { _ = try HyprePreconditioner(zeroDiagonal, amg: AlgebraicMultigridOptions()) }
+    }
+}
