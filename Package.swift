@@ -57,7 +57,9 @@ let package = Package(
         .target(name: "LearnedSolvers", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "SparseSolvers", "TensorCore", "CBLAS"]),
 
         // Umbrella and CLI.
-        .target(name: "PDEKit", dependencies: ["AutoDiff", "DataGeneration", "Datasets", "DenseLinearAlgebra", "Distributed", "GaussianProcesses", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "PDEs", "PhysicsInformed", "Plotting", "RunSupport", "SparseSolvers", "TensorCore", "Training"]),
+        .target(name: "TorchInterop", dependencies: ["Datasets", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "Training"]),
+
+        .target(name: "PDEKit", dependencies: ["AutoDiff", "DataGeneration", "Datasets", "DenseLinearAlgebra", "Distributed", "GaussianProcesses", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "PDEs", "PhysicsInformed", "Plotting", "RunSupport", "SparseSolvers", "TensorCore", "TorchInterop", "Training"]),
         // C API: opaque handles over Training, SparseSolvers and LearnedSolvers; the header is hand-written.
         .target(name: "PDEKitC", dependencies: ["LearnedSolvers", "NeuralLayers", "NeuralOperators", "SparseSolvers", "TensorCore", "Training"],
                 exclude: ["include"]),
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "DataGenerationTests", dependencies: ["DataGeneration", "Datasets", "Distributed", "PDEs", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "GaussianProcessesTests", dependencies: ["GaussianProcesses", "TensorCore", "TestSupport"]),
         .testTarget(name: "LearnedSolversTests", dependencies: ["AutoDiff", "LearnedSolvers", "NeuralLayers", "RunSupport", "SparseSolvers", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TorchInteropTests", dependencies: ["Datasets", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport", "TorchInterop", "Training"]),
         .testTarget(name: "CLITests", dependencies: ["PDEKit", "TestSupport"]),
         .testTarget(name: "EmbeddingTests", dependencies: ["PDEKit", "PDEKitC", "TestSupport"]),
     ]

@@ -2,13 +2,16 @@
 !
 ! With a trained 2-D Darcy FNO (from `pdekit train fno` or Examples/train-fno) this program
 !   1. builds a permeability a = 12 / 3 on the model's training grid,
-!   2. predicts the pressure with the FNO (pdekit_operator_apply_f64),
+!   2. predicts the pressure with the FNO (pdekit_operator_apply_layout_f64: the arrays are passed
+!      column-major, as Fortran stores them, with no transposes),
 !   3. assembles -div(a grad u) = 1, u = 0 on the boundary, in CSR form (vertex-centred finite volumes
 !      with harmonic face averages, as PDEKit discretizes it), solves it with IC(0)-preconditioned CG
 !      through PDEKit, and prints the surrogate's relative L2 error,
 !   4. checks that a missing checkpoint comes back as an error code with a message.
 !
-! Layout (see pdekit.f90): fields are declared with the axes reversed, f(i1, i0).
+! Layout: fields are f(i0, i1) (node (x_i0, y_i1)), passed with PDEKIT_LAYOUT_COLUMN_MAJOR. The reference
+! problem (darcy_reference.f90) is symmetric in the two axes, so its solution for a(i0, i1) is u(i0, i1)
+! whichever axis order it assumes.
 !
 ! usage: pdekit-fortran-example MODEL [--smoke]
 program pdekit_fortran_example
@@ -36,24 +39,25 @@ program pdekit_fortran_example
   s = int(grid(1))
   write(*, '(a, i0, a, i0)') 'operator trained on ', s, ' x ', s
 
-  ! 1. a(i1, i0) = 12 where a smooth field is non-negative, else 3 (node (x_i0, y_i1)).
+  ! 1. a(i0, i1) = 12 where a smooth field is non-negative, else 3 (node (x_i0, y_i1)).
   allocate(a(0:s-1, 0:s-1), u_fno(0:s-1, 0:s-1), u_ref(0:s-1, 0:s-1))
   do i = 0, s - 1
     do j = 0, s - 1
       xc = dble(i) / dble(s - 1)
       yc = dble(j) / dble(s - 1)
       if (cos(2.3d0 * pi * xc + 0.4d0) * cos(1.7d0 * pi * yc - 0.2d0) + 0.3d0 * sin(3.1d0 * pi * xc * yc) >= 0d0) then
-        a(j, i) = 12d0
+        a(i, j) = 12d0
       else
-        a(j, i) = 3d0
+        a(i, j) = 3d0
       end if
     end do
   end do
 
   ! 2. The FNO's prediction.
   field_grid = [int(s, c_int64_t), int(s, c_int64_t)]
-  call check(pdekit_operator_apply_f64(op, a, int(s * s, c_int64_t), 1_c_int64_t, field_grid, 2_c_int32_t, &
-                                       u_fno, int(s * s, c_int64_t)), 'pdekit_operator_apply_f64')
+  call check(pdekit_operator_apply_layout_f64(op, a, int(s * s, c_int64_t), 1_c_int64_t, field_grid, 2_c_int32_t, &
+                                              PDEKIT_LAYOUT_COLUMN_MAJOR, u_fno, int(s * s, c_int64_t)), &
+             'pdekit_operator_apply_layout_f64')
 
   ! 3. The finite-volume system, solved with IC(0)-CG through PDEKit (darcy_reference.f90).
   call solve_darcy(a, s, u_ref, iterations, residual)

@@ -1,12 +1,14 @@
 ! PDEKit's C API (pdekit.h) as a Fortran module through iso_c_binding, shared by the Fortran examples.
 !
 ! Layout: PDEKit fields are row-major [batch][channel][i0][i1]; a Fortran array f(i1, i0) (first index
-! fastest) has exactly that memory layout, so fields are declared with the axes reversed.
+! fastest) has exactly that memory layout (pdekit_operator_apply_f64). pdekit_operator_apply_layout_f64
+! with PDEKIT_LAYOUT_COLUMN_MAJOR takes f(i0, i1) as it is.
 module pdekit
   use, intrinsic :: iso_c_binding
   implicit none
   integer(c_int32_t), parameter :: PDEKIT_OK = 0, PDEKIT_ERROR_IO = 4
   integer(c_int32_t), parameter :: PDEKIT_METHOD_CG = 1, PDEKIT_PRECONDITIONER_IC0 = 3
+  integer(c_int32_t), parameter :: PDEKIT_LAYOUT_ROW_MAJOR = 0, PDEKIT_LAYOUT_COLUMN_MAJOR = 1
 
   interface
     function pdekit_version() bind(C, name="pdekit_version") result(text)
@@ -38,6 +40,18 @@ module pdekit
       integer(c_int64_t), value :: input_count, batch
       integer(c_int64_t), dimension(*), intent(in) :: grid
       integer(c_int32_t), value :: grid_rank
+      real(c_double), dimension(*), intent(out) :: output
+      integer(c_int64_t), value :: output_count
+      integer(c_int32_t) :: status
+    end function
+    function pdekit_operator_apply_layout_f64(op, input, input_count, batch, grid, grid_rank, layout, output, &
+        output_count) bind(C, name="pdekit_operator_apply_layout_f64") result(status)
+      import :: c_ptr, c_double, c_int32_t, c_int64_t
+      type(c_ptr), value :: op
+      real(c_double), dimension(*), intent(in) :: input
+      integer(c_int64_t), value :: input_count, batch
+      integer(c_int64_t), dimension(*), intent(in) :: grid
+      integer(c_int32_t), value :: grid_rank, layout
       real(c_double), dimension(*), intent(out) :: output
       integer(c_int64_t), value :: output_count
       integer(c_int32_t) :: status

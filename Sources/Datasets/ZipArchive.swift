@@ -10,23 +10,23 @@ import Foundation
 /// deflated (method 8, via zlib) and checked against their CRC-32. ZIP64 sizes and offsets are read
 /// from the central directory's extra field. Encrypted entries and other methods throw
 /// `DatasetError.unsupported`.
-struct ZipArchive {
-    struct Entry {
-        var name: String
-        var method: UInt16
-        var flags: UInt16
-        var crc: UInt32
-        var compressedSize: Int
-        var uncompressedSize: Int
-        var localHeaderOffset: Int
+package struct ZipArchive {
+    package struct Entry {
+        package var name: String
+        package var method: UInt16
+        package var flags: UInt16
+        package var crc: UInt32
+        package var compressedSize: Int
+        package var uncompressedSize: Int
+        package var localHeaderOffset: Int
     }
 
-    let path: String
-    let bytes: [UInt8]
-    let entries: [Entry]
+    package let path: String
+    package let bytes: [UInt8]
+    package let entries: [Entry]
 
     /// Parses the central directory of `bytes`.
-    init(bytes: [UInt8], path: String) throws {
+    package init(bytes: [UInt8], path: String) throws {
         self.bytes = bytes
         self.path = path
         // The end-of-central-directory record is 22 bytes plus a comment of up to 65,535 bytes.
@@ -109,7 +109,7 @@ struct ZipArchive {
     }
 
     /// The uncompressed contents of `entry`, checked against its CRC-32.
-    func contents(of entry: Entry) throws -> [UInt8] {
+    package func contents(of entry: Entry) throws -> [UInt8] {
         if entry.flags & 0x1 != 0 { throw DatasetError.unsupported(path: path, detail: "encrypted zip entry '\(entry.name)'") }
         var reader = ByteReader(bytes, path: path, offset: entry.localHeaderOffset)
         guard try reader.readUInt32("zip local header") == 0x0403_4B50 else {
@@ -140,7 +140,7 @@ struct ZipArchive {
     }
 
     /// Builds a zip archive of `files` (name, contents), each stored or deflated.
-    static func archive(_ files: [(name: String, contents: [UInt8])], deflate: Bool, path: String) throws -> [UInt8] {
+    package static func archive(_ files: [(name: String, contents: [UInt8])], deflate: Bool, path: String) throws -> [UInt8] {
         var output = [UInt8]()
         var central = [UInt8]()
         for file in files {

@@ -20,13 +20,15 @@ public struct SafetensorsArchive: Sendable {
     public enum ElementType: String, Sendable, CaseIterable {
         case float16 = "F16", bfloat16 = "BF16", float32 = "F32", float64 = "F64"
         case int32 = "I32", int64 = "I64"
+        /// Complex float (real, imaginary) pairs; `tensor(named:)` returns them as a trailing axis of 2.
+        case complex64 = "C64"
 
         /// Bytes per element.
         public var byteCount: Int {
             switch self {
             case .float16, .bfloat16: return 2
             case .float32, .int32: return 4
-            case .float64, .int64: return 8
+            case .float64, .int64, .complex64: return 8
             }
         }
     }
@@ -73,15 +75,16 @@ public struct SafetensorsArchive: Sendable {
         guard let entry = entries[name] else {
             throw SafetensorsError.missingTensor(name: name, available: names)
         }
-        let count = entry.shape.reduce(1, *)
-        let size = entry.elementType.byteCount
+        let isComplex = entry.elementType == .complex64
+        let count = entry.shape.reduce(1, *) * (isComplex ? 2 : 1)
+        let size = isComplex ? 4 : entry.elementType.byteCount
         var scalars = [Scalar](repeating: 0, count: count)
         entry.bytes.withUnsafeBytes { raw in
             for index in 0..<count {
                 let offset = index * size
                 let value: Double
                 switch entry.elementType {
-                case .float32:
+                case .float32, .complex64:
                     value = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
                 case .float64:
                     value = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
@@ -98,7 +101,18 @@ public struct SafetensorsArchive: Sendable {
                 scalars[index] = Scalar(value)
             }
         }
-        return Tensor(uncheckedShape: entry.shape, scalars: scalars)
+        return Tensor(uncheckedShape: entry.shape + (isComplex ? [2] : []), scalars: scalars)
+    }
+
+    /// Adds (or replaces) a complex tensor given as interleaved `[…, 2]` real and imaginary parts,
+    /// stored as `C64` of shape `…` (what PyTorch's `complex64` tensors read back as).
+    public mutating func addComplex(interleaved tensor: Tensor<Float>, named name: String) {
+        precondition(tensor.shape.last == 2, "addComplex expects a trailing axis of 2, got \(tensor.shape)")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(tensor.count * 4)
+        for value in tensor.scalars { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        if entries[name] == nil { names.append(name) }
+        entries[name] = Entry(shape: Array(tensor.shape.dropLast()), elementType: .complex64, bytes: bytes)
     }
 
     /// IEEE binary16 → Double.

@@ -27,8 +27,11 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     public var useChannelMLP: Bool
     /// Hidden width of the per-block channel MLP as a fraction of `width`.
     public var channelMLPExpansion: Double
-    /// Appends the grid coordinates (`x_i = i/(n−1)` on `[0, 1]`) to the input channels.
+    /// Appends the grid coordinates (placed by `gridConvention`) to the input channels.
     public var appendGrid: Bool
+    /// Where the appended grid coordinates lie (checkpoints written before this option decode as
+    /// `.closedInterval`).
+    public var gridConvention: FNOGridConvention
     /// Zero padding appended to every spatial axis inside the blocks, as a fraction of its size
     /// (non-periodic problems; 0 for periodic ones).
     public var domainPadding: Double
@@ -38,7 +41,7 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     public init(modes: [Int], inputChannels: Int = 1, outputChannels: Int = 1, width: Int, layerCount: Int = 4,
                 liftingChannels: Int = 0, projectionChannels: Int = 128, activation: Activation = .gelu,
                 useChannelMLP: Bool = false, channelMLPExpansion: Double = 0.5, appendGrid: Bool = true,
-                domainPadding: Double = 0, spectralBias: Bool = false) {
+                domainPadding: Double = 0, spectralBias: Bool = false, gridConvention: FNOGridConvention = .closedInterval) {
         self.modes = modes
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -52,6 +55,7 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         self.appendGrid = appendGrid
         self.domainPadding = domainPadding
         self.spectralBias = spectralBias
+        self.gridConvention = gridConvention
     }
 
     /// Number of spatial axes.
@@ -64,7 +68,9 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     /// Li et al. 2021, 1-D Burgers: 16 modes, width 64, 4 layers, projection 128, periodic.
     public static let burgers = FNOConfiguration(modes: [16], width: 64, layerCount: 4)
 
-    /// The `neuraloperator` package's `FNO` defaults for the given modes and width.
+    /// The `neuraloperator` package's `FNO` defaults for the given modes and width; `modes` are
+    /// PDEKit's (per axis kept frequencies, see `FNOConfiguration.modes(neuraloperatorModes:)` for
+    /// neuraloperator's `n_modes`). The grid is neuraloperator's (`x_i = i/n`).
     public static func neuraloperatorDefaults(modes: [Int], width: Int, layerCount: Int = 4,
                                               inputChannels: Int = 1, outputChannels: Int = 1) -> FNOConfiguration {
         // 2·width saturates instead of trapping: an absurd width is then refused by `validate(budget:)`.
@@ -72,7 +78,57 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         let hidden = overflow ? Int.max : doubled
         return FNOConfiguration(modes: modes, inputChannels: inputChannels, outputChannels: outputChannels, width: width,
                          layerCount: layerCount, liftingChannels: hidden, projectionChannels: hidden,
-                         useChannelMLP: true, channelMLPExpansion: 0.5, spectralBias: true)
+                         useChannelMLP: true, channelMLPExpansion: 0.5, spectralBias: true, gridConvention: .periodic)
+    }
+
+    /// PDEKit's `modes` for neuraloperator's `n_modes`.
+    ///
+    /// neuraloperator's `n_modes` counts both signs on every axis but the last (`n_modes = 16`
+    /// keeps frequencies −8…7, the fftshifted centre), and on the last axis keeps `n_modes // 2 + 1`
+    /// non-negative frequencies of the half spectrum. PDEKit's `m` keeps `0…m−1` and `−m…−1` on the
+    /// leading axes and `0…m−1` on the last, so `n_modes = (16, 16)` is `modes = [8, 9]`.
+    /// Odd counts on a leading axis keep an asymmetric set PDEKit's layout cannot hold; they are refused.
+    public static func modes(neuraloperatorModes nModes: [Int]) throws(FNOError) -> [Int] {
+        guard (1...3).contains(nModes.count), nModes.allSatisfy({ $0 > 0 }) else {
+            throw .invalidConfiguration("n_modes \(nModes): need 1 to 3 positive entries")
+        }
+        var modes: [Int] = []
+        for (axis, count) in nModes.enumerated() {
+            if axis == nModes.count - 1 {
+                modes.append(count / 2 + 1)
+            } else {
+                guard count % 2 == 0, count >= 2 else {
+                    throw .invalidConfiguration("n_modes \(nModes): an odd count (\(count)) on a leading axis keeps an asymmetric set of frequencies, which PDEKit's FNO does not support")
+                }
+                modes.append(count / 2)
+            }
+        }
+        return modes
+    }
+
+    /// neuraloperator's `n_modes` for these `modes` (the inverse of `modes(neuraloperatorModes:)`;
+    /// on the last axis the even count `2(m − 1)`, or 1 for `m = 1`).
+    public var neuraloperatorModes: [Int] {
+        modes.enumerated().map { axis, m in axis == modes.count - 1 ? max(1, 2 * (m - 1)) : 2 * m }
+    }
+
+    /// Decodes configurations written before `gridConvention` existed as `.closedInterval`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        modes = try container.decode([Int].self, forKey: .modes)
+        inputChannels = try container.decode(Int.self, forKey: .inputChannels)
+        outputChannels = try container.decode(Int.self, forKey: .outputChannels)
+        width = try container.decode(Int.self, forKey: .width)
+        layerCount = try container.decode(Int.self, forKey: .layerCount)
+        liftingChannels = try container.decode(Int.self, forKey: .liftingChannels)
+        projectionChannels = try container.decode(Int.self, forKey: .projectionChannels)
+        activation = try container.decode(Activation.self, forKey: .activation)
+        useChannelMLP = try container.decode(Bool.self, forKey: .useChannelMLP)
+        channelMLPExpansion = try container.decode(Double.self, forKey: .channelMLPExpansion)
+        appendGrid = try container.decode(Bool.self, forKey: .appendGrid)
+        domainPadding = try container.decode(Double.self, forKey: .domainPadding)
+        spectralBias = try container.decode(Bool.self, forKey: .spectralBias)
+        gridConvention = try container.decodeIfPresent(FNOGridConvention.self, forKey: .gridConvention) ?? .closedInterval
     }
 
     /// Checks the values a user can set (from a file or flags).
@@ -85,4 +141,13 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         guard domainPadding >= 0, domainPadding < 1 else { throw .invalidConfiguration("domain padding \(domainPadding) not in [0, 1)") }
         guard channelMLPExpansion > 0, channelMLPExpansion <= 64 else { throw .invalidConfiguration("channel MLP expansion must lie in (0, 64]") }
     }
+}
+
+/// Where an FNO's appended grid coordinates lie on `[0, 1]` along an axis of `n` points.
+public enum FNOGridConvention: String, Codable, Sendable, CaseIterable {
+    /// `x_i = i/(n − 1)`: both ends included (Li et al.'s reference code; PDEKit's default).
+    case closedInterval
+    /// `x_i = i/n`: the periodic cell without its right end (neuraloperator's `GridEmbeddingND`,
+    /// `linspace(0, 1, n + 1)[:-1]`).
+    case periodic
 }

@@ -94,15 +94,19 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
         }
     }
 
-    /// Grid coordinates `x_i = i/(n_i − 1)` as `[B, d, n₁, …, n_d]`.
-    public static func gridCoordinates(batch: Int, spatialSize: [Int]) -> Tensor<Scalar> {
+    /// Grid coordinates as `[B, d, n₁, …, n_d]`: `x_i = i/(n − 1)` (`.closedInterval`) or `i/n` (`.periodic`).
+    public static func gridCoordinates(batch: Int, spatialSize: [Int], convention: FNOGridConvention = .closedInterval) -> Tensor<Scalar> {
         let d = spatialSize.count
         let count = spatialSize.reduce(1, *)
         let strides = Tensor<Scalar>.contiguousStrides(for: spatialSize)
         var one = [Scalar](repeating: 0, count: d * count)
         for axis in 0..<d {
             let n = spatialSize[axis]
-            let scale = n > 1 ? 1 / Scalar(n - 1) : 0
+            let scale: Scalar
+            switch convention {
+            case .closedInterval: scale = n > 1 ? 1 / Scalar(n - 1) : 0
+            case .periodic: scale = 1 / Scalar(n)
+            }
             for flat in 0..<count {
                 one[axis * count + flat] = Scalar((flat / strides[axis]) % n) * scale
             }
@@ -121,7 +125,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
         let spatial = Array(input.shape.suffix(d))
         var x = input
         if c.appendGrid {
-            x = Variable.concatenated([x, Variable(Self.gridCoordinates(batch: batch, spatialSize: spatial))], alongAxis: 1)
+            x = Variable.concatenated([x, Variable(Self.gridCoordinates(batch: batch, spatialSize: spatial, convention: c.gridConvention))], alongAxis: 1)
         }
         x = lifting(x)
         let padding = paddingWidths(spatialSize: spatial)

@@ -15,3 +15,4 @@
 @_exported import NeuralOperators
 @_exported import Training
 @_exported import Distributed
+@_exported import TorchInterop

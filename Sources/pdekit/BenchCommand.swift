@@ -13,6 +13,7 @@ struct Bench: ParsableCommand {
             FNOBenchmark.self,
             MgNOBenchmark.self,
             EmbeddingBenchmark.self,
+            ImportBenchmark.self,
             ScalingBenchmark.self,
         ])
 }

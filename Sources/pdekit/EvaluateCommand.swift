@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import PDEKit
 
+/// How `evaluate` computes its errors.
+enum MetricConvention: String, ExpressibleByArgument, CaseIterable { case pdekit, neuraloperator }
+
 /// `pdekit evaluate RUN --data FILE`: test errors of a trained operator, with plots.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +25,10 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Evaluation grid relative to the training grid, e.g. 1x or 2x.") var resolution: String = "1x"
     @Option(help: "Where to write fields.png (default: the run directory).") var plots: String?
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false
+    @Option(help: ArgumentHelp("How the errors are computed: pdekit or neuraloperator.", discussion: """
+        pdekit (default): PDEKit's relative L2 and H1 (Loss.relativeLp, Loss.relativeH1), averaged over samples.         neuraloperator: neuraloperator's LpLoss(d, p=2) and H1Loss(d) as its Trainer reports them (sum over samples         and channels of the per-field relative errors, H1 by periodic central differences with h = 1/n, eps 1e-8,         divided by the number of samples), so figures compare with papers that use neuraloperator.
+        """)) var metricConvention: MetricConvention = .pdekit
+    @Option(help: "Also write the predictions [samples, channels, grid…] to this .npy file.") var predictions: String?
 
     func run() throws {
         guard let factor = Int(resolution.lowercased().replacingOccurrences(of: "x", with: "")), factor > 0 else {
@@ -60,10 +67,15 @@ struct Evaluate: ParsableCommand {
             throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(resolution) of the training grid \(trainingGrid)")
         }
         let pairs = try file.pairs((file.count - samples)..<file.count, stride: stride)
-        let evaluation = try trained.evaluate(pairs)
+        var evaluation = try trained.evaluate(pairs)
+        if metricConvention == .neuraloperator {
+            evaluation.relativeL2 = NeuraloperatorMetrics.lpLoss(evaluation.predictions, pairs.targets, spatialDimensions: d)
+            evaluation.relativeH1 = NeuraloperatorMetrics.h1Loss(evaluation.predictions, pairs.targets, spatialDimensions: d)
+        }
         guard evaluation.relativeL2.isFinite, evaluation.relativeH1.isFinite else {
             throw OperatorCommandError(description: "non-finite errors on \(data): relative L2 \(evaluation.relativeL2), relative H1 \(evaluation.relativeH1) (the model or the data produce NaN or infinity)")
         }
+        if let predictions { try NPYFormat.write(NumericArray(evaluation.predictions), to: predictions) }
         let plotDirectory = plots.map { URL(fileURLWithPath: $0) } ?? (isDirectory.boolValue ? runURL : runURL.deletingLastPathComponent())
         try FileManager.default.createDirectory(at: plotDirectory, withIntermediateDirectories: true)
         let suffix = factor == 1 ? "" : "-\(factor)x"
@@ -76,6 +88,6 @@ struct Evaluate: ParsableCommand {
                                                    evaluation.relativeL2, evaluation.relativeH1, samples,
                                                    Array(pairs.inputs.shape.dropFirst(2)).map(String.init).joined(separator: "x")).utf8))
         emit(["run": runDirectory, "samples": samples, "grid": Array(pairs.inputs.shape.dropFirst(2)), "resolution": resolution,
-              "relative_l2": evaluation.relativeL2, "relative_h1": evaluation.relativeH1])
+              "relative_l2": evaluation.relativeL2, "relative_h1": evaluation.relativeH1, "metric_convention": metricConvention.rawValue])
     }
 }

@@ -16,6 +16,8 @@ struct PDEKitCommand: ParsableCommand {
             Inspect.self,
             Train.self,
             Evaluate.self,
+            Import.self,
+            Export.self,
             PINN.self,
             GaussianProcessCommand.self,
             DCDM.self,

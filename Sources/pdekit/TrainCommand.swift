@@ -131,7 +131,11 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     var task: FNOTask = .pairs
     @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
-    @Option(help: "Override the preset's modes per axis.") var modes: Int?
+    @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion:
+        "darcy, burgers, navier-stokes: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last, "
+        + "which the real FFT stores once). neuraloperator: neuraloperator's n_modes (both signs counted on every axis; the "
+        + "last keeps n_modes//2+1), so --modes 16 is FNO(n_modes=(16, 16)) with its parameter count. "
+        + "Defaults: 12 (darcy, navier-stokes), 16 (burgers, neuraloperator).")) var modes: Int?
     @Option(help: "Override the preset's width.") var width: Int?
     @Option(help: "Override the preset's number of Fourier blocks.") var layers: Int?
 
@@ -143,16 +147,18 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
         }
     }
 
-    func modelConfiguration(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) -> FNOConfiguration {
+    func modelConfiguration(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) throws -> FNOConfiguration {
         var c: FNOConfiguration
         switch preset {
         case .darcy: c = .darcy
         case .burgers: c = .burgers
-        case .neuraloperator: c = .neuraloperatorDefaults(modes: [Int](repeating: 12, count: d), width: 32)
+        case .neuraloperator:
+            // --modes is neuraloperator's n_modes here (the same words mean the same model).
+            let nModes = [Int](repeating: modes ?? 16, count: d)
+            c = .neuraloperatorDefaults(modes: try FNOConfiguration.modes(neuraloperatorModes: nModes), width: 32)
         case .navierStokes: c = FNOConfiguration(modes: [Int](repeating: 12, count: d), width: 20, layerCount: 4)   // Li et al.'s FNO-2D for NS
         }
-        let modeCount = modes ?? c.modes[0]
-        c.modes = [Int](repeating: modeCount, count: d)
+        if preset != .neuraloperator { c.modes = [Int](repeating: modes ?? c.modes[0], count: d) }
         if let width { c.width = width; if preset == .neuraloperator { c.liftingChannels = 2 * width; c.projectionChannels = 2 * width } }
         if let layers { c.layerCount = layers }
         c.inputChannels = inputChannels
@@ -163,7 +169,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     func execute() throws {
         if task == .nextStep { return try executeNextStep() }
         let (train, validation, test, d) = try options.loadPairs()
-        let configuration = modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
+        let configuration = try modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
         try options.run(model: model, train: train, validation: validation, test: test)

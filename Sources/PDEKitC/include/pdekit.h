@@ -112,6 +112,22 @@ pdekit_status pdekit_operator_apply_f64(pdekit_operator *op, const double *input
                                         int64_t batch, const int64_t *grid, int32_t grid_rank,
                                         double *output, int64_t output_count);
 
+/* Memory layouts of the fields passed to pdekit_operator_apply_layout_*. */
+#define PDEKIT_LAYOUT_ROW_MAJOR     0 /* C order: input[b][c][i0][i1]..., the last grid axis fastest */
+#define PDEKIT_LAYOUT_COLUMN_MAJOR  1 /* Fortran order: input(i0, i1, ..., c, b), the first grid axis fastest */
+
+/* As pdekit_operator_apply_f32 / _f64 with the layout of both buffers given: with
+ * PDEKIT_LAYOUT_COLUMN_MAJOR a Fortran array a(grid(1), ..., grid(rank), channels, batch) is passed as
+ * it is (grid[k] the size of the model's axis k), and output has the same layout. The same model
+ * axes as the row-major call: only the memory order differs. Another layout value gives
+ * PDEKIT_ERROR_INVALID_ARGUMENT. Thread-safe (serialized process-wide). */
+pdekit_status pdekit_operator_apply_layout_f32(pdekit_operator *op, const float *input, int64_t input_count,
+                                               int64_t batch, const int64_t *grid, int32_t grid_rank, int32_t layout,
+                                               float *output, int64_t output_count);
+pdekit_status pdekit_operator_apply_layout_f64(pdekit_operator *op, const double *input, int64_t input_count,
+                                               int64_t batch, const int64_t *grid, int32_t grid_rank, int32_t layout,
+                                               double *output, int64_t output_count);
+
 /* ---- DeepONets (checkpoints written by `pdekit train deeponet`) ---------------------------------------- */
 
 typedef struct pdekit_deeponet pdekit_deeponet;

@@ -1,0 +1,252 @@
+"""Fixtures for PDEKit's neuraloperator import (Tests/Fixtures/neuraloperator) and the export round trip.
+
+Run in the torch virtual environment (torch CPU + neuraloperator, made by the bench setup):
+    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py make   [--out Tests/Fixtures/neuraloperator]
+    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py check-export DIR --reference NAME
+
+`make` builds neuraloperator FNOs (2-D n_modes=(16,16) width 32; 1-D; a small 3-D), trains each
+briefly on a synthetic PDE with an exact solution (periodic Poisson -Δu = f in 1-D and 2-D, the heat
+equation u(t=0.05) in 3-D; f a smooth random field), then writes
+  <name>_state_dict.pt + <name>_metadata.pkl   model.save_checkpoint (2-D)
+  <name>.pt                                    plain torch.save(model.state_dict()) (1-D, 3-D)
+  fno1d.safetensors                            the 1-D state dict as safetensors (complex64 as C64)
+  tfno2d_tucker.pt                             a small Tucker TFNO (refused by the importer)
+  <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N), the
+                                               exact solution target.N, and in its metadata neuraloperator's
+                                               LpLoss/H1Loss of output.N against target.N (lp.N, h1.N)
+The 2-D model has 2 blocks (not 4) so that all fixtures stay under 5 MB.
+
+`roundtrip PDEKIT` trains a PDEKit FNO (`pdekit train fno --preset neuraloperator --modes 8`) on the
+2-D Poisson data, exports it (`pdekit export neuraloperator`), loads the export in PyTorch with
+FNO(**kwargs).load_state_dict(...), applies normalizers.safetensors ((a - mean)/(std + 1e-5) before,
+y (std + 1e-5) + mean after) and compares with PDEKit's own predictions (`pdekit evaluate --predictions`):
+    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py roundtrip .build/release/pdekit
+
+`check-export` loads a directory written by `pdekit export neuraloperator` in PyTorch
+(FNO(**kwargs).load_state_dict(...)) and compares its outputs with the expected outputs the
+directory holds (written by PDEKit), printing the relative L2 difference per resolution.
+"""
+import argparse, json, math, os, struct, sys
+import numpy as np
+import torch
+import neuralop
+from neuralop.models import FNO
+from neuralop.losses import LpLoss, H1Loss
+
+DTYPES = {torch.float32: "F32", torch.complex64: "C64", torch.float64: "F64"}
+NP_DTYPES = {"F32": np.float32, "C64": np.complex64, "F64": np.float64}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, offset, blobs = {}, 0, []
+    for name, t in tensors.items():
+        t = t.detach().contiguous().cpu()
+        blob = t.numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
+        offset += len(blob)
+        blobs.append(blob)
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, d in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = d["data_offsets"]
+        array = np.frombuffer(data[8 + n + a:8 + n + b], dtype=NP_DTYPES[d["dtype"]]).reshape(d["shape"])
+        out[name] = torch.from_numpy(array.copy())
+    return out, header.get("__metadata__", {})
+
+
+def smooth_field(generator, batch, shape, decay=2.5):
+    """Random periodic field with spectrum ~ (1 + |k|^2)^(-decay/2), zero mean."""
+    white = torch.randn((batch, *shape), generator=generator, dtype=torch.float64)
+    spectrum = torch.fft.fftn(white, dim=tuple(range(1, len(shape) + 1)))
+    k2 = sum(torch.fft.fftfreq(n, 1.0 / n).reshape([-1 if i == a else 1 for i in range(len(shape))]) ** 2
+             for a, n in enumerate(shape))
+    spectrum = spectrum * (1 + k2) ** (-decay / 2)
+    spectrum[(slice(None),) + (0,) * len(shape)] = 0
+    field = torch.fft.ifftn(spectrum, dim=tuple(range(1, len(shape) + 1))).real
+    return (field / field.std()).float()
+
+
+def solve(f, problem):
+    """Exact periodic solutions on [0, 1)^d: Poisson -Δu = f, or heat u_t = Δu from u(0) = f at t = 0.05."""
+    shape = f.shape[1:]
+    dims = tuple(range(1, len(shape) + 1))
+    k2 = sum((2 * math.pi * torch.fft.fftfreq(n, 1.0 / n)).reshape([-1 if i == a else 1 for i in range(len(shape))]) ** 2
+             for a, n in enumerate(shape)).double()
+    spectrum = torch.fft.fftn(f.double(), dim=dims)
+    if problem == "poisson":
+        factor = torch.where(k2 > 0, 1.0 / torch.where(k2 > 0, k2, 1.0), 0.0)
+    else:
+        factor = torch.exp(-0.05 * k2 / 4)
+    return torch.fft.ifftn(spectrum * factor, dim=dims).real.float()
+
+
+MODELS = [
+    # name, kwargs, problem, training resolution, evaluation resolutions, how it is saved
+    ("fno2d", dict(n_modes=(16, 16), in_channels=1, out_channels=1, hidden_channels=32, n_layers=2), "poisson", 32, [32, 48, 64], "checkpoint"),
+    ("fno1d", dict(n_modes=(16,), in_channels=1, out_channels=1, hidden_channels=16, n_layers=4), "poisson", 64, [64, 100, 256], "torch.save"),
+    ("fno3d", dict(n_modes=(4, 4, 4), in_channels=1, out_channels=1, hidden_channels=8, n_layers=2), "heat", 8, [8, 12, 16], "torch.save"),
+]
+
+
+def make(out):
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    for name, kwargs, problem, n, resolutions, how in MODELS:
+        d = len(kwargs["n_modes"])
+        g = torch.Generator().manual_seed(1)
+        model = FNO(**kwargs)
+        f = smooth_field(g, 64, (n,) * d)
+        u = solve(f, problem)
+        scale = u.std()
+        x, y = f.unsqueeze(1), (u / scale).unsqueeze(1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+        for step in range(60):
+            batch = torch.randint(0, 48, (16,), generator=g)
+            loss = torch.linalg.vector_norm(model(x[batch]) - y[batch]) / torch.linalg.vector_norm(y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            test = torch.linalg.vector_norm(model(x[48:]) - y[48:]) / torch.linalg.vector_norm(y[48:])
+        print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters (complex counted once), "
+              f"training loss {loss.item():.3f}, test relative L2 {test.item():.3f}")
+        model.eval()
+        if how == "checkpoint":
+            model.save_checkpoint(out, name)
+        else:
+            torch.save(model.state_dict(), os.path.join(out, f"{name}.pt"))
+        if name == "fno1d":
+            write_safetensors(os.path.join(out, "fno1d.safetensors"),
+                              {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)})
+        expected, metrics = {}, {}
+        for r in resolutions:
+            inputs = smooth_field(torch.Generator().manual_seed(100 + r), 2, (r,) * d).unsqueeze(1)
+            with torch.no_grad():
+                outputs = model(inputs)
+            expected[f"input.{r}"] = inputs
+            expected[f"output.{r}"] = outputs
+            # neuraloperator's metrics of these outputs against the exact solution, as its Trainer
+            # reports them (LpLoss/H1Loss with reduction "sum", divided by the number of samples).
+            target = (solve(inputs[:, 0], problem) / scale).unsqueeze(1)
+            expected[f"target.{r}"] = target
+            metrics[f"lp.{r}"] = repr((LpLoss(d=d, p=2)(outputs, target) / outputs.shape[0]).item())
+            metrics[f"h1.{r}"] = repr((H1Loss(d=d)(outputs, target) / outputs.shape[0]).item())
+        write_safetensors(os.path.join(out, f"{name}_expected.safetensors"), expected,
+                          {"torch": torch.__version__, "neuraloperator": neuralop.__version__, "problem": problem,
+                           "training_resolution": str(n), **metrics})
+    # A Tucker-factorized TFNO, which PDEKit refuses with one line naming it.
+    from neuralop.models import TFNO
+    torch.save(TFNO(n_modes=(4, 4), in_channels=1, out_channels=1, hidden_channels=4, n_layers=1).state_dict(),
+               os.path.join(out, "tfno2d_tucker.pt"))
+    total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    print(f"fixtures: {total} bytes in {out}")
+
+
+def check_export(directory, reference):
+    """Loads a `pdekit export neuraloperator` directory in PyTorch and compares with expected outputs."""
+    with open(os.path.join(directory, "fno_kwargs.json")) as f:
+        kwargs = json.load(f)
+    kwargs["n_modes"] = tuple(kwargs["n_modes"])
+    state, _ = read_safetensors(os.path.join(directory, "state_dict.safetensors"))
+    model = FNO(**kwargs)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if k != "_metadata"]
+    if missing or unexpected:
+        sys.exit(f"load_state_dict: missing {missing}, unexpected {unexpected}")
+    model.eval()
+    expected, _ = read_safetensors(reference)
+    worst = 0.0
+    for key in sorted(k for k in expected if k.startswith("input.")):
+        r = key.split(".")[1]
+        with torch.no_grad():
+            out = model(expected[key])
+        ref = expected[f"output.{r}"]
+        rel = (torch.linalg.vector_norm(out - ref) / torch.linalg.vector_norm(ref)).item()
+        if not math.isfinite(rel):
+            sys.exit(f"non-finite difference at resolution {r}")
+        worst = max(worst, rel)
+        print(f"resolution {r}: relative L2 difference PyTorch vs PDEKit {rel:.2e}")
+    print(f"worst {worst:.2e}")
+    sys.exit(0 if worst <= 1e-5 else 1)
+
+
+def roundtrip(pdekit):
+    import subprocess, tempfile
+    work = tempfile.mkdtemp(prefix="pdekit-roundtrip-")
+    g = torch.Generator().manual_seed(3)
+    f = smooth_field(g, 60, (32, 32))
+    u = solve(f, "poisson")
+    data = os.path.join(work, "poisson.npz")
+    np.savez(data, x=f.numpy(), y=(u / u.std()).numpy())
+    run, export, predictions = os.path.join(work, "run"), os.path.join(work, "export"), os.path.join(work, "pred.npy")
+    def call(*args):
+        result = subprocess.run([pdekit, *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"pdekit {' '.join(args)}: {result.stderr.strip()}")
+        return result
+    call("train", "fno", "--data", data, "--input-key", "x", "--target-key", "y", "--train", "50", "--test", "10",
+         "--epochs", "3", "--preset", "neuraloperator", "--modes", "8", "--width", "16", "--quiet", "--output", run)
+    call("export", "neuraloperator", run, "--output", export)
+    call("evaluate", run, "--data", data, "--input-key", "x", "--target-key", "y", "--samples", "10",
+         "--sample-order", "file", "--predictions", predictions, "--plots", work)
+    with open(os.path.join(export, "fno_kwargs.json")) as fh:
+        kwargs = json.load(fh)
+    kwargs["n_modes"] = tuple(kwargs["n_modes"])
+    model = FNO(**kwargs)
+    state, _ = read_safetensors(os.path.join(export, "state_dict.safetensors"))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if [k for k in missing if k != "_metadata"] or unexpected:
+        sys.exit(f"load_state_dict: missing {missing}, unexpected {unexpected}")
+    model.eval()
+    parameters = sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())
+    x = f[50:].unsqueeze(1)
+    normalizers_path = os.path.join(export, "normalizers.safetensors")
+    norms = read_safetensors(normalizers_path)[0] if os.path.exists(normalizers_path) else {}
+    if norms:
+        x = (x - norms["normalizer.input.mean"]) / (norms["normalizer.input.std"] + 1e-5)
+    with torch.no_grad():
+        y = model(x)
+    if norms:
+        y = y * (norms["normalizer.target.std"] + 1e-5) + norms["normalizer.target.mean"]
+    reference = torch.from_numpy(np.load(predictions)).reshape(y.shape)
+    rel = (torch.linalg.vector_norm(y - reference) / torch.linalg.vector_norm(reference)).item()
+    print(f"PDEKit -> export -> PyTorch: FNO(n_modes={kwargs['n_modes']}, hidden_channels={kwargs['hidden_channels']}) "
+          f"{parameters} real parameters, relative L2 difference to PDEKit's predictions {rel:.2e} (10 samples, 32x32)")
+    sys.exit(0 if math.isfinite(rel) and rel <= 1e-5 else 1)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    t = sub.add_parser("roundtrip")
+    t.add_argument("pdekit", help="path of the pdekit binary")
+    c = sub.add_parser("check-export")
+    c.add_argument("directory")
+    c.add_argument("--reference", required=True, help="a safetensors file with input.N / output.N written by PDEKit")
+    a = parser.parse_args()
+    if a.command == "make":
+        make(a.out)
+    elif a.command == "roundtrip":
+        roundtrip(a.pdekit)
+    else:
+        check_export(a.directory, a.reference)
