@@ -7,6 +7,7 @@
 # DeepXDE runs with OMP_NUM_THREADS=${DEEPXDE_THREADS:-1}: on a loaded machine PyTorch's OpenMP threads spin at
 # barriers while descheduled (session 4: 2 threads took 97x PDEKit's CPU time), and PDEKit is single-threaded too.
 # Usage: bench/run-deeponet.sh [iterations, default 10000] [seeds, default "0"]
+# --validation 0: like DeepXDE, train on every training function and keep the step with the lowest training loss.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/openblas-env.sh"
@@ -21,9 +22,9 @@ python="$here/bench/.venv-deepxde/bin/python"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg), iterations=$iterations, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
 for seed in $seeds; do
   ours=$("$here/.build/release/pdekit" train deeponet --data "$train" --test-data "$test" --branch 100,40,40 --trunk 1,40,40 \
-          --activation relu --iterations "$iterations" --learning-rate 1e-3 --seed "$seed" 2>/dev/null)
+          --activation relu --iterations "$iterations" --learning-rate 1e-3 --validation 0 --seed "$seed" 2>/dev/null)
   raw=$("$here/.build/release/pdekit" train deeponet --data "$train" --test-data "$test" --branch 100,40,40 --trunk 1,40,40 \
-          --activation relu --iterations "$iterations" --learning-rate 1e-3 --seed "$seed" --no-normalize 2>/dev/null)
+          --activation relu --iterations "$iterations" --learning-rate 1e-3 --validation 0 --seed "$seed" --no-normalize 2>/dev/null)
   theirs=$(OMP_NUM_THREADS="${DEEPXDE_THREADS:-1}" DDE_BACKEND=pytorch "$python" "$here/bench/peers/deeponet_deepxde.py" "$train" "$test" "$iterations" "$seed" 2>/dev/null | tail -1)
   echo "$ours"; echo "$raw"; echo "$theirs"
   python3 - "$ours" "$raw" "$theirs" <<'PY'

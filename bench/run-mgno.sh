@@ -2,7 +2,8 @@
 # MgNO side by side, one process per size and mode: PDEKit (`pdekit bench mgno`, the paper's rough-Darcy
 # network, and optionally the earlier residual-restriction one) and the official PyTorch model
 # (bench/peers/mgno_official.py) eager and under torch.compile. Batch 8, 2 threads, JSON lines on stdout.
-# Usage: bench/run-mgno.sh [sizes…]   (default 64 96 128; needs a release build and the torch venv)
+# Usage: [TORCH_THREADS=1] [COMPILE=0] [CYCLES="paper residualRestriction"] bench/run-mgno.sh [sizes…]
+#   (default 64 96 128; needs a release build and the torch venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PDEKIT=${PDEKIT:-.build/release/pdekit}
@@ -14,7 +15,9 @@ for n in "${sizes[@]}"; do
     "$PDEKIT" bench mgno --size "$n" --batch 8 --repetitions "${REPETITIONS:-3}" --cycle "$cycle"
   done
   for mode in forward train; do
-    "$PYTHON" bench/peers/mgno_official.py bench --size "$n" --mode "$mode" --batch 8 --repeat "${REPETITIONS:-3}"
-    "$PYTHON" bench/peers/mgno_official.py bench --size "$n" --mode "$mode" --batch 8 --repeat "${REPETITIONS:-3}" --compile
+    "$PYTHON" bench/peers/mgno_official.py bench --size "$n" --mode "$mode" --batch 8 --repeat "${REPETITIONS:-3}" --threads "${TORCH_THREADS:-2}"
+    if [ "${COMPILE:-1}" = 1 ]; then
+      "$PYTHON" bench/peers/mgno_official.py bench --size "$n" --mode "$mode" --batch 8 --repeat "${REPETITIONS:-3}" --threads "${TORCH_THREADS:-2}" --compile
+    fi
   done
 done

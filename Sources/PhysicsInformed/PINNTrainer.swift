@@ -2,12 +2,14 @@ import Foundation
 import TensorCore
 import AutoDiff
 import NeuralLayers
+import Training
 
 /// Trains a `PINNModel` on a weighted sum of residual terms: Adam, then L-BFGS.
 ///
 /// ```
 /// L(θ) = Σ_k w_k mean_n r_k(x_n; θ)²
-/// stage 1: θ ← Adam(∇L), `adamIterations` steps (points may be resampled)
+/// stage 1: θ ← Adam(∇L), `adamIterations` steps (points may be resampled): the training engine's
+///          `TrainingLoop` on a `PINNAdamTask` (one step per epoch), its observers and non-finite checks
 /// stage 2: θ ← L-BFGS (history 100) with strong-Wolfe line search, up to `lbfgsIterations`
 ///          iterations, restarted with a fresh history after a failed line search
 /// ```
@@ -120,37 +122,45 @@ public final class PINNTrainer<Scalar: TensorScalar> {
     /// Runs Adam then L-BFGS; `observer` sees every logged record.
     @discardableResult
     public func train(observer: (Record) -> Void = { _ in }) -> Report {
+        // The loop's observers hold the record callback only during this call.
+        withoutActuallyEscaping(observer) { observer in run(observer: observer) }
+    }
+
+    private func run(observer: @escaping (Record) -> Void) -> Report {
         precondition(!terms.isEmpty, "PINNTrainer needs at least one loss term")
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
         var records: [Record] = []
         func log(_ record: Record) { records.append(record); observer(record) }
-        var generator = SeededRandomNumberGenerator(seed: configuration.seed &+ 0x5eed)
         let parameters = model.parameters
-        let adam = Adam<Scalar>(learningRate: configuration.learningRate)
         var lastLoss = Double.nan
         var stop = StopReason.completed
         var adamStepsTaken = 0
-        for step in 1...Swift.max(configuration.adamIterations, 1) where configuration.adamIterations > 0 {
-            _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
-            adam.learningRate = configuration.schedule.learningRate(atStep: step - 1, base: configuration.learningRate)
-            for parameter in parameters { parameter.zeroGradient() }
-            let (total, parts) = loss()
-            total.backward()
-            lastLoss = Double(total.value.scalars[0])
-            guard lastLoss.isFinite, Self.gradientsAreFinite(parameters) else {
-                // Stop before the step: Adam would spread the NaN into every parameter.
-                stop = .nonFiniteLoss(stage: .adam, step: step)
-                log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
-                           termLosses: parts, elapsedSeconds: elapsed()))
-                break
+        if configuration.adamIterations > 0 {
+            let task = PINNAdamTask(trainer: self, seed: configuration.seed &+ 0x5eed)
+            let logEvery = Swift.max(configuration.logEvery, 1), planned = configuration.adamIterations
+            let stepLog = PINNAdamStepLog { step, loss in
+                if step % logEvery == 0 || step == planned || step == 1 {
+                    log(Record(stage: .adam, step: step, stageSteps: planned, loss: loss, termLosses: task.lastTerms, elapsedSeconds: elapsed()))
+                }
             }
-            adam.step(parameters)
-            adamStepsTaken = step
-            if step % Swift.max(configuration.logEvery, 1) == 0 || step == configuration.adamIterations || step == 1 {
-                log(Record(stage: .adam, step: step, stageSteps: configuration.adamIterations, loss: lastLoss,
-                           termLosses: parts, elapsedSeconds: elapsed()))
+            do {
+                precondition(configuration.learningRate.isFinite && configuration.learningRate > 0, "PINNTrainer: the learning rate must be finite and positive")
+                let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(
+                    epochs: planned, batchSize: 1, learningRate: configuration.learningRate, weightDecay: 0,
+                    schedule: configuration.schedule, seed: configuration.seed), observers: [stepLog])
+                loop.shufflesRows = false
+                loop.evaluationInterval = planned   // no validation split: one record at the end
+                try loop.run()
+            } catch {
+                // A non-finite loss (checked before the gradient) or gradient: the loop stopped before the
+                // step, so Adam did not spread the NaN into the parameters.
+                stop = .nonFiniteLoss(stage: .adam, step: task.step)
+                log(Record(stage: .adam, step: task.step, stageSteps: planned, loss: task.lastLoss, termLosses: task.lastTerms,
+                           elapsedSeconds: elapsed()))
             }
+            lastLoss = task.lastLoss
+            adamStepsTaken = stop == .completed ? task.step : task.step - 1
         }
         var lbfgsReport: LBFGSSummary? = nil
         if configuration.lbfgsIterations > 0 && stop == .completed {
@@ -195,8 +205,90 @@ public final class PINNTrainer<Scalar: TensorScalar> {
                       lbfgsOutcome: lbfgsReport?.outcome, lbfgsRestarts: lbfgsReport?.restarts ?? 0, wallSeconds: elapsed(), records: records)
     }
 
+    /// `terms` after the Adam stage's resampling at `step` (1-based).
+    func resample(step: Int, generator: inout SeededRandomNumberGenerator) {
+        _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
+    }
+
     /// Whether every parameter's gradient is finite (a missing gradient counts as zero).
     static func gradientsAreFinite(_ parameters: [Parameter<Scalar>]) -> Bool {
         parameters.allSatisfy { parameter in parameter.gradient.map { $0.scalars.allSatisfy(\.isFinite) } ?? true }
     }
+}
+
+/// The Adam stage of ``PINNTrainer`` as a `TrainingTask`: one optimizer step per epoch of the loop, on all
+/// collocation points; each step first applies the resampling rule (its stream seeded by `seed`).
+///
+/// Checkpoints hold the network and scalar parameters (by their paths) and the resampling stream's
+/// position; the collocation points themselves are redrawn by the rule, so a resumed run reproduces an
+/// uninterrupted one only without resampling or at a resampling step.
+final class PINNAdamTask<Scalar: TensorScalar>: TrainingTask {
+    unowned let trainer: PINNTrainer<Scalar>
+    var generator: SeededRandomNumberGenerator
+    /// Steps started (1-based index of the current one).
+    private(set) var step = 0
+    private(set) var lastLoss = Double.nan
+    private(set) var lastTerms: [String: Double] = [:]
+    static var generatorKey: String { "pinn.resampling_generator" }
+
+    init(trainer: PINNTrainer<Scalar>, seed: UInt64) {
+        self.trainer = trainer
+        generator = SeededRandomNumberGenerator(seed: seed)
+    }
+
+    var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        trainer.model.network.namedParameters.map { ("network." + $0.name, $0.parameter) }
+            + trainer.model.scalarParameters.map { ("scalar." + $0.name, $0.parameter) }
+    }
+    var trainingCount: Int { 1 }
+    var dataFingerprint: String { "" }
+
+    func loss(batch indices: [Int]) throws -> Variable<Scalar> {
+        step += 1
+        trainer.resample(step: step, generator: &generator)
+        let (total, terms) = trainer.loss()
+        (lastLoss, lastTerms) = (Double(total.value.scalars[0]), terms)
+        return total
+    }
+
+    func validationMetrics() throws -> ValidationMetrics? { nil }
+
+    func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {
+        var archive = SafetensorsArchive(metadata: metadata)
+        archive.metadata[Self.generatorKey] = generator.stateWords.map { String($0) }.joined(separator: ",")
+        for (name, parameter) in namedParameters { archive.add(parameter.value, named: name) }
+        return archive
+    }
+
+    func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        _ = try storedGenerator(archive, path: path)
+        for (name, parameter) in namedParameters {
+            let tensor: Tensor<Scalar>
+            do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
+            guard tensor.shape == parameter.value.shape, tensor.isFinite else {
+                throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(parameter.value.shape)) or non-finite values")
+            }
+        }
+    }
+
+    func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        generator = try storedGenerator(archive, path: path)
+        for (name, parameter) in namedParameters { parameter.value = try archive.tensor(named: name) }
+        step = Int(archive.metadata[CheckpointKey.epoch] ?? "") ?? 0
+    }
+
+    func storedGenerator(_ archive: SafetensorsArchive, path: String) throws -> SeededRandomNumberGenerator {
+        let words = (archive.metadata[Self.generatorKey] ?? "").split(separator: ",").map { UInt64($0) }
+        guard words.allSatisfy({ $0 != nil }), let generator = SeededRandomNumberGenerator(stateWords: words.map { $0! }) else {
+            throw TrainingError.checkpoint("\(path): \(Self.generatorKey) is not four state words")
+        }
+        return generator
+    }
+}
+
+/// Hands each Adam step's 1-based index and loss to the trainer's record log.
+final class PINNAdamStepLog: TrainingObserver {
+    let record: (Int, Double) -> Void
+    init(record: @escaping (Int, Double) -> Void) { self.record = record }
+    func stepDidFinish(epoch: Int, epochs: Int, loss: Double) { record(epoch + 1, loss) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PDEs
 import TensorCore
 import AutoDiff
 
@@ -10,6 +11,9 @@ import AutoDiff
 /// Defaults: 500 interior points, 100 boundary points (25 a side), errors on a 51 × 51 grid. With
 /// soft constraints the residual is also enforced at the boundary points (600 points), as in
 /// DeepXDE, whose PDE loss runs over the boundary and the domain points.
+/// A thin wrapper: the problem is the description below (the same as
+/// `datasets/problems/poisson2d.json`), solved by `ProblemPINN`, which draws the points in the same
+/// order as the former hand-written setup (runs are bit-identical).
 public struct Poisson2DProblem: Sendable {
     public let domain = Box(lower: [0, 0], upper: [1, 1])
 
@@ -17,43 +21,19 @@ public struct Poisson2DProblem: Sendable {
 
     public func exact(_ x: Double, _ y: Double) -> Double { sin(Double.pi * x) * sin(Double.pi * y) }
 
+    /// The problem as a description.
+    public static func description() throws -> PDEProblemDescription {
+        try PDEProblemDescription(name: "poisson2d", domain: .box(lower: [0, 0], upper: [1, 1], name: nil),
+                                  equations: ["-div(grad(u)) = 2*pi^2*sin(pi*x)*sin(pi*y)"], boundary: [BoundaryConditionText(.dirichlet)],
+                                  exact: ["sin(pi*x)*sin(pi*y)"],
+                                  settings: ProblemSettings(domainPoints: 500, boundaryPoints: 100, evaluationGrid: [51, 51]))
+    }
+
     public func makeSetup<Scalar: TensorScalar>(options: PINNProblemOptions, as: Scalar.Type = Scalar.self) -> PINNSetup<Scalar> {
-        var generator = SeededRandomNumberGenerator(seed: options.seed)
-        let hard = options.constraints == .hard
-        let model = PINNModel<Scalar>(domain: domain, configuration: options.network.converted(),
-                                      trialFunction: hard ? .homogeneousDirichlet(on: domain) : nil, generator: &generator)
-        let box = domain, sampling = options.sampling
-        let count = options.domainPoints > 0 ? options.domainPoints : 500
-        var interior = sampling.sample(count: count, in: box, generator: &generator)
-        var boundary: [Double] = []
-        if !hard {
-            let perFace = max((options.boundaryPoints > 0 ? options.boundaryPoints : 100) / 4, 1)
-            for axis in 0..<2 {
-                for upper in [false, true] {
-                    boundary += box.facePoints(axis: axis, upperFace: upper, count: perFace, sampling: sampling, generator: &generator)
-                }
-            }
-            interior = boundary + interior
+        do {
+            return try ProblemPINN(problem: Self.description()).makeSetup(options: options)
+        } catch {
+            preconditionFailure("Poisson2DProblem: the built-in description failed: \(error)")   // a programming error
         }
-        let twoPiSquared = 2 * Double.pi * Double.pi
-        var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(interior, dimension: 2), sampler: { n, g in sampling.freshSample(count: n, in: box, generator: &g) }) { u, _ in
-                // r = −Δu − 2π² sin(πx) sin(πy)
-                let x = u.coordinate(0).scalars, y = u.coordinate(1).scalars
-                let f = Tensor<Scalar>(uncheckedShape: [x.count, 1], scalars: zip(x, y).map {
-                    Scalar(twoPiSquared * sin(Double.pi * Double($0)) * sin(Double.pi * Double($1)))
-                })
-                return -u.laplacian() - f
-            },
-        ]
-        if !hard {
-            let points = Tensor<Scalar>.points(boundary, dimension: 2)
-            terms.append(PINNLossTerm(name: "boundary", weight: options.boundaryWeight, points: points) { model, x in
-                model.values(at: x)
-            })
-        }
-        let evaluation = domain.grid(counts: [51, 51])
-        return PINNSetup(model: model, terms: terms, evaluationPoints: evaluation, evaluationGrid: [51, 51],
-                         reference: stride(from: 0, to: evaluation.count, by: 2).map { exact(evaluation[$0], evaluation[$0 + 1]) })
     }
 }

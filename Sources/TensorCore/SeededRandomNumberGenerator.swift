@@ -21,6 +21,17 @@ public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
         state = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
     }
 
+    /// The four state words: saved in a checkpoint, they continue the stream exactly through
+    /// ``init(stateWords:)``.
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    /// Continues a stream from ``stateWords``; nil unless there are four words, not all zero (xoshiro's
+    /// all-zero state repeats zero forever).
+    public init?(stateWords words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
     @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9

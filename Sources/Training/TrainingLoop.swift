@@ -14,7 +14,11 @@ import Distributed
 /// A non-finite loss or gradient ends the run with ``TrainingError/divergence(epoch:)`` or
 /// ``TrainingError/nonFinite(_:)``, never with success.
 ///
-/// Run directory (written only with `runDirectory`), per epoch and in this order:
+/// An evaluation (validation metric, epoch record, best-model choice, early stopping, checkpoint) follows
+/// every `evaluationInterval`-th epoch and the last one; its record's training loss is the mean over the
+/// rows since the previous evaluation.
+///
+/// Run directory (written only with `runDirectory`), per evaluated epoch and in this order:
 /// ```
 /// metrics.jsonl            (all records through epoch e)          ─┐ written first, each atomically
 /// best-pending.safetensors (only when e improved the selection)   ─┘
@@ -42,6 +46,14 @@ public final class TrainingLoop<Task: TrainingTask> {
     /// Shuffle the rows each epoch (false: rows in order, e.g. for full-batch training, where the order
     /// only changes the summation order).
     public var shufflesRows = true
+    /// Epochs between evaluations: the validation metric, the epoch record, the best-model choice, early
+    /// stopping and the checkpoint happen after every `evaluationInterval`-th epoch and after the last one
+    /// (1: every epoch, as FNO and MgNO; DeepONet's full-batch "epochs" are single steps).
+    public var evaluationInterval = 1
+    /// The parameter values of the best evaluation of this process (nil before one, or when the best
+    /// epoch predates a resume: ``restoreBestParameters()`` then reads the run directory's best file).
+    var bestSnapshot: (epoch: Int, values: [Tensor<Task.Scalar>])?
+    var lastSummary: Summary?
     /// The ranks that train together (see `TrainingLoop+DataParallel.swift`): each computes its slice of
     /// every mini-batch and one allreduce per step sums the gradients; only rank 0 writes the run
     /// directory and tells the observers. ``Distributed/Communicator/single`` (the default): one process.
@@ -131,6 +143,7 @@ public final class TrainingLoop<Task: TrainingTask> {
         // read the checkpoint to resume (a run directory on a file system every rank sees).
         let writesRun = communicator.isRoot
         var allObservers = writesRun ? observers : []
+        bestSnapshot = nil
         var history: [EpochRecord] = []
         var firstEpoch = 0, bestSelection = Double.infinity, bestEpoch = -1
         if let runDirectory {
@@ -160,31 +173,40 @@ public final class TrainingLoop<Task: TrainingTask> {
         }
         var stoppedEarly = false
         var epoch = firstEpoch, stepsTaken = firstEpoch * stepsPerEpoch
+        // Sums since the last evaluation (one record covers `evaluationInterval` epochs).
+        var lossSum = 0.0, rowsSeen = 0, start = DispatchTime.now().uptimeNanoseconds
         epochs: while epoch < configuration.epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
             let learningRate = configuration.schedule.learningRate(atStep: epoch, base: configuration.learningRate)
             guard learningRate.isFinite, learningRate >= 0 else { throw TrainingError.nonFinite("learning rate \(learningRate) in epoch \(epoch + 1)") }
             optimizer.learningRate = learningRate
+            // With `maximumSteps` the last epoch may be partial; it is then the final one.
+            let batches = maximumSteps.map { min(stepsPerEpoch, max($0 - stepsTaken, 0)) } ?? stepsPerEpoch
+            if batches == 0 { break epochs }
             let order = shufflesRows ? Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch) : Array(0..<trainCount)
-            var lossSum = 0.0
-            for batchIndex in 0..<stepsPerEpoch {
-                if let maximumSteps, stepsTaken >= maximumSteps { break epochs }
+            for batchIndex in 0..<batches {
                 stepsTaken += 1
                 let indices = Array(order[(batchIndex * batchSize)..<min(trainCount, (batchIndex + 1) * batchSize)])
                 let value = try step(indices, parameters: parameters, epoch: epoch)
                 lossSum += value * Double(indices.count)
+                rowsSeen += indices.count
                 for observer in allObservers { observer.stepDidFinish(epoch: epoch, epochs: configuration.epochs, loss: value) }
             }
-            let trainLoss = lossSum / Double(trainCount)
+            epoch += 1
+            let isLast = epoch == configuration.epochs || maximumSteps.map { stepsTaken >= $0 } == true || stopAfterEpoch.map { epoch >= $0 } == true
+            guard isLast || epoch % max(evaluationInterval, 1) == 0 else { continue }
+            let trainLoss = lossSum / Double(max(rowsSeen, 1))
             let validation = try task.validationMetrics()
             let selection = validation?.selection ?? trainLoss
-            guard selection.isFinite else { throw TrainingError.nonFinite("validation error \(selection) in epoch \(epoch + 1)") }
-            history.append(EpochRecord(epoch: epoch, trainLoss: trainLoss, validationRelativeL2: validation?.relativeL2,
+            guard selection.isFinite else { throw TrainingError.nonFinite("validation error \(selection) in epoch \(epoch)") }
+            history.append(EpochRecord(epoch: epoch - 1, trainLoss: trainLoss, validationRelativeL2: validation?.relativeL2,
                                        validationRelativeH1: validation?.relativeH1, selection: selection, learningRate: learningRate,
                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            (lossSum, rowsSeen) = (0, 0)
             let improved = selection < bestSelection
-            if improved { (bestSelection, bestEpoch) = (selection, epoch) }
-            epoch += 1
+            if improved {
+                (bestSelection, bestEpoch) = (selection, epoch - 1)
+                bestSnapshot = (epoch - 1, parameters.map(\.value))
+            }
             if runDirectory != nil, writesRun {
                 let state = [CheckpointKey.epoch: String(epoch), CheckpointKey.bestSelection: String(bestSelection), CheckpointKey.bestEpoch: String(bestEpoch),
                              CheckpointKey.selection: validation == nil ? "train-loss" : selectionKind, CheckpointKey.dataFingerprint: task.dataFingerprint]
@@ -199,11 +221,37 @@ public final class TrainingLoop<Task: TrainingTask> {
                 try AtomicFile.write(checkpoint.encoded(), to: url(Self.checkpointName)!)   // the commit point
                 if improved { try promotePendingBest() }
             }
+            start = DispatchTime.now().uptimeNanoseconds
             if let patience = configuration.earlyStoppingPatience, epoch - 1 - bestEpoch >= patience { stoppedEarly = true; break }
-            if let stopAfterEpoch, epoch >= stopAfterEpoch { break }
+            if isLast { break }
         }
         for observer in allObservers { try observer.trainingDidFinish(history: history) }
-        return Summary(history: history, bestEpoch: bestEpoch, bestSelection: bestSelection, stoppedEarly: stoppedEarly)
+        let summary = Summary(history: history, bestEpoch: bestEpoch, bestSelection: bestSelection, stoppedEarly: stoppedEarly)
+        lastSummary = summary
+        return summary
+    }
+
+    /// Sets the task's parameters to those of the best evaluation of the last ``run(resume:stopAfterEpoch:)``
+    /// (kept in memory, or, when that epoch predates a resume, read and verified from the run directory's
+    /// best file); returns its 0-based epoch, or nil (parameters unchanged) before any evaluation.
+    @discardableResult
+    public func restoreBestParameters() throws -> Int? {
+        guard let bestEpoch = lastSummary?.bestEpoch, bestEpoch >= 0 else { return nil }
+        if let bestSnapshot, bestSnapshot.epoch == bestEpoch {
+            for (parameter, value) in zip(task.namedParameters.map(\.parameter), bestSnapshot.values) { parameter.value = value }
+            return bestEpoch
+        }
+        guard let bestURL = url(Self.bestName) else {
+            throw TrainingError.checkpoint("the best epoch \(bestEpoch + 1) is neither in memory nor in a run directory")
+        }
+        let archive: SafetensorsArchive
+        do { archive = try SafetensorsArchive(contentsOf: bestURL) } catch { throw TrainingError.checkpoint("\(bestURL.path): \(error)") }
+        guard archive.metadata[CheckpointKey.modelEpoch] == String(bestEpoch) else {
+            throw TrainingError.checkpoint("\(bestURL.path) holds epoch \(archive.metadata[CheckpointKey.modelEpoch] ?? "none"), not the best epoch \(bestEpoch)")
+        }
+        try task.verifyCheckpoint(archive, path: bestURL.path)
+        try task.loadCheckpoint(archive, path: bestURL.path)
+        return bestEpoch
     }
 
     func promotePendingBest() throws {

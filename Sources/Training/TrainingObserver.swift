@@ -20,15 +20,17 @@ extension TrainingObserver {
     public func trainingDidFinish(history: [EpochRecord]) throws {}
 }
 
-/// A progress bar with ETA on stderr (``RunSupport/ProgressBar``), one tick per optimizer step.
+/// A progress bar with ETA on stderr (``RunSupport/ProgressBar``), one tick per optimizer step; the status
+/// names the loop's epoch by `unit` ("step" for tasks whose epoch is one step, such as DCDM).
 public final class ProgressObserver: TrainingObserver {
     var bar: ProgressBar?
-    public init() {}
+    let unit: String
+    public init(unit: String = "epoch") { self.unit = unit }
     public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) {
         bar = ProgressBar(total: max(epochs - firstEpoch, 0) * stepsPerEpoch)
     }
     public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
-        bar?.advance(status: "epoch \(epoch + 1)/\(epochs)  loss " + String(format: "%.4g", loss))   // %d would print Int's low 32 bits
+        bar?.advance(status: "\(unit) \(epoch + 1)/\(epochs)  loss " + String(format: "%.4g", loss))   // %d would print Int's low 32 bits
     }
     public func trainingDidFinish(history: [EpochRecord]) { bar?.finish() }
 }

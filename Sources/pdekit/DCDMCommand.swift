@@ -22,7 +22,8 @@ extension DCDMLoss: ExpressibleByArgument {}
 /// A user-caused error printed as one line.
 struct DCDMCommandError: Error, CustomStringConvertible { let description: String }
 
-/// `pdekit dcdm train`: unsupervised training on Ritz-vector right-hand sides.
+/// `pdekit dcdm train`: unsupervised training on Ritz-vector right-hand sides (Training.DCDMTrainingTask
+/// on the one TrainingLoop).
 struct DCDMTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -30,10 +31,12 @@ struct DCDMTrain: ParsableCommand {
         discussion: """
         Training vectors: Ritz vectors of A from --krylov-dimension Lanczos steps (full reorthogonalization),
         combined with weight 9 on the low half of the spectrum. Loss: ‖b − (qᵀb/qᵀAq) A q‖², q = f(b).
-        The model is written atomically every --checkpoint-every steps and at the end, with the optimizer
-        state (Adam moments, completed steps) next to it in <output>.trainer.safetensors. --resume continues
-        from both up to --steps steps in total; if the state file is missing (older models), it runs --steps
-        more steps from the weights in --output with a fresh Adam state.
+        The model is written atomically to --output every --checkpoint-every steps and at the end. The run's
+        checkpoint (weights, Adam state, completed steps, position of the batch stream) is
+        <output>.training/checkpoint.safetensors, with metrics.jsonl (mean loss per --checkpoint-every steps);
+        --resume continues from it up to --steps steps in total and ends with the weights of an uninterrupted
+        run. Runs written before it (<output>.trainer.safetensors) resume from that state; if it is missing too,
+        --resume runs --steps more steps from the weights in --output with a fresh Adam state.
         """)
 
     @Option(help: "Grid points per direction of the training problem.")
@@ -68,102 +71,22 @@ struct DCDMTrain: ParsableCommand {
     var output: String = "dcdm.safetensors"
     @Option(help: "Append one JSON object per step to this file.")
     var log: String?
-    @Option(help: "Write the model every this many steps.")
+    @Option(help: "Write the model and the checkpoint every this many steps.")
     var checkpointEvery: Int = 50
-    @Flag(help: "Start from the weights in --output.")
+    @Flag(help: "Continue the run of --output (its checkpoint; see the discussion).")
     var resume = false
 
     func run() throws {
-        guard steps >= 1, checkpointEvery >= 1 else { throw DCDMCommandError(description: "--steps and --checkpoint-every must be at least 1") }
-        let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
-        let outputURL = URL(fileURLWithPath: output)
-        let stateURL = outputURL.deletingPathExtension().appendingPathExtension("trainer.safetensors")
-        let network: DCDMNetwork
-        var modelSteps: Int?
-        if resume {
-            let loaded = try DCDMNetwork.load(from: outputURL)
-            network = loaded.network
-            modelSteps = loaded.metadata["steps"].flatMap { Int($0) }
-            guard network.configuration.spatialRank == dimensions else {
-                throw LearnedSolverError.rankMismatch(model: network.configuration.spatialRank, problem: dimensions)
-            }
-        } else {
-            let coarsest = coarsestSize ?? (levelsFollowGrid ? (grid + (1 << levels) - 1) >> levels : nil)
-            network = try DCDMNetwork(DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
-                                                               levels: levels, seed: seed, coarsestSize: coarsest))
+        var run = DCDMTrainingRun(modelURL: URL(fileURLWithPath: output))
+        (run.grid, run.dimensions, run.obstacles, run.krylovDimension) = (grid, dimensions, obstacles, krylovDimension)
+        (run.steps, run.batchSize, run.learningRate, run.loss, run.seed) = (steps, batchSize, learningRate, loss, seed)
+        (run.logURL, run.checkpointEvery, run.resume) = (log.map { URL(fileURLWithPath: $0) }, checkpointEvery, resume)
+        let coarsest = coarsestSize ?? (levelsFollowGrid ? (grid + (1 << levels) - 1) >> levels : nil)
+        run.network = DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
+                                               levels: levels, seed: seed, coarsestSize: coarsest)
+        do { try run.run(status: status) } catch TrainingError.divergence(let step) {
+            throw DCDMCommandError(description: "the loss or its gradient became NaN or infinite at step \(step); lower --learning-rate")
         }
-        guard krylovDimension >= 2, krylovDimension <= problem.fluidCount else {
-            throw DCDMCommandError(description: "--krylov-dimension must be in 2…\(problem.fluidCount)")
-        }
-        var logHandle: FileHandle?
-        if let log {
-            if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-            guard let handle = FileHandle(forWritingAtPath: log) else { throw DCDMCommandError(description: "cannot write log \(log)") }
-            handle.seekToEndOfFile()
-            logHandle = handle
-        }
-        let start = ContinuousClock.now
-        try MemoryBudget().requireArray(shape: [krylovDimension, problem.pointCount], bytesPerElement: 8, what: "the Lanczos basis")
-        status("Lanczos: \(krylovDimension) steps on \(problem.pointCount) unknowns…")
-        let basis = try RitzBasis.lanczos(problem.matrix, start: problem.randomRightHandSide(seed: seed &+ 1000), dimension: krylovDimension)
-        let lanczosSeconds = seconds(since: start)
-        status(String(format: "Lanczos: %ld Ritz values in [%.3g, %.3g], %.1f s\n", basis.count, basis.values.first!, basis.values.last!, lanczosSeconds))
-        // A resumed run restores Adam and the step count from the state file written with the model (when the
-        // two agree), and draws batches from a seed offset by the completed steps so it does not replay them.
-        var state: SafetensorsArchive?
-        if resume, FileManager.default.fileExists(atPath: stateURL.path) {
-            let archive = try SafetensorsArchive(contentsOf: stateURL)
-            if let completed = archive.metadata["completed_steps"].flatMap({ Int($0) }), completed == modelSteps {
-                state = archive
-            } else {
-                status("note: \(stateURL.path) does not match the model's step count; Adam restarts\n")
-            }
-        }
-        let completed = state.flatMap { $0.metadata["completed_steps"].flatMap { Int($0) } } ?? 0
-        let trainer = try DCDMTrainer(network: network, problem: problem, trainingSet: RitzTrainingSet(basis: basis),
-                                      learningRate: learningRate, batchSize: batchSize, loss: loss, seed: seed &+ 2000 &+ UInt64(completed))
-        if let state { try trainer.restoreOptimizerState(from: state, path: stateURL.path) }
-        let firstStep = completed + 1, lastStep = steps
-        if resume {
-            status(state == nil ? "resuming from the weights in \(output) with a fresh optimizer state\n"
-                                : "resuming at step \(firstStep) of \(steps) (optimizer state from \(stateURL.path))\n")
-        }
-        guard firstStep <= lastStep else {
-            status("nothing to do: \(completed) of \(steps) steps already completed\n")
-            return
-        }
-        let initial = trainer.evaluate(count: 16)
-        status(String(format: "network: %ld parameters; held-out losses at start: residual %.4f, energy %.4f\n", network.parameterCount, initial.residual, initial.energy))
-        let trainStart = ContinuousClock.now
-        var average = 0.0
-        var lastLoss = 0.0
-        func metadata(_ completed: Int) -> [String: String] {
-            ["grid": "\(grid)", "dimensions": "\(dimensions)", "obstacles": obstacles.rawValue, "steps": "\(completed)",
-             "batch_size": "\(batchSize)", "learning_rate": "\(learningRate)", "krylov_dimension": "\(krylovDimension)", "loss_kind": loss.rawValue,
-             "loss": "\(average)", "trained_by": "pdekit \(PDEKitVersion.string)"]
-        }
-        let progress = ProgressBar(total: lastStep - firstStep + 1, label: "dcdm")
-        defer { progress.finish() }
-        for step in firstStep...lastStep {
-            lastLoss = trainer.step()
-            guard lastLoss.isFinite else { throw DCDMCommandError(description: "loss became \(lastLoss) at step \(step); lower --learning-rate") }
-            average = step == firstStep ? lastLoss : 0.95 * average + 0.05 * lastLoss
-            progress.advance(status: String(format: "step %ld/%ld  loss %.4f (avg %.4f)", step, lastStep, lastLoss, average))
-            if let logHandle {
-                let record = DCDMStepRecord(step: step, loss: lastLoss, average_loss: average, seconds: seconds(since: trainStart))
-                logHandle.write(Data((try JSONLine.encode(record) + "\n").utf8))
-            }
-            if step % checkpointEvery == 0 || step == lastStep {
-                // Model first, then the matching optimizer state (both atomic); a crash in between leaves a
-                // state whose step count does not match, which --resume detects and ignores.
-                try network.save(to: outputURL, metadata: metadata(step))
-                try trainer.optimizerStateArchive().write(to: stateURL)
-            }
-        }
-        try? logHandle?.close()
-        let final = trainer.evaluate(count: 32)
-        status(String(format: "done: held-out losses residual %.4f, energy %.4f; %.1f s training; model written to ", final.residual, final.energy,
-                      seconds(since: trainStart)) + output)
     }
 }
 
@@ -192,14 +115,6 @@ struct DCDMProblem: ParsableCommand {
         if let rhs { try MatrixMarket.write(problem.randomRightHandSide(seed: seed), path: rhs) }
         print("wrote \(output): \(problem.pointCount) unknowns (\(problem.fluidCount) fluid), grid \(problem.dimensions.map(String.init).joined(separator: "x"))")
     }
-}
-
-/// One line of `dcdm train --log` (JSON lines).
-struct DCDMStepRecord: Codable {
-    var step: Int
-    var loss: Double
-    var average_loss: Double
-    var seconds: Double
 }
 
 /// A status message on stderr (one line; a trailing newline in `text` is dropped).

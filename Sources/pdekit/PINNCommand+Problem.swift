@@ -88,7 +88,7 @@ extension PINN {
         if !noPlots && problem.geometry.isBox && setup.evaluationGrid.count <= 2 {
             try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
         }
-        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %d, L-BFGS %d iterations)%@; output in %@",
+        print(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %ld, L-BFGS %ld iterations)%@; output in %@",
                      name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,
                      report.adamIterations, report.lbfgsIterations, identified.isEmpty ? "" : ", " + identified.joined(separator: ", "), output))
     }

@@ -3,6 +3,8 @@ import Foundation
 import Glibc
 import PDEKit
 
+extension ConstraintMode: ExpressibleByArgument {}
+
 /// `pdekit pinn`: train a physics-informed network on a bundled problem and report its error.
 struct PINN: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -25,7 +25,10 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Epochs.") var epochs: Int = 500
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
-    @Option(help: "Mini-batch size (default: 20, or all training samples when fewer; a larger value is an error).") var batchSize: Int?
+    @Option(name: .customLong("batch-size"), help: "Mini-batch size (default: 20, or all training samples when fewer; a larger value is an error).")
+    var requestedBatchSize: Int?
+    /// The mini-batch size: --batch-size, else 20 (the training loop clamps it to the training samples).
+    var batchSize: Int { requestedBatchSize ?? 20 }
     @Option(help: "Base (for one-cycle: peak) learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
     @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
@@ -71,7 +74,7 @@ struct OperatorTrainingOptions: ParsableArguments {
         case .constant: trainingSchedule = .constant
         case .oneCycle: trainingSchedule = .oneCycle(totalSteps: epochs, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
         }
-        return TrainingConfiguration(epochs: epochs, batchSize: batchSize ?? 20, learningRate: learningRate, weightDecay: weightDecay,
+        return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
                                      optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
                                      seed: seed, earlyStoppingPatience: patience)
     }
@@ -79,10 +82,9 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
     /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
     func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs) throws {
-        if let batchSize, batchSize > trainPairs.count {   // as `train deeponet`: not silently full batch
-            throw OperatorCommandError(description: "--batch-size \(batchSize) is larger than the \(trainPairs.count) training samples (--train minus --validation)")
+        if let requestedBatchSize, requestedBatchSize > trainPairs.count {   // as `train deeponet`: not silently full batch
+            throw OperatorCommandError(description: "--batch-size \(requestedBatchSize) is larger than the \(trainPairs.count) training samples (--train minus --validation)")
         }
-        let batchSize = self.batchSize ?? 20
         let directory = URL(fileURLWithPath: output)
         let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
                                   outputDirectory: directory)

@@ -15,11 +15,15 @@ struct TrainDeepONet: ParsableCommand {
         Aligned data (y is [N, P] for P shared trunk points) trains in the Cartesian product form; unaligned \
         triplets (y is [N, 1]) train row by row. --generate-antiderivative N makes GRF data instead (ℓ = 0.2, \
         100 sensors, s = ∫u). Loss: mean squared error (as DeepXDE), Adam, full batch by default, Float32 (--precision float64 for Double end to end).
-        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data); the parameters \
-        of the step with the lowest full-batch training loss are kept (--keep best-logged for DeepXDE's "best model" \
-        convention, --keep last for the final ones; mini-batch runs keep the last by default, since batch losses are not comparable).
+        Inputs and targets are standardised by default (--no-normalize for DeepXDE's raw data). The last --validation \
+        (default 10%) of the training rows are held out: every --log-every steps and at the end their relative L2 is \
+        evaluated, and the parameters of the best evaluation are kept. With --validation 0 the training loss chooses: \
+        the step with the lowest full-batch training loss (--keep best-logged for DeepXDE's "best model" convention, \
+        --keep last for the final parameters; mini-batch runs keep the last by default). The test set is only reported.
         Test metric: mean over test functions of ‖G(u) − s‖₂/‖s‖₂ (DeepXDE's "mean l2 relative error").
-        Output folder: metrics.jsonl, summary.json, model.safetensors, predictions.png, loss.png.
+        Output folder: checkpoint.safetensors (resumable with --resume, written at each evaluation), best.safetensors, \
+        metrics.jsonl (per evaluation: training loss, validation error), steps.jsonl (per --log-every steps: test error, \
+        reported only), summary.json, model.safetensors (the kept parameters), predictions.png, loss.png.
         """
     )
 
@@ -52,6 +56,12 @@ struct TrainDeepONet: ParsableCommand {
     @Option(name: .customLong("test"), help: "Without --test-data: test on the M samples after the training ones (needs --train; default: all the rest).")
     var testCount: Int?
 
+    @Option(help: "Validation rows: the last N of the training rows (functions, or triplets for unaligned data), held out to choose the kept parameters (default: 10% of them; 0: choose on the training loss).")
+    var validation: Int?
+
+    @Flag(help: "Continue from the --output folder's checkpoint.safetensors (same data, flags and seed; --iterations is the total).")
+    var resume = false
+
     @Option(help: "Generate N antiderivative training functions instead of reading --data.")
     var generateAntiderivative: Int?
 
@@ -83,12 +93,10 @@ struct TrainDeepONet: ParsableCommand {
     @Option(help: "Functions (aligned) or triplets (unaligned) per step (default: full batch, as DeepXDE).")
     var batchSize: Int?
 
-    enum FinalParameters: String, ExpressibleByArgument, CaseIterable {
-        case bestTrainLoss = "best-train-loss", bestLogged = "best-logged", last
-    }
+    typealias FinalParameters = DeepONetTrainingTask<Float>.Keep
 
-    @Option(help: ArgumentHelp("Parameters kept after training, chosen by training loss only (the test set is never looked at): best-train-loss (the step with the lowest full-batch training loss, every step), best-logged (DeepXDE's \"best model\" convention: the lowest training loss among step 0 and the --log-every steps, evaluated after those steps) or last. Default: best-train-loss for full batch, last for mini-batches.",
-                               valueName: "best-train-loss|best-logged|last"))
+    @Option(help: ArgumentHelp("Parameters kept after training (the test set is never looked at): best-validation (the evaluation with the lowest validation error; the default with validation rows), best-train-loss (with --validation 0: the step with the lowest full-batch training loss, every step), best-logged (with --validation 0: DeepXDE's \"best model\" convention, the lowest training loss among step 0 and the --log-every steps, evaluated after those steps) or last. Without validation rows the default is best-train-loss for full batch, last for mini-batches.",
+                               valueName: "best-validation|best-train-loss|best-logged|last"))
     var keep: FinalParameters?
 
     enum TrunkBias: String, ExpressibleByArgument, CaseIterable {
@@ -124,6 +132,8 @@ struct TrainDeepONet: ParsableCommand {
         if let n = generateAntiderivative, n < 1 || generateTest < 1 { throw ValidationError("generated sample counts must be positive") }
         if let trainCount, trainCount < 1 { throw ValidationError("--train must be positive") }
         if let testCount, testCount < 1 || trainCount == nil || testData != nil { throw ValidationError("--test needs --train, no --test-data, and a positive count") }
+        if let validation, validation < 0 { throw ValidationError("--validation must be ≥ 0") }
+        if resume && output == nil { throw ValidationError("--resume needs --output (the folder of the run to continue)") }
     }
 
     func run() throws {
@@ -142,7 +152,8 @@ struct TrainDeepONet: ParsableCommand {
         }
     }
 
-    private func train<Scalar: TensorScalar>(_ trainSet: Split<Scalar>, _ testSet: Split<Scalar>) throws {
+    private func train<Scalar: TensorScalar>(_ loaded: Split<Scalar>, _ testSet: Split<Scalar>) throws {
+        let (trainSet, validationSet) = try DeepONetTrainingTask<Scalar>.heldOut(loaded, validationCount: validation ?? loaded.count / 10)
         let aligned = trainSet.aligned
         let m = trainSet.branch.shape[1], d = trainSet.trunk.shape[1]
         let outputs = trainSet.outputCount
@@ -188,30 +199,48 @@ struct TrainDeepONet: ParsableCommand {
             throw DeepONetCommandError(message: "--batch-size \(batchSize) is larger than the \(rows) training \(aligned ? "functions" : "triplets")")
         }
         let batch = batchSize ?? rows
-        let keep = self.keep ?? (batch < rows ? .last : .bestTrainLoss)
+        let keep = self.keep ?? (validationSet != nil ? .bestValidation : batch < rows ? .last : .bestTrainLoss)
+        switch keep {
+        case .bestValidation where validationSet == nil:
+            throw DeepONetCommandError(message: "--keep best-validation needs validation rows (--validation > 0)")
+        case .bestTrainLoss, .bestLogged:
+            guard validationSet == nil else { throw DeepONetCommandError(message: "--keep \(keep.rawValue) chooses on the training loss: it needs --validation 0") }
+            guard !resume else { throw DeepONetCommandError(message: "--keep \(keep.rawValue) sees every step of one process: --resume needs --keep last or validation rows") }
+        default: break
+        }
         // The engine: the task (loss, kept-parameter rule), the loop (Adam, non-finite checks, progress), the log.
         let task = DeepONetTrainingTask(model: model, branch: trainSet.branch, trunk: trainSet.trunk, target: trainSet.target,
-                                        aligned: aligned, keep: DeepONetTrainingTask<Scalar>.Keep(rawValue: keep.rawValue)!)
-        let log = DeepONetStepLog(task: task, iterations: iterations, logEvery: logEvery) {
+                                        aligned: aligned, keep: DeepONetTrainingTask<Scalar>.Keep(rawValue: keep.rawValue)!, validation: validationSet)
+        let log = DeepONetStepLog(task: task, iterations: iterations, logEvery: logEvery, url: folder?.appendingPathComponent(DeepONetStepLog<Scalar>.fileName)) {
             DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned)
         }
         let stepsPerEpoch = (rows + batch - 1) / batch
         let start = Date(), startCPU = processCPUSeconds()
-        FileHandle.standardError.write(Data("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, batch \(batch)\n".utf8))
+        StatusLine.printLine("deeponet: \(model.parameterCount) parameters, \(aligned ? "aligned (Cartesian product)" : "unaligned (triplets)"), \(rows) training rows, \(validationSet?.count ?? 0) validation rows, batch \(batch)")
+        var loop: TrainingLoop<DeepONetTrainingTask<Scalar>>?
+        var loopSummary: TrainingLoop<DeepONetTrainingTask<Scalar>>.Summary?
         if iterations > 0 {
             let epochs = (iterations + stepsPerEpoch - 1) / stepsPerEpoch
-            let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: epochs, batchSize: batch, learningRate: learningRate, weightDecay: 0,
-                                                                                        schedule: .constant, seed: seed),
-                                        observers: [log, ProgressObserver()])
-            loop.maximumSteps = iterations
-            loop.shufflesRows = batch < rows
-            try loop.run()
+            let trainingLoop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: epochs, batchSize: batch, learningRate: learningRate, weightDecay: 0,
+                                                                                                schedule: .constant, seed: seed),
+                                                runDirectory: folder, observers: [log, ProgressObserver()])
+            trainingLoop.maximumSteps = iterations
+            trainingLoop.shufflesRows = batch < rows
+            // Full batch: one step per epoch, so the loop evaluates (and checkpoints) every --log-every steps.
+            trainingLoop.evaluationInterval = max(1, logEvery / stepsPerEpoch)
+            loopSummary = try trainingLoop.run(resume: resume)
+            loop = trainingLoop
         }
         let trainSeconds = Date().timeIntervalSince(start), trainCPUSeconds = processCPUSeconds() - startCPU
         let losses = log.losses
         let lastTestError = DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned)
-        let (finalLoss, keptStep) = task.finish(iterations: iterations, lastStepLoss: losses.last)
-        let bestStep = keptStep
+        var (finalLoss, bestStep) = task.finish(iterations: iterations, lastStepLoss: losses.last)
+        var bestValidationError: Double?
+        if keep == .bestValidation, let loop, let bestEpoch = try loop.restoreBestParameters() {
+            bestStep = min((bestEpoch + 1) * stepsPerEpoch, iterations)
+            finalLoss = Double(task.fullTrainingLoss())
+            bestValidationError = loopSummary?.history.first { $0.epoch == bestEpoch }?.validationRelativeL2
+        }
         let testError = keep != .last && bestStep != iterations
             ? DeepONetTrainingTask.relativeL2(model, branch: testSet.branch, trunk: testSet.trunk, target: testSet.target, aligned: testSet.aligned) : lastTestError
         let testSteps = log.records.filter { $0.step > 0 }.map { Double($0.step) }, testErrors = log.records.filter { $0.step > 0 }.map(\.test_relative_l2)
@@ -222,19 +251,17 @@ struct TrainDeepONet: ParsableCommand {
             "train_seconds": (trainSeconds * 1000).rounded() / 1000, "train_cpu_seconds": (trainCPUSeconds * 1000).rounded() / 1000, "final_train_loss": finalLoss.map { $0 as Any } ?? NSNull(),
             "kept": keep.rawValue, "kept_step": keep == .last ? iterations : bestStep, "precision": precision.rawValue, "trunk_bias": trunkBias.rawValue,
             "test_relative_l2": testError, "test_relative_l2_last_step": lastTestError, "test_samples": testSet.branch.shape[0],
+            "train_samples": rows, "validation_samples": validationSet?.count ?? 0, "best_validation_relative_l2": bestValidationError ?? NSNull(),
+            "resumed_at_step": log.firstStep,
         ]
         let summaryData = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: summaryData, as: UTF8.self))
         guard let folder else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let metricsLines = try log.records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try AtomicFile.write(Data((metricsLines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("metrics.jsonl"))
         try AtomicFile.write(summaryData, to: folder.appendingPathComponent("summary.json"))
         try AtomicFile.write(model.parameterArchive(metadata: ["test_relative_l2": "\(testError)", "iterations": "\(iterations)"]).encoded(),
                              to: folder.appendingPathComponent("model.safetensors"))
         try LinePlot(title: "DeepONet training", xLabel: "Adam step", yLabel: "train MSE / test rel. L2", logScaleY: true, series: [
-            LineSeries(label: "train MSE", x: losses.indices.map { Double($0 + 1) }, y: losses),
+            LineSeries(label: "train MSE", x: losses.indices.map { Double(log.firstStep + $0 + 1) }, y: losses),
             LineSeries(label: "test rel. L2", x: testSteps, y: testErrors, markersOnly: true),
         ]).write(to: folder.appendingPathComponent("loss.png"))
         if testSet.aligned && testSet.trunk.shape[1] == 1 {
@@ -252,7 +279,7 @@ struct TrainDeepONet: ParsableCommand {
             try LinePlot(title: "test predictions", xLabel: "y", yLabel: "G(u)(y)", series: series)
                 .write(to: folder.appendingPathComponent("predictions.png"))
         }
-        FileHandle.standardError.write(Data("deeponet: wrote \(folder.path)/{metrics.jsonl,summary.json,model.safetensors,loss.png\(testSet.aligned && testSet.trunk.shape[1] == 1 ? ",predictions.png" : "")}\n".utf8))
+        StatusLine.printLine("deeponet: wrote \(folder.path)/{\(iterations > 0 ? "checkpoint.safetensors,best.safetensors,metrics.jsonl,steps.jsonl," : "")summary.json,model.safetensors,loss.png\(testSet.aligned && testSet.trunk.shape[1] == 1 ? ",predictions.png" : "")}")
     }
 
     // MARK: data
@@ -279,6 +306,8 @@ struct TrainDeepONet: ParsableCommand {
         return widths.map { $0! }
     }
 }
+
+extension DeepONetTrainingTask.Keep: ExpressibleByArgument {}
 
 struct DeepONetCommandError: Error, CustomStringConvertible {
     let message: String

@@ -84,10 +84,10 @@ import PDEKit
         // A large learning rate makes the loss jumpy, so the best logged step need not be the last (here step 275 of 300
         // when measured: the reported error 0.106 is then the restored parameters', not the last ones' 0.138).
         let run = try cli.run(["train", "deeponet", "--data", npz, "--iterations", "300", "--log-every", "25", "--learning-rate", "3e-2",
-                               "--keep", "best-logged", "--seed", "1", "--output", out])
+                               "--keep", "best-logged", "--validation", "0", "--seed", "1", "--output", out])
         #expect(run.status == 0, "\(run.error)")
         let result = try Self.summary(run.output)
-        let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: out + "/steps.jsonl", encoding: .utf8).split(separator: "\n")
             .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 13 && lines.first?["step"] as? Int == 0)
         let best = try #require(lines.min { ($0["train_loss_after"] as? Double ?? .infinity) < ($1["train_loss_after"] as? Double ?? .infinity) })

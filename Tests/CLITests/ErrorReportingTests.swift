@@ -83,8 +83,9 @@ import PDEKit
             (train + ["--train", "9223372036854775807", "--test", "2"], "--train"),
             // A batch larger than the training set is refused (it was silently full batch), alike in both trainers.
             (train + ["--train", "4", "--test", "2", "--batch-size", "9223372036854775807"], "larger than the 4 training samples"),
+            // 10 generated functions: the last one validates (--validation defaults to 10%), 9 train.
             (["train", "deeponet", "--generate-antiderivative", "10", "--generate-test", "5", "--iterations", "1",
-              "--batch-size", "9223372036854775807"], "larger than the 10 training functions"),
+              "--batch-size", "9223372036854775807"], "larger than the 9 training functions"),
             (["train", "mgno", "--data", data, "--output", directory.appendingPathComponent("mgno").path, "--epochs", "1", "--quiet",
               "--train", "4", "--test", "2", "--channels", "10000000"], "memory"),
             (["bench", "fno", "--sizes", "24", "--width", "9223372036854775807", "--layers", "1"], "overflows"),

@@ -1,44 +1,69 @@
-import ArgumentParser
 import Foundation
-import PDEKit
+import RunSupport
+import Plotting
 
-extension ConstraintMode: ExpressibleByArgument {}
-
-/// Output files of `pdekit pinn`: the JSONL loss log, the summary, solution CSVs and PNG plots.
-/// Every file is written atomically (RunSupport's `AtomicFile`).
-final class PINNRunLog {
-    let directory: URL
-    private var lines: [String] = []
-
-    init(directory: URL) { self.directory = directory }
-
-    func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String, extra: [String: Double] = [:]) {
-        let terms = record.termLosses.keys.sorted().map { "\"\($0)\": \(json($0 == "" ? 0 : record.termLosses[$0]!))" }.joined(separator: ", ")
-        let extras = extra.keys.sorted().map { ", \"\($0)\": \(json(extra[$0]!))" }.joined()
-        lines.append("{\"run\": \"\(label)\", \"stage\": \"\(record.stage.rawValue)\", \"step\": \(record.step), "
-                     + "\"loss\": \(json(record.loss)), \"terms\": {\(terms)}, \"elapsed_seconds\": \(json(record.elapsedSeconds))\(extras)}")
-        try? write(lines.joined(separator: "\n") + "\n", to: "loss.jsonl")
-        losses.append((label, record.stage == .adam ? record.step : -record.step, record.loss))
-    }
+/// Output files of a PINN run (`pdekit pinn`): the JSONL loss log (one ``PINNTrainer/Record`` per line,
+/// with the run's label; keys sorted, non-finite numbers as null), the summary, solution CSVs and PNG
+/// plots. Every file is written atomically (RunSupport's `AtomicFile`).
+public final class PINNRunLog {
+    public let directory: URL
+    private var lines: [Data] = []
     private var losses: [(String, Int, Double)] = []
 
-    private func json(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+    public init(directory: URL) { self.directory = directory }
 
-    func write(_ text: String, to name: String) throws {
-        do { try AtomicFile.write(text, to: directory.appendingPathComponent(name)) } catch {
-            throw PINN.CommandError(description: error.description)
+    /// One `loss.jsonl` line: the record, its run label and `extra` numbers (e.g. `relative_l2`).
+    struct Line: Encodable {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ name: String) { stringValue = name }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        let run: String, stage: String, step: Int, loss: Double, terms: [String: Double], elapsedSeconds: Double, extra: [String: Double]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            func number(_ value: Double, _ key: String, in c: inout KeyedEncodingContainer<Key>) throws {
+                if value.isFinite { try c.encode(value, forKey: Key(key)) } else { try c.encodeNil(forKey: Key(key)) }
+            }
+            try c.encode(run, forKey: Key("run"))
+            try c.encode(stage, forKey: Key("stage"))
+            try c.encode(step, forKey: Key("step"))
+            try number(loss, "loss", in: &c)
+            var nested = c.nestedContainer(keyedBy: Key.self, forKey: Key("terms"))
+            for (name, value) in terms { try number(value, name, in: &nested) }
+            try number(elapsedSeconds, "elapsed_seconds", in: &c)
+            for (name, value) in extra { try number(value, name, in: &c) }
         }
     }
 
-    func writeSummary(_ summary: [String: Any]) throws {
+    public func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String, extra: [String: Double] = [:]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = Line(run: label, stage: record.stage.rawValue, step: record.step, loss: record.loss, terms: record.termLosses,
+                        elapsedSeconds: record.elapsedSeconds, extra: extra)
+        if let data = try? encoder.encode(line) { lines.append(data) }
+        try? AtomicFile.write(Data(lines.map { $0 + Data([0x0A]) }.joined()), to: directory.appendingPathComponent("loss.jsonl"))
+        losses.append((label, record.stage == .adam ? record.step : -record.step, record.loss))
+    }
+
+    public func write(_ text: String, to name: String) throws {
+        do { try AtomicFile.write(text, to: directory.appendingPathComponent(name)) } catch {
+            throw PINNRunLogError(description: "\(error)")
+        }
+    }
+
+    public func writeSummary(_ summary: [String: Any]) throws {
         let data: Data
         do { data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]) } catch {
-            throw PINN.CommandError(description: "cannot encode the summary: \(error)")
+            throw PINNRunLogError(description: "cannot encode the summary: \(error)")
         }
         try write(String(decoding: data, as: UTF8.self) + "\n", to: "summary.json")
     }
 
-    func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
+    public func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
                        fileName: String = "solution.csv") throws {
         let d = axes.count
         var text = (axes + ["prediction"] + (reference == nil ? [] : ["reference", "error"])).joined(separator: ",") + "\n"
@@ -51,7 +76,7 @@ final class PINNRunLog {
     }
 
     /// Solution and error plots (lines in 1-D, heat maps on 2-D grids) and the loss curve.
-    func writePlots(name: String, grid: [Int], points: [Double], prediction: [Double], reference: [Double]?) throws {
+    public func writePlots(name: String, grid: [Int], points: [Double], prediction: [Double], reference: [Double]?) throws {
         do {
             if grid.count == 1 {
                 var series = [LineSeries(label: "PINN", x: points, y: prediction)]
@@ -87,10 +112,15 @@ final class PINNRunLog {
                              series: [LineSeries(label: "loss", x: x, y: y)])
                     .write(to: directory.appendingPathComponent("\(name)-loss.png"))
             }
-        } catch let error as PINN.CommandError {
+        } catch let error as PINNRunLogError {
             throw error
         } catch {
-            throw PINN.CommandError(description: "cannot write plots: \(error)")
+            throw PINNRunLogError(description: "cannot write plots: \(error)")
         }
     }
+}
+
+/// A PINN run's output file that could not be written (one line).
+public struct PINNRunLogError: Error, CustomStringConvertible {
+    public let description: String
 }
