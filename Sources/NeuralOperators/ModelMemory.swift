@@ -57,7 +57,9 @@ extension FNOConfiguration {
     /// the parameters four times, and `(8·layers + 4)` activations of the widest layer per point.
     public func estimatedTrainingBytes(grid: [Int]? = nil, batch: Int = 1) throws(MemoryBudgetError) -> Int {
         let what = "FNO of width \(width), modes \(modes), \(layerCount) layers"
-        let points = try MemoryBudget.product([batch] + (grid ?? modes.map { 2 * $0 }), what: what)
+        var smallestGrid: [Int] = []
+        for mode in modes { smallestGrid.append(try MemoryBudget.product([2, mode], what: what)) }
+        let points = try MemoryBudget.product([batch] + (grid ?? smallestGrid), what: what)
         let widest = Swift.max(width, liftingChannels, projectionChannels, inputChannels, outputChannels)
         let activations = try MemoryBudget.product([points, widest, ModelMemory.sum([[8, layerCount], [4]], what: what)], what: what)
         return try ModelMemory.trainingBytes(parameters: checkedParameterCount(), activations: activations, what: what)

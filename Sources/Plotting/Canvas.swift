@@ -34,8 +34,13 @@ public struct Canvas: Sendable {
 
     /// Fills a rectangle (clipped to the canvas).
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, color: RGBColor) {
-        for row in max(0, y)..<min(height, y + h) where w > 0 {
-            for column in max(0, x)..<min(width, x + w) { set(x: column, y: row, color: color) }
+        guard w > 0, h > 0 else { return }
+        let rowEnd = Swift.min(height, y.addingReportingOverflow(h).overflow ? Int.max : y + h)
+        let columnEnd = Swift.min(width, x.addingReportingOverflow(w).overflow ? Int.max : x + w)
+        let rowStart = Swift.max(0, y), columnStart = Swift.max(0, x)
+        guard rowStart < rowEnd, columnStart < columnEnd else { return }   // wholly outside the canvas
+        for row in rowStart..<rowEnd {
+            for column in columnStart..<columnEnd { set(x: column, y: row, color: color) }
         }
     }
 

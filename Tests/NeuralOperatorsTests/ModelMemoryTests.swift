@@ -38,6 +38,10 @@ import NeuralOperators
         #expect(throws: FNOError.self) { _ = try FourierNeuralOperator<Float>(wide, generator: &generator) }
         wide.width = 3_037_000_500   // width² overflows
         #expect(throws: MemoryBudgetError.self) { _ = try wide.checkedParameterCount() }
+        var manyModes = FNOConfiguration.darcy
+        manyModes.modes = [Int.max, 4]   // twice the modes (the smallest grid) overflows: found by the flag fuzz
+        #expect(throws: MemoryBudgetError.self) { _ = try manyModes.estimatedTrainingBytes() }
+        #expect(throws: FNOError.self) { _ = try FourierNeuralOperator<Float>(manyModes, generator: &generator) }
         var deep = MgNOConfiguration.darcy
         deep.channels = 1 << 40
         #expect(throws: MgNOError.self) { _ = try MgNO<Float>(configuration: deep, generator: &generator) }

@@ -19,6 +19,20 @@ import Plotting
         #expect(throws: PlotError.self) { try Canvas(pngData: Data([1, 2, 3, 4])) }
     }
 
+    /// Drawing wholly or partly outside the canvas clips, never traps (a tick label far right of a
+    /// plot with a 1e12 axis crashed `gp --maximum-frequency 1e12`: found by the flag fuzz).
+    @Test func drawingOutsideTheCanvasClips() {
+        var canvas = Canvas(width: 8, height: 6)
+        canvas.fill(x: 20, y: 1, width: 3, height: 2, color: .black)
+        canvas.fill(x: 1, y: 40, width: 3, height: 2, color: .black)
+        canvas.fill(x: Int.max - 1, y: Int.max - 1, width: 5, height: 5, color: .black)
+        canvas.drawText("1E12", x: 100, y: 100)
+        canvas.drawText("1E12", x: -100, y: -100)
+        #expect(canvas.pixels.allSatisfy { $0 == 255 }, "nothing drawn inside")
+        canvas.fill(x: 6, y: 4, width: 10, height: 10, color: .black)   // partly inside: the 2×2 corner
+        #expect(canvas.color(x: 7, y: 5) == .black && canvas.color(x: 6, y: 4) == .black && canvas.color(x: 5, y: 5) != .black)
+    }
+
     /// Colour maps hit their end colours at 0 and 1, clamp outside, and show NaN as gray.
     @Test func colorMapEndsAndNaN() {
         #expect(ColorMap.viridis.color(at: 0) == RGBColor(hex: 0x440154))
