@@ -8,7 +8,7 @@
 #   3. train fno with R = 2 and global batch B: the loss curve of R = 1 with batch B to 1e-5 relative over
 #      3 epochs; 2 epochs then --resume to 3 under R = 2 gives the uninterrupted R = 2 run's losses;
 #   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
-#      not split their work are refused under mpirun;
+#      not split their work (generate antiderivative, train fno --task next-step) are refused under mpirun;
 #   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks.
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
@@ -106,6 +106,13 @@ set -e
 [ "$status" -ne 0 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad3.err")" -eq 1 ] && [ ! -f "$work/a.npz" ] \
     || fail "generate antiderivative under mpirun: status $status, $(cat "$work/bad3.err")"
 [ "$("${limit[@]}" "${mpirun[@]}" "$pdekit" --version | wc -l)" -eq 1 ] || fail "--version under mpirun"
+# train fno --task next-step trains the whole model on every rank: refused before it reads data or writes the run.
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" train fno --task next-step --data "$work/one-rank.h5" --epochs 1 \
+    --output "$work/next-step" >/dev/null 2>"$work/bad4.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad4.err")" -eq 1 ] \
+    && [ ! -e "$work/next-step" ] || fail "train fno --task next-step under mpirun: status $status, $(cat "$work/bad4.err")"
 echo "mpi-tests: 5. Fortran MPI example (each rank applies its own operator handle; rank 0 gathers)"
 if command -v mpif90 >/dev/null && command -v make >/dev/null; then
     make -s -C Examples/fortran-mpi BUILD_DIR="$bin" OUT_DIR="$work/examples" >/dev/null

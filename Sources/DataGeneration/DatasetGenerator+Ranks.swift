@@ -31,7 +31,13 @@ extension DatasetGenerator {
                                          mergedCount: local.completedCount == count ? count : 0, wasComplete: false)
         }
         let partPaths = try GenerationShardFile.paths(of: output, count: communicator.size)
-        if try GenerationShardFile.isComplete(output, contentKey: configuration.contentKey, sampleCount: count) {
+        // Rank 0 alone decides whether the output is complete, and every rank follows its answer: ranks
+        // that answered alone could split into some returning and some waiting in a collective.
+        var rootSeesComplete = false
+        if communicator.isRoot {
+            rootSeesComplete = try GenerationShardFile.isComplete(output, contentKey: configuration.contentKey, sampleCount: count)
+        }
+        if try communicator.broadcast(Int64(rootSeesComplete ? 1 : 0)) == 1 {
             try communicator.barrier()
             if communicator.isRoot { for path in partPaths { try? FileManager.default.removeItem(atPath: path) } }
             let local = GenerationSummary(solvedCount: 0, completedCount: count, resumedFrom: count, seconds: 0, solveSeconds: 0,

@@ -152,8 +152,12 @@ public final class TrainingLoop<Task: TrainingTask> {
                 AtomicFile.removeStaleTemporaries(in: runDirectory)
                 allObservers.insert(MetricsLogObserver(url: url(Self.metricsName)!), at: 0)
             }
-            if resume, let checkpointURL = url(Self.checkpointName), FileManager.default.fileExists(atPath: checkpointURL.path) {
-                let state = try resumeState(from: checkpointURL)
+            // Rank 0 decides whether to resume, from its view of the run directory, and every rank follows
+            // (a rank deciding alone could skip the checkpoint while the others wait in a collective).
+            let checkpointURL = url(Self.checkpointName)!
+            let rootResumes = writesRun && resume && FileManager.default.fileExists(atPath: checkpointURL.path)
+            if try communicator.broadcast(Int64(rootResumes ? 1 : 0)) == 1 {
+                let state = try agreedResumeState(from: checkpointURL)
                 firstEpoch = state.epoch
                 (bestSelection, bestEpoch) = (state.bestSelection, state.bestEpoch)
                 if writesRun {
@@ -196,7 +200,9 @@ public final class TrainingLoop<Task: TrainingTask> {
             guard isLast || epoch % max(evaluationInterval, 1) == 0 else { continue }
             let trainLoss = lossSum / Double(max(rowsSeen, 1))
             let validation = try task.validationMetrics()
-            let selection = validation?.selection ?? trainLoss
+            // Rank 0's selection error, on every rank: the best epoch and the early-stopping decision
+            // below are then the same arithmetic on the same numbers everywhere, so no rank stops alone.
+            let selection = try communicator.broadcast(validation?.selection ?? trainLoss)
             guard selection.isFinite else { throw TrainingError.nonFinite("validation error \(selection) in epoch \(epoch)") }
             history.append(EpochRecord(epoch: epoch - 1, trainLoss: trainLoss, validationRelativeL2: validation?.relativeL2,
                                        validationRelativeH1: validation?.relativeH1, selection: selection, learningRate: learningRate,
@@ -259,6 +265,22 @@ public final class TrainingLoop<Task: TrainingTask> {
         guard rename(pending.path, best.path) == 0 else {
             throw TrainingError.checkpoint("cannot rename \(pending.path) to \(best.path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// ``resumeState(from:)`` on every rank, with rank 0's loop state: a rank that read another epoch
+    /// than rank 0 (a run directory the ranks do not see alike) throws instead of training out of step.
+    func agreedResumeState(from checkpointURL: URL) throws -> (epoch: Int, bestSelection: Double, bestEpoch: Int, metadata: [String: String]) {
+        var state = try resumeState(from: checkpointURL)
+        guard communicator.size > 1 else { return state }
+        var epochs = [Int64(state.epoch), Int64(state.bestEpoch)]
+        try communicator.broadcast(&epochs)
+        let bestSelection = try communicator.broadcast(state.bestSelection)
+        guard epochs[0] == Int64(state.epoch) else {
+            throw TrainingError.checkpoint("\(checkpointURL.path): rank \(communicator.rank) of \(communicator.size) read epoch \(state.epoch), rank 0 epoch \(epochs[0]) (the ranks must see the same run directory)")
+        }
+        state.bestEpoch = Int(epochs[1])
+        state.bestSelection = bestSelection
+        return state
     }
 
     /// The loop state of a checkpoint, verified completely; the task's weights and the optimizer are

@@ -94,6 +94,23 @@ import Training
         #expect(abs(error - logged) <= 1e-6 * logged, "best file \(error), log \(logged)")
     }
 
+    /// Early stopping on one rank, where rank 0's broadcast selection error is the rank's own: a learning
+    /// rate too small to move a Float weight leaves the validation error exactly that of the first
+    /// epoch, so with a patience of 2 the run stops after its third epoch with the first as the best.
+    @Test func earlyStoppingOnOneRankStopsAfterPatienceEpochsWithoutImprovement() throws {
+        let train = try TrainerTests.antiderivative(count: 8, points: 16, seed: 25), validation = try TrainerTests.antiderivative(count: 3, points: 16, seed: 26)
+        let configuration = TrainingConfiguration(epochs: 10, batchSize: 4, learningRate: 1e-30, schedule: .constant, earlyStoppingPatience: 2)
+        let run = directory()
+        defer { try? FileManager.default.removeItem(at: run) }
+        let summary = try Trainer(model: try freshModel(), configuration: configuration, train: train, validation: validation, outputDirectory: run).run()
+        let selections = summary.history.map(\.selection)
+        #expect(selections.allSatisfy { $0.isFinite && $0 == selections.first }, "\(selections)")
+        #expect(summary.stoppedEarly && summary.bestEpoch == 0 && summary.history.map(\.epoch) == [0, 1, 2], "\(summary.history.map(\.epoch))")
+        // The run directory's commit point agrees: 3 epochs done, the first the best.
+        let checkpoint = try SafetensorsArchive(contentsOf: run.appendingPathComponent("checkpoint.safetensors"))
+        #expect(checkpoint.metadata["training.epoch"] == "3" && checkpoint.metadata["training.best_epoch"] == "0")
+    }
+
     @Test func nonFiniteLossIsDivergence() throws {
         let train = try TrainerTests.antiderivative(count: 8, points: 16, seed: 24)
         let configuration = TrainingConfiguration(epochs: 3, batchSize: 4, learningRate: 1e30, weightDecay: 0, schedule: .constant, normalize: false)
