@@ -3,7 +3,8 @@
 
 Files mode mutates seed files of every reader (HDF5 written by `pdekit generate`, NPY, NPZ with a
 pickled object array, ZIP64 NPZ, MAT v5 and v7.3, safetensors checkpoints from a tiny
-`pdekit train fno` run, Matrix Market) and runs the commands that read them. Flags mode runs every
+`pdekit train fno` run, Matrix Market, torch.save archives from PyTorch, a problem file, PDEBench-layout
+HDF5) and runs the commands that read them. Flags mode runs every
 numeric flag of every command (read from `--help`) with bad values. Every run is classified:
 
     clean     exit != 0, no signal, exactly one line starting with `error:` on stderr
@@ -144,6 +145,13 @@ def make_seeds(pdekit, work):
     vector_market(join("rhs.mtx"))
     for name in ["ramp_f4.npy", "fortran_be_i4.npy", "objects.npy", "deeponet.npz", "darcy_v5.mat", "burgers_v73.mat"]:
         shutil.copy(os.path.join(FIXTURES, name), join(name))
+    # torch.save archives written by PyTorch (bench/peers/neuralop_fixtures.py), a problem file, and
+    # PDEBench-layout files (datasets/fixtures/collections/make_collection_fixtures.py).
+    for name in ["fno1d.pt", "fno2d_state_dict.pt", "fno2d_metadata.pkl"]:
+        shutil.copy(os.path.join(ROOT, "Tests", "Fixtures", "neuraloperator", name), join(name))
+    shutil.copy(os.path.join(ROOT, "datasets", "problems", "poisson1d.json"), join("poisson1d.json"))
+    for name in ["pdebench_2d_seeds.hdf5", "pdebench_1d_tensor.hdf5"]:
+        shutil.copy(os.path.join(FIXTURES, "collections", name), join(name))
     return {
         "hdf5": [join("darcy.h5")],
         "npy": [join("ramp_f4.npy"), join("fortran_be_i4.npy"), join("objects.npy")],
@@ -152,6 +160,9 @@ def make_seeds(pdekit, work):
         "mat73": [join("burgers_v73.mat")],
         "safetensors": [join("run/checkpoint.safetensors")],
         "matrixmarket": [join("laplacian.mtx"), join("rhs.mtx")],
+        "torch": [join("fno1d.pt"), join("fno2d_state_dict.pt"), join("fno2d_metadata.pkl")],
+        "problem": [join("poisson1d.json")],
+        "collection": [join("pdebench_2d_seeds.hdf5"), join("pdebench_1d_tensor.hdf5")],
     }
 
 
@@ -181,12 +192,20 @@ def file_commands(seeds_dir):
         ("matrixmarket", "solve", "laplacian.mtx", ["solve", "{f}", "--method", "cg"]),
         ("matrixmarket", "solve direct", "laplacian.mtx", ["solve", "{f}", "--method", "direct"]),
         ("matrixmarket", "solve --rhs", "rhs.mtx", ["solve", s("laplacian.mtx"), "--rhs", "{f}", "--method", "gmres"]),
+        ("torch", "import neuraloperator", "fno1d.pt", ["import", "neuraloperator", "{f}", "--output", "{w}/imported"]),
+        ("torch", "import neuraloperator", "fno2d_state_dict.pt", ["import", "neuraloperator", "{f}", "--metadata",
+                                                                   s("fno2d_metadata.pkl"), "--output", "{w}/imported"]),
+        ("torch", "import --metadata", "fno2d_metadata.pkl", ["import", "neuraloperator", s("fno2d_state_dict.pt"),
+                                                              "--metadata", "{f}", "--output", "{w}/imported"]),
+        ("problem", "pinn --problem", None, ["pinn", "--problem", "{f}", "--iterations", "2", "--lbfgs-iterations", "0",
+                                             "--no-plots", "--output", "{w}/pinn"]),
+        ("collection", "inspect", None, ["inspect", "{f}"]),
     ]
 
 
 # MARK: Mutations
 
-TEXT_READERS = {"matrixmarket"}
+TEXT_READERS = {"matrixmarket", "problem"}
 NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 

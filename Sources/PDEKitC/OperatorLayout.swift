@@ -51,23 +51,21 @@ enum OperatorLayout: Int32 {
 public func pdekit_operator_apply_layout_f32(_ op: OpaquePointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int64,
                                              _ batch: Int64, _ grid: UnsafePointer<Int64>?, _ gridRank: Int32, _ layout: Int32,
                                              _ output: UnsafeMutablePointer<Float>?, _ outputCount: Int64) -> Int32 {
-    entryPoint {
-        let handle = try operatorHandle(op)
-        let order = try OperatorLayout.checked(layout)
-        let input = try required(input, "input"), output = try required(output, "output")
-        let sizes = try handle.grid(grid, rank: gridRank)
-        let inputCount = try count(inputCount, "input_count"), outputCount = try count(outputCount, "output_count")
-        let values = order.reordered(Array(UnsafeBufferPointer(start: input, count: inputCount)), grid: sizes, toRowMajor: true)
-        let result = try handle.apply(values, batch: Int(batch), grid: sizes, outputCount: outputCount)
-        _ = UnsafeMutableBufferPointer(start: output, count: outputCount).initialize(from: order.reordered(result, grid: sizes, toRowMajor: false))
-        return .ok
-    }
+    applyInLayout(op, input, inputCount, batch, grid, gridRank, layout, output, outputCount)
 }
 
 @_cdecl("pdekit_operator_apply_layout_f64")
 public func pdekit_operator_apply_layout_f64(_ op: OpaquePointer?, _ input: UnsafePointer<Double>?, _ inputCount: Int64,
                                              _ batch: Int64, _ grid: UnsafePointer<Int64>?, _ gridRank: Int32, _ layout: Int32,
                                              _ output: UnsafeMutablePointer<Double>?, _ outputCount: Int64) -> Int32 {
+    applyInLayout(op, input, inputCount, batch, grid, gridRank, layout, output, outputCount)
+}
+
+/// The body of both entry points: every argument checked, the caller's layout reordered to row-major,
+/// the operator applied in Float, the result reordered back and converted to the caller's precision.
+private func applyInLayout<Scalar: BinaryFloatingPoint>(_ op: OpaquePointer?, _ input: UnsafePointer<Scalar>?, _ inputCount: Int64,
+                                                        _ batch: Int64, _ grid: UnsafePointer<Int64>?, _ gridRank: Int32, _ layout: Int32,
+                                                        _ output: UnsafeMutablePointer<Scalar>?, _ outputCount: Int64) -> Int32 {
     entryPoint {
         let handle = try operatorHandle(op)
         let order = try OperatorLayout.checked(layout)
@@ -76,7 +74,7 @@ public func pdekit_operator_apply_layout_f64(_ op: OpaquePointer?, _ input: Unsa
         let inputCount = try count(inputCount, "input_count"), outputCount = try count(outputCount, "output_count")
         let values = order.reordered(UnsafeBufferPointer(start: input, count: inputCount).map { Float($0) }, grid: sizes, toRowMajor: true)
         let result = order.reordered(try handle.apply(values, batch: Int(batch), grid: sizes, outputCount: outputCount), grid: sizes, toRowMajor: false)
-        for index in 0..<outputCount { output[index] = Double(result[index]) }
+        for index in 0..<outputCount { output[index] = Scalar(result[index]) }
         return .ok
     }
 }

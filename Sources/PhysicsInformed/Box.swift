@@ -1,4 +1,5 @@
 import TensorCore
+import RunSupport
 
 /// An axis-aligned box `[a₁, b₁] × … × [a_d, b_d]`, the domain of a PINN problem (space or space–time).
 public struct Box: Sendable, Equatable, Codable {
@@ -59,11 +60,22 @@ public struct Box: Sendable, Equatable, Codable {
         return points
     }
 
+    /// The number of nodes `∏ counts[i]` of `grid(counts:)`, overflow-checked, after checking that
+    /// its `[N, d]` doubles fit in `budget`. Call it first for counts a user chose.
+    public func gridNodeCount(counts: [Int], budget: MemoryBudget = MemoryBudget()) throws(MemoryBudgetError) -> Int {
+        let total = try MemoryBudget.product(counts, what: "evaluation grid")
+        try budget.requireArray(shape: [total, dimension], bytesPerElement: MemoryLayout<Double>.stride, what: "evaluation grid")
+        return total
+    }
+
     /// A tensor-product grid with `counts[i]` equispaced nodes on axis `i` (endpoints included),
     /// row-major with the last axis fastest, as `[N, d]` scalars.
+    /// - Precondition: ≥ 2 nodes per axis and a product that fits (user counts: `gridNodeCount` first).
     public func grid(counts: [Int]) -> [Double] {
         precondition(counts.count == dimension && counts.allSatisfy { $0 >= 2 }, "grid needs ≥ 2 nodes per axis")
-        let total = counts.reduce(1, *)
+        guard let total = try? gridNodeCount(counts: counts, budget: .unlimited) else {
+            preconditionFailure("grid counts \(counts) overflow; check them with gridNodeCount(counts:) first")
+        }
         var points = [Double](repeating: 0, count: total * dimension)
         for flat in 0..<total {
             var rest = flat

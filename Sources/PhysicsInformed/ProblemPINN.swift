@@ -2,6 +2,7 @@ import Foundation
 import PDEs
 import TensorCore
 import AutoDiff
+import RunSupport
 
 /// A PINN for a user-defined `PDEProblemDescription`: the model, the loss terms and the
 /// evaluation points, drawn in the same order as the bundled problems so that a problem file of a
@@ -50,8 +51,15 @@ public struct ProblemPINN: Sendable {
             return fresh ? sampling.freshSample(count: count, in: box, generator: &generator) : sampling.sample(count: count, in: box, generator: &generator)
         }
         let D = box.dimension, d = problem.spatialDimension
-        var drawn = 2 * count
-        for _ in 0..<12 {
+        let emptyDomain = ProblemError(.invalidValue, "the domain is empty or too thin to sample \(count) interior points", at: nil)
+        // Rejection: draw 2·count candidates, ×4 each round, up to `maximumCandidates` per round
+        // (a sliver or empty domain must fail here, not ask for gigabytes of candidates).
+        let (twice, overflow) = count.multipliedReportingOverflow(by: 2)
+        guard !overflow else { throw emptyDomain }
+        let maximumCandidates = Swift.max(twice, Self.maximumRejectionCandidates)
+        var drawn = twice
+        while true {
+            try MemoryBudget().requireArray(shape: [drawn, D], bytesPerElement: MemoryLayout<Double>.stride, what: "interior candidate points")
             let candidates = fresh ? sampling.freshSample(count: drawn, in: box, generator: &generator)
                                    : sampling.sample(count: drawn, in: box, generator: &generator)
             var kept: [Double] = []
@@ -60,9 +68,21 @@ public struct ProblemPINN: Sendable {
                 if problem.geometry.level(Array(candidates[(n * D)..<(n * D + d)])) < 0 { kept += candidates[(n * D)..<((n + 1) * D)] }
             }
             if kept.count == count * D { return kept }
-            drawn *= 4
+            guard drawn < maximumCandidates else { throw emptyDomain }
+            drawn = drawn > maximumCandidates / 4 ? maximumCandidates : drawn * 4
         }
-        throw ProblemError(.invalidValue, "the domain is empty or too thin to sample \(count) interior points", at: nil)
+    }
+
+    /// Largest number of candidate points one rejection round draws (unless the request itself
+    /// needs more): at most 4·2²² doubles, 128 MiB, for a space–time domain.
+    static let maximumRejectionCandidates = 1 << 22
+
+    /// `round(total · measure / totalMeasure)` points for a boundary piece, at least 1; measures
+    /// are finite (problem files reject others), and a non-finite or out-of-range share gives `total`.
+    static func share(of total: Int, measure: Double, totalMeasure: Double) -> Int {
+        let exact = (Double(total) * measure / totalMeasure).rounded()
+        guard exact.isFinite, exact >= 1 else { return 1 }
+        return exact <= Double(total) ? Int(exact) : total
     }
 
     /// Boundary points per piece (time appended uniformly over the interval).
@@ -76,7 +96,7 @@ public struct ProblemPINN: Sendable {
         let totalMeasure = pieces.reduce(0) { $0 + $1.measure }
         let time = problem.timeInterval
         return pieces.map { piece in
-            var count = allFaces ? Swift.max(total / pieces.count, 1) : Swift.max(Int((Double(total) * piece.measure / totalMeasure).rounded()), 1)
+            var count = allFaces ? Swift.max(total / pieces.count, 1) : Self.share(of: total, measure: piece.measure, totalMeasure: totalMeasure)
             let k = piece.parameterDimension + (time == nil ? 0 : 1)
             if k == 0 { count = 1 }
             let q = piece.parameterDimension
@@ -95,7 +115,9 @@ public struct ProblemPINN: Sendable {
                     kept += 1
                 }
                 if kept == count || k == 0 { break }
-                drawn *= 4
+                let largest = Swift.max(count, Self.maximumRejectionCandidates)
+                if drawn >= largest { break }
+                drawn = drawn > largest / 4 ? largest : drawn * 4
             }
             return (piece, points)
         }
@@ -160,6 +182,7 @@ public struct ProblemPINN: Sendable {
             return PINNSetup(model: model, terms: terms, evaluationPoints: reference.points, evaluationGrid: reference.grid, reference: reference.values)
         }
         let grid = settings.evaluationGrid ?? [Int](repeating: [100, 51, 21, 11][D - 1], count: D)
+        _ = try box.gridNodeCount(counts: grid)
         var evaluation = box.grid(counts: grid)
         var evaluationGrid = grid
         if !problem.geometry.isBox {

@@ -17,20 +17,7 @@
 public enum ModelProblems {
     /// The 2-D five-point Laplacian (scaled by h²) on an n × n interior grid.
     public static func poisson2D(n: Int) -> CSRMatrix {
-        precondition(n >= 1, "poisson2D: n must be positive")
-        var coo = COOMatrix(rowCount: n * n, columnCount: n * n)
-        coo.reserveCapacity(5 * n * n)
-        for j in 0..<n {
-            for i in 0..<n {
-                let p = i + n * j
-                if j > 0 { coo.appendUnchecked(row: p, column: p - n, value: -1) }
-                if i > 0 { coo.appendUnchecked(row: p, column: p - 1, value: -1) }
-                coo.appendUnchecked(row: p, column: p, value: 4)
-                if i < n - 1 { coo.appendUnchecked(row: p, column: p + 1, value: -1) }
-                if j < n - 1 { coo.appendUnchecked(row: p, column: p + n, value: -1) }
-            }
-        }
-        return coo.csr()
+        anisotropicDiffusion2D(n: n, epsilon: 1)   // ε = 1: the same stencil, 4 on the diagonal, −1 off it
     }
 
     /// The 3-D seven-point Laplacian (scaled by h²) on an n × n × n interior grid.

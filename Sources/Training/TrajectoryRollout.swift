@@ -12,7 +12,8 @@ import RunSupport
 /// Errors, for trajectory `s` and predicted step `k` (`p` prediction, `u` truth, norms over the grid and
 /// channels): `e_{s,k} = ‖p_{s,k} − u_{s,k}‖ / ‖u_{s,k}‖`; the per-step curve is `mean_s e_{s,k}`, and the
 /// rollout error is `mean_s ‖p_s − u_s‖ / ‖u_s‖` over all predicted steps together (the paper's
-/// "full" test error). NaN anywhere gives a NaN error.
+/// "full" test error). A zero true state (`‖u‖ = 0`) has no relative error: its term is the absolute
+/// error `‖p − u‖` instead. NaN anywhere gives a NaN error, written to JSON as `null`.
 public struct RolloutEvaluation: Codable, Sendable, Equatable {
     /// States given to the model, `h`.
     public var history: Int
@@ -28,6 +29,34 @@ public struct RolloutEvaluation: Codable, Sendable, Equatable {
         case history, steps, trajectories
         case relativeL2PerStep = "relative_l2_per_step"
         case relativeL2 = "relative_l2"
+    }
+
+    public init(history: Int, steps: [Int], relativeL2PerStep: [Double], relativeL2: Double, trajectories: Int) {
+        self.history = history
+        self.steps = steps
+        self.relativeL2PerStep = relativeL2PerStep
+        self.relativeL2 = relativeL2
+        self.trajectories = trajectories
+    }
+
+    /// Non-finite errors (a diverged model) are written as `null`, so the file is always valid JSON.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(history, forKey: .history)
+        try container.encode(steps, forKey: .steps)
+        try container.encode(trajectories, forKey: .trajectories)
+        try container.encode(relativeL2PerStep.map { $0.isFinite ? $0 : nil }, forKey: .relativeL2PerStep)
+        try container.encode(relativeL2.isFinite ? relativeL2 : nil, forKey: .relativeL2)
+    }
+
+    /// Reads `null` errors back as NaN.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        history = try container.decode(Int.self, forKey: .history)
+        steps = try container.decode([Int].self, forKey: .steps)
+        trajectories = try container.decode(Int.self, forKey: .trajectories)
+        relativeL2PerStep = try container.decode([Double?].self, forKey: .relativeL2PerStep).map { $0 ?? .nan }
+        relativeL2 = try container.decodeIfPresent(Double.self, forKey: .relativeL2) ?? .nan
     }
 }
 
@@ -73,11 +102,11 @@ public enum TrajectoryRollout {
                             e += difference * difference
                             t += Double(u[i]) * Double(u[i])
                         }
-                        perStep[k] += (e / t).squareRoot() / Double(n)
+                        perStep[k] += (t > 0 ? e / t : e).squareRoot() / Double(n)
                         errorSum += e
                         truthSum += t
                     }
-                    full += (errorSum / truthSum).squareRoot() / Double(n)
+                    full += (truthSum > 0 ? errorSum / truthSum : errorSum).squareRoot() / Double(n)
                 }
             }
         }

@@ -76,8 +76,14 @@ extension PINN {
             var parameters: [String: Any] = [:]
             for p in problem.parameters {
                 let value = Double(setup.model.scalarParameter(p.name)!.value.scalars[0])
-                var entry: [String: Any] = ["identified": value, "initial": p.initialValue]
-                if let truth = p.trueValue { entry["true"] = truth; entry["relative_error"] = abs(value - truth) / abs(truth) }
+                // JSON has no ∞/NaN: a non-finite figure is null; a zero truth has no relative error.
+                func finiteOrNull(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+                var entry: [String: Any] = ["identified": finiteOrNull(value), "initial": p.initialValue]
+                if let truth = p.trueValue {
+                    entry["true"] = truth
+                    entry["absolute_error"] = finiteOrNull(abs(value - truth))
+                    entry["relative_error"] = truth == 0 ? NSNull() : finiteOrNull(abs(value - truth) / abs(truth))
+                }
                 parameters[p.name] = entry
                 identified.append(String(format: "%@ = %.6g%@", p.name, value, p.trueValue.map { String(format: " (true %.6g)", $0) } ?? ""))
             }

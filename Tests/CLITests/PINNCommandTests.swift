@@ -50,4 +50,27 @@ import PDEKit
         let invalid = try run(["pinn", "poisson1d", "--iterations", "0", "--lbfgs-iterations", "0"])
         #expect(invalid.status != 0)
     }
+
+    /// A parameter whose true value is 0 has no relative error: the summary gives the absolute error and
+    /// a null relative error, and is written (it used to fail on ∞ after the whole training).
+    @Test func zeroTrueParameterStillWritesTheSummary() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-zero-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("problem.json")
+        try """
+        {"domain": {"box": [[0], [1]]}, "parameters": {"k": {"initial": 0.5, "true": 0}},
+         "equation": "u_xx + k*u = 1", "boundary": [{"dirichlet": "0"}],
+         "observations": {"points": [[0.25], [0.5]], "values": [-0.09, -0.12]}}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent("out")
+        let result = try run(["pinn", "--problem", file.path, "--iterations", "3", "--lbfgs-iterations", "0", "--width", "4", "--depth", "1",
+                              "--domain-points", "8", "--no-plots", "--output", output.path])
+        #expect(result.status == 0, "\(result.error)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any]
+        let k = try #require((summary?["parameters"] as? [String: Any])?["k"] as? [String: Any])
+        let identified = try #require(k["identified"] as? Double)
+        #expect(k["relative_error"] is NSNull)
+        #expect(abs((k["absolute_error"] as? Double ?? .nan) - abs(identified)) < 1e-15)
+    }
 }

@@ -157,4 +157,35 @@ import PDEs
         #expect(abs(lShape.level([1, 1])) < 1e-12)
         #expect(!lShape.contains([1.5, 1.5]))
     }
+
+    /// Hostile nesting is a syntax error at the first character past the limit, not a stack overflow:
+    /// JSON arrays (the 65th '[' sits at column 65) and expressions (the 101st '(' or '-' at offset 100,
+    /// the equation's text starting at column 16).
+    @Test func deepNestingIsASyntaxError() throws {
+        expectError(String(repeating: "[", count: 1_000_000), kind: .syntax, line: 1, column: JSONSourceMap.maximumNesting + 1)
+        expectError(poissonFile(equation: String(repeating: "(", count: 100_000) + "u" + String(repeating: ")", count: 100_000) + " = f"),
+                    kind: .syntax, line: 4, column: 16 + ExpressionParser.maximumNesting)
+        expectError(poissonFile(equation: String(repeating: "-", count: 100_000) + "u = f"),
+                    kind: .syntax, line: 4, column: 16 + ExpressionParser.maximumNesting)
+        // Just inside the limits still parses: 60 nested JSON arrays, and u inside 9 signs and 90 parentheses.
+        #expect(throws: Never.self) { try JSONSourceMap(text: String(repeating: "[", count: 60) + String(repeating: "]", count: 60)) }
+        let deep = String(repeating: "-", count: 9) + String(repeating: "(", count: 90) + "u" + String(repeating: ")", count: 90)
+        #expect(throws: Never.self) { try ProblemFile.parse(text: self.poissonFile(equation: deep + " = f")) }
+    }
+
+    /// Coordinates whose lengths or areas overflow a double are refused where the domain is written.
+    @Test func overflowingDomainMeasuresAreRefused() {
+        expectError(poissonFile(domain: #"{"polygon": [[0, 0], [1e200, 0], [0, 1e200]]}"#), kind: .invalidValue, line: 2, column: 13)
+        expectError(poissonFile(domain: #"{"ball": {"center": [0, 0, 0], "radius": 1e155}}"#), kind: .invalidValue, line: 2, column: 13)
+        expectError(poissonFile(domain: #"{"difference": [{"box": [[0, 0, 0], [1e200, 1e200, 1e200]]}, {"ball": {"center": [-10, -10, -10], "radius": 1}}]}"#),
+                    kind: .invalidValue, line: 2, column: 13)
+        #expect(ProblemGeometry.ball(center: [0, 0, 0], radius: 1e150, name: nil).hasFiniteMeasures)
+    }
+
+    /// Each evaluation_grid axis may have 100000 nodes, but not all of them together.
+    @Test func evaluationGridProductIsLimited() throws {
+        expectError(poissonFile(extra: ",\n  \"pinn\": {\"evaluation_grid\": [100000, 100000]}"), kind: .invalidValue, line: 6, column: nil)
+        let fine = try ProblemFile.parse(text: poissonFile(extra: ",\n  \"pinn\": {\"evaluation_grid\": [5000, 10000]}"))
+        #expect(fine.settings.evaluationGrid == [5000, 10000])
+    }
 }

@@ -73,4 +73,46 @@ import AutoDiff
                                                 boundary: [BoundaryConditionText(.dirichlet)])
         #expect(throws: ProblemError.self) { let _: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: PINNProblemOptions()) }
     }
+
+    /// An empty domain (a box minus a larger box) fails with a typed error after a bounded draw,
+    /// instead of growing the candidate draw ×4 for 12 rounds (tens of gigabytes).
+    @Test func emptyDomainFailsWithoutAHugeDraw() throws {
+        let empty = ProblemGeometry.difference(.box(lower: [0, 0], upper: [1, 1], name: nil), .box(lower: [-1, -1], upper: [2, 2], name: nil))
+        let problem = try PDEProblemDescription(domain: empty, equations: ["u_xx + u_yy = 1"], boundary: [BoundaryConditionText(.dirichlet)])
+        do {
+            let _: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: PINNProblemOptions(domainPoints: 1000))
+            Issue.record("an empty domain was sampled")
+        } catch let error as ProblemError {
+            #expect(error.kind == .invalidValue && error.message.contains("empty or too thin"), "\(error)")
+        }
+    }
+
+    /// Boundary pieces with infinite measure (a 10²⁰⁰-wide box, built in Swift past the file's check)
+    /// get their point shares without a trapping Double → Int conversion: one point per face.
+    @Test func infiniteBoundaryMeasuresDoNotTrap() throws {
+        let huge = ProblemGeometry.difference(.box(lower: [0, 0, 0], upper: [1e200, 1e200, 1e200], name: nil),
+                                              .ball(center: [-10, -10, -10], radius: 1, name: nil))
+        #expect(!huge.hasFiniteMeasures)
+        let problem = try PDEProblemDescription(domain: huge, equations: ["u_xx = 0"], boundary: [BoundaryConditionText(.dirichlet)])
+        let setup: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: PINNProblemOptions(domainPoints: 16, boundaryPoints: 12))
+        let pde = setup.terms[0].points.scalars
+        // 16 interior points and the six faces' one point each (the ball lies outside the box: no points).
+        #expect(pde.count == (16 + 6) * 3)
+        #expect(pde.allSatisfy { $0.isFinite })
+    }
+
+    /// Grid sizes are overflow-checked and checked against memory before a grid is built.
+    @Test func gridNodeCountIsChecked() throws {
+        let cube = Box(lower: [0, 0, 0], upper: [1, 1, 1])
+        #expect(try cube.gridNodeCount(counts: [3, 4, 5]) == 60)
+        #expect(cube.grid(counts: [3, 4, 5]).count == 60 * 3)
+        for counts in [[1 << 30, 1 << 30, 1 << 30], [100_000, 100_000, 100_000]] {
+            do {
+                _ = try cube.gridNodeCount(counts: counts)
+                Issue.record("\(counts) accepted")
+            } catch {
+                #expect("\(error)".contains("evaluation grid"), "\(error)")
+            }
+        }
+    }
 }

@@ -114,4 +114,24 @@ import Training
             try NextStepTrainingTask(model: model, configuration: configuration, history: 3, train: train, validation: nil)
         }
     }
+
+    /// A zero true state has no relative error: its term is the absolute error ‖p − u‖; a NaN error
+    /// is written as null, so rollout.json is always valid JSON and reads back as NaN.
+    @Test func zeroTruthAndNaNKeepTheRolloutWritable() throws {
+        // One trajectory, two steps of two values: u₀ = 0, p₀ = (1, 0); u₁ = (3, 4), p₁ = (3, 4.5).
+        let truth = Tensor<Float>(uncheckedShape: [1, 2, 1, 2], scalars: [0, 0, 3, 4])
+        let prediction = Tensor<Float>(uncheckedShape: [1, 2, 1, 2], scalars: [1, 0, 3, 4.5])
+        let evaluation = TrajectoryRollout.evaluate(prediction, against: truth, history: 1)
+        #expect(abs(evaluation.relativeL2PerStep[0] - 1) < 1e-12)
+        #expect(abs(evaluation.relativeL2PerStep[1] - 0.1) < 1e-12)
+        #expect(abs(evaluation.relativeL2 - (1.25 / 25).squareRoot()) < 1e-12)
+        let zero = TrajectoryRollout.evaluate(prediction, against: Tensor(uncheckedShape: [1, 2, 1, 2], scalars: [0, 0, 0, 0]), history: 1)
+        #expect(abs(zero.relativeL2 - (1 + 9 + 20.25).squareRoot()) < 1e-12)
+        let poisoned = TrajectoryRollout.evaluate(Tensor(uncheckedShape: [1, 2, 1, 2], scalars: [.nan, 0, 3, 4]), against: truth, history: 1)
+        let data = try JSONEncoder().encode(poisoned)
+        #expect(String(decoding: data, as: UTF8.self).contains("null"))
+        let decoded = try JSONDecoder().decode(RolloutEvaluation.self, from: data)
+        #expect(decoded.relativeL2.isNaN && decoded.relativeL2PerStep[0].isNaN && abs(decoded.relativeL2PerStep[1] - 0) < 1e-12)
+        #expect(try JSONDecoder().decode(RolloutEvaluation.self, from: JSONEncoder().encode(evaluation)) == evaluation)
+    }
 }

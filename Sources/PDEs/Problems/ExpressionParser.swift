@@ -20,6 +20,12 @@ public struct ExpressionParser {
     private let source: ProblemText
     private var tokens: [(token: Token, offset: Int)] = []
     private var position = 0
+    /// How many `unary` rules are open: each '(', call argument, unary sign and '^' exponent adds one.
+    private var nesting = 0
+
+    /// Deepest nesting of parentheses, signs and exponents accepted; keeps a hostile expression
+    /// (`((((…` or `- - - …` thousands deep) from overflowing the stack.
+    public static let maximumNesting = 100
 
     public init(_ source: ProblemText) throws {
         self.source = source
@@ -91,6 +97,11 @@ public struct ExpressionParser {
 
     private mutating func parseUnary() throws -> ParsedExpression {
         let start = offset
+        guard nesting < Self.maximumNesting else {
+            throw error("the expression nests parentheses, signs or powers deeper than \(Self.maximumNesting) levels", at: start)
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         if peek == .symbol("-") { position += 1; return .negate(try parseUnary(), offset: start) }
         if peek == .symbol("+") { position += 1; return try parseUnary() }
         let base = try parsePrimary()

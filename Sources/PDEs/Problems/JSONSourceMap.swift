@@ -14,6 +14,11 @@ public struct JSONSourceMap: Sendable {
     private var characters: [Character] = []
     private var index = 0
     private var line = 1, column = 1
+    private var depth = 0
+
+    /// Deepest nesting of objects and arrays accepted. A problem file needs a handful of levels;
+    /// the limit keeps a hostile file (millions of `[`) from overflowing the stack.
+    public static let maximumNesting = 64
 
     public init(text: String) throws {
         characters = Array(text)
@@ -49,6 +54,14 @@ public struct JSONSourceMap: Sendable {
         skipWhitespace()
         guard index < characters.count else { throw error("unexpected end of the file") }
         let start = here
+        let opensContainer = characters[index] == "{" || characters[index] == "["
+        if opensContainer {
+            guard depth < Self.maximumNesting else {
+                throw error("objects and arrays nested deeper than \(Self.maximumNesting) levels")
+            }
+            depth += 1
+        }
+        defer { if opensContainer { depth -= 1 } }
         switch characters[index] {
         case "{":
             locations[path] = start

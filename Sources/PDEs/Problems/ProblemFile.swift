@@ -17,6 +17,9 @@ import Foundation
 /// `{"robin": {"alpha": α, "beta": β, "value": g}}`, `{"periodic": "x"}`, with `"on"` (piece
 /// names), `"where"` (a predicate) and `"field"`. The README lists every key.
 public enum ProblemFile {
+    /// Most nodes `pinn/evaluation_grid` may ask for in all (each axis alone allows 100000).
+    public static let maximumEvaluationNodes = 50_000_000
+
     /// Reads and resolves the file at `path` (files it names, e.g. observations, are relative to it).
     public static func load(path: String) throws -> PDEProblemDescription {
         let text: String
@@ -168,6 +171,9 @@ public enum ProblemFile {
                                                    "equation", "equations", "boundary", "initial", "exact", "observations", "pinn", "description"])
             guard d["domain"] != nil else { throw ProblemError(.invalidValue, "the problem needs a \"domain\"", at: TextLocation(line: 1, column: 1)) }
             let domain = try geometry(d["domain"], "domain")
+            guard domain.hasFiniteMeasures else {
+                throw fail("the domain's extent, area or boundary length overflows a double: use smaller coordinates", "domain")
+            }
             let coordinates = try d["coordinates"].map { try strings($0, "coordinates") }
             if let coordinates, coordinates.count != domain.dimension {
                 throw fail(.dimensionMismatch, "\(coordinates.count) coordinate names for a \(domain.dimension)-D domain: mismatched dimensions", "coordinates")
@@ -270,6 +276,14 @@ public enum ProblemFile {
                         throw fail(.dimensionMismatch, "evaluation_grid needs \(dimension) node counts, got \(grid.count): mismatched dimensions", "pinn/evaluation_grid")
                     }
                     guard grid.allSatisfy({ (2...100_000).contains($0) }) else { throw fail("evaluation_grid counts must be whole numbers from 2 to 100000", "pinn/evaluation_grid") }
+                    var nodes = 1
+                    for count in grid {
+                        let (next, overflow) = nodes.multipliedReportingOverflow(by: count)
+                        guard !overflow, next <= ProblemFile.maximumEvaluationNodes else {
+                            throw fail("evaluation_grid has more than \(ProblemFile.maximumEvaluationNodes) nodes in all", "pinn/evaluation_grid")
+                        }
+                        nodes = next
+                    }
                     settings.evaluationGrid = grid
                 }
                 if let v = s["reference"] {

@@ -50,6 +50,15 @@ public indirect enum ProblemGeometry: Sendable {
         }
     }
 
+    /// Whether every coordinate, bounding-box extent and boundary-piece measure is a finite double
+    /// (coordinates near 1e200 or radii near 1e155 overflow to ∞ in lengths and areas).
+    public var hasFiniteMeasures: Bool {
+        let (lower, upper) = boundingBox
+        guard zip(lower, upper).allSatisfy({ ($1 - $0).isFinite }) else { return false }
+        let names = (0..<dimension).map { "x\($0)" }
+        return boundaryPieces(coordinateNames: names).allSatisfy { $0.measure.isFinite }
+    }
+
     /// Whether the domain is exactly its bounding box (a plain box).
     public var isBox: Bool { if case .box = self { return true } else { return false } }
 
