@@ -19,8 +19,13 @@ extension TrajectoryCollection {
             for split in ["train", "valid", "test"] {
                 guard let directory = splits[split] else { lines.append("  split \(split): missing"); continue }
                 let files = try wellFiles(in: directory)
-                let counts = try files.map { try WellFile(path: $0).trajectoryCount }
-                lines.append("  split \(split): \(files.count) file\(files.count == 1 ? "" : "s"), \(counts.reduce(0, +)) trajectories (\(directory))")
+                var total = 0
+                for file in files {
+                    let (sum, overflow) = total.addingReportingOverflow(try WellFile(path: file).trajectoryCount)
+                    guard !overflow else { throw DatasetError.malformed(path: directory, detail: "the files' n_trajectories add up beyond a 64-bit count") }
+                    total = sum
+                }
+                lines.append("  split \(split): \(files.count) file\(files.count == 1 ? "" : "s"), \(total) trajectories (\(directory))")
             }
             if let first = try splits["train"].flatMap({ try wellFiles(in: $0).first }) {
                 lines += try describeWell(WellFile(path: first)).map { "  " + $0 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import TensorCore
 
 /// Time series in the layouts of the public collections, detected from the keys (never the file
@@ -113,11 +114,29 @@ public enum TrajectoryCollection {
             }
             var parts: [Tensor<Float>] = []
             var remaining = limit
+            // Float32 bytes of the parts loaded so far; each file's full read is checked on top of them,
+            // and the concatenation (a second copy) before it is made.
+            var heldBytes = 0
+            let budget = MemoryBudget()
             for file in try wellFiles(in: directory) where remaining > 0 {
                 let well = try WellFile(path: file)
                 let take = min(remaining, well.trajectoryCount)
-                parts.append(TrajectoryFile.subsampled(try well.trajectories(0..<take), stride: stride))
+                do {
+                    let elements = try MemoryBudget.product([take, well.timeSteps, well.channelNames.count] + well.grid, what: "split \(name)")
+                    let (needed, overflow) = heldBytes.addingReportingOverflow(try MemoryBudget.bytes(elements: elements, bytesPerElement: 4, what: "split \(name)"))
+                    guard !overflow else { throw MemoryBudgetError.overflow(what: "split \(name)", factors: [heldBytes, elements, 4]) }
+                    try budget.require(bytes: needed, what: "split \(name) of \(directory) up to \(file)")
+                } catch let error as MemoryBudgetError {
+                    throw DatasetError.tooLarge(path: directory, detail: error.description)
+                }
+                let part = TrajectoryFile.subsampled(try well.trajectories(0..<take), stride: stride)
+                parts.append(part)
+                heldBytes += part.scalars.count * 4
                 remaining -= take
+            }
+            if parts.count > 1 {
+                do { try budget.require(bytes: MemoryBudget.product([heldBytes, 2], what: "split \(name)"), what: "concatenating split \(name) of \(directory)") }
+                catch { throw DatasetError.tooLarge(path: directory, detail: error.description) }
             }
             guard let first = parts.first else { throw DatasetError.invalidSplit(path: directory, detail: "no trajectories") }
             for part in parts where Array(part.shape.dropFirst()) != Array(first.shape.dropFirst()) {

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import TensorCore
 
 /// One HDF5 file of The Well (Ohana et al. 2024, PolymathicAI), read as its own code defines the layout:
@@ -201,12 +202,14 @@ public struct WellFile: Sendable {
         }
         let varying = fields.filter(\.timeVarying)
         guard !varying.isEmpty else { throw DatasetError.malformed(path: path, detail: "no field of /t0_fields, /t1_fields or /t2_fields is time_varying") }
-        let channels = channelNames.count, n = range.count, t = timeSteps, points = grid.reduce(1, *)
+        let channels = channelNames.count, n = range.count, t = timeSteps
+        let points: Int
+        do { points = try MemoryBudget.product(grid, what: "The Well grid \(grid)") } catch { throw DatasetError.tooLarge(path: path, detail: error.description) }
         let shape = [n, t, channels] + grid
-        _ = try DatasetError.checkedArray(shape: shape, bytesPerElement: 8, what: "The Well trajectories", path: path)
+        let count = try DatasetError.checkedArray(shape: shape, bytesPerElement: 8, what: "The Well trajectories", path: path)
         let file = try HDF5File(opening: path)
         defer { try? file.close() }
-        var out = [Float](repeating: 0, count: shape.reduce(1, *))
+        var out = [Float](repeating: 0, count: count)
         var channel = 0
         for field in varying {
             let raw = field.sampleVarying ? try file.readSamples(field.objectPath, range) : try file.readDataset(field.objectPath)

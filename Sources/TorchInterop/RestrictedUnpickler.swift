@@ -15,6 +15,10 @@ public struct RestrictedUnpickler {
     final class Box {
         var items: [Node] = []
         var pairs: [(Node, Node)] = []
+        /// The deepest nesting seen below this container so far (1 for an empty one). Items added to a
+        /// container after it was itself nested can make a parent's record stale; the limit is applied
+        /// again at `STOP` and the teardown is iterative, so a stale record cannot overflow the stack.
+        var depth = 1
         let isDictionary: Bool
         init(isDictionary: Bool) { self.isDictionary = isDictionary }
     }
@@ -24,8 +28,17 @@ public struct RestrictedUnpickler {
         case mark
         case list(Box)
         case dictionary(Box)
-        case tuple([Node])
-        case opaque(callable: Node, arguments: Node)
+        case tuple([Node], depth: Int)
+        case opaque(callable: Node, arguments: Node, depth: Int)
+
+        /// Nesting depth: 0 for a plain value, 1 + the deepest child for a container.
+        var depth: Int {
+            switch self {
+            case .value, .mark: return 0
+            case .list(let box), .dictionary(let box): return box.depth
+            case .tuple(_, let depth), .opaque(_, _, let depth): return depth
+            }
+        }
     }
 
     let bytes: [UInt8]
@@ -43,6 +56,20 @@ public struct RestrictedUnpickler {
         var position = 0
         var stack: [Node] = []
         var memo: [Int: Node] = [:]
+        // Every node taken off the stack or out of the memo is kept here until the end, so that the
+        // only release of the parser's nodes is the iterative teardown (a chain of containers nested
+        // through the memo can be far deeper than any recorded depth says).
+        var discarded: [Node] = []
+        defer {
+            var roots = stack + Array(memo.values) + discarded
+            stack = []
+            memo = [:]
+            discarded = []
+            Self.tearDown(&roots)
+        }
+        func remember(_ key: Int, _ node: Node) {
+            if let old = memo.updateValue(node, forKey: key) { discarded.append(old) }
+        }
 
         func need(_ count: Int) throws(TorchInteropError) -> ArraySlice<UInt8> {
             guard count >= 0, count <= bytes.count - position else {
@@ -65,6 +92,7 @@ public struct RestrictedUnpickler {
         }
         func pop() throws(TorchInteropError) -> Node {
             guard let top = stack.popLast() else { throw .malformed(path: path, detail: "pickle stack underflow at byte \(position)") }
+            discarded.append(top)
             return top
         }
         func popToMark() throws(TorchInteropError) -> [Node] {
@@ -72,9 +100,21 @@ public struct RestrictedUnpickler {
                 throw .malformed(path: path, detail: "pickle MARK missing at byte \(position)")
             }
             let items = Array(stack[(markIndex + 1)...])
+            discarded.append(contentsOf: items)
             stack.removeSubrange(markIndex...)
             return items
         }
+        /// `1 + ` the deepest of `children`, refused beyond ``maximumDepth`` (checked as values are built,
+        /// so that a long chain of `TUPLE1` or `APPEND` cannot grow a structure whose release recurses).
+        func nestedDepth(_ children: [Node]) throws(TorchInteropError) -> Int {
+            let depth = 1 + children.reduce(0) { max($0, $1.depth) }
+            guard depth <= Self.maximumDepth else {
+                throw .malformed(path: path, detail: "containers nest deeper than \(Self.maximumDepth) levels at byte \(position)")
+            }
+            return depth
+        }
+        func tuple(_ items: [Node]) throws(TorchInteropError) -> Node { .tuple(items, depth: try nestedDepth(items)) }
+        func add(_ children: [Node], to box: Box) throws(TorchInteropError) { box.depth = max(box.depth, try nestedDepth(children)) }
         func text(_ slice: ArraySlice<UInt8>) throws(TorchInteropError) -> String {
             guard let string = String(validating: slice, as: UTF8.self) else {
                 throw .malformed(path: path, detail: "pickle string at byte \(position) is not UTF-8")
@@ -130,36 +170,41 @@ public struct RestrictedUnpickler {
             case 0x8E: stack.append(.value(.bytes(Array(try need(try length(8))))))       // BINBYTES8
             case 0x7D: stack.append(.dictionary(Box(isDictionary: true)))                // EMPTY_DICT
             case 0x5D: stack.append(.list(Box(isDictionary: false)))                     // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))                                          // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popToMark()))                             // TUPLE
-            case 0x85: let a = try pop(); stack.append(.tuple([a]))                      // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))    // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
+            case 0x29: stack.append(.tuple([], depth: 1))                                // EMPTY_TUPLE
+            case 0x74: stack.append(try tuple(try popToMark()))                          // TUPLE
+            case 0x85: let a = try pop(); stack.append(try tuple([a]))                   // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); stack.append(try tuple([a, b])) // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(try tuple([a, b, c]))  // TUPLE3
             case 0x6C:                                                                   // LIST
-                let box = Box(isDictionary: false); box.items = try popToMark(); stack.append(.list(box))
+                let box = Box(isDictionary: false); box.items = try popToMark(); try add(box.items, to: box); stack.append(.list(box))
             case 0x64:                                                                   // DICT
                 let items = try popToMark()
                 guard items.count % 2 == 0 else { throw .malformed(path: path, detail: "DICT with an odd item count at byte \(opcodeOffset)") }
                 let box = Box(isDictionary: true)
+                try add(items, to: box)
                 box.pairs = stride(from: 0, to: items.count, by: 2).map { (items[$0], items[$0 + 1]) }
                 stack.append(.dictionary(box))
             case 0x61:                                                                   // APPEND
                 let item = try pop()
                 guard case .list(let box) = stack.last else { throw .malformed(path: path, detail: "APPEND to a non-list at byte \(opcodeOffset)") }
+                try add([item], to: box)
                 box.items.append(item)
             case 0x65:                                                                   // APPENDS
                 let items = try popToMark()
                 guard case .list(let box) = stack.last else { throw .malformed(path: path, detail: "APPENDS to a non-list at byte \(opcodeOffset)") }
+                try add(items, to: box)
                 box.items.append(contentsOf: items)
             case 0x73:                                                                   // SETITEM
                 let value = try pop(), key = try pop()
                 guard case .dictionary(let box) = stack.last else { throw .malformed(path: path, detail: "SETITEM on a non-dict at byte \(opcodeOffset)") }
+                try add([key, value], to: box)
                 box.pairs.append((key, value))
             case 0x75:                                                                   // SETITEMS
                 let items = try popToMark()
                 guard items.count % 2 == 0, case .dictionary(let box) = stack.last else {
                     throw .malformed(path: path, detail: "SETITEMS on a non-dict or with an odd item count at byte \(opcodeOffset)")
                 }
+                try add(items, to: box)
                 for index in stride(from: 0, to: items.count, by: 2) { box.pairs.append((items[index], items[index + 1])) }
             case 0x63:                                                                   // GLOBAL
                 let module = try line(), name = try line()
@@ -172,7 +217,7 @@ public struct RestrictedUnpickler {
                 stack.append(.value(.global(module: module, name: name)))
             case 0x52, 0x81:                                                             // REDUCE, NEWOBJ
                 let arguments = try pop(), callable = try pop()
-                stack.append(try reduce(callable, arguments, at: opcodeOffset))
+                stack.append(try reduce(callable, arguments, depth: try nestedDepth([callable, arguments]), at: opcodeOffset))
             case 0x62:                                                                   // BUILD: state is kept out (never applied)
                 _ = try pop()
                 guard !stack.isEmpty else { throw .malformed(path: path, detail: "BUILD on an empty stack at byte \(opcodeOffset)") }
@@ -181,9 +226,9 @@ public struct RestrictedUnpickler {
                 stack.append(.value(.storage(try storage(try freeze(try pop(), depth: 0, budget: &budget), at: opcodeOffset))))
             case 0x68: stack.append(try memoized(Int(try littleEndian(1)), memo, at: opcodeOffset))  // BINGET
             case 0x6A: stack.append(try memoized(Int(try littleEndian(4)), memo, at: opcodeOffset))  // LONG_BINGET
-            case 0x71: let key = Int(try littleEndian(1)); guard let top = stack.last else { throw .malformed(path: path, detail: "BINPUT on an empty stack") }; memo[key] = top
-            case 0x72: let key = Int(try littleEndian(4)); guard let top = stack.last else { throw .malformed(path: path, detail: "LONG_BINPUT on an empty stack") }; memo[key] = top
-            case 0x94: guard let top = stack.last else { throw .malformed(path: path, detail: "MEMOIZE on an empty stack") }; memo[memo.count] = top
+            case 0x71: let key = Int(try littleEndian(1)); guard let top = stack.last else { throw .malformed(path: path, detail: "BINPUT on an empty stack") }; remember(key, top)
+            case 0x72: let key = Int(try littleEndian(4)); guard let top = stack.last else { throw .malformed(path: path, detail: "LONG_BINPUT on an empty stack") }; remember(key, top)
+            case 0x94: guard let top = stack.last else { throw .malformed(path: path, detail: "MEMOIZE on an empty stack") }; remember(memo.count, top)
             default:
                 throw .unsupportedOpcode(path: path, opcode: opcode, offset: opcodeOffset)
             }
@@ -196,17 +241,18 @@ public struct RestrictedUnpickler {
     }
 
     /// `REDUCE`/`NEWOBJ`: the three interpreted callables, anything else kept as an opaque call.
-    func reduce(_ callable: Node, _ arguments: Node, at offset: Int) throws(TorchInteropError) -> Node {
-        guard case .value(.global(let module, let name)) = callable, case .tuple(let args) = arguments else {
-            return .opaque(callable: callable, arguments: arguments)
+    func reduce(_ callable: Node, _ arguments: Node, depth: Int, at offset: Int) throws(TorchInteropError) -> Node {
+        guard case .value(.global(let module, let name)) = callable, case .tuple(let args, _) = arguments else {
+            return .opaque(callable: callable, arguments: arguments, depth: depth)
         }
         switch (module, name) {
         case ("collections", "OrderedDict"), ("builtins", "dict"):
             let box = Box(isDictionary: true)
             if let first = args.first {
                 guard case .list(let list) = first else { throw .malformed(path: path, detail: "OrderedDict built from a non-list at byte \(offset)") }
+                box.depth = list.depth
                 for item in list.items {
-                    guard case .tuple(let pair) = item, pair.count == 2 else { throw .malformed(path: path, detail: "OrderedDict item is not a pair at byte \(offset)") }
+                    guard case .tuple(let pair, _) = item, pair.count == 2 else { throw .malformed(path: path, detail: "OrderedDict item is not a pair at byte \(offset)") }
                     box.pairs.append((pair[0], pair[1]))
                 }
             }
@@ -216,7 +262,7 @@ public struct RestrictedUnpickler {
                 throw .malformed(path: path, detail: "\(name) without a storage at byte \(offset)")
             }
             guard case .value(let offsetValue) = args[1], let storageOffset = offsetValue.integerValue,
-                  case .tuple(let sizeNodes) = args[2], case .tuple(let strideNodes) = args[3] else {
+                  case .tuple(let sizeNodes, _) = args[2], case .tuple(let strideNodes, _) = args[3] else {
                 throw .malformed(path: path, detail: "\(name) arguments are not (storage, offset, size, stride) at byte \(offset)")
             }
             func integers(_ nodes: [Node]) throws(TorchInteropError) -> [Int] {
@@ -237,7 +283,7 @@ public struct RestrictedUnpickler {
             }
             return first
         default:
-            return .opaque(callable: callable, arguments: arguments)
+            return .opaque(callable: callable, arguments: arguments, depth: depth)
         }
     }
 
@@ -270,7 +316,7 @@ public struct RestrictedUnpickler {
         switch node {
         case .value(let value): return value
         case .mark: throw .malformed(path: path, detail: "a MARK is left on the stack")
-        case .tuple(let items):
+        case .tuple(let items, _):
             var values: [PickleValue] = []
             for item in items { values.append(try freeze(item, depth: depth + 1, budget: &budget)) }
             return .tuple(values)
@@ -282,8 +328,25 @@ public struct RestrictedUnpickler {
             var pairs: [(key: PickleValue, value: PickleValue)] = []
             for (key, value) in box.pairs { pairs.append((try freeze(key, depth: depth + 1, budget: &budget), try freeze(value, depth: depth + 1, budget: &budget))) }
             return .dictionary(pairs)
-        case .opaque(let callable, let arguments):
+        case .opaque(let callable, let arguments, _):
             return .opaque(callable: try freeze(callable, depth: depth + 1, budget: &budget), arguments: try freeze(arguments, depth: depth + 1, budget: &budget))
+        }
+    }
+
+    /// Releases `pending` without recursion: children are moved onto a work list and containers emptied
+    /// before their node is dropped, so no release nests (also breaks memo-made reference cycles).
+    static func tearDown(_ pending: inout [Node]) {
+        while let node = pending.popLast() {
+            switch node {
+            case .value, .mark: break
+            case .tuple(let items, _): pending.append(contentsOf: items)
+            case .opaque(let callable, let arguments, _): pending.append(callable); pending.append(arguments)
+            case .list(let box), .dictionary(let box):
+                pending.append(contentsOf: box.items)
+                for (key, value) in box.pairs { pending.append(key); pending.append(value) }
+                box.items = []
+                box.pairs = []
+            }
         }
     }
 }

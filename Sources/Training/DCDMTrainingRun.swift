@@ -118,6 +118,9 @@ public struct DCDMTrainingRun {
             status("note: \(legacyStateURL.path) does not match the model's step count; Adam restarts")
             return nil
         }
+        guard completed >= 0 else {
+            throw TrainingError.checkpoint("\(legacyStateURL.path): completed_steps \(completed) is negative (the file is damaged)")
+        }
         return (completed, archive)
     }
 

@@ -191,12 +191,18 @@ struct Solve: ParsableCommand {
             guard table.columnCount == 2 || table.columnCount == 3 else {
                 throw InputError(description: "--coordinates: expected 2 or 3 columns (x, y[, z]), found \(table.columnCount)")
             }
+            try MemoryBudget().requireArray(shape: [table.rowCount, table.columnCount], bytesPerElement: 8, what: "--coordinates")
             var flat = [Double](repeating: 0, count: table.rowCount * table.columnCount)
             for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { flat[i * table.columnCount + table.columnIndices[k]] = table.values[k] } }
             return .rigidBodyModes(coordinates: flat, dimension: table.columnCount)
         case .vectors:
             guard let nearNullspaceVectors else { throw InputError(description: "--near-nullspace vectors needs --near-nullspace-vectors") }
             let table = try MatrixMarket.readMatrix(path: nearNullspaceVectors)
+            // Checked before allocating: the header alone sets the size (`1000000 1000000 0` would ask for 8 TB).
+            guard (1...32).contains(table.columnCount) else {
+                throw InputError(description: "--near-nullspace-vectors: give 1…32 vectors (columns), found \(table.columnCount)")
+            }
+            try MemoryBudget().requireArray(shape: [table.columnCount, table.rowCount], bytesPerElement: 8, what: "--near-nullspace-vectors")
             var vectors = [[Double]](repeating: [Double](repeating: 0, count: table.rowCount), count: table.columnCount)
             for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { vectors[table.columnIndices[k]][i] = table.values[k] } }
             return .vectors(vectors)

@@ -81,6 +81,23 @@ import PDEKit
         #expect(!expected.isEmpty && resumed == expected)
     }
 
+    /// A pre-engine state whose `completed_steps` (and the model's `steps`, so that they match) were set
+    /// to −5 is one error line, not a trap converting the count to the seed offset.
+    @Test func negativeCompletedStepsInThePreEngineStateIsOneErrorLine() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixtures = OldCheckpointTests.fixtures.appendingPathComponent("dcdm")
+        for (name, key) in [("model.safetensors", "steps"), ("model.trainer.safetensors", "completed_steps")] {
+            var archive = try SafetensorsArchive(contentsOf: fixtures.appendingPathComponent(name))
+            #expect(archive.metadata[key] == "10")
+            archive.metadata[key] = "-5"
+            try archive.write(to: directory.appendingPathComponent(name))
+        }
+        let result = try cli.run(Self.common + ["--steps", "20", "--output", directory.appendingPathComponent("model.safetensors").path, "--resume"])
+        let errors = result.error.split(separator: "\n").filter { $0.contains("error") }
+        #expect(result.status == 1 && errors.count == 1 && errors[0].hasPrefix("error:") && errors[0].contains("completed_steps"), "\(result.error)")
+    }
+
     @Test func damagedCheckpointIsOneErrorLine() throws {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }

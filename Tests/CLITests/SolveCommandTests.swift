@@ -74,7 +74,18 @@ import PDEKit
         defer { try? FileManager.default.removeItem(at: directory) }
         let matrixPath = directory.appendingPathComponent("a.mtx").path
         try MatrixMarket.write(ModelProblems.poisson2D(n: 6), path: matrixPath)
+        // Near-nullspace files whose header alone is wrong: a million columns (8 TB if allocated before the
+        // 1…32 check) and vectors of 7 entries for a 36-row matrix.
+        func vectorsFile(_ name: String, header: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try Data("%%MatrixMarket matrix coordinate real general\n\(header)\n".utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let millionColumns = try vectorsFile("million.mtx", header: "1000000 1000000 0")
+        let shortRows = try vectorsFile("short.mtx", header: "7 1 0")
         let cases: [[String]] = [
+            ["--preconditioner", "amg", "--near-nullspace", "vectors", "--near-nullspace-vectors", millionColumns],
+            ["--preconditioner", "amg", "--near-nullspace", "vectors", "--near-nullspace-vectors", shortRows],
             ["--restart", "1e9"],
             ["--restart", "1e300"],
             ["--restart", "abc"],

@@ -86,4 +86,34 @@ import Datasets
             }
         }
     }
+
+    /// Header sizes from `make_collection_fixtures.py`'s hostile files: grid extents 2^62 × 2^62 (their
+    /// product overflows), two files of 2^62 trajectories (their sum overflows) and a 2^20 × 2^20 grid
+    /// (8 TiB): each a typed one-line error before anything is allocated.
+    @Test func hostileWellSizesAreErrorsBeforeAllocating() throws {
+        func expectTooLarge(_ what: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("\(what) was accepted")
+            } catch let error as DatasetError {
+                guard case .tooLarge = error else { Issue.record("\(what): \(error)"); return }
+                #expect(!error.description.contains("\n"))
+            } catch {
+                Issue.record("\(what): \(error)")
+            }
+        }
+        let overflowing = Self.path("the_well_bad/overflowing_grid.hdf5")
+        #expect(try WellFile(path: overflowing).grid == [1 << 62, 1 << 62])
+        expectTooLarge("a 2^62 × 2^62 grid") { _ = try TrajectoryCollection.read(overflowing) }
+        expectTooLarge("a 2^40-point grid split") {
+            _ = try TrajectoryCollection.split(Self.path("the_well_hostile_grid"), train: 2, validation: 1, test: 1)
+        }
+        do {
+            _ = try TrajectoryCollection.describe(Self.path("the_well_hostile_counts"))
+            Issue.record("2 × 2^62 trajectories were summed")
+        } catch let error as DatasetError {
+            guard case .malformed(_, let detail) = error else { Issue.record("\(error)"); return }
+            #expect(detail.contains("n_trajectories"))
+        }
+    }
 }

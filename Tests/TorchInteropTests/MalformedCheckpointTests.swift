@@ -90,6 +90,29 @@ import TorchInterop
         }
     }
 
+    /// A million `TUPLE1` opcodes (a 1 MB data.pkl) nest a value a million deep: refused while it is
+    /// built, so neither reading nor releasing it recurses that deep.
+    @Test func aMillionDeepTupleChainIsRefusedWhileBuilding() throws {
+        let pickle: [UInt8] = [0x80, 2, 0x4E] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]
+        let result = Result { () throws(TorchInteropError) in try RestrictedUnpickler(bytes: pickle, path: "deep.pkl").read() }
+        guard case .failure(.malformed(_, let detail)) = result else { Issue.record("not refused as malformed: \(result)"); return }
+        #expect(detail.contains("deeper than \(RestrictedUnpickler.maximumDepth)"))
+    }
+
+    /// Lists made first and nested afterwards, innermost last (memo `LONG_BINGET k, k−1, APPEND`), so
+    /// that no container's recorded depth grows: still refused at `STOP`, and released without recursion.
+    @Test func aDeepListChainNestedThroughTheMemoIsRefusedAndReleased() throws {
+        let count = 300_000
+        func key(_ k: Int) -> [UInt8] { withUnsafeBytes(of: UInt32(k).littleEndian, Array.init) }
+        var pickle: [UInt8] = [0x80, 2]
+        for k in 0..<count { pickle += [0x5D, 0x72] + key(k) + [0x30] }               // EMPTY_LIST, LONG_BINPUT k, POP
+        for k in stride(from: count - 1, to: 0, by: -1) {
+            pickle += [0x6A] + key(k) + [0x6A] + key(k - 1) + [0x61, 0x30]          // LONG_BINGET k, k−1, APPEND, POP
+        }
+        pickle += [0x6A] + key(count - 1) + [0x2E]
+        #expect(throws: TorchInteropError.self) { _ = try RestrictedUnpickler(bytes: pickle, path: "deep-lists.pkl").read() }
+    }
+
     /// `posix.system('touch …')` in the pickle stays an opaque value: nothing runs, the file is never made.
     @Test func unknownGlobalsStayOpaqueAndAreNeverCalled() throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("pickle-executed-\(UUID().uuidString)")
