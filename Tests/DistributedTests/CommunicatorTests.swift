@@ -2,7 +2,9 @@ import Testing
 import Distributed
 
 /// The single-rank path: what every command runs through without a launcher. (The MPI path runs
-/// under `mpirun -np 2` in scripts/mpi-tests.sh.)
+/// under `mpirun -np 2` in scripts/mpi-tests.sh.) `scripts/test.sh` runs this suite in a process of its
+/// own: the hypre tests initialize MPI for the process they run in, and these tests check that MPI is
+/// left uninitialized.
 @Suite struct CommunicatorTests {
     @Test func singleRankCollectivesAreIdentitiesAndDoNotTouchMPI() throws {
         let single = Communicator.single
