@@ -27,9 +27,17 @@ public struct ExpressionParser {
     /// (`((((…` or `- - - …` thousands deep) from overflowing the stack.
     public static let maximumNesting = 100
 
+    /// Most tokens accepted in one expression: a chain `1+1+…+1` is as deep a tree as it is long, and
+    /// the code that differentiates, compiles and frees that tree recurses over it.
+    public static let maximumTokens = 10_000
+
     public init(_ source: ProblemText) throws {
         self.source = source
         tokens = try Self.tokenize(source)
+        if tokens.count > Self.maximumTokens {
+            throw ProblemError(.syntax, "the expression has more than \(Self.maximumTokens) tokens",
+                               at: source.location(ofOffset: tokens[Self.maximumTokens].offset))
+        }
     }
 
     /// Parses a whole expression.
