@@ -9,7 +9,7 @@ extension ConstraintMode: ExpressibleByArgument {}
 struct PINN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pinn",
-        abstract: "Train a physics-informed neural network (PINN) on a bundled problem.",
+        abstract: "Train a physics-informed neural network (PINN) on a bundled problem or a problem file (--problem FILE).",
         discussion: """
         Problems: poisson1d (−u'' = π² sin πx on [−1,1]), poisson2d (−Δu = 2π² sin πx sin πy on [0,1]²),
         burgers (u_t + u u_x = (0.01/π) u_xx, u(x,0) = −sin πx; --reference Burgers.npz for the error),
