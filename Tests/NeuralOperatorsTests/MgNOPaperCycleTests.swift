@@ -139,32 +139,6 @@ import NeuralOperators
         #expect(parameterGradientError(norm, input: x, probe: probe) < 1e-7)
     }
 
-    /// Largest mismatch between backpropagated parameter gradients of `Σ probe ⊙ layer(x)` and central
-    /// differences (step 1e-6); NaN-propagating.
-    func parameterGradientError<L: Layer>(_ layer: L, input x: Tensor<Double>, probe: Tensor<Double>) -> Double
-    where L.Scalar == Double {
-        func loss() -> Variable<Double> { (layer(Variable(x)) * Variable(probe)).sum() }
-        layer.zeroGradients()
-        loss().backward()
-        let h = 1e-6
-        var worst = 0.0
-        for (name, parameter) in layer.namedParameters {
-            guard let gradient = parameter.gradient else { Issue.record("no gradient for \(name)"); return .nan }
-            if !gradient.scalars.contains(where: { $0 != 0 }) { Issue.record("zero gradient for \(name)") }
-            for index in 0..<parameter.count {
-                let original = parameter.value.scalars[index]
-                parameter.value.scalars[index] = original + h
-                let plus = GradientRecording.withoutRecording { loss().value.scalar }
-                parameter.value.scalars[index] = original - h
-                let minus = GradientRecording.withoutRecording { loss().value.scalar }
-                parameter.value.scalars[index] = original
-                let numeric = (plus - minus) / (2 * h)
-                worst = maxOrNaN(worst, abs(numeric - gradient.scalars[index]) / max(1, abs(numeric)))
-            }
-        }
-        return worst
-    }
-
     @Test func cyclePullbacksMatchFiniteDifferences() throws {
         var generator = SeededRandomNumberGenerator(seed: 8)
         // Pre- and post-smoothing, biases, an odd grid through a kernel-3 prolongation, layer norms.

@@ -142,25 +142,7 @@ import NeuralOperators
         let model = try MgNO<Double>(configuration: config, generator: &generator)
         let x = Tensor<Double>.normal([2, 1, 4, 3], using: &generator)   // 3 is padded to 4 and cropped
         let probe = Tensor<Double>.normal([2, 1, 4, 3], using: &generator)
-        func loss() -> Variable<Double> { (model(Variable(x)) * Variable(probe)).sum() }
-        model.zeroGradients()
-        loss().backward()
-        let h = 1e-6
-        var worst = 0.0
-        for (name, parameter) in model.namedParameters {
-            let gradient = try #require(parameter.gradient, "no gradient for \(name)")
-            #expect(gradient.scalars.contains { $0 != 0 }, "zero gradient for \(name)")
-            for index in 0..<parameter.count {
-                let original = parameter.value.scalars[index]
-                parameter.value.scalars[index] = original + h
-                let plus = GradientRecording.withoutRecording { loss().value.scalar }
-                parameter.value.scalars[index] = original - h
-                let minus = GradientRecording.withoutRecording { loss().value.scalar }
-                parameter.value.scalars[index] = original
-                let numeric = (plus - minus) / (2 * h)
-                worst = maxOrNaN(worst, abs(numeric - gradient.scalars[index]) / max(1, abs(numeric)))
-            }
-        }
+        let worst = parameterGradientError(model, input: x, probe: probe)
         #expect(worst < 1e-6, "worst finite-difference mismatch \(worst)")
     }
 
