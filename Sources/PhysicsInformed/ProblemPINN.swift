@@ -24,6 +24,9 @@ public struct ProblemPINN: Sendable {
         guard problem.fields.count == 1 else {
             throw ProblemError(.unsupported, "the PINN solves problems with one field (this problem has \(problem.fields.count): \(problem.fields.joined(separator: ", ")))", at: nil)
         }
+        guard problem.randomCoefficients.isEmpty else {
+            throw ProblemError(.unsupported, "random-field coefficients (\(problem.randomCoefficients.map(\.name).joined(separator: ", "))) are for 'pdekit generate --problem'; the PINN needs formulas", at: nil)
+        }
         self.problem = problem
     }
 

@@ -96,6 +96,8 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case .constant(let c): return .constant(c)
         case .coordinate(let axis): return .known { $0[axis] }
         case .parameter(let p): return .unknown { $0.parameters[p] }
+        case .randomCoefficient:
+            throw ProblemError(.unsupported, "random-field coefficients are for 'pdekit generate --problem'; the PINN needs a formula", at: location)
         case .field(_, let orders):
             if let axis = orders.firstIndex(where: { $0 > 0 }) {
                 if orders[axis] == 1 { return .unknown { $0.derivatives.first(axis) } }
