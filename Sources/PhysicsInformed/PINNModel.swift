@@ -119,9 +119,9 @@ public final class PINNModel<Scalar: TensorScalar> {
     }
 
     /// The same embedding as `embed`, as closed-form jets.
-    func embeddingJet(points: [Double]) -> InputJet {
+    func embeddingJet(points: [Double], directions: [[Double]]? = nil) -> InputJet {
         let d = domain.dimension
-        var jet = InputJet(points: points, dimension: d)
+        var jet = directions.map { InputJet(points: points, dimension: d, directions: $0) } ?? InputJet(points: points, dimension: d)
         let raw = jet
         if configuration.normalizesInput {
             let (scale, shift) = normalization

@@ -163,7 +163,8 @@ public struct ProblemPINN: Sendable {
         }
         var terms: [PINNLossTerm<Scalar>] = [
             .pde(points: .points(residualPoints, dimension: D), sampler: fresh, secondDerivativeAxes: residual.secondAxes) { u, model in
-                residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable }))
+                residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable },
+                                        mixedPairs: residual.mixedPairs, mixed: { model.mixedDerivatives(pairs: $0, pure: u) }))
             },
         ]
         terms += try boundaryTerms(boundary, weight: options.boundaryWeight, as: Scalar.self)
