@@ -15,7 +15,7 @@ import RunSupport
 /// boundary:  u − g (Dirichlet, one term),  n·∇u − g (Neumann),  α u + β n·∇u − g (Robin)
 /// initial:   u(x, t₀) − u₀(x)          data:  u(x_n) − y_n (observations)
 /// periodic:  exact, by the periodic input embedding of the axis
-/// hard:      u = D(x) N(x) for zero Dirichlet data on every face of a box (stationary problems)
+/// hard:      u = g(x) + D(x) N(x), one Dirichlet formula g on a box or a ball (`ProblemHardConstraint`)
 /// ```
 public struct ProblemPINN: Sendable {
     public let problem: PDEProblemDescription
@@ -37,15 +37,9 @@ public struct ProblemPINN: Sendable {
         return Box(lower: lower + [time.start], upper: upper + [time.end])
     }
 
-    /// Whether hard constraints can impose the conditions: zero Dirichlet data on every face of a
-    /// box, no predicates, no time.
-    public var supportsHardConstraints: Bool {
-        guard problem.geometry.isBox, problem.timeInterval == nil else { return false }
-        return problem.boundaryConditions.allSatisfy { c in
-            if case .dirichlet(.constant(0)) = c.kind, c.on.isEmpty || true, c.predicate == nil { return true }
-            return false
-        } && !problem.boundaryConditions.isEmpty
-    }
+    /// Whether hard constraints can impose the conditions (`ProblemHardConstraint`): one Dirichlet
+    /// formula on the whole boundary of a box or a ball, no predicates, no time.
+    public var supportsHardConstraints: Bool { ProblemHardConstraint.obstacle(problem) == nil }
 
     /// Interior points of Ω (× time) from `sampling`, row-major `[count, D]`.
     func interiorPoints(count: Int, sampling: CollocationSampling, fresh: Bool, generator: inout SeededRandomNumberGenerator) throws -> [Double] {
@@ -131,15 +125,15 @@ public struct ProblemPINN: Sendable {
                                                 as: Scalar.Type = Scalar.self) throws -> PINNSetup<Scalar> {
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let hard = options.constraints == .hard
-        if hard && !supportsHardConstraints {
-            throw ProblemError(.unsupported, "hard constraints need zero Dirichlet data on every face of a box in a stationary problem; use soft constraints", at: nil)
+        if hard, let obstacle = ProblemHardConstraint.obstacle(problem) {
+            throw ProblemError(.unsupported, obstacle + "; use soft constraints", at: nil)
         }
         let box = self.box, D = box.dimension, sampling = options.sampling
         let residual = try ProblemResidualCompiler<Scalar>.compile(problem.residuals[0])
         var configuration: PINNModel<Scalar>.Configuration = options.network.converted()
         for c in problem.boundaryConditions { if case .periodic(let axis) = c.kind, !configuration.periodicAxes.contains(axis) { configuration.periodicAxes.append(axis) } }
         let model = PINNModel<Scalar>(domain: box, configuration: configuration,
-                                      trialFunction: hard ? .homogeneousDirichlet(on: box) : nil,
+                                      trialFunction: hard ? try ProblemHardConstraint.trialFunction(for: problem, box: box) : nil,
                                       scalarParameters: problem.parameters.map { ($0.name, $0.initialValue) }, generator: &generator)
         let settings = problem.settings
         let interiorCount = options.domainPoints > 0 ? options.domainPoints : settings.domainPoints > 0 ? settings.domainPoints : 1000
