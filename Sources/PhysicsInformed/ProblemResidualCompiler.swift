@@ -17,7 +17,10 @@ import AutoDiff
 public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     /// What a compiled residual sees at a batch of points.
     public final class Context {
+        /// Field 0's derivatives.
         public let derivatives: FieldDerivatives<Scalar>
+        /// Every field's derivatives (systems), `fields[0] === derivatives`.
+        public let fields: [FieldDerivatives<Scalar>]
         public let parameters: [Variable<Scalar>]
         /// Coordinate columns in Double, `[axis][point]` (computed on first use: residuals without
         /// known terms never need them).
@@ -35,9 +38,19 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         public init(derivatives: FieldDerivatives<Scalar>, parameters: [Variable<Scalar>], mixedPairs: [MixedPair] = [],
                     mixed: (([(Int, Int)]) -> [Variable<Scalar>])? = nil) {
             self.derivatives = derivatives
+            self.fields = [derivatives]
             self.parameters = parameters
             self.mixedPairs = mixedPairs
             self.mixedProvider = mixed
+        }
+
+        /// A context of several fields (no mixed derivatives).
+        public init(fields: [FieldDerivatives<Scalar>], parameters: [Variable<Scalar>]) {
+            self.derivatives = fields[0]
+            self.fields = fields
+            self.parameters = parameters
+            self.mixedPairs = []
+            self.mixedProvider = nil
         }
 
         /// `∂²u/∂x_i∂x_j`, all pairs computed together on first use.
@@ -73,12 +86,15 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     }
 
     /// Compiles `expression` (of field `0`; parameters in the order of `parameterNames`).
-    public static func compile(_ expression: SymbolicExpression, location: TextLocation? = nil) throws -> Residual {
+    public static func compile(_ expression: SymbolicExpression, fieldCount: Int = 1, location: TextLocation? = nil) throws -> Residual {
         var secondAxes = Set<Int>(), mixedPairs = Set<MixedPair>()
         for derivative in expression.fieldDerivatives {
             let nonzero = derivative.orders.enumerated().filter { $0.element > 0 }
-            guard derivative.field == 0 else {
-                throw ProblemError(.unsupported, "the PINN solves problems with one field; systems are not supported yet", at: location)
+            guard derivative.field < fieldCount else {
+                throw ProblemError(.unsupported, "the residual uses field \(derivative.field) of \(fieldCount)", at: location)
+            }
+            if fieldCount > 1 && derivative.totalOrder == 2 && derivative.orders.filter({ $0 > 0 }).count == 2 {
+                throw ProblemError(.unsupported, "mixed derivatives in systems of several fields are not supported yet", at: location)
             }
             guard derivative.totalOrder <= 2 else {
                 throw ProblemError(.unsupported, "the PINN's Taylor-jet derivatives go up to second order; this residual needs ∂^\(derivative.orders)",
@@ -128,17 +144,17 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case .parameter(let p): return .unknown { $0.parameters[p] }
         case .randomCoefficient:
             throw ProblemError(.unsupported, "random-field coefficients are for 'pdekit generate --problem'; the PINN needs a formula", at: location)
-        case .field(_, let orders):
+        case .field(let k, let orders):
             let nonzero = orders.indices.filter { orders[$0] > 0 }
             if nonzero.count == 2 {
                 let pair = MixedPair(nonzero[0], nonzero[1])
                 return .unknown { $0.mixed(pair) }
             }
             if let axis = orders.firstIndex(where: { $0 > 0 }) {
-                if orders[axis] == 1 { return .unknown { $0.derivatives.first(axis) } }
-                return .unknown { $0.derivatives.second(axis) }
+                if orders[axis] == 1 { return .unknown { $0.fields[k].first(axis) } }
+                return .unknown { $0.fields[k].second(axis) }
             }
-            return .unknown { $0.derivatives.value }
+            return .unknown { $0.fields[k].value }
         case .negation(let a):
             switch try compileNode(a, location: location) {
             case .constant(let c): return .constant(-c)
