@@ -1,3 +1,4 @@
+import Foundation
 import RunSupport
 
 /// `pdekit solve` as a library call: read a Matrix Market matrix and right-hand side, pick or build the
@@ -17,6 +18,27 @@ public enum SparseSolveRun {
         case rigidBody(coordinatesPath: String)
         /// The columns of a Matrix Market array (n rows, 1…32 columns).
         case vectors(path: String)
+    }
+
+    /// `--near-nullspace`: which source the flags name.
+    public enum NearNullspaceChoice: String, Sendable, CaseIterable {
+        case none
+        /// Rigid-body rotations from `--coordinates`.
+        case rigidBody = "rigid-body"
+        /// The columns of `--near-nullspace-vectors`.
+        case vectors
+
+        /// The source, checking that the file the choice needs is given and no other.
+        public func source(coordinates: String?, vectors: String?) throws -> NearNullspaceSource {
+            switch (self, coordinates, vectors) {
+            case (.none, nil, nil): return .none
+            case (.none, _, _): throw InputError("--coordinates and --near-nullspace-vectors need --near-nullspace rigid-body or vectors")
+            case let (.rigidBody, path?, _): return .rigidBody(coordinatesPath: path)
+            case (.rigidBody, nil, _): throw InputError("--near-nullspace rigid-body needs --coordinates")
+            case let (.vectors, _, path?): return .vectors(path: path)
+            case (.vectors, _, nil): throw InputError("--near-nullspace vectors needs --near-nullspace-vectors")
+            }
+        }
     }
 
     /// What to solve and how.
@@ -92,6 +114,13 @@ public enum SparseSolveRun {
             lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(readSeconds) s",
                       "setup time:        \(setupSeconds) s", "solve time:        \(solveSeconds) s"]
             return lines.joined(separator: "\n")
+        }
+
+        /// The summary as one JSON object (sorted keys).
+        public func json() throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
         }
 
         /// A warning line when the solve did not converge (nil when it did).

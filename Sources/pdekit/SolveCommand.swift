@@ -23,14 +23,7 @@ enum MethodChoice: ExpressibleByArgument, Equatable {
     static var allValueStrings: [String] { ["auto"] + SolverConfiguration.Method.allCases.map(\.rawValue) }
 }
 
-/// `--near-nullspace` for AMG.
-enum NearNullspaceChoice: String, ExpressibleByArgument, CaseIterable {
-    case none
-    /// Rigid-body rotations from `--coordinates`.
-    case rigidBody = "rigid-body"
-    /// The columns of `--near-nullspace-vectors`.
-    case vectors
-}
+extension SparseSolveRun.NearNullspaceChoice: ExpressibleByArgument {}
 
 extension SolverConfiguration.Preconditioner: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -48,9 +41,7 @@ struct Solve: ParsableCommand {
         """
     )
 
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case text, json
-    }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @Argument(help: "Matrix file (Matrix Market, coordinate real|integer|pattern, general|symmetric|skew-symmetric).")
     var matrix: String
@@ -80,7 +71,7 @@ struct Solve: ParsableCommand {
     var unknownsPerNode = CountArgument(1)
 
     @Option(help: "AMG near-nullspace: none, rigid-body (rotations from --coordinates), vectors (--near-nullspace-vectors).")
-    var nearNullspace: NearNullspaceChoice = .none
+    var nearNullspace: SparseSolveRun.NearNullspaceChoice = .none
 
     @Option(help: "Node coordinates for rigid-body modes: Matrix Market array with one row per node and 2 or 3 columns.")
     var coordinates: String?
@@ -133,16 +124,8 @@ struct Solve: ParsableCommand {
         configuration.amg = AlgebraicMultigridOptions(variant: amgVariant, smoother: amgSmoother, cycles: try amgCycles.value("amg-cycles"),
                                                       strongThreshold: amgStrength, unknownsPerNode: try unknownsPerNode.value("unknowns-per-node"))
         configuration.thresholdILU = ThresholdILUOptions(dropTolerance: iluDropTolerance, maximumRowFill: try iluFill.value("ilu-fill"))
-        let source: SparseSolveRun.NearNullspaceSource
-        switch (nearNullspace, coordinates, nearNullspaceVectors) {
-        case (.none, nil, nil): source = .none
-        case (.none, _, _): throw SparseSolveRun.InputError("--coordinates and --near-nullspace-vectors need --near-nullspace rigid-body or vectors")
-        case let (.rigidBody, path?, _): source = .rigidBody(coordinatesPath: path)
-        case (.rigidBody, nil, _): throw SparseSolveRun.InputError("--near-nullspace rigid-body needs --coordinates")
-        case let (.vectors, _, path?): source = .vectors(path: path)
-        case (.vectors, _, nil): throw SparseSolveRun.InputError("--near-nullspace vectors needs --near-nullspace-vectors")
-        }
-        if method == .method(.dcdm), model == nil { throw SparseSolveRun.InputError("--method dcdm needs --model") }
+        let source = try nearNullspace.source(coordinates: coordinates, vectors: nearNullspaceVectors)
+        guard method != .method(.dcdm) || model != nil else { throw SparseSolveRun.InputError("--method dcdm needs --model") }
         return SparseSolveRun.Request(matrixPath: matrix, rightHandSidePath: rhs == "ones" ? nil : rhs, configuration: configuration,
                                       automatic: method == .auto, nearNullspace: source, solutionPath: solution)
     }
@@ -159,14 +142,7 @@ struct Solve: ParsableCommand {
             }
         } catch { Job.failAndEnd(error) }
         guard Job.isRoot else { if !summary.converged { throw ExitCode(2) } else { return } }
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        case .text:
-            print(summary.text)
-        }
+        print(format == .json ? try summary.json() : summary.text)
         if let warning = summary.warning { StatusLine.printLine(warning) }
         if !summary.converged { throw ExitCode(2) }
     }
