@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TensorCore"]),
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["AutoDiff", "NeuralLayers", "TensorCore", "TestSupport"]),
-        .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "RunSupport", "SparseSolvers", "TestSupport"]),
+        .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "Distributed", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),

@@ -9,7 +9,9 @@
 #      3 epochs; 2 epochs then --resume to 3 under R = 2 gives the uninterrupted R = 2 run's losses;
 #   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
 #      not split their work (generate antiderivative, train fno --task next-step) are refused under mpirun;
-#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks.
+#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks;
+#   6. solve: one system split over 2 ranks (hypre CG + AMG, GMRES + AIR, BiCGStab + ILUT) agrees with
+#      the one-process solve to the tolerance; a method that cannot run across ranks: one error line.
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,4 +127,48 @@ if command -v mpif90 >/dev/null && command -v make >/dev/null; then
 else
     echo "mpi-tests:   skipped (no mpif90 or make)"
 fi
+echo "mpi-tests: 6. one system across ranks (solve)"
+python3 - "$work" <<'PY'
+import sys
+# 5-point Poisson (symmetric) and first-order upwind convection-diffusion (velocity +x, cell Peclet
+# number 2: nonsymmetric) on a 120 x 120 grid.
+n, work = 120, sys.argv[1]
+for name, c in [("poisson", 0.0), ("convection", 2.0)]:
+    entries = []
+    for j in range(n):
+        for i in range(n):
+            row = j * n + i + 1
+            entries.append((row, row, 4.0 + c))
+            if i > 0: entries.append((row, row - 1, -1.0 - c))
+            if i + 1 < n: entries.append((row, row + 1, -1.0))
+            if j > 0: entries.append((row, row - n, -1.0))
+            if j + 1 < n: entries.append((row, row + n, -1.0))
+    with open(f"{work}/{name}.mtx", "w") as f:
+        f.write(f"%%MatrixMarket matrix coordinate real general\n{n * n} {n * n} {len(entries)}\n")
+        f.writelines(f"{r} {c} {v!r}\n" for r, c, v in entries)
+PY
+for setup in "poisson cg amg classical" "convection gmres amg air" "convection bicgstab ilut classical"; do
+    read -r matrix method preconditioner variant <<<"$setup"
+    flags=(solve "$work/$matrix.mtx" --method "$method" --preconditioner "$preconditioner" --amg-variant "$variant"
+           --relative-tolerance 1e-10 --max-iterations 2000)
+    "${limit[@]}" "$pdekit" "${flags[@]}" --solution "$work/x1.mtx" >/dev/null || fail "solve $setup on one process"
+    out=$("${limit[@]}" "${mpirun[@]}" "$pdekit" "${flags[@]}" --solution "$work/x2.mtx") || fail "solve $setup on 2 ranks: $out"
+    grep -q "across 2 ranks" <<<"$out" || fail "solve $setup on 2 ranks did not split the system: $out"
+    python3 - "$work/x1.mtx" "$work/x2.mtx" "$setup" <<'PY'
+import math, sys
+def vector(path):
+    lines = [l for l in open(path) if not l.startswith("%")]
+    return [float(l.split()[-1]) for l in lines[1:] if l.strip()]
+one, two = vector(sys.argv[1]), vector(sys.argv[2])
+assert len(one) == len(two) == 14400, (len(one), len(two))
+difference = math.sqrt(sum((a - b) ** 2 for a, b in zip(one, two))) / math.sqrt(sum(a * a for a in one))
+assert difference < 1e-7, f"{sys.argv[3]}: 2 ranks differ from 1 process by {difference}"   # NaN fails too
+print(f"mpi-tests:   {sys.argv[3]}: 2 ranks vs 1 process, relative difference {difference:.1e}")
+PY
+done
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" solve "$work/poisson.mtx" --method direct >/dev/null 2>"$work/bad5.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad5.err")" -eq 1 ] \
+    || fail "solve --method direct under mpirun: status $status, $(cat "$work/bad5.err")"
 echo "mpi-tests: all passed"

@@ -44,6 +44,8 @@ enum Entry {
         let threads: Int?
         do {
             Job.communicator = try MPIRuntime.initializeIfLaunched()
+            // hypre (AMG, ILUT) runs on MPI: a single process starts it too, here and nowhere in the library.
+            if (command as? any HypreCommand)?.usesHypre == true { try MPIRuntime.initializeForHypre() }
             threads = try Job.threads()
             try Job.requireDistributable(command)
         } catch { FailureReport.exitAfterRunning(error) }
