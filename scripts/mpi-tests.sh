@@ -5,7 +5,7 @@
 #      checks every result itself) over shared memory and TCP loopback;
 #   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver);
 #      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
-#   3. train fno and train deeponet with R = 2 and global batch B: the loss curve and the validation errors
+#   3. train fno and train deeponet (aligned and triplet data) with R = 2 and global batch B: the loss curve and the validation errors
 #      (split across ranks) of R = 1 with batch B to 1e-6 relative; a partial run then --resume under R = 2
 #      gives the uninterrupted R = 2 run's losses and a byte-identical checkpoint;
 #   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
@@ -113,6 +113,44 @@ for key in ["best_validation_relative_l2", "test_relative_l2"]:
     assert abs(one[key] - two[key]) <= 1e-6 * abs(one[key]), f"{key}: R=1 {one[key]} vs R=2 {two[key]}"
 PY
 cmp -s "$work/don-2/checkpoint.safetensors" "$work/don-2r/checkpoint.safetensors" || fail "resumed R=2 DeepONet checkpoint differs from the uninterrupted one"
+# Unaligned triplets (y is [N, 1]): validation reduces Σ error² and Σ target² over the ranks. The NPZ is
+# written with the standard library (float64 .npy members: magic, header, little-endian data).
+python3 - "$work/triplets.npz" <<'PY'
+import math, random, struct, sys, zipfile
+def npy(rows, columns, values):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, columns)
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack("<%dd" % len(values), *values)
+random.seed(11)
+def triplets(n):
+    branch, trunk, target = [], [], []
+    for _ in range(n):
+        a, b, y = random.uniform(-1, 1), random.uniform(-1, 1), random.random()
+        branch += [a * math.sin(math.pi * k / 7) + b * math.cos(math.pi * k / 7) for k in range(8)]
+        trunk.append(y)
+        target.append(a * y + b * y * y + 0.5)
+    return npy(n, 8, branch), npy(n, 1, trunk), npy(n, 1, target)
+with zipfile.ZipFile(sys.argv[1], "w") as archive:
+    for prefix, n in (("train", 60), ("test", 12)):
+        for name, data in zip(("X_%s0" % prefix, "X_%s1" % prefix, "y_%s" % prefix), triplets(n)):
+            archive.writestr(name + ".npy", data)
+PY
+triplet=(train deeponet --data "$work/triplets.npz" --validation 10 --batch-size 10 --log-every 5 --branch 8,12,12 --trunk 1,12,12
+         --seed 4 --iterations 10)
+"${limit[@]}" "$pdekit" "${triplet[@]}" --output "$work/tri-1" >/dev/null 2>&1
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${triplet[@]}" --output "$work/tri-2" >/dev/null 2>&1
+python3 - "$work" <<'PY'
+import json, math, sys
+work = sys.argv[1]
+one, two = ([json.loads(line) for line in open(f"{work}/{name}/metrics.jsonl")] for name in ("tri-1", "tri-2"))
+assert len(one) == len(two) == 2, (one, two)
+for a, b in zip(one, two):
+    for key in ["trainLoss", "validationRelativeL2"]:
+        assert math.isfinite(a[key]) and abs(a[key] - b[key]) <= 1e-6 * abs(a[key]), f"triplets {key}: R=1 {a[key]} vs R=2 {b[key]}"
+summary = json.load(open(f"{work}/tri-2/summary.json"))
+assert summary["layout"] == "triplet" and summary["ranks"] == 2 and summary["validation_samples"] == 10, summary
+print(f"mpi-tests:   deeponet triplets validationRelativeL2: R=1 {[a['validationRelativeL2'] for a in one]}; R=2 {[b['validationRelativeL2'] for b in two]}")
+PY
 
 echo "mpi-tests: 4. a rank meeting bad input"
 # Rank 1's part file is not an HDF5 file: rank 1 fails alone while rank 0 solves on and then waits.
