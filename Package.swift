@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["CMPI"]),
 
         // Numerical core.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CFFTW", "CKernels", "CMalloc"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CFFTW", "CKernels", "CMalloc", "RunSupport"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
