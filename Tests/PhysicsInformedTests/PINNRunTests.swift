@@ -49,6 +49,36 @@ import PhysicsInformed
         #expect(try finalLoss(parts) == finalLoss(whole) && finalLoss(whole) != nil)
     }
 
+    /// Schrödinger with two states: state 0 interrupted in L-BFGS, then state 1 interrupted in Adam (after
+    /// state 0 resumed and finished), then the rest; the log, the state files and the summary's energies are the uninterrupted run's.
+    @Test func schrodingerStatesResumeOneAfterAnother() throws {
+        let (whole, parts) = (temporaryDirectory(), temporaryDirectory())
+        defer { for url in [whole, parts] { try? FileManager.default.removeItem(at: url) } }
+        func schrodinger(_ output: URL) -> PINNRunConfiguration {
+            var c = configuration(output: output)
+            (c.bundledProblem, c.states, c.resampling, c.domainPoints) = (.schrodinger, 2, PINNRunConfiguration.Resampling.none, 32)
+            return c
+        }
+        try PINNRun(configuration: schrodinger(whole), emit: { _ in }).run()
+        // The second stop point lies behind state 0's checkpoint (which then finishes) and inside state 1's Adam stage.
+        for (resume, stop) in [(false, PINNTrainingPoint.lbfgsIteration(3)), (true, .adamStep(10))] {
+            let interrupted = PINNRun(configuration: schrodinger(parts), resume: resume, emit: { _ in })
+            interrupted.stopAfter = stop
+            #expect(throws: PINNRunError.self) { try interrupted.run() }
+        }
+        #expect(PINNCheckpointing.loggedPoint(in: parts.appendingPathComponent("training/state1")).map { "\($0.stage) \($0.step)" } == "adam 10")
+        try PINNRun(configuration: schrodinger(parts), resume: true, emit: { _ in }).run()
+        #expect(try lossLines(parts) == lossLines(whole))
+        for name in ["solution-state0.csv", "solution-state1.csv"] {
+            #expect(try Data(contentsOf: parts.appendingPathComponent(name)) == Data(contentsOf: whole.appendingPathComponent(name)), "\(name)")
+        }
+        func energies(_ directory: URL) throws -> [Double] {
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("summary.json"))) as? [String: Any]
+            return (summary?["states"] as? [[String: Any]] ?? []).compactMap { $0["energy"] as? Double }
+        }
+        #expect(try energies(whole).count == 2 && energies(parts) == energies(whole))
+    }
+
     @Test func resumeWithOtherSettingsOrADamagedConfigurationIsAnError() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
