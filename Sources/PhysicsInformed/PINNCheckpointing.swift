@@ -61,8 +61,6 @@ public struct PINNCheckpointing: Sendable {
         static let lbfgsLoss = "pinn.lbfgs_loss"
         static let lbfgsPairs = "pinn.lbfgs_pairs"
         static let lbfgsOutcome = "pinn.lbfgs_outcome"
-        static let finalLoss = "pinn.final_loss"
-        static let finalTerms = "pinn.final_terms"
     }
 }
 

@@ -159,17 +159,18 @@ final class PINNLBFGSStage<Scalar: TensorScalar> {
             guard pairs <= trainer.configuration.lbfgsHistory, let loss = Double(metadata[Key.lbfgsLoss] ?? ""), loss.isFinite else {
                 throw TrainingError.checkpoint("\(path): \(pairs) curvature pairs (history \(trainer.configuration.lbfgsHistory)) or loss '\(metadata[Key.lbfgsLoss]?.prefix(40) ?? "missing")' do not fit")
             }
-            func vectors(_ name: String, rows: Int) throws -> [[Double]] {
-                guard rows > 0 else { return [] }
+            /// The rows of the finite tensor `name` of shape `shape` (`[n]`: one row; `[rows, n]`).
+            func rows(_ name: String, shape: [Int]) throws -> [[Double]] {
+                guard shape.first != 0 else { return [] }
                 let tensor: Tensor<Double>
                 do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
-                guard tensor.shape == (name.hasSuffix("iterate") || name.hasSuffix(".gradient") ? [n] : [rows, n]), tensor.isFinite else {
-                    throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(rows) × \(n) values) or non-finite values")
+                guard tensor.shape == shape, tensor.isFinite else {
+                    throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(shape)) or non-finite values")
                 }
-                return (0..<rows).map { Array(tensor.scalars[($0 * n)..<(($0 + 1) * n)]) }
+                return stride(from: 0, to: tensor.count, by: n).map { Array(tensor.scalars[$0..<($0 + n)]) }
             }
-            state = LBFGS<Scalar>.State(iterate: try vectors("lbfgs.iterate", rows: 1)[0], loss: loss, gradient: try vectors("lbfgs.gradient", rows: 1)[0],
-                                        steps: try vectors("lbfgs.steps", rows: pairs), gradientChanges: try vectors("lbfgs.gradient_changes", rows: pairs),
+            state = LBFGS<Scalar>.State(iterate: try rows("lbfgs.iterate", shape: [n])[0], loss: loss, gradient: try rows("lbfgs.gradient", shape: [n])[0],
+                                        steps: try rows("lbfgs.steps", shape: [pairs, n]), gradientChanges: try rows("lbfgs.gradient_changes", shape: [pairs, n]),
                                         iterations: try count(Key.lbfgsRoundIterations))
         }
         let done = roundStart + (state?.iterations ?? 0)
