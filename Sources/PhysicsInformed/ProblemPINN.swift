@@ -165,9 +165,10 @@ public struct ProblemPINN: Sendable {
                                         mixedPairs: residual.mixedPairs, mixed: { model.mixedDerivatives(pairs: $0, pure: u) }))
             }]
         } else {
-            // A system: every equation's residual at every point, stacked (the loss is their mean square).
+            // A system: every equation's residual at every point, stacked (the loss is their mean
+            // square). No sampler: resampling ranks one residual per point, a system has m.
             let axes = Array(Set(residuals.flatMap(\.secondAxes))).sorted()
-            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D), sampler: fresh) { model, x in
+            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D)) { model, x in
                 let context = ProblemResidualCompiler<Scalar>.Context(fields: model.fieldDerivatives(at: x, secondAxes: axes),
                                                                       parameters: parameterNames.map { model.scalarParameter($0)!.variable })
                 return Variable.concatenated(residuals.map { $0.evaluate(context) }, alongAxis: 0)
