@@ -23,6 +23,7 @@ extension GaussianProcessProblem {
             throw refuse("systems (\(description.fields.count) fields, \(description.residuals.count) equations; one field and one equation only)")
         }
         guard description.parameters.isEmpty else { throw refuse("problems with unknown parameters (inverse problems)") }
+        guard description.randomCoefficients.isEmpty else { throw refuse("random-field coefficients (they are for 'pdekit generate --problem')") }
         guard case .box(let lower, let upper, _) = description.geometry, (1...2).contains(lower.count) else {
             throw refuse("this domain (a 1-D or 2-D box only)")
         }
@@ -109,9 +110,7 @@ extension GaussianProcessProblem {
     static func fieldDerivative(of e: SymbolicExpression, coordinateNames: [String]) throws -> SymbolicExpression {
         func d(_ e: SymbolicExpression) throws -> SymbolicExpression {
             switch e {
-            case .constant, .coordinate, .parameter, .comparison: return .constant(0)
-            case .randomCoefficient:
-                throw GaussianProcessError.invalidArgument("random-field coefficients are sampled by generate --problem; GP-HM needs a fixed coefficient")
+            case .constant, .coordinate, .parameter, .comparison, .randomCoefficient: return .constant(0)
             case .field(_, let orders):
                 guard orders.allSatisfy({ $0 == 0 }) else { throw GaussianProcessError.invalidArgument("a derivative of u in the pointwise term") }
                 return .constant(1)
