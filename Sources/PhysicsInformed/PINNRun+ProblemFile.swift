@@ -57,25 +57,16 @@ extension PINNRun {
         let setup: PINNSetup<Scalar> = try solver.makeSetup(options: options, reference: try referenceGrid(problem))
         try runForward(setup, name: problem.name, axes: problem.coordinateNames, log: makeLog(),
                        plotsAllowed: problem.geometry.isBox && setup.evaluationGrid.count <= 2) { summary in
-            summary["problem_file"] = configuration.problemFile
-            summary["constraints"] = options.constraints.rawValue
-            var identified: [String] = []
+            summary.problemFile = configuration.problemFile
+            summary.constraints = options.constraints.rawValue
             guard !problem.parameters.isEmpty else { return "" }
-            var parameters: [String: Any] = [:]
+            var parameters: [String: PINNRunSummary.IdentifiedParameter] = [:], identified: [String] = []
             for p in problem.parameters {
                 let value = Double(setup.model.scalarParameter(p.name)!.value.scalars[0])
-                // JSON has no ∞/NaN: a non-finite figure is null; a zero truth has no relative error.
-                func finiteOrNull(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-                var entry: [String: Any] = ["identified": finiteOrNull(value), "initial": p.initialValue]
-                if let truth = p.trueValue {
-                    entry["true"] = truth
-                    entry["absolute_error"] = finiteOrNull(abs(value - truth))
-                    entry["relative_error"] = truth == 0 ? NSNull() : finiteOrNull(abs(value - truth) / abs(truth))
-                }
-                parameters[p.name] = entry
+                parameters[p.name] = .init(identified: value, initial: p.initialValue, truth: p.trueValue)
                 identified.append(String(format: "%@ = %.6g%@", p.name, value, p.trueValue.map { String(format: " (true %.6g)", $0) } ?? ""))
             }
-            summary["parameters"] = parameters
+            summary.identifiedParameters = parameters
             return ", " + identified.joined(separator: ", ")
         }
     }

@@ -145,7 +145,7 @@ public final class PINNRun {
     // MARK: Forward problems
 
     func runForward<Scalar>(_ setup: PINNSetup<Scalar>, name: String, axes: [String], log: PINNRunLog,
-                            plotsAllowed: Bool = true, summarize: (inout [String: Any]) -> String = { _ in "" }) throws {
+                            plotsAllowed: Bool = true, summarize: (inout PINNRunSummary) -> String = { _ in "" }) throws {
         let report = try train(setup, log: log, label: name)
         let prediction = setup.prediction()
         let error = setup.relativeL2Error()
@@ -153,8 +153,7 @@ public final class PINNRun {
             throw PINNRunError(description: "\(name): the trained network predicts non-finite values (relative L2 error \(error.map { "\($0)" } ?? "n/a"))")
         }
         var summary = baseSummary(name: name, report: report, parameterCount: setup.model.parameterCount)
-        summary["relative_l2_error"] = error.map { $0 as Any } ?? NSNull()
-        summary["evaluation_points"] = prediction.count
+        summary.forward = (error, prediction.count)
         let extra = summarize(&summary)
         try log.writeSummary(summary)
         try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
@@ -166,15 +165,12 @@ public final class PINNRun {
                       report.adamIterations, report.lbfgsIterations, extra, configuration.output))
     }
 
-    func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> [String: Any] {
+    func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> PINNRunSummary {
         let c = configuration
-        return [
-            "problem": name, "precision": c.precision.rawValue, "network": [c.hiddenWidth, c.depth],
-            "activation": c.activation.rawValue, "parameters": parameterCount, "constraints": c.constraintMode.rawValue,
-            "sampling": c.sampling.rawValue, "resampling": c.resamplingRule.rawValue, "adam_iterations": report.adamIterations,
-            "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
-            "lbfgs_outcome": report.lbfgsOutcome ?? "none", "lbfgs_restarts": report.lbfgsRestarts, "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
-            "seed": c.seed, "cpu_seconds": lastCPUSeconds,
-        ]
+        return PINNRunSummary(problem: name, precision: c.precision.rawValue, network: [c.hiddenWidth, c.depth], activation: c.activation.rawValue,
+                              parameters: parameterCount, constraints: c.constraintMode.rawValue, sampling: c.sampling.rawValue,
+                              resampling: c.resamplingRule.rawValue, adamIterations: report.adamIterations, lbfgsIterations: report.lbfgsIterations,
+                              lbfgsEvaluations: report.lbfgsEvaluations, lbfgsOutcome: report.lbfgsOutcome ?? "none", lbfgsRestarts: report.lbfgsRestarts,
+                              finalLoss: report.finalLoss, wallSeconds: report.wallSeconds, seed: c.seed, cpuSeconds: lastCPUSeconds)
     }
 }

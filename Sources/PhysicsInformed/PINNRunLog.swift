@@ -87,12 +87,12 @@ public final class PINNRunLog {
         }
     }
 
-    public func writeSummary(_ summary: [String: Any]) throws {
+    public func writeSummary(_ summary: PINNRunSummary) throws {
         let data: Data
-        do { data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]) } catch {
-            throw PINNRunLogError(description: "cannot encode the summary: \(error)")
+        do { data = try summary.encoded() } catch { throw PINNRunLogError(description: "cannot encode the summary: \(error)") }
+        do { try AtomicFile.write(data, to: directory.appendingPathComponent("summary.json")) } catch {
+            throw PINNRunLogError(description: "\(error)")
         }
-        try write(String(decoding: data, as: UTF8.self) + "\n", to: "summary.json")
     }
 
     public func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
