@@ -7,13 +7,7 @@ import RunSupport
 /// `pdekit pinn --problem FILE`: a user-defined problem (`PDEProblemDescription`) solved by the same
 /// trainer, logs and outputs as the bundled problems.
 extension PINNRun {
-    func runProblemFile() throws {
-        guard let path = configuration.problemFile else {
-            throw PINNRunError(description: "give a bundled problem (\(PINNRunConfiguration.Problem.allCases.map(\.rawValue).joined(separator: ", "))) or --problem FILE")
-        }
-        guard configuration.bundledProblem == nil else {
-            throw PINNRunError(description: "give either a bundled problem or --problem FILE, not both")
-        }
+    func runProblemFile(_ path: String) throws {
         let description = try ProblemFile.load(path: path)
         if description.settings.domainPoints > 0 { fileDomainPoints = description.settings.domainPoints }
         let solver = try ProblemPINN(problem: description)

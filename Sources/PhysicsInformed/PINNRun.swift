@@ -36,6 +36,12 @@ public final class PINNRun {
     /// Validates, prepares the run directory and runs the problem.
     public func run(budget: MemoryBudget = MemoryBudget()) throws {
         try configuration.validate(budget: budget)
+        if configuration.problemFile == nil && configuration.bundledProblem == nil {
+            throw PINNRunError(description: "give a bundled problem (\(PINNRunConfiguration.Problem.allCases.map(\.rawValue).joined(separator: ", "))) or --problem FILE")
+        }
+        guard configuration.problemFile == nil || configuration.bundledProblem == nil else {
+            throw PINNRunError(description: "give either a bundled problem or --problem FILE, not both")
+        }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw PINNRunError(description: "cannot create output directory \(configuration.output): \(error.localizedDescription)")
         }
@@ -43,8 +49,8 @@ public final class PINNRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(encoder.encode(configuration), to: directory.appendingPathComponent(Self.configurationName))
-        if configuration.problemFile != nil || configuration.bundledProblem == nil {
-            try runProblemFile()
+        if let problemFile = configuration.problemFile {
+            try runProblemFile(problemFile)
             return
         }
         switch configuration.precision {
