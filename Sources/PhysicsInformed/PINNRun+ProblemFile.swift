@@ -49,7 +49,7 @@ extension PINNRun {
     func runProblem<Scalar: TensorScalar>(_ solver: ProblemPINN, options: PINNProblemOptions, _: Scalar.Type) throws {
         let problem = solver.problem
         let setup: PINNSetup<Scalar> = try solver.makeSetup(options: options, reference: try referenceGrid(problem))
-        try runForward(setup, name: problem.name, axes: problem.coordinateNames, log: makeLog(),
+        try runForward(setup, name: problem.name, axes: problem.coordinateNames, log: makeLog(), fields: problem.fields,
                        plotsAllowed: problem.geometry.isBox && setup.evaluationGrid.count <= 2) { summary in
             summary.problemFile = configuration.problemFile
             summary.constraints = options.constraints.rawValue

@@ -151,7 +151,7 @@ public final class PINNRun {
     // MARK: Forward problems
 
     func runForward<Scalar>(_ setup: PINNSetup<Scalar>, name: String, axes: [String], log: PINNRunLog,
-                            plotsAllowed: Bool = true, summarize: (inout PINNRunSummary) -> String = { _ in "" }) throws {
+                            fields: [String] = [], plotsAllowed: Bool = true, summarize: (inout PINNRunSummary) -> String = { _ in "" }) throws {
         let report = try train(setup, log: log, label: name)
         let prediction = setup.prediction()
         let error = setup.relativeL2Error()
@@ -162,9 +162,11 @@ public final class PINNRun {
         summary.forward = (error, prediction.count)
         let extra = summarize(&summary)
         try log.writeSummary(summary)
-        try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
+        try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference, fields: fields)
         if configuration.plots && plotsAllowed {
-            try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
+            // Several fields: the loss curve only (the solution plots show one field).
+            try log.writePlots(name: name, grid: fields.count > 1 ? [] : setup.evaluationGrid, points: setup.evaluationPoints,
+                               prediction: prediction, reference: setup.reference)
         }
         emit(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %ld, L-BFGS %ld iterations)%@; output in %@",
                       name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,

@@ -95,14 +95,23 @@ public final class PINNRunLog {
         }
     }
 
+    /// The solution CSV: coordinates, prediction and (with a reference) reference and error per point.
+    /// With several `fields` (values row-major `[points, fields]`), one column per field and quantity
+    /// (`u`, `v`, `u_reference`, …, `u_error`, …).
     public func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
-                       fileName: String = "solution.csv") throws {
-        let d = axes.count
-        var text = (axes + ["prediction"] + (reference == nil ? [] : ["reference", "error"])).joined(separator: ",") + "\n"
-        for n in 0..<prediction.count {
-            var fields = (0..<d).map { "\(points[n * d + $0])" } + ["\(prediction[n])"]
-            if let reference { fields += ["\(reference[n])", "\(prediction[n] - reference[n])"] }
-            text += fields.joined(separator: ",") + "\n"
+                              fileName: String = "solution.csv", fields: [String] = []) throws {
+        let d = axes.count, f = Swift.max(fields.count, 1)
+        let names = fields.count > 1 ? fields : ["prediction"]
+        let referenceNames = fields.count > 1 ? fields.map { $0 + "_reference" } + fields.map { $0 + "_error" } : ["reference", "error"]
+        var text = (axes + names + (reference == nil ? [] : referenceNames)).joined(separator: ",") + "\n"
+        for n in 0..<(prediction.count / f) {
+            let values = (0..<f).map { prediction[n * f + $0] }
+            var row = (0..<d).map { "\(points[n * d + $0])" } + values.map { "\($0)" }
+            if let reference {
+                let exact = (0..<f).map { reference[n * f + $0] }
+                row += exact.map { "\($0)" } + zip(values, exact).map { "\($0 - $1)" }
+            }
+            text += row.joined(separator: ",") + "\n"
         }
         try write(text, to: fileName)
     }
