@@ -7,13 +7,7 @@ import RunSupport
 /// `pdekit pinn --problem FILE`: a user-defined problem (`PDEProblemDescription`) solved by the same
 /// trainer, logs and outputs as the bundled problems.
 extension PINNRun {
-    func runProblemFile() throws {
-        guard let path = configuration.problemFile else {
-            throw PINNRunError(description: "give a bundled problem (\(PINNRunConfiguration.Problem.allCases.map(\.rawValue).joined(separator: ", "))) or --problem FILE")
-        }
-        guard configuration.bundledProblem == nil else {
-            throw PINNRunError(description: "give either a bundled problem or --problem FILE, not both")
-        }
+    func runProblemFile(_ path: String) throws {
         let description = try ProblemFile.load(path: path)
         if description.settings.domainPoints > 0 { fileDomainPoints = description.settings.domainPoints }
         let solver = try ProblemPINN(problem: description)
@@ -55,27 +49,18 @@ extension PINNRun {
     func runProblem<Scalar: TensorScalar>(_ solver: ProblemPINN, options: PINNProblemOptions, _: Scalar.Type) throws {
         let problem = solver.problem
         let setup: PINNSetup<Scalar> = try solver.makeSetup(options: options, reference: try referenceGrid(problem))
-        try runForward(setup, name: problem.name, axes: problem.coordinateNames, log: makeLog(),
+        try runForward(setup, name: problem.name, axes: problem.coordinateNames, log: makeLog(), fields: problem.fields,
                        plotsAllowed: problem.geometry.isBox && setup.evaluationGrid.count <= 2) { summary in
-            summary["problem_file"] = configuration.problemFile
-            summary["constraints"] = options.constraints.rawValue
-            var identified: [String] = []
+            summary.problemFile = configuration.problemFile
+            summary.constraints = options.constraints.rawValue
             guard !problem.parameters.isEmpty else { return "" }
-            var parameters: [String: Any] = [:]
+            var parameters: [String: PINNRunSummary.IdentifiedParameter] = [:], identified: [String] = []
             for p in problem.parameters {
                 let value = Double(setup.model.scalarParameter(p.name)!.value.scalars[0])
-                // JSON has no ∞/NaN: a non-finite figure is null; a zero truth has no relative error.
-                func finiteOrNull(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-                var entry: [String: Any] = ["identified": finiteOrNull(value), "initial": p.initialValue]
-                if let truth = p.trueValue {
-                    entry["true"] = truth
-                    entry["absolute_error"] = finiteOrNull(abs(value - truth))
-                    entry["relative_error"] = truth == 0 ? NSNull() : finiteOrNull(abs(value - truth) / abs(truth))
-                }
-                parameters[p.name] = entry
+                parameters[p.name] = .init(identified: value, initial: p.initialValue, truth: p.trueValue)
                 identified.append(String(format: "%@ = %.6g%@", p.name, value, p.trueValue.map { String(format: " (true %.6g)", $0) } ?? ""))
             }
-            summary["parameters"] = parameters
+            summary.identifiedParameters = parameters
             return ", " + identified.joined(separator: ", ")
         }
     }

@@ -13,7 +13,7 @@ extension PINNRun {
         case .finiteBarrier: well = .finiteBarrier(height: c.depthV0, width: c.wellWidth)
         }
         var found: [[Double]] = []
-        var stateSummaries: [[String: Any]] = []
+        var stateSummaries: [PINNRunSummary.SchrodingerState] = []
         var lastReport: PINNTrainer<Scalar>.Report? = nil
         var parameterCount = 0
         for k in 0..<c.states {
@@ -38,15 +38,11 @@ extension PINNRun {
             guard e.isFinite, rayleigh.isFinite, stateError.isFinite else {
                 throw PINNRunError(description: "schrodinger state \(k): non-finite result (E = \(e), ψ error \(stateError))")
             }
-            var entry: [String: Any] = [
-                "state": k, "energy": e, "energy_learned": c.energy == .learned, "reference_energy": reference.energy,
-                "reference": well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
-                "energy_relative_error": abs(e - reference.energy) / abs(reference.energy), "state_relative_l2_error": stateError,
-                "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds, "cpu_seconds": lastCPUSeconds,
-                "rayleigh_energy": rayleigh, "rayleigh_energy_error": abs(rayleigh - reference.energy),
-                "energy_error": abs(e - reference.energy),
-            ]
-            if let exact = well.exactEnergy(state: k) { entry["closed_form_energy"] = exact }
+            let entry = PINNRunSummary.SchrodingerState(
+                state: k, energy: e, energyLearned: c.energy == .learned, referenceEnergy: reference.energy,
+                reference: well == .infiniteWell ? "exact n²π²" : "finite differences (LAPACK dstevr, 6005 interior nodes)",
+                stateRelativeL2Error: stateError, finalLoss: report.finalLoss, wallSeconds: report.wallSeconds, cpuSeconds: lastCPUSeconds,
+                rayleighEnergy: rayleigh, closedFormEnergy: well.exactEnergy(state: k))
             stateSummaries.append(entry)
             found.append(psi)
             try log.writeSolution(axes: ["x"], points: problem.evaluationNodes, prediction: psi, reference: reference.state,
@@ -60,10 +56,7 @@ extension PINNRun {
                         stateError, report.wallSeconds))
         }
         var summary = baseSummary(name: "schrodinger", report: lastReport!, parameterCount: parameterCount)
-        summary["potential"] = c.potential.rawValue
-        summary["energy_mode"] = c.energy.rawValue
-        summary["normalization"] = c.normalization.rawValue
-        summary["states"] = stateSummaries
+        summary.schrodinger = (c.potential.rawValue, c.energy.rawValue, c.normalization.rawValue, stateSummaries)
         try log.writeSummary(summary)
     }
 }

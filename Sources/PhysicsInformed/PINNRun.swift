@@ -36,6 +36,12 @@ public final class PINNRun {
     /// Validates, prepares the run directory and runs the problem.
     public func run(budget: MemoryBudget = MemoryBudget()) throws {
         try configuration.validate(budget: budget)
+        if configuration.problemFile == nil && configuration.bundledProblem == nil {
+            throw PINNRunError(description: "give a bundled problem (\(PINNRunConfiguration.Problem.allCases.map(\.rawValue).joined(separator: ", "))) or --problem FILE")
+        }
+        guard configuration.problemFile == nil || configuration.bundledProblem == nil else {
+            throw PINNRunError(description: "give either a bundled problem or --problem FILE, not both")
+        }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw PINNRunError(description: "cannot create output directory \(configuration.output): \(error.localizedDescription)")
         }
@@ -43,8 +49,8 @@ public final class PINNRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(encoder.encode(configuration), to: directory.appendingPathComponent(Self.configurationName))
-        if configuration.problemFile != nil || configuration.bundledProblem == nil {
-            try runProblemFile()
+        if let problemFile = configuration.problemFile {
+            try runProblemFile(problemFile)
             return
         }
         switch configuration.precision {
@@ -145,7 +151,7 @@ public final class PINNRun {
     // MARK: Forward problems
 
     func runForward<Scalar>(_ setup: PINNSetup<Scalar>, name: String, axes: [String], log: PINNRunLog,
-                            plotsAllowed: Bool = true, summarize: (inout [String: Any]) -> String = { _ in "" }) throws {
+                            fields: [String] = [], plotsAllowed: Bool = true, summarize: (inout PINNRunSummary) -> String = { _ in "" }) throws {
         let report = try train(setup, log: log, label: name)
         let prediction = setup.prediction()
         let error = setup.relativeL2Error()
@@ -153,28 +159,26 @@ public final class PINNRun {
             throw PINNRunError(description: "\(name): the trained network predicts non-finite values (relative L2 error \(error.map { "\($0)" } ?? "n/a"))")
         }
         var summary = baseSummary(name: name, report: report, parameterCount: setup.model.parameterCount)
-        summary["relative_l2_error"] = error.map { $0 as Any } ?? NSNull()
-        summary["evaluation_points"] = prediction.count
+        summary.forward = (error, prediction.count)
         let extra = summarize(&summary)
         try log.writeSummary(summary)
-        try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
+        try log.writeSolution(axes: axes, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference, fields: fields)
         if configuration.plots && plotsAllowed {
-            try log.writePlots(name: name, grid: setup.evaluationGrid, points: setup.evaluationPoints, prediction: prediction, reference: setup.reference)
+            // Several fields: the loss curve only (the solution plots show one field).
+            try log.writePlots(name: name, grid: fields.count > 1 ? [] : setup.evaluationGrid, points: setup.evaluationPoints,
+                               prediction: prediction, reference: setup.reference)
         }
         emit(String(format: "%@: relative L2 error %@, loss %.3e, %.2f s (Adam %ld, L-BFGS %ld iterations)%@; output in %@",
                       name, error.map { String(format: "%.3e", $0) } ?? "n/a (no reference)", report.finalLoss, report.wallSeconds,
                       report.adamIterations, report.lbfgsIterations, extra, configuration.output))
     }
 
-    func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> [String: Any] {
+    func baseSummary<Scalar>(name: String, report: PINNTrainer<Scalar>.Report, parameterCount: Int) -> PINNRunSummary {
         let c = configuration
-        return [
-            "problem": name, "precision": c.precision.rawValue, "network": [c.hiddenWidth, c.depth],
-            "activation": c.activation.rawValue, "parameters": parameterCount, "constraints": c.constraintMode.rawValue,
-            "sampling": c.sampling.rawValue, "resampling": c.resamplingRule.rawValue, "adam_iterations": report.adamIterations,
-            "lbfgs_iterations": report.lbfgsIterations, "lbfgs_evaluations": report.lbfgsEvaluations,
-            "lbfgs_outcome": report.lbfgsOutcome ?? "none", "lbfgs_restarts": report.lbfgsRestarts, "final_loss": report.finalLoss, "wall_seconds": report.wallSeconds,
-            "seed": c.seed, "cpu_seconds": lastCPUSeconds,
-        ]
+        return PINNRunSummary(problem: name, precision: c.precision.rawValue, network: [c.hiddenWidth, c.depth], activation: c.activation.rawValue,
+                              parameters: parameterCount, constraints: c.constraintMode.rawValue, sampling: c.sampling.rawValue,
+                              resampling: c.resamplingRule.rawValue, adamIterations: report.adamIterations, lbfgsIterations: report.lbfgsIterations,
+                              lbfgsEvaluations: report.lbfgsEvaluations, lbfgsOutcome: report.lbfgsOutcome ?? "none", lbfgsRestarts: report.lbfgsRestarts,
+                              finalLoss: report.finalLoss, wallSeconds: report.wallSeconds, seed: c.seed, cpuSeconds: lastCPUSeconds)
     }
 }

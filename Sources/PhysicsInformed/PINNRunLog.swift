@@ -87,29 +87,34 @@ public final class PINNRunLog {
         }
     }
 
-    public func writeSummary(_ summary: [String: Any]) throws {
+    public func writeSummary(_ summary: PINNRunSummary) throws {
         let data: Data
-        do { data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]) } catch {
-            throw PINNRunLogError(description: "cannot encode the summary: \(error)")
+        do { data = try summary.encoded() } catch { throw PINNRunLogError(description: "cannot encode the summary: \(error)") }
+        do { try AtomicFile.write(data, to: directory.appendingPathComponent("summary.json")) } catch {
+            throw PINNRunLogError(description: "\(error)")
         }
-        try write(String(decoding: data, as: UTF8.self) + "\n", to: "summary.json")
     }
 
+    /// The solution CSV: coordinates, prediction and (with a reference) reference and error per point.
+    /// With several `fields` (values row-major `[points, fields]`), one column per field and quantity
+    /// (`u`, `v`, `u_reference`, …, `u_error`, …).
     public func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
-                       fileName: String = "solution.csv") throws {
-        let d = axes.count, rows = points.count / max(d, 1)
-        // Systems: m values per point (row-major [points, fields]), columns prediction.k …
-        let m = rows > 0 && prediction.count % rows == 0 ? max(prediction.count / rows, 1) : 1
-        let labels = m == 1 ? [""] : (0..<m).map { ".\($0)" }
-        var text = (axes + labels.map { "prediction" + $0 } + (reference == nil ? [] : labels.map { "reference" + $0 } + labels.map { "error" + $0 }))
-            .joined(separator: ",") + "\n"
-        for n in 0..<min(rows, prediction.count / m) {
-            let values = (0..<m).map { n * m + $0 }
-            var fields = (0..<d).map { "\(points[n * d + $0])" } + values.map { "\(prediction[$0])" }
-            if let reference, reference.count == prediction.count {
-                fields += values.map { "\(reference[$0])" } + values.map { "\(prediction[$0] - reference[$0])" }
+                              fileName: String = "solution.csv", fields: [String] = []) throws {
+        let d = axes.count, f = Swift.max(fields.count, 1)
+        let names = fields.count > 1 ? fields : ["prediction"]
+        let referenceNames = fields.count > 1 ? fields.map { $0 + "_reference" } + fields.map { $0 + "_error" } : ["reference", "error"]
+        // A reference of another size than the prediction is not written (never indexed past its end).
+        let matchingReference = reference.flatMap { $0.count == prediction.count ? $0 : nil }
+        var text = (axes + names + (matchingReference == nil ? [] : referenceNames)).joined(separator: ",") + "\n"
+        let rows = Swift.min(prediction.count / f, d > 0 ? points.count / d : prediction.count / f)
+        for n in 0..<rows {
+            let values = (0..<f).map { prediction[n * f + $0] }
+            var row = (0..<d).map { "\(points[n * d + $0])" } + values.map { "\($0)" }
+            if let reference = matchingReference {
+                let exact = (0..<f).map { reference[n * f + $0] }
+                row += exact.map { "\($0)" } + zip(values, exact).map { "\($0 - $1)" }
             }
-            text += fields.joined(separator: ",") + "\n"
+            text += row.joined(separator: ",") + "\n"
         }
         try write(text, to: fileName)
     }

@@ -79,6 +79,32 @@ import PhysicsInformed
         #expect(try energies(whole).count == 2 && energies(parts) == energies(whole))
     }
 
+    /// A problem file with two fields: the solution CSV has a column per field and quantity, and each
+    /// error column is its prediction minus its reference.
+    @Test func systemOfTwoFieldsWritesOneColumnPerField() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("pair.json")
+        try Data("""
+        {"domain": {"box": [[0, 0], [1, 1]]}, "fields": ["u", "v"],
+         "coefficients": {"U": "sin(pi*x)*sin(pi*y)", "V": "sin(2*pi*x)*sin(pi*y)"},
+         "equations": ["-lap(u) + u - v = -lap(U) + U - V", "-lap(v) + v + u = -lap(V) + V + U"],
+         "boundary": [{"field": "u", "dirichlet": "0"}, {"field": "v", "dirichlet": "0"}],
+         "exact": {"u": "U", "v": "V"}}
+        """.utf8).write(to: file)
+        var c = configuration(output: directory.appendingPathComponent("run"))
+        (c.bundledProblem, c.problemFile, c.iterations, c.lbfgsIterations, c.plots) = (nil, file.path, 4, 0, true)
+        try PINNRun(configuration: c, emit: { _ in }).run()
+        let lines = try String(contentsOf: directory.appendingPathComponent("run/solution.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "x,y,u,v,u_reference,v_reference,u_error,v_error")
+        #expect(lines.count > 10)
+        for line in lines.dropFirst().prefix(20) {
+            let v = line.split(separator: ",").compactMap { Double($0) }
+            #expect(v.count == 8 && v[6] == v[2] - v[4] && v[7] == v[3] - v[5], "\(line)")
+        }
+    }
+
     @Test func resumeWithOtherSettingsOrADamagedConfigurationIsAnError() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
