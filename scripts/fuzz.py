@@ -147,7 +147,8 @@ def make_seeds(pdekit, work):
         shutil.copy(os.path.join(FIXTURES, name), join(name))
     # torch.save archives written by PyTorch (bench/peers/neuralop_fixtures.py), a problem file, and
     # PDEBench-layout files (datasets/fixtures/collections/make_collection_fixtures.py).
-    for name in ["fno1d.pt", "fno2d_state_dict.pt", "fno2d_metadata.pkl"]:
+    for name in ["fno1d.pt", "fno2d_state_dict.pt", "fno2d_metadata.pkl", "fno2d_v03_joint_padded_state_dict.pt",
+                 "fno2d_v03_joint_padded_metadata.pkl"]:
         shutil.copy(os.path.join(ROOT, "Tests", "Fixtures", "neuraloperator", name), join(name))
     shutil.copy(os.path.join(ROOT, "datasets", "problems", "poisson1d.json"), join("poisson1d.json"))
     for name in ["pdebench_2d_seeds.hdf5", "pdebench_1d_tensor.hdf5"]:
@@ -160,7 +161,8 @@ def make_seeds(pdekit, work):
         "mat73": [join("burgers_v73.mat")],
         "safetensors": [join("run/checkpoint.safetensors")],
         "matrixmarket": [join("laplacian.mtx"), join("rhs.mtx")],
-        "torch": [join("fno1d.pt"), join("fno2d_state_dict.pt"), join("fno2d_metadata.pkl")],
+        "torch": [join("fno1d.pt"), join("fno2d_state_dict.pt"), join("fno2d_metadata.pkl"),
+                  join("fno2d_v03_joint_padded_state_dict.pt"), join("fno2d_v03_joint_padded_metadata.pkl")],
         "problem": [join("poisson1d.json")],
         "collection": [join("pdebench_2d_seeds.hdf5"), join("pdebench_1d_tensor.hdf5")],
     }
@@ -195,6 +197,10 @@ def file_commands(seeds_dir):
         ("torch", "import neuraloperator", "fno1d.pt", ["import", "neuraloperator", "{f}", "--output", "{w}/imported"]),
         ("torch", "import neuraloperator", "fno2d_state_dict.pt", ["import", "neuraloperator", "{f}", "--metadata",
                                                                    s("fno2d_metadata.pkl"), "--output", "{w}/imported"]),
+        ("torch", "import neuraloperator 0.3", "fno2d_v03_joint_padded_state_dict.pt",
+         ["import", "neuraloperator", "{f}", "--metadata", s("fno2d_v03_joint_padded_metadata.pkl"), "--output", "{w}/imported"]),
+        ("torch", "import --metadata 0.3", "fno2d_v03_joint_padded_metadata.pkl",
+         ["import", "neuraloperator", s("fno2d_v03_joint_padded_state_dict.pt"), "--metadata", "{f}", "--output", "{w}/imported"]),
         ("torch", "import --metadata", "fno2d_metadata.pkl", ["import", "neuraloperator", s("fno2d_state_dict.pt"),
                                                               "--metadata", "{f}", "--output", "{w}/imported"]),
         ("problem", "pinn --problem", None, ["pinn", "--problem", "{f}", "--iterations", "2", "--lbfgs-iterations", "0",

@@ -37,6 +37,8 @@ if command -v gfortran >/dev/null; then
     echo "== and from Fortran (Examples/fortran-embedding, iso_c_binding)"
     make -s -C Examples/fortran-embedding
     .build/release/examples/pdekit-fortran-example "$out/fno"
+    echo "== a PyTorch-trained neuraloperator FNO (pdekit import neuraloperator) from Fortran (Examples/fortran-import)"
+    make -s -C Examples/fortran-import run RUN_DIR="$PWD/$out/fno2d-padded-import"
 fi
 
 echo "== done: plots in $out/fno/fields.png, $out/fno/loss.png and $out/fno-65/fields-2x.png"

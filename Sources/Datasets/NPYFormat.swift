@@ -12,7 +12,7 @@ import Foundation
 /// Reading accepts versions 1.0, 2.0 and 3.0 (UTF-8 header), either byte order, either memory
 /// order (Fortran data is converted to row-major), and the dtypes `f4 f8 i1 i2 i4 i8 u1 u2 u4 u8
 /// b1` (narrow integers widen, see `ElementType`). Object arrays (`|O`) hold a pickle; the only
-/// pickles read are lists/tuples of numeric arrays (see `PickleReader`), everything else throws
+/// pickles read are lists/tuples of numeric arrays (see `NumPyPickle`), everything else throws
 /// `DatasetError.unsupported`. Writing produces version 1.0 (2.0 if the header is over 64 KiB),
 /// little-endian, C order.
 public enum NPYFormat {
@@ -52,7 +52,7 @@ public enum NPYFormat {
         guard header.descr.hasPrefix("|O") || header.descr.hasPrefix("O") else {
             return [(name, try decodeNumeric(bytes, header: header, path: path))]
         }
-        let elements = try PickleReader.numericArrays(in: bytes[header.dataOffset...], path: path)
+        let elements = try NumPyPickle.numericArrays(in: bytes[header.dataOffset...], path: path)
         return elements.enumerated().map { ("\(name)[\($0.offset)]", $0.element) }
     }
 

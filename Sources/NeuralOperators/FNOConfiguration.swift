@@ -32,16 +32,20 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     /// Where the appended grid coordinates lie (checkpoints written before this option decode as
     /// `.closedInterval`).
     public var gridConvention: FNOGridConvention
-    /// Zero padding appended to every spatial axis inside the blocks, as a fraction of its size
+    /// Zero padding of every spatial axis inside the blocks, as a fraction of its size
     /// (non-periodic problems; 0 for periodic ones).
     public var domainPadding: Double
+    /// Where the domain padding goes and how its width is rounded (checkpoints written before this
+    /// option decode as `.endSmoothLength`).
+    public var domainPaddingPlacement: FNODomainPaddingPlacement
     /// Per-channel bias in the spectral convolutions.
     public var spectralBias: Bool
 
     public init(modes: [Int], inputChannels: Int = 1, outputChannels: Int = 1, width: Int, layerCount: Int = 4,
                 liftingChannels: Int = 0, projectionChannels: Int = 128, activation: Activation = .gelu,
                 useChannelMLP: Bool = false, channelMLPExpansion: Double = 0.5, appendGrid: Bool = true,
-                domainPadding: Double = 0, spectralBias: Bool = false, gridConvention: FNOGridConvention = .closedInterval) {
+                domainPadding: Double = 0, spectralBias: Bool = false, gridConvention: FNOGridConvention = .closedInterval,
+                domainPaddingPlacement: FNODomainPaddingPlacement = .endSmoothLength) {
         self.modes = modes
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -54,6 +58,7 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         self.channelMLPExpansion = channelMLPExpansion
         self.appendGrid = appendGrid
         self.domainPadding = domainPadding
+        self.domainPaddingPlacement = domainPaddingPlacement
         self.spectralBias = spectralBias
         self.gridConvention = gridConvention
     }
@@ -112,7 +117,8 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         modes.enumerated().map { axis, m in axis == modes.count - 1 ? max(1, 2 * (m - 1)) : 2 * m }
     }
 
-    /// Decodes configurations written before `gridConvention` existed as `.closedInterval`.
+    /// Decodes configurations written before `gridConvention` existed as `.closedInterval`, and
+    /// before `domainPaddingPlacement` existed as `.endSmoothLength`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         modes = try container.decode([Int].self, forKey: .modes)
@@ -127,6 +133,7 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         channelMLPExpansion = try container.decode(Double.self, forKey: .channelMLPExpansion)
         appendGrid = try container.decode(Bool.self, forKey: .appendGrid)
         domainPadding = try container.decode(Double.self, forKey: .domainPadding)
+        domainPaddingPlacement = try container.decodeIfPresent(FNODomainPaddingPlacement.self, forKey: .domainPaddingPlacement) ?? .endSmoothLength
         spectralBias = try container.decode(Bool.self, forKey: .spectralBias)
         gridConvention = try container.decodeIfPresent(FNOGridConvention.self, forKey: .gridConvention) ?? .closedInterval
     }
@@ -150,4 +157,17 @@ public enum FNOGridConvention: String, Codable, Sendable, CaseIterable {
     /// `x_i = i/n`: the periodic cell without its right end (neuraloperator's `GridEmbeddingND`,
     /// `linspace(0, 1, n + 1)[:-1]`).
     case periodic
+}
+
+/// Where an FNO's domain padding (a fraction `p` of an axis of `n` points) goes, and its width.
+public enum FNODomainPaddingPlacement: String, Codable, Sendable, CaseIterable {
+    /// At the end of the axis, at least `round(p·n)` points, widened until the padded length has no
+    /// prime factor above 7 (fast FFT lengths; PDEKit's default).
+    case endSmoothLength
+    /// Exactly `round_half_even(p·n)` points at the end of the axis (neuraloperator 0.x and 1.0's
+    /// `domain_padding_mode="one-sided"`, Python's `round`).
+    case end
+    /// `round_half_even(p·n)` points before and as many after (neuraloperator ≥ 1.1's `DomainPadding`,
+    /// `domain_padding_mode="symmetric"`).
+    case symmetric
 }

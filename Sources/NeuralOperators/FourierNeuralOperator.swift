@@ -12,8 +12,8 @@ import NeuralLayers
 ///           (with a channel MLP:  v ← MLP_l(v) + g_l ⊙ v_l,  g_l a soft gate)
 /// u = Q(v_L)                                       projection
 /// ```
-/// σ is skipped after the last block. With domain padding, `v₀` is zero-padded at the end of every
-/// spatial axis and `v_L` cropped back. All maps act on Fourier modes or pointwise, so a model trained
+/// σ is skipped after the last block. With domain padding, `v₀` is zero-padded at the end (or at
+/// both ends, `FNODomainPaddingPlacement`) of every spatial axis and `v_L` cropped back. All maps act on Fourier modes or pointwise, so a model trained
 /// at one resolution applies unchanged at a finer one (zero-shot super-resolution).
 ///
 /// References: Li et al., "Fourier Neural Operator for Parametric Partial Differential Equations",
@@ -58,14 +58,32 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
                                 layerCount: c.projectionChannels > 0 ? 2 : 1, activation: c.activation, generator: &generator)
     }
 
-    /// Zero padding appended to each spatial axis of size `n`: at least `round(n · domainPadding)`,
-    /// rounded up so that the padded length has no prime factor above 7. FFTW is several times slower
-    /// on lengths with a large prime factor (85 + 9 = 94 = 2 · 47 becomes 96 = 2⁵ · 3).
+    /// Zero padding added to each spatial axis of size `n` (before plus after), placed by
+    /// `configuration.domainPaddingPlacement` (see ``padding(spatialSize:)``).
     public func paddingWidths(spatialSize: [Int]) -> [Int] {
-        spatialSize.map { n in
-            let minimum = Int((Double(n) * configuration.domainPadding).rounded())
-            guard minimum > 0 else { return 0 }
-            return Self.smoothLength(atLeast: n + minimum) - n
+        let padding = self.padding(spatialSize: spatialSize)
+        return zip(padding.before, padding.after).map { $0 + $1 }
+    }
+
+    /// Zero padding before and after each spatial axis of size `n`. `.endSmoothLength`: at least
+    /// `round(n · domainPadding)` after, rounded up so that the padded length has no prime factor
+    /// above 7 (FFTW is several times slower on lengths with a large prime factor: 85 + 9 = 94 = 2 · 47
+    /// becomes 96 = 2⁵ · 3). `.end`: exactly `round_half_even(n · domainPadding)` after; `.symmetric`:
+    /// that many before and after (neuraloperator's rounding, Python's `round`).
+    public func padding(spatialSize: [Int]) -> (before: [Int], after: [Int]) {
+        let fraction = configuration.domainPadding
+        switch configuration.domainPaddingPlacement {
+        case .endSmoothLength:
+            let after = spatialSize.map { n -> Int in
+                let minimum = Int((Double(n) * fraction).rounded())
+                guard minimum > 0 else { return 0 }
+                return Self.smoothLength(atLeast: n + minimum) - n
+            }
+            return ([Int](repeating: 0, count: spatialSize.count), after)
+        case .end, .symmetric:
+            let widths = spatialSize.map { Int((fraction * Double($0)).rounded(.toNearestOrEven)) }
+            let before = configuration.domainPaddingPlacement == .symmetric ? widths : [Int](repeating: 0, count: widths.count)
+            return (before, widths)
         }
     }
 
@@ -128,10 +146,10 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
             x = Variable.concatenated([x, Variable(Self.gridCoordinates(batch: batch, spatialSize: spatial, convention: c.gridConvention))], alongAxis: 1)
         }
         x = lifting(x)
-        let padding = paddingWidths(spatialSize: spatial)
-        let isPadded = padding.contains { $0 > 0 }
+        let padding = self.padding(spatialSize: spatial)
+        let isPadded = (padding.before + padding.after).contains { $0 > 0 }
         if isPadded {
-            x = x.padded(before: [Int](repeating: 0, count: d + 2), after: [0, 0] + padding)
+            x = x.padded(before: [0, 0] + padding.before, after: [0, 0] + padding.after)
         }
         for index in 0..<c.layerCount {
             let isLast = index == c.layerCount - 1
@@ -165,7 +183,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
             }
         }
         if isPadded {
-            x = x.sliced([nil, nil] + spatial.map { 0..<$0 })
+            x = x.sliced([nil, nil] + zip(padding.before, spatial).map { $0..<($0 + $1) })
         }
         return projection(x)
     }

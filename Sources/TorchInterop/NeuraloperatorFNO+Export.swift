@@ -9,14 +9,16 @@ extension NeuraloperatorFNO {
     ///
     /// Refused (one line naming it): what neuraloperator's `FNO` cannot express — grid coordinates
     /// on `[0, 1]` with both ends (`.closedInterval`; neuraloperator's grid is `i/n`), domain padding
-    /// (neuraloperator pads differently), a spectral convolution without bias, a one-layer projection,
+    /// other than `.symmetric` (neuraloperator ≥ 1.1 pads both sides), a spectral convolution without bias, a one-layer projection,
     /// and activations other than GELU (the kwargs are JSON, which cannot name a function).
     public static func export(_ model: FourierNeuralOperator<Float>) throws(TorchInteropError) -> (stateDict: SafetensorsArchive, kwargs: [String: Any]) {
         let c = model.configuration
         if c.appendGrid, c.gridConvention != .periodic {
             throw .unsupportedModel("this model appends grid coordinates i/(n-1) (grid convention closedInterval); neuraloperator's grid is i/n, so PyTorch would compute something else (train with --preset neuraloperator)")
         }
-        guard c.domainPadding == 0 else { throw .unsupportedModel("domain padding \(c.domainPadding): neuraloperator pads differently; export models without padding") }
+        guard c.domainPadding == 0 || c.domainPaddingPlacement == .symmetric else {
+            throw .unsupportedModel("domain padding \(c.domainPadding) placed \(c.domainPaddingPlacement): neuraloperator ≥ 1.1 pads symmetrically; export models without padding or with symmetric padding")
+        }
         guard c.spectralBias else { throw .unsupportedModel("spectral convolutions without bias have no neuraloperator equivalent (its skip is unbiased)") }
         guard c.projectionChannels > 0 else { throw .unsupportedModel("a one-layer projection has no neuraloperator equivalent") }
         guard c.activation == .gelu else { throw .unsupportedModel("activation \(c.activation): only GELU (neuraloperator's default) can be exported") }
@@ -59,6 +61,7 @@ extension NeuraloperatorFNO {
             "use_channel_mlp": c.useChannelMLP,
             "channel_mlp_expansion": c.useChannelMLP ? Double(model.channelMLPs[0].layers[0].outputChannels) / Double(c.width) : c.channelMLPExpansion,
             "channel_mlp_skip": "soft-gating", "fno_skip": "linear",
+            "domain_padding": c.domainPadding > 0 ? c.domainPadding as Any : NSNull(),
         ]
         return (archive, kwargs)
     }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import TensorCore
 import NeuralLayers
@@ -23,8 +24,13 @@ import NeuralOperators
 /// Both use `F⁻¹(R F(x))`, in which the FFT normalization (neuraloperator's `norm="forward"`)
 /// cancels. The grid embedding is `linspace(0, 1, n + 1)[:-1]` (`FNOGridConvention.periodic`).
 ///
+/// The 0.x layout (one stacked `fno_blocks.convs` for all blocks, `nn.Conv{d}d` maps) is rewritten
+/// first (`NeuraloperatorLegacyLayout`). Domain padding (`domain_padding`, a fraction per axis) maps to
+/// `FNODomainPaddingPlacement`: `.symmetric` for 2.x and `domain_padding_mode="symmetric"`, `.end` for
+/// `"one-sided"` (the 0.x and 1.0 default).
+///
 /// Refused, each with one line naming it: factorized (Tucker/CP/TT, TFNO) or separable weights,
-/// the stacked layout of neuraloperator 0.x, normalization layers, domain padding, resolution
+/// the channel MLP of 0.x, normalization layers, unequal padding fractions per axis, resolution
 /// scaling, complex data, preactivation, the tanh stabilizer, half precision, skips other than
 /// linear (FNO) and soft-gating (channel MLP), activations other than GELU, ReLU, tanh, SiLU and
 /// sigmoid, and odd `n_modes` on a leading axis.
@@ -35,7 +41,9 @@ public enum NeuraloperatorFNO {
         let kwargs = try metadataPath.map { path throws(TorchInteropError) in try NeuraloperatorKwargs.read(contentsOf: path) }
             ?? NeuraloperatorKwargs(stateDict.extra("_metadata"))
         try refuseUnsupported(kwargs)
-        let tensors = Dictionary(stateDict.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let isLegacy = NeuraloperatorLegacyLayout.isLegacy(Set(stateDict.names))
+        let named = isLegacy ? try NeuraloperatorLegacyLayout.rewritten(stateDict.tensors) : stateDict.tensors
+        let tensors = Dictionary(named.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         var used = Set<String>()
         func take(_ name: String) throws(TorchInteropError) -> TorchTensor {
             guard let tensor = tensors[name] else { throw .missingTensor(name: name) }
@@ -47,8 +55,8 @@ public enum NeuraloperatorFNO {
             return tensor
         }
         let names = Set(tensors.keys)
-        if names.contains(where: { $0.hasPrefix("fno_blocks.convs.weight") || $0.hasPrefix("convs.") }) {
-            throw .unsupportedModel("the stacked spectral-weight layout of neuraloperator 0.x (fno_blocks.convs.weight) is not supported; load it in neuraloperator ≥ 1.0 and re-save the state dict")
+        if names.contains(where: { $0.hasPrefix("convs.") }) {
+            throw .unsupportedModel("a bare FNOBlocks state dict (keys convs.*) is not a whole FNO (no lifting or projection)")
         }
         if let factorized = names.first(where: { $0.hasPrefix("fno_blocks.convs.0.weight.") && $0 != "fno_blocks.convs.0.weight.tensor" }) {
             throw .unsupportedModel("factorized spectral weights (TFNO: Tucker/CP/TT, key \(factorized)) are not supported; use a dense FNO (factorization=None)")
@@ -122,6 +130,7 @@ public enum NeuraloperatorFNO {
         guard projection.count == 2 else { throw .unsupportedModel("a one-layer projection is not supported (PDEKit's projection MLP has a hidden layer)") }
         let appendGrid: Bool
         switch kwargs["positional_embedding"] {
+        case nil where isLegacy: appendGrid = false   // 0.x appends the grid in its data pipeline
         case nil, .string("grid")?: appendGrid = true
         case .none?: appendGrid = false
         case let other?: throw .unsupportedModel("positional_embedding \(other) (only \"grid\" or None are supported)")
@@ -192,16 +201,22 @@ public enum NeuraloperatorFNO {
                 parameters["blocks.\(i).gate"] = Tensor(uncheckedShape: [width], scalars: gate.scalars)
             }
         }
-        let extra = stateDict.names.filter { !used.contains($0) }
+        let extra = named.map(\.name).filter { !used.contains($0) }
         guard extra.isEmpty else {
             throw .unsupportedModel("the state dict holds tensors this FNO does not use: \(extra.prefix(6).joined(separator: ", "))")
+        }
+        let padding = try domainPadding(kwargs, dimensions: d)
+        let activationFunction = try activation(kwargs)
+        if isLegacy, lifting.count == 2, activationFunction != .gelu {
+            throw .unsupportedModel("non_linearity \(activationFunction) in a neuraloperator 0.x checkpoint: 0.x's lifting MLP always uses GELU")
         }
         let configuration = FNOConfiguration(
             modes: modes, inputChannels: inputChannels, outputChannels: projection[1].weight.shape[0], width: width,
             layerCount: layerCount, liftingChannels: lifting.count == 2 ? lifting[0].weight.shape[0] : 0,
-            projectionChannels: projection[0].weight.shape[0], activation: try activation(kwargs),
+            projectionChannels: projection[0].weight.shape[0], activation: activationFunction,
             useChannelMLP: useChannelMLP, channelMLPExpansion: useChannelMLP ? Double(channelMLPHidden) / Double(width) : 0.5,
-            appendGrid: appendGrid, domainPadding: 0, spectralBias: true, gridConvention: .periodic)
+            appendGrid: appendGrid, domainPadding: padding.fraction, spectralBias: true, gridConvention: .periodic,
+            domainPaddingPlacement: padding.placement)
         var generator = SeededRandomNumberGenerator(seed: 0)
         let model: FourierNeuralOperator<Float>
         do { model = try FourierNeuralOperator(configuration, generator: &generator) } catch { throw .unsupportedModel("\(error)") }
@@ -273,6 +288,29 @@ public enum NeuraloperatorFNO {
         return Tensor(uncheckedShape: [cin, cout] + modeShape + [2], scalars: output)
     }
 
+    /// `domain_padding` (None, a number or one per axis, all equal) and where it goes:
+    /// `domain_padding_mode` when the kwargs name it (0.x, 1.0), else symmetric (neuraloperator ≥ 1.1).
+    static func domainPadding(_ kwargs: NeuraloperatorKwargs, dimensions: Int) throws(TorchInteropError) -> (fraction: Double, placement: FNODomainPaddingPlacement) {
+        guard let value = kwargs["domain_padding"], !kwargs.isUnset("domain_padding") else { return (0, .endSmoothLength) }
+        let fractions: [Double]
+        if let number = value.doubleValue {
+            fractions = [Double](repeating: number, count: dimensions)
+        } else if let items = value.elements, items.count == dimensions, items.allSatisfy({ $0.doubleValue != nil }) {
+            fractions = items.map { $0.doubleValue! }
+        } else {
+            throw .unsupportedModel("domain_padding \(value) is neither a number nor one number per axis (\(dimensions))")
+        }
+        guard let fraction = fractions.first, fractions.allSatisfy({ $0 == fraction }) else {
+            throw .unsupportedModel("domain_padding \(value): different fractions per axis are not supported")
+        }
+        guard fraction.isFinite, fraction >= 0, fraction < 1 else { throw .unsupportedModel("domain_padding \(value) is not a fraction in [0, 1)") }
+        switch kwargs["domain_padding_mode"] {
+        case nil, .none?, .string("symmetric")?: return (fraction, .symmetric)
+        case .string("one-sided")?: return (fraction, .end)
+        case let other?: throw .unsupportedModel("domain_padding_mode \(other) (only 'symmetric' and 'one-sided' exist)")
+        }
+    }
+
     static func activation(_ kwargs: NeuraloperatorKwargs) throws(TorchInteropError) -> Activation {
         guard let value = kwargs["non_linearity"] else { return .gelu }
         let name: String
@@ -300,8 +338,8 @@ public enum NeuraloperatorFNO {
             ("preactivation", [], "preactivation blocks"),
             ("stabilizer", ["none"], "the tanh stabilizer"),
             ("norm", ["none"], "normalization layers"),
-            ("domain_padding", [], "domain padding"),
             ("resolution_scaling_factor", [], "resolution scaling"),
+            ("output_scaling_factor", [], "resolution scaling (0.x)"),
             ("fno_block_precision", ["full"], "half or mixed precision blocks"),
             ("fno_skip", ["linear"], "an FNO skip other than linear"),
             ("channel_mlp_skip", ["soft-gating"], "a channel-MLP skip other than soft-gating"),

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// The constructor arguments of a neuraloperator `FNO` that decide its forward pass, read from the

@@ -34,7 +34,59 @@ public struct TorchArchive {
         }
         let pickleBytes: [UInt8]
         do { pickleBytes = try zip.contents(of: pickle) } catch { throw .malformed(path: path, detail: "\(error)") }
-        root = try RestrictedUnpickler(bytes: pickleBytes, path: path).read()
+        root = try Self.unpickle(pickleBytes, path: path)
+    }
+
+    /// `data.pkl` read by Datasets' `RestrictedUnpickler` (any global allowed: none is ever called).
+    public static func unpickle(_ bytes: [UInt8], path: String) throws(TorchInteropError) -> PickleValue {
+        switch Result(catching: { () throws(PickleError) in try RestrictedUnpickler(bytes: bytes).read() }) {
+        case .success(let value): return value
+        case .failure(.unsupportedOpcode(let opcode, let offset)): throw .unsupportedOpcode(path: path, opcode: opcode, offset: offset)
+        case .failure(let error): throw .malformed(path: path, detail: error.description)
+        }
+    }
+
+    /// The tensor view a state-dict value rebuilds, or nil for another value:
+    /// `torch._utils._rebuild_tensor_v2` / `_rebuild_tensor` of `(storage, offset, size, stride, …)`
+    /// with the storage a persistent id, or `_rebuild_parameter(tensor, …)` of one.
+    public func tensorReference(_ value: PickleValue) throws(TorchInteropError) -> TorchTensorReference? {
+        guard case .opaque(.global("torch._utils", let name), let arguments, _) = value, let args = arguments.elements else { return nil }
+        switch name {
+        case "_rebuild_parameter", "_rebuild_parameter_with_state":
+            guard let first = args.first, let tensor = try tensorReference(first) else {
+                throw .malformed(path: path, detail: "\(name) without a tensor")
+            }
+            return tensor
+        case "_rebuild_tensor_v2", "_rebuild_tensor":
+            guard args.count >= 4, case .persistent(let id) = args[0] else { throw .malformed(path: path, detail: "\(name) without a storage") }
+            guard let storageOffset = args[1].integerValue, let sizes = args[2].elements, let strides = args[3].elements else {
+                throw .malformed(path: path, detail: "\(name) arguments are not (storage, offset, size, stride)")
+            }
+            let shape = sizes.compactMap(\.integerValue), steps = strides.compactMap(\.integerValue)
+            guard shape.count == sizes.count, steps.count == strides.count else {
+                throw .malformed(path: path, detail: "\(name) size or stride is not an integer")
+            }
+            return TorchTensorReference(storage: try storage(id), offset: storageOffset, shape: shape, strides: steps)
+        default:
+            return nil
+        }
+    }
+
+    /// The storage of a persistent id `('storage', torch.<Type>Storage, key, location, count)`.
+    func storage(_ id: PickleValue) throws(TorchInteropError) -> TorchStorageReference {
+        guard let parts = id.elements, parts.count >= 5, parts[0].stringValue == "storage",
+              case .global(let module, let typeName) = parts[1], module == "torch",
+              let key = parts[2].stringValue, let count = parts[4].integerValue else {
+            throw .malformed(path: path, detail: "persistent id \(id.description.prefix(60)) is not ('storage', torch.<Type>Storage, key, location, count)")
+        }
+        guard let elementType = TorchElementType(rawValue: typeName) else {
+            throw .invalidTensor(path: path, name: "storage \(key)", detail: "storage type torch.\(typeName) is not supported")
+        }
+        guard count >= 0 else { throw .invalidTensor(path: path, name: "storage \(key)", detail: "negative element count \(count)") }
+        guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw .malformed(path: path, detail: "storage key '\(key)' is not a plain name")
+        }
+        return TorchStorageReference(elementType: elementType, key: key, count: count)
     }
 
     /// The state dict of the archive: the root dict, or the dict under `state_dict` or `model`.
@@ -51,7 +103,7 @@ public struct TorchArchive {
         var storageCache: [String: [UInt8]] = [:]
         for (key, value) in pairs {
             guard let name = key.stringValue else { throw .malformed(path: path, detail: "state dict key \(key.description.prefix(40)) is not a string") }
-            if case .tensor(let reference) = value {
+            if let reference = try tensorReference(value) {
                 tensors.append((name, try tensor(reference, name: name, cache: &storageCache, budget: budget)))
             } else {
                 extras.append((name, value))

@@ -9,7 +9,7 @@ import TensorCore
 ///
 /// A `torch.save` archive (PyTorch ≥ 1.6) is a zip whose entries share one folder:
 /// ```
-/// <folder>/data.pkl      the pickled object (read by RestrictedUnpickler: nothing is executed)
+/// <folder>/data.pkl      the pickled object (read by Datasets' RestrictedUnpickler: nothing is executed)
 /// <folder>/data/<key>    one raw storage per persistent id, in the byte order of
 /// <folder>/byteorder     "little" (default when absent) or "big"
 /// <folder>/version       format version (read, not needed)

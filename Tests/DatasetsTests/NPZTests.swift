@@ -108,6 +108,16 @@ import Datasets
             guard case DatasetError.unsupported(_, let detail) = error else { return false }
             return detail.contains("os.system")
         }
+        // The depth limit of the one pickle reader (shared with torch.save checkpoints) holds here too.
+        var deep: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+        deep += [0x80, 0x03, 0x4E] + [UInt8](repeating: 0x85, count: 1_000) + [0x2E]
+        let deepArchive = try NPZFileTestSupport.archive(named: "deep.npy", contents: deep)
+        #expect {
+            try NPZFile.decode(deepArchive, path: "deep.npz")
+        } throws: { error in
+            guard case DatasetError.malformed(_, let detail) = error else { return false }
+            return detail.contains("deeper than")
+        }
     }
 }
 

@@ -149,4 +149,22 @@ import PDEKit
         let residual = try #require(Double(line.split(separator: " ").last ?? ""))
         #expect(residual < 1e-9)
     }
+
+    /// `pdekit import neuraloperator` of a committed PyTorch checkpoint, then the Fortran program of
+    /// Examples/fortran-import applies it column-major through the C API and compares with the outputs
+    /// PyTorch recorded (it exits non-zero beyond 1e-5 or on NaN).
+    @Test(.enabled(if: toolExists("make") && toolExists("gfortran")))
+    func fortranRunsAnImportedNeuraloperatorModel() throws {
+        let build = try #require(Self.buildDirectory, "examples not built (swift build -c release)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-fortran-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let make = try Self.run("make", ["-C", Self.repositoryRoot.appendingPathComponent("Examples/fortran-import").path, "run",
+                                         "BUILD_DIR=\(build.path)", "OUT_DIR=\(directory.path)",
+                                         "RUN_DIR=\(directory.appendingPathComponent("run").path)"])
+        #expect(make.status == 0, "make run: \(make.output) \(make.error)")
+        let line = try #require(make.output.split(separator: "\n").first { $0.hasPrefix("imported FNO") })
+        let difference = try #require(Double(line.split(separator: " ").last ?? ""))
+        #expect(difference <= 1e-5)
+    }
 }

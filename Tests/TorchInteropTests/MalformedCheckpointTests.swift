@@ -94,7 +94,7 @@ import TorchInterop
     /// built, so neither reading nor releasing it recurses that deep.
     @Test func aMillionDeepTupleChainIsRefusedWhileBuilding() throws {
         let pickle: [UInt8] = [0x80, 2, 0x4E] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]
-        let result = Result { () throws(TorchInteropError) in try RestrictedUnpickler(bytes: pickle, path: "deep.pkl").read() }
+        let result = Result { () throws(TorchInteropError) in try TorchArchive.unpickle(pickle, path: "deep.pkl") }
         guard case .failure(.malformed(_, let detail)) = result else { Issue.record("not refused as malformed: \(result)"); return }
         #expect(detail.contains("deeper than \(RestrictedUnpickler.maximumDepth)"))
     }
@@ -110,7 +110,19 @@ import TorchInterop
             pickle += [0x6A] + key(k) + [0x6A] + key(k - 1) + [0x61, 0x30]          // LONG_BINGET k, k−1, APPEND, POP
         }
         pickle += [0x6A] + key(count - 1) + [0x2E]
-        #expect(throws: TorchInteropError.self) { _ = try RestrictedUnpickler(bytes: pickle, path: "deep-lists.pkl").read() }
+        #expect(throws: TorchInteropError.self) { _ = try TorchArchive.unpickle(pickle, path: "deep-lists.pkl") }
+    }
+
+    /// The limits the NPZ object-array reader had (GLOBAL lines of at most 256 bytes, a bounded stack)
+    /// hold for checkpoints too: one pickle interpreter (Datasets' `RestrictedUnpickler`) with the
+    /// stricter limits of both.
+    @Test func overlongGlobalLinesAndHugeStacksAreRefused() throws {
+        let long: [UInt8] = [0x80, 2, 0x63] + Array((String(repeating: "m", count: 300) + "\nname\n").utf8) + [0x2E]
+        #expect(throws: TorchInteropError.self) { _ = try TorchArchive.unpickle(long, path: "long.pkl") }
+        let wide: [UInt8] = [0x80, 2] + [UInt8](repeating: 0x4E, count: RestrictedUnpickler.maximumStackCount + 1) + [0x2E]
+        let result = Result { () throws(TorchInteropError) in try TorchArchive.unpickle(wide, path: "wide.pkl") }
+        guard case .failure(.malformed(_, let detail)) = result else { Issue.record("not refused as malformed: \(result)"); return }
+        #expect(detail.contains("stack"))
     }
 
     /// `posix.system('touch …')` in the pickle stays an opaque value: nothing runs, the file is never made.
@@ -123,7 +135,7 @@ import TorchInterop
         extra += [0x85, 0x52]                                            // TUPLE1, REDUCE
         let state = try Self.read(try Self.archive(pickle: Self.statePickle(storageCount: 1, offset: 0, size: [1], stride: [1], extra: extra), storage: [5]))
         #expect(state["w"]?.scalars == [5])
-        guard case .opaque(let callable, _)? = state.extra("evil") else { Issue.record("not opaque: \(String(describing: state.extra("evil")))"); return }
+        guard case .opaque(let callable, _, _)? = state.extra("evil") else { Issue.record("not opaque: \(String(describing: state.extra("evil")))"); return }
         #expect(callable.description == "posix.system")
         #expect(!FileManager.default.fileExists(atPath: marker.path))
         #expect(throws: TorchInteropError.self) { _ = try NeuraloperatorFNO.model(from: state) }
@@ -144,13 +156,13 @@ import TorchInterop
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
                 mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
-            do { _ = try RestrictedUnpickler(bytes: mutated, path: "mutated").read() } catch { refused += 1 }
+            do { _ = try TorchArchive.unpickle(mutated, path: "mutated") } catch { refused += 1 }
         }
         #expect(refused > 0)
         // Recursion and memo misuse: a list appended to itself, a memo read before any write.
         let recursive: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]
-        #expect(throws: TorchInteropError.self) { _ = try RestrictedUnpickler(bytes: recursive, path: "recursive").read() }
-        #expect(throws: TorchInteropError.self) { _ = try RestrictedUnpickler(bytes: [0x80, 0x02, 0x68, 0x05, 0x2E], path: "memo").read() }
+        #expect(throws: TorchInteropError.self) { _ = try TorchArchive.unpickle(recursive, path: "recursive") }
+        #expect(throws: TorchInteropError.self) { _ = try TorchArchive.unpickle([0x80, 0x02, 0x68, 0x05, 0x2E], path: "memo") }
     }
 
     @Test func missingKeysAndWrongShapesAreNamed() throws {

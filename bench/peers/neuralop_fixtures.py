@@ -4,6 +4,12 @@ Run in the torch virtual environment (torch CPU + neuraloperator, made by the be
     /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py make   [--out Tests/Fixtures/neuraloperator]
     /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py check-export DIR --reference NAME
 
+    PYTHONPATH=/work/venvs/neuralop03/site /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py make-legacy
+
+The 0.3 package goes into a directory of its own, never into the torch environment (which keeps 2.0):
+    /work/main/bench/.venv-torch/bin/python -m pip install --no-deps --target /work/venvs/neuralop03/site \
+        neuraloperator==0.3.0 tensorly tensorly-torch opt-einsum configmypy ruamel.yaml torch-harmonics
+
 `make` builds neuraloperator FNOs (2-D n_modes=(16,16) width 32; 1-D; a small 3-D), trains each
 briefly on a synthetic PDE with an exact solution (periodic Poisson -Δu = f in 1-D and 2-D, the heat
 equation u(t=0.05) in 3-D; f a smooth random field), then writes
@@ -11,6 +17,12 @@ equation u(t=0.05) in 3-D; f a smooth random field), then writes
   <name>.pt                                    plain torch.save(model.state_dict()) (1-D, 3-D)
   fno1d.safetensors                            the 1-D state dict as safetensors (complex64 as C64)
   tfno2d_tucker.pt                             a small Tucker TFNO (refused by the importer)
+  fno2d_padded.pt                              a small 2-D FNO with domain_padding=0.25 (symmetric)
+`fortran-fixture` writes fno2d_padded_expected.f64 (input and PyTorch's output at 34x34 as a raw
+column-major float64 stream) for Examples/fortran-import.
+`make-legacy` trains two small neuraloperator 0.3.0 FNOs the same way and saves them with 0.3's
+save_checkpoint (fno2d_v03: per-layer weights; fno2d_v03_joint_padded: joint_factorization=True,
+the stacked layout, and one-sided domain padding 0.25), with <name>_expected.safetensors.
   <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N), the
                                                exact solution target.N, and in its metadata neuraloperator's
                                                LpLoss/H1Loss of output.N against target.N (lp.N, h1.N)
@@ -102,14 +114,92 @@ MODELS = [
     ("fno2d", dict(n_modes=(16, 16), in_channels=1, out_channels=1, hidden_channels=32, n_layers=2), "poisson", 32, [32, 48, 64], "checkpoint"),
     ("fno1d", dict(n_modes=(16,), in_channels=1, out_channels=1, hidden_channels=16, n_layers=4), "poisson", 64, [64, 100, 256], "torch.save"),
     ("fno3d", dict(n_modes=(4, 4, 4), in_channels=1, out_channels=1, hidden_channels=8, n_layers=2), "heat", 8, [8, 12, 16], "torch.save"),
+    # Symmetric domain padding (neuraloperator >= 1.1): round(0.25 n) points on both sides, Python's
+    # round-half-even (30 -> 8, 34 -> 8, 38 -> 10). Even sizes only: on an odd leading axis
+    # neuraloperator puts every output mode one frequency off (it undoes its fftshift with fftshift,
+    # not ifftshift), which PDEKit does not reproduce.
+    ("fno2d_padded", dict(n_modes=(8, 8), in_channels=1, out_channels=1, hidden_channels=8, n_layers=2, domain_padding=0.25),
+     "poisson", 32, [30, 34, 38], "torch.save"),
+]
+
+# neuraloperator 0.3 (made by `make-legacy`, with 0.3.0 on PYTHONPATH): no grid inside the model (its
+# data pipeline appends linspace(0, 1, n + 1)[:-1] per axis, so in_channels = 1 + 2), 1x1 maps as
+# nn.Conv2d, one SpectralConv for all blocks (weights `fno_blocks.convs.weight.{i}.tensor`, or one
+# stacked `fno_blocks.convs.weight.tensor` with joint_factorization=True, stored by tensorly-torch as
+# real views [..., 2]), a stacked bias `fno_blocks.convs.bias` [L, C, 1, 1], one-sided padding.
+LEGACY_MODELS = [
+    ("fno2d_v03", dict(n_modes=(8, 8), in_channels=3, out_channels=1, hidden_channels=8, n_layers=2,
+                       lifting_channels=16, projection_channels=16), [24, 32, 40]),
+    ("fno2d_v03_joint_padded", dict(n_modes=(8, 8), in_channels=3, out_channels=1, hidden_channels=8, n_layers=3,
+                                    lifting_channels=16, projection_channels=16, joint_factorization=True,
+                                    domain_padding=0.25, domain_padding_mode="one-sided"), [30, 34, 40]),
 ]
 
 
-def make(out):
+def with_grid(f):
+    """[B, n, n] -> [B, 3, n, n]: the field and the grid x_i = i/n per axis (0.3's data pipeline)."""
+    batch, n1, n2 = f.shape
+    gx = torch.linspace(0, 1, n1 + 1)[:-1].reshape(1, n1, 1).expand(batch, n1, n2)
+    gy = torch.linspace(0, 1, n2 + 1)[:-1].reshape(1, 1, n2).expand(batch, n1, n2)
+    return torch.stack([f, gx, gy], dim=1)
+
+
+def make_legacy(out):
+    """0.3 fixtures: run with PYTHONPATH=/work/venvs/neuralop03/site (see setup_legacy below)."""
+    if not neuralop.__version__.startswith("0.3"):
+        sys.exit(f"neuraloperator {neuralop.__version__} found; make-legacy needs 0.3.x on PYTHONPATH")
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    for name, kwargs, resolutions in LEGACY_MODELS:
+        g = torch.Generator().manual_seed(2)
+        model = FNO(**kwargs)
+        f = smooth_field(g, 64, (32, 32))
+        u = solve(f, "poisson")
+        scale = u.std()
+        x, y = with_grid(f), (u / scale).unsqueeze(1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+        for step in range(60):
+            batch = torch.randint(0, 48, (16,), generator=g)
+            loss = torch.linalg.vector_norm(model(x[batch]) - y[batch]) / torch.linalg.vector_norm(y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(f"{name}: training loss {loss.item():.3f}; keys {list(model.state_dict())[:3]}")
+        model.eval()
+        model.save_checkpoint(out, name)   # <name>_state_dict.pt (plain state dict) + <name>_metadata.pkl (kwargs)
+        expected = {}
+        for r in resolutions:
+            inputs = with_grid(smooth_field(torch.Generator().manual_seed(100 + r), 2, (r, r)))
+            with torch.no_grad():
+                expected[f"input.{r}"] = inputs
+                expected[f"output.{r}"] = model(inputs)
+        write_safetensors(os.path.join(out, f"{name}_expected.safetensors"), expected,
+                          {"torch": torch.__version__, "neuraloperator": neuralop.__version__})
+    total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    print(f"fixtures: {total} bytes in {out}")
+
+
+def fortran_fixture(out, name="fno2d_padded", resolution=34):
+    """<name>_expected.f64 for Examples/fortran-import: int64 (batch, in, out, n0, n1), then the input
+    and PyTorch's output as float64 in column-major order (first grid axis fastest), from the
+    recorded <name>_expected.safetensors (no retraining)."""
+    expected, _ = read_safetensors(os.path.join(out, f"{name}_expected.safetensors"))
+    x, y = expected[f"input.{resolution}"], expected[f"output.{resolution}"]
+    header = np.array([x.shape[0], x.shape[1], y.shape[1], x.shape[2], x.shape[3]], dtype="<i8")
+    with open(os.path.join(out, f"{name}_expected.f64"), "wb") as f:
+        f.write(header.tobytes())
+        for t in (x, y):
+            # Fortran array a(n0, n1, channel, batch): the C-order bytes of [batch, channel, n1, n0].
+            f.write(np.ascontiguousarray(t.double().numpy().transpose(0, 1, 3, 2)).astype("<f8").tobytes())
+
+
+def make(out, only=None):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     torch.set_num_threads(1)
     for name, kwargs, problem, n, resolutions, how in MODELS:
+        if only and name not in only:
+            continue
         d = len(kwargs["n_modes"])
         g = torch.Generator().manual_seed(1)
         model = FNO(**kwargs)
@@ -152,6 +242,8 @@ def make(out):
         write_safetensors(os.path.join(out, f"{name}_expected.safetensors"), expected,
                           {"torch": torch.__version__, "neuraloperator": neuralop.__version__, "problem": problem,
                            "training_resolution": str(n), **metrics})
+    if only:
+        return
     # A Tucker-factorized TFNO, which PDEKit refuses with one line naming it.
     from neuralop.models import TFNO
     torch.save(TFNO(n_modes=(4, 4), in_channels=1, out_channels=1, hidden_channels=4, n_layers=1).state_dict(),
@@ -238,6 +330,11 @@ if __name__ == "__main__":
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("make")
     m.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    m.add_argument("--only", nargs="*", help="remake only these fixtures (names from MODELS)")
+    fortran = sub.add_parser("fortran-fixture")
+    fortran.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    legacy = sub.add_parser("make-legacy")
+    legacy.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
     t = sub.add_parser("roundtrip")
     t.add_argument("pdekit", help="path of the pdekit binary")
     c = sub.add_parser("check-export")
@@ -245,7 +342,11 @@ if __name__ == "__main__":
     c.add_argument("--reference", required=True, help="a safetensors file with input.N / output.N written by PDEKit")
     a = parser.parse_args()
     if a.command == "make":
-        make(a.out)
+        make(a.out, a.only)
+    elif a.command == "fortran-fixture":
+        fortran_fixture(a.out)
+    elif a.command == "make-legacy":
+        make_legacy(a.out)
     elif a.command == "roundtrip":
         roundtrip(a.pdekit)
     else:
