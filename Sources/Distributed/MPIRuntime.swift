@@ -58,12 +58,18 @@ public enum MPIRuntime {
     /// not launched, as a singleton without Open MPI's launcher daemon (`OMPI_MCA_ess_singleton_isolated`).
     /// Thread level `MPI_THREAD_SERIALIZED`: hypre may be called from any thread, one call at a time
     /// (CHypre's lock). Does nothing when MPI is already initialized; ``finalize()`` ends it.
+    /// Thread-safe (callers on several threads initialize MPI once).
     public static func initializeForHypre(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        hypreInitializationLock.lock()
+        defer { hypreInitializationLock.unlock() }
         guard !isInitialized else { return }
         if !launchedByMPI(environment: environment) { setenv("OMPI_MCA_ess_singleton_isolated", "1", 0) }
         var provided: Int32 = 0
         try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
     }
+
+    /// Serializes `initializeForHypre` (MPI_Init twice is fatal).
+    private static let hypreInitializationLock = NSLock()
 
     /// Finalizes MPI if this process initialized it.
     public static func finalize() {
