@@ -3,8 +3,9 @@ import Foundation
 /// A Dirichlet problem on a box in one or two dimensions, in the strong form a GP or a kernel
 /// collocation solves at grid points:
 /// ```
-/// Poisson:      Δu = f                 in Ω,   u = g on ∂Ω
-/// Allen–Cahn:   Δu + u(u² − 1) = f     in Ω,   u = g on ∂Ω
+/// Poisson:      Δu = f                         in Ω,   u = g on ∂Ω
+/// Allen–Cahn:   Δu + u(u² − 1) = f             in Ω,   u = g on ∂Ω
+/// custom:       Σ_i c_i ∂²u/∂x_i² + N(u, x) = f in Ω,   u = g on ∂Ω   (a problem file, see `init(description:)`)
 /// ```
 /// The manufactured problems take `g` and `f` from a known solution `u`.
 /// References: Fang et al., ICLR 2024, §5 (the test problems).
@@ -13,13 +14,31 @@ public struct GaussianProcessProblem: Sendable {
     public enum Equation: String, Sendable, Codable, CaseIterable {
         case poisson
         case allenCahn = "allen-cahn"
+        /// `Σ c_i ∂²u/∂x_i² + N(u, x) = f` with `c` and `N` from ``GaussianProcessProblem/pointwiseTerm``.
+        case custom
 
-        /// `N(u)` in `Δu + N(u) = f`, and its derivative `N'(u)`.
+        /// `N(u)` in `Δu + N(u) = f`, and its derivative `N'(u)` (zero for `custom`, whose term depends on `x`).
         func nonlinearity(_ u: Double) -> (value: Double, derivative: Double) {
             switch self {
-            case .poisson: return (0, 0)
+            case .poisson, .custom: return (0, 0)
             case .allenCahn: return (u * (u * u - 1), 3 * u * u - 1)
             }
+        }
+    }
+
+    /// The part of a `custom` equation besides the second derivatives: `N(u, x)` and `∂N/∂u`, and the
+    /// constant coefficients `c_i` of `∂²u/∂x_i²`.
+    public struct PointwiseTerm: Sendable {
+        public let secondDerivativeCoefficients: [Double]
+        public let value: @Sendable (_ u: Double, _ x: [Double]) -> Double
+        public let derivative: @Sendable (_ u: Double, _ x: [Double]) -> Double
+        /// `∂N/∂u` does not depend on `u` (then one Gauss–Newton step solves the value problem).
+        public let isLinear: Bool
+
+        public init(secondDerivativeCoefficients: [Double], value: @escaping @Sendable (Double, [Double]) -> Double,
+                    derivative: @escaping @Sendable (Double, [Double]) -> Double, isLinear: Bool) {
+            self.secondDerivativeCoefficients = secondDerivativeCoefficients
+            self.value = value; self.derivative = derivative; self.isLinear = isLinear
         }
     }
 
@@ -31,11 +50,19 @@ public struct GaussianProcessProblem: Sendable {
     public let solution: @Sendable ([Double]) -> Double
     /// The right-hand side `f`.
     public let source: @Sendable ([Double]) -> Double
+    /// The Dirichlet data `g` (the exact solution for the manufactured problems).
+    public let boundaryValue: @Sendable ([Double]) -> Double
+    /// `c` and `N(u, x)` of a `custom` equation (nil for Poisson and Allen–Cahn).
+    public let pointwiseTerm: PointwiseTerm?
+
+    /// Whether the equation is linear in `u` (Poisson, or a custom term linear in `u`).
+    public var isLinear: Bool { equation == .poisson || pointwiseTerm?.isLinear == true }
 
     public var dimension: Int { lowerBounds.count }
 
     public init(name: String, equation: Equation, lowerBounds: [Double], upperBounds: [Double],
-                solution: @escaping @Sendable ([Double]) -> Double, source: @escaping @Sendable ([Double]) -> Double) throws {
+                solution: @escaping @Sendable ([Double]) -> Double, source: @escaping @Sendable ([Double]) -> Double,
+                boundaryValue: (@Sendable ([Double]) -> Double)? = nil, pointwiseTerm: PointwiseTerm? = nil) throws {
         guard lowerBounds.count == upperBounds.count, (1...2).contains(lowerBounds.count) else {
             throw GaussianProcessError.invalidArgument("domain must be 1-D or 2-D")
         }
@@ -45,6 +72,12 @@ public struct GaussianProcessProblem: Sendable {
         self.name = name; self.equation = equation
         self.lowerBounds = lowerBounds; self.upperBounds = upperBounds
         self.solution = solution; self.source = source
+        self.boundaryValue = boundaryValue ?? solution
+        guard (equation == .custom) == (pointwiseTerm != nil),
+              pointwiseTerm.map({ $0.secondDerivativeCoefficients.count == lowerBounds.count }) ?? true else {
+            throw GaussianProcessError.invalidArgument("a custom equation needs its pointwise term with one coefficient per axis (and only it)")
+        }
+        self.pointwiseTerm = pointwiseTerm
     }
 
     /// 1-D Poisson with `u = sin(a x)` on `[0, L]` (GP-HM: a = 100, L = 2π).

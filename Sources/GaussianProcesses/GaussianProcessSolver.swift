@@ -92,8 +92,8 @@ public final class GaussianProcessSolver {
         case gaussNewton = "gauss-newton"
     }
 
-    /// One optimizer step, for progress display and logs.
-    public struct Progress: Sendable {
+    /// One optimizer step, for progress display and logs (kept in the checkpoint, so Codable).
+    public struct Progress: Sendable, Codable, Equatable {
         public let phase: String
         public let iteration: Int
         public let totalIterations: Int
@@ -110,6 +110,9 @@ public final class GaussianProcessSolver {
         /// Grid values `U`.
         public let values: [Double]
         public let lossHistory: [Double]
+        /// One record per entry of `lossHistory` (phase, iteration, loss, seconds), including those
+        /// before a resume.
+        public let log: [Progress]
         public let adamIterations: Int
         public let lbfgsIterations: Int
         /// `completed`, `skipped`, or `stopped at step k: …` when a step made a kernel LAPACK rejects
@@ -122,22 +125,28 @@ public final class GaussianProcessSolver {
     public let problem: GaussianProcessProblem
     public let configuration: Configuration
     public let axes: [[Double]]
-    public private(set) var kernels: [StationaryKernel]
+    public internal(set) var kernels: [StationaryKernel]
 
     private let lags: [[Double]]
-    private let targetValues: DenseMatrix   // g on boundary (exact solution tabulated; used only on ∂Ω)
+    private let targetValues: DenseMatrix   // g on boundary (Dirichlet data tabulated; used only on ∂Ω)
     private let sources: DenseMatrix
     private let boundaryMask: [Bool]
     private let boundaryWeight: Double
     private let equationWeight: Double
-    private var whitened: Parameter<Double>
-    private var logWeightParameters: [Parameter<Double>]
-    private var frequencyParameters: [Parameter<Double>]
-    private var logLengthscaleParameters: [Parameter<Double>]
-    private var reference: ValuePreconditioner
+    /// `c_i` of `Σ c_i ∂²u/∂x_i²` (1 for Poisson and Allen–Cahn).
+    private let secondDerivativeCoefficients: [Double]
+    /// Grid point coordinates, row-major (only for a custom pointwise term, which depends on `x`).
+    private let gridPoints: [[Double]]
+    // Internal (not private) for the run phases and the checkpoint (`GaussianProcessSolver+Run.swift`,
+    // `GaussianProcessHyperparameterTask.swift`).
+    var whitened: Parameter<Double>
+    var logWeightParameters: [Parameter<Double>]
+    var frequencyParameters: [Parameter<Double>]
+    var logLengthscaleParameters: [Parameter<Double>]
+    var reference: ValuePreconditioner
 
-    private var rows: Int { axes[0].count }
-    private var columns: Int { axes.count == 2 ? axes[1].count : 1 }
+    var rows: Int { axes[0].count }
+    var columns: Int { axes.count == 2 ? axes[1].count : 1 }
 
     public init(problem: GaussianProcessProblem, configuration: Configuration) throws {
         guard configuration.collocationPointsPerAxis >= 3 else {
@@ -167,7 +176,7 @@ public final class GaussianProcessSolver {
                                           lengthscale: configuration.initialLengthscale)
         kernels = Array(repeating: kernel, count: problem.dimension)
         let r = axes[0].count, c = axes.count == 2 ? axes[1].count : 1
-        targetValues = DenseMatrix(rows: r, columns: c, elements: problem.tabulate(problem.solution, axes: axes))
+        targetValues = DenseMatrix(rows: r, columns: c, elements: problem.tabulate(problem.boundaryValue, axes: axes))
         sources = DenseMatrix(rows: r, columns: c, elements: problem.tabulate(problem.source, axes: axes))
         var mask = [Bool](repeating: false, count: r * c)
         for i in 0..<r { for j in 0..<c {
@@ -176,9 +185,16 @@ public final class GaussianProcessSolver {
         boundaryMask = mask
         var sumSquares = 0.0, interior = 0
         for k in 0..<mask.count where !mask[k] { sumSquares += sources.elements[k] * sources.elements[k]; interior += 1 }
-        let meanSquare = interior > 0 ? sumSquares / Double(interior) : 1
+        // A zero source (a homogeneous equation) weighs the residual as if ⟨f²⟩ were 1.
+        let meanSquare = interior > 0 && sumSquares > 0 ? sumSquares / Double(interior) : 1
         boundaryWeight = 1 / (configuration.boundaryNoise * configuration.boundaryNoise)
         equationWeight = 1 / (configuration.equationNoise * configuration.equationNoise * max(meanSquare, 1e-300))
+        secondDerivativeCoefficients = problem.pointwiseTerm?.secondDerivativeCoefficients ?? Array(repeating: 1, count: axes.count)
+        if problem.pointwiseTerm != nil {
+            gridPoints = axes.count == 1 ? axes[0].map { [$0] } : axes[0].flatMap { x in axes[1].map { [x, $0] } }
+        } else {
+            gridPoints = []
+        }
         whitened = Parameter(Tensor.zeros([r * c]))
         logWeightParameters = kernels.map { Parameter(Tensor(uncheckedShape: [$0.componentCount, 1], scalars: $0.logWeights)) }
         frequencyParameters = kernels.map { Parameter(Tensor(uncheckedShape: [$0.componentCount, 1], scalars: $0.frequencies)) }
@@ -187,7 +203,29 @@ public final class GaussianProcessSolver {
                                         leftInverse: [.identity(r)] + (axes.count == 2 ? [.identity(c)] : []))
     }
 
+    /// `N(u)` and `N'(u)` at grid point `k` (row-major).
+    @inline(__always)
+    private func pointwise(_ u: Double, at k: Int) -> (value: Double, derivative: Double) {
+        guard let term = problem.pointwiseTerm else { return problem.equation.nonlinearity(u) }
+        return (term.value(u, gridPoints[k]), term.derivative(u, gridPoints[k]))
+    }
+
     // MARK: Parameters
+
+    /// A hash (FNV-1a, hexadecimal) of what the grid problem is: axes, Dirichlet data, source,
+    /// boundary mask, second-derivative coefficients and the pointwise term at three values of `u`
+    /// per grid point. A checkpoint records it so a resume on another problem or size is refused.
+    public var problemFingerprint: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        func mix(_ values: [Double]) { mix(UInt64(values.count)); for v in values { mix(v.bitPattern) } }
+        for axis in axes { mix(axis) }
+        mix(targetValues.elements.enumerated().map { boundaryMask[$0.offset] ? $0.element : 0 })
+        mix(sources.elements)
+        mix(secondDerivativeCoefficients)
+        for u in [-1.5, 0.5, 2.0] { mix((0..<(rows * columns)).map { pointwise(u, at: $0).value }) }
+        return String(hash, radix: 16)
+    }
 
     /// The learnable parameters in a fixed order: whitened values, then per axis the learned
     /// log-weights, frequencies and log-lengthscales.
@@ -229,7 +267,7 @@ public final class GaussianProcessSolver {
 
     // MARK: Objective
 
-    private struct AxisTables {
+    struct AxisTables {
         var k: DenseMatrix
         var second: DenseMatrix
         var kTable: Variable<Double>
@@ -237,7 +275,7 @@ public final class GaussianProcessSolver {
     }
 
     /// Gram and second-derivative matrices per axis; the lag tables stay on the tape.
-    private func gramMatrices() -> [AxisTables] {
+    func gramMatrices() -> [AxisTables] {
         (0..<axes.count).map { axis in
             let n = axes[axis].count
             let learnW = configuration.learnWeights
@@ -259,14 +297,14 @@ public final class GaussianProcessSolver {
     }
 
     /// Kernel-dependent matrices, reused while the hyperparameters do not change.
-    private struct KernelState {
+    struct KernelState {
         var key: [Double]
         var tables: [AxisTables]
         var system: KroneckerEigensystem
         var inverses: [DenseMatrix]
         var p: [DenseMatrix]
     }
-    private var cache: KernelState?
+    var cache: KernelState?
 
     private func eigensystem(_ matrices: [DenseMatrix]) throws -> KroneckerEigensystem {
         try KroneckerEigensystem(factors: matrices.map { try SymmetricEigendecomposition($0) })
@@ -302,8 +340,11 @@ public final class GaussianProcessSolver {
         let b1 = two ? a * tables[1].k : a
         let b2 = two ? tables[0].k * a : a
         // S = K₁'' B₁ + B₂ K₂''
+        // S = c₁ K₁'' B₁ + c₂ B₂ K₂'' (with c_i = 1, the products are not scaled, to the bit).
+        let c = secondDerivativeCoefficients
         var s = tables[0].second * b1
-        if two { s = s + b2 * tables[1].second }
+        if c[0] != 1 { s = c[0] * s }
+        if two { s = s + (c[1] == 1 ? b2 * tables[1].second : c[1] * (b2 * tables[1].second)) }
         // Residual and likelihood terms.
         var g = DenseMatrix(zeros: rows, columns)
         var gradientU = a
@@ -315,16 +356,18 @@ public final class GaussianProcessSolver {
                 boundaryLoss += 0.5 * boundaryWeight * e * e
                 gradientU.elements[k] += boundaryWeight * e
             } else {
-                let n = problem.equation.nonlinearity(value)
+                let n = pointwise(value, at: k)
                 let r = s.elements[k] + n.value - sources.elements[k]
                 equationLoss += 0.5 * equationWeight * r * r
                 g.elements[k] = equationWeight * r
                 gradientU.elements[k] += equationWeight * r * n.derivative
             }
         }
-        // ∇_U += D₁ᵀ G + G D₂  (D₁ᵀ = P₁)
-        gradientU = gradientU + p[0] * g
-        if two { gradientU = gradientU + DenseMatrix.product(g, p[1], transposeB: true) }
+        // ∇_U += c₁ D₁ᵀ G + c₂ G D₂  (D₁ᵀ = P₁); g1, g2 are c_i G (G itself when c_i = 1).
+        let g1 = c[0] == 1 ? g : c[0] * g
+        let g2 = two && c[1] != 1 ? c[1] * g : g
+        gradientU = gradientU + p[0] * g1
+        if two { gradientU = gradientU + DenseMatrix.product(g2, p[1], transposeB: true) }
         // ∇_V = L₁ᵀ ∇_U L₂
         let gradientV = reference.applyTranspose(gradientU)
         whitened.node.gradient = Tensor(uncheckedShape: [rows * columns], scalars: gradientV.elements)
@@ -336,14 +379,14 @@ public final class GaussianProcessSolver {
         if learningHyperparameters {
             // Matrix adjoints of K_i and K_i'' (see the type's documentation).
             var adjoints: [(k: DenseMatrix, second: DenseMatrix)] = []
-            let gb1t = DenseMatrix.product(g, b1, transposeB: true)                        // G B₁ᵀ
+            let gb1t = DenseMatrix.product(g1, b1, transposeB: true)                       // c₁ G B₁ᵀ
             var adjK1 = -0.5 * DenseMatrix.product(b1, a, transposeB: true)               // −½ B₁ Aᵀ
-            adjK1 = adjK1 + (0.5 * Double(columns)) * inverses[0] - DenseMatrix.product(p[0] * g, b1, transposeB: true)
+            adjK1 = adjK1 + (0.5 * Double(columns)) * inverses[0] - DenseMatrix.product(p[0] * g1, b1, transposeB: true)
             adjoints.append((adjK1, gb1t))
             if two {
-                let b2tg = DenseMatrix.product(b2, g, transposeA: true)                     // B₂ᵀ G
+                let b2tg = DenseMatrix.product(b2, g2, transposeA: true)                    // c₂ B₂ᵀ G
                 var adjK2 = -0.5 * DenseMatrix.product(a, b2, transposeA: true)           // −½ Aᵀ B₂
-                adjK2 = adjK2 + (0.5 * Double(rows)) * inverses[1] - DenseMatrix.product(b2, DenseMatrix.product(g, p[1], transposeB: true), transposeA: true)
+                adjK2 = adjK2 + (0.5 * Double(rows)) * inverses[1] - DenseMatrix.product(b2, DenseMatrix.product(g2, p[1], transposeB: true), transposeA: true)
                 adjoints.append((adjK2, b2tg))
             }
             var scalarOutput: Variable<Double>? = nil
@@ -386,7 +429,8 @@ public final class GaussianProcessSolver {
         if configuration.preconditioner == .gaussNewton && axes.count == 1 {
             let n = rows
             let inverse = system.spectralFunction(0) { 1 / $0 }
-            let d = DenseMatrix.product(inverse * tables[0].second, .identity(n), transposeA: true)  // D = K''K⁻¹ = (K⁻¹K'')ᵀ
+            var d = DenseMatrix.product(inverse * tables[0].second, .identity(n), transposeA: true)  // D = K''K⁻¹ = (K⁻¹K'')ᵀ
+            if secondDerivativeCoefficients[0] != 1 { d = secondDerivativeCoefficients[0] * d }
             var j = d
             var h = inverse
             for i in 0..<n {
@@ -394,7 +438,7 @@ public final class GaussianProcessSolver {
                     for c in 0..<n { j[i, c] = 0 }
                     h[i, i] += boundaryWeight
                 } else {
-                    j[i, i] += problem.equation.nonlinearity(u.elements[i]).derivative
+                    j[i, i] += pointwise(u.elements[i], at: i).derivative
                 }
             }
             h = h + equationWeight * DenseMatrix.product(j, j, transposeA: true)
@@ -436,7 +480,7 @@ public final class GaussianProcessSolver {
         if axes.count == 1 && configuration.preconditioner == .gaussNewton {
             var loss = Double.infinity
             // A linear equation is solved exactly by one step; a second only confirms it.
-            let steps = problem.equation == .poisson ? 1 : max(iterations, 1)
+            let steps = problem.isLinear ? 1 : max(iterations, 1)
             for _ in 0..<steps {
                 try refreshPreconditioner()
                 for p in learnableParameters { p.zeroGradient() }
@@ -483,118 +527,4 @@ public final class GaussianProcessSolver {
         return false
     }
 
-    /// Runs the optimization and returns the posterior mean.
-    ///
-    /// The grid values and the hyperparameters are optimized alternately (a variable-projection
-    /// scheme on the same objective): each outer step first minimizes over `U` with the kernel fixed
-    /// (`solveValues`), then moves the hyperparameters along `∂L/∂θ` at that `U` — by the envelope
-    /// theorem the gradient of the profiled objective `min_U L(U, θ)`. Adam takes `adamIterations`
-    /// such steps, then L-BFGS minimizes the profiled objective (`lbfgsIterations`); each of its
-    /// evaluations solves for the values starting from those of its best evaluation so far, so that
-    /// the profiled objective does not depend on which trial steps the line search tried before.
-    public func run(progress: ((Progress) -> Void)? = nil) throws -> Result {
-        let start = Date()
-        var history: [Double] = []
-        let hyperparameters = Array(learnableParameters.dropFirst())
-        let innerIterations = axes.count == 1 ? 10 : configuration.innerIterations
-        var loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)
-        history.append(loss)
-        progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
-        var adamDone = 0
-        var adamOutcome = hyperparameters.isEmpty || configuration.adamIterations == 0 ? "skipped" : "completed"
-        if !hyperparameters.isEmpty {
-            // Phase 1: Adam on the hyperparameters, values re-solved before each step.
-            let optimizer = Adam<Double>(learningRate: configuration.hyperparameterLearningRate)
-            var saved = parameterVector
-            for iteration in 0..<configuration.adamIterations {
-                do {
-                    loss = try solveValues(iterations: innerIterations)
-                    for p in learnableParameters { p.zeroGradient() }
-                    loss = try evaluateObjective().total
-                } catch let error as LAPACKError where error.reason == .nonFiniteInput {
-                    // NaN or infinity reached a kernel factor: a non-finite step, not a rejected one.
-                    throw GaussianProcessError.nonFinite(
-                        "\(error) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
-                } catch let rejection where Self.isRejectedKernel(rejection) {
-                    // The step made a kernel factor LAPACK rejects: go back to the last good
-                    // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
-                    parameterVector = saved
-                    _ = try? solveValues(iterations: innerIterations)
-                    adamOutcome = "stopped at step \(iteration + 1): LAPACK rejected a kernel factor (\(rejection))"
-                    break
-                } catch GaussianProcessError.nonFinite(let what) {
-                    throw GaussianProcessError.nonFinite(
-                        "\(what) at Adam step \(iteration + 1) (hyperparameter learning rate \(configuration.hyperparameterLearningRate))")
-                }
-                guard hyperparameters.allSatisfy({ $0.gradient?.scalars.allSatisfy(\.isFinite) ?? true }) else {
-                    throw GaussianProcessError.nonFinite("hyperparameter gradient at Adam step \(iteration + 1)")
-                }
-                saved = parameterVector
-                history.append(loss)
-                optimizer.step(hyperparameters)
-                guard hyperparameters.allSatisfy({ $0.value.scalars.allSatisfy(\.isFinite) }) else {
-                    throw GaussianProcessError.nonFinite(
-                        "hyperparameters after Adam step \(iteration + 1) (learning rate \(configuration.hyperparameterLearningRate))")
-                }
-                adamDone = iteration + 1
-                progress?(Progress(phase: "adam", iteration: iteration + 1, totalIterations: configuration.adamIterations,
-                                   loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
-            }
-        }
-        // Phase 2: L-BFGS on the profiled objective.
-        var lbfgsIterationsDone = 0
-        var lbfgsOutcome = "skipped"
-        if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
-            let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
-            var evaluations = 0
-            // Every evaluation warm-starts the value solve from the values of the best evaluation so
-            // far, never from the last trial: a rejected line-search trial can leave the values in
-            // another basin (the nonlinear equation has several solutions), and warm-starting from
-            // there made every later evaluation, and the final solve, stay in it.
-            var anchor = (loss: Double.infinity, reference: reference, values: whitened.value.scalars)
-            var failure: (any Error)? = nil
-            let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
-                evaluations += 1
-                reference = anchor.reference
-                whitened.value.scalars = anchor.values
-                do {
-                    _ = try solveValues(iterations: innerIterations)
-                    for p in learnableParameters { p.zeroGradient() }
-                    let value = try evaluateObjective().total
-                    if value < anchor.loss { anchor = (value, reference, whitened.value.scalars) }
-                    history.append(value)
-                    progress?(Progress(phase: "lbfgs", iteration: evaluations, totalIterations: configuration.lbfgsIterations,
-                                       loss: value, elapsedSeconds: Date().timeIntervalSince(start)))
-                    return value
-                } catch {
-                    // A non-finite point for L-BFGS (a trial step there is shortened), not a zero gradient.
-                    failure = error
-                    return .nan
-                }
-            }
-            if report.outcome == .nonFinite {
-                throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the L-BFGS phase (evaluation \(evaluations))")
-            }
-            lbfgsIterationsDone = report.iterations
-            lbfgsOutcome = report.outcome.rawValue
-            reference = anchor.reference
-            whitened.value.scalars = anchor.values
-        }
-        // Final values for the final kernel.
-        loss = try solveValues(iterations: axes.count == 1 ? 10 : configuration.initialInnerIterations)
-        history.append(loss)
-        progress?(Progress(phase: "values", iteration: 1, totalIterations: 1, loss: loss, elapsedSeconds: Date().timeIntervalSince(start)))
-        let learned = currentKernels()
-        kernels = learned
-        let tables = gramMatrices()
-        let system = try eigensystem(tables.map(\.k))
-        let u = reference.apply(DenseMatrix(rows: rows, columns: columns, elements: whitened.value.scalars))
-        let alpha = system.solve(u)
-        guard alpha.elements.allSatisfy(\.isFinite) else { throw GaussianProcessError.nonFinite("posterior coefficients") }
-        return Result(field: try KernelField(axes: axes, kernels: learned, coefficients: alpha.elements),
-                      kernels: learned, values: u.elements, lossHistory: history,
-                      adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone, adamOutcome: adamOutcome,
-                      lbfgsOutcome: lbfgsOutcome,
-                      seconds: Date().timeIntervalSince(start))
-    }
 }

@@ -48,10 +48,12 @@ enum Entry {
             if (command as? any HypreCommand)?.usesHypre == true { try MPIRuntime.initializeForHypre() }
             threads = try Job.threads()
             try Job.requireDistributable(command)
+            // One cap for every pool: PDEKit's loops, OpenBLAS (CHOLMOD's BLAS) and OpenMP.
+            ProcessThreads.cap(threads)
         } catch { FailureReport.exitAfterRunning(error) }
         do {
             var runnable = command
-            try ParallelLoop.$workerCountOverride.withValue(threads) { try runnable.run() }
+            try runnable.run()
         } catch { FailureReport.exitAfterRunning(error) }
         MPIRuntime.finalize()
     }

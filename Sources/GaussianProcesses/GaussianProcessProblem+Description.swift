@@ -1,0 +1,143 @@
+import Foundation
+import PDEs
+
+extension GaussianProcessProblem {
+    /// The GP-HM form of a problem file (``PDEs/PDEProblemDescription``), where GP-HM applies: one
+    /// scalar field `u` on a 1-D or 2-D box, Dirichlet conditions on the whole boundary, an exact
+    /// solution (to measure the error), and a residual that splits as
+    /// ```
+    /// R = Σ_i c_i ∂²u/∂x_i² + N(u, x) + h(x),     c_i ≠ 0 constants,
+    /// ```
+    /// solved as `Σ c_i u_{x_i x_i} + N(u, x) = f` with `f = −h`. The split walks the expression
+    /// tree the file's parser built (sums, differences, negations, constant multiples); a term that
+    /// involves `u` without derivatives goes to `N`, whose `∂N/∂u` is differentiated symbolically
+    /// (``fieldDerivative(of:)``), and a term without `u` to `h`. Anything else (time, systems,
+    /// unknown parameters, Neumann/Robin/periodic conditions, other domains, first or mixed
+    /// derivatives, a coefficient of `u_xx` that varies) is refused with one message naming it.
+    public init(description: PDEProblemDescription) throws {
+        func refuse(_ what: String) -> GaussianProcessError {
+            .invalidArgument("\(description.name): GP-HM does not solve \(what)")
+        }
+        guard description.timeInterval == nil else { throw refuse("time-dependent problems (a box in space only)") }
+        guard description.fields.count == 1, description.residuals.count == 1 else {
+            throw refuse("systems (\(description.fields.count) fields, \(description.residuals.count) equations; one field and one equation only)")
+        }
+        guard description.parameters.isEmpty else { throw refuse("problems with unknown parameters (inverse problems)") }
+        guard case .box(let lower, let upper, _) = description.geometry, (1...2).contains(lower.count) else {
+            throw refuse("this domain (a 1-D or 2-D box only)")
+        }
+        for condition in description.boundaryConditions {
+            switch condition.kind {
+            case .dirichlet: continue
+            case .neumann: throw refuse("Neumann conditions (Dirichlet only)")
+            case .robin: throw refuse("Robin conditions (Dirichlet only)")
+            case .periodic: throw refuse("periodic conditions (Dirichlet only)")
+            }
+        }
+        guard let exact = description.exactSolution?.first else {
+            throw refuse("a problem without an exact solution ('exact': needed to report the error)")
+        }
+        let names = description.coordinateNames
+        let split = try ResidualSplit(description.residuals[0], dimension: lower.count, coordinateNames: names)
+        guard split.coefficients.allSatisfy({ $0 != 0 && $0.isFinite }) else {
+            throw refuse("an equation without ∂²u/∂\(names.joined(separator: "², ∂²u/∂"))² each with a nonzero constant coefficient")
+        }
+        let pieces = description.geometry.boundaryPieces(coordinateNames: names)
+        let conditions = description.boundaryConditions
+        let field = split.fieldTerm, fieldSlope = try Self.fieldDerivative(of: split.fieldTerm, coordinateNames: names)
+        let known = split.knownTerm
+        let term = PointwiseTerm(
+            secondDerivativeCoefficients: split.coefficients,
+            value: { u, x in field.evaluate(coordinates: x, field: { _ in u }) },
+            derivative: { u, x in fieldSlope.evaluate(coordinates: x, field: { _ in u }) },
+            isLinear: !fieldSlope.involvesFields)
+        // g at a boundary point: the first Dirichlet condition that applies on a face through it.
+        let boundaryValue: @Sendable ([Double]) -> Double = { x in
+            for piece in pieces {
+                guard let face = piece.face else { continue }
+                let bound = face.isUpper ? upper[face.axis] : lower[face.axis]
+                guard x[face.axis] == bound else { continue }
+                for condition in conditions where condition.applies(toPiece: piece.name, at: x) {
+                    if case .dirichlet(let value) = condition.kind { return value.evaluate(coordinates: x) }
+                }
+            }
+            return exact.evaluate(coordinates: x)
+        }
+        try self.init(name: description.name, equation: .custom, lowerBounds: lower, upperBounds: upper,
+                      solution: { exact.evaluate(coordinates: $0) }, source: { -known.evaluate(coordinates: $0) },
+                      boundaryValue: boundaryValue, pointwiseTerm: term)
+    }
+
+    /// The residual split `Σ c_i ∂²u/∂x_i² + N(u, x) + h(x)` (see `init(description:)`).
+    struct ResidualSplit {
+        var coefficients: [Double]
+        var fieldTerm = SymbolicExpression.constant(0)
+        var knownTerm = SymbolicExpression.constant(0)
+
+        init(_ residual: SymbolicExpression, dimension: Int, coordinateNames: [String]) throws {
+            coefficients = Array(repeating: 0, count: dimension)
+            try add(residual, scale: 1, names: coordinateNames)
+        }
+
+        mutating func add(_ e: SymbolicExpression, scale: Double, names: [String]) throws {
+            switch e {
+            case .sum(let a, let b): try add(a, scale: scale, names: names); try add(b, scale: scale, names: names)
+            case .difference(let a, let b): try add(a, scale: scale, names: names); try add(b, scale: -scale, names: names)
+            case .negation(let a): try add(a, scale: -scale, names: names)
+            case .product(.constant(let k), let b) where Self.hasDerivatives(b):
+                try add(b, scale: scale * k, names: names)
+            case .field(_, let orders) where orders.reduce(0, +) == 2 && orders.contains(2):
+                coefficients[orders.firstIndex(of: 2)!] += scale
+            default:
+                if !e.involvesFields {
+                    knownTerm = knownTerm + .constant(scale) * e
+                } else if let derivative = e.fieldDerivatives.first(where: { $0.totalOrder > 0 }) {
+                    let name = "u_" + derivative.orders.enumerated().map { String(repeating: names[$0.offset], count: $0.element) }.joined()
+                    let kind = derivative.totalOrder == 1 ? "first derivatives" : derivative.orders.filter({ $0 > 0 }).count > 1 ? "mixed derivatives" : "derivatives of order \(derivative.totalOrder)"
+                    throw GaussianProcessError.invalidArgument(
+                        "GP-HM does not solve residuals with \(kind) (\(name)), or second derivatives under a non-constant factor; it solves Σ c_i u_(x_i x_i) + N(u, x) = f")
+                } else {
+                    fieldTerm = fieldTerm + .constant(scale) * e
+                }
+            }
+        }
+
+        static func hasDerivatives(_ e: SymbolicExpression) -> Bool { e.fieldDerivatives.contains { $0.totalOrder > 0 } }
+    }
+
+    /// `∂e/∂u` for an expression in `u` (no derivatives of `u`) and the coordinates.
+    static func fieldDerivative(of e: SymbolicExpression, coordinateNames: [String]) throws -> SymbolicExpression {
+        func d(_ e: SymbolicExpression) throws -> SymbolicExpression {
+            switch e {
+            case .constant, .coordinate, .parameter, .comparison: return .constant(0)
+            case .field(_, let orders):
+                guard orders.allSatisfy({ $0 == 0 }) else { throw GaussianProcessError.invalidArgument("a derivative of u in the pointwise term") }
+                return .constant(1)
+            case .sum(let a, let b): return try d(a) + d(b)
+            case .difference(let a, let b): return try d(a) - d(b)
+            case .negation(let a): return -(try d(a))
+            case .product(let a, let b): return try d(a) * b + a * d(b)
+            case .quotient(let a, let b): return try (d(a) * b - a * d(b)) / (b * b)
+            case .power(let a, let b):
+                if !b.involvesFields {
+                    return try b * SymbolicExpression.raise(a, b - .constant(1)) * d(a)
+                }
+                return try e * (d(b) * .apply(.log, a) + b * d(a) / a)
+            case .function(let f, let a):
+                let inner = try d(a)
+                switch f {
+                case .sin: return .apply(.cos, a) * inner
+                case .cos: return -(SymbolicExpression.apply(.sin, a)) * inner
+                case .tan: return inner / (SymbolicExpression.apply(.cos, a) * .apply(.cos, a))
+                case .exp: return e * inner
+                case .log: return inner / a
+                case .sqrt: return inner / (.constant(2) * e)
+                case .tanh: return (.constant(1) - e * e) * inner
+                case .abs: return .apply(.sign, a) * inner
+                case .sign: return .constant(0)
+                }
+            }
+        }
+        return try d(e)
+    }
+}
