@@ -58,12 +58,40 @@ public enum MPIRuntime {
     /// not launched, as a singleton without Open MPI's launcher daemon (`OMPI_MCA_ess_singleton_isolated`).
     /// Thread level `MPI_THREAD_SERIALIZED`: hypre may be called from any thread, one call at a time
     /// (CHypre's lock). Does nothing when MPI is already initialized; ``finalize()`` ends it.
+    /// Thread-safe (callers on several threads initialize MPI once).
     public static func initializeForHypre(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        hypreInitializationLock.lock()
+        defer { hypreInitializationLock.unlock() }
         guard !isInitialized else { return }
-        if !launchedByMPI(environment: environment) { setenv("OMPI_MCA_ess_singleton_isolated", "1", 0) }
+        if !launchedByMPI(environment: environment) {
+            setenv("OMPI_MCA_ess_singleton_isolated", "1", 0)
+            // Isolated singletons all use the session directory …/ompi.HOST.UID/jf.0: one process ending
+            // removes it while another starts (mkdir fails, MPI_Init aborts). A directory per process
+            // avoids that; it is removed at exit.
+            if environment["OMPI_MCA_orte_tmpdir_base"] == nil {
+                let directory = singletonSessionDirectory()
+                if mkdir(directory, 0o700) == 0 || errno == EEXIST {
+                    setenv("OMPI_MCA_orte_tmpdir_base", directory, 1)
+                    atexit { MPIRuntime.removeSingletonSessionDirectory() }
+                }
+            }
+        }
         var provided: Int32 = 0
         try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
     }
+
+    /// The per-process session directory of a singleton started by `initializeForHypre`.
+    private static func singletonSessionDirectory() -> String {
+        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pdekit-mpi-\(getpid())"
+    }
+
+    /// Removes the singleton's session directory (at exit, after MPI is finalized).
+    private static func removeSingletonSessionDirectory() {
+        try? FileManager.default.removeItem(atPath: singletonSessionDirectory())
+    }
+
+    /// Serializes `initializeForHypre` (MPI_Init twice is fatal).
+    private static let hypreInitializationLock = NSLock()
 
     /// Finalizes MPI if this process initialized it.
     public static func finalize() {

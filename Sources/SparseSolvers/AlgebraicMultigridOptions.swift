@@ -5,8 +5,8 @@
 /// classical:    HMIS coarsening, extended+i interpolation (≤ 4 entries per row), R = Pᵀ
 /// aggregation:  the same with aggressive coarsening (multipass interpolation) on the first level:
 ///               smaller hierarchies, for many-unknown 3-D and elasticity problems
-/// air:          approximate ideal restriction R (AIR-1), one-point P, F-F-C Jacobi post-smoothing,
-///               no pre-smoothing: for nonsymmetric, advection-dominated A (use with GMRES/BiCGStab)
+/// air:          approximate ideal restriction R over distance-2 neighbourhoods (θ_R = 0.05), one-point P,
+///               F-F-C Gauss–Seidel post-smoothing, no pre-smoothing: for nonsymmetric, advection-dominated A (GMRES/BiCGStab)
 /// strength:     j is a strong connection of i when −aᵢⱼ ≥ θ maxₖ≠ᵢ(−aᵢₖ)
 /// ```
 /// Systems (elasticity): `unknownsPerNode` d > 1 means the unknowns are interleaved, d per node,

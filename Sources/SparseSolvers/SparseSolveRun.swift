@@ -170,7 +170,7 @@ public enum SparseSolveRun {
         var setupSeconds = 0.0
         var result: SolveResult
         if ranks > 1 {
-            result = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            (result, setupSeconds) = try DistributedHypreSolver.solve(a, b, configuration: configuration)
         } else {
             let solver = try makeSolver(configuration)
             let setupStart = clock.now

@@ -32,7 +32,7 @@ enum Job {
     static func requireDistributable(_ command: any ParsableCommand) throws {
         guard communicator.size > 1, !(command is DistributedCommand) else { return }
         let name = type(of: command)._commandName
-        throw NotDistributed(description: "'pdekit … \(name)' runs as one process; under mpirun only generate FAMILY, train fno, train mgno and train deeponet split their work over ranks (run it without mpirun)")
+        throw NotDistributed(description: "'pdekit … \(name)' runs as one process; under mpirun only generate FAMILY, train fno, train mgno and train deeponet split their work over ranks, and solve splits one system (run it without mpirun)")
     }
 
     struct NotDistributed: Error, CustomStringConvertible { let description: String }

@@ -139,7 +139,8 @@ import SparseSolvers
             let truth = try LUFactorization(a).solve(b)
             var configuration = SolverConfiguration(method: method, preconditioner: preconditioner, relativeTolerance: 1e-10, maximumIterations: 1000)
             configuration.amg.variant = variant
-            let result = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            let (result, setupSeconds) = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            #expect(setupSeconds >= 0 && result.report.seconds >= 0)
             var squaredError = 0.0, squaredNorm = 0.0
             for i in 0..<truth.count {
                 squaredError += (result.solution[i] - truth[i]) * (result.solution[i] - truth[i])

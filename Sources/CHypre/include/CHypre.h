@@ -41,7 +41,7 @@ typedef struct pdekit_hypre_preconditioner pdekit_hypre_preconditioner;
 /* BoomerAMG variants. */
 #define PDEKIT_HYPRE_AMG_CLASSICAL  0 /* HMIS coarsening, extended+i interpolation (≤ 4 per row) */
 #define PDEKIT_HYPRE_AMG_AGGRESSIVE 1 /* the same with aggressive coarsening on the first levels */
-#define PDEKIT_HYPRE_AMG_AIR        2 /* approximate ideal restriction, one-point interpolation, F-F-C relaxation */
+#define PDEKIT_HYPRE_AMG_AIR        2 /* approximate ideal restriction (distance 2), one-point interpolation, F-F-C relaxation */
 
 /* BoomerAMG smoothers. */
 #define PDEKIT_HYPRE_SMOOTHER_SYMMETRIC_GAUSS_SEIDEL 0 /* hybrid symmetric Gauss–Seidel (l1 when 1 process) */
@@ -90,13 +90,13 @@ int32_t pdekit_hypre_apply(pdekit_hypre_preconditioner *preconditioner, const do
  * global column indices) and those entries of b; the ranks' row ranges are contiguous, in rank order,
  * and cover all rows. `preconditioner` (method NONE, BOOMERAMG or ILU; near-nullspace vectors hold
  * local_rows values each) is set up on the distributed matrix, then hypre's Krylov method runs from
- * x = 0. Every rank receives the whole solution in x_global (global_rows values) and the iteration
- * count; a solve that stops at its iteration limit is not an error (the caller checks the residual). */
+ * x = 0. Every rank receives the whole solution in x_global (global_rows values), the iteration
+ * count and the seconds of the matrix assembly and preconditioner set-up; a solve that stops at its iteration limit is not an error (the caller checks the residual). */
 int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, int64_t local_rows,
                                        const int64_t *row_offsets, const int64_t *columns, const double *values,
                                        const double *b_local, const pdekit_hypre_options *preconditioner,
                                        const pdekit_hypre_krylov_options *krylov, double *x_global,
-                                       int32_t *iterations, char *message, int32_t message_capacity);
+                                       int32_t *iterations, double *setup_seconds, char *message, int32_t message_capacity);
 
 /* Frees the preconditioner; NULL is a no-op. */
 void pdekit_hypre_free(pdekit_hypre_preconditioner *preconditioner);
