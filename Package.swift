@@ -40,13 +40,13 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["CMPI"]),
 
         // Numerical core.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CFFTW", "CKernels", "CMalloc"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CFFTW", "CKernels", "CMalloc", "RunSupport"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
         .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CHypre", "CSuiteSparse"]),
-        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
+        .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["AutoDiff", "Datasets", "Distributed", "LearnedSolvers", "NeuralLayers", "NeuralOperators", "Plotting", "RunSupport", "TensorCore"]),
@@ -80,8 +80,8 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TensorCore"]),
         .testTarget(name: "DenseLinearAlgebraTests", dependencies: ["DenseLinearAlgebra"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["AutoDiff", "NeuralLayers", "TensorCore", "TestSupport"]),
-        .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "RunSupport", "SparseSolvers", "TestSupport"]),
-        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport"]),
+        .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "Distributed", "RunSupport", "SparseSolvers", "TestSupport"]),
+        .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport", "Training"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),

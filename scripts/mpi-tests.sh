@@ -5,11 +5,15 @@
 #      checks every result itself) over shared memory and TCP loopback;
 #   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver);
 #      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
-#   3. train fno with R = 2 and global batch B: the loss curve of R = 1 with batch B to 1e-5 relative over
-#      3 epochs; 2 epochs then --resume to 3 under R = 2 gives the uninterrupted R = 2 run's losses;
+#   3. train fno and train deeponet (aligned and triplet data) with R = 2 and global batch B: the loss curve and the validation errors
+#      (split across ranks) of R = 1 with batch B to 1e-6 relative; a partial run then --resume under R = 2
+#      gives the uninterrupted R = 2 run's losses and a byte-identical checkpoint;
 #   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
-#      not split their work (generate antiderivative, train fno --task next-step) are refused under mpirun;
-#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks.
+#      not split their work (generate antiderivative, train fno --task next-step) are refused under mpirun,
+#      and so is train deeponet --keep best-train-loss (it needs each step's loss on one process);
+#   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks;
+#   6. solve: one system split over 2 ranks (hypre CG + AMG, GMRES + AIR, BiCGStab + ILUT) agrees with
+#      the one-process solve to the tolerance; a method that cannot run across ranks: one error line.
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,11 +81,78 @@ for key in ["trainLoss", "validationRelativeL2"]:
     one, two, resumed = curve("fno-1", key), curve("fno-2", key), curve("fno-2r", key)
     assert len(one) == 3 and len(two) == 3 and len(resumed) == 3, (key, one, two, resumed)
     for a, b in zip(one, two):
-        assert math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-5 * abs(a), f"{key}: R=1 {one} vs R=2 {two}"
+        assert math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-6 * abs(a), f"{key}: R=1 {one} vs R=2 {two}"
     assert resumed == two, f"{key}: resumed {resumed} vs uninterrupted {two}"
-    print(f"mpi-tests:   {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
+    print(f"mpi-tests:   fno {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
 PY
 cmp -s "$work/fno-2/checkpoint.safetensors" "$work/fno-2r/checkpoint.safetensors" || fail "resumed R=2 checkpoint differs from the uninterrupted one"
+# DeepONet: 40 training functions, the last 10 held out (5 per rank), mini-batches of 8 (4 per rank),
+# an evaluation every epoch (4 steps); the partial run stops after 2 of the 3 epochs.
+"${limit[@]}" "$pdekit" generate antiderivative --samples 40 --test-samples 8 --sensors 20 --seed 5 --output "$work/ad.npz" >/dev/null
+deeponet=(train deeponet --data "$work/ad.npz" --validation 10 --batch-size 8 --log-every 4 --branch 20,16,16 --trunk 1,16,16
+          --seed 3 --iterations 12)
+"${limit[@]}" "$pdekit" "${deeponet[@]}" --output "$work/don-1" >/dev/null 2>&1
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${deeponet[@]}" --output "$work/don-2" >/dev/null 2>&1
+partial=("${deeponet[@]}"); partial[${#partial[@]}-1]=8
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${partial[@]}" --output "$work/don-2r" >/dev/null 2>&1
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${deeponet[@]}" --output "$work/don-2r" --resume >/dev/null 2>&1
+python3 - "$work" <<'PY'
+import json, math, sys
+work = sys.argv[1]
+def curve(name, key):
+    return [json.loads(line)[key] for line in open(f"{work}/{name}/metrics.jsonl")]
+for key in ["trainLoss", "validationRelativeL2"]:
+    one, two, resumed = curve("don-1", key), curve("don-2", key), curve("don-2r", key)
+    assert len(one) == 3 and len(two) == 3 and len(resumed) == 3, (key, one, two, resumed)
+    for a, b in zip(one, two):
+        assert math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-6 * abs(a), f"{key}: R=1 {one} vs R=2 {two}"
+    assert resumed == two, f"{key}: resumed {resumed} vs uninterrupted {two}"
+    print(f"mpi-tests:   deeponet {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
+one, two = (json.load(open(f"{work}/{name}/summary.json")) for name in ("don-1", "don-2"))
+assert one["ranks"] == 1 and two["ranks"] == 2 and one["kept"] == two["kept"] == "best-validation", (one, two)
+assert one["kept_step"] == two["kept_step"], (one["kept_step"], two["kept_step"])
+for key in ["best_validation_relative_l2", "test_relative_l2"]:
+    assert abs(one[key] - two[key]) <= 1e-6 * abs(one[key]), f"{key}: R=1 {one[key]} vs R=2 {two[key]}"
+PY
+cmp -s "$work/don-2/checkpoint.safetensors" "$work/don-2r/checkpoint.safetensors" || fail "resumed R=2 DeepONet checkpoint differs from the uninterrupted one"
+# Unaligned triplets (y is [N, 1]): validation reduces Σ error² and Σ target² over the ranks. The NPZ is
+# written with the standard library (float64 .npy members: magic, header, little-endian data).
+python3 - "$work/triplets.npz" <<'PY'
+import math, random, struct, sys, zipfile
+def npy(rows, columns, values):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, columns)
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack("<%dd" % len(values), *values)
+random.seed(11)
+def triplets(n):
+    branch, trunk, target = [], [], []
+    for _ in range(n):
+        a, b, y = random.uniform(-1, 1), random.uniform(-1, 1), random.random()
+        branch += [a * math.sin(math.pi * k / 7) + b * math.cos(math.pi * k / 7) for k in range(8)]
+        trunk.append(y)
+        target.append(a * y + b * y * y + 0.5)
+    return npy(n, 8, branch), npy(n, 1, trunk), npy(n, 1, target)
+with zipfile.ZipFile(sys.argv[1], "w") as archive:
+    for prefix, n in (("train", 60), ("test", 12)):
+        for name, data in zip(("X_%s0" % prefix, "X_%s1" % prefix, "y_%s" % prefix), triplets(n)):
+            archive.writestr(name + ".npy", data)
+PY
+triplet=(train deeponet --data "$work/triplets.npz" --validation 10 --batch-size 10 --log-every 5 --branch 8,12,12 --trunk 1,12,12
+         --seed 4 --iterations 10)
+"${limit[@]}" "$pdekit" "${triplet[@]}" --output "$work/tri-1" >/dev/null 2>&1
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${triplet[@]}" --output "$work/tri-2" >/dev/null 2>&1
+python3 - "$work" <<'PY'
+import json, math, sys
+work = sys.argv[1]
+one, two = ([json.loads(line) for line in open(f"{work}/{name}/metrics.jsonl")] for name in ("tri-1", "tri-2"))
+assert len(one) == len(two) == 2, (one, two)
+for a, b in zip(one, two):
+    for key in ["trainLoss", "validationRelativeL2"]:
+        assert math.isfinite(a[key]) and abs(a[key] - b[key]) <= 1e-6 * abs(a[key]), f"triplets {key}: R=1 {a[key]} vs R=2 {b[key]}"
+summary = json.load(open(f"{work}/tri-2/summary.json"))
+assert summary["layout"] == "triplet" and summary["ranks"] == 2 and summary["validation_samples"] == 10, summary
+print(f"mpi-tests:   deeponet triplets validationRelativeL2: R=1 {[a['validationRelativeL2'] for a in one]}; R=2 {[b['validationRelativeL2'] for b in two]}")
+PY
 
 echo "mpi-tests: 4. a rank meeting bad input"
 # Rank 1's part file is not an HDF5 file: rank 1 fails alone while rank 0 solves on and then waits.
@@ -113,6 +184,13 @@ set +e
 set -e
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad4.err")" -eq 1 ] \
     && [ ! -e "$work/next-step" ] || fail "train fno --task next-step under mpirun: status $status, $(cat "$work/bad4.err")"
+# train deeponet's default without validation rows keeps the lowest training loss of every step: refused.
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" train deeponet --data "$work/ad.npz" --validation 0 --iterations 2 \
+    --output "$work/don-bad" >/dev/null 2>"$work/bad5.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:.*best-train-loss' "$work/bad5.err")" -eq 1 ] \
+    || fail "train deeponet --keep best-train-loss under mpirun: status $status, $(cat "$work/bad5.err")"
 echo "mpi-tests: 5. Fortran MPI example (each rank applies its own operator handle; rank 0 gathers)"
 if command -v mpif90 >/dev/null && command -v make >/dev/null; then
     make -s -C Examples/fortran-mpi BUILD_DIR="$bin" OUT_DIR="$work/examples" >/dev/null
@@ -125,4 +203,48 @@ if command -v mpif90 >/dev/null && command -v make >/dev/null; then
 else
     echo "mpi-tests:   skipped (no mpif90 or make)"
 fi
+echo "mpi-tests: 6. one system across ranks (solve)"
+python3 - "$work" <<'PY'
+import sys
+# 5-point Poisson (symmetric) and first-order upwind convection-diffusion (velocity +x, cell Peclet
+# number 2: nonsymmetric) on a 120 x 120 grid.
+n, work = 120, sys.argv[1]
+for name, c in [("poisson", 0.0), ("convection", 2.0)]:
+    entries = []
+    for j in range(n):
+        for i in range(n):
+            row = j * n + i + 1
+            entries.append((row, row, 4.0 + c))
+            if i > 0: entries.append((row, row - 1, -1.0 - c))
+            if i + 1 < n: entries.append((row, row + 1, -1.0))
+            if j > 0: entries.append((row, row - n, -1.0))
+            if j + 1 < n: entries.append((row, row + n, -1.0))
+    with open(f"{work}/{name}.mtx", "w") as f:
+        f.write(f"%%MatrixMarket matrix coordinate real general\n{n * n} {n * n} {len(entries)}\n")
+        f.writelines(f"{r} {c} {v!r}\n" for r, c, v in entries)
+PY
+for setup in "poisson cg amg classical" "convection gmres amg air" "convection bicgstab ilut classical"; do
+    read -r matrix method preconditioner variant <<<"$setup"
+    flags=(solve "$work/$matrix.mtx" --method "$method" --preconditioner "$preconditioner" --amg-variant "$variant"
+           --relative-tolerance 1e-10 --max-iterations 2000)
+    "${limit[@]}" "$pdekit" "${flags[@]}" --solution "$work/x1.mtx" >/dev/null || fail "solve $setup on one process"
+    out=$("${limit[@]}" "${mpirun[@]}" "$pdekit" "${flags[@]}" --solution "$work/x2.mtx") || fail "solve $setup on 2 ranks: $out"
+    grep -q "across 2 ranks" <<<"$out" || fail "solve $setup on 2 ranks did not split the system: $out"
+    python3 - "$work/x1.mtx" "$work/x2.mtx" "$setup" <<'PY'
+import math, sys
+def vector(path):
+    lines = [l for l in open(path) if not l.startswith("%")]
+    return [float(l.split()[-1]) for l in lines[1:] if l.strip()]
+one, two = vector(sys.argv[1]), vector(sys.argv[2])
+assert len(one) == len(two) == 14400, (len(one), len(two))
+difference = math.sqrt(sum((a - b) ** 2 for a, b in zip(one, two))) / math.sqrt(sum(a * a for a in one))
+assert difference < 1e-7, f"{sys.argv[3]}: 2 ranks differ from 1 process by {difference}"   # NaN fails too
+print(f"mpi-tests:   {sys.argv[3]}: 2 ranks vs 1 process, relative difference {difference:.1e}")
+PY
+done
+set +e
+"${limit[@]}" "${mpirun[@]}" "$pdekit" solve "$work/poisson.mtx" --method direct >/dev/null 2>"$work/bad5.err"; status=$?
+set -e
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad5.err")" -eq 1 ] \
+    || fail "solve --method direct under mpirun: status $status, $(cat "$work/bad5.err")"
 echo "mpi-tests: all passed"

@@ -143,7 +143,8 @@ extension Variable {
         }
     }
 
-    /// Exact GELU `x Φ(x)` through a fused kernel (Φ to 1.5·10⁻⁷; see `Tensor.gaussianErrorLinearUnit`).
+    /// Exact GELU `x Φ(x)` through a fused kernel (Float to a few ulps, Double by libm's erfc; see
+    /// `Tensor.gaussianErrorLinearUnit`).
     public func fusedGELU() -> Variable {
         let input = self
         return Variable.recording(value.gaussianErrorLinearUnit(), operation: "fusedGELU", inputs: [self]) { g in

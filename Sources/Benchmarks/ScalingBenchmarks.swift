@@ -65,6 +65,10 @@ public struct ScalingBenchmarks {
         public var samples_per_second: Double?
         public var mean_epoch_seconds: Double?
         public var parameters: Int?
+        /// Training: rank 0's seconds in optimizer steps, and in their allreduce (the ceiling of what
+        /// overlapping the allreduce with the backward pass could save is their ratio).
+        public var step_seconds: Double?
+        public var allreduce_seconds: Double?
         public var command: String
         /// CPU seconds spread over every rank's threads: the wall time with a free core per thread.
         var idealSeconds: Double { cpu_seconds / Double(ranks * threads_per_rank) }
@@ -82,6 +86,8 @@ public struct ScalingBenchmarks {
         public var cpu_time_speedup: Double
         /// Training only: the largest relative difference of the per-epoch training losses.
         public var max_relative_loss_difference: Double?
+        /// Training only: the 2-rank run's allreduce seconds over its step seconds (rank 0).
+        public var allreduce_fraction_of_step: Double?
     }
 
     /// Allreduce timing of one message size.
@@ -204,7 +210,8 @@ public struct ScalingBenchmarks {
         }
         try output(SpeedupRecord(measure: "training", compared: "2x1 / 1x2 epochs per second", speedup: epoch1 / epoch2, goal: 0.9,
                                  cpu_time_speedup: t1.idealSeconds / t2.idealSeconds,
-                                 max_relative_loss_difference: worst))
+                                 max_relative_loss_difference: worst,
+                                 allreduce_fraction_of_step: t2.allreduce_seconds.flatMap { a in t2.step_seconds.map { a / $0 } }))
 
         for (transport, options) in [("shared-memory", [String]()), ("tcp-loopback", ["--mca", "btl", "tcp,self"])] {
             let arguments = ["bench", "scaling", "--allreduce-only", "--transport", transport, "--repetitions", String(repetitions)]
@@ -250,6 +257,8 @@ public struct ScalingBenchmarks {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
                 record.mean_epoch_seconds = object["mean_epoch_seconds"] as? Double
                 record.parameters = object["parameters"] as? Int
+                record.step_seconds = object["step_seconds"] as? Double
+                record.allreduce_seconds = object["allreduce_seconds"] as? Double
             }
         }
         return record

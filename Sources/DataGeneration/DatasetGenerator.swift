@@ -75,6 +75,7 @@ public final class DatasetGenerator {
     public let configuration: GenerationConfiguration
     private let field: GaussianRandomField
     private let grid2D: UniformGrid?
+    private let discretization: EllipticBoxDiscretization?
 
     /// Whether ``run(output:shardLimit:progress:)`` refuses a file larger than the free disk space.
     public let checksDiskSpace: Bool
@@ -88,7 +89,12 @@ public final class DatasetGenerator {
         self.configuration = configuration
         self.checksDiskSpace = checksDiskSpace
         let s = configuration.resolution
+        discretization = try configuration.problem?.discretization(resolution: s)
         switch configuration.family {
+        case .problem:
+            guard let discretization, let problem = configuration.problem else { throw GenerationError.invalidParameter(name: "problem", reason: "missing") }
+            field = try problem.input.field(on: discretization.grid)
+            grid2D = discretization.grid
         case .burgers:
             field = try .fnoBurgers(resolution: s)
             grid2D = nil
@@ -114,6 +120,7 @@ public final class DatasetGenerator {
         switch configuration.family {
         case .burgers: return psi
         case .darcy where configuration.coefficient == .fno: return psi.map { $0 >= 0 ? 12 : 3 }
+        case .problem: return configuration.problem!.input.map(psi)
         default: return psi.map { Foundation.exp($0) }
         }
     }
@@ -132,6 +139,8 @@ public final class DatasetGenerator {
             let grid = grid2D!
             return try HelmholtzProblem(grid: grid, coefficient: .gridField(coefficient, on: grid), wavenumber: configuration.wavenumber,
                                         source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
+        case .problem:
+            return try discretization!.system(randomCoefficients: [coefficient])
         case .burgers:
             throw GenerationError.invalidParameter(name: "family", reason: "Burgers has no linear system")
         }
@@ -229,6 +238,7 @@ public final class DatasetGenerator {
                 try file.setAttribute(Self.completedAttribute, .int(0))
                 try file.setAttribute("pdekit.precision", .string(configuration.precision.rawValue))
                 if configuration.family == .darcy { try file.setAttribute("pdekit.coefficient", .string(configuration.coefficient.rawValue)) }
+                if let problem = configuration.problem { try file.setAttribute("pdekit.problem_file", .string(problem.text)) }
                 if configuration.family.isLinear {
                     try file.setAttribute("pdekit.preconditioner", .string(configuration.preconditioner.generationName))
                 }

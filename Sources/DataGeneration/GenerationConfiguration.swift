@@ -11,6 +11,8 @@ public enum GenerationFamily: String, Sendable, CaseIterable, Codable {
     case helmholtz
     /// Viscous Burgers on the unit circle: u₀ ~ FNO's GRF → u(·, 1); no linear solves.
     case burgers
+    /// A problem file (`--problem FILE`, `GenerationProblem`): its random coefficient → u.
+    case problem
 
     /// Whether every sample needs a sparse linear solve.
     public var isLinear: Bool { self != .burgers }
@@ -61,11 +63,15 @@ public struct GenerationConfiguration: Sendable, Equatable {
     /// GCRO-DR restart length m and recycled dimension k.
     public var restart: Int
     public var recycledCount: Int
+    /// The problem file of family `.problem`.
+    public var problem: GenerationProblem?
 
     public init(family: GenerationFamily, sampleCount: Int, resolution: Int, seed: UInt64 = 0, tolerance: Double = 1e-8,
                 strategy: SequenceSolveStrategy = .auto, preconditioner: SolverConfiguration.Preconditioner = .incompleteLU,
                 precision: GenerationPrecision = .float32, shardSize: Int = 50, coefficient: GenerationCoefficient = .fno,
-                wavenumber: Double = 10, viscosity: Double = 0.1, sigma: Double = 1, restart: Int = 40, recycledCount: Int = 20) {
+                wavenumber: Double = 10, viscosity: Double = 0.1, sigma: Double = 1, restart: Int = 40, recycledCount: Int = 20,
+                problem: GenerationProblem? = nil) {
+        self.problem = problem
         self.family = family
         self.sampleCount = sampleCount
         self.resolution = resolution
@@ -94,6 +100,7 @@ public struct GenerationConfiguration: Sendable, Equatable {
         default:
             guard resolution >= 5 else { throw bad("resolution", "must be at least 5 nodes per side") }
         }
+        guard (family == .problem) == (problem != nil) else { throw bad("problem", "family 'problem' goes with --problem FILE, and only it") }
         guard tolerance > 0, tolerance < 1 else { throw bad("tolerance", "must lie in (0, 1)") }
         guard shardSize >= 1 else { throw bad("shard-size", "must be at least 1") }
         guard wavenumber >= 0, wavenumber <= 1e6 else { throw bad("wavenumber", "must lie in [0, 10⁶]") }
@@ -128,6 +135,8 @@ public struct GenerationConfiguration: Sendable, Equatable {
             result["alpha"] = 2; result["tau"] = 3; result["sigma"] = sigma; result["source"] = 1; result["wavenumber"] = wavenumber
         case .burgers:
             result["viscosity"] = viscosity; result["final_time"] = 1; result["alpha"] = 2; result["tau"] = 5; result["sigma"] = 25
+        case .problem:
+            if let input = problem?.input { result["alpha"] = input.alpha; result["tau"] = input.tau; result["sigma"] = input.sigma }
         }
         if family.isLinear && strategy != .direct { result["restart"] = Double(restart); result["recycled"] = Double(recycledCount) }
         return result
@@ -139,6 +148,7 @@ public struct GenerationConfiguration: Sendable, Equatable {
             .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         var key = "family=\(family.rawValue) samples=\(sampleCount) resolution=\(resolution) seed=\(seed) precision=\(precision.rawValue)"
         if family == .darcy { key += " coefficient=\(coefficient.rawValue)" }
+        if let problem { key += " problem=\(problem.description.name)#\(problem.digest) input=\(problem.input.key)" }
         if family.isLinear { key += " tolerance=\(tolerance) solver=\(strategy.rawValue) preconditioner=\(preconditioner.generationName)" }
         return key + " parameters=[\(parameters)]"
     }

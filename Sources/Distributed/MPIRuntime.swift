@@ -54,6 +54,17 @@ public enum MPIRuntime {
         launchedByMPI(environment: environment) ? try initialize() : .single
     }
 
+    /// Initializes MPI for a process that uses hypre (AMG, ILUT; hypre runs on MPI) when nobody has:
+    /// not launched, as a singleton without Open MPI's launcher daemon (`OMPI_MCA_ess_singleton_isolated`).
+    /// Thread level `MPI_THREAD_SERIALIZED`: hypre may be called from any thread, one call at a time
+    /// (CHypre's lock). Does nothing when MPI is already initialized; ``finalize()`` ends it.
+    public static func initializeForHypre(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard !isInitialized else { return }
+        if !launchedByMPI(environment: environment) { setenv("OMPI_MCA_ess_singleton_isolated", "1", 0) }
+        var provided: Int32 = 0
+        try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
+    }
+
     /// Finalizes MPI if this process initialized it.
     public static func finalize() {
         if isInitialized { MPI_Finalize() }

@@ -35,6 +35,30 @@ public final class LBFGS<Scalar: TensorScalar> {
         public let lossHistory: [Double]
     }
 
+    /// The optimizer between two iterations: the iterate, its loss and gradient, the curvature pairs
+    /// and the iteration count. Continuing from it (``minimize(_:maximumIterations:resumingFrom:iterationDidFinish:objective:)``)
+    /// repeats the uninterrupted run bitwise (`ρ_i = 1 / s_iᵀy_i` is recomputed the same way).
+    public struct State: Sendable {
+        public var iterate: [Double]
+        public var loss: Double
+        public var gradient: [Double]
+        /// `s_i`, oldest first (at most `historySize`).
+        public var steps: [[Double]]
+        /// `y_i`, paired with `steps`.
+        public var gradientChanges: [[Double]]
+        /// Iterations done in this `minimize` call.
+        public var iterations: Int
+
+        public init(iterate: [Double], loss: Double, gradient: [Double], steps: [[Double]], gradientChanges: [[Double]], iterations: Int) {
+            self.iterate = iterate
+            self.loss = loss
+            self.gradient = gradient
+            self.steps = steps
+            self.gradientChanges = gradientChanges
+            self.iterations = iterations
+        }
+    }
+
     public let historySize: Int
     public let gradientTolerance: Double
     public let lossChangeTolerance: Double
@@ -50,8 +74,11 @@ public final class LBFGS<Scalar: TensorScalar> {
     /// - Parameter objective: Zeroes nothing itself; it must compute the loss, call `backward()`
     ///   so that each parameter's gradient holds ∂loss/∂θ (gradients are cleared before each call),
     ///   and return the loss.
-    public func minimize(_ parameters: [Parameter<Scalar>], maximumIterations: Int,
-                         objective: () -> Double) -> Report {
+    /// - Parameter state: Continue from this state (a checkpoint) instead of evaluating the start point.
+    /// - Parameter iterationDidFinish: Called after every iteration that does not end the run on a
+    ///   tolerance, with the state to continue from (arrays shared, not copied).
+    public func minimize(_ parameters: [Parameter<Scalar>], maximumIterations: Int, resumingFrom state: State? = nil,
+                         iterationDidFinish: (State) -> Void = { _ in }, objective: () -> Double) -> Report {
         var evaluations = 0
         var lastEvaluationFinite = true, finiteEvaluations = 0
         func evaluate(_ theta: [Double]) -> (Double, [Double]) {
@@ -65,15 +92,23 @@ public final class LBFGS<Scalar: TensorScalar> {
             // A point with a non-finite gradient is treated like one with a non-finite loss.
             return (lastEvaluationFinite ? loss : .nan, gradient)
         }
-        var theta = read(parameters)
-        var (loss, gradient) = evaluate(theta)
+        var theta: [Double], loss: Double, gradient: [Double]
+        var sPairs: [[Double]] = [], yPairs: [[Double]] = [], rhos: [Double] = []
+        var iteration = 0
+        if let state {
+            (theta, loss, gradient, iteration) = (state.iterate, state.loss, state.gradient, state.iterations)
+            (sPairs, yPairs) = (state.steps, state.gradientChanges)
+            rhos = zip(sPairs, yPairs).map { 1 / dot($0, $1) }
+            write(theta, into: parameters)
+        } else {
+            theta = read(parameters)
+            (loss, gradient) = evaluate(theta)
+        }
         var history: [Double] = [loss]
-        guard lastEvaluationFinite else {
+        guard state != nil || lastEvaluationFinite else {
             return Report(outcome: .nonFinite, iterations: 0, functionEvaluations: evaluations, finalLoss: .nan, lossHistory: history)
         }
-        var sPairs: [[Double]] = [], yPairs: [[Double]] = [], rhos: [Double] = []
         var outcome = Outcome.iterationLimit
-        var iteration = 0
         while iteration < maximumIterations {
             if maxAbs(gradient) <= gradientTolerance { outcome = .gradientTolerance; break }
             // Two-loop recursion: d = −H ∇.
@@ -119,6 +154,7 @@ public final class LBFGS<Scalar: TensorScalar> {
             history.append(loss)
             iteration += 1
             if change <= lossChangeTolerance * max(1, abs(loss)) { outcome = .lossChangeTolerance; break }
+            iterationDidFinish(State(iterate: theta, loss: loss, gradient: gradient, steps: sPairs, gradientChanges: yPairs, iterations: iteration))
         }
         write(theta, into: parameters)
         return Report(outcome: outcome, iterations: iteration, functionEvaluations: evaluations,

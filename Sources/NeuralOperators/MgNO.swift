@@ -3,8 +3,9 @@ import RunSupport
 import AutoDiff
 import NeuralLayers
 
-/// One MgNO block: `u ← σ(MgConv(u) + W u + b)` with `W` a pointwise (1×1) channel map (absent when
-/// the configuration has no ``MgNOConfiguration/pointwiseSkip``).
+/// One MgNO block: `u ← σ(N(MgConv(u) + W u + b))` with `W` a pointwise (1×1) channel map (absent when
+/// the configuration has no ``MgNOConfiguration/pointwiseSkip``) and `N` a layer norm (only with
+/// ``MgNOConfiguration/blockNormalizationGrid``).
 public struct MgNOBlock<Scalar: TensorScalar>: Layer {
     /// The V-cycle of the configuration's ``MgNOCycle``.
     public enum Cycle {
@@ -14,17 +15,16 @@ public struct MgNOBlock<Scalar: TensorScalar>: Layer {
     public let multigrid: Cycle
     /// `W u + b` (1×1 convolution with bias), or nil.
     public let pointwise: Convolution<Scalar>?
+    /// `N` over `[c_out, grid]`, or nil.
+    public let normalization: LayerNormalization<Scalar>?
     public let activation: Activation
 
     public init(inputChannels: Int, outputChannels: Int, configuration c: MgNOConfiguration, activation: Activation,
                 generator: inout SeededRandomNumberGenerator) {
         switch c.cycle {
-        case .paper:
-            multigrid = .paper(MultigridConvolution(
-                inputChannels: inputChannels, outputChannels: outputChannels, preSmoothingSteps: c.smoothingSteps,
-                postSmoothingSteps: c.postSmoothingSteps, spatialDimensions: c.spatialDimensions, paddingMode: c.paddingMode,
-                bias: c.convolutionBias, prolongationKernelSizes: c.prolongationKernelSizes,
-                normalizationGrid: c.layerNormalizationGrid, generator: &generator))
+        case .paper, .helmholtz:
+            multigrid = .paper(MultigridConvolution(inputChannels: inputChannels, outputChannels: outputChannels, configuration: c,
+                                                    generator: &generator))
         case .residualRestriction:
             multigrid = .residualRestriction(ResidualRestrictionMultigridConvolution(
                 inputChannels: inputChannels, outputChannels: outputChannels, smoothingSteps: c.smoothingSteps,
@@ -35,6 +35,7 @@ public struct MgNOBlock<Scalar: TensorScalar>: Layer {
                           kernelSize: [Int](repeating: 1, count: c.spatialDimensions),
                           initializer: .uniform(bound: 1 / Double(inputChannels).squareRoot()), generator: &generator)
             : nil
+        normalization = c.blockNormalizationGrid.map { LayerNormalization(shape: [outputChannels] + $0) }
         self.activation = activation
     }
 
@@ -47,16 +48,19 @@ public struct MgNOBlock<Scalar: TensorScalar>: Layer {
         case .residualRestriction(let cycle): y = cycle(input)
         }
         if let pointwise { y = y + pointwise(input) }
+        if let normalization { y = normalization(y) }
         return activation.applyFused(y)
     }
 
-    /// Parameters under `<cyclePrefix>` and `<pointwisePrefix>`.
-    public func visitParameters(cyclePrefix: String, pointwisePrefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
+    /// Parameters under `<cyclePrefix>`, `<pointwisePrefix>` and `<normalizationPrefix>`.
+    public func visitParameters(cyclePrefix: String, pointwisePrefix: String, normalizationPrefix: String = "normalization",
+                                _ visit: (String, Parameter<Scalar>) -> Void) {
         switch multigrid {
         case .paper(let cycle): cycle.visitParameters(prefix: cyclePrefix, visit)
         case .residualRestriction(let cycle): cycle.visitParameters(prefix: cyclePrefix, visit)
         }
         pointwise?.visitParameters(prefix: pointwisePrefix, visit)
+        normalization?.visitParameters(prefix: normalizationPrefix, visit)
     }
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
@@ -85,8 +89,10 @@ public struct MgNOBlock<Scalar: TensorScalar>: Layer {
 public struct MgNO<Scalar: TensorScalar>: Layer {
     public let configuration: MgNOConfiguration
     public let blocks: [MgNOBlock<Scalar>]
-    /// `Q` (``MgNOCycle/paper`` only).
+    /// `Q` (``MgNOHead/projection``; not with ``MgNOCycle/residualRestriction``).
     public let projection: Convolution<Scalar>?
+    /// The last V-cycle (``MgNOHead/multigrid``).
+    public let headCycle: MultigridConvolution<Scalar>?
 
     public init(configuration c: MgNOConfiguration, generator: inout SeededRandomNumberGenerator) throws(MgNOError) {
         try c.validate(budget: MemoryBudget())
@@ -99,7 +105,10 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
                                     configuration: c, activation: legacyLast ? .identity : c.activation, generator: &generator))
         }
         self.blocks = blocks
-        projection = c.cycle == .paper
+        headCycle = c.head == .multigrid
+            ? MultigridConvolution(inputChannels: c.channels, outputChannels: c.outputChannels, configuration: c, generator: &generator)
+            : nil
+        projection = c.cycle != .residualRestriction && c.head == .projection
             ? Convolution(inputChannels: c.channels, outputChannels: c.outputChannels,
                           kernelSize: [Int](repeating: 1, count: c.spatialDimensions), useBias: false,
                           initializer: .uniform(bound: 1 / Double(c.channels).squareRoot()), generator: &generator)
@@ -112,24 +121,7 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
         guard shape.count == d + 2, shape[1] == c.inputChannels, shape.allSatisfy({ $0 > 0 }) else {
             throw .inputShapeMismatch(expected: "[batch, \(c.inputChannels), \(d) spatial axes]", got: shape)
         }
-        let spatial = Array(shape.suffix(d)), divisor = c.gridDivisor
-        if let grid = c.layerNormalizationGrid, grid != spatial {
-            throw .gridDoesNotFitConfiguration(size: spatial, reason: "the layer normalizations are fixed to the grid \(grid)")
-        }
-        if c.prolongationKernelSizes != nil {
-            var sizes = spatial
-            for transfer in 0..<(c.levels - 1) {
-                let k = c.prolongationKernelSize(transfer: transfer)
-                let coarse = sizes.map { ($0 + 1) / 2 }
-                guard zip(sizes, coarse).allSatisfy({ 2 * $1 + k - 4 == $0 }) else {
-                    throw .gridDoesNotFitConfiguration(size: spatial, reason: "level \(transfer) has \(sizes) points, "
-                        + "which a prolongation of kernel \(k) does not reach (4 needs even, 3 odd sizes)")
-                }
-                sizes = coarse
-            }
-        } else if c.gridPolicy == .requireDivisible && spatial.contains(where: { $0 % divisor != 0 }) {
-            throw .gridNotDivisible(size: spatial, divisor: divisor)
-        }
+        try c.validate(grid: Array(shape.suffix(d)))
     }
 
     /// Applies the network after checking the input shape (throws instead of trapping).
@@ -154,6 +146,7 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
         }
         for block in blocks { u = block(u) }
         if let projection { u = projection(u) }
+        if let headCycle { u = headCycle(u) }
         if padded {
             u = u.sliced([nil, nil] + spatial.map { Optional(0..<$0) })
         }
@@ -163,12 +156,14 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
 
     public func visitParameters(prefix: String, _ visit: (String, Parameter<Scalar>) -> Void) {
         switch configuration.cycle {
-        case .paper:
+        case .paper, .helmholtz:
             for (l, block) in blocks.enumerated() {
                 block.visitParameters(cyclePrefix: parameterPath(prefix, "conv_list.\(l)"),
-                                      pointwisePrefix: parameterPath(prefix, "linear_list.\(l)"), visit)
+                                      pointwisePrefix: parameterPath(prefix, "linear_list.\(l)"),
+                                      normalizationPrefix: parameterPath(prefix, "norm_layer_list.\(l)"), visit)
             }
             projection?.visitParameters(prefix: parameterPath(prefix, configuration.pointwiseSkip ? "linear" : "last_layer"), visit)
+            headCycle?.visitParameters(prefix: parameterPath(prefix, "last_layer"), visit)
         case .residualRestriction:
             for (l, block) in blocks.enumerated() { block.visitParameters(prefix: parameterPath(prefix, "blocks.\(l)"), visit) }
         }

@@ -13,6 +13,15 @@ public enum MgNOGridPolicy: String, Codable, Sendable, CaseIterable {
     case requireDivisible
 }
 
+/// What ends an ``MgNO`` after its last block.
+public enum MgNOHead: String, Codable, Sendable, CaseIterable {
+    /// `Q u_L`, a 1×1 convolution without bias (`MgNO_DC`, `MgNO_NS`).
+    case projection
+    /// One more V-cycle from `channels` to `outputChannels` without activation (`MgNO_helm`'s
+    /// `last_layer`, a ``MultigridConvolution``; ``MgNOCycle/helmholtz`` only).
+    case multigrid
+}
+
 /// Hyper-parameters of an ``MgNO`` (He, Liu & Xu, "MgNO: Efficient Parameterization of Linear
 /// Operators via Multigrid", ICLR 2024).
 ///
@@ -25,6 +34,8 @@ public enum MgNOGridPolicy: String, Codable, Sendable, CaseIterable {
 /// `postSmoothingSteps[ℓ]` post-smoothing steps on level `ℓ` (finest first). Its `MgNO_NS` sibling
 /// drops `W u + b` (``pointwiseSkip``), adds biases to `A`/`S` (``convolutionBias``), normalizes each
 /// corrected level (``layerNormalizationGrid``) and adds the input to the output (``inputResidual``).
+/// `MgNO_helm` (``helmholtz``) normalizes each block's `MgConv u` over `[channels, grid]` before the
+/// activation (``blockNormalizationGrid``) and ends with a V-cycle instead of `Q` (``head``).
 /// With `.residualRestriction` it is PDEKit's earlier network (see ``MgNOCycle``).
 public struct MgNOConfiguration: Codable, Sendable, Equatable {
     /// Number of spatial axes (1–3).
@@ -64,12 +75,18 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
     public var layerNormalizationGrid: [Int]?
     /// Whether the output is `Q u_L + a` (`MgNO_NS`; needs `inputChannels == outputChannels`).
     public var inputResidual: Bool
+    /// When set, each block is `σ(N_l(MgConv_l u + …))` with `N_l` a layer norm over `[channels, grid]`
+    /// with elementwise affine weights (`MgNO_helm`); the input grid must then equal this grid.
+    public var blockNormalizationGrid: [Int]?
+    /// The end of the network: `Q` (default) or a V-cycle (`MgNO_helm`).
+    public var head: MgNOHead
 
     public init(spatialDimensions: Int = 2, inputChannels: Int = 1, outputChannels: Int = 1, channels: Int,
                 layers: Int, levels: Int, smoothingSteps: [Int]? = nil, postSmoothingSteps: [Int]? = nil,
                 paddingMode: PaddingMode = .zero, activation: Activation = .gelu, gridPolicy: MgNOGridPolicy = .padAndCrop,
                 cycle: MgNOCycle = .paper, prolongationKernelSizes: [Int]? = nil, convolutionBias: Bool = false,
-                pointwiseSkip: Bool = true, layerNormalizationGrid: [Int]? = nil, inputResidual: Bool = false) {
+                pointwiseSkip: Bool = true, layerNormalizationGrid: [Int]? = nil, inputResidual: Bool = false,
+                blockNormalizationGrid: [Int]? = nil, head: MgNOHead = .projection) {
         self.spatialDimensions = spatialDimensions
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -87,6 +104,8 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
         self.pointwiseSkip = pointwiseSkip
         self.layerNormalizationGrid = layerNormalizationGrid
         self.inputResidual = inputResidual
+        self.blockNormalizationGrid = blockNormalizationGrid
+        self.head = head
     }
 
     /// The official code's rough-Darcy run (README: `darcy.py --data darcy20c6 --model_type MgNO_DC
@@ -111,6 +130,18 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
                                                        paddingMode: .circular, gridPolicy: .requireDivisible,
                                                        convolutionBias: true, pointwiseSkip: false,
                                                        layerNormalizationGrid: [64, 64], inputResidual: true)
+
+    /// The official Helmholtz run (README: `helm.py --model_type MgNO_helm --num_layer 4
+    /// --num_channel_u 20 --num_iteration 1 1 1 1 2`, `MgNO_helm`) on the 101² grids of the Helmholtz
+    /// data set: 20 channels, 4 blocks `σ(LayerNorm(MgConv_helm u))` (no pointwise skip), 5 levels
+    /// 101 → 50 → 24 → 11 → 5 with 20, 40, 60, 80, 100 iterate channels, smoothing 1, 1, 1, 1, 2,
+    /// reflect padding, biases on `A`/`S`, prolongation kernels 3, 4, 4, 3, and a last `MgConv_helm`
+    /// from 20 channels to the output (no projection). Trained there with Adam (lr 3e-4, weight decay
+    /// 1e-5), batch 10, one-cycle schedule, 100 epochs, Gaussian-normalized outputs.
+    public static let helmholtz = MgNOConfiguration(channels: 20, layers: 4, levels: 5, smoothingSteps: [1, 1, 1, 1, 2],
+                                                    paddingMode: .reflect, gridPolicy: .requireDivisible, cycle: .helmholtz,
+                                                    prolongationKernelSizes: [3, 4, 4, 3], convolutionBias: true,
+                                                    pointwiseSkip: false, blockNormalizationGrid: [101, 101], head: .multigrid)
 
     /// `2^(levels − 1)`: every spatial size must be a multiple of this (or is padded up to one).
     public var gridDivisor: Int { 1 << max(levels - 1, 0) }
@@ -140,18 +171,61 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
             try require(grid.count == spatialDimensions && grid.allSatisfy { $0 >= 1 },
                         "layerNormalizationGrid needs \(spatialDimensions) positive sizes, got \(grid)")
         }
+        if let grid = blockNormalizationGrid {
+            try require(grid.count == spatialDimensions && grid.allSatisfy { $0 >= 1 },
+                        "blockNormalizationGrid needs \(spatialDimensions) positive sizes, got \(grid)")
+        }
+        if cycle == .helmholtz {
+            try require(postSmoothingSteps.allSatisfy { $0 == 0 } && layerNormalizationGrid == nil && convolutionBias,
+                        "the helmholtz cycle has biases and no post-smoothing or in-cycle normalization")
+            try require(prolongationKernelSizes != nil, "the helmholtz cycle needs prolongationKernelSizes (its transfers have no padding)")
+        }
+        try require(head == .projection || cycle == .helmholtz, "a multigrid head is implemented for the helmholtz cycle only")
         try require(!inputResidual || inputChannels == outputChannels, "inputResidual needs inputChannels == outputChannels")
         if cycle == .residualRestriction {
             try require(postSmoothingSteps.allSatisfy { $0 == 0 } && prolongationKernelSizes == nil && !convolutionBias
-                        && pointwiseSkip && layerNormalizationGrid == nil && !inputResidual,
-                        "the residualRestriction cycle has no post-smoothing, prolongation kernels, biases, normalization or residual options")
+                        && pointwiseSkip && layerNormalizationGrid == nil && !inputResidual && blockNormalizationGrid == nil
+                        && head == .projection,
+                        "the residualRestriction cycle has no post-smoothing, prolongation kernels, biases, normalization, residual or head options")
+        }
+    }
+
+    /// Checks a spatial grid (`[N₁, …, N_d]`) against the grid policy, the prolongation kernels, the
+    /// normalization grids and the padding mode (so a bad grid is an error before any training).
+    public func validate(grid spatial: [Int]) throws(MgNOError) {
+        let c = self, divisor = gridDivisor
+        guard spatial.count == spatialDimensions, spatial.allSatisfy({ $0 > 0 }) else {
+            throw .inputShapeMismatch(expected: "\(spatialDimensions) positive spatial sizes", got: spatial)
+        }
+        for grid in [c.layerNormalizationGrid, c.blockNormalizationGrid].compactMap({ $0 }) where grid != spatial {
+            throw .gridDoesNotFitConfiguration(size: spatial, reason: "the layer normalizations are fixed to the grid \(grid)")
+        }
+        if c.prolongationKernelSizes != nil {
+            // Transfers with padding 1 map n points to ⌈n/2⌉ and back by 2m + k − 4; without padding
+            // (helmholtz) to ⌊(n − 1)/2⌋ and back by 2m + k − 2. Reflect padding needs 2 points.
+            let transferPadding = c.cycle == .helmholtz ? 0 : 1
+            var sizes = spatial
+            for transfer in 0..<(c.levels - 1) {
+                let k = c.prolongationKernelSize(transfer: transfer)
+                let coarse = sizes.map { transferPadding == 1 ? ($0 + 1) / 2 : ($0 - 1) / 2 }
+                guard zip(sizes, coarse).allSatisfy({ $1 >= 1 && 2 * $1 + k - 2 - 2 * transferPadding == $0 }),
+                      c.paddingMode != .reflect || coarse.allSatisfy({ $0 >= 2 }) else {
+                    throw .gridDoesNotFitConfiguration(size: spatial, reason: "level \(transfer) has \(sizes) points, "
+                        + "which a prolongation of kernel \(k) does not reach (4 needs even, 3 odd sizes)")
+                }
+                sizes = coarse
+            }
+        } else if c.gridPolicy == .requireDivisible && spatial.contains(where: { $0 % divisor != 0 }) {
+            throw .gridNotDivisible(size: spatial, divisor: divisor)
+        } else if c.paddingMode == .reflect && spatial.contains(where: { ($0 + divisor - 1) / divisor < 2 }) {
+            throw .gridDoesNotFitConfiguration(size: spatial, reason: "reflect padding needs at least 2 points on the coarsest grid")
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case spatialDimensions, inputChannels, outputChannels, channels, layers, levels, smoothingSteps, postSmoothingSteps,
              paddingMode, activation, gridPolicy, cycle, prolongationKernelSizes, convolutionBias, pointwiseSkip,
-             layerNormalizationGrid, inputResidual
+             layerNormalizationGrid, inputResidual, blockNormalizationGrid, head
     }
 
     /// Decodes a configuration; one written before ``cycle`` existed is `.residualRestriction`.
@@ -175,6 +249,8 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
         pointwiseSkip = try c.decodeIfPresent(Bool.self, forKey: .pointwiseSkip) ?? true
         layerNormalizationGrid = try c.decodeIfPresent([Int].self, forKey: .layerNormalizationGrid)
         inputResidual = try c.decodeIfPresent(Bool.self, forKey: .inputResidual) ?? false
+        blockNormalizationGrid = try c.decodeIfPresent([Int].self, forKey: .blockNormalizationGrid)
+        head = try c.decodeIfPresent(MgNOHead.self, forKey: .head) ?? .projection
     }
 
     /// Parameter count of one V-cycle `MgConv` from `c_in` to `c_out` channels, counted from the
@@ -200,6 +276,18 @@ public struct MgNOConfiguration: Codable, Sendable, Equatable {
                 for level in 0..<transfers {
                     count += 2 * cout * grid.map { ($0 + (1 << level) - 1) >> level }.reduce(1, *)
                 }
+            }
+            return count
+        case .helmholtz:
+            // Level ℓ has m = ℓ+1 times the channels; every step has A and S with biases.
+            var count = 0
+            for level in 0..<levels {
+                let m = level + 1
+                count += smoothingSteps[level] * (2 * m * cin * m * cout * k3 + m * cin + m * cout)
+                if level > 0 { count += (m - 1) * m * (cin * cin + cout * cout) * k3 }
+            }
+            for t in 0..<transfers {
+                count += (t + 2) * cout * (t + 1) * cout * Int(pow(Double(prolongationKernelSize(transfer: t)), d))
             }
             return count
         }

@@ -103,7 +103,7 @@ extension MgNOConfiguration {
                                                                        what: what))
                 }
             }
-            terms.append([channels, outputChannels])
+            if head == .projection { terms.append([channels, outputChannels]) }
             for (cin, count) in [(inputChannels, 1), (channels, layers - 1)] {
                 let cout = channels
                 terms += [[count, steps, cin, cout, k3], [count, steps - 1, cout, cin, k3],
@@ -113,7 +113,25 @@ extension MgNOConfiguration {
                 terms += normalizationSizes.map { [count, 2, cout, $0] }
                 if pointwiseSkip { terms += [[count, cin, cout], [count, cout]] }
             }
+        case .helmholtz:
+            if head == .projection { terms.append([channels, outputChannels]) }
+            var cycles = [(inputChannels, channels, 1, true), (channels, channels, layers - 1, true)]
+            if head == .multigrid { cycles.append((channels, outputChannels, 1, false)) }
+            for (cin, cout, count, isBlock) in cycles {
+                for level in 0..<levels {           // level ℓ: (ℓ+1)-fold channels, A and S with biases per step
+                    let m = level + 1
+                    terms += [[count, smoothingSteps[level], 2, m, cin, m, cout, k3], [count, smoothingSteps[level], m, cin + cout]]
+                    if level > 0 { terms += [[count, m - 1, m, cin, cin, k3], [count, m - 1, m, cout, cout, k3]] }
+                }
+                for transfer in 0..<transfers {
+                    let volume = try MemoryBudget.product([Int](repeating: prolongationKernelSize(transfer: transfer), count: spatialDimensions),
+                                                          what: what)
+                    terms.append([count, transfer + 2, cout, transfer + 1, cout, volume])
+                }
+                if pointwiseSkip && isBlock { terms += [[count, cin, cout], [count, cout]] }
+            }
         }
+        if let grid = blockNormalizationGrid { terms.append([layers, 2, channels] + grid) }
         return try ModelMemory.sum(terms, what: what)
     }
 

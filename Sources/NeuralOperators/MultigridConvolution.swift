@@ -24,6 +24,11 @@ import NeuralLayers
 /// convolutions (padding 1, same mode, no bias); `P` (`c_out → c_out`) a stride-2 transposed
 /// convolution with kernel 4 (or 3 for odd fine grids), padding 1, zero boundary, no bias.
 ///
+/// With ``MgNOCycle/helmholtz`` (the official `MgConv_helm`) level `ℓ` carries `(ℓ+1)·c_in` and
+/// `(ℓ+1)·c_out` channels (`R`, `Π` and `P` change the count), the transfers have no padding (a grid
+/// of `n` points restricts to `⌊(n−1)/2⌋`; `P` of kernel 3 or 4 maps it back for odd or even `n`),
+/// and `A`, `S` have biases.
+///
 /// Per 24→24 cycle with the Darcy schedule (7 pre-smoothing steps over 6 levels) this is about
 /// 26.3 c²N² multiply-adds against 41.3 for ``ResidualRestrictionMultigridConvolution``.
 ///
@@ -42,7 +47,7 @@ public struct MultigridConvolution<Scalar: TensorScalar>: Layer {
         }
     }
 
-    /// Pre-smoothing steps per level (`preSmoothing[0][0]` has no `A`).
+    /// Pre-smoothing steps per level (`preSmoothing[0][0]` applies no `A`; it has none except in `.helmholtz`).
     public let preSmoothing: [[SmoothingStep]]
     /// Post-smoothing steps per level (the coarsest has none).
     public let postSmoothing: [[SmoothingStep]]
@@ -64,42 +69,55 @@ public struct MultigridConvolution<Scalar: TensorScalar>: Layer {
     ///   - postSmoothingSteps: per level (each ≥ 0, the coarsest 0); nil: none.
     ///   - prolongationKernelSizes: per transfer (3 or 4); nil: 4.
     ///   - normalizationGrid: finest grid of the layer norms; nil: none.
+    ///   - cycle: `.paper`, or `.helmholtz` (`MgConv_helm`: `(ℓ+1)`-fold channels on level `ℓ`, transfers
+    ///     without padding, an unused `A` on the first step; `bias` is then always on).
     /// Weights are drawn uniformly in `±1/√fan-in` (PyTorch's default for convolutions).
     public init(inputChannels: Int, outputChannels: Int, preSmoothingSteps: [Int], postSmoothingSteps: [Int]? = nil,
                 spatialDimensions: Int = 2, paddingMode: PaddingMode = .zero, bias: Bool = false,
-                prolongationKernelSizes: [Int]? = nil, normalizationGrid: [Int]? = nil,
+                prolongationKernelSizes: [Int]? = nil, normalizationGrid: [Int]? = nil, cycle: MgNOCycle = .paper,
                 generator: inout SeededRandomNumberGenerator) {
         let levels = preSmoothingSteps.count
         let post = postSmoothingSteps ?? [Int](repeating: 0, count: levels)
         precondition(levels >= 1 && preSmoothingSteps.allSatisfy { $0 >= 1 } && post.count == levels
                      && post.allSatisfy { $0 >= 0 } && post.last == 0, "invalid smoothing schedule")
+        precondition(cycle != .residualRestriction, "the residual-restriction cycle is ResidualRestrictionMultigridConvolution")
+        let helmholtz = cycle == .helmholtz
+        precondition(!helmholtz || (post.allSatisfy { $0 == 0 } && normalizationGrid == nil), "MgConv_helm has no post-smoothing or norms")
         let d = spatialDimensions
         let k3 = [Int](repeating: 3, count: d)
         let volume3 = Int(pow(3.0, Double(d)))
+        let transferPadding = helmholtz ? 0 : 1
+        let bias = bias || helmholtz
         func conv(_ cin: Int, _ cout: Int, stride: Int, bias: Bool) -> Convolution<Scalar> {
-            Convolution(inputChannels: cin, outputChannels: cout, kernelSize: k3, stride: [stride], padding: [1],
-                        paddingMode: paddingMode, useBias: bias,
+            Convolution(inputChannels: cin, outputChannels: cout, kernelSize: k3, stride: [stride],
+                        padding: [stride == 1 ? 1 : transferPadding], paddingMode: paddingMode, useBias: bias,
                         initializer: .uniform(bound: 1 / Double(cin * volume3).squareRoot()), generator: &generator)
         }
-        func step(first: Bool) -> SmoothingStep {
-            let s = conv(inputChannels, outputChannels, stride: 1, bias: bias)
-            return SmoothingStep(systemOperator: first ? nil : conv(outputChannels, inputChannels, stride: 1, bias: bias), smoother: s)
+        // Channels of the right-hand side and of the iterate on level ℓ.
+        func channels(_ level: Int) -> (f: Int, u: Int) {
+            helmholtz ? ((level + 1) * inputChannels, (level + 1) * outputChannels) : (inputChannels, outputChannels)
+        }
+        func step(level: Int, first: Bool) -> SmoothingStep {
+            let (cf, cu) = channels(level)
+            let s = conv(cf, cu, stride: 1, bias: bias)
+            return SmoothingStep(systemOperator: first && !helmholtz ? nil : conv(cu, cf, stride: 1, bias: bias), smoother: s)
         }
         var pre: [[SmoothingStep]] = [], postSteps: [[SmoothingStep]] = []
         var restrictionsR: [Convolution<Scalar>] = [], restrictionsPi: [Convolution<Scalar>] = []
         var prolongations: [ConvolutionTranspose<Scalar>] = [], normalizations: [LayerNormalization<Scalar>] = []
         for level in 0..<levels {
             if level > 0 {
-                restrictionsPi.append(conv(outputChannels, outputChannels, stride: 2, bias: false))
-                restrictionsR.append(conv(inputChannels, inputChannels, stride: 2, bias: false))
+                let (fineF, fineU) = channels(level - 1), (coarseF, coarseU) = channels(level)
+                restrictionsPi.append(conv(fineU, coarseU, stride: 2, bias: false))
+                restrictionsR.append(conv(fineF, coarseF, stride: 2, bias: false))
             }
-            pre.append((0..<preSmoothingSteps[level]).map { step(first: level == 0 && $0 == 0) })
-            postSteps.append((0..<post[level]).map { _ in step(first: false) })
+            pre.append((0..<preSmoothingSteps[level]).map { step(level: level, first: level == 0 && $0 == 0) })
+            postSteps.append((0..<post[level]).map { _ in step(level: level, first: false) })
         }
         for transfer in 0..<(levels - 1) {
             let k = prolongationKernelSizes?[transfer] ?? 4
-            let p = ConvolutionTranspose<Scalar>(inputChannels: outputChannels, outputChannels: outputChannels,
-                                                 kernelSize: [Int](repeating: k, count: d), stride: [2], padding: [1],
+            let p = ConvolutionTranspose<Scalar>(inputChannels: channels(transfer + 1).u, outputChannels: channels(transfer).u,
+                                                 kernelSize: [Int](repeating: k, count: d), stride: [2], padding: [transferPadding],
                                                  useBias: false, generator: &generator)
             // Rescale Kaiming-uniform (±√(6/fan)) to PyTorch's ±1/√fan with fan = c_out·k^d.
             p.weight.value = p.weight.value * Scalar(1 / 6.0.squareRoot())
@@ -115,6 +133,14 @@ public struct MultigridConvolution<Scalar: TensorScalar>: Layer {
         solutionRestrictions = restrictionsPi
         self.prolongations = prolongations
         self.normalizations = normalizations
+    }
+
+    /// The cycle of an ``MgNO`` block or head (`.paper` or `.helmholtz`) from `c_in` to `c_out` channels.
+    public init(inputChannels: Int, outputChannels: Int, configuration c: MgNOConfiguration, generator: inout SeededRandomNumberGenerator) {
+        self.init(inputChannels: inputChannels, outputChannels: outputChannels, preSmoothingSteps: c.smoothingSteps,
+                  postSmoothingSteps: c.postSmoothingSteps, spatialDimensions: c.spatialDimensions, paddingMode: c.paddingMode,
+                  bias: c.convolutionBias, prolongationKernelSizes: c.prolongationKernelSizes,
+                  normalizationGrid: c.layerNormalizationGrid, cycle: c.cycle, generator: &generator)
     }
 
     /// Applies one V-cycle to `f` (`[batch, c_in, spatial…]`), giving `[batch, c_out, spatial…]`.

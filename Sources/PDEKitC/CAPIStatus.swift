@@ -15,6 +15,7 @@ enum CAPIStatus: Int32, CaseIterable {
     case notConverged = 5
     case singular = 6
     case `internal` = 7
+    case mpiNotInitialized = 8
 
     /// The name `pdekit_status_name` returns.
     var name: String {
@@ -27,6 +28,7 @@ enum CAPIStatus: Int32, CaseIterable {
         case .notConverged: "not converged"
         case .singular: "singular matrix"
         case .internal: "internal error"
+        case .mpiNotInitialized: "MPI not initialized"
         }
     }
 }
@@ -68,6 +70,7 @@ func classify(_ error: any Error) -> (CAPIStatus, String) {
         }
     case let error as PreconditionerError:
         switch error {
+        case .mpiNotInitialized: return (.mpiNotInitialized, message)
         case .zeroPivot, .nonPositivePivot, .zeroDiagonal, .singularCoarseOperator: return (.singular, "preconditioner: \(message)")
         default: return (.invalidArgument, "preconditioner: \(message)")
         }

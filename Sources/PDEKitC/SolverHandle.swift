@@ -180,7 +180,10 @@ public func pdekit_solver_set_preconditioner(_ solver: OpaquePointer?, _ precond
         guard preconditioner >= 0, Int(preconditioner) < SolverHandle.preconditionerCodes.count else {
             throw CAPIError.invalid("unknown preconditioner \(preconditioner) (expected 0 … \(SolverHandle.preconditionerCodes.count - 1))")
         }
-        try handle.setPreconditioner(SolverHandle.preconditionerCodes[Int(preconditioner)])
+        let chosen = SolverHandle.preconditionerCodes[Int(preconditioner)]
+        // hypre runs on MPI, which the host owns: refused here already, not at the first solve.
+        if chosen == .amg || chosen == .thresholdILU, !HyprePreconditioner.mpiIsInitialized { throw PreconditionerError.mpiNotInitialized }
+        try handle.setPreconditioner(chosen)
         return .ok
     }
 }

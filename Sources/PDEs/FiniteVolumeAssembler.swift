@@ -39,6 +39,9 @@ struct FiniteVolumeAssembler {
     var scheme: ConvectionScheme = .central
     /// Multiply the whole system by −1 (Helmholtz convention).
     var negate = false
+    /// Robin sides: on a Neumann side with an entry κ here the flux is a ∂u/∂n = g − κ u
+    /// (κ |F| joins the diagonal).
+    var boundaryReaction: [BoundarySide: @Sendable ([Double]) -> Double] = [:]
 
     func assemble() throws -> LinearSystem {
         guard grid.layout == .vertexCentred else {
@@ -130,9 +133,11 @@ struct FiniteVolumeAssembler {
                     let j = index[a] + direction
                     if j < 0 || j >= n[a] {
                         // Boundary face of V_p: p is not fixed, so this side is Neumann: a ∂u/∂n = g.
-                        if case let .neumann(g) = boundaryConditions[BoundarySide(axis: a, isUpper: direction > 0)] {
+                        let side = BoundarySide(axis: a, isUpper: direction > 0)
+                        if case let .neumann(g) = boundaryConditions[side] {
                             if point == nil { point = grid.point(p) }
                             b += g(point!) * area
+                            if let kappa = boundaryReaction[side] { diagonal += kappa(point!) * area }
                         }
                         continue
                     }
@@ -175,6 +180,9 @@ struct FiniteVolumeAssembler {
         }
         let spd = velocity == nil && !negate && boundaryConditions.hasDirichletSide
             && (reaction?.allSatisfy { $0 >= 0 } ?? true) && m > 0
+        if !boundaryReaction.isEmpty || boundaryConditions.conditions.contains(where: \.isNeumann) {
+            guard rhs.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw PDEError.nonFiniteValue("Neumann or Robin data") }
+        }
         let matrix = CSRMatrix(rowCount: m, columnCount: m, rowOffsets: rowOffsets, columnIndices: columns, values: values)
         return LinearSystem(matrix: matrix, rightHandSide: rhs, grid: grid, unknownNodes: unknownNodes,
                             fixedValues: fixedValues, isSymmetricPositiveDefinite: spd)

@@ -34,6 +34,20 @@ struct InputJet {
         }
     }
 
+    /// The identity map differentiated along arbitrary `directions` (vectors of length `d`) instead
+    /// of the axes: column `k` is `x_k` with `∂_v x_k = v_k` and `∂_v² x_k = 0`, so every later
+    /// map gives directional jets `(c, ∂_v c, ∂_v² c)` (mixed derivatives by polarization).
+    init(points: [Double], dimension d: Int, directions: [[Double]]) {
+        pointCount = points.count / d
+        dimension = directions.count
+        let n = pointCount
+        columns = (0..<d).map { k in
+            Column(value: (0..<n).map { points[$0 * d + k] },
+                   first: directions.map { v in [Double](repeating: v[k], count: n) },
+                   second: directions.map { _ in [Double](repeating: 0, count: n) })
+        }
+    }
+
     /// `c_k ← s_k c_k + t_k`.
     mutating func applyAffine(scale: [Double], shift: [Double]) {
         for k in columns.indices {

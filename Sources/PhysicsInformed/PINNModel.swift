@@ -48,7 +48,7 @@ public final class PINNModel<Scalar: TensorScalar> {
     public let scalarParameters: [(name: String, parameter: Parameter<Scalar>)]
 
     public init(domain: Box, configuration: Configuration = Configuration(), trialFunction: TrialFunction<Scalar>? = nil,
-                scalarParameters: [(name: String, initialValue: Double)] = [],
+                scalarParameters: [(name: String, initialValue: Double)] = [], outputCount: Int = 1,
                 generator: inout SeededRandomNumberGenerator) {
         self.domain = domain
         self.configuration = configuration
@@ -62,7 +62,7 @@ public final class PINNModel<Scalar: TensorScalar> {
         } else {
             fourierEmbedding = nil
         }
-        network = MultilayerPerceptron(widths: [width] + configuration.hiddenWidths + [1],
+        network = MultilayerPerceptron(widths: [width] + configuration.hiddenWidths + [outputCount],
                                        activation: configuration.activation, generator: &generator)
         self.scalarParameters = scalarParameters.map { ($0.name, Parameter(Tensor<Scalar>([Scalar($0.initialValue)]))) }
         usesTaylorJets = true
@@ -119,9 +119,9 @@ public final class PINNModel<Scalar: TensorScalar> {
     }
 
     /// The same embedding as `embed`, as closed-form jets.
-    func embeddingJet(points: [Double]) -> InputJet {
+    func embeddingJet(points: [Double], directions: [[Double]]? = nil) -> InputJet {
         let d = domain.dimension
-        var jet = InputJet(points: points, dimension: d)
+        var jet = directions.map { InputJet(points: points, dimension: d, directions: $0) } ?? InputJet(points: points, dimension: d)
         let raw = jet
         if configuration.normalizesInput {
             let (scale, shift) = normalization

@@ -12,6 +12,38 @@ public final class PINNRunLog {
 
     public init(directory: URL) { self.directory = directory }
 
+    /// The log of a resumed run: the lines of `directory/loss.jsonl` (unreadable lines dropped); call
+    /// ``keep(label:through:)`` before each resumed training.
+    public init(resuming directory: URL) {
+        self.directory = directory
+        let text = (try? String(contentsOf: directory.appendingPathComponent("loss.jsonl"), encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            let data = Data(line.utf8)
+            guard let key = try? JSONDecoder().decode(LineKey.self, from: data) else { continue }
+            lines.append(data)
+            losses.append((key.run, key.stage == .adam ? key.step : -key.step, key.loss ?? .nan))
+        }
+    }
+
+    /// The fields of a line that place it in a run.
+    private struct LineKey: Decodable {
+        let run: String, stage: PINNTrainingStage, step: Int, loss: Double?
+    }
+
+    /// Drops the lines of `label` past its checkpoint's last logged point (all of them when nil): a killed
+    /// run wrote them after its last checkpoint, and the resumed run writes them again.
+    public func keep(label: String, through point: (stage: PINNTrainingStage, step: Int)?) {
+        var keptLines: [Data] = [], keptLosses: [(String, Int, Double)] = []
+        for (data, loss) in zip(lines, losses) {
+            if loss.0 == label, let key = try? JSONDecoder().decode(LineKey.self, from: data) {
+                guard let point, key.stage < point.stage || (key.stage == point.stage && key.step <= point.step) else { continue }
+            }
+            keptLines.append(data)
+            keptLosses.append(loss)
+        }
+        (lines, losses) = (keptLines, keptLosses)
+    }
+
     /// One `loss.jsonl` line: the record, its run label and `extra` numbers (e.g. `relative_l2`).
     struct Line: Encodable {
         struct Key: CodingKey {

@@ -11,8 +11,9 @@ import Training
 /// stage 1: θ ← Adam(∇L), `adamIterations` steps (points may be resampled): the training engine's
 ///          `TrainingLoop` on a `PINNAdamTask` (one step per epoch), its observers and non-finite checks
 /// stage 2: θ ← L-BFGS (history 100) with strong-Wolfe line search, up to `lbfgsIterations`
-///          iterations, restarted with a fresh history after a failed line search
+///          iterations, restarted with a fresh history after a failed line search (``PINNLBFGSStage``)
 /// ```
+/// Both stages checkpoint into one file and resume bitwise (``PINNCheckpointing``).
 /// This is the schedule of Raissi et al. (2019) and DeepXDE (Lu et al., SIAM Review 2021).
 ///
 /// A loss or gradient that is NaN or infinite (a learning rate far too large, a residual that
@@ -48,10 +49,8 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         }
     }
 
-    private struct LBFGSSummary { let outcome: String; let iterations: Int; let evaluations: Int; let restarts: Int }
-
     /// Which optimizer produced a record.
-    public enum Stage: String, Sendable, Codable { case adam, lbfgs }
+    public typealias Stage = PINNTrainingStage
 
     /// One logged step.
     public struct Record: Sendable, Codable {
@@ -72,10 +71,13 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         /// The loss or its gradient became NaN or infinite at this step of this stage (L-BFGS:
         /// function evaluation); the parameters are not a trained model.
         case nonFiniteLoss(stage: Stage, step: Int)
+        /// The run ended early after its checkpoint at this step (``PINNCheckpointing/stopAfter``; L-BFGS: iteration).
+        case interrupted(stage: Stage, step: Int)
 
         public var description: String {
             switch self {
             case .completed: return "completed"
+            case .interrupted(let stage, let step): return "interrupted after \(stage.rawValue) step \(step)"
             case .nonFiniteLoss(let stage, let step):
                 return "the loss or its gradient became non-finite (NaN or infinite) at \(stage.rawValue) step \(step)"
             }
@@ -119,90 +121,101 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         return (total!, parts)
     }
 
-    /// Runs Adam then L-BFGS; `observer` sees every logged record.
+    /// Runs Adam then L-BFGS; `observer` sees every logged record. With `checkpointing`, the run keeps a
+    /// checkpoint in its directory and may continue from one (see ``PINNCheckpointing``).
+    /// - Throws: `TrainingError` for a checkpoint that cannot be written, read or used (other settings,
+    ///   garbage), or an invalid optimizer setting; a non-finite loss is not an error but the report's `stop`.
     @discardableResult
-    public func train(observer: (Record) -> Void = { _ in }) -> Report {
+    public func train(checkpointing: PINNCheckpointing? = nil, observer: (Record) -> Void = { _ in }) throws -> Report {
         // The loop's observers hold the record callback only during this call.
-        withoutActuallyEscaping(observer) { observer in run(observer: observer) }
+        try withoutActuallyEscaping(observer) { observer in try run(checkpointing: checkpointing, observer: observer) }
     }
 
-    private func run(observer: @escaping (Record) -> Void) -> Report {
+    /// The trainer's settings that a resumed run must share with its checkpoint (the planned step
+    /// counts may grow).
+    var settingsDescription: String {
+        let c = configuration
+        return "\(Scalar.self) learning rate \(c.learningRate), schedule \(c.schedule), L-BFGS history \(c.lbfgsHistory), restarts \(c.lbfgsRestarts), "
+            + "resampling \(c.resampling), log every \(c.logEvery), seed \(c.seed), terms \(terms.map(\.name))"
+    }
+
+    private func run(checkpointing: PINNCheckpointing?, observer: @escaping (Record) -> Void) throws -> Report {
         precondition(!terms.isEmpty, "PINNTrainer needs at least one loss term")
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
         var records: [Record] = []
         func log(_ record: Record) { records.append(record); observer(record) }
-        let parameters = model.parameters
+        let task = PINNAdamTask(trainer: self, seed: configuration.seed &+ 0x5eed)
+        let lbfgsCheckpoint = try checkpointing.flatMap { try resumableLBFGSCheckpoint($0, task: task) }
         var lastLoss = Double.nan
         var stop = StopReason.completed
         var adamStepsTaken = 0
         if configuration.adamIterations > 0 {
-            let task = PINNAdamTask(trainer: self, seed: configuration.seed &+ 0x5eed)
             let logEvery = Swift.max(configuration.logEvery, 1), planned = configuration.adamIterations
             let stepLog = PINNAdamStepLog { step, loss in
                 if step % logEvery == 0 || step == planned || step == 1 {
                     log(Record(stage: .adam, step: step, stageSteps: planned, loss: loss, termLosses: task.lastTerms, elapsedSeconds: elapsed()))
                 }
             }
+            let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(
+                epochs: planned, batchSize: 1, learningRate: configuration.learningRate, weightDecay: 0,
+                schedule: configuration.schedule, seed: configuration.seed), runDirectory: checkpointing?.directory, observers: [stepLog])
+            loop.shufflesRows = false
+            // No validation split: the loop's evaluation (its record and checkpoint) every `interval` steps.
+            loop.evaluationInterval = checkpointing?.interval ?? planned
+            var stopAfter: Int? = nil
+            if case .adamStep(let step)? = checkpointing?.stopAfter { stopAfter = step }
             do {
-                precondition(configuration.learningRate.isFinite && configuration.learningRate > 0, "PINNTrainer: the learning rate must be finite and positive")
-                let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(
-                    epochs: planned, batchSize: 1, learningRate: configuration.learningRate, weightDecay: 0,
-                    schedule: configuration.schedule, seed: configuration.seed), observers: [stepLog])
-                loop.shufflesRows = false
-                loop.evaluationInterval = planned   // no validation split: one record at the end
-                try loop.run()
+                try loop.run(resume: checkpointing?.resume ?? false, stopAfterEpoch: stopAfter)
             } catch {
                 // A non-finite loss (checked before the gradient) or gradient: the loop stopped before the
                 // step, so Adam did not spread the NaN into the parameters.
+                guard let trainingError = error as? TrainingError, trainingError.isNonFinite else { throw error }
                 stop = .nonFiniteLoss(stage: .adam, step: task.step)
                 log(Record(stage: .adam, step: task.step, stageSteps: planned, loss: task.lastLoss, termLosses: task.lastTerms,
                            elapsedSeconds: elapsed()))
             }
             lastLoss = task.lastLoss
             adamStepsTaken = stop == .completed ? task.step : task.step - 1
+            if stop == .completed && task.step < planned { stop = .interrupted(stage: .adam, step: task.step) }
+        } else if let lbfgsCheckpoint, let checkpointing {
+            try task.verifyCheckpoint(lbfgsCheckpoint, path: checkpointing.checkpointURL.path)
+            try task.loadCheckpoint(lbfgsCheckpoint, path: checkpointing.checkpointURL.path)
         }
-        var lbfgsReport: LBFGSSummary? = nil
+        var lbfgs: PINNLBFGSStage<Scalar>.Summary? = nil
         if configuration.lbfgsIterations > 0 && stop == .completed {
-            // DeepXDE's PyTorch L-BFGS (`set_LBFGS_options`): history 100, gtol 1e-8, ftol 0, strong
-            // Wolfe. A failed line search (the curvature model went stale) does not end the stage:
-            // the history is dropped and L-BFGS restarts from the current point, as long as the
-            // previous round made progress and iterations remain.
-            let optimizer = LBFGS<Scalar>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12,
-                                          lossChangeTolerance: 0)
-            var evaluations = 0, iterations = 0, restarts = 0
-            while iterations < configuration.lbfgsIterations {
-                let round = optimizer.minimize(parameters, maximumIterations: configuration.lbfgsIterations - iterations) {
-                    let (total, parts) = loss()
-                    total.backward()
-                    evaluations += 1
-                    let value = Double(total.value.scalars[0])
-                    if evaluations % Swift.max(configuration.logEvery, 1) == 0 || evaluations == 1 {
-                        log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: value,
-                                   termLosses: parts, elapsedSeconds: elapsed()))
-                    }
-                    return value
-                }
-                iterations += round.iterations
-                lbfgsReport = LBFGSSummary(outcome: round.outcome.rawValue, iterations: iterations, evaluations: evaluations,
-                                           restarts: restarts)
-                if round.outcome == .nonFinite {
-                    stop = .nonFiniteLoss(stage: .lbfgs, step: evaluations)
-                    break
-                }
-                guard round.outcome == .lineSearchFailed, round.iterations > 0, restarts < configuration.lbfgsRestarts else { break }
-                restarts += 1
-            }
-            // Log the final state.
-            let (total, parts) = GradientRecording.with(enabled: true) { loss() }
-            lastLoss = Double(total.value.scalars[0])
-            if !lastLoss.isFinite && stop == .completed { stop = .nonFiniteLoss(stage: .lbfgs, step: evaluations) }
-            log(Record(stage: .lbfgs, step: evaluations, stageSteps: configuration.lbfgsIterations, loss: lastLoss,
-                       termLosses: parts, elapsedSeconds: elapsed()))
+            let stage = try PINNLBFGSStage(trainer: self, task: task, checkpointing: checkpointing, resumingFrom: lbfgsCheckpoint)
+            let summary = try stage.run(log: log, elapsed: elapsed)
+            (lastLoss, stop, lbfgs) = (summary.finalLoss, summary.stop, summary)
         }
         return Report(stop: stop, finalLoss: lastLoss, adamIterations: adamStepsTaken,
-                      lbfgsIterations: lbfgsReport?.iterations ?? 0, lbfgsEvaluations: lbfgsReport?.evaluations ?? 0,
-                      lbfgsOutcome: lbfgsReport?.outcome, lbfgsRestarts: lbfgsReport?.restarts ?? 0, wallSeconds: elapsed(), records: records)
+                      lbfgsIterations: lbfgs?.iterations ?? 0, lbfgsEvaluations: lbfgs?.evaluations ?? 0,
+                      lbfgsOutcome: lbfgs?.outcome, lbfgsRestarts: lbfgs?.restarts ?? 0, wallSeconds: elapsed(), records: records)
+    }
+
+    /// The checkpoint to resume when it is in the L-BFGS stage (nil: none, or one that TrainingLoop resumes
+    /// in the Adam stage), after checking that the planned Adam steps match where it stands.
+    private func resumableLBFGSCheckpoint(_ checkpointing: PINNCheckpointing, task: PINNAdamTask<Scalar>) throws -> SafetensorsArchive? {
+        let url = checkpointing.checkpointURL, path = url.path
+        guard checkpointing.resume, FileManager.default.fileExists(atPath: path) else { return nil }
+        let archive: SafetensorsArchive
+        do { archive = try SafetensorsArchive(contentsOf: url) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
+        let adamSteps = Int(archive.metadata[CheckpointKey.epoch] ?? "") ?? 0
+        guard archive.metadata[PINNCheckpointing.Key.stage] == PINNTrainingStage.lbfgs.rawValue else {
+            guard adamSteps <= configuration.adamIterations else {
+                throw TrainingError.checkpoint("\(path) holds \(adamSteps) Adam steps, more than the \(configuration.adamIterations) planned")
+            }
+            return nil
+        }
+        guard adamSteps == configuration.adamIterations else {
+            throw TrainingError.checkpoint("\(path) is in the L-BFGS stage after \(adamSteps) Adam steps; the run cannot change its Adam steps (\(configuration.adamIterations) planned)")
+        }
+        return archive
+    }
+
+    /// Replaces every term's points by `stored(termIndex)` (a checkpoint's).
+    func restorePoints(_ stored: (Int) throws -> Tensor<Scalar>) throws {
+        for index in terms.indices { terms[index].points = try stored(index) }
     }
 
     /// `terms` after the Adam stage's resampling at `step` (1-based).
@@ -210,85 +223,14 @@ public final class PINNTrainer<Scalar: TensorScalar> {
         _ = configuration.resampling.apply(step: step, terms: &terms, model: model, generator: &generator)
     }
 
-    /// Whether every parameter's gradient is finite (a missing gradient counts as zero).
-    static func gradientsAreFinite(_ parameters: [Parameter<Scalar>]) -> Bool {
-        parameters.allSatisfy { parameter in parameter.gradient.map { $0.scalars.allSatisfy(\.isFinite) } ?? true }
-    }
 }
 
-/// The Adam stage of ``PINNTrainer`` as a `TrainingTask`: one optimizer step per epoch of the loop, on all
-/// collocation points; each step first applies the resampling rule (its stream seeded by `seed`).
-///
-/// Checkpoints hold the network and scalar parameters (by their paths) and the resampling stream's
-/// position; the collocation points themselves are redrawn by the rule, so a resumed run reproduces an
-/// uninterrupted one only without resampling or at a resampling step.
-final class PINNAdamTask<Scalar: TensorScalar>: TrainingTask {
-    unowned let trainer: PINNTrainer<Scalar>
-    var generator: SeededRandomNumberGenerator
-    /// Steps started (1-based index of the current one).
-    private(set) var step = 0
-    private(set) var lastLoss = Double.nan
-    private(set) var lastTerms: [String: Double] = [:]
-    static var generatorKey: String { "pinn.resampling_generator" }
-
-    init(trainer: PINNTrainer<Scalar>, seed: UInt64) {
-        self.trainer = trainer
-        generator = SeededRandomNumberGenerator(seed: seed)
-    }
-
-    var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        trainer.model.network.namedParameters.map { ("network." + $0.name, $0.parameter) }
-            + trainer.model.scalarParameters.map { ("scalar." + $0.name, $0.parameter) }
-    }
-    var trainingCount: Int { 1 }
-    var dataFingerprint: String { "" }
-
-    func loss(batch indices: [Int]) throws -> Variable<Scalar> {
-        step += 1
-        trainer.resample(step: step, generator: &generator)
-        let (total, terms) = trainer.loss()
-        (lastLoss, lastTerms) = (Double(total.value.scalars[0]), terms)
-        return total
-    }
-
-    func validationMetrics() throws -> ValidationMetrics? { nil }
-
-    func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {
-        var archive = SafetensorsArchive(metadata: metadata)
-        archive.metadata[Self.generatorKey] = generator.stateWords.map { String($0) }.joined(separator: ",")
-        for (name, parameter) in namedParameters { archive.add(parameter.value, named: name) }
-        return archive
-    }
-
-    func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
-        _ = try storedGenerator(archive, path: path)
-        for (name, parameter) in namedParameters {
-            let tensor: Tensor<Scalar>
-            do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
-            guard tensor.shape == parameter.value.shape, tensor.isFinite else {
-                throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(parameter.value.shape)) or non-finite values")
-            }
+extension TrainingError {
+    /// A NaN or infinite loss or gradient (the run's own failure, not a setting or a file).
+    var isNonFinite: Bool {
+        switch self {
+        case .divergence, .nonFinite: return true
+        default: return false
         }
     }
-
-    func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
-        generator = try storedGenerator(archive, path: path)
-        for (name, parameter) in namedParameters { parameter.value = try archive.tensor(named: name) }
-        step = Int(archive.metadata[CheckpointKey.epoch] ?? "") ?? 0
-    }
-
-    func storedGenerator(_ archive: SafetensorsArchive, path: String) throws -> SeededRandomNumberGenerator {
-        let words = (archive.metadata[Self.generatorKey] ?? "").split(separator: ",").map { UInt64($0) }
-        guard words.allSatisfy({ $0 != nil }), let generator = SeededRandomNumberGenerator(stateWords: words.map { $0! }) else {
-            throw TrainingError.checkpoint("\(path): \(Self.generatorKey) is not four state words")
-        }
-        return generator
-    }
-}
-
-/// Hands each Adam step's 1-based index and loss to the trainer's record log.
-final class PINNAdamStepLog: TrainingObserver {
-    let record: (Int, Double) -> Void
-    init(record: @escaping (Int, Double) -> Void) { self.record = record }
-    func stepDidFinish(epoch: Int, epochs: Int, loss: Double) { record(epoch + 1, loss) }
 }

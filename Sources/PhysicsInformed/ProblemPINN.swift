@@ -15,14 +15,17 @@ import RunSupport
 /// boundary:  u − g (Dirichlet, one term),  n·∇u − g (Neumann),  α u + β n·∇u − g (Robin)
 /// initial:   u(x, t₀) − u₀(x)          data:  u(x_n) − y_n (observations)
 /// periodic:  exact, by the periodic input embedding of the axis
-/// hard:      u = D(x) N(x) for zero Dirichlet data on every face of a box (stationary problems)
+/// hard:      u = g(x) + D(x) N(x), one Dirichlet formula g on a box or a ball (`ProblemHardConstraint`)
 /// ```
 public struct ProblemPINN: Sendable {
     public let problem: PDEProblemDescription
 
     public init(problem: PDEProblemDescription) throws {
-        guard problem.fields.count == 1 else {
-            throw ProblemError(.unsupported, "the PINN solves problems with one field (this problem has \(problem.fields.count): \(problem.fields.joined(separator: ", ")))", at: nil)
+        guard problem.fields.count == problem.residuals.count else {
+            throw ProblemError(.dimensionMismatch, "\(problem.residuals.count) equations for \(problem.fields.count) fields (\(problem.fields.joined(separator: ", ")))", at: nil)
+        }
+        guard problem.randomCoefficients.isEmpty else {
+            throw ProblemError(.unsupported, "random-field coefficients (\(problem.randomCoefficients.map(\.name).joined(separator: ", "))) are for 'pdekit generate --problem'; the PINN needs formulas", at: nil)
         }
         self.problem = problem
     }
@@ -34,15 +37,9 @@ public struct ProblemPINN: Sendable {
         return Box(lower: lower + [time.start], upper: upper + [time.end])
     }
 
-    /// Whether hard constraints can impose the conditions: zero Dirichlet data on every face of a
-    /// box, no predicates, no time.
-    public var supportsHardConstraints: Bool {
-        guard problem.geometry.isBox, problem.timeInterval == nil else { return false }
-        return problem.boundaryConditions.allSatisfy { c in
-            if case .dirichlet(.constant(0)) = c.kind, c.on.isEmpty || true, c.predicate == nil { return true }
-            return false
-        } && !problem.boundaryConditions.isEmpty
-    }
+    /// Whether hard constraints can impose the conditions (`ProblemHardConstraint`): one Dirichlet
+    /// formula on the whole boundary of a box or a ball, no predicates, no time.
+    public var supportsHardConstraints: Bool { ProblemHardConstraint.obstacle(problem) == nil }
 
     /// Interior points of Ω (× time) from `sampling`, row-major `[count, D]`.
     func interiorPoints(count: Int, sampling: CollocationSampling, fresh: Bool, generator: inout SeededRandomNumberGenerator) throws -> [Double] {
@@ -128,16 +125,19 @@ public struct ProblemPINN: Sendable {
                                                 as: Scalar.Type = Scalar.self) throws -> PINNSetup<Scalar> {
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let hard = options.constraints == .hard
-        if hard && !supportsHardConstraints {
-            throw ProblemError(.unsupported, "hard constraints need zero Dirichlet data on every face of a box in a stationary problem; use soft constraints", at: nil)
+        if hard, let obstacle = problem.fields.count > 1 ? "hard constraints are for one field" : ProblemHardConstraint.obstacle(problem) {
+            throw ProblemError(.unsupported, obstacle + "; use soft constraints", at: nil)
         }
+        let fieldCount = problem.fields.count
         let box = self.box, D = box.dimension, sampling = options.sampling
-        let residual = try ProblemResidualCompiler<Scalar>.compile(problem.residuals[0])
+        let residuals = try problem.residuals.map { try ProblemResidualCompiler<Scalar>.compile($0, fieldCount: fieldCount) }
+        let residual = residuals[0]
         var configuration: PINNModel<Scalar>.Configuration = options.network.converted()
         for c in problem.boundaryConditions { if case .periodic(let axis) = c.kind, !configuration.periodicAxes.contains(axis) { configuration.periodicAxes.append(axis) } }
         let model = PINNModel<Scalar>(domain: box, configuration: configuration,
-                                      trialFunction: hard ? .homogeneousDirichlet(on: box) : nil,
-                                      scalarParameters: problem.parameters.map { ($0.name, $0.initialValue) }, generator: &generator)
+                                      trialFunction: hard ? try ProblemHardConstraint.trialFunction(for: problem, box: box) : nil,
+                                      scalarParameters: problem.parameters.map { ($0.name, $0.initialValue) }, outputCount: fieldCount,
+                                      generator: &generator)
         let settings = problem.settings
         let interiorCount = options.domainPoints > 0 ? options.domainPoints : settings.domainPoints > 0 ? settings.domainPoints : 1000
         let interior = try interiorPoints(count: interiorCount, sampling: sampling, fresh: false, generator: &generator)
@@ -158,24 +158,38 @@ public struct ProblemPINN: Sendable {
         let fresh: (Int, inout SeededRandomNumberGenerator) -> [Double] = { [self] n, g in
             (try? interiorPoints(count: n, sampling: sampling, fresh: true, generator: &g)) ?? []
         }
-        var terms: [PINNLossTerm<Scalar>] = [
-            .pde(points: .points(residualPoints, dimension: D), sampler: fresh, secondDerivativeAxes: residual.secondAxes) { u, model in
-                residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable }))
-            },
-        ]
-        terms += try boundaryTerms(boundary, weight: options.boundaryWeight, as: Scalar.self)
-        if !initial.isEmpty, let condition = problem.initialConditions.first(where: { $0.field == 0 }) {
-            let target = Tensor<Scalar>(uncheckedShape: [initial.count / D, 1], scalars: stride(from: 0, to: initial.count, by: D).map {
-                Scalar(condition.value.evaluate(coordinates: Array(initial[$0..<($0 + D)])))
-            })
-            terms.append(PINNLossTerm(name: "initial", weight: options.boundaryWeight, points: .points(initial, dimension: D)) { model, x in
-                model.values(at: x) - target
-            })
+        var terms: [PINNLossTerm<Scalar>]
+        if fieldCount == 1 {
+            terms = [.pde(points: .points(residualPoints, dimension: D), sampler: fresh, secondDerivativeAxes: residual.secondAxes) { u, model in
+                residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable },
+                                        mixedPairs: residual.mixedPairs, mixed: { model.mixedDerivatives(pairs: $0, pure: u) }))
+            }]
+        } else {
+            // A system: every equation's residual at every point, stacked (the loss is their mean square).
+            let axes = Array(Set(residuals.flatMap(\.secondAxes))).sorted()
+            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D), sampler: fresh) { model, x in
+                let context = ProblemResidualCompiler<Scalar>.Context(fields: model.fieldDerivatives(at: x, secondAxes: axes),
+                                                                      parameters: parameterNames.map { model.scalarParameter($0)!.variable })
+                return Variable.concatenated(residuals.map { $0.evaluate(context) }, alongAxis: 0)
+            }]
+        }
+        for field in 0..<fieldCount {
+            let suffix = fieldCount == 1 ? "" : "." + problem.fields[field]
+            terms += try boundaryTerms(boundary, field: field, weight: options.boundaryWeight, as: Scalar.self)
+            if !initial.isEmpty, let condition = problem.initialConditions.first(where: { $0.field == field }) {
+                let target = Tensor<Scalar>(uncheckedShape: [initial.count / D, 1], scalars: stride(from: 0, to: initial.count, by: D).map {
+                    Scalar(condition.value.evaluate(coordinates: Array(initial[$0..<($0 + D)])))
+                })
+                terms.append(PINNLossTerm(name: "initial" + suffix, weight: options.boundaryWeight, points: .points(initial, dimension: D)) { model, x in
+                    model.field(field, of: model.values(at: x)) - target
+                })
+            }
         }
         for observation in problem.observations {
             let target = Tensor<Scalar>(uncheckedShape: [observation.values.count, 1], scalars: observation.values.map { Scalar($0) })
+            let field = observation.field
             terms.append(PINNLossTerm(name: "data", weight: 1, points: .points(observation.points, dimension: D)) { model, x in
-                model.values(at: x) - target
+                model.field(field, of: model.values(at: x)) - target
             })
         }
         if let reference {
@@ -191,16 +205,19 @@ public struct ProblemPINN: Sendable {
                 .flatMap { evaluation[$0..<($0 + D)] }
             evaluationGrid = [evaluation.count / D]
         }
-        let exact = problem.exactSolution?.first.map { formula in
-            stride(from: 0, to: evaluation.count, by: D).map { formula.evaluate(coordinates: Array(evaluation[$0..<($0 + D)]),
-                                                                                 parameters: problem.parameters.map { $0.trueValue ?? $0.initialValue }) }
+        // Row-major [points, fields], the layout of the model's prediction.
+        let exact = problem.exactSolution.map { formulas in
+            stride(from: 0, to: evaluation.count, by: D).flatMap { n in
+                formulas.map { $0.evaluate(coordinates: Array(evaluation[n..<(n + D)]), parameters: problem.parameters.map { $0.trueValue ?? $0.initialValue }) }
+            }
         }
         return PINNSetup(model: model, terms: terms, evaluationPoints: evaluation, evaluationGrid: evaluationGrid, reference: exact)
     }
 
     /// Soft boundary terms: each point takes the first condition that applies to it.
-    func boundaryTerms<Scalar: TensorScalar>(_ boundary: [(piece: BoundaryPiece, points: [Double])], weight: Double,
+    func boundaryTerms<Scalar: TensorScalar>(_ boundary: [(piece: BoundaryPiece, points: [Double])], field: Int = 0, weight: Double,
                                              as: Scalar.Type) throws -> [PINNLossTerm<Scalar>] {
+        let suffix = problem.fields.count == 1 ? "" : "." + problem.fields[field]
         let D = box.dimension, d = problem.spatialDimension
         var dirichletPoints: [Double] = [], dirichletValues: [Double] = []
         // Neumann and Robin: points, normal, α, β, g.
@@ -209,7 +226,7 @@ public struct ProblemPINN: Sendable {
         for (piece, points) in boundary {
             for n in stride(from: 0, to: points.count, by: D) {
                 let x = Array(points[n..<(n + D)])
-                guard let condition = problem.boundaryConditions.first(where: { $0.field == 0 && $0.applies(toPiece: piece.name, at: x) }) else {
+                guard let condition = problem.boundaryConditions.first(where: { $0.field == field && $0.applies(toPiece: piece.name, at: x) }) else {
                     throw ProblemError(.missingBoundaryCondition, "boundary piece '\(piece.name)' has no condition at \(x)", at: nil)
                 }
                 switch condition.kind {
@@ -230,16 +247,16 @@ public struct ProblemPINN: Sendable {
         func column(_ values: [Double]) -> Tensor<Scalar> { Tensor(uncheckedShape: [values.count, 1], scalars: values.map { Scalar($0) }) }
         if !dirichletValues.isEmpty {
             let target = column(dirichletValues)
-            terms.append(PINNLossTerm(name: "boundary", weight: weight, points: .points(dirichletPoints, dimension: D)) { model, x in
-                model.values(at: x) - target
+            terms.append(PINNLossTerm(name: "boundary" + suffix, weight: weight, points: .points(dirichletPoints, dimension: D)) { model, x in
+                model.field(field, of: model.values(at: x)) - target
             })
         }
         if !fluxValues.isEmpty {
             let count = fluxValues.count
             let normalColumns = (0..<d).map { axis in column((0..<count).map { normals[$0 * d + axis] }) }
             let alpha = column(alphas), beta = column(betas), target = column(fluxValues)
-            terms.append(PINNLossTerm(name: hasRobin ? "robin" : "neumann", weight: weight, points: .points(fluxPoints, dimension: D)) { model, x in
-                let u = model.derivatives(at: x, secondAxes: [])
+            terms.append(PINNLossTerm(name: (hasRobin ? "robin" : "neumann") + suffix, weight: weight, points: .points(fluxPoints, dimension: D)) { model, x in
+                let u = model.fieldDerivatives(at: x, secondAxes: [])[field]
                 var flux = u.first(0) * normalColumns[0]
                 for axis in 1..<Swift.max(d, 1) where axis < d { flux = flux + u.first(axis) * normalColumns[axis] }
                 return u.value * alpha + flux * beta - target

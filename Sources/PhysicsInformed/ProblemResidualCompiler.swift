@@ -12,12 +12,15 @@ import AutoDiff
 /// known subtrees     → one pass over the coordinate columns in Double (like a hand-written source term)
 /// + − × ÷ ^, sin …   → the differentiable Variable operations
 /// ```
-/// Only first and pure second derivatives exist on the Taylor-jet path, so a mixed or third
-/// derivative (`u_xy`, `u_xxx`) is an `unsupported` `ProblemError` at compile time.
+/// field(k, m), m = e_i + e_j → Context.mixed: `PINNModel.mixedDerivatives` (polarization on a
+/// directional jet). A third derivative (`u_xxx`) is an `unsupported` `ProblemError` at compile time.
 public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     /// What a compiled residual sees at a batch of points.
     public final class Context {
+        /// Field 0's derivatives.
         public let derivatives: FieldDerivatives<Scalar>
+        /// Every field's derivatives (systems), `fields[0] === derivatives`.
+        public let fields: [FieldDerivatives<Scalar>]
         public let parameters: [Variable<Scalar>]
         /// Coordinate columns in Double, `[axis][point]` (computed on first use: residuals without
         /// known terms never need them).
@@ -27,11 +30,45 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
             return (0..<d).map { axis in (0..<n).map { Double(values[$0 * d + axis]) } }
         }()
         public var count: Int { derivatives.value.shape[0] }
+        /// Gives the mixed derivatives of the pairs the residual uses (`PINNModel.mixedDerivatives`).
+        let mixedProvider: (([(Int, Int)]) -> [Variable<Scalar>])?
+        let mixedPairs: [MixedPair]
+        private var mixedCache: [MixedPair: Variable<Scalar>]?
 
-        public init(derivatives: FieldDerivatives<Scalar>, parameters: [Variable<Scalar>]) {
+        public init(derivatives: FieldDerivatives<Scalar>, parameters: [Variable<Scalar>], mixedPairs: [MixedPair] = [],
+                    mixed: (([(Int, Int)]) -> [Variable<Scalar>])? = nil) {
             self.derivatives = derivatives
+            self.fields = [derivatives]
             self.parameters = parameters
+            self.mixedPairs = mixedPairs
+            self.mixedProvider = mixed
         }
+
+        /// A context of several fields (no mixed derivatives).
+        public init(fields: [FieldDerivatives<Scalar>], parameters: [Variable<Scalar>]) {
+            self.derivatives = fields[0]
+            self.fields = fields
+            self.parameters = parameters
+            self.mixedPairs = []
+            self.mixedProvider = nil
+        }
+
+        /// `∂²u/∂x_i∂x_j`, all pairs computed together on first use.
+        func mixed(_ pair: MixedPair) -> Variable<Scalar> {
+            if mixedCache == nil {
+                guard let mixedProvider else { preconditionFailure("the residual needs mixed derivatives but the context has no provider") }
+                let values = mixedProvider(mixedPairs.map { ($0.first, $0.second) })
+                mixedCache = Dictionary(uniqueKeysWithValues: zip(mixedPairs, values))
+            }
+            return mixedCache![pair]!
+        }
+    }
+
+    /// Two distinct axes `first < second` of a mixed second derivative.
+    public struct MixedPair: Hashable, Sendable {
+        public let first: Int
+        public let second: Int
+        public init(_ a: Int, _ b: Int) { first = Swift.min(a, b); second = Swift.max(a, b) }
     }
 
     enum Node {
@@ -40,25 +77,33 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case unknown((Context) -> Variable<Scalar>)
     }
 
-    /// A compiled residual: the function and the pure second-derivative axes it needs.
+    /// A compiled residual: the function, the pure second-derivative axes and the mixed pairs it
+    /// needs (a pair's axes are among the pure ones: the polarization identity uses them).
     public struct Residual {
         public let evaluate: (Context) -> Variable<Scalar>
         public let secondAxes: [Int]
+        public let mixedPairs: [MixedPair]
     }
 
     /// Compiles `expression` (of field `0`; parameters in the order of `parameterNames`).
-    public static func compile(_ expression: SymbolicExpression, location: TextLocation? = nil) throws -> Residual {
-        var secondAxes = Set<Int>()
+    public static func compile(_ expression: SymbolicExpression, fieldCount: Int = 1, location: TextLocation? = nil) throws -> Residual {
+        var secondAxes = Set<Int>(), mixedPairs = Set<MixedPair>()
         for derivative in expression.fieldDerivatives {
             let nonzero = derivative.orders.enumerated().filter { $0.element > 0 }
-            guard derivative.field == 0 else {
-                throw ProblemError(.unsupported, "the PINN solves problems with one field; systems are not supported yet", at: location)
+            guard derivative.field < fieldCount else {
+                throw ProblemError(.unsupported, "the residual uses field \(derivative.field) of \(fieldCount)", at: location)
             }
-            guard nonzero.count <= 1, derivative.totalOrder <= 2 else {
-                throw ProblemError(.unsupported, "the PINN's Taylor-jet derivatives give first and pure second derivatives only; this residual needs ∂^\(derivative.orders)",
+            if fieldCount > 1 && derivative.totalOrder == 2 && derivative.orders.filter({ $0 > 0 }).count == 2 {
+                throw ProblemError(.unsupported, "mixed derivatives in systems of several fields are not supported yet", at: location)
+            }
+            guard derivative.totalOrder <= 2 else {
+                throw ProblemError(.unsupported, "the PINN's Taylor-jet derivatives go up to second order; this residual needs ∂^\(derivative.orders)",
                                    at: location)
             }
-            if derivative.totalOrder == 2 { secondAxes.insert(nonzero[0].offset) }
+            if derivative.totalOrder == 2 {
+                secondAxes.formUnion(nonzero.map(\.offset))
+                if nonzero.count == 2 { mixedPairs.insert(MixedPair(nonzero[0].offset, nonzero[1].offset)) }
+            }
         }
         let node = try compileNode(expression, location: location)
         let evaluate: (Context) -> Variable<Scalar>
@@ -68,7 +113,8 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case .constant(let c):
             evaluate = { context in Variable(Tensor(uncheckedShape: [context.count, 1], scalars: [Scalar](repeating: Scalar(c), count: context.count))) }
         }
-        return Residual(evaluate: evaluate, secondAxes: secondAxes.sorted())
+        return Residual(evaluate: evaluate, secondAxes: secondAxes.sorted(),
+                        mixedPairs: mixedPairs.sorted { ($0.first, $0.second) < ($1.first, $1.second) })
     }
 
     static func tensor(_ values: [Double]) -> Tensor<Scalar> {
@@ -96,12 +142,19 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case .constant(let c): return .constant(c)
         case .coordinate(let axis): return .known { $0[axis] }
         case .parameter(let p): return .unknown { $0.parameters[p] }
-        case .field(_, let orders):
-            if let axis = orders.firstIndex(where: { $0 > 0 }) {
-                if orders[axis] == 1 { return .unknown { $0.derivatives.first(axis) } }
-                return .unknown { $0.derivatives.second(axis) }
+        case .randomCoefficient:
+            throw ProblemError(.unsupported, "random-field coefficients are for 'pdekit generate --problem'; the PINN needs a formula", at: location)
+        case .field(let k, let orders):
+            let nonzero = orders.indices.filter { orders[$0] > 0 }
+            if nonzero.count == 2 {
+                let pair = MixedPair(nonzero[0], nonzero[1])
+                return .unknown { $0.mixed(pair) }
             }
-            return .unknown { $0.derivatives.value }
+            if let axis = orders.firstIndex(where: { $0 > 0 }) {
+                if orders[axis] == 1 { return .unknown { $0.fields[k].first(axis) } }
+                return .unknown { $0.fields[k].second(axis) }
+            }
+            return .unknown { $0.fields[k].value }
         case .negation(let a):
             switch try compileNode(a, location: location) {
             case .constant(let c): return .constant(-c)

@@ -33,7 +33,7 @@ public enum TaylorJetPropagation {
         (network.activation == .tanh || network.activation == .sin) && network.layers.allSatisfy { $0.bias != nil }
     }
 
-    /// Output jets `[(1 + d + s) N, 1]` (rows: u, then ∂u/∂x_i for each i, then ∂²u/∂x_i² for each i
+    /// Output jets `[(1 + d + s) N, m]` for m outputs (rows: u, then ∂u/∂x_i for each i, then ∂²u/∂x_i² for each i
     /// in `secondAxes`, all axes by default, `s` of them) from input jets `[(1 + d + s) N, w₀]` laid out
     /// the same way (constants). Leaving out second derivatives a residual does not use (Burgers
     /// needs ∂²/∂x² but not ∂²/∂t²) removes their rows from every GEMM and elementwise pass.
@@ -130,7 +130,7 @@ public enum TaylorJetPropagation {
             inputs.append(a)
             current = a
         }
-        let output = Tensor<Scalar>(uncheckedShape: [rows, 1], scalars: current)
+        let output = Tensor<Scalar>(uncheckedShape: [rows, network.layers[layerCount - 1].outputFeatures], scalars: current)
         let parameterVariables = network.layers.flatMap { [$0.weight.variable, $0.bias!.variable] }
         let weights = network.layers.map { $0.weight.value.scalars }
         let widths = network.layers.map { ($0.inputFeatures, $0.outputFeatures) }

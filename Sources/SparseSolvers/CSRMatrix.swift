@@ -1,4 +1,5 @@
 import Dispatch
+import RunSupport
 
 /// A sparse matrix in compressed sparse row form (sorted column indices, no duplicates).
 ///
@@ -71,7 +72,7 @@ public struct CSRMatrix: LinearOperator, Sendable, Equatable {
                 values.withUnsafeBufferPointer { vp in
                     guard let yb = y.baseAddress, rowCount > 0 else { return }
                     let xb = x.baseAddress ?? UnsafePointer(bitPattern: 8)!
-                    if values.count < Self.parallelThreshold {
+                    if values.count < Self.parallelThreshold || ProcessThreads.available < 2 {
                         Self.multiplyRows(0, rowCount, rp.baseAddress!, cp.baseAddress, vp.baseAddress, xb, yb)
                         return
                     }

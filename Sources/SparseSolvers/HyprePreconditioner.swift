@@ -3,11 +3,14 @@ import CHypre
 /// hypre's BoomerAMG or ILUT as a preconditioner M⁻¹ for every Krylov method (through `LinearOperator`).
 ///
 /// ```
-/// init(A, options):  A → hypre ParCSR (one process, MPI_COMM_SELF; MPI initialized on first use
-///                    when the program has not), then BoomerAMG set-up (hierarchy) or ILUT factors
+/// init(A, options):  A → hypre ParCSR (one process, MPI_COMM_SELF), then BoomerAMG set-up
+///                    (hierarchy) or ILUT factors
 /// apply(r):          z = M⁻¹ r, one application from z = 0 (`cycles` V-cycles for AMG)
 /// ```
 /// The C layer is `CHypre` (Sources/CHypre); hypre's global state makes every call serialized.
+/// hypre runs on MPI, which belongs to the host program: the library never initializes it. Without an
+/// initialized MPI, `init` throws `PreconditionerError.mpiNotInitialized` (the `pdekit` CLI initializes
+/// MPI through `MPIRuntime.initializeForHypre()`; a C host calls `MPI_Init`).
 /// An application that fails inside hypre writes NaN, which every Krylov method reports as a breakdown.
 ///
 /// Complexity: AMG set-up and a cycle are O(nnz) with the operator complexity as constant; ILUT
@@ -23,7 +26,20 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
     public convenience init(_ a: CSRMatrix, amg options: AlgebraicMultigridOptions) throws {
         try options.validate(rowCount: a.rowCount)
         let vectors = options.nearNullspaceVectors() ?? []
-        let flat = vectors.flatMap { $0 }
+        try self.init(a, settings: Self.settings(amg: options, nullspaceCount: vectors.count), nullspace: vectors.flatMap { $0 }, name: options.name)
+    }
+
+    /// ILUT for A.
+    public convenience init(_ a: CSRMatrix, thresholdILU options: ThresholdILUOptions) throws {
+        try options.validate()
+        try self.init(a, settings: Self.settings(thresholdILU: options), nullspace: [], name: options.name)
+    }
+
+    /// Whether MPI is initialized (and not finalized) in this process: hypre needs it.
+    public static var mpiIsInitialized: Bool { pdekit_hypre_mpi_initialized() != 0 }
+
+    /// The C layer's settings for BoomerAMG (also used by `DistributedHypreSolver`).
+    static func settings(amg options: AlgebraicMultigridOptions, nullspaceCount: Int) -> pdekit_hypre_options {
         var settings = pdekit_hypre_options()
         settings.method = PDEKIT_HYPRE_BOOMERAMG
         settings.amg_variant = switch options.variant {
@@ -39,20 +55,25 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
         settings.cycles = Int32(options.cycles)
         settings.strong_threshold = options.strongThreshold
         settings.functions = Int32(options.unknownsPerNode)
-        settings.nullspace_count = Int32(vectors.count)
-        try self.init(a, settings: settings, nullspace: flat, name: options.name)
+        settings.nullspace_count = Int32(nullspaceCount)
+        return settings
     }
 
-    /// ILUT for A.
-    public convenience init(_ a: CSRMatrix, thresholdILU options: ThresholdILUOptions) throws {
-        try options.validate()
+    /// The C layer's settings for ILUT.
+    static func settings(thresholdILU options: ThresholdILUOptions) -> pdekit_hypre_options {
         var settings = pdekit_hypre_options()
         settings.method = PDEKIT_HYPRE_ILU
         settings.drop_tolerance = options.dropTolerance
         settings.max_row_fill = Int32(options.maximumRowFill)
         settings.cycles = 1
         settings.functions = 1
-        try self.init(a, settings: settings, nullspace: [], name: options.name)
+        return settings
+    }
+
+    /// The error for a nonzero status of the C layer.
+    static func error(status: Int32, message: [CChar]) -> PreconditionerError {
+        if status == PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED { return .mpiNotInitialized }
+        return .hypre(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     private init(_ a: CSRMatrix, settings: pdekit_hypre_options, nullspace: [Double], name: String) throws {
@@ -79,9 +100,7 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
                 }
             }
         }
-        guard status == 0, let created else {
-            throw PreconditionerError.hypre(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        guard status == 0, let created else { throw Self.error(status: status, message: message) }
         handle = created
         rowCount = a.rowCount
         preconditionerName = name

@@ -189,7 +189,7 @@ public enum MatrixMarket {
             for i in 0..<a.rowCount { for k in a.rowOffsets[i]..<a.rowOffsets[i + 1] where a.columnIndices[k] <= i { entries += 1 } }
         } else { entries = a.entryCount }
         var out = Array("%%MatrixMarket matrix coordinate real \(symmetric ? "symmetric" : "general")\n\(a.rowCount) \(a.columnCount) \(entries)\n".utf8)
-        let blocks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, a.entryCount / 100_000))
+        let blocks = max(1, min(ProcessThreads.available, 8, a.entryCount / 100_000))
         var pieces = [[UInt8]](repeating: [], count: blocks)
         pieces.withUnsafeMutableBufferPointer { pp in
             let pieceBuffer = SendablePointer(pp.baseAddress!)

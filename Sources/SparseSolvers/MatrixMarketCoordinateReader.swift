@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// The body of a `matrix coordinate` Matrix Market file parsed in parallel straight from its bytes,
 /// then assembled into CSR.
@@ -43,7 +44,7 @@ struct MatrixMarketCoordinateReader {
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let end = bytes.count
         let bodyLength = end - bodyStart
-        let chunkCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, bodyLength / (1 << 20)))
+        let chunkCount = max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20)))
         // Chunk starts: just after a line end at or beyond the nominal split point.
         var starts = [bodyStart]
         for c in 1..<max(chunkCount, 1) {
@@ -155,7 +156,7 @@ struct MatrixMarketCoordinateReader {
             }
         }
         // Sort rows that are not sorted and sum duplicates in place (new lengths in `next`).
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, stored / 200_000))
+        let threads = max(1, min(ProcessThreads.available, 8, stored / 200_000))
         var lengths = [Int](repeating: 0, count: m)
         let rowStarts = offsets
         columns.withUnsafeMutableBufferPointer { cp in

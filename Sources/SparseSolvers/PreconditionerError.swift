@@ -12,6 +12,8 @@ public enum PreconditionerError: Error, CustomStringConvertible, Equatable, Send
     case singularCoarseOperator
     /// hypre refused the matrix or the set-up failed (its message).
     case hypre(String)
+    /// hypre (AMG, ILUT) needs MPI, and the host program has not initialized it (the library never does).
+    case mpiNotInitialized
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum PreconditionerError: Error, CustomStringConvertible, Equatable, Send
         case let .invalidGrid(s): "invalid grid: \(s)"
         case .singularCoarseOperator: "coarsest-grid operator is singular"
         case let .hypre(message): message
+        case .mpiNotInitialized:
+            "MPI is not initialized: hypre (AMG, ILUT) runs on MPI, so the host program must call MPI_Init (or MPI_Init_thread with MPI_THREAD_SERIALIZED) before creating an AMG or ILUT solver"
         }
     }
 }

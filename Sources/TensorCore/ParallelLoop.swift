@@ -1,4 +1,5 @@
 import Dispatch
+import RunSupport
 
 /// A pointer that may cross into `DispatchQueue.concurrentPerform` closures. The caller
 /// guarantees that concurrent iterations touch disjoint elements.
@@ -30,8 +31,9 @@ public enum ParallelLoop {
     /// workers see the default.
     @TaskLocal public static var workerCountOverride: Int?
 
-    /// Number of chunks a parallel loop uses (the processor count unless overridden).
-    public static var workerCount: Int { workerCountOverride.map { max(1, $0) } ?? processorCount }
+    /// Number of chunks a parallel loop uses: the override, else the process's thread cap
+    /// (``RunSupport/ProcessThreads``, `PDEKIT_THREADS`), else the processor count.
+    public static var workerCount: Int { workerCountOverride.map { max(1, $0) } ?? ProcessThreads.limit ?? processorCount }
 
     /// At most `maximumBlocks` contiguous blocks covering `0..<count`, as equal as possible, whose bounds
     /// depend only on `count` (never on the number of cores): a reduction that keeps one partial sum per

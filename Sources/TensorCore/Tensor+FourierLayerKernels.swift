@@ -214,16 +214,13 @@ extension Tensor {
         return with(a) { pa in with(b) { pb in with(c) { pc in body(pa, pb, pc) } } }
     }
 
-    /// `Φ(x) = (1 + erf(x/√2))/2` with erf from Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5·10⁻⁷), and `φ(x)`.
+    /// `Φ(x) = erfc(−x/√2)/2` (libm's erfc, so the lower tail keeps its relative accuracy) and
+    /// `φ(x) = e^{−x²/2}/√(2π)`: the generic (Double) path; Float uses the vector kernel
+    /// `pdekit_gelu_f32`, which agrees to a few float ulps.
     @inlinable
     static func gaussianCDFAndPDF(_ x: Scalar) -> (cdf: Scalar, pdf: Scalar) {
-        let z = Swift.abs(x) * Scalar(0.7071067811865476)
-        let t = 1 / (1 + Scalar(0.3275911) * z)
-        let poly = t * (Scalar(0.254829592) + t * (Scalar(-0.284496736) + t * (Scalar(1.421413741) + t * (Scalar(-1.453152027) + t * Scalar(1.061405429)))))
-        let gaussian = Scalar.exponential(-z * z)          // e^{−x²/2}
-        let erfAbs = 1 - poly * gaussian
-        let erf = x < 0 ? -erfAbs : erfAbs
-        return ((1 + erf) / 2, gaussian * Scalar(0.3989422804014327))
+        let cdf = Scalar.complementaryErrorFunction(-x * Scalar(0.7071067811865476)) / 2
+        return (cdf, Scalar.exponential(-x * x / 2) * Scalar(0.3989422804014327))
     }
 
     /// Exact GELU `x Φ(x)`, elementwise, split across cores.
@@ -271,44 +268,6 @@ extension Tensor {
                     }
                 }
             }
-        }
-    }
-}
-
-/// Float GELU over `range`, branch-free so that it vectorizes: `y = x Φ(x)` when `cotangent` is nil,
-/// else `y = g (Φ(x) + x φ(x))`. `Φ` by Abramowitz & Stegun 7.1.26, `e^{−z²}` by a Cody–Waite reduced
-/// polynomial exponential (relative error ~2·10⁻⁷).
-@usableFromInline
-func geluFloat(_ x: UnsafePointer<Float>, _ cotangent: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
-    @inline(__always) func cdfAndPDF(_ v: Float) -> (Float, Float) {
-        let z = Swift.abs(v) * 0.70710678
-        let t = 1 / (1 + 0.3275911 * z)
-        let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-        // e^{a}, a = −z² ∈ [−87, 0]: a = n ln2 + r, |r| ≤ ln2/2.
-        let a = Swift.max(-z * z, -87)
-        // Round to nearest by adding 1.5·2²³: k's low mantissa bits then hold n = round(a·log₂e), and
-        // 2ⁿ is built from them with wrapping integer ops (no rintf call, no trapping conversion),
-        // so the loop vectorizes.
-        let k = a * 1.44269504 + 12_582_912
-        let n = k - 12_582_912
-        let r = a - n * 0.693145752 - n * 1.42860677e-6
-        let p = 1 + r * (1 + r * (0.5 + r * (0.166666672 + r * (0.0416666418 + r * (0.00833336823 + r * 0.00138889)))))
-        let scale = Float(bitPattern: (k.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
-        let gaussian = p * scale
-        let erfAbs = 1 - poly * gaussian
-        let erf = v < 0 ? -erfAbs : erfAbs
-        return ((1 + erf) * 0.5, gaussian * 0.39894228)
-    }
-    if let cotangent {
-        for i in range {
-            let v = x[i]
-            let (cdf, pdf) = cdfAndPDF(v)
-            output[i] = cotangent[i] * (cdf + v * pdf)
-        }
-    } else {
-        for i in range {
-            let v = x[i]
-            output[i] = v * cdfAndPDF(v).0
         }
     }
 }

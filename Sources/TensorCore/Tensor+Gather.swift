@@ -126,6 +126,8 @@ extension Tensor {
             precondition(mode == .zero || size > 0, "pad: cannot \(mode)-pad an empty axis")
             precondition(mode != .circular || (before[axis] <= size && after[axis] <= size),
                          "pad: circular padding wider than the axis")
+            precondition(mode != .reflect || (before[axis] < size && after[axis] < size),
+                         "pad: reflect padding as wide as the axis")
             return (-before[axis]..<(size + after[axis])).map { mode.sourceIndex($0, size: size) }
         }
     }

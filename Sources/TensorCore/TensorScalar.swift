@@ -31,6 +31,8 @@ where RawSignificand: FixedWidthInteger {
     static func cosine(_ x: Self) -> Self
     static func hyperbolicTangent(_ x: Self) -> Self
     static func errorFunction(_ x: Self) -> Self
+    /// `erfc(x) = 1 − erf(x)`, accurate where `erf(x)` is near 1 (libm).
+    static func complementaryErrorFunction(_ x: Self) -> Self
     static func power(_ x: Self, _ y: Self) -> Self
 
     // FFTW entry points (plans are `OpaquePointer`s in both precisions).
@@ -80,6 +82,7 @@ extension Float: TensorScalar {
     @inlinable public static func cosine(_ x: Float) -> Float { Foundation.cosf(x) }
     @inlinable public static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanhf(x) }
     @inlinable public static func errorFunction(_ x: Float) -> Float { Foundation.erff(x) }
+    @inlinable public static func complementaryErrorFunction(_ x: Float) -> Float { Foundation.erfcf(x) }
     @inlinable public static func power(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
 
     public static func fftwPlanManyRealToComplex(
@@ -144,6 +147,7 @@ extension Double: TensorScalar {
     @inlinable public static func cosine(_ x: Double) -> Double { Foundation.cos(x) }
     @inlinable public static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
     @inlinable public static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
+    @inlinable public static func complementaryErrorFunction(_ x: Double) -> Double { Foundation.erfc(x) }
     @inlinable public static func power(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 
     public static func fftwPlanManyRealToComplex(

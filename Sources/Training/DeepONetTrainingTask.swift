@@ -5,6 +5,7 @@ import NeuralLayers
 import NeuralOperators
 import Datasets
 import RunSupport
+import Distributed
 
 /// DeepONet training (Lu et al. 2021, DeepXDE's conventions) as a ``TrainingTask``: the mean squared
 /// error of a mini-batch of aligned (Cartesian product, `target [N, P(, K)]`) or triplet (`[N, K]`) rows,
@@ -99,6 +100,25 @@ public final class DeepONetTrainingTask<Scalar: TensorScalar>: TrainingTask {
         return ValidationMetrics(selection: error, relativeL2: error)
     }
 
+    /// Each rank evaluates its rows of the validation split: for aligned data the mean over functions of
+    /// the per-function relative L2 (combined as a mean over ranks' rows), for triplets the sums
+    /// `Σ (G(u) − s)²` and `Σ s²` (reduced, then one square root of their ratio).
+    public func validationMetrics(over communicator: Communicator) throws -> ValidationMetrics? {
+        guard let validation, communicator.size > 1 else { return try validationMetrics() }
+        let rows = ValidationMetrics.localRange(count: validation.count, communicator: communicator)
+        let local = validation.selecting(Array(rows))
+        let error: Double
+        if validation.aligned {
+            let mean = rows.isEmpty ? 0 : Self.relativeL2(model, branch: local.branch, trunk: local.trunk, target: local.target, aligned: true)
+            error = try ValidationMetrics.meanOverRanks(localMeans: [mean], localCount: rows.count, totalCount: validation.count, communicator: communicator)[0]
+        } else {
+            var sums = rows.isEmpty ? [0, 0] : Self.tripletSquaredSums(model, branch: local.branch, trunk: local.trunk, target: local.target)
+            try communicator.allreduceSum(&sums)
+            error = (sums[0] / max(sums[1], .leastNormalMagnitude)).squareRoot()
+        }
+        return ValidationMetrics(selection: error, relativeL2: error)
+    }
+
     public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive { model.parameterArchive(metadata: metadata) }
 
     /// Checks the configuration and normalization metadata against this model, then every parameter's
@@ -164,6 +184,12 @@ public final class DeepONetTrainingTask<Scalar: TensorScalar>: TrainingTask {
         if aligned {
             return DeepONet<Scalar>.meanRelativeL2(prediction: model.predict(branchInput: branch, trunkInput: trunk), target: target)
         }
+        let sums = tripletSquaredSums(model, branch: branch, trunk: trunk, target: target)
+        return (sums[0] / max(sums[1], .leastNormalMagnitude)).squareRoot()
+    }
+
+    /// `[Σ (G(u) − s)², Σ s²]` over triplet rows.
+    static func tripletSquaredSums(_ model: DeepONet<Scalar>, branch: Tensor<Scalar>, trunk: Tensor<Scalar>, target: Tensor<Scalar>) -> [Double] {
         let prediction = GradientRecording.withoutRecording {
             model.triplet(branchInput: Variable(branch), trunkInput: Variable(trunk)).value
         }
@@ -173,7 +199,7 @@ public final class DeepONetTrainingTask<Scalar: TensorScalar>: TrainingTask {
             error += difference * difference
             norm += Double(target.scalars[i]) * Double(target.scalars[i])
         }
-        return (error / max(norm, .leastNormalMagnitude)).squareRoot()
+        return [error, norm]
     }
 
     /// The rows `indices` of `x` (first axis).

@@ -1,4 +1,5 @@
 import Foundation
+import Distributed
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -72,6 +73,19 @@ public final class OperatorTrainingTask: TrainingTask {
         guard let validation else { return nil }
         let evaluation = try trainedModel.evaluate(validation, batchSize: min(configuration.batchSize, validation.count))
         return ValidationMetrics(selection: evaluation.relativeL2, relativeL2: evaluation.relativeL2, relativeH1: evaluation.relativeH1)
+    }
+
+    /// Each rank evaluates its rows of the validation split; the per-sample means are combined exactly.
+    public func validationMetrics(over communicator: Communicator) throws -> ValidationMetrics? {
+        guard let validation, communicator.size > 1 else { return try validationMetrics() }
+        let rows = ValidationMetrics.localRange(count: validation.count, communicator: communicator)
+        var means = [0.0, 0.0]
+        if !rows.isEmpty {
+            let evaluation = try trainedModel.evaluate(validation.subset(rows), batchSize: min(configuration.batchSize, rows.count))
+            means = [evaluation.relativeL2, evaluation.relativeH1]
+        }
+        let global = try ValidationMetrics.meanOverRanks(localMeans: means, localCount: rows.count, totalCount: validation.count, communicator: communicator)
+        return ValidationMetrics(selection: global[0], relativeL2: global[0], relativeH1: global[1])
     }
 
     public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {

@@ -35,6 +35,8 @@ public final class Trainer {
         /// The validation relative L2 of the chosen model (its training loss without a validation split).
         public var bestValidationRelativeL2: Double
         public var stoppedEarly: Bool
+        /// Seconds in optimizer steps and in their data-parallel allreduce (``TrainingLoop/Summary``).
+        public var stepSeconds = 0.0, allreduceSeconds = 0.0
     }
 
     public init(model: any OperatorModel, configuration: TrainingConfiguration, train: FieldPairs, validation: FieldPairs?,
@@ -72,6 +74,6 @@ public final class Trainer {
         loop.communicator = communicator
         let summary = try loop.run(resume: resume, stopAfterEpoch: stopAfterEpoch)
         return Summary(history: summary.history, bestEpoch: summary.bestEpoch, bestValidationRelativeL2: summary.bestSelection,
-                       stoppedEarly: summary.stoppedEarly)
+                       stoppedEarly: summary.stoppedEarly, stepSeconds: summary.stepSeconds, allreduceSeconds: summary.allreduceSeconds)
     }
 }

@@ -93,3 +93,22 @@ extension TrainingLoop {
         }
     }
 }
+
+/// The validation split across ranks: rank r evaluates the rows ``Distributed/Shard/range(of:)`` of the
+/// split and contributes `n_r · m_r` for each metric `m_r` that is a mean over its `n_r` rows; one
+/// allreduce gives every rank `m = Σ_r n_r m_r / N`, the mean over all `N` rows (as one process computes
+/// it, up to the order of summation).
+extension ValidationMetrics {
+    /// Rows `0..<count` of the validation split this rank evaluates.
+    public static func localRange(count: Int, communicator: Communicator) -> Range<Int> {
+        communicator.size > 1 ? Shard(of: communicator).range(of: count) : 0..<count
+    }
+
+    /// The means over all ranks' rows of per-row means `localMeans` over `localCount` rows (one Double
+    /// allreduce; a rank without rows passes any means and 0).
+    public static func meanOverRanks(localMeans: [Double], localCount: Int, totalCount: Int, communicator: Communicator) throws -> [Double] {
+        var sums = localMeans.map { localCount > 0 ? $0 * Double(localCount) : 0 }
+        try communicator.allreduceSum(&sums)
+        return sums.map { $0 / Double(max(totalCount, 1)) }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import AutoDiff
 import NeuralLayers
+import Distributed
 
 /// What the ``TrainingLoop`` trains: parameters, the loss of a mini-batch, a metric on a held-out
 /// validation split, and what a checkpoint must hold to rebuild and resume it.
@@ -20,6 +21,10 @@ public protocol TrainingTask: AnyObject {
     /// Metrics on the validation split, or nil when there is none (the loop then selects on the
     /// epoch's mean training loss). Never computed on the test split.
     func validationMetrics() throws -> ValidationMetrics?
+    /// The same metrics when the ranks of `communicator` train together: each rank evaluates its share
+    /// of the validation rows and the sums are reduced (``ValidationMetrics/meanOverRanks(localMeans:localCount:totalCount:communicator:)``),
+    /// so every rank gets the metrics of the whole split. The default evaluates the whole split on every rank.
+    func validationMetrics(over communicator: Communicator) throws -> ValidationMetrics?
     /// A fingerprint of the training and validation samples, recorded in checkpoints so a resume on
     /// other samples is refused.
     var dataFingerprint: String { get }
@@ -31,6 +36,10 @@ public protocol TrainingTask: AnyObject {
     func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws
     /// Sets the weights from a checkpoint that passed ``verifyCheckpoint(_:path:)``.
     func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws
+}
+
+extension TrainingTask {
+    public func validationMetrics(over communicator: Communicator) throws -> ValidationMetrics? { try validationMetrics() }
 }
 
 /// Metrics of one evaluation on the validation split; `selection` decides the best epoch (lower is

@@ -32,8 +32,11 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
         """
     )
 
-    @Argument(help: "Problem family: \(GenerationFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var family: GenerationFamily
+    @Argument(help: "Problem family: darcy, poisson, helmholtz, burgers (or --problem FILE).")
+    var family: GenerationFamily?
+
+    @Option(help: "A problem file: a linear elliptic problem on a 2-D box with one random coefficient (README).")
+    var problem: String?
 
     @Option(help: "Number of samples N.")
     var samples: Int
@@ -97,11 +100,12 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
 
     func run() throws {
         if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
+        let (family, problemFile) = try GenerationProblem.choose(family: family, problemPath: problem)
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
-            recycledCount: try recycled.value("recycled"))
+            recycledCount: try recycled.value("recycled"), problem: problemFile)
         let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
@@ -158,41 +162,7 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
             }
             print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx CPU time, %.2fx iterations",
                          c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
-            try JSONLine.print(ComparisonRecord(
-                family: family.rawValue, resolution: resolution, systems: c.systemCount, tolerance: tolerance,
-                preconditioner: preconditioner.generationName, restart: configuration.restart, recycled: configuration.recycledCount,
-                gmres_seconds: c.gmresSeconds, gmres_cpu_seconds: c.gmresCPUSeconds, gmres_iterations: c.gmresIterations,
-                gmres_products: c.gmresProducts, recycling_seconds: c.recyclingSeconds, recycling_cpu_seconds: c.recyclingCPUSeconds,
-                recycling_iterations: c.recyclingIterations, recycling_products: c.recyclingProducts,
-                direct_seconds: c.directSeconds, direct_cpu_seconds: c.directCPUSeconds,
-                coefficient: family == .darcy ? coefficient.rawValue : nil, wavenumber: family == .helmholtz ? wavenumber : nil,
-                gmres_failure: c.gmresFailure, recycling_failure: c.recyclingFailure))
+            try JSONLine.print(RecyclingComparisonRecord(c, configuration: configuration))
         }
-    }
-
-    /// The JSON line of `--compare-gmres`.
-    struct ComparisonRecord: Codable {
-        var bench = "generate-compare"
-        var family: String
-        var resolution: Int
-        var systems: Int
-        var tolerance: Double
-        var preconditioner: String
-        var restart: Int
-        var recycled: Int
-        var gmres_seconds: Double
-        var gmres_cpu_seconds: Double
-        var gmres_iterations: Int
-        var gmres_products: Int
-        var recycling_seconds: Double
-        var recycling_cpu_seconds: Double
-        var recycling_iterations: Int
-        var recycling_products: Int
-        var direct_seconds: Double
-        var direct_cpu_seconds: Double
-        var coefficient: String?
-        var wavenumber: Double?
-        var gmres_failure: String?
-        var recycling_failure: String?
     }
 }

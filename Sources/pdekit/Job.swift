@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PDEKit
 
-/// A command that splits its work over the ranks of an MPI job (`generate FAMILY`, `train fno|mgno`,
+/// A command that splits its work over the ranks of an MPI job (`generate FAMILY`, `train fno|mgno|deeponet`,
 /// `bench scaling --allreduce-only`). Any other command under `mpirun -np R > 1` is refused: R copies
 /// would write the same files.
 protocol DistributedCommand {}
@@ -32,7 +32,7 @@ enum Job {
     static func requireDistributable(_ command: any ParsableCommand) throws {
         guard communicator.size > 1, !(command is DistributedCommand) else { return }
         let name = type(of: command)._commandName
-        throw NotDistributed(description: "'pdekit … \(name)' runs as one process; under mpirun only generate FAMILY, train fno and train mgno split their work over ranks (run it without mpirun)")
+        throw NotDistributed(description: "'pdekit … \(name)' runs as one process; under mpirun only generate FAMILY, train fno, train mgno and train deeponet split their work over ranks (run it without mpirun)")
     }
 
     struct NotDistributed: Error, CustomStringConvertible { let description: String }

@@ -44,12 +44,16 @@ enum Entry {
         let threads: Int?
         do {
             Job.communicator = try MPIRuntime.initializeIfLaunched()
+            // hypre (AMG, ILUT) runs on MPI: a single process starts it too, here and nowhere in the library.
+            if (command as? any HypreCommand)?.usesHypre == true { try MPIRuntime.initializeForHypre() }
             threads = try Job.threads()
             try Job.requireDistributable(command)
+            // One cap for every pool: PDEKit's loops, OpenBLAS (CHOLMOD's BLAS) and OpenMP.
+            ProcessThreads.cap(threads)
         } catch { FailureReport.exitAfterRunning(error) }
         do {
             var runnable = command
-            try ParallelLoop.$workerCountOverride.withValue(threads) { try runnable.run() }
+            try runnable.run()
         } catch { FailureReport.exitAfterRunning(error) }
         MPIRuntime.finalize()
     }

@@ -23,14 +23,7 @@ enum MethodChoice: ExpressibleByArgument, Equatable {
     static var allValueStrings: [String] { ["auto"] + SolverConfiguration.Method.allCases.map(\.rawValue) }
 }
 
-/// `--near-nullspace` for AMG.
-enum NearNullspaceChoice: String, ExpressibleByArgument, CaseIterable {
-    case none
-    /// Rigid-body rotations from `--coordinates`.
-    case rigidBody = "rigid-body"
-    /// The columns of `--near-nullspace-vectors`.
-    case vectors
-}
+extension SparseSolveRun.NearNullspaceChoice: ExpressibleByArgument {}
 
 extension SolverConfiguration.Preconditioner: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -41,14 +34,14 @@ struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve A x = b for a sparse matrix in Matrix Market format.",
         discussion: """
+        Under mpirun -np R: one system split over the R ranks (contiguous rows), solved with hypre's cg,
+        gmres, fgmres or bicgstab and --preconditioner amg, ilut or none; other methods are refused.
         Exit status: 0 when the solve converged, 1 on bad input (the message starts with 'error:'),
         2 when the method did not reach the tolerance (the report is still printed).
         """
     )
 
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case text, json
-    }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @Argument(help: "Matrix file (Matrix Market, coordinate real|integer|pattern, general|symmetric|skew-symmetric).")
     var matrix: String
@@ -78,7 +71,7 @@ struct Solve: ParsableCommand {
     var unknownsPerNode = CountArgument(1)
 
     @Option(help: "AMG near-nullspace: none, rigid-body (rotations from --coordinates), vectors (--near-nullspace-vectors).")
-    var nearNullspace: NearNullspaceChoice = .none
+    var nearNullspace: SparseSolveRun.NearNullspaceChoice = .none
 
     @Option(help: "Node coordinates for rigid-body modes: Matrix Market array with one row per node and 2 or 3 columns.")
     var coordinates: String?
@@ -121,177 +114,40 @@ struct Solve: ParsableCommand {
     @Option(help: "Write the solution to this Matrix Market file.")
     var solution: String?
 
-    struct Output: Codable {
-        var matrix: String
-        var rows: Int
-        var entries: Int
-        /// Seconds to read the matrix file.
-        var readSeconds: Double
-        var method: String
-        var factorization: String?
-        var outcome: String
-        var iterations: Int
-        var relativeResidual: Double
-        var setupSeconds: Double
-        var solveSeconds: Double
-        var residualNorms: [Double]
-        /// Which iterate x is: last, earlierBest or initialGuess (Krylov methods never return worse than x₀).
-        var returnedIterate: String
-        var returnedIteration: Int
-        /// For --method auto: what was chosen and why.
-        var choice: String?
-    }
-
-    struct InputError: Error, CustomStringConvertible {
-        let description: String
+    /// The flags as a library request (values are validated by `SparseSolveRun`).
+    func request() throws -> SparseSolveRun.Request {
+        var configuration = SolverConfiguration(
+            method: { if case let .method(m) = method { return m } else { return .conjugateGradient } }(), preconditioner: preconditioner,
+            relativeTolerance: relativeTolerance, maximumIterations: try maxIterations.value("max-iterations"),
+            restart: try restart.value("restart"), recycledCount: try recycled.value("recycled"), grid: try grid.map(SolverConfiguration.parseGrid))
+        configuration.symmetryTolerance = symmetryTolerance
+        configuration.amg = AlgebraicMultigridOptions(variant: amgVariant, smoother: amgSmoother, cycles: try amgCycles.value("amg-cycles"),
+                                                      strongThreshold: amgStrength, unknownsPerNode: try unknownsPerNode.value("unknowns-per-node"))
+        configuration.thresholdILU = ThresholdILUOptions(dropTolerance: iluDropTolerance, maximumRowFill: try iluFill.value("ilu-fill"))
+        let source = try nearNullspace.source(coordinates: coordinates, vectors: nearNullspaceVectors)
+        guard method != .method(.dcdm) || model != nil else { throw SparseSolveRun.InputError("--method dcdm needs --model") }
+        return SparseSolveRun.Request(matrixPath: matrix, rightHandSidePath: rhs == "ones" ? nil : rhs, configuration: configuration,
+                                      automatic: method == .auto, nearNullspace: source, solutionPath: solution)
     }
 
     func run() throws {
+        // Under mpirun an error is every rank's (the same flags and files): Job.failAndEnd prints it once.
+        let summary: SparseSolveRun.Summary
         do {
-            let converged = try execute()
-            if !converged { throw ExitCode(2) }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StatusLine.printError(error)
-            throw ExitCode.failure
-        }
-    }
-
-    /// The flags as a validated configuration (before any file is read; near-nullspace vectors are
-    /// checked against the matrix in `setup`).
-    private func solverConfiguration() throws -> SolverConfiguration {
-        let configuration = SolverConfiguration(
-            method: { if case let .method(m) = method { return m } else { return .conjugateGradient } }(), preconditioner: preconditioner, relativeTolerance: relativeTolerance,
-            maximumIterations: try maxIterations.value("max-iterations"), restart: try restart.value("restart"),
-            recycledCount: try recycled.value("recycled"), grid: try grid.map(SolverConfiguration.parseGrid))
-        var withTolerance = configuration
-        withTolerance.symmetryTolerance = symmetryTolerance
-        withTolerance.amg = AlgebraicMultigridOptions(variant: amgVariant, smoother: amgSmoother, cycles: try amgCycles.value("amg-cycles"),
-                                                      strongThreshold: amgStrength, unknownsPerNode: try unknownsPerNode.value("unknowns-per-node"))
-        withTolerance.thresholdILU = ThresholdILUOptions(dropTolerance: iluDropTolerance, maximumRowFill: try iluFill.value("ilu-fill"))
-        // The AMG and ILUT settings are checked even when another preconditioner is chosen (a typo fails early).
-        try withTolerance.amg.validate(rowCount: nil)
-        try withTolerance.thresholdILU.validate()
-        try withTolerance.validate()
-        return withTolerance
-    }
-
-    /// The near-nullspace from --near-nullspace and its files.
-    private func nearNullspaceSetting() throws -> AlgebraicMultigridOptions.NearNullspace {
-        switch nearNullspace {
-        case .none:
-            if coordinates != nil || nearNullspaceVectors != nil {
-                throw InputError(description: "--coordinates and --near-nullspace-vectors need --near-nullspace rigid-body or vectors")
+            summary = try SparseSolveRun.run(try request(), ranks: Job.communicator.size, writesOutput: Job.isRoot) { configuration in
+                if let model, configuration.method == .dcdm {
+                    return try DCDMLinearSolver(configuration: configuration, network: DCDMNetwork.load(from: URL(fileURLWithPath: model)).network)
+                }
+                return try configuration.makeSolver()
             }
-            return .none
-        case .rigidBody:
-            guard let coordinates else { throw InputError(description: "--near-nullspace rigid-body needs --coordinates") }
-            let table = try MatrixMarket.readMatrix(path: coordinates)
-            guard table.columnCount == 2 || table.columnCount == 3 else {
-                throw InputError(description: "--coordinates: expected 2 or 3 columns (x, y[, z]), found \(table.columnCount)")
-            }
-            try MemoryBudget().requireArray(shape: [table.rowCount, table.columnCount], bytesPerElement: 8, what: "--coordinates")
-            var flat = [Double](repeating: 0, count: table.rowCount * table.columnCount)
-            for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { flat[i * table.columnCount + table.columnIndices[k]] = table.values[k] } }
-            return .rigidBodyModes(coordinates: flat, dimension: table.columnCount)
-        case .vectors:
-            guard let nearNullspaceVectors else { throw InputError(description: "--near-nullspace vectors needs --near-nullspace-vectors") }
-            let table = try MatrixMarket.readMatrix(path: nearNullspaceVectors)
-            // Checked before allocating: the header alone sets the size (`1000000 1000000 0` would ask for 8 TB).
-            guard (1...32).contains(table.columnCount) else {
-                throw InputError(description: "--near-nullspace-vectors: give 1…32 vectors (columns), found \(table.columnCount)")
-            }
-            try MemoryBudget().requireArray(shape: [table.columnCount, table.rowCount], bytesPerElement: 8, what: "--near-nullspace-vectors")
-            var vectors = [[Double]](repeating: [Double](repeating: 0, count: table.rowCount), count: table.columnCount)
-            for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { vectors[table.columnIndices[k]][i] = table.values[k] } }
-            return .vectors(vectors)
-        }
-    }
-
-    /// Returns whether the solve converged.
-    private func execute() throws -> Bool {
-        var configuration = try solverConfiguration()
-        if method == .method(.dcdm), model == nil { throw InputError(description: "--method dcdm needs --model") }
-        configuration.amg.nearNullspace = try nearNullspaceSetting()
-        let readStart = ContinuousClock.now
-        let a = try MatrixMarket.readMatrix(path: matrix)
-        let readSeconds = seconds(since: readStart)
-        let b: [Double]
-        if rhs == "ones" {
-            b = [Double](repeating: 1, count: a.rowCount)
-        } else {
-            b = try MatrixMarket.readVector(path: rhs)
-        }
-        var choice: String?
-        if method == .auto {
-            let (chosen, reason) = AutomaticSolverChoice.configuration(for: a, base: configuration)
-            configuration = chosen
-            choice = reason
-        }
-        guard b.count == a.rowCount else { throw InputError(description: "right-hand side has \(b.count) entries, the matrix \(a.rowCount) rows") }
-        let solver: any LinearSolver = if let model, method == .method(.dcdm) {
-            try DCDMLinearSolver(configuration: configuration, network: DCDMNetwork.load(from: URL(fileURLWithPath: model)).network)
-        } else {
-            try configuration.makeSolver()
-        }
-        let setupStart = ContinuousClock.now
-        try solver.setup(a)
-        var setupSeconds = seconds(since: setupStart)
-        var result = try solver.solve(b)
-        if method == .auto, !result.report.converged, configuration.method != .direct {
-            // The Krylov choice lost: fall back to the direct method (its time is added).
-            choice = (choice ?? "") + "; \(result.report.method) did not converge in \(result.report.iterations) iterations, fell back to direct"
-            var direct = configuration
-            direct.method = .direct
-            direct.preconditioner = .none
-            let fallback = try direct.makeSolver()
-            let fallbackStart = ContinuousClock.now
-            try fallback.setup(a)
-            setupSeconds += result.report.seconds + seconds(since: fallbackStart)
-            result = try fallback.solve(b)
-        }
-        let report = result.report
-        if let solution { try MatrixMarket.write(result.solution, path: solution) }
-        let output = Output(matrix: matrix, rows: a.rowCount, entries: a.entryCount, readSeconds: readSeconds, method: report.method,
-                            factorization: report.factorization?.rawValue, outcome: report.outcome.rawValue,
-                            iterations: report.iterations, relativeResidual: report.relativeResidual,
-                            setupSeconds: setupSeconds, solveSeconds: report.seconds, residualNorms: report.residualNorms,
-                            returnedIterate: report.returnedIterate.rawValue, returnedIteration: report.returnedIteration, choice: choice)
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
-        case .text:
-            print("matrix:            \(matrix) (\(a.rowCount)×\(a.columnCount), \(a.entryCount) entries)")
-            print("method:            \(report.method)")
-            if let choice { print("auto choice:       \(choice)") }
-            if let factorization = report.factorization {
-                print("factorization:     \(factorization.name)" + (factorization == .umfpackLU
-                    ? " (A not symmetric to \(configuration.symmetryTolerance) relative, or not positive definite)"
-                    : " (A symmetric to \(configuration.symmetryTolerance) relative, positive definite)"))
-            }
-            print("outcome:           \(report.outcome.rawValue)")
-            if report.returnedIterate != .last {
-                print("returned iterate:  \(report.returnedIterate == .initialGuess ? "the initial guess" : "iteration \(report.returnedIteration)") (the last iterate had a larger residual)")
-            }
-            print("iterations:        \(report.iterations)")
-            print("relative residual: \(report.relativeResidual)")
-            print("read time:         \(readSeconds) s")
-            print("setup time:        \(setupSeconds) s")
-            print("solve time:        \(report.seconds) s")
-        }
-        if report.outcome == .leastSquares {
-            StatusLine.printLine("warning: A is singular and b is not in its range: x is a least-squares solution (relative residual \(report.relativeResidual))")
-        } else if report.outcome != .converged {
-            StatusLine.printLine("warning: \(report.method) did not converge (\(report.outcome.rawValue), relative residual \(report.relativeResidual))")
-        }
-        return report.outcome == .converged
+        } catch { Job.failAndEnd(error) }
+        guard Job.isRoot else { if !summary.converged { throw ExitCode(2) } else { return } }
+        print(format == .json ? try summary.json() : summary.text)
+        if let warning = summary.warning { StatusLine.printLine(warning) }
+        if !summary.converged { throw ExitCode(2) }
     }
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+extension Solve: DistributedCommand, HypreCommand {
+    var usesHypre: Bool { preconditioner == .amg || preconditioner == .thresholdILU || method == .auto }
 }

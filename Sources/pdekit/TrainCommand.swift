@@ -107,7 +107,8 @@ struct OperatorTrainingOptions: ParsableArguments {
               "best_validation_relative_l2": best?.validationRelativeL2 ?? NSNull(),
               "stopped_early": summary.stoppedEarly, "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1,
               "final_test_relative_l2": final.relativeL2, "final_test_relative_h1": final.relativeH1,
-              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)])
+              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
+              "step_seconds": summary.stepSeconds, "allreduce_seconds": summary.allreduceSeconds])
     }
 }
 

@@ -30,7 +30,7 @@ extension TrainFNO {
         // The next-step trainer does not split its work: R ranks would each train the whole model into
         // the same run directory (and remove each other's in-flight temporaries).
         guard Job.communicator.size == 1 else {
-            throw Job.NotDistributed(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs) and train mgno split their work over ranks (run it without mpirun)")
+            throw Job.NotDistributed(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
         }
         let o = options
         guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {

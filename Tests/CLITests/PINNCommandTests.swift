@@ -51,6 +51,31 @@ import PDEKit
         #expect(invalid.status != 0)
     }
 
+    /// `--resume`: a run extended from 20 to 40 Adam steps ends where one 40-step run ends (same solution
+    /// file); a resume with another learning rate or a garbage checkpoint is one `error:` line.
+    @Test func resumeContinuesAndRefusesOtherSettingsOrGarbage() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-pinn-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let (whole, parts) = (base.appendingPathComponent("whole").path, base.appendingPathComponent("parts").path)
+        func pinn(_ iterations: Int, _ output: String, _ extra: [String] = []) throws -> (status: Int32, output: String, error: String) {
+            try run(["pinn", "poisson1d", "--iterations", "\(iterations)", "--lbfgs-iterations", "0", "--width", "8", "--depth", "1",
+                     "--checkpoint-every", "7", "--no-plots", "--output", output] + extra)
+        }
+        #expect(try pinn(40, whole).status == 0)
+        #expect(try pinn(20, parts).status == 0)
+        let resumed = try pinn(40, parts, ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        let solution = { (directory: String) in try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent("solution.csv")) }
+        #expect(try solution(parts) == solution(whole))
+        let other = try pinn(40, parts, ["--resume", "--learning-rate", "0.01"])
+        #expect(other.status != 0 && other.error.hasPrefix("error:") && other.error.contains("learningRate"))
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: parts).appendingPathComponent("training/checkpoint.safetensors"))
+        let garbage = try pinn(60, parts, ["--resume"])
+        let lines = garbage.error.split(separator: "\n")
+        #expect(garbage.status != 0 && lines.filter { $0.hasPrefix("error:") }.count == 1 && lines.last?.contains("checkpoint") == true
+                && !garbage.error.contains("Fatal"), "\(garbage.error)")
+    }
+
     /// A parameter whose true value is 0 has no relative error: the summary gives the absolute error and
     /// a null relative error, and is written (it used to fail on ∞ after the whole training).
     @Test func zeroTrueParameterStillWritesTheSummary() throws {

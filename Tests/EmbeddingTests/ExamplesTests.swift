@@ -68,6 +68,21 @@ import PDEKit
         #expect(bad.status == 2 && bad.error.hasPrefix("error:"))
     }
 
+    /// Examples/c-amg-mpi: AMG and ILUT are refused with PDEKIT_ERROR_MPI_NOT_INITIALIZED before the
+    /// host's MPI_Init (the library never initializes MPI), then agree with the direct solve after it.
+    @Test(.enabled(if: toolExists("make") && toolExists("mpicc")))
+    func cAMGExampleNeedsTheHostsMPI() throws {
+        let build = try #require(Self.buildDirectory, "examples not built (swift build -c release)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-amg-example-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let make = try Self.run("make", ["-s", "-C", Self.repositoryRoot.appendingPathComponent("Examples/c-amg-mpi").path,
+                                         "BUILD_DIR=\(build.path)", "OUT_DIR=\(directory.path)"])
+        try #require(make.status == 0, "make: \(make.output) \(make.error)")
+        let run = try Self.run(directory.appendingPathComponent("pdekit-c-amg-mpi-example").path, ["24"])
+        #expect(run.status == 0 && run.output.contains("c amg mpi example: ok"), "\(run.output) \(run.error)")
+        #expect(run.output.contains("before MPI_Init: AMG -> MPI not initialized: MPI is not initialized"), "\(run.output)")
+    }
+
     @Test(.enabled(if: toolExists("make") && toolExists("cc")))
     func cEmbeddingMatchesTheSwiftAPIAndHandlesBadInput() throws {
         let build = try #require(Self.buildDirectory, "examples not built (swift build -c release)")

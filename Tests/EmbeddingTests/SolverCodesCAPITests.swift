@@ -6,6 +6,9 @@ import PDEKitC
 /// The C API's newer solver codes (MINRES, FGMRES, BiCGStab; geometric multigrid, BoomerAMG, ILUT)
 /// against a direct solve, and their option setters' error paths.
 @Suite struct SolverCodesCAPITests {
+    /// AMG and ILUT are hypre's, which runs on MPI: the host (this test process) initializes it.
+    init() throws { try MPIRuntime.initializeForHypre() }
+
     func solve(_ a: CSRMatrix, method: Int32, preconditioner: Int32, configure: (OpaquePointer?) -> Int32 = { _ in 0 }) throws -> (status: Int32, x: [Double], truth: [Double], name: String) {
         let b = (0..<a.rowCount).map { sin(Double($0) * 0.37) + 1 }
         let truth = try LUFactorization(a).solve(b)

@@ -15,6 +15,7 @@ import NeuralLayers
         case .zero: return nil
         case .circular: return ((i % size) + size) % size
         case .replicate: return Swift.min(Swift.max(i, 0), size - 1)
+        case .reflect: return i < 0 ? -i : 2 * size - 2 - i
         }
     }
 

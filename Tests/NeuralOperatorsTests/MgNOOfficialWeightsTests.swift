@@ -61,4 +61,13 @@ import NeuralOperators
         configuration.layers = 2
         try check("smooth-small", configuration, sizes: [211])
     }
+
+    @Test func helmholtzNetworkMatchesAt101() throws {
+        // MgNO_helm at width 2, 2 blocks (the preset's structure otherwise: 5 levels, reflect padding,
+        // growing channels, block layer norms on 101², a V-cycle head).
+        var configuration = MgNOConfiguration.helmholtz
+        configuration.channels = 2
+        configuration.layers = 2
+        try check("helmholtz-small", configuration, sizes: [101])
+    }
 }

@@ -17,6 +17,48 @@ import NeuralOperators
         return t
     }
 
+    /// MgNO_helm as the README's Helmholtz run builds it: 5,351,806 parameters (printed by
+    /// `bench/peers/mgno_official.py verify` from the official models.py), counted by hand here.
+    @Test func helmholtzPresetHasTheOfficialParameterCount() throws {
+        // MgConv_helm(c_f → c_u): level m = 1…5 has m·c_f and m·c_u channels; per step A and S with
+        // biases: 18 m² c_f c_u + m (c_f + c_u), Σ s_m m² = 80, Σ s_m m = 20 (smoothing 1,1,1,1,2);
+        // R, Π into level m: 9 m (m−1)(c_f² + c_u²), Σ = 40·9; P_j: (j+2)(j+1) c_u² k_j², kernels
+        // 3,4,4,3 → 18 + 96 + 192 + 180 = 486 c_u².
+        func cycle(_ cf: Int, _ cu: Int) -> Int { 1440 * cf * cu + 20 * (cf + cu) + 360 * (cf * cf + cu * cu) + 486 * cu * cu }
+        let norms = 4 * 2 * 20 * 101 * 101
+        let expected = cycle(1, 20) + 3 * cycle(20, 20) + cycle(20, 1) + norms
+        #expect(expected == 5_351_806)
+        #expect(MgNOConfiguration.helmholtz.parameterCount == expected)
+        var generator = SeededRandomNumberGenerator(seed: 1)
+        let model = try MgNO<Float>(configuration: .helmholtz, generator: &generator)
+        #expect(model.parameterCount == expected)
+        let names = model.namedParameters.map(\.name)
+        for name in ["conv_list.0.layer0.0.A.weight", "conv_list.0.layer0.0.S.bias", "conv_list.0.layer4.0.Pi.weight",
+                     "conv_list.3.layer4.2.A.bias", "conv_list.3.RTlayers.3.weight", "norm_layer_list.3.weight",
+                     "last_layer.layer4.2.S.weight", "last_layer.RTlayers.0.weight"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+        #expect(throws: MgNOError.self) { try model.apply(Variable(Tensor<Float>.zeros([1, 1, 100, 100]))) }
+    }
+
+    /// The unused first `A` of MgConv_helm gets no gradient; every other parameter matches central
+    /// differences (Float64, GELU, reflect padding, growing channels, block norms, V-cycle head).
+    @Test func helmholtzPullbacksMatchFiniteDifferences() throws {
+        var generator = SeededRandomNumberGenerator(seed: 11)
+        let configuration = MgNOConfiguration(channels: 1, layers: 1, levels: 3, smoothingSteps: [1, 2, 1], paddingMode: .reflect,
+                                              gridPolicy: .requireDivisible, cycle: .helmholtz, prolongationKernelSizes: [3, 3],
+                                              convolutionBias: true, pointwiseSkip: false, blockNormalizationGrid: [11, 11], head: .multigrid)
+        let model = try MgNO<Double>(configuration: configuration, generator: &generator)
+        #expect(model.parameterCount == configuration.parameterCount)
+        let x = Tensor<Double>.normal([2, 1, 11, 11], using: &generator)   // 11 → 5 → 2: kernels 3, 3
+        let probe = Tensor<Double>.normal([2, 1, 11, 11], using: &generator)
+        let result = GradientCheck.check(at: [x]) { v in (model(v[0]) * Variable(probe)).sum() }
+        #expect(result.maximumError < 1e-7, "\(result)")
+        let unused: Set = ["conv_list.0.layer0.0.A.weight", "conv_list.0.layer0.0.A.bias", "last_layer.layer0.0.A.weight",
+                           "last_layer.layer0.0.A.bias"]
+        #expect(parameterGradientError(model, input: x, probe: probe, unused: unused) < 1e-6)
+    }
+
     @Test func officialRunsHaveTheirParameterCounts() throws {
         var generator = SeededRandomNumberGenerator(seed: 1)
         // Rough Darcy (README: --num_layer 4 --num_channel_u 24 --num_iteration 10 10 10 10 10 20).
@@ -153,14 +195,13 @@ import NeuralOperators
         #expect(parameterGradientError(cycle, input: x, probe: probe) < 1e-6)
     }
 
-    /// tanh rather than GELU: the fused GELU's forward uses a rational erf approximation (error about
-    /// 1e-7) that its exact pullback does not differentiate, which finite differences see at 4e-7.
+    /// Through GELU (the fused kernel, exact in Double: erfc from libm), the activation the presets use.
     @Test func networkPullbacksMatchFiniteDifferences() throws {
         var generator = SeededRandomNumberGenerator(seed: 9)
         for configuration in [
-            MgNOConfiguration(channels: 2, layers: 2, levels: 2, smoothingSteps: [1, 2], activation: .tanh),
+            MgNOConfiguration(channels: 2, layers: 2, levels: 2, smoothingSteps: [1, 2]),
             MgNOConfiguration(channels: 2, layers: 2, levels: 2, smoothingSteps: [1, 1], postSmoothingSteps: [1, 0],
-                              paddingMode: .circular, activation: .tanh, gridPolicy: .requireDivisible, convolutionBias: true,
+                              paddingMode: .circular, gridPolicy: .requireDivisible, convolutionBias: true,
                               pointwiseSkip: false, layerNormalizationGrid: [4, 4], inputResidual: true),
         ] {
             let model = try MgNO<Double>(configuration: configuration, generator: &generator)

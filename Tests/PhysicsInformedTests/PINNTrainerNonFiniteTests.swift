@@ -25,9 +25,9 @@ import PhysicsInformed
         model.parameters.allSatisfy { $0.value.scalars.allSatisfy { $0.isFinite } }
     }
 
-    @Test func nanDuringAdamStopsAtThatStep() {
+    @Test func nanDuringAdamStopsAtThatStep() throws {
         let (model, terms) = setup { $0 >= 6 ? .nan : 1 }
-        let report = PINNTrainer(model: model, terms: terms,
+        let report = try PINNTrainer(model: model, terms: terms,
                                  configuration: .init(adamIterations: 50, learningRate: 1e-3, lbfgsIterations: 20, logEvery: 1)).train()
         #expect(report.stop == .nonFiniteLoss(stage: .adam, step: 6), "\(report.stop)")
         #expect(report.adamIterations == 5)
@@ -36,10 +36,10 @@ import PhysicsInformed
         #expect(report.records.last.map { $0.loss.isNaN } == true)
     }
 
-    @Test func hugeLearningRateStopsAsNonFinite() {
+    @Test func hugeLearningRateStopsAsNonFinite() throws {
         // Adam moves every weight by about the learning rate per step: 1e300 overflows the loss.
         let (model, terms) = setup { _ in 1 }
-        let report = PINNTrainer(model: model, terms: terms,
+        let report = try PINNTrainer(model: model, terms: terms,
                                  configuration: .init(adamIterations: 30, learningRate: 1e300, lbfgsIterations: 0)).train()
         guard case .nonFiniteLoss(.adam, let step) = report.stop else {
             Issue.record("expected a non-finite Adam loss, got \(report.stop) with loss \(report.finalLoss)"); return
@@ -47,10 +47,10 @@ import PhysicsInformed
         #expect(step <= 30 && report.adamIterations == step - 1)
     }
 
-    @Test func nanDuringLBFGSStopsAsNonFinite() {
+    @Test func nanDuringLBFGSStopsAsNonFinite() throws {
         // Finite for the first L-BFGS evaluations, NaN from then on.
         let (model, terms) = setup { $0 >= 4 ? .nan : 1 }
-        let report = PINNTrainer(model: model, terms: terms,
+        let report = try PINNTrainer(model: model, terms: terms,
                                  configuration: .init(adamIterations: 0, lbfgsIterations: 30, logEvery: 1)).train()
         guard case .nonFiniteLoss(.lbfgs, _) = report.stop else {
             Issue.record("expected a non-finite L-BFGS loss, got \(report.stop), outcome \(report.lbfgsOutcome ?? "none")"); return
@@ -59,9 +59,9 @@ import PhysicsInformed
         #expect(parametersAreFinite(model), "L-BFGS must leave the last finite point")
     }
 
-    @Test func aFiniteRunCompletes() {
+    @Test func aFiniteRunCompletes() throws {
         let (model, terms) = setup { _ in 1 }
-        let report = PINNTrainer(model: model, terms: terms,
+        let report = try PINNTrainer(model: model, terms: terms,
                                  configuration: .init(adamIterations: 20, learningRate: 1e-3, lbfgsIterations: 5)).train()
         #expect(report.stop == .completed)
         #expect(report.adamIterations == 20 && report.finalLoss.isFinite)

@@ -5,7 +5,7 @@ import AutoDiff
 import PhysicsInformed
 
 @Suite struct PoissonTests {
-    @Test func poisson1DTrainsTowardTheExactSolution() {
+    @Test func poisson1DTrainsTowardTheExactSolution() throws {
         let problem = Poisson1DProblem()
         let options = PINNProblemOptions(network: .init(hiddenWidths: [20, 20, 20]), constraints: .hard, seed: 1)
         let setup = problem.makeSetup(options: options, as: Double.self)
@@ -13,7 +13,7 @@ import PhysicsInformed
         let start = Date()
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms,
                                   configuration: .init(adamIterations: 500, learningRate: 1e-3, lbfgsIterations: 200))
-        let report = trainer.train()
+        let report = try trainer.train()
         let error = setup.relativeL2Error()!
         print("poisson1D: initial \(initial) final \(error) loss \(report.finalLoss) lbfgs \(report.lbfgsIterations) in \(Date().timeIntervalSince(start)) s")
         #expect(error < 1e-2)
@@ -22,12 +22,12 @@ import PhysicsInformed
 
 @Suite struct ForwardProblemTests {
     /// 2-D Poisson with hard constraints, a short run in Float32: the error drops well below the start.
-    @Test func poisson2DInFloat32() {
+    @Test func poisson2DInFloat32() throws {
         let options = PINNProblemOptions(network: .init(hiddenWidths: [16, 16]), constraints: .hard, sampling: .sobol,
                                          domainPoints: 128, seed: 2)
         let setup = Poisson2DProblem().makeSetup(options: options, as: Float.self)
         let initial = setup.relativeL2Error()!
-        PINNTrainer(model: setup.model, terms: setup.terms,
+        try PINNTrainer(model: setup.model, terms: setup.terms,
                     configuration: .init(adamIterations: 400, learningRate: 5e-3, lbfgsIterations: 100)).train()
         let error = setup.relativeL2Error()!
         #expect(error < 0.05 && error < initial / 10, "error \(error), initial \(initial)")

@@ -32,12 +32,12 @@ import PhysicsInformed
     }
 
     /// Infinite well with E learned from 0.8 π² and the penalty normalization: E converges to π².
-    @Test func infiniteWellLearnsTheGroundStateEnergy() {
+    @Test func infiniteWellLearnsTheGroundStateEnergy() throws {
         let problem = SchrodingerProblem(potential: .infiniteWell, energy: .learned(initialGuess: 0.8 * Double.pi * Double.pi),
                                          normalizationWeight: 10, exactNormalization: false, gridPoints: 101)
         let options = PINNProblemOptions(network: .init(hiddenWidths: [16, 16]), domainPoints: 48, seed: 4)
         let setup = problem.makeSetup(options: options, as: Double.self)
-        PINNTrainer(model: setup.model, terms: setup.terms,
+        try PINNTrainer(model: setup.model, terms: setup.terms,
                     configuration: .init(adamIterations: 1500, learningRate: 2e-3, lbfgsIterations: 300)).train()
         let energy = problem.energy(of: setup.model)
         let exact = Double.pi * Double.pi
@@ -47,14 +47,14 @@ import PhysicsInformed
     }
 
     /// First excited state by orthogonality to the (exact) ground state, exact normalization: E → 4π².
-    @Test func orthogonalityFindsTheFirstExcitedState() {
+    @Test func orthogonalityFindsTheFirstExcitedState() throws {
         let nodes = (0..<101).map { Double($0) / 100 }
         let ground = nodes.map { 2.0.squareRoot() * sin(Double.pi * $0) }
         let problem = SchrodingerProblem(potential: .infiniteWell, energy: .learned(initialGuess: 0.8 * 4 * Double.pi * Double.pi),
                                          previousStates: [ground], normalizationWeight: 10, orthogonalityWeight: 10, gridPoints: 101)
         let options = PINNProblemOptions(network: .init(hiddenWidths: [16, 16]), domainPoints: 48, seed: 6)
         let setup = problem.makeSetup(options: options, as: Double.self)
-        PINNTrainer(model: setup.model, terms: setup.terms,
+        try PINNTrainer(model: setup.model, terms: setup.terms,
                     configuration: .init(adamIterations: 1500, learningRate: 2e-3, lbfgsIterations: 300)).train()
         let energy = problem.energy(of: setup.model)
         let exact = 4 * Double.pi * Double.pi
@@ -94,7 +94,7 @@ import PhysicsInformed
                                          energyConsistencyWeight: 1)
         let options = PINNProblemOptions(network: .init(hiddenWidths: [32, 32]), sampling: .sobol, domainPoints: 128, seed: 0)
         let setup = problem.makeSetup(options: options, as: Double.self)
-        PINNTrainer(model: setup.model, terms: setup.terms,
+        try PINNTrainer(model: setup.model, terms: setup.terms,
                     configuration: .init(adamIterations: 1500, learningRate: 2e-3, lbfgsIterations: 600)).train()
         let energy = problem.energy(of: setup.model)
         #expect(abs(energy - exact) <= 1e-2, "E = \(energy)")

@@ -1,10 +1,15 @@
+import Foundation
 import Testing
+import Distributed
 import SparseSolvers
 
 /// hypre's BoomerAMG (classical, aggregation, AIR, near-nullspace vectors) and ILUT as preconditioners
 /// of PDEKit's Krylov methods, checked against CHOLMOD/UMFPACK solutions.
 @Suite struct AlgebraicMultigridTests {
     static let criterion = StoppingCriterion(relativeTolerance: 1e-10, maximumIterations: 500)
+
+    /// hypre runs on MPI, which the host starts (the library never does): this test process is the host.
+    init() throws { try MPIRuntime.initializeForHypre() }
 
     func solve(_ a: CSRMatrix, _ b: [Double], method: SolverConfiguration.Method, preconditioner: SolverConfiguration.Preconditioner = .amg,
                amg: AlgebraicMultigridOptions = AlgebraicMultigridOptions(), ilut: ThresholdILUOptions = ThresholdILUOptions()) throws -> SolveResult {
@@ -116,5 +121,41 @@ import SparseSolvers
         // A zero diagonal entry.
         let zeroDiagonal = CSRMatrix(dense: [[0, 1], [1, 2]])
         #expect(throws: PreconditionerError.zeroDiagonal(row: 0)) { _ = try HyprePreconditioner(zeroDiagonal, amg: AlgebraicMultigridOptions()) }
+    }
+
+    /// The across-ranks path (hypre IJ rows, hypre's Krylov methods, allgather of x) on the one rank of
+    /// this process: each method and preconditioner against the direct solution.
+    @Test func distributedSolverOnOneRankMatchesTheDirectSolve() throws {
+        let world = try #require(DistributedHypreSolver.world)
+        #expect(world.size == 1 && world.rank == 0)
+        let spd = ModelProblems.poisson2D(n: 32)
+        let nonsymmetric = ModelProblems.convectionDiffusion2D(n: 32, diffusion: 0.01, velocity: (1, 0.5))
+        let cases: [(CSRMatrix, SolverConfiguration.Method, SolverConfiguration.Preconditioner, AlgebraicMultigridOptions.Variant)] = [
+            (spd, .conjugateGradient, .amg, .classical), (spd, .conjugateGradient, .none, .classical), (spd, .flexibleGMRES, .amg, .aggregation),
+            (nonsymmetric, .gmres, .amg, .air), (nonsymmetric, .biCGStab, .thresholdILU, .classical),
+        ]
+        for (a, method, preconditioner, variant) in cases {
+            let b = (0..<a.rowCount).map { sin(0.3 * Double($0)) + 1 }
+            let truth = try LUFactorization(a).solve(b)
+            var configuration = SolverConfiguration(method: method, preconditioner: preconditioner, relativeTolerance: 1e-10, maximumIterations: 1000)
+            configuration.amg.variant = variant
+            let result = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            var squaredError = 0.0, squaredNorm = 0.0
+            for i in 0..<truth.count {
+                squaredError += (result.solution[i] - truth[i]) * (result.solution[i] - truth[i])
+                squaredNorm += truth[i] * truth[i]
+            }
+            let difference = (squaredError / squaredNorm).squareRoot()   // NaN fails the check below
+            #expect(result.report.outcome == .converged && result.report.relativeResidual <= 1e-10, "\(method) \(preconditioner): \(result.report)")
+            #expect(difference < 1e-7, "\(method) \(preconditioner) \(variant): \(difference)")
+            #expect(result.report.iterations >= 1 && result.report.method.contains("across 1 ranks"))
+        }
+        // What cannot run across ranks is refused with one line, before anything is solved.
+        for (method, preconditioner) in [(SolverConfiguration.Method.direct, SolverConfiguration.Preconditioner.none), (.minres, .none), (.gcrodr, .amg), (.gmres, .incompleteLU)] {
+            #expect(throws: DistributedSolveError.self) {
+                try DistributedHypreSolver.solve(spd, [Double](repeating: 1, count: spd.rowCount),
+                                                 configuration: SolverConfiguration(method: method, preconditioner: preconditioner))
+            }
+        }
     }
 }

@@ -49,6 +49,7 @@ import TensorCore
         let x = Tensor<Double>([1, 2, 3])
         #expect(x.padded(before: [2], after: [2], mode: .circular).scalars == [2, 3, 1, 2, 3, 1, 2])
         #expect(x.padded(before: [2], after: [1], mode: .replicate).scalars == [1, 1, 1, 2, 3, 3])
+        #expect(x.padded(before: [2], after: [2], mode: .reflect).scalars == [3, 2, 1, 2, 3, 2, 1])   // torch.nn.functional.pad 'reflect'
         #expect(x.padded(before: [1], after: [1], mode: .zero).scalars == [0, 1, 2, 3, 0])
         // Scatter is the adjoint of gather: <G x, y> = <x, Gᵀ y>.
         let maps = x.paddingIndexMaps(before: [2], after: [2], mode: .circular)

@@ -16,10 +16,12 @@ Modes (torch CPU venv: /work/main/bench/.venv-torch, made by setup-torch-venv.sh
       writes <variant>.weights.safetensors (the state_dict) and <variant>.io.safetensors (inputs and
       outputs, float32) for: darcy (the rough-Darcy run, 572,661 parameters) at 64, 96, 128 (batch 2);
       ns-small (MgNO_NS options at width 4, 2 blocks, 3 levels, post-smoothing on the finest level) at 64;
-      smooth-small (MgConv_DC_smooth prolongations 3,4,3,3,4 at width 4, 2 blocks) at 211.
+      smooth-small (MgConv_DC_smooth prolongations 3,4,3,3,4 at width 4, 2 blocks) at 211;
+      helmholtz-small (MgNO_helm at width 2, 2 blocks; the README's run is width 20, 4 blocks) at 101.
   python mgno_official.py verify --official DIR
       checks this rewrite against the official models.py in DIR (a checkout of xlliu2017/MgNO; torchinfo
-      and utilities3 are stubbed): same state_dict keys, parameter counts and outputs for the three variants.
+      and utilities3 are stubbed): same state_dict keys, parameter counts and outputs for the variants,
+      and for MgNO_helm as the README's Helmholtz run builds it (4 blocks, 20 channels).
   python mgno_official.py bench --size 64 --mode forward|train [--compile] [--batch 8] [--repeat 5] [--threads 2]
       one JSON line: median/min wall seconds, min process-CPU seconds, peak RSS and peak RSS net of the
       state before the first step. On a loaded machine use --threads 1: torch's 2 OpenMP threads then
@@ -52,10 +54,10 @@ class Smoothing(nn.Module):
 class Restriction(nn.Module):
     """f <- R f, u <- Pi u (no biases)."""
 
-    def __init__(self, c_f, c_u, padding_mode):
+    def __init__(self, c_f, c_u, padding_mode, coarse_f=None, coarse_u=None, padding=1):
         super().__init__()
-        self.Pi = nn.Conv2d(c_u, c_u, 3, 2, 1, bias=False, padding_mode=padding_mode)
-        self.R = nn.Conv2d(c_f, c_f, 3, 2, 1, bias=False, padding_mode=padding_mode)
+        self.Pi = nn.Conv2d(c_u, coarse_u or c_u, 3, 2, padding, bias=False, padding_mode=padding_mode)
+        self.R = nn.Conv2d(c_f, coarse_f or c_f, 3, 2, padding, bias=False, padding_mode=padding_mode)
 
     def forward(self, pair):
         u, f = pair
@@ -118,7 +120,53 @@ class Network(nn.Module):
         return u + a if self.residual else u
 
 
+class HelmholtzCycle(nn.Module):
+    """MgConv_helm: level j has (j+1)*c_f right-hand-side and (j+1)*c_u iterate channels; A and S (3x3,
+    reflect padding, biases) on every step, the first step's A unused (u = S f); R, Pi stride-2 3x3
+    without padding or bias; RT_j transposed (j+2)c_u -> (j+1)c_u, kernel 3 or 4, stride 2, no padding."""
+
+    def __init__(self, steps, c_u, c_f, kernels):
+        super().__init__()
+        self.levels = len(steps)
+        self.RTlayers = nn.ModuleList(nn.ConvTranspose2d(c_u * (j + 2), c_u * (j + 1), k, 2, 0, bias=False)
+                                      for j, k in enumerate(kernels))
+        for j, count in enumerate(steps):
+            m = j + 1
+            modules = [] if j == 0 else [Restriction(c_f * j, c_u * j, "zeros", c_f * m, c_u * m, padding=0)]
+            for i in range(count):
+                step = Smoothing(c_f * m, c_u * m, False, True, "reflect")
+                step.first = j == 0 and i == 0
+                modules.append(step)
+            setattr(self, f"layer{j}", nn.Sequential(*modules))
+
+    def forward(self, f):
+        pair, kept = (None, f), []
+        for j in range(self.levels):
+            pair = getattr(self, f"layer{j}")(pair)
+            kept.append(pair[0])
+        for j in range(self.levels - 2, -1, -1):
+            kept[j] = kept[j] + self.RTlayers[j](kept[j + 1])
+        return kept[0]
+
+
+class HelmholtzNetwork(nn.Module):
+    """MgNO_helm: u <- gelu(LayerNorm_l(MgConv_helm_l u)) for l < layers, then a last MgConv_helm to 1 channel."""
+
+    def __init__(self, steps, width, layers, grid, kernels, c_in=1):
+        super().__init__()
+        self.norm_layer_list = nn.ModuleList(nn.LayerNorm([width, grid, grid]) for _ in range(layers))
+        self.conv_list = nn.ModuleList(HelmholtzCycle(steps, width, c_in if l == 0 else width, kernels) for l in range(layers))
+        self.last_layer = HelmholtzCycle(steps, 1, width, kernels)
+
+    def forward(self, u):
+        for norm, cycle in zip(self.norm_layer_list, self.conv_list):
+            u = F.gelu(norm(cycle(u)))
+        return self.last_layer(u)
+
+
 ROUGH_DARCY = [[1, 0]] * 5 + [[2, 0]]
+HELMHOLTZ = [1, 1, 1, 1, 2]
+HELMHOLTZ_KERNELS = [3, 4, 4, 3]
 
 
 def variants():
@@ -127,6 +175,7 @@ def variants():
         "ns-small": (lambda: Network([[1, 1], [1, 0], [2, 0]], 4, 2, padding_mode="circular", bias=True, norm_grid=64,
                                      pointwise=False, residual=True), [64], 2),
         "smooth-small": (lambda: Network(ROUGH_DARCY, 4, 2, kernels=[3, 4, 3, 3, 4]), [211], 1),
+        "helmholtz-small": (lambda: HelmholtzNetwork(HELMHOLTZ, 2, 2, 101, HELMHOLTZ_KERNELS), [101], 2),
     }
 
 
@@ -152,7 +201,7 @@ def fixtures(args):
         model = build().eval()
         with torch.no_grad():     # small random biases for the LayerNorm affine parts, so they are tested
             for key, p in model.named_parameters():
-                if "norm_layer_list" in key:
+                if "norm_layer_list" in key:   # (and the Helmholtz blocks' norms)
                     p.add_(0.1 * torch.randn_like(p))
         weights = {k: v.detach().numpy() for k, v in model.state_dict().items()}
         write_safetensors(f"{args.output}/{name}.weights.safetensors", weights)
@@ -176,6 +225,8 @@ def verify(args):
         "darcy": (official.MgNO_DC(4, 24, 1, 1, ROUGH_DARCY), variants()["darcy"][0](), 64),
         "smooth-small": (official.MgNO_DC_smooth(2, 4, 1, 1, ROUGH_DARCY), variants()["smooth-small"][0](), 211),
         "ns-small": (official.MgNO_NS(2, 4, 1, 1, [[1, 1], [1, 0], [2, 0]], bias=True), variants()["ns-small"][0](), 64),
+        "helmholtz-small": (official.MgNO_helm(2, 2, 1, 1, HELMHOLTZ), variants()["helmholtz-small"][0](), 101),
+        "helmholtz": (official.MgNO_helm(4, 20, 1, 1, HELMHOLTZ), HelmholtzNetwork(HELMHOLTZ, 20, 4, 101, HELMHOLTZ_KERNELS), 101),
     }
     for name, (theirs, ours, n) in pairs.items():
         state = ours.state_dict()

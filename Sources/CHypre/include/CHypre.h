@@ -3,12 +3,16 @@
  *
  * A small C layer over hypre 2.26 (Debian libhypre-dev, built with Open MPI): it builds hypre's
  * ParCSR matrix from a CSR matrix, sets BoomerAMG or ILU up, and applies one cycle z = M⁻¹ r from
- * z = 0. Everything runs on MPI_COMM_SELF, one process, so any number of ranks may each hold their
- * own preconditioner. MPI is initialized on first use only when the program has not done it
- * (singleton, no launcher daemon) and finalized at exit only in that case.
+ * z = 0, on MPI_COMM_SELF (one process: any number of ranks may each hold their own
+ * preconditioner). pdekit_hypre_distributed_solve solves ONE system whose rows are split
+ * contiguously over the ranks of MPI_COMM_WORLD with hypre's own Krylov methods.
+ *
+ * MPI belongs to the host: this layer never calls MPI_Init or MPI_Finalize. Without an initialized
+ * MPI every entry point returns PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED with a message saying so.
  *
  * hypre keeps global state, so every call here is serialized by one process-wide lock.
- * Status: 0 on success; otherwise nonzero with a one-line message written to `message`.
+ * Status: 0 on success; otherwise nonzero (PDEKIT_HYPRE_STATUS_*) with a one-line message written
+ * to `message`.
  */
 #ifndef PDEKIT_CHYPRE_H
 #define PDEKIT_CHYPRE_H
@@ -20,9 +24,19 @@ extern "C" {
 
 typedef struct pdekit_hypre_preconditioner pdekit_hypre_preconditioner;
 
+#define PDEKIT_HYPRE_STATUS_FAILED              1 /* bad input or hypre failed: see the message */
+#define PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED 2 /* the host has not called MPI_Init (or has finalized) */
+
 /* Which hypre method. */
 #define PDEKIT_HYPRE_BOOMERAMG 0
 #define PDEKIT_HYPRE_ILU       1
+#define PDEKIT_HYPRE_NONE      2 /* no preconditioner (pdekit_hypre_distributed_solve only) */
+
+/* hypre's Krylov methods for pdekit_hypre_distributed_solve. */
+#define PDEKIT_HYPRE_KRYLOV_CG             0 /* PCG, stopping on ||r||_2 <= tol ||b||_2 */
+#define PDEKIT_HYPRE_KRYLOV_GMRES          1
+#define PDEKIT_HYPRE_KRYLOV_FLEXIBLE_GMRES 2
+#define PDEKIT_HYPRE_KRYLOV_BICGSTAB       3
 
 /* BoomerAMG variants. */
 #define PDEKIT_HYPRE_AMG_CLASSICAL  0 /* HMIS coarsening, extended+i interpolation (≤ 4 per row) */
@@ -49,6 +63,19 @@ typedef struct {
     int32_t max_row_fill;      /* keep at most this many entries per row of L and of U */
 } pdekit_hypre_options;
 
+typedef struct {
+    int32_t method;             /* PDEKIT_HYPRE_KRYLOV_* */
+    double relative_tolerance;  /* > 0 */
+    int32_t max_iterations;     /* >= 1 */
+    int32_t restart;            /* Krylov dimension of (flexible) GMRES, >= 2 */
+} pdekit_hypre_krylov_options;
+
+/* 1 when MPI is initialized and not finalized in this process, else 0. */
+int32_t pdekit_hypre_mpi_initialized(void);
+
+/* This process's rank and the size of MPI_COMM_WORLD (status 0), or MPI_NOT_INITIALIZED. */
+int32_t pdekit_hypre_world(int32_t *rank, int32_t *size);
+
 /* Sets the preconditioner up for the n × n CSR matrix (int64 offsets and columns, 0-based). */
 int32_t pdekit_hypre_create(int64_t n, const int64_t *row_offsets, const int64_t *columns, const double *values,
                             const pdekit_hypre_options *options, pdekit_hypre_preconditioner **out,
@@ -57,6 +84,19 @@ int32_t pdekit_hypre_create(int64_t n, const int64_t *row_offsets, const int64_t
 /* z = M⁻¹ r (one application from z = 0); r and z hold n values. */
 int32_t pdekit_hypre_apply(pdekit_hypre_preconditioner *preconditioner, const double *r, double *z,
                            char *message, int32_t message_capacity);
+
+/* Collective over MPI_COMM_WORLD: solves A x = b where this rank holds rows first_row …
+ * first_row + local_rows − 1 of the global_rows × global_rows matrix (CSR with offsets from 0 and
+ * global column indices) and those entries of b; the ranks' row ranges are contiguous, in rank order,
+ * and cover all rows. `preconditioner` (method NONE, BOOMERAMG or ILU; near-nullspace vectors hold
+ * local_rows values each) is set up on the distributed matrix, then hypre's Krylov method runs from
+ * x = 0. Every rank receives the whole solution in x_global (global_rows values) and the iteration
+ * count; a solve that stops at its iteration limit is not an error (the caller checks the residual). */
+int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, int64_t local_rows,
+                                       const int64_t *row_offsets, const int64_t *columns, const double *values,
+                                       const double *b_local, const pdekit_hypre_options *preconditioner,
+                                       const pdekit_hypre_krylov_options *krylov, double *x_global,
+                                       int32_t *iterations, char *message, int32_t message_capacity);
 
 /* Frees the preconditioner; NULL is a no-op. */
 void pdekit_hypre_free(pdekit_hypre_preconditioner *preconditioner);

@@ -27,9 +27,15 @@
  * Processes and MPI
  * - Every handle lives in the process that created it, and the library keeps no state shared between
  *   processes: an MPI code loads one operator (or solver) handle per rank and each rank applies it to
- *   its own batch, with no communication inside PDEKit. The library never initializes, uses or
- *   finalizes MPI; the host code owns MPI (see Examples/fortran-mpi, which gathers the ranks' errors
- *   on rank 0 with MPI itself).
+ *   its own batch, with no communication inside PDEKit. The library never initializes or finalizes
+ *   MPI; the host code owns MPI (see Examples/fortran-mpi, which gathers the ranks' errors on rank 0
+ *   with MPI itself).
+ * - The AMG and ILUT preconditioners are hypre's, and hypre runs on MPI (each solver handle on
+ *   MPI_COMM_SELF, its own process). The host must call MPI_Init (or MPI_Init_thread with
+ *   MPI_THREAD_SERIALIZED when several threads solve) before choosing PDEKIT_PRECONDITIONER_AMG or
+ *   _ILUT, and free those solvers before MPI_Finalize. Otherwise pdekit_solver_set_preconditioner
+ *   (and pdekit_solver_solve) return PDEKIT_ERROR_MPI_NOT_INITIALIZED with a message saying so; the
+ *   other methods never need MPI (see Examples/c-amg-mpi).
  * - Ranks on one machine share its cores: PDEKit's kernels use all cores of the process unless the
  *   host restricts them (e.g. mpirun --bind-to core, or taskset).
  *
@@ -63,6 +69,7 @@ typedef int32_t pdekit_status;
 #define PDEKIT_ERROR_NOT_CONVERGED      5 /* the solver stopped before the tolerance; x holds its best iterate */
 #define PDEKIT_ERROR_SINGULAR           6 /* a factorization found the matrix singular or not SPD */
 #define PDEKIT_ERROR_INTERNAL           7 /* anything else; the message says what */
+#define PDEKIT_ERROR_MPI_NOT_INITIALIZED 8 /* AMG or ILUT (hypre runs on MPI) before the host called MPI_Init */
 
 /* One-line description of the last error on the calling thread ("" when there was none). The pointer
  * stays valid until the next PDEKit call on this thread. Thread-safe. */
@@ -249,7 +256,8 @@ void pdekit_solver_free(pdekit_solver *solver);
  * max_iterations (>= 1). Serialized on the handle. */
 pdekit_status pdekit_solver_set_tolerance(pdekit_solver *solver, double relative_tolerance, int64_t max_iterations);
 
-/* Preconditioner for the Krylov methods; built from each new matrix (or new values). Serialized. */
+/* Preconditioner for the Krylov methods; built from each new matrix (or new values). AMG and ILUT
+ * need MPI initialized by the host (else PDEKIT_ERROR_MPI_NOT_INITIALIZED). Serialized. */
 pdekit_status pdekit_solver_set_preconditioner(pdekit_solver *solver, pdekit_preconditioner preconditioner);
 
 /* Krylov dimension m per cycle (>= 2) and, for GCRO-DR, the recycle dimension k (1 <= k < m).

@@ -43,6 +43,9 @@ public struct PDEProblemDescription: Sendable {
     public var settings: ProblemSettings
     /// Coefficient formulas, resolved (for solvers that need them by name, e.g. `a` and `f`).
     public let coefficients: [String: SymbolicExpression]
+    /// Random-field coefficients (`.randomCoefficient(k)` is the k-th), sampled per data sample by
+    /// `generate --problem`; they may appear in the equations only.
+    public let randomCoefficients: [(name: String, field: RandomFieldCoefficient)]
 
     /// Number of coordinates (space and time).
     public var dimension: Int { coordinateNames.count }
@@ -52,7 +55,7 @@ public struct PDEProblemDescription: Sendable {
     public init(name: String = "problem", domain: ProblemGeometry, domainLocation: TextLocation? = nil,
                 coordinates: [String]? = nil, time: (start: Double, end: Double)? = nil, timeName: String = "t",
                 fields: [String] = ["u"], parameters: [UnknownParameter] = [], coefficients: [(name: String, formula: ProblemText)] = [],
-                equations: [ProblemText], boundary: [BoundaryConditionText], initial: [InitialConditionText] = [],
+                randomCoefficients: [(name: String, field: RandomFieldCoefficient)] = [], equations: [ProblemText], boundary: [BoundaryConditionText], initial: [InitialConditionText] = [],
                 exact: [ProblemText]? = nil, observations: [FieldObservations] = [], settings: ProblemSettings = ProblemSettings()) throws {
         let d = domain.dimension
         let spatialNames = coordinates ?? Array(["x", "y", "z"].prefix(d))
@@ -68,7 +71,7 @@ public struct PDEProblemDescription: Sendable {
         }
         let names = spatialNames + (time == nil ? [] : [timeName])
         var seen = Set<String>()
-        for n in names + fields + parameters.map(\.name) + coefficients.map(\.name) {
+        for n in names + fields + parameters.map(\.name) + coefficients.map(\.name) + randomCoefficients.map(\.name) {
             guard seen.insert(n).inserted else {
                 throw ProblemError(.invalidValue, "the name '\(n)' is defined twice (coordinates, fields, parameters and coefficients need distinct names)", at: domainLocation)
             }
@@ -85,7 +88,9 @@ public struct PDEProblemDescription: Sendable {
         self.parameters = parameters
         self.settings = settings
         var resolver = ProblemResolver(coordinateNames: names, spatialDimension: d, fields: fields, parameters: parameters.map(\.name),
-                                       coefficients: Dictionary(coefficients.map { ($0.name, $0.formula) }, uniquingKeysWith: { a, _ in a }))
+                                       coefficients: Dictionary(coefficients.map { ($0.name, $0.formula) }, uniquingKeysWith: { a, _ in a }),
+                                       randomCoefficients: randomCoefficients.map(\.name))
+        self.randomCoefficients = randomCoefficients
         var resolvedCoefficients: [String: SymbolicExpression] = [:]
         for c in coefficients { resolvedCoefficients[c.name] = try resolver.coefficient(c.name) }
         self.coefficients = resolvedCoefficients
@@ -117,6 +122,15 @@ public struct PDEProblemDescription: Sendable {
                 }
                 kind = .periodic(axis: axis)
             }
+            let resolvedParts: [SymbolicExpression?]
+            switch kind {
+            case .dirichlet(let g), .neumann(let g): resolvedParts = [g, predicate]
+            case .robin(let alpha, let beta, let g): resolvedParts = [alpha, beta, g, predicate]
+            case .periodic: resolvedParts = [predicate]
+            }
+            if resolvedParts.contains(where: { $0?.involvesRandomCoefficients == true }) {
+                throw ProblemError(.invalidValue, "a random-field coefficient can appear in the equations only, not in boundary data", at: condition.location)
+            }
             if predicate?.involvesParameters == true {
                 throw ProblemError(.invalidValue, "a boundary predicate cannot depend on unknown parameters", at: condition.predicate?.location)
             }
@@ -129,7 +143,11 @@ public struct PDEProblemDescription: Sendable {
             guard time != nil else {
                 throw ProblemError(.invalidValue, "an initial condition needs a time interval (\"time\": [t0, t1])", at: condition.location)
             }
-            initialResolved.append((try fieldIndex(condition.field, at: condition.location), try resolver.scalar(condition.value, allowFields: false)))
+            let value = try resolver.scalar(condition.value, allowFields: false)
+            guard !value.involvesRandomCoefficients else {
+                throw ProblemError(.invalidValue, "a random-field coefficient can appear in the equations only, not in initial data", at: condition.location)
+            }
+            initialResolved.append((try fieldIndex(condition.field, at: condition.location), value))
         }
         initialConditions = initialResolved
         if let exact {
@@ -137,7 +155,13 @@ public struct PDEProblemDescription: Sendable {
                 throw ProblemError(.dimensionMismatch, "\(exact.count) exact solution\(exact.count == 1 ? "" : "s") for \(fields.count) field\(fields.count == 1 ? "" : "s")",
                                    at: exact.first?.location)
             }
-            exactSolution = try exact.map { try resolver.scalar($0, allowFields: false) }
+            exactSolution = try exact.map { text in
+                let value = try resolver.scalar(text, allowFields: false)
+                guard !value.involvesRandomCoefficients else {
+                    throw ProblemError(.invalidValue, "an exact solution cannot depend on a random-field coefficient", at: text.location)
+                }
+                return value
+            }
         } else {
             exactSolution = nil
         }

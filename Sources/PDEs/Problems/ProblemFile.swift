@@ -143,6 +143,30 @@ public enum ProblemFile {
             }
         }
 
+        /// `{"random": "gaussian", "alpha": α, "tau": τ, "sigma": σ, "transform": "identity"|"exp"|"threshold", "high": h, "low": l}`.
+        func randomField(_ value: Any?, _ path: String) throws -> RandomFieldCoefficient {
+            let r = try object(value, path, allowed: ["random", "alpha", "tau", "sigma", "transform", "high", "low"])
+            guard (r["random"] as? String) == "gaussian" else {
+                throw fail("a random coefficient needs \"random\": \"gaussian\" (a Gaussian random field σ²(−Δ + τ²)^(−α))", path + "/random")
+            }
+            var field = RandomFieldCoefficient()
+            if let v = r["alpha"] { field.alpha = try number(v, path + "/alpha") }
+            if let v = r["tau"] { field.tau = try number(v, path + "/tau") }
+            if let v = r["sigma"] { field.sigma = try number(v, path + "/sigma") }
+            guard field.alpha > 0, field.tau > 0, field.sigma >= 0 else { throw fail("a Gaussian random field needs alpha > 0, tau > 0 and sigma ≥ 0", path) }
+            switch r["transform"] as? String ?? "identity" {
+            case "identity": field.transform = .identity
+            case "exp": field.transform = .exp
+            case "threshold":
+                field.transform = .threshold(high: try number(r["high"], path + "/high"), low: try number(r["low"], path + "/low"))
+            default: throw fail("'transform' must be \"identity\", \"exp\" or \"threshold\"", path + "/transform")
+            }
+            if case .threshold = field.transform {} else if r["high"] != nil || r["low"] != nil {
+                throw fail("'high' and 'low' belong to \"transform\": \"threshold\"", path)
+            }
+            return field
+        }
+
         func condition(_ value: Any?, _ path: String) throws -> BoundaryConditionText {
             let d = try object(value, path, allowed: ["on", "where", "field", "dirichlet", "neumann", "robin", "periodic"])
             let kinds = BoundaryConditionText.Kind.allCases.filter { d[$0.rawValue] != nil }
@@ -200,9 +224,16 @@ public enum ProblemFile {
                 }
             }
             var coefficients: [(name: String, formula: ProblemText)] = []
+            var randomCoefficients: [(name: String, field: RandomFieldCoefficient)] = []
             if let c = d["coefficients"] {
                 guard let entries = c as? [String: Any] else { throw fail("'coefficients' must be an object of formulas", "coefficients") }
-                for name in entries.keys.sorted() { coefficients.append((name, try text(entries[name], "coefficients/" + name))) }
+                for name in entries.keys.sorted() {
+                    if entries[name] is [String: Any] {
+                        randomCoefficients.append((name, try randomField(entries[name], "coefficients/" + name)))
+                    } else {
+                        coefficients.append((name, try text(entries[name], "coefficients/" + name)))
+                    }
+                }
             }
             var equations: [ProblemText] = []
             if let single = d["equation"] { equations.append(try text(single, "equation")) }
@@ -297,7 +328,7 @@ public enum ProblemFile {
             }
             return try PDEProblemDescription(name: (d["name"] as? String) ?? "problem", domain: domain, domainLocation: at("domain"),
                                              coordinates: coordinates, time: time, fields: fields, parameters: parameters,
-                                             coefficients: coefficients, equations: equations, boundary: boundary, initial: initial,
+                                             coefficients: coefficients, randomCoefficients: randomCoefficients, equations: equations, boundary: boundary, initial: initial,
                                              exact: exact, observations: observations, settings: settings)
         }
 

@@ -20,11 +20,14 @@ public struct ProblemResolver {
     public let fields: [String]
     public let parameters: [String]
     private let coefficients: [String: ProblemText]
+    /// Names of random-field coefficients (`.randomCoefficient(index)` in that order).
+    public let randomCoefficients: [String]
     private var resolvedCoefficients: [String: SymbolicExpression] = [:]
     private var resolving: Set<String> = []
 
     public init(coordinateNames: [String], spatialDimension: Int, fields: [String], parameters: [String],
-                coefficients: [String: ProblemText]) {
+                coefficients: [String: ProblemText], randomCoefficients: [String] = []) {
+        self.randomCoefficients = randomCoefficients
         self.coordinateNames = coordinateNames
         self.spatialDimension = spatialDimension
         self.fields = fields
@@ -76,7 +79,9 @@ public struct ProblemResolver {
 
     private var knownNames: String {
         var parts = ["fields: \(fields.joined(separator: ", "))", "coordinates: \(coordinateNames.joined(separator: ", "))"]
-        if !coefficients.isEmpty { parts.append("coefficients: \(coefficients.keys.sorted().joined(separator: ", "))") }
+        if !coefficients.isEmpty || !randomCoefficients.isEmpty {
+            parts.append("coefficients: \((coefficients.keys.sorted() + randomCoefficients).joined(separator: ", "))")
+        }
         if !parameters.isEmpty { parts.append("parameters: \(parameters.joined(separator: ", "))") }
         return parts.joined(separator: "; ")
     }
@@ -85,6 +90,9 @@ public struct ProblemResolver {
         if let axis = coordinateNames.firstIndex(of: name) { return .coordinate(axis) }
         if let k = fields.firstIndex(of: name) { return .field(k, derivative: [Int](repeating: 0, count: coordinateNames.count)) }
         if let p = parameters.firstIndex(of: name) { return .parameter(p) }
+        if let r = randomCoefficients.firstIndex(of: name) {
+            return .randomCoefficient(r, derivative: [Int](repeating: 0, count: coordinateNames.count))
+        }
         do {
             if let c = try coefficient(name) { return c }
         } catch var error as ProblemError where error.location == nil {

@@ -20,6 +20,9 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
     case coordinate(Int)
     case parameter(Int)
     case field(Int, derivative: [Int])
+    /// A random-field coefficient (sampled per data sample, `generate --problem`) or one of its
+    /// partial derivatives: known at grid nodes only, never to the PINN.
+    case randomCoefficient(Int, derivative: [Int])
     case sum(SymbolicExpression, SymbolicExpression)
     case difference(SymbolicExpression, SymbolicExpression)
     case product(SymbolicExpression, SymbolicExpression)
@@ -108,6 +111,13 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
         return found
     }
 
+    /// Whether the expression involves a random-field coefficient.
+    public var involvesRandomCoefficients: Bool {
+        var found = false
+        visit { if case .randomCoefficient = $0 { found = true } }
+        return found
+    }
+
     /// Every field derivative `(field, multi-index)` the expression uses.
     public var fieldDerivatives: Set<FieldDerivative> {
         var result: Set<FieldDerivative> = []
@@ -119,7 +129,7 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
     public func visit(_ body: (SymbolicExpression) -> Void) {
         body(self)
         switch self {
-        case .constant, .coordinate, .parameter, .field: break
+        case .constant, .coordinate, .parameter, .field, .randomCoefficient: break
         case .sum(let a, let b), .difference(let a, let b), .product(let a, let b), .quotient(let a, let b),
              .power(let a, let b), .comparison(_, let a, let b):
             a.visit(body); b.visit(body)
@@ -137,6 +147,9 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
         case .field(let k, var orders):
             orders[axis] += 1
             return .field(k, derivative: orders)
+        case .randomCoefficient(let k, var orders):
+            orders[axis] += 1
+            return .randomCoefficient(k, derivative: orders)
         case .sum(let a, let b): return a.derivative(axis: axis) + b.derivative(axis: axis)
         case .difference(let a, let b): return a.derivative(axis: axis) - b.derivative(axis: axis)
         case .product(let a, let b): return a.derivative(axis: axis) * b + a * b.derivative(axis: axis)
@@ -169,10 +182,14 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
 
     /// The value at one point (`coordinates` has every axis, time last; `parameters` the unknown
     /// parameters' values; `field` gives a field derivative's value, needed only when the
-    /// expression involves fields).
+    /// expression involves fields; `randomCoefficient` likewise a random coefficient's (derivative's)
+    /// value, with `FieldDerivative.field` the coefficient's index).
     public func evaluate(coordinates: [Double], parameters: [Double] = [],
-                         field: ((FieldDerivative) -> Double)? = nil) -> Double {
-        func value(_ e: SymbolicExpression) -> Double { e.evaluate(coordinates: coordinates, parameters: parameters, field: field) }
+                         field: ((FieldDerivative) -> Double)? = nil,
+                         randomCoefficient: ((FieldDerivative) -> Double)? = nil) -> Double {
+        func value(_ e: SymbolicExpression) -> Double {
+            e.evaluate(coordinates: coordinates, parameters: parameters, field: field, randomCoefficient: randomCoefficient)
+        }
         switch self {
         case .constant(let c): return c
         case .coordinate(let i): return coordinates[i]
@@ -180,6 +197,9 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
         case .field(let k, let m):
             guard let field else { preconditionFailure("SymbolicExpression.evaluate: the expression involves an unknown field") }
             return field(FieldDerivative(field: k, orders: m))
+        case .randomCoefficient(let k, let m):
+            guard let randomCoefficient else { preconditionFailure("SymbolicExpression.evaluate: the expression involves a random coefficient") }
+            return randomCoefficient(FieldDerivative(field: k, orders: m))
         case .sum(let a, let b): return value(a) + value(b)
         case .difference(let a, let b): return value(a) - value(b)
         case .product(let a, let b): return value(a) * value(b)

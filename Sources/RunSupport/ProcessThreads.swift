@@ -1,0 +1,60 @@
+import Foundation
+
+/// The one cap on the compute threads of a PDEKit process (`PDEKIT_THREADS`, or under `mpirun` the
+/// cores divided among the ranks of a machine).
+///
+/// A process computes on four kinds of threads; the cap reaches each of them:
+/// - PDEKit's own loops (`ParallelLoop` in TensorCore, the sparse matrix–vector product and the
+///   Matrix Market readers in SparseSolvers) split their work into at most ``limit`` chunks;
+/// - OpenBLAS's pthreads pool, which CHOLMOD and LAPACKE use (`openblas_set_num_threads`, only ever
+///   lowered: PDEKit's own kernels set OpenBLAS to one thread when they first run);
+/// - OpenMP (libgomp, loaded by SuiteSparse): `omp_set_num_threads` on the calling thread, which is the
+///   thread that runs CHOLMOD (the main thread of the CLI);
+/// - FFTW is linked without its threads library, so it always runs on the calling thread.
+///
+/// Without a cap (``limit`` is nil) nothing is changed: every library keeps its own default.
+/// OpenBLAS and OpenMP are reached through `dlsym`, so this module links neither; a symbol the process
+/// does not have is skipped.
+///
+/// Why it matters: an OpenBLAS worker that waits for work spins (`sched_yield`), so a "one-thread" run
+/// whose BLAS pool still had two threads used about 1.8 CPU seconds per wall second and ran slower than
+/// a true single thread on a loaded machine.
+public enum ProcessThreads {
+    /// The cap, set once at start-up before any parallel work (nil: no cap, all cores).
+    nonisolated(unsafe) public private(set) static var limit: Int?
+
+    /// The threads a parallel loop may use: the cap, else the machine's active processors.
+    public static var available: Int { limit ?? max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Caps every thread pool of the process at `threads` (≥ 1); nil removes PDEKit's own cap (OpenBLAS
+    /// and OpenMP keep the lowered counts). Call it at start-up, on the main thread, before any work.
+    public static func cap(_ threads: Int?) {
+        limit = threads.map { max(1, $0) }
+        guard let count = limit.map({ Int32(clamping: $0) }) else { return }
+        if let get = symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self),
+           let set = symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self) {
+            set(min(count, get()))
+        }
+        if let set = symbol("omp_set_num_threads", as: (@convention(c) (Int32) -> Void).self) { set(count) }
+    }
+
+    /// OpenBLAS's thread count now (nil when the process has no OpenBLAS).
+    public static var openBLASThreads: Int? {
+        symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self).map { Int($0()) }
+    }
+
+    /// The OpenMP threads a parallel region started on this thread would use (nil without OpenMP).
+    public static var openMPThreads: Int? {
+        symbol("omp_get_max_threads", as: (@convention(c) () -> Int32).self).map { Int($0()) }
+    }
+
+    /// Threads of this process now (`/proc/self/task`; nil where there is no such directory).
+    public static var currentThreadCount: Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task"))?.count
+    }
+
+    static func symbol<Function>(_ name: String, as type: Function.Type) -> Function? {
+        guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(address, to: type)
+    }
+}

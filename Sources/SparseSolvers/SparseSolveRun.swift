@@ -1,0 +1,232 @@
+import Foundation
+import RunSupport
+
+/// `pdekit solve` as a library call: read a Matrix Market matrix and right-hand side, pick or build the
+/// solver, solve, optionally write x, and summarize (text or JSON). The CLI only maps flags to a
+/// ``Request`` and prints the ``Summary``.
+///
+/// ```
+/// read A (and b, near-nullspace files) → [auto: AutomaticSolverChoice] → set-up → solve
+///   one process:   any method; auto falls back to the direct method when its Krylov choice fails
+///   R > 1 ranks:   DistributedHypreSolver (rows split over the ranks); other methods refused
+/// ```
+public enum SparseSolveRun {
+    /// Where the AMG near-nullspace comes from.
+    public enum NearNullspaceSource: Sendable, Equatable {
+        case none
+        /// Rigid-body modes from a Matrix Market array of node coordinates (2 or 3 columns).
+        case rigidBody(coordinatesPath: String)
+        /// The columns of a Matrix Market array (n rows, 1…32 columns).
+        case vectors(path: String)
+    }
+
+    /// `--near-nullspace`: which source the flags name.
+    public enum NearNullspaceChoice: String, Sendable, CaseIterable {
+        case none
+        /// Rigid-body rotations from `--coordinates`.
+        case rigidBody = "rigid-body"
+        /// The columns of `--near-nullspace-vectors`.
+        case vectors
+
+        /// The source, checking that the file the choice needs is given and no other.
+        public func source(coordinates: String?, vectors: String?) throws -> NearNullspaceSource {
+            switch (self, coordinates, vectors) {
+            case (.none, nil, nil): return .none
+            case (.none, _, _): throw InputError("--coordinates and --near-nullspace-vectors need --near-nullspace rigid-body or vectors")
+            case let (.rigidBody, path?, _): return .rigidBody(coordinatesPath: path)
+            case (.rigidBody, nil, _): throw InputError("--near-nullspace rigid-body needs --coordinates")
+            case let (.vectors, _, path?): return .vectors(path: path)
+            case (.vectors, _, nil): throw InputError("--near-nullspace vectors needs --near-nullspace-vectors")
+            }
+        }
+    }
+
+    /// What to solve and how.
+    public struct Request: Sendable {
+        public var matrixPath: String
+        /// A Matrix Market vector file, or nil for b = (1, …, 1).
+        public var rightHandSidePath: String?
+        public var configuration: SolverConfiguration
+        /// `--method auto`: the method is chosen from the matrix (`configuration.method` is ignored).
+        public var automatic: Bool
+        public var nearNullspace: NearNullspaceSource
+        /// Write x here (Matrix Market; rank 0 only under several ranks).
+        public var solutionPath: String?
+
+        public init(matrixPath: String, rightHandSidePath: String?, configuration: SolverConfiguration, automatic: Bool,
+                    nearNullspace: NearNullspaceSource, solutionPath: String?) {
+            self.matrixPath = matrixPath
+            self.rightHandSidePath = rightHandSidePath
+            self.configuration = configuration
+            self.automatic = automatic
+            self.nearNullspace = nearNullspace
+            self.solutionPath = solutionPath
+        }
+    }
+
+    /// The run's result, as printed by `pdekit solve` (JSON keys are the property names).
+    public struct Summary: Codable, Sendable {
+        public var matrix: String
+        public var rows: Int
+        public var entries: Int
+        /// Seconds to read the matrix file.
+        public var readSeconds: Double
+        public var method: String
+        public var factorization: String?
+        public var outcome: String
+        public var iterations: Int
+        public var relativeResidual: Double
+        public var setupSeconds: Double
+        public var solveSeconds: Double
+        public var residualNorms: [Double]
+        /// Which iterate x is: last, earlierBest or initialGuess (Krylov methods never return worse than x₀).
+        public var returnedIterate: String
+        public var returnedIteration: Int
+        /// For --method auto: what was chosen and why.
+        public var choice: String?
+        /// Processes the system was split over (1: one process).
+        public var ranks: Int?
+        /// The symmetry tolerance the direct method used (text output only).
+        var symmetryTolerance: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case matrix, rows, entries, readSeconds, method, factorization, outcome, iterations, relativeResidual
+            case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, ranks
+        }
+
+        public var converged: Bool { outcome == SolveOutcome.converged.rawValue }
+
+        /// The report as aligned `name: value` lines.
+        public var text: String {
+            var lines = ["matrix:            \(matrix) (\(rows)×\(rows), \(entries) entries)", "method:            \(method)"]
+            if let choice { lines.append("auto choice:       \(choice)") }
+            if let factorization = factorization.flatMap(SolveReport.Factorization.init(rawValue:)) {
+                let tolerance = symmetryTolerance ?? SolverConfiguration.defaultSymmetryTolerance
+                lines.append("factorization:     \(factorization.name)" + (factorization == .umfpackLU
+                    ? " (A not symmetric to \(tolerance) relative, or not positive definite)"
+                    : " (A symmetric to \(tolerance) relative, positive definite)"))
+            }
+            lines.append("outcome:           \(outcome)")
+            if returnedIterate != ReturnedIterate.last.rawValue {
+                let which = returnedIterate == ReturnedIterate.initialGuess.rawValue ? "the initial guess" : "iteration \(returnedIteration)"
+                lines.append("returned iterate:  \(which) (the last iterate had a larger residual)")
+            }
+            lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(readSeconds) s",
+                      "setup time:        \(setupSeconds) s", "solve time:        \(solveSeconds) s"]
+            return lines.joined(separator: "\n")
+        }
+
+        /// The summary as one JSON object (sorted keys).
+        public func json() throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        }
+
+        /// A warning line when the solve did not converge (nil when it did).
+        public var warning: String? {
+            if outcome == SolveOutcome.leastSquares.rawValue {
+                return "warning: A is singular and b is not in its range: x is a least-squares solution (relative residual \(relativeResidual))"
+            }
+            return converged ? nil : "warning: \(method) did not converge (\(outcome), relative residual \(relativeResidual))"
+        }
+    }
+
+    /// Input problems of a run (beyond the solvers' own errors); each prints as one line.
+    public struct InputError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Checks the request before any file is read (AMG and ILUT settings too, even when another
+    /// preconditioner is chosen, so that a typo fails early).
+    public static func validate(_ request: Request, ranks: Int = 1) throws {
+        try request.configuration.amg.validate(rowCount: nil)
+        try request.configuration.thresholdILU.validate()
+        try request.configuration.validate()
+        if ranks > 1 {
+            if request.automatic { throw InputError("--method auto runs as one process; across ranks choose cg, gmres, fgmres or bicgstab") }
+            try DistributedHypreSolver.check(request.configuration)
+        }
+    }
+
+    /// Runs the request. `makeSolver` builds the one-process solver (the CLI adds DCDM); `ranks` > 1
+    /// solves across the MPI world (collective: every rank calls this).
+    public static func run(_ request: Request, ranks: Int = 1, writesOutput: Bool = true,
+                           makeSolver: (SolverConfiguration) throws -> any LinearSolver = { try $0.makeSolver() }) throws -> Summary {
+        try validate(request, ranks: ranks)
+        var configuration = request.configuration
+        configuration.amg.nearNullspace = try nearNullspace(request.nearNullspace)
+        let clock = ContinuousClock()
+        let readStart = clock.now
+        let a = try MatrixMarket.readMatrix(path: request.matrixPath)
+        let readSeconds = seconds(clock.now - readStart)
+        let b = try request.rightHandSidePath.map(MatrixMarket.readVector) ?? [Double](repeating: 1, count: a.rowCount)
+        guard b.count == a.rowCount else { throw InputError("right-hand side has \(b.count) entries, the matrix \(a.rowCount) rows") }
+        var choice: String?
+        if request.automatic {
+            (configuration, choice) = AutomaticSolverChoice.configuration(for: a, base: configuration)
+        }
+        var setupSeconds = 0.0
+        var result: SolveResult
+        if ranks > 1 {
+            result = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+        } else {
+            let solver = try makeSolver(configuration)
+            let setupStart = clock.now
+            try solver.setup(a)
+            setupSeconds = seconds(clock.now - setupStart)
+            result = try solver.solve(b)
+            if request.automatic, !result.report.converged, configuration.method != .direct {
+                // The Krylov choice lost: fall back to the direct method (its time is added).
+                choice = (choice ?? "") + "; \(result.report.method) did not converge in \(result.report.iterations) iterations, fell back to direct"
+                configuration.method = .direct
+                configuration.preconditioner = .none
+                let fallback = try configuration.makeSolver()
+                let fallbackStart = clock.now
+                try fallback.setup(a)
+                setupSeconds += result.report.seconds + seconds(clock.now - fallbackStart)
+                result = try fallback.solve(b)
+            }
+        }
+        let report = result.report
+        if writesOutput, let path = request.solutionPath { try MatrixMarket.write(result.solution, path: path) }
+        return Summary(matrix: request.matrixPath, rows: a.rowCount, entries: a.entryCount, readSeconds: readSeconds, method: report.method,
+                       factorization: report.factorization?.rawValue, outcome: report.outcome.rawValue, iterations: report.iterations,
+                       relativeResidual: report.relativeResidual, setupSeconds: setupSeconds, solveSeconds: report.seconds,
+                       residualNorms: report.residualNorms, returnedIterate: report.returnedIterate.rawValue,
+                       returnedIteration: report.returnedIteration, choice: choice, ranks: ranks > 1 ? ranks : nil,
+                       symmetryTolerance: configuration.symmetryTolerance)
+    }
+
+    /// The near-nullspace setting from its source file.
+    static func nearNullspace(_ source: NearNullspaceSource) throws -> AlgebraicMultigridOptions.NearNullspace {
+        switch source {
+        case .none:
+            return .none
+        case let .rigidBody(path):
+            let table = try MatrixMarket.readMatrix(path: path)
+            guard table.columnCount == 2 || table.columnCount == 3 else {
+                throw InputError("--coordinates: expected 2 or 3 columns (x, y[, z]), found \(table.columnCount)")
+            }
+            try MemoryBudget().requireArray(shape: [table.rowCount, table.columnCount], bytesPerElement: 8, what: "--coordinates")
+            var flat = [Double](repeating: 0, count: table.rowCount * table.columnCount)
+            for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { flat[i * table.columnCount + table.columnIndices[k]] = table.values[k] } }
+            return .rigidBodyModes(coordinates: flat, dimension: table.columnCount)
+        case let .vectors(path):
+            let table = try MatrixMarket.readMatrix(path: path)
+            // Checked before allocating: the header alone sets the size (`1000000 1000000 0` would ask for 8 TB).
+            guard (1...32).contains(table.columnCount) else {
+                throw InputError("--near-nullspace-vectors: give 1…32 vectors (columns), found \(table.columnCount)")
+            }
+            try MemoryBudget().requireArray(shape: [table.columnCount, table.rowCount], bytesPerElement: 8, what: "--near-nullspace-vectors")
+            var vectors = [[Double]](repeating: [Double](repeating: 0, count: table.rowCount), count: table.columnCount)
+            for i in 0..<table.rowCount { for k in table.rowOffsets[i]..<table.rowOffsets[i + 1] { vectors[table.columnIndices[k]][i] = table.values[k] } }
+            return .vectors(vectors)
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
