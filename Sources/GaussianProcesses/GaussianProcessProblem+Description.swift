@@ -12,7 +12,7 @@ extension GaussianProcessProblem {
     /// tree the file's parser built (sums, differences, negations, constant multiples); a term that
     /// involves `u` without derivatives goes to `N`, whose `∂N/∂u` is differentiated symbolically
     /// (``fieldDerivative(of:)``), and a term without `u` to `h`. Anything else (time, systems,
-    /// unknown parameters, random coefficients, Neumann/Robin/periodic conditions, other domains, first or mixed
+    /// unknown parameters, Neumann/Robin/periodic conditions, other domains, first or mixed
     /// derivatives, a coefficient of `u_xx` that varies) is refused with one message naming it.
     public init(description: PDEProblemDescription) throws {
         func refuse(_ what: String) -> GaussianProcessError {
@@ -23,7 +23,7 @@ extension GaussianProcessProblem {
             throw refuse("systems (\(description.fields.count) fields, \(description.residuals.count) equations; one field and one equation only)")
         }
         guard description.parameters.isEmpty else { throw refuse("problems with unknown parameters (inverse problems)") }
-        guard description.randomCoefficients.isEmpty else { throw refuse("random-field coefficients (those are for generate --problem)") }
+        guard description.randomCoefficients.isEmpty else { throw refuse("random-field coefficients (they are for 'pdekit generate --problem')") }
         guard case .box(let lower, let upper, _) = description.geometry, (1...2).contains(lower.count) else {
             throw refuse("this domain (a 1-D or 2-D box only)")
         }
@@ -110,7 +110,7 @@ extension GaussianProcessProblem {
     static func fieldDerivative(of e: SymbolicExpression, coordinateNames: [String]) throws -> SymbolicExpression {
         func d(_ e: SymbolicExpression) throws -> SymbolicExpression {
             switch e {
-            case .constant, .coordinate, .parameter, .randomCoefficient, .comparison: return .constant(0)
+            case .constant, .coordinate, .parameter, .comparison, .randomCoefficient: return .constant(0)
             case .field(_, let orders):
                 guard orders.allSatisfy({ $0 == 0 }) else { throw GaussianProcessError.invalidArgument("a derivative of u in the pointwise term") }
                 return .constant(1)

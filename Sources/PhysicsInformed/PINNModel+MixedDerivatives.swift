@@ -16,14 +16,22 @@ import AutoDiff
 extension PINNModel {
     /// `∂²u/∂x_i∂x_j` for each pair at `pure.points`; `pure` must hold u_ii and u_jj (its second axes).
     public func mixedDerivatives(pairs: [(Int, Int)], pure: FieldDerivatives<Scalar>) -> [Variable<Scalar>] {
-        guard !pairs.isEmpty else { return [] }
-        let points = pure.points.value
+        mixedDerivatives(pairs: pairs.map { (0, $0.0, $0.1) }, fields: [pure])
+    }
+
+    /// `∂²u_k/∂x_i∂x_j` for each `(k, i, j)`, `fields[k]` holding u_k's pure second derivatives
+    /// (systems: field k is output column k; the jet pass is shared by all fields).
+    public func mixedDerivatives(pairs requested: [(field: Int, i: Int, j: Int)], fields: [FieldDerivatives<Scalar>]) -> [Variable<Scalar>] {
+        guard !requested.isEmpty else { return [] }
+        let points = fields[0].points.value
         guard isUsingTaylorJets else {
-            return pairs.map { i, j in
-                let column = gradients(of: pure.first(i), withRespectTo: [pure.points], createGraph: true)[0]
-                return pure.dimension == 1 ? column : column.sliced(alongAxis: 1, j..<(j + 1))
+            return requested.map { k, i, j in
+                let column = gradients(of: fields[k].first(i), withRespectTo: [fields[k].points], createGraph: true)[0]
+                return fields[k].dimension == 1 ? column : column.sliced(alongAxis: 1, j..<(j + 1))
             }
         }
+        var pairs: [(Int, Int)] = []
+        for (_, i, j) in requested where !pairs.contains(where: { $0 == (i, j) }) { pairs.append((i, j)) }
         let d = domain.dimension, n = points.shape[0], m = pairs.count
         let directions = pairs.map { i, j -> [Double] in
             var v = [Double](repeating: 0, count: d)
@@ -35,15 +43,15 @@ extension PINNModel {
         let stacked = TaylorJetPropagation.propagate(network, inputJets: jets, pointCount: n, directions: m, secondAxes: Array(0..<m))
         func block(_ b: Int) -> Variable<Scalar> { stacked.sliced(alongAxis: 0, (b * n)..<((b + 1) * n)) }
         let value = block(0)
-        return pairs.enumerated().map { k, pair in
-            let (i, j) = pair
-            var directional = block(1 + m + k)
+        return requested.map { field, i, j in
+            let p = pairs.firstIndex { $0 == (i, j) }!
+            var directional = self.field(field, of: block(1 + m + p))
             if let trialFunction {
                 let factor = Self.directionalJet(trialFunction.factor, at: points, i, j)
-                directional = value * factor.second + block(1 + k) * (factor.first * 2) + directional * factor.value
+                directional = value * factor.second + block(1 + p) * (factor.first * 2) + directional * factor.value
                 if let offset = trialFunction.offset { directional = directional + Self.directionalJet(offset, at: points, i, j).second }
             }
-            return (directional - pure.second(i) - pure.second(j)) * Scalar(0.5)
+            return (directional - fields[field].second(i) - fields[field].second(j)) * Scalar(0.5)
         }
     }
 

@@ -97,11 +97,18 @@ public final class PINNRunLog {
 
     public func writeSolution(axes: [String], points: [Double], prediction: [Double], reference: [Double]?,
                        fileName: String = "solution.csv") throws {
-        let d = axes.count
-        var text = (axes + ["prediction"] + (reference == nil ? [] : ["reference", "error"])).joined(separator: ",") + "\n"
-        for n in 0..<prediction.count {
-            var fields = (0..<d).map { "\(points[n * d + $0])" } + ["\(prediction[n])"]
-            if let reference { fields += ["\(reference[n])", "\(prediction[n] - reference[n])"] }
+        let d = axes.count, rows = points.count / max(d, 1)
+        // Systems: m values per point (row-major [points, fields]), columns prediction.k …
+        let m = rows > 0 && prediction.count % rows == 0 ? max(prediction.count / rows, 1) : 1
+        let labels = m == 1 ? [""] : (0..<m).map { ".\($0)" }
+        var text = (axes + labels.map { "prediction" + $0 } + (reference == nil ? [] : labels.map { "reference" + $0 } + labels.map { "error" + $0 }))
+            .joined(separator: ",") + "\n"
+        for n in 0..<min(rows, prediction.count / m) {
+            let values = (0..<m).map { n * m + $0 }
+            var fields = (0..<d).map { "\(points[n * d + $0])" } + values.map { "\(prediction[$0])" }
+            if let reference, reference.count == prediction.count {
+                fields += values.map { "\(reference[$0])" } + values.map { "\(prediction[$0] - reference[$0])" }
+            }
             text += fields.joined(separator: ",") + "\n"
         }
         try write(text, to: fileName)
@@ -109,6 +116,8 @@ public final class PINNRunLog {
 
     /// Solution and error plots (lines in 1-D, heat maps on 2-D grids) and the loss curve.
     public func writePlots(name: String, grid: [Int], points: [Double], prediction: [Double], reference: [Double]?) throws {
+        // One value per grid node (a system's several columns are in solution.csv only).
+        guard prediction.count == grid.reduce(1, *) else { return }
         do {
             if grid.count == 1 {
                 var series = [LineSeries(label: "PINN", x: points, y: prediction)]

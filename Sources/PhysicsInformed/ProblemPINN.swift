@@ -162,14 +162,19 @@ public struct ProblemPINN: Sendable {
         if fieldCount == 1 {
             terms = [.pde(points: .points(residualPoints, dimension: D), sampler: fresh, secondDerivativeAxes: residual.secondAxes) { u, model in
                 residual.evaluate(.init(derivatives: u, parameters: parameterNames.map { model.scalarParameter($0)!.variable },
-                                        mixedPairs: residual.mixedPairs, mixed: { model.mixedDerivatives(pairs: $0, pure: u) }))
+                                        mixedPairs: residual.mixedPairs,
+                                        mixed: { model.mixedDerivatives(pairs: $0.map { ($0.field, $0.first, $0.second) }, fields: [u]) }))
             }]
         } else {
-            // A system: every equation's residual at every point, stacked (the loss is their mean square).
+            // A system: every equation's residual at every point, stacked (the loss is their mean
+            // square). No sampler: resampling ranks one residual per point, a system has m.
             let axes = Array(Set(residuals.flatMap(\.secondAxes))).sorted()
-            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D), sampler: fresh) { model, x in
-                let context = ProblemResidualCompiler<Scalar>.Context(fields: model.fieldDerivatives(at: x, secondAxes: axes),
-                                                                      parameters: parameterNames.map { model.scalarParameter($0)!.variable })
+            let mixedPairs = Array(Set(residuals.flatMap(\.mixedPairs)))
+            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D)) { model, x in
+                let fields = model.fieldDerivatives(at: x, secondAxes: axes)
+                let context = ProblemResidualCompiler<Scalar>.Context(
+                    fields: fields, parameters: parameterNames.map { model.scalarParameter($0)!.variable }, mixedPairs: mixedPairs,
+                    mixed: { model.mixedDerivatives(pairs: $0.map { ($0.field, $0.first, $0.second) }, fields: fields) })
                 return Variable.concatenated(residuals.map { $0.evaluate(context) }, alongAxis: 0)
             }]
         }

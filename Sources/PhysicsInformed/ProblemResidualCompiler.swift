@@ -31,12 +31,12 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         }()
         public var count: Int { derivatives.value.shape[0] }
         /// Gives the mixed derivatives of the pairs the residual uses (`PINNModel.mixedDerivatives`).
-        let mixedProvider: (([(Int, Int)]) -> [Variable<Scalar>])?
+        let mixedProvider: (([MixedPair]) -> [Variable<Scalar>])?
         let mixedPairs: [MixedPair]
         private var mixedCache: [MixedPair: Variable<Scalar>]?
 
         public init(derivatives: FieldDerivatives<Scalar>, parameters: [Variable<Scalar>], mixedPairs: [MixedPair] = [],
-                    mixed: (([(Int, Int)]) -> [Variable<Scalar>])? = nil) {
+                    mixed: (([MixedPair]) -> [Variable<Scalar>])? = nil) {
             self.derivatives = derivatives
             self.fields = [derivatives]
             self.parameters = parameters
@@ -44,31 +44,33 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
             self.mixedProvider = mixed
         }
 
-        /// A context of several fields (no mixed derivatives).
-        public init(fields: [FieldDerivatives<Scalar>], parameters: [Variable<Scalar>]) {
+        /// A context of several fields.
+        public init(fields: [FieldDerivatives<Scalar>], parameters: [Variable<Scalar>], mixedPairs: [MixedPair] = [],
+                    mixed: (([MixedPair]) -> [Variable<Scalar>])? = nil) {
             self.derivatives = fields[0]
             self.fields = fields
             self.parameters = parameters
-            self.mixedPairs = []
-            self.mixedProvider = nil
+            self.mixedPairs = mixedPairs
+            self.mixedProvider = mixed
         }
 
         /// `∂²u/∂x_i∂x_j`, all pairs computed together on first use.
         func mixed(_ pair: MixedPair) -> Variable<Scalar> {
             if mixedCache == nil {
                 guard let mixedProvider else { preconditionFailure("the residual needs mixed derivatives but the context has no provider") }
-                let values = mixedProvider(mixedPairs.map { ($0.first, $0.second) })
+                let values = mixedProvider(mixedPairs)
                 mixedCache = Dictionary(uniqueKeysWithValues: zip(mixedPairs, values))
             }
             return mixedCache![pair]!
         }
     }
 
-    /// Two distinct axes `first < second` of a mixed second derivative.
+    /// Two distinct axes `first < second` of a mixed second derivative of field `field`.
     public struct MixedPair: Hashable, Sendable {
+        public let field: Int
         public let first: Int
         public let second: Int
-        public init(_ a: Int, _ b: Int) { first = Swift.min(a, b); second = Swift.max(a, b) }
+        public init(_ a: Int, _ b: Int, field: Int = 0) { self.field = field; first = Swift.min(a, b); second = Swift.max(a, b) }
     }
 
     enum Node {
@@ -93,16 +95,13 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
             guard derivative.field < fieldCount else {
                 throw ProblemError(.unsupported, "the residual uses field \(derivative.field) of \(fieldCount)", at: location)
             }
-            if fieldCount > 1 && derivative.totalOrder == 2 && derivative.orders.filter({ $0 > 0 }).count == 2 {
-                throw ProblemError(.unsupported, "mixed derivatives in systems of several fields are not supported yet", at: location)
-            }
             guard derivative.totalOrder <= 2 else {
                 throw ProblemError(.unsupported, "the PINN's Taylor-jet derivatives go up to second order; this residual needs ∂^\(derivative.orders)",
                                    at: location)
             }
             if derivative.totalOrder == 2 {
                 secondAxes.formUnion(nonzero.map(\.offset))
-                if nonzero.count == 2 { mixedPairs.insert(MixedPair(nonzero[0].offset, nonzero[1].offset)) }
+                if nonzero.count == 2 { mixedPairs.insert(MixedPair(nonzero[0].offset, nonzero[1].offset, field: derivative.field)) }
             }
         }
         let node = try compileNode(expression, location: location)
@@ -114,7 +113,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
             evaluate = { context in Variable(Tensor(uncheckedShape: [context.count, 1], scalars: [Scalar](repeating: Scalar(c), count: context.count))) }
         }
         return Residual(evaluate: evaluate, secondAxes: secondAxes.sorted(),
-                        mixedPairs: mixedPairs.sorted { ($0.first, $0.second) < ($1.first, $1.second) })
+                        mixedPairs: mixedPairs.sorted { ($0.field, $0.first, $0.second) < ($1.field, $1.first, $1.second) })
     }
 
     static func tensor(_ values: [Double]) -> Tensor<Scalar> {
@@ -147,7 +146,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         case .field(let k, let orders):
             let nonzero = orders.indices.filter { orders[$0] > 0 }
             if nonzero.count == 2 {
-                let pair = MixedPair(nonzero[0], nonzero[1])
+                let pair = MixedPair(nonzero[0], nonzero[1], field: k)
                 return .unknown { $0.mixed(pair) }
             }
             if let axis = orders.firstIndex(where: { $0 > 0 }) {

@@ -79,4 +79,35 @@ import PDEKit
         let badFamily = try cli.run(["generate", "maxwell", "--samples", "2", "--resolution", "9", "--output", notHDF5.path])
         #expect(badFamily.status != 0)
     }
+
+    /// `generate --problem FILE`: the shipped Darcy file writes the same `sol` as `generate darcy`;
+    /// a family together with --problem, neither, a file without a random coefficient and a bad key
+    /// (pointing at its line and column) are one error line each.
+    @Test func problemFile() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let problems = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("datasets/problems")
+        let darcyFile = problems.appendingPathComponent("darcy-generate.json").path
+        let common = ["--samples", "4", "--resolution", "13", "--seed", "2", "--solver", "direct", "--quiet"]
+        let a = directory.appendingPathComponent("a.h5").path, b = directory.appendingPathComponent("b.h5").path
+        let family = try cli.run(["generate", "darcy"] + common + ["--output", a])
+        let problem = try cli.run(["generate", "--problem", darcyFile] + common + ["--output", b])
+        #expect(family.status == 0 && problem.status == 0 && problem.output.contains("wrote \(b): 4/4 samples"), "\(problem.error)")
+        let fa = try HDF5File(opening: a), fb = try HDF5File(opening: b)
+        #expect(try fa.readDataset("sol") == fb.readDataset("sol") && fa.readDataset("coeff") == fb.readDataset("coeff"))
+        try fa.close(); try fb.close()
+        let badKey = directory.appendingPathComponent("bad.json")
+        try Data(#"{"domain": {"box": [[0, 0], [1, 1]]},\#n "coefficients": {"a": {"random": "gaussian", "spectrum": 2}},\#n "equation": "-div(a*grad(u)) = 1", "boundary": [{"dirichlet": "0"}]}"#.utf8).write(to: badKey)
+        for (arguments, message) in [
+            (["generate", "darcy", "--problem", darcyFile], "not both"),
+            (["generate"], "--problem FILE"),
+            (["generate", "--problem", problems.appendingPathComponent("poisson2d.json").path], "exactly one random-field coefficient"),
+            (["generate", "--problem", badKey.path], "bad.json:2:47: unknown key 'spectrum'"),
+        ] {
+            let run = try cli.run(arguments + common + ["--output", directory.appendingPathComponent("c.h5").path])
+            #expect(run.status != 0 && run.error.hasPrefix("error: ") && run.error.contains(message), "\(arguments): \(run.error)")
+            #expect(run.error.split(separator: "\n").count == 1)
+        }
+    }
 }

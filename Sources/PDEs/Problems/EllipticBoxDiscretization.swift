@@ -63,10 +63,18 @@ public struct EllipticBoxDiscretization: Sendable {
         }
         let a = second.map { -$0 }
         let b = (0..<d).map { first[$0] + a[0].derivative(axis: $0) }
-        diffusion = a
-        velocity = b
-        reaction = zeroth
-        source = -rest
+        // The checked expressions never need ∇ of a random coefficient: fold those symbols to 0
+        // (−a_x + a_x becomes the constant 0, so a Darcy file assembles no convection at all).
+        func folded(_ e: SymbolicExpression) -> SymbolicExpression {
+            e.substituting { node in
+                if case .randomCoefficient(_, let orders) = node, orders.contains(where: { $0 > 0 }) { return .constant(0) }
+                return nil
+            }
+        }
+        diffusion = a.map(folded)
+        velocity = b.map(folded)
+        reaction = folded(zeroth)
+        source = folded(-rest)
         // The lower-order coefficients must not need ∇ of a random coefficient (which is never formed).
         let probes = [[0.31, 0.77, 0.52], [0.83, 0.12, 0.46], [0.5, 0.5, 0.5]].map { Array($0.prefix(d)) }
         for (name, expression) in zip(["a"] + (0..<d).map { "b\($0)" } + ["c", "f"], [a[0]] + b + [zeroth, -rest])
@@ -116,13 +124,15 @@ public struct EllipticBoxDiscretization: Sendable {
         guard samples.count == problem.randomCoefficients.count, samples.allSatisfy({ $0.count == count }) else {
             throw PDEError.sizeMismatch(what: "random coefficients", expected: problem.randomCoefficients.count * count, actual: samples.reduce(0) { $0 + $1.count })
         }
-        let points = (0..<count).map(coordinates(ofNode:))
+        var cachedPoints: [[Double]]? = nil
         func nodal(_ e: SymbolicExpression) -> [Double]? {
             switch e {
             case .constant(0): return nil
             case .constant(let c): return [Double](repeating: c, count: count)
             case .randomCoefficient(let k, let orders) where orders.allSatisfy({ $0 == 0 }): return samples[k]
             default:
+                if cachedPoints == nil { cachedPoints = (0..<count).map(coordinates(ofNode:)) }
+                let points = cachedPoints!
                 return (0..<count).map { p in
                     e.evaluate(coordinates: points[p], randomCoefficient: { $0.totalOrder == 0 ? samples[$0.field][p] : 0 })
                 }

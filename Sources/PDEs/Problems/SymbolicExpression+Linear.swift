@@ -43,4 +43,21 @@ extension SymbolicExpression {
             return involvesFields ? nil : ([:], self)
         }
     }
+
+    /// The expression rebuilt bottom-up with the simplifying operators after `replace` (nil keeps a
+    /// leaf): e.g. derivatives of random coefficients set to 0 fold `−a_x + a_x` to the constant 0.
+    public func substituting(_ replace: (SymbolicExpression) -> SymbolicExpression?) -> SymbolicExpression {
+        if let replaced = replace(self) { return replaced }
+        switch self {
+        case .constant, .coordinate, .parameter, .field, .randomCoefficient: return self
+        case .sum(let a, let b): return a.substituting(replace) + b.substituting(replace)
+        case .difference(let a, let b): return a.substituting(replace) - b.substituting(replace)
+        case .product(let a, let b): return a.substituting(replace) * b.substituting(replace)
+        case .quotient(let a, let b): return a.substituting(replace) / b.substituting(replace)
+        case .power(let a, let b): return .raise(a.substituting(replace), b.substituting(replace))
+        case .negation(let a): return -a.substituting(replace)
+        case .function(let f, let a): return .apply(f, a.substituting(replace))
+        case .comparison(let c, let a, let b): return .comparison(c, a.substituting(replace), b.substituting(replace))
+        }
+    }
 }
