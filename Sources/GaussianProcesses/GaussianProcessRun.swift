@@ -1,5 +1,6 @@
 import Foundation
 import RunSupport
+import Training
 
 /// A whole `pdekit gp` run: validate the configuration, solve (GP-HM or kernel collocation), measure
 /// the relative L2 error against the exact solution, and write the outputs.
@@ -65,11 +66,16 @@ public enum GaussianProcessRun {
             let progressBar = ProgressBar(total: iterations + lbfgsIterations, label: "gp")
             defer { progressBar.finish() }
             let runDirectory = directory.appendingPathComponent(trainingDirectoryName, isDirectory: true)
+            if configuration.resume {
+                let checkpoint = runDirectory.appendingPathComponent(TrainingLoop<GaussianProcessHyperparameterTask>.checkpointName)
+                status(FileManager.default.fileExists(atPath: checkpoint.path) ? "resuming from \(checkpoint.path)"
+                       : "note: no checkpoint at \(checkpoint.path); starting a new run")
+            }
             let result = try solver.run(progress: { step in
                 let done = step.phase == "adam" ? step.iteration
                     : step.phase == "lbfgs" ? iterations + min(step.iteration, lbfgsIterations) : progressBar.completed
                 progressBar.advance(to: done, status: String(format: "%@  loss %.6e", step.phase, step.loss))
-            }, runDirectory: runDirectory, resume: configuration.resume)
+            }, runDirectory: runDirectory, resume: configuration.resume, checkpointEvery: configuration.checkpointEvery)
             progressBar.finish()
             lossLog = result.log.map { .init(phase: $0.phase, iteration: $0.iteration, loss: $0.loss, seconds: $0.elapsedSeconds) }
             let encoder = JSONEncoder()

@@ -18,14 +18,17 @@ extension GaussianProcessSolver {
     /// best evaluation so far, so that the profiled objective does not depend on which trial steps the
     /// line search tried before.
     ///
-    /// With a `runDirectory`, the loop writes its checkpoint there after every Adam step (grid values,
+    /// With a `runDirectory`, the loop writes its checkpoint there after every `checkpointEvery`-th Adam
+    /// step and after the last one (grid values,
     /// the values' change of variables, all kernel hyperparameters, Adam's state, the step, the log;
     /// see ``GaussianProcessHyperparameterTask``) and `metrics.jsonl`. `resume` continues from that
     /// checkpoint, bitwise as the uninterrupted run; the configured `adamIterations` may be larger
     /// than the checkpoint's (a run extended from `N` to `2N` steps equals a `2N`-step run). The
     /// L-BFGS phase keeps no state of its own: a run interrupted there restarts it from the end of
     /// the Adam phase, which gives the same result.
-    public func run(progress: ((Progress) -> Void)? = nil, runDirectory: URL? = nil, resume: Bool = false) throws -> Result {
+    public func run(progress: ((Progress) -> Void)? = nil, runDirectory: URL? = nil, resume: Bool = false,
+                    checkpointEvery: Int = 1) throws -> Result {
+        guard checkpointEvery >= 1 else { throw GaussianProcessError.invalidArgument("checkpoints every \(checkpointEvery) steps: need at least 1") }
         let hyperparameters = Array(learnableParameters.dropFirst())
         let innerIterations = axes.count == 1 ? 10 : configuration.innerIterations
         let finalIterations = axes.count == 1 ? 10 : configuration.initialInnerIterations
@@ -48,6 +51,7 @@ extension GaussianProcessSolver {
                                                      schedule: .constant, normalize: false),
                 runDirectory: runDirectory, observers: [task])
             loop.shufflesRows = false
+            loop.evaluationInterval = checkpointEvery
             do {
                 try loop.run(resume: resumes)
             } catch {

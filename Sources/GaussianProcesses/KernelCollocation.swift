@@ -21,7 +21,7 @@ public enum KernelCollocation {
     /// Solves `problem` (linear equations only) on a uniform grid of `pointsPerAxis` points per axis.
     public static func solve(_ problem: GaussianProcessProblem, kernels: [StationaryKernel], pointsPerAxis: Int) throws -> KernelField {
         guard problem.equation == .poisson else {
-            throw GaussianProcessError.invalidArgument("kernel collocation solves linear equations only; use the GP-HM solver for \(problem.equation.rawValue)")
+            throw GaussianProcessError.invalidArgument("kernel collocation solves the Poisson equation only; use the GP-HM solver for \(problem.equation == .custom ? problem.name : problem.equation.rawValue)")
         }
         guard kernels.count == problem.dimension else {
             throw GaussianProcessError.invalidArgument("need one kernel per axis (\(problem.dimension))")
@@ -39,7 +39,7 @@ public enum KernelCollocation {
         let k2 = tables.enumerated().map { DenseMatrix(toeplitz: $0.element.second, size: axes[$0.offset].count) }
         var system = DenseMatrix(zeros: n, n)
         var rhs = DenseMatrix(zeros: n, 1)
-        let values = problem.tabulate(problem.solution, axes: axes)
+        let values = problem.tabulate(problem.boundaryValue, axes: axes)
         let sources = problem.tabulate(problem.source, axes: axes)
         if problem.dimension == 1 {
             let m = axes[0].count

@@ -9,13 +9,14 @@ struct GaussianProcessCommand: ParsableCommand {
         commandName: "gp",
         abstract: "Solve a manufactured PDE with the GP-HM Gaussian-process solver (Fang et al., ICLR 2024).",
         discussion: """
-        Problems: poisson1d (u = sin(ax) on [0, 2π]), poisson1d-multiscale (u = sin x + 0.1 sin 20x +
-        0.05 cos 100x on [0, 1]), allen-cahn (u'' + u(u² − 1) = f, u = sin(ax) on [0, 2π]),
-        poisson2d (u = sin(ax) sin(ay) on [0, 2π]²), or --problem FILE: one field on a 1-D or 2-D box
-        with Dirichlet data, Σ c_i u_(x_i x_i) + N(u, x) = f (datasets/problems/gp-*.json). Writes
-        log.jsonl, summary.json, solution.csv, spectrum.csv and PNG plots to --output, and (gp-hm) the
-        Adam phase's checkpoint to --output/training/, which --resume continues. Exit status 1 on bad
-        input ('error:' line).
+        Problems: poisson1d (u = sin(ax) on [0, 2π]), poisson1d-multiscale (u = sin x + 0.1 sin 20x + \
+        0.05 cos 100x on [0, 1]), allen-cahn (u'' + u(u² − 1) = f, u = sin(ax) on [0, 2π]), \
+        poisson2d (u = sin(ax) sin(ay) on [0, 2π]²), or --problem FILE: one field on a 1-D or 2-D box \
+        with Dirichlet data, Σ c_i u_(x_i x_i) + N(u, x) = f (datasets/problems/gp-*.json).
+
+        Writes log.jsonl, summary.json, solution.csv, spectrum.csv and PNG plots to --output, and \
+        (gp-hm) the Adam phase's checkpoint to --output/training/, which --resume continues. Exit \
+        status 1 on bad input ('error:' line).
         """
     )
 
@@ -25,7 +26,8 @@ struct GaussianProcessCommand: ParsableCommand {
     @Argument(help: "Problem: \(ProblemName.allCases.map(\.rawValue).joined(separator: ", ")) (or --problem FILE).")
     var problem: ProblemName?
 
-    @Option(name: .customLong("problem"), help: "A problem file (datasets/problems/gp-*.json; one field on a 1-D or 2-D box, Dirichlet).")
+    @Option(name: .customLong("problem"),
+            help: ArgumentHelp("A problem file (datasets/problems/gp-*.json; one field on a 1-D or 2-D box, Dirichlet).", valueName: "file"))
     var problemFile: String?
 
     @Option(help: "Method: gp-hm (optimize values and kernel) or collocation (one dense solve, linear PDEs, ≤ 6400 points).")
@@ -97,6 +99,9 @@ struct GaussianProcessCommand: ParsableCommand {
     @Flag(help: "Continue the run in --output from its checkpoint (training/checkpoint.safetensors); --iterations may grow.")
     var resume = false
 
+    @Option(help: "Adam steps between checkpoints (the last step always writes one).")
+    var checkpointEvery = 10
+
     func run() throws {
         var c = GaussianProcessRunConfiguration()
         (c.problem, c.problemFile, c.method, c.kernel, c.components, c.collocation) = (problem, problemFile, method, kernel, components, collocation)
@@ -104,7 +109,8 @@ struct GaussianProcessCommand: ParsableCommand {
         (c.lengthscale, c.jitter, c.boundaryNoise, c.equationNoise) = (lengthscale, jitter, boundaryNoise, equationNoise)
         (c.jeffreysWeight, c.hyperparameterLearningRate, c.preconditioner) = (jeffreysWeight, hyperparameterLearningRate, preconditioner)
         (c.fixedFrequencies, c.fixedLengthscales, c.fixedWeights) = (fixedFrequencies, fixedLengthscales, fixedWeights)
-        (c.innerIterations, c.valueIterations, c.testPoints, c.output, c.resume) = (innerIterations, valueIterations, testPoints, output, resume)
+        (c.innerIterations, c.valueIterations, c.testPoints, c.output) = (innerIterations, valueIterations, testPoints, output)
+        (c.resume, c.checkpointEvery) = (resume, checkpointEvery)
         do { try GaussianProcessRun.run(c) { print($0) } } catch {
             StatusLine.printError(error)
             throw ExitCode.failure

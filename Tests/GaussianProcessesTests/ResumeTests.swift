@@ -18,6 +18,8 @@ import Training
         c.adamIterations = adam
         c.lbfgsIterations = lbfgs
         c.jeffreysWeight = 1
+        c.innerIterations = 5          // 2-D only
+        c.initialInnerIterations = 30  // 2-D only
         return c
     }
 
@@ -27,22 +29,29 @@ import Training
         return url
     }
 
-    static let problems: [GaussianProcessProblem] = [.poissonSine1D(frequency: 10, length: .pi), .allenCahnSine1D(frequency: 6, length: .pi)]
+    static let problems: [GaussianProcessProblem] = [.poissonSine1D(frequency: 10, length: .pi), .allenCahnSine1D(frequency: 6, length: .pi),
+                                                     .poissonSine2D(frequency: 3, length: .pi)]
 
-    @Test(arguments: [0, 1])
+    @Test(arguments: [0, 1, 2])
     func resumedRunEqualsTheUninterruptedOne(problemIndex: Int) throws {
         let problem = Self.problems[problemIndex]
+        let configuration = { (adam: Int) in
+            var c = self.configuration(adam: adam, lbfgs: problem.dimension == 2 ? 2 : 3)
+            if problem.dimension == 2 { c.collocationPointsPerAxis = 16 }
+            return c
+        }
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let steps = 4
-        let whole = try GaussianProcessSolver(problem: problem, configuration: configuration(adam: 2 * steps)).run()
+        let whole = try GaussianProcessSolver(problem: problem, configuration: configuration(2 * steps)).run()
         // N steps (a complete run, whose checkpoint is that of step N), then the same run extended to 2N.
-        let first = try GaussianProcessSolver(problem: problem, configuration: configuration(adam: steps))
-            .run(runDirectory: directory, resume: false)
+        let first = try GaussianProcessSolver(problem: problem, configuration: configuration(steps))
+            .run(runDirectory: directory, resume: false, checkpointEvery: 3)
         #expect(first.adamIterations == steps)
         let checkpoint = try SafetensorsArchive(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
+        // Checkpoints every 3 steps and at the last one: the file holds step N.
         #expect(checkpoint.metadata["training.epoch"] == String(steps))
-        let resumed = try GaussianProcessSolver(problem: problem, configuration: configuration(adam: 2 * steps))
+        let resumed = try GaussianProcessSolver(problem: problem, configuration: configuration(2 * steps))
             .run(runDirectory: directory, resume: true)
         #expect(whole.adamIterations == 2 * steps && resumed.adamIterations == 2 * steps)
         #expect(resumed.values == whole.values, "grid values differ after resuming")
@@ -53,7 +62,7 @@ import Training
             #expect(a.logWeights == b.logWeights && a.frequencies == b.frequencies && a.logLengthscales == b.logLengthscales)
         }
         // Resuming the finished 2N run again repeats its L-BFGS phase from the Adam checkpoint: same result.
-        let again = try GaussianProcessSolver(problem: problem, configuration: configuration(adam: 2 * steps))
+        let again = try GaussianProcessSolver(problem: problem, configuration: configuration(2 * steps))
             .run(runDirectory: directory, resume: true)
         #expect(again.values == whole.values)
     }
@@ -88,7 +97,7 @@ import Training
         // A damaged checkpoint: a NaN in the grid values, then a file cut short.
         let url = directory.appendingPathComponent("checkpoint.safetensors")
         var archive = try SafetensorsArchive(contentsOf: url)
-        let good = try archive.encoded()
+        let good = archive.encoded()
         var values: Tensor<Double> = try archive.tensor(named: "values.whitened")
         values.scalars[3] = .nan
         archive.add(values, named: "values.whitened")
