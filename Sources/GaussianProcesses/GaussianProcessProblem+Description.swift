@@ -110,6 +110,8 @@ extension GaussianProcessProblem {
         func d(_ e: SymbolicExpression) throws -> SymbolicExpression {
             switch e {
             case .constant, .coordinate, .parameter, .comparison: return .constant(0)
+            case .randomCoefficient:
+                throw GaussianProcessError.invalidArgument("random-field coefficients are sampled by generate --problem; GP-HM needs a fixed coefficient")
             case .field(_, let orders):
                 guard orders.allSatisfy({ $0 == 0 }) else { throw GaussianProcessError.invalidArgument("a derivative of u in the pointwise term") }
                 return .constant(1)
