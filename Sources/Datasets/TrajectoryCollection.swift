@@ -46,6 +46,7 @@ public enum TrajectoryCollection {
     public static func read(_ path: String, stride: Int = 1) throws -> TrajectoryFile {
         guard stride >= 1 else { throw DatasetError.invalidSplit(path: path, detail: "the subsampling stride must be positive, got \(stride)") }
         let states: Tensor<Float>
+        var scalars: Tensor<Float>?, scalarNames: [String] = []
         switch try detect(path) {
         case .pdebenchTensor:
             let tensor = try HDF5File(opening: path).readDataset("tensor")
@@ -88,12 +89,14 @@ public enum TrajectoryCollection {
         case .theWellFile:
             let well = try WellFile(path: path)
             states = try well.trajectories(0..<well.trajectoryCount)
+            scalars = try well.scalarValues(0..<well.trajectoryCount)
+            scalarNames = well.scalars.map(\.name)
         case .theWellDirectory:
             throw DatasetError.unsupported(path: path, detail: "a The Well dataset directory is read split by split (TrajectoryCollection.split)")
         case nil:
             throw DatasetError.unsupported(path: path, detail: "neither a PDEBench nor a The Well layout (no /tensor, /density + /Vx, per-seed groups, or /t0_fields + /dimensions)")
         }
-        return TrajectoryFile(path: path, states: TrajectoryFile.subsampled(states, stride: stride))
+        return TrajectoryFile(path: path, states: TrajectoryFile.subsampled(states, stride: stride), scalars: scalars, scalarNames: scalarNames)
     }
 
     /// Training, validation and test trajectories: from a The Well directory its `train`, `valid` and
@@ -112,7 +115,7 @@ public enum TrajectoryCollection {
             guard let directory = splits[name] else {
                 throw DatasetError.missingKey(path: path, key: name, available: splits.keys.sorted())
             }
-            var parts: [Tensor<Float>] = []
+            var parts: [Tensor<Float>] = [], scalarParts: [Tensor<Float>] = [], scalarNames: [String]?
             var remaining = limit
             // Float32 bytes of the parts loaded so far; each file's full read is checked on top of them,
             // and the concatenation (a second copy) before it is made.
@@ -131,6 +134,12 @@ public enum TrajectoryCollection {
                 }
                 let part = TrajectoryFile.subsampled(try well.trajectories(0..<take), stride: stride)
                 parts.append(part)
+                let names = well.scalars.map(\.name)
+                if let scalarNames, scalarNames != names {
+                    throw DatasetError.shapeMismatch(path: directory, detail: "\(file) has the scalars \(names), the split's first file \(scalarNames)")
+                }
+                scalarNames = names
+                if let values = try well.scalarValues(0..<take) { scalarParts.append(values) }
                 heldBytes += part.scalars.count * 4
                 remaining -= take
             }
@@ -142,13 +151,24 @@ public enum TrajectoryCollection {
             for part in parts where Array(part.shape.dropFirst()) != Array(first.shape.dropFirst()) {
                 throw DatasetError.shapeMismatch(path: directory, detail: "files hold trajectories \(Array(part.shape.dropFirst())) and \(Array(first.shape.dropFirst()))")
             }
-            return try Trajectories(states: parts.count == 1 ? first : Tensor.concatenated(parts, alongAxis: 0), path: directory)
+            let scalars = scalarParts.isEmpty ? nil : try Tensor.concatenated(scalarParts, alongAxis: 0)
+            return try Trajectories(states: parts.count == 1 ? first : Tensor.concatenated(parts, alongAxis: 0), scalars: scalars,
+                                    scalarNames: scalars == nil ? [] : scalarNames ?? [], path: directory)
         }
         let trainSet = try load("train", limit: train - validation)!, validationSet = try load("valid", limit: validation), testSet = try load("test", limit: test)!
-        for other in [validationSet, testSet].compactMap({ $0 }) where other.channels != trainSet.channels || other.grid != trainSet.grid {
-            throw DatasetError.shapeMismatch(path: path, detail: "splits hold \(other.channels) channels on \(other.grid) and \(trainSet.channels) on \(trainSet.grid)")
+        for other in [validationSet, testSet].compactMap({ $0 })
+        where other.channels != trainSet.channels || other.grid != trainSet.grid || other.scalarNames != trainSet.scalarNames {
+            throw DatasetError.shapeMismatch(path: path, detail: "splits hold \(other.channels) channels on \(other.grid) with scalars \(other.scalarNames) and \(trainSet.channels) on \(trainSet.grid) with \(trainSet.scalarNames)")
         }
         return TrajectorySplit(train: trainSet, validation: validationSet, test: testSet)
+    }
+
+    /// The split of any trajectory file: a PDEBench or The Well layout (recognized from its keys) through
+    /// ``split(_:train:validation:test:stride:)``, any other file's array `key` through ``TrajectoryFile``.
+    public static func split(_ path: String, key: String, layout: TrajectoryLayout, order: SampleOrder, train: Int, validation: Int, test: Int,
+                             stride: Int = 1) throws -> TrajectorySplit {
+        if try detect(path) != nil { return try split(path, train: train, validation: validation, test: test, stride: stride) }
+        return try TrajectoryFile(path: path, key: key, layout: layout, order: order, stride: stride).split(train: train, validation: .count(validation), test: test)
     }
 
     /// `train`/`valid`/`test` → directory, under `path/data/` or `path/` (only those holding HDF5 files

@@ -18,6 +18,9 @@ public struct TrajectoryFile: Sendable {
     /// All trajectories, `[N, T, C, grid…]`, in the requested order, subsampled (not yet checked for NaN:
     /// rows no split uses may hold anything).
     public let states: Tensor<Float>
+    /// Conditioning scalars `[N, T, S]` in the same order (The Well's `scalars/`), or nil.
+    public let scalars: Tensor<Float>?
+    public let scalarNames: [String]
 
     /// Reads the array `key` of `path`.
     ///
@@ -50,12 +53,16 @@ public struct TrajectoryFile: Sendable {
         shape.insert(1, at: 2)
         self.path = path
         self.states = Self.subsampled(timeSecond.reshaped(shape), stride: stride)
+        scalars = nil
+        scalarNames = []
     }
 
-    /// Trajectories already shaped `[N, T, C, grid…]` (the collection readers build them).
-    public init(path: String, states: Tensor<Float>) {
+    /// Trajectories already shaped `[N, T, C, grid…]`, with scalars `[N, T, S]` (the collection readers build them).
+    public init(path: String, states: Tensor<Float>, scalars: Tensor<Float>? = nil, scalarNames: [String] = []) {
         self.path = path
         self.states = states
+        self.scalars = scalars
+        self.scalarNames = scalars == nil ? [] : scalarNames
     }
 
     public var count: Int { states.shape[0] }
@@ -75,7 +82,9 @@ public struct TrajectoryFile: Sendable {
         guard range.lowerBound >= 0, range.upperBound <= count, !range.isEmpty else {
             throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound) asked of \(count)")
         }
-        do { return try Trajectories(states: states.sliced(alongAxis: 0, range), path: path) } catch .nonFinite(_, _) {
+        do {
+            return try Trajectories(states: states.sliced(alongAxis: 0, range), scalars: scalars?.sliced(alongAxis: 0, range), scalarNames: scalarNames, path: path)
+        } catch .nonFinite(_, _) {
             throw DatasetError.nonFinite(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound)")
         }
     }

@@ -190,6 +190,40 @@ public struct WellFile: Sendable {
         self.fields = fields
     }
 
+    /// The scalars of `scalars/` for trajectories `range`, `[range.count, T, S]` in `field_names` order:
+    /// a constant (stored `[]` or `[1]`) repeats over trajectories and steps, a `sample_varying` one
+    /// (`[B]`) over steps, a `time_varying` one (`[T]`) over trajectories; `[B, T]` is used as stored.
+    /// nil when the file has no scalars.
+    /// - Throws: `DatasetError` naming the scalar's object for a shape its flags do not explain, or a
+    ///   range outside the file.
+    public func scalarValues(_ range: Range<Int>) throws -> Tensor<Float>? {
+        guard !scalars.isEmpty else { return nil }
+        guard range.lowerBound >= 0, range.upperBound <= trajectoryCount, !range.isEmpty else {
+            throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound) asked of \(trajectoryCount)")
+        }
+        let file = try HDF5File(opening: path)
+        defer { try? file.close() }
+        let n = range.count, t = timeSteps, s = scalars.count
+        let count = try DatasetError.checkedArray(shape: [n, t, s], bytesPerElement: 4, what: "The Well scalars", path: path)
+        var out = [Float](repeating: 0, count: count)
+        for (k, scalar) in scalars.enumerated() {
+            let object = "/scalars/\(scalar.name)"
+            let shape = try file.datasetInfo(object).shape
+            let expected: [Int] = (scalar.sampleVarying ? [trajectoryCount] : []) + (scalar.timeVarying ? [t] : [])
+            guard shape == expected || (expected.isEmpty && shape == [1]) else {
+                throw DatasetError.malformed(path: path, detail: "\(object) has shape \(shape), but sample_varying \(scalar.sampleVarying) and time_varying \(scalar.timeVarying) over \(trajectoryCount) trajectories and \(t) steps ask for \(expected)")
+            }
+            let values = (scalar.sampleVarying ? try file.readSamples(object, range) : try file.readDataset(object)).tensor(as: Float.self).scalars
+            for sample in 0..<n {
+                for step in 0..<t {
+                    let index = (scalar.sampleVarying ? sample * (scalar.timeVarying ? t : 1) : 0) + (scalar.timeVarying ? step : 0)
+                    out[(sample * t + step) * s + k] = values[index]
+                }
+            }
+        }
+        return Tensor(uncheckedShape: [n, t, s], scalars: out)
+    }
+
     /// The time-varying fields' channels, in the order ``trajectories(_:)`` stacks them.
     public var channelNames: [String] { fields.filter(\.timeVarying).flatMap(\.channelNames) }
 

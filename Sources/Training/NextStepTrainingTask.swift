@@ -38,7 +38,10 @@ public enum NextStepTraining: Sendable, Equatable, CustomStringConvertible {
 /// steps and one target. States are normalized with ONE per-point unit-Gaussian normalizer fitted on all
 /// training states (every channel block of the window uses it, and the model's output is the next
 /// encoded state), so rollouts feed predictions back unchanged. The loss is the mean relative L2 of the
-/// decoded prediction against the raw next state. The selection metric is the full-rollout relative L2
+/// decoded prediction against the raw next state. Conditioning scalars (``Trajectories/scalars``, The
+/// Well's `scalars/`) are `S` extra input channels after the window, each the value at the window's last
+/// step broadcast over the grid and normalized by its mean and standard deviation over the training
+/// trajectories and steps. The selection metric is the full-rollout relative L2
 /// on the validation trajectories (``TrajectoryRollout``); the test trajectories are not part of the task.
 public final class NextStepTrainingTask: TrainingTask {
     public let model: any OperatorModel
@@ -48,6 +51,8 @@ public final class NextStepTrainingTask: TrainingTask {
     public let train: Trajectories
     public let validation: Trajectories?
     let stateNormalizer: PointwiseNormalizer<Float>
+    /// `[1, S]` statistics of the conditioning scalars (nil without them).
+    let scalarNormalizer: PointwiseNormalizer<Float>?
     let encodedTrain: Trajectories
     let windowStarts: [(sample: Int, start: Int)]
 
@@ -66,12 +71,13 @@ public final class NextStepTrainingTask: TrainingTask {
         guard history < train.steps, unrolled < train.steps, train.steps - history - unrolled >= 1 else {
             throw TrainingError.dataMismatch("trajectories of \(train.steps) steps leave no window of \(history) inputs, \(unrolled) pushforward steps and a target")
         }
-        if let validation, validation.steps <= history || validation.channels != train.channels || validation.grid != train.grid {
+        if let validation, validation.steps <= history || validation.channels != train.channels || validation.grid != train.grid
+            || validation.scalarNames != train.scalarNames {
             throw TrainingError.dataMismatch("validation trajectories \(validation.states.shape) do not fit training trajectories \(train.states.shape) with \(history) steps in")
         }
         let channels = model.channelCounts
-        guard channels.input == history * train.channels, channels.output == train.channels else {
-            throw TrainingError.dataMismatch("the model takes \(channels.input) channels to \(channels.output); \(history) states of \(train.channels) channels need \(history * train.channels) to \(train.channels)")
+        guard channels.input == history * train.channels + train.scalarCount, channels.output == train.channels else {
+            throw TrainingError.dataMismatch("the model takes \(channels.input) channels to \(channels.output); \(history) states of \(train.channels) channels and \(train.scalarCount) scalars need \(history * train.channels + train.scalarCount) to \(train.channels)")
         }
         try model.validateInput(shape: [1, channels.input] + train.grid)
         self.model = model
@@ -87,7 +93,18 @@ public final class NextStepTrainingTask: TrainingTask {
             let statistic = [1, train.channels] + train.grid
             stateNormalizer = PointwiseNormalizer(mean: Tensor(repeating: 0, shape: statistic), standardDeviation: Tensor(repeating: 1, shape: statistic), epsilon: 0)
         }
-        encodedTrain = try Trajectories(states: stateNormalizer.encode(flat).reshaped(train.states.shape), path: "<encoded training trajectories>")
+        var encodedScalars: Tensor<Float>?
+        if let scalars = train.scalars {
+            let rows = scalars.reshaped([train.count * train.steps, train.scalarCount])
+            let normalizer = configuration.normalize ? try PointwiseNormalizer(fitting: rows)
+                : PointwiseNormalizer(mean: Tensor(repeating: 0, shape: [1, train.scalarCount]), standardDeviation: Tensor(repeating: 1, shape: [1, train.scalarCount]), epsilon: 0)
+            scalarNormalizer = normalizer
+            encodedScalars = normalizer.encode(rows).reshaped(scalars.shape)
+        } else {
+            scalarNormalizer = nil
+        }
+        encodedTrain = try Trajectories(states: stateNormalizer.encode(flat).reshaped(train.states.shape), scalars: encodedScalars,
+                                        scalarNames: train.scalarNames, path: "<encoded training trajectories>")
         var starts: [(sample: Int, start: Int)] = []
         for sample in 0..<train.count {
             for start in 0..<(train.steps - history - unrolled) { starts.append((sample, start)) }
@@ -96,10 +113,20 @@ public final class NextStepTrainingTask: TrainingTask {
     }
 
     /// The model with its normalizers: the input normalizer is the state normalizer repeated for each of
-    /// the `h` channel blocks.
+    /// the `h` channel blocks, then the scalars' statistics broadcast over the grid.
     public var trainedModel: TrainedModel {
-        let repeated = { (t: Tensor<Float>) in (try? Tensor.concatenated(Array(repeating: t, count: self.history), alongAxis: 1)) ?? t }
-        let input = PointwiseNormalizer(mean: repeated(stateNormalizer.mean), standardDeviation: repeated(stateNormalizer.standardDeviation),
+        let grid = train.grid, points = grid.reduce(1, *)
+        func broadcast(_ statistic: Tensor<Float>, plus epsilon: Float) -> Tensor<Float> {
+            Tensor(uncheckedShape: [1, statistic.count] + grid, scalars: statistic.scalars.flatMap { [Float](repeating: $0 + epsilon, count: points) })
+        }
+        // PointwiseNormalizer adds one ε to every σ: the scalars' own ε is folded into their σ.
+        let scalarMean = scalarNormalizer.map { [broadcast($0.mean, plus: 0)] } ?? []
+        let scalarDeviation = scalarNormalizer.map { [broadcast($0.standardDeviation, plus: $0.epsilon - stateNormalizer.epsilon)] } ?? []
+        let repeated = { (t: Tensor<Float>, extra: [Tensor<Float>]) in
+            (try? Tensor.concatenated(Array(repeating: t, count: self.history) + extra, alongAxis: 1)) ?? t
+        }
+        let input = PointwiseNormalizer(mean: repeated(stateNormalizer.mean, scalarMean),
+                                        standardDeviation: repeated(stateNormalizer.standardDeviation, scalarDeviation),
                                         epsilon: stateNormalizer.epsilon)
         return TrainedModel(model: model, trainingConfiguration: configuration, inputNormalizer: input, targetNormalizer: stateNormalizer)
     }
@@ -115,7 +142,12 @@ public final class NextStepTrainingTask: TrainingTask {
         let windows = indices.map { windowStarts[$0] }
         let unrolled = training.unrolledSteps
         var x = encodedTrain.windows(windows, length: history)
-        for _ in 0..<unrolled { x = TrajectoryRollout.shifted(x, appending: model.inference(x)) }
+        for k in 0..<unrolled {
+            let shiftedStarts = windows.map { ($0.sample, $0.start + k) }
+            x = TrajectoryRollout.shifted(x, appending: model.inference(try TrajectoryRollout.withScalars(x, encodedTrain.scalarChannels(shiftedStarts, length: history))))
+        }
+        let lastStarts = windows.map { ($0.sample, $0.start + unrolled) }
+        x = try TrajectoryRollout.withScalars(x, encodedTrain.scalarChannels(lastStarts, length: history))
         let targetStates = train.windows(windows.map { ($0.sample, $0.start + history + unrolled) }, length: 1)
         let prediction = decode(model(Variable(x)))
         switch configuration.loss {

@@ -5,8 +5,14 @@ import AutoDiff
 import NeuralLayers
 import NeuralOperators
 
-/// Supervised training of a neural operator (any ``OperatorModel``: FNO, MgNO) on in-memory field
-/// pairs, as a ``TrainingTask``: Li et al. 2021's recipe.
+/// Supervised training of a neural operator (any ``OperatorModel``: FNO, MgNO) on field pairs held in
+/// memory or streamed from disk, as a ``TrainingTask``: Li et al. 2021's recipe.
+///
+/// Streamed (``init(model:configuration:stream:trainRows:validation:chunkRows:)``), the training rows
+/// are read a chunk at a time by a ``ChunkPrefetcher`` (one chunk ahead, on its own thread), in the
+/// order ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``: shuffled within chunks of
+/// `chunkRows` consecutive rows. The normalizers are fitted in two passes over the chunks and equal
+/// the in-memory ones bit for bit, so the same batches give the same losses.
 ///
 /// Inputs are encoded with the unit-Gaussian input normalizer, the prediction is decoded with the
 /// target normalizer (both fitted on the training rows only), and the loss is the mean relative L2
@@ -15,12 +21,19 @@ import NeuralOperators
 public final class OperatorTrainingTask: TrainingTask {
     public let model: any OperatorModel
     public let configuration: TrainingConfiguration
-    public let train: FieldPairs
+    /// The training pairs in memory (nil when streamed).
+    public let train: FieldPairs?
+    /// The streamed training rows (nil in memory).
+    public let stream: ChunkPrefetcher?
+    /// Rows per streamed chunk.
+    public let chunkRows: Int
     /// The held-out rows that select the best epoch and stop early (nil: select on the training loss).
     public let validation: FieldPairs?
     let inputNormalizer: PointwiseNormalizer<Float>?
     let targetNormalizer: PointwiseNormalizer<Float>?
-    let encodedTrainInputs: Tensor<Float>
+    let encodedTrainInputs: Tensor<Float>?
+    let streamFingerprint: String?
+    public let trainingCount: Int
 
     public init(model: any OperatorModel, configuration: TrainingConfiguration, train: FieldPairs, validation: FieldPairs?) throws {
         try configuration.validate()
@@ -35,6 +48,10 @@ public final class OperatorTrainingTask: TrainingTask {
         self.configuration = configuration
         self.train = train
         self.validation = validation
+        stream = nil
+        chunkRows = 0
+        streamFingerprint = nil
+        trainingCount = train.count
         if configuration.normalize {
             let inputNormalizer = try PointwiseNormalizer(fitting: train.inputs)
             self.inputNormalizer = inputNormalizer
@@ -47,21 +64,95 @@ public final class OperatorTrainingTask: TrainingTask {
         }
     }
 
+    /// Training rows `trainRows` of `stream` read from disk a chunk of `chunkRows` rows at a time (the
+    /// validation pairs in memory). The normalizers take two passes over the rows before training.
+    /// - Throws: `TrainingError` for a model that does not fit the data, `DatasetError` for a read failure.
+    public init(model: any OperatorModel, configuration: TrainingConfiguration, stream source: FieldPairStream, trainRows: Int,
+                validation: FieldPairs?, chunkRows requestedChunkRows: Int) throws {
+        try configuration.validate()
+        guard trainRows >= 1, trainRows <= source.count, requestedChunkRows >= 1 else {
+            throw TrainingError.invalidConfiguration("\(trainRows) streamed training rows of \(source.count), chunks of \(requestedChunkRows)")
+        }
+        try model.validateInput(shape: [1] + source.inputSampleShape)
+        if let validation { try model.validateInput(shape: [1] + Array(validation.inputs.shape.dropFirst())) }
+        let outputShape = model.inference(Tensor(repeating: 0, shape: [1] + source.inputSampleShape)).shape
+        guard source.targetSampleShape == Array(outputShape.dropFirst()),
+              validation.map({ Array($0.targets.shape.dropFirst()) == Array(outputShape.dropFirst()) }) ?? true else {
+            throw TrainingError.dataMismatch("targets \(source.targetSampleShape) but the model predicts \(Array(outputShape.dropFirst()))")
+        }
+        // Batches never straddle chunks when the chunk is a whole number of batches.
+        let batch = min(configuration.batchSize, trainRows)
+        let chunkRows = max(requestedChunkRows / batch, 1) * batch
+        self.model = model
+        self.configuration = configuration
+        self.train = nil
+        self.validation = validation
+        self.chunkRows = chunkRows
+        self.trainingCount = trainRows
+        encodedTrainInputs = nil
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        for size in [trainRows] + source.inputSampleShape + [trainRows] + source.targetSampleShape { mix(UInt64(size)) }
+        let ranges = stride(from: 0, to: trainRows, by: chunkRows).map { $0..<min(trainRows, $0 + chunkRows) }
+        var inputFit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: source.inputSampleShape)
+        var targetFit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: source.targetSampleShape)
+        for range in ranges {
+            let (inputs, targets) = try source.read(Array(range))
+            for tensor in [inputs, targets] { for value in tensor.scalars { mix(UInt64(value.bitPattern)) } }
+            inputFit.accumulateMean(inputs)
+            targetFit.accumulateMean(targets)
+        }
+        streamFingerprint = "stream" + String(hash, radix: 16)
+        if configuration.normalize {
+            inputFit.finishMean()
+            targetFit.finishMean()
+            for range in ranges {
+                let (inputs, targets) = try source.read(Array(range))
+                inputFit.accumulateDeviations(inputs)
+                targetFit.accumulateDeviations(targets)
+            }
+            let inputNormalizer = inputFit.normalizer
+            self.inputNormalizer = inputNormalizer
+            targetNormalizer = targetFit.normalizer
+            stream = ChunkPrefetcher(stream: source) { chunk in (inputNormalizer.encode(chunk.inputs), chunk.targets) }
+        } else {
+            inputNormalizer = nil
+            targetNormalizer = nil
+            stream = ChunkPrefetcher(stream: source)
+        }
+    }
+
     /// The model with its normalizers (what a checkpoint stores).
     public var trainedModel: TrainedModel {
         TrainedModel(model: model, trainingConfiguration: configuration, inputNormalizer: inputNormalizer, targetNormalizer: targetNormalizer)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter<Float>)] { model.namedParameters }
-    public var trainingCount: Int { train.count }
 
     /// The training and validation sets' ``FieldPairs/fingerprint``s, as hexadecimal "train-validation"
-    /// ("train-none" without a validation split).
+    /// ("train-none" without a validation split); streamed, the training part hashes the rows chunk by
+    /// chunk (inputs, then targets of each) and starts with "stream".
     public private(set) lazy var dataFingerprint: String =
-        String(train.fingerprint, radix: 16) + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none")
+        (streamFingerprint ?? train.map { String($0.fingerprint, radix: 16) } ?? "none") + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none")
+
+    /// Streamed: the chunked order of ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``,
+    /// whose chunks the prefetcher starts reading now. In memory: nil (the loop's shuffle).
+    public func epochOrder(seed: UInt64, epoch: Int) -> [Int]? {
+        guard let stream else { return nil }
+        let plan = ChunkPrefetcher.chunkedOrder(count: trainingCount, chunkRows: chunkRows, seed: seed, epoch: epoch)
+        stream.start(plan: plan)
+        return plan.flatMap { $0 }
+    }
 
     public func loss(batch indices: [Int]) throws -> Variable<Float> {
-        let x = FieldPairs.rows(encodedTrainInputs, indices), y = FieldPairs.rows(train.targets, indices)
+        let x: Tensor<Float>, y: Tensor<Float>
+        if let stream {
+            (x, y) = try stream.rows(indices)
+        } else if let encodedTrainInputs, let train {
+            (x, y) = (FieldPairs.rows(encodedTrainInputs, indices), FieldPairs.rows(train.targets, indices))
+        } else {
+            throw TrainingError.dataMismatch("no training rows")
+        }
         let prediction = decode(model(Variable(x))), target = Variable(y)
         switch configuration.loss {
         case .relativeL2: return Loss.relativeLp(prediction, target)

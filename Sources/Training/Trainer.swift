@@ -24,7 +24,8 @@ public final class Trainer {
 
     public var model: any OperatorModel { task.model }
     public var configuration: TrainingConfiguration { task.configuration }
-    public var train: FieldPairs { task.train }
+    /// The training pairs in memory (nil when streamed from disk).
+    public var train: FieldPairs? { task.train }
     public var validation: FieldPairs? { task.validation }
 
     /// The result of `run`.
@@ -42,6 +43,12 @@ public final class Trainer {
     public init(model: any OperatorModel, configuration: TrainingConfiguration, train: FieldPairs, validation: FieldPairs?,
                 outputDirectory: URL? = nil) throws {
         task = try OperatorTrainingTask(model: model, configuration: configuration, train: train, validation: validation)
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Trains on a task built elsewhere (e.g. streamed from disk).
+    public init(task: OperatorTrainingTask, outputDirectory: URL? = nil) {
+        self.task = task
         self.outputDirectory = outputDirectory
     }
 

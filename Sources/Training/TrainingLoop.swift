@@ -197,7 +197,8 @@ public final class TrainingLoop<Task: TrainingTask> {
             // With `maximumSteps` the last epoch may be partial; it is then the final one.
             let batches = maximumSteps.map { min(stepsPerEpoch, max($0 - stepsTaken, 0)) } ?? stepsPerEpoch
             if batches == 0 { break epochs }
-            let order = shufflesRows ? Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch) : Array(0..<trainCount)
+            let order = shufflesRows ? task.epochOrder(seed: configuration.seed, epoch: epoch) ?? Self.shuffledOrder(count: trainCount, seed: configuration.seed, epoch: epoch)
+                : Array(0..<trainCount)
             for batchIndex in 0..<batches {
                 stepsTaken += 1
                 let indices = Array(order[(batchIndex * batchSize)..<min(trainCount, (batchIndex + 1) * batchSize)])

@@ -36,6 +36,14 @@ public protocol TrainingTask: AnyObject {
     func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws
     /// Sets the weights from a checkpoint that passed ``verifyCheckpoint(_:path:)``.
     func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws
+    /// The rows of epoch `epoch` in training order, or nil for the loop's seeded shuffle
+    /// (``TrainingLoop/shuffledOrder(count:seed:epoch:)``). A task streaming from disk orders rows
+    /// within chunks here and starts reading them.
+    func epochOrder(seed: UInt64, epoch: Int) -> [Int]?
+}
+
+extension TrainingTask {
+    public func epochOrder(seed: UInt64, epoch: Int) -> [Int]? { nil }
 }
 
 extension TrainingTask {

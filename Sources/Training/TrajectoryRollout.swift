@@ -61,21 +61,22 @@ public struct RolloutEvaluation: Codable, Sendable, Equatable {
 }
 
 public enum TrajectoryRollout {
-    /// Rolls `model` (inputs `[B, h·C, grid…]`, outputs `[B, C, grid…]`) over `data` and scores it.
+    /// Rolls `model` (inputs `[B, h·C + S, grid…]`: the window, then the `S` scalars of ``Trajectories/scalarChannels(_:length:)``;
+    /// outputs `[B, C, grid…]`) over `data` and scores it.
     ///
     /// - Returns: the predictions `[N, T − h, C, grid…]` and their ``RolloutEvaluation``.
     /// - Throws: `TrainingError.dataMismatch` when the model's channels do not fit `h` states of `data`.
     public static func run(_ model: TrainedModel, on data: Trajectories, history h: Int, batchSize: Int = 20) throws
         -> (predictions: Tensor<Float>, evaluation: RolloutEvaluation) {
         let channels = model.operatorModel.channelCounts, c = data.channels
-        guard h >= 1, h < data.steps, channels.input == h * c, channels.output == c else {
-            throw TrainingError.dataMismatch("a model of \(channels.input) input and \(channels.output) output channels cannot roll out \(h) states of \(c) channels over \(data.steps) steps")
+        guard h >= 1, h < data.steps, channels.input == h * c + data.scalarCount, channels.output == c else {
+            throw TrainingError.dataMismatch("a model of \(channels.input) input and \(channels.output) output channels cannot roll out \(h) states of \(c) channels and \(data.scalarCount) scalars over \(data.steps) steps")
         }
         let n = data.count, horizon = data.steps - h, per = data.stateSize
         var window = data.windows((0..<n).map { ($0, 0) }, length: h)
         var predicted = [Float](repeating: 0, count: n * horizon * per)
         for k in 0..<horizon {
-            let next = try model.predict(window, batchSize: batchSize)
+            let next = try model.predict(try withScalars(window, data.scalarChannels((0..<n).map { ($0, k) }, length: h)), batchSize: batchSize)
             next.scalars.withUnsafeBufferPointer { p in
                 for s in 0..<n { for i in 0..<per { predicted[(s * horizon + k) * per + i] = p[s * per + i] } }
             }
@@ -111,6 +112,12 @@ public enum TrajectoryRollout {
             }
         }
         return RolloutEvaluation(history: h, steps: Array(h..<(h + horizon)), relativeL2PerStep: perStep, relativeL2: full, trajectories: n)
+    }
+
+    /// `window` `[B, h·C, grid…]` followed by the scalar channels `[B, S, grid…]` (unchanged without them).
+    public static func withScalars(_ window: Tensor<Float>, _ scalars: Tensor<Float>?) throws -> Tensor<Float> {
+        guard let scalars else { return window }
+        return try Tensor.concatenated([window, scalars], alongAxis: 1)
     }
 
     /// `[B, h·C, grid…]` without its oldest state (the first `C` channels), with `next` `[B, C, grid…]` appended.

@@ -9,6 +9,8 @@ struct Train: ParsableCommand {
         subcommands: [TrainFNO.self, TrainMgNO.self, TrainDeepONet.self])
 }
 
+extension DataResidence: ExpressibleByArgument {}
+
 /// Data, optimization and output options shared by `train fno` and `train mgno`.
 struct OperatorTrainingOptions: ParsableArguments {
     enum Schedule: String, ExpressibleByArgument, CaseIterable { case step, cosine, constant, oneCycle = "one-cycle" }
@@ -49,6 +51,10 @@ struct OperatorTrainingOptions: ParsableArguments {
         training set) or file (the stored order; runs started before this option used it).
         """)
     var sampleOrder: SampleOrder = .sampled
+    @Option(help: "Where the training rows live (train fno): \(DataResidence.allCases.map(\.rawValue).joined(separator: ", ")) (auto: in memory when the file fits --memory-limit; stream: an HDF5 file read a chunk of rows at a time, the next chunk prefetched, rows shuffled within chunks).")
+    var dataResidence: DataResidence = .auto
+    @Option(help: "MiB the training data may use (default: half the machine's memory); decides --data-residence auto and the chunk size.")
+    var memoryLimit: Int?
 
     /// Rows of the --train samples held out for validation.
     var validationCount: Int { validation ?? train / 10 }
@@ -59,6 +65,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// sets are disjoint.
     func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
         guard epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--epochs and --subsample must be positive") }
+        guard dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for train fno (--task pairs) only") }
         guard !train.addingReportingOverflow(test).overflow else {
             throw OperatorCommandError(description: "--train \(train) + --test \(test) overflows a sample count")
         }
@@ -81,13 +88,51 @@ struct OperatorTrainingOptions: ParsableArguments {
 
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
     /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
-    func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs) throws {
-        if let requestedBatchSize, requestedBatchSize > trainPairs.count {   // as `train deeponet`: not silently full batch
-            throw OperatorCommandError(description: "--batch-size \(requestedBatchSize) is larger than the \(trainPairs.count) training samples (--train minus --validation)")
+    /// `extraFields` adds fields to the summary from the chosen model and its test predictions.
+    func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs,
+             extraFields: ((_ chosen: TrainedModel, _ testPredictions: Tensor<Float>) throws -> [String: Any])? = nil) throws {
+        try checkBatchSize(trainingRows: trainPairs.count)
+        try run(Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
+                        outputDirectory: URL(fileURLWithPath: output)), test: testPairs, extraFields: extraFields)
+    }
+
+    func checkBatchSize(trainingRows: Int) throws {
+        if let requestedBatchSize, requestedBatchSize > trainingRows {   // as `train deeponet`: not silently full batch
+            throw OperatorCommandError(description: "--batch-size \(requestedBatchSize) is larger than the \(trainingRows) training samples (--train minus --validation)")
         }
+    }
+
+    /// The data limit in bytes: --memory-limit MiB, or half the machine's memory.
+    func memoryLimitBytes() throws -> Int {
+        guard let memoryLimit else { return MemoryBudget.physicalMemoryBytes / 2 }
+        let (bytes, overflow) = memoryLimit.multipliedReportingOverflow(by: 1 << 20)
+        guard memoryLimit > 0, !overflow else { throw OperatorCommandError(description: "--memory-limit \(memoryLimit) MiB is not a positive size") }
+        return bytes
+    }
+
+    /// The training file as a stream when --data-residence asks for it (auto: an HDF5 file too large for
+    /// --memory-limit), with the validation and test pairs read into memory; nil to train in memory.
+    func streamedData() throws -> (stream: FieldPairStream, validation: FieldPairs?, test: FieldPairs, chunkRows: Int)? {
+        guard dataResidence != .memory, epochs > 0, subsample > 0 else { return nil }
+        let limit = try memoryLimitBytes()
+        let layout: FieldLayout = channelsFirst ? .samplesChannelsGrid : .samplesGrid
+        guard let stream = try FieldPairStream.open(path: data, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample,
+                                                    required: dataResidence == .stream),
+              dataResidence.streams(fileRows: stream.count, bytesPerRow: stream.bytesPerRow, limitBytes: limit) else { return nil }
+        let v = validationCount
+        guard train > v, v >= 0, test > 0, testData != nil || (!train.addingReportingOverflow(test).overflow && train + test <= stream.count) else {
+            throw OperatorCommandError(description: "\(data) has \(stream.count) samples for --train \(train) (of which --validation \(v)) and --test \(test)")
+        }
+        let validationPairs = v > 0 ? try stream.pairs((train - v)..<train) : nil
+        let testPairs = try testData.map { try FieldPairFile(path: $0, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample).pairs(0..<test) }
+            ?? stream.pairs(train..<(train + test))
+        return (stream, validationPairs, testPairs, DataResidence.chunkRows(bytesPerRow: stream.bytesPerRow, limitBytes: limit, batchSize: batchSize))
+    }
+
+    /// Trains with `trainer` and reports as ``run(model:train:validation:test:extraFields:)``.
+    func run(_ trainer: Trainer, test testPairs: FieldPairs, extraFields: ((_ chosen: TrainedModel, _ testPredictions: Tensor<Float>) throws -> [String: Any])? = nil) throws {
+        let model = trainer.model, validationPairs = trainer.validation
         let directory = URL(fileURLWithPath: output)
-        let trainer = try Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
-                                  outputDirectory: directory)
         trainer.showsProgress = !quiet
         trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
         let summary = try trainer.run(resume: resume)
@@ -102,13 +147,16 @@ struct OperatorTrainingOptions: ParsableArguments {
                                       to: directory.appendingPathComponent("fields.png"))
         let seconds = summary.history.map(\.seconds)
         let best = summary.bestEpoch >= 0 && summary.bestEpoch < summary.history.count ? summary.history.first { $0.epoch == summary.bestEpoch } : nil
-        emit(["run": output, "model": type(of: model).kind.rawValue, "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
+        let fields: [String: Any] = ["run": output, "model": type(of: model).kind.rawValue, "data_residence": trainer.task.stream == nil ? "memory" : "stream",
+              "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
               "selected_on": validationPairs == nil ? "train_loss" : "validation", "validation_samples": validationPairs?.count ?? 0,
               "best_validation_relative_l2": best?.validationRelativeL2 ?? NSNull(),
               "stopped_early": summary.stoppedEarly, "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1,
               "final_test_relative_l2": final.relativeL2, "final_test_relative_h1": final.relativeH1,
               "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
-              "step_seconds": summary.stepSeconds, "allreduce_seconds": summary.allreduceSeconds])
+              "step_seconds": summary.stepSeconds, "allreduce_seconds": summary.allreduceSeconds]
+        let extra = try extraFields?(chosen, evaluation.predictions) ?? [:]
+        emit(fields.merging(extra) { _, added in added })
     }
 }
 
@@ -169,6 +217,18 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
 
     func execute() throws {
         if task == .nextStep { return try executeNextStep() }
+        if task == .spaceTime { return try executeSpaceTime() }
+        if let streamed = try options.streamedData() {
+            let o = options, source = streamed.stream
+            let configuration = try modelConfiguration(spatialDimensions: source.spatialDimensions, inputChannels: source.inputSampleShape[0],
+                                                       outputChannels: source.targetSampleShape[0])
+            var generator = SeededRandomNumberGenerator(seed: o.seed)
+            let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
+            try o.checkBatchSize(trainingRows: o.train - o.validationCount)
+            let task = try OperatorTrainingTask(model: model, configuration: o.trainingConfiguration, stream: source, trainRows: o.train - o.validationCount,
+                                                validation: streamed.validation, chunkRows: streamed.chunkRows)
+            return try o.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: o.output)), test: streamed.test, extraFields: { _, _ in ["chunk_rows": task.chunkRows] })
+        }
         let (train, validation, test, d) = try options.loadPairs()
         let configuration = try modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
         var generator = SeededRandomNumberGenerator(seed: options.seed)

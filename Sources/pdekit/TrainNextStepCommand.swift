@@ -8,9 +8,13 @@ enum FNOTask: String, ExpressibleByArgument, CaseIterable {
     case pairs
     /// The last `--history` states of a time series → the next state, evaluated by full rollouts.
     case nextStep = "next-step"
+    /// The first `--history` states → all later ones at once, one operator on space-time (the FNO
+    /// paper's FNO-3D); evaluated per time step.
+    case spaceTime = "space-time"
 }
 
 extension TrajectoryLayout: ExpressibleByArgument {}
+extension ScalarInputs: ExpressibleByArgument {}
 
 /// The flags of `pdekit train fno --task next-step`.
 struct NextStepOptions: ParsableArguments {
@@ -20,9 +24,44 @@ struct NextStepOptions: ParsableArguments {
     var timeAxis: TrajectoryLayout = .timeLast
     @Option(help: "With --task next-step: pushforward steps (the model advances the window this many times without a gradient before the trained step; 0: teacher forcing).")
     var pushforward: Int = 0
+    @Option(help: "With --task next-step: the collection's scalars (The Well's scalars/): \(ScalarInputs.allCases.map(\.rawValue).joined(separator: ", ")) (broadcast: one input channel each, its value at the window's last step).")
+    var scalarInputs: ScalarInputs = .none
 }
 
 extension TrainFNO {
+    /// The trajectories of --data: PDEBench and The Well layouts recognized from their keys, other files
+    /// through --trajectory-key and --time-axis; scalars kept as --scalar-inputs says.
+    func trajectorySplit() throws -> TrajectorySplit {
+        let o = options
+        guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
+            throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
+        }
+        guard o.dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for --task pairs only") }
+        return try TrajectoryCollection.split(o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder,
+                                              train: o.train, validation: o.validationCount, test: o.test, stride: o.subsample).applying(nextStep.scalarInputs)
+    }
+
+    /// `--task space-time`: the first --history states in, the remaining steps out, as one (d+1)-dimensional
+    /// FNO (Li et al.'s FNO-3D); trained like --task pairs, and the chosen model's test predictions scored
+    /// per time step (rollout.json, rollout.png).
+    func executeSpaceTime() throws {
+        let split = try trajectorySplit()
+        guard split.train.scalarCount == 0 else { throw OperatorCommandError(description: "--task space-time takes no --scalar-inputs") }
+        let h = nextStep.history
+        let train = try split.train.spaceTimePairs(history: h), validation = try split.validation?.spaceTimePairs(history: h)
+        let test = try split.test.spaceTimePairs(history: h)
+        var generator = SeededRandomNumberGenerator(seed: options.seed)
+        let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: split.train.spatialDimensions + 1, inputChannels: train.inputs.shape[1],
+                                                                        outputChannels: train.targets.shape[1]), generator: &generator)
+        let directory = URL(fileURLWithPath: options.output)
+        try options.run(model: model, train: train, validation: validation, test: test) { _, predictions in
+            let evaluation = TrajectoryRollout.evaluate(Trajectories.timeSeries(fromSpaceTime: predictions), against: Trajectories.timeSeries(fromSpaceTime: test.targets), history: h)
+            try TrajectoryRollout.write(evaluation, json: directory.appendingPathComponent("rollout.json"), plot: directory.appendingPathComponent("rollout.png"), label: "test")
+            return ["task": "space-time", "history": h, "test_last_step_relative_l2": evaluation.relativeL2PerStep.last ?? .nan,
+                    "test_relative_l2_per_step": evaluation.relativeL2PerStep]
+        }
+    }
+
     /// `--task next-step`: trains on windows of the trajectories (counts of --train/--validation/--test are
     /// trajectories), selects on the validation rollout error, and writes the test rollouts' per-step
     /// error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
@@ -33,19 +72,10 @@ extension TrainFNO {
             throw Job.NotDistributed(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
         }
         let o = options
-        guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
-            throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
-        }
-        // PDEBench and The Well layouts are recognized from their keys; other files use --trajectory-key.
-        let split: TrajectorySplit
-        if try TrajectoryCollection.detect(o.data) != nil {
-            split = try TrajectoryCollection.split(o.data, train: o.train, validation: o.validationCount, test: o.test, stride: o.subsample)
-        } else {
-            split = try TrajectoryFile(path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample)
-                .split(train: o.train, validation: .count(o.validationCount), test: o.test)
-        }
+        let split = try trajectorySplit()
         let c = split.train.channels
-        let (inputChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
+        let (stateChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
+        let inputChannels = stateChannels + split.train.scalarCount
         guard nextStep.history >= 1, !overflow, nextStep.history < split.train.steps else {
             throw OperatorCommandError(description: "--history \(nextStep.history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
         }
@@ -73,6 +103,7 @@ extension TrainFNO {
         let best = summary.history.first { $0.epoch == summary.bestEpoch }
         var fields: [String: Any] = ["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history]
         fields["rollout_steps"] = chosen.steps.count
+        fields["scalar_inputs"] = split.train.scalarNames
         fields["epochs"] = summary.history.count
         fields["best_epoch"] = summary.bestEpoch + 1
         fields["selected_on"] = split.validation == nil ? "train_loss" : "validation_rollout"

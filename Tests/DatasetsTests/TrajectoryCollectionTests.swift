@@ -39,6 +39,24 @@ import Datasets
             #expect(data.states.scalars == closed, "\(name) differs from the fixture's closed form")
         }
         #expect(split.train.count == 2 && split.validation?.count == 1 && split.test.count == 2)
+        // Scalars (constant Re, sample- and time-varying energy, sample-varying inflow_speed) as the-well's
+        // loader returned them (input/output_scalars, constant_scalars), and in the closed form.
+        for (name, data, offset) in [("train", split.train, 0), ("valid", split.validation!, 10), ("test", split.test, 20)] {
+            #expect(data.scalarNames == ["Re", "energy", "inflow_speed"])
+            let scalars = try #require(data.scalars)
+            #expect(scalars.shape == [data.count, 4, 3])
+            for (k, scalar) in data.scalarNames.enumerated() {
+                let expected = try reference.tensor(named: "\(name)_scalar_\(scalar)", as: Float.self).sliced(alongAxis: 0, 0..<data.count)
+                let column = (0..<(data.count * 4)).map { scalars.scalars[$0 * 3 + k] }
+                #expect(column == expected.scalars, "\(name) scalar \(scalar) differs from the-well's WellDataset")
+            }
+            var closed: [Float] = []
+            for s in 0..<data.count {
+                for t in 0..<4 { closed += [100, Float(s * 4 + t), 2 + 0.5 * Float(offset + s)] }
+            }
+            #expect(scalars.scalars == closed, "\(name) scalars differ from the fixture's closed form")
+        }
+        #expect(split.applying(.none).train.scalars == nil && split.applying(.broadcast).train.scalarCount == 3)
         let well = try WellFile(path: Self.path("the_well/fixture_flow/data/train/fixture_flow_train.hdf5"))
         #expect(well.channelNames == ["density", "inflow", "velocity_x", "velocity_y", "stress_xx", "stress_xy", "stress_yx", "stress_yy"])
         #expect(well.boundaryConditions.map(\.type) == ["PERIODIC", "WALL"] && well.times == [0, 0.5, 1, 1.5])
@@ -75,6 +93,7 @@ import Datasets
         let cases = [("the_well_bad/missing_t1.hdf5", "/t1_fields"),
                      ("the_well_bad/constant_with_time_axis.hdf5", "/t0_fields/density_bad"),
                      ("the_well_bad/time_axis_mismatch.hdf5", "/t0_fields/inflow"),
+                     ("the_well_bad/scalar_shape.hdf5", "/scalars/inflow_speed"),
                      ("pdebench_bad_cfd.hdf5", "/pressure")]
         for (file, object) in cases {
             do {

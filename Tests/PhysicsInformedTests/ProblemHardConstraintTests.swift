@@ -57,7 +57,7 @@ import AutoDiff
         let problem = try ProblemFile.parse(text: Self.diskProblem)
         let options = PINNProblemOptions(network: .init(hiddenWidths: [20, 20]), constraints: .hard, sampling: .sobol, domainPoints: 300, seed: 2)
         let setup: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: options)
-        PINNTrainer(model: setup.model, terms: setup.terms, configuration: .init(adamIterations: 300, learningRate: 5e-3, lbfgsIterations: 200)).train()
+        _ = try PINNTrainer(model: setup.model, terms: setup.terms, configuration: .init(adamIterations: 300, learningRate: 5e-3, lbfgsIterations: 200)).train()
         let error = try #require(setup.relativeL2Error())
         #expect(error.isFinite && error < 1e-2, "error \(error)")
     }

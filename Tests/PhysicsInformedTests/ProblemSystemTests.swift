@@ -28,7 +28,7 @@ import AutoDiff
         let setup: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: options)
         #expect(setup.model.outputCount == 2)
         #expect(Set(setup.terms.map(\.name)) == ["pde", "boundary.u", "boundary.v"])
-        PINNTrainer(model: setup.model, terms: setup.terms, configuration: .init(adamIterations: 2000, learningRate: 2e-3, lbfgsIterations: 2000)).train()
+        _ = try PINNTrainer(model: setup.model, terms: setup.terms, configuration: .init(adamIterations: 2000, learningRate: 2e-3, lbfgsIterations: 2000)).train()
         let prediction = setup.prediction()
         let exact = try #require(setup.reference)
         #expect(prediction.count == exact.count && prediction.count == 2 * (setup.evaluationPoints.count / 2))

@@ -10,14 +10,19 @@ import Training
 @Suite struct NextStepTrainingTests {
     /// Periodic advection `u_t + c u_x = 0` on `[0, 1)` with `c·Δt = 1/n`, so the exact solution moves one
     /// grid cell per step: `u(x_j, t_m) = u₀(x_{j−m})` with `u₀ = Σ_{k≤3} (a_k cos 2πkx + b_k sin 2πkx)/k`.
-    static func advection(count: Int, points: Int, steps: Int, seed: UInt64) throws -> Trajectories {
+    /// With `speeds`, trajectory `s` moves `speeds[s % speeds.count]` cells per step and carries that
+    /// speed as its one conditioning scalar (`[N, T, 1]`, constant in time, like a `sample_varying`
+    /// scalar of The Well).
+    static func advection(count: Int, points: Int, steps: Int, seed: UInt64, speeds: [Int]? = nil) throws -> Trajectories {
         var generator = SeededRandomNumberGenerator(seed: seed)
-        var values = [Float]()
-        for _ in 0..<count {
+        var values = [Float](), scalars = [Float]()
+        for sample in 0..<count {
             let c = (1...3).map { k in (Double.random(in: -1...1, using: &generator) / Double(k), Double.random(in: -1...1, using: &generator) / Double(k)) }
+            let speed = speeds.map { $0[sample % $0.count] } ?? 1
             for m in 0..<steps {
+                scalars.append(Float(speed))
                 for j in 0..<points {
-                    let x = Double(j - m) / Double(points)
+                    let x = Double(j - speed * m) / Double(points)
                     var u = 0.0
                     for (index, (a, b)) in c.enumerated() {
                         let w = 2 * Double.pi * Double(index + 1)
@@ -27,7 +32,9 @@ import Training
                 }
             }
         }
-        return try Trajectories(states: Tensor(uncheckedShape: [count, steps, 1, points], scalars: values))
+        let states = Tensor(uncheckedShape: [count, steps, 1, points], scalars: values)
+        guard speeds != nil else { return try Trajectories(states: states) }
+        return try Trajectories(states: states, scalars: Tensor(uncheckedShape: [count, steps, 1], scalars: scalars), scalarNames: ["speed"])
     }
 
     @Test func windowsStackConsecutiveStatesAndShiftDropsTheOldest() throws {
@@ -94,6 +101,32 @@ import Training
         #expect(rollout.relativeL2 < 0.05, "rollout relative L2 \(rollout.relativeL2)")
         #expect(rollout.relativeL2 < persistence.relativeL2 / 10, "rollout \(rollout.relativeL2) vs persistence \(persistence.relativeL2)")
         #expect(summary.bestSelection.isFinite && summary.bestSelection < 0.05)
+    }
+
+    /// Advection to the right or to the left: one state does not tell the direction, its scalar does.
+    /// With the speed as a broadcast input channel the rollout is learned; the same model without it
+    /// can only average the two motions (persistence-like error or worse).
+    @Test func aSampleVaryingScalarAsInputChannelTellsTheDirection() throws {
+        let (points, steps) = (32, 8)
+        let train = try Self.advection(count: 32, points: points, steps: steps, seed: 31, speeds: [1, -1])
+        let validation = try Self.advection(count: 6, points: points, steps: steps, seed: 32, speeds: [1, -1])
+        let test = try Self.advection(count: 8, points: points, steps: steps, seed: 33, speeds: [1, -1])
+        #expect(train.scalarChannels([(1, 2)], length: 1)?.scalars == [Float](repeating: -1, count: points))
+        func rollout(_ scalars: Bool) throws -> Double {
+            var generator = SeededRandomNumberGenerator(seed: 5)
+            let model = try FourierNeuralOperator<Float>(FNOConfiguration(modes: [6], inputChannels: scalars ? 2 : 1, outputChannels: 1, width: 16,
+                                                                          layerCount: 2, projectionChannels: 32), generator: &generator)
+            let configuration = TrainingConfiguration(epochs: 30, batchSize: 16, learningRate: 5e-3, weightDecay: 0,
+                                                      schedule: .cosine(totalSteps: 30, minimumLearningRate: 1e-4))
+            let pick = { (t: Trajectories) in scalars ? t : t.withoutScalars }
+            let task = try NextStepTrainingTask(model: model, configuration: configuration, history: 1, train: pick(train), validation: pick(validation))
+            try NextStepTrainer(task: task).run()
+            return try TrajectoryRollout.run(task.trainedModel, on: pick(test), history: 1).evaluation.relativeL2
+        }
+        let with = try rollout(true), without = try rollout(false)
+        print("advection ±1: rollout relative L2 with the speed scalar \(with), without \(without)")
+        #expect(with < 0.08, "with the scalar: \(with)")
+        #expect(without > 0.5 && with < without / 5, "with \(with), without \(without)")
     }
 
     @Test func pushforwardNeedsRoomForItsStepsAndTrains() throws {

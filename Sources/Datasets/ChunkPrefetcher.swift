@@ -1,0 +1,151 @@
+import Foundation
+import TensorCore
+
+/// Reads an epoch's chunks of rows from a ``FieldPairStream`` one chunk ahead on a background thread,
+/// so the next chunk comes from disk while the current one trains.
+///
+/// An epoch plan is a list of chunks (lists of stream rows, in training order). At most two chunks are
+/// held: the one batches are taken from and the next, being read. ``rows(_:)`` waits for the chunk
+/// holding the requested rows and evicts the chunks before it; rows outside the plan (or without one)
+/// are read directly. A read error is kept and thrown by ``rows(_:)`` on the training thread as the
+/// `DatasetError` it was. `transform` runs on the prefetch thread on each loaded chunk (e.g. encoding
+/// the inputs with a normalizer).
+public final class ChunkPrefetcher: @unchecked Sendable {
+    public typealias Chunk = (inputs: Tensor<Float>, targets: Tensor<Float>)
+    public let stream: FieldPairStream
+    let transform: @Sendable (Chunk) -> Chunk
+    let condition = NSCondition()
+    // Guarded by `condition`:
+    var plan: [[Int]] = []
+    /// Stream row → (chunk, position in the chunk) for the current plan.
+    var location: [Int: (chunk: Int, position: Int)] = [:]
+    var loaded: [Int: Result<Chunk, Error>] = [:]
+    /// Chunks of the current plan the thread has finished (read, or failed).
+    var readCount = 0
+    /// The highest chunk a batch asked for; the thread reads up to one past it.
+    var requested = -1
+    var generation = 0
+
+    public init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+        self.stream = stream
+        self.transform = transform
+    }
+
+    deinit { cancel() }
+
+    /// Starts reading the chunks of `plan` in order (the previous plan's thread stops after its
+    /// current read).
+    public func start(plan newPlan: [[Int]]) {
+        condition.lock()
+        generation += 1
+        let myGeneration = generation
+        plan = newPlan
+        location = [:]
+        for (k, chunk) in newPlan.enumerated() { for (p, row) in chunk.enumerated() { location[row] = (k, p) } }
+        loaded = [:]
+        readCount = 0
+        requested = -1
+        condition.broadcast()
+        condition.unlock()
+        let thread = Thread { [weak self] in self?.readAhead(generation: myGeneration, plan: newPlan) }
+        thread.name = "pdekit.prefetch"
+        thread.start()
+    }
+
+    /// Stops the prefetch thread after its current read.
+    public func cancel() {
+        condition.lock()
+        generation += 1
+        loaded = [:]
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func readAhead(generation myGeneration: Int, plan chunks: [[Int]]) {
+        for k in chunks.indices {
+            condition.lock()
+            while generation == myGeneration && k > requested + 1 { condition.wait() }
+            let current = generation == myGeneration
+            condition.unlock()
+            guard current else { return }
+            let result = Result { () throws -> Chunk in transform(try stream.read(chunks[k])) }
+            condition.lock()
+            guard generation == myGeneration else { condition.unlock(); return }
+            loaded[k] = result
+            readCount = k + 1
+            condition.broadcast()
+            condition.unlock()
+            if case .failure = result { return }
+        }
+    }
+
+    /// Inputs and targets of stream rows `indices`, in that order (transformed).
+    /// - Throws: the `DatasetError` of a failed read.
+    public func rows(_ indices: [Int]) throws -> Chunk {
+        condition.lock()
+        let places = indices.map { location[$0] }
+        guard !indices.isEmpty, places.allSatisfy({ $0 != nil }) else {
+            condition.unlock()
+            return transform(try stream.read(indices))
+        }
+        let chunks = Set(places.map { $0!.chunk })
+        let first = chunks.min()!, last = chunks.max()!
+        requested = max(requested, last)
+        condition.broadcast()
+        // Wait for chunks still to come; a chunk already evicted (asked again) is read directly.
+        while !chunks.allSatisfy({ loaded[$0] != nil }) {
+            let failed = loaded.values.contains { if case .failure = $0 { true } else { false } }
+            if failed || chunks.contains(where: { loaded[$0] == nil && $0 < readCount }) { break }
+            condition.wait()
+        }
+        let failure = loaded.values.lazy.compactMap { result -> Error? in if case .failure(let error) = result { error } else { nil } }.first
+        guard failure != nil || chunks.allSatisfy({ loaded[$0] != nil }) else {
+            condition.unlock()
+            return transform(try stream.read(indices))
+        }
+        if let failure { condition.unlock(); throw failure }
+        for k in Array(loaded.keys) where k < first { loaded[k] = nil }
+        let held = chunks.sorted().map { ($0, loaded[$0]) }
+        condition.unlock()
+        var parts: [Int: Chunk] = [:]
+        for (k, result) in held {
+            guard let result else { throw DatasetError.invalidSplit(path: stream.path, detail: "chunk \(k) was not read") }
+            parts[k] = try result.get()
+        }
+        if chunks.count == 1, let chunk = parts[first] {
+            let positions = places.map { $0!.position }
+            return (FieldPairs.rows(chunk.inputs, positions), FieldPairs.rows(chunk.targets, positions))
+        }
+        // A batch across two chunks: gather row by row.
+        let inputs = try Tensor.concatenated(places.map { FieldPairs.rows(parts[$0!.chunk]!.inputs, [$0!.position]) }, alongAxis: 0)
+        let targets = try Tensor.concatenated(places.map { FieldPairs.rows(parts[$0!.chunk]!.targets, [$0!.position]) }, alongAxis: 0)
+        return (inputs, targets)
+    }
+}
+
+extension ChunkPrefetcher {
+    /// The streamed training order of an epoch, shuffled within chunks: rows `0..<count` are cut into
+    /// chunks of `chunkRows` consecutive rows (the last may be shorter); with one generator seeded by
+    /// `(seed, epoch)` as the in-memory shuffle is, the full chunks are put in a Fisher–Yates order, the
+    /// short one stays last (so that batches of a size dividing `chunkRows` never straddle two chunks),
+    /// then each chunk's rows are shuffled, chunk by chunk in that order. The same arguments give the
+    /// same plan on every run and every rank.
+    public static func chunkedOrder(count: Int, chunkRows: Int, seed: UInt64, epoch: Int) -> [[Int]] {
+        guard count > 0 else { return [] }
+        let size = max(chunkRows, 1)
+        var generator = SeededRandomNumberGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: epoch) &+ 1)
+        func shuffle(_ values: inout [Int]) {
+            guard values.count > 1 else { return }
+            for i in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+        }
+        let full = count / size
+        var chunkOrder = Array(0..<full)
+        shuffle(&chunkOrder)
+        if count % size != 0 { chunkOrder.append(full) }
+        return chunkOrder.map { k in
+            var rows = Array((k * size)..<min(count, (k + 1) * size))
+            shuffle(&rows)
+            return rows
+        }
+    }
+}
