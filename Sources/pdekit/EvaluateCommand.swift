@@ -31,63 +31,17 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Also write the predictions [samples, channels, grid…] to this .npy file.") var predictions: String?
 
     func run() throws {
-        guard let factor = Int(resolution.lowercased().replacingOccurrences(of: "x", with: "")), factor > 0 else {
-            throw OperatorCommandError(description: "invalid --resolution '\(resolution)' (expected e.g. 1x or 2x)")
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory) else { throw OperatorCommandError(description: "no such run: \(runDirectory)") }
-        let runURL = URL(fileURLWithPath: runDirectory)
-        var checkpoint = runURL
-        if isDirectory.boolValue {
-            checkpoint = runURL.appendingPathComponent("best.safetensors")
-            if !FileManager.default.fileExists(atPath: checkpoint.path) { checkpoint = runURL.appendingPathComponent("checkpoint.safetensors") }
-        }
-        let (trained, _) = try TrainedModel.load(from: checkpoint)
-        let d = trained.spatialDimensions
         _ = channelsFirst   // the model's dimension decides; both layouts are accepted
-        // Datasets' data path: keys, --sample-order, channels first (by rank, for the model's d grid axes).
-        let file = try FieldPairFile(path: data, inputKey: inputKey, targetKey: targetKey, layout: .grid(dimensions: d), order: sampleOrder)
-        guard samples > 0, file.count >= samples else { throw OperatorCommandError(description: "\(data) has \(file.count) samples, fewer than --samples \(samples)") }
-        // The training grid, from the stored normalizer statistics (or the data grid without normalization).
-        let dataGrid = file.grid
-        let trainingGrid = trained.trainingGrid ?? dataGrid
-        // K times finer: K·n points on periodic grids, K·(n − 1) + 1 on grids that include both ends
-        // (PDEKit's and FNO's Darcy data). The data may be finer still: every s-th point is kept,
-        // s = n_data/n_wanted (periodic) or (n_data − 1)/(n_wanted − 1) (both ends).
-        func stride(periodic: Bool) -> Int? {
-            let offset = periodic ? 0 : 1
-            let wanted = trainingGrid.map { periodic ? factor * $0 : factor * ($0 - 1) + 1 }
-            let candidates = zip(dataGrid, wanted).map { data, want -> Int in
-                let (a, b) = (data - offset, want - offset)
-                return b > 0 && a % b == 0 ? a / b : -1
-            }
-            return candidates.allSatisfy({ $0 >= 1 && $0 == candidates[0] }) ? candidates[0] : nil
-        }
-        guard let stride = stride(periodic: false) ?? stride(periodic: true) else {
-            throw OperatorCommandError(description: "data grid \(dataGrid) cannot be subsampled to \(resolution) of the training grid \(trainingGrid)")
-        }
-        let pairs = try file.pairs((file.count - samples)..<file.count, stride: stride)
-        var evaluation = try trained.evaluate(pairs)
+        var evaluation = OperatorEvaluationRun(run: runDirectory, data: data)
+        (evaluation.inputKey, evaluation.targetKey, evaluation.samples, evaluation.sampleOrder) = (inputKey, targetKey, samples, sampleOrder)
+        (evaluation.resolution, evaluation.plots, evaluation.predictions) = (resolution, plots, predictions)
+        evaluation.conventionName = metricConvention.rawValue
         if metricConvention == .neuraloperator {
-            evaluation.relativeL2 = NeuraloperatorMetrics.lpLoss(evaluation.predictions, pairs.targets, spatialDimensions: d)
-            evaluation.relativeH1 = NeuraloperatorMetrics.h1Loss(evaluation.predictions, pairs.targets, spatialDimensions: d)
+            evaluation.convention = { (NeuraloperatorMetrics.lpLoss($0, $1, spatialDimensions: $2), NeuraloperatorMetrics.h1Loss($0, $1, spatialDimensions: $2)) }
         }
-        guard evaluation.relativeL2.isFinite, evaluation.relativeH1.isFinite else {
-            throw OperatorCommandError(description: "non-finite errors on \(data): relative L2 \(evaluation.relativeL2), relative H1 \(evaluation.relativeH1) (the model or the data produce NaN or infinity)")
-        }
-        if let predictions { try NPYFormat.write(NumericArray(evaluation.predictions), to: predictions) }
-        let plotDirectory = plots.map { URL(fileURLWithPath: $0) } ?? (isDirectory.boolValue ? runURL : runURL.deletingLastPathComponent())
-        try FileManager.default.createDirectory(at: plotDirectory, withIntermediateDirectories: true)
-        let suffix = factor == 1 ? "" : "-\(factor)x"
-        try OperatorPlots.writeFields(input: pairs.inputs, truth: pairs.targets, prediction: evaluation.predictions, sample: 0,
-                                      to: plotDirectory.appendingPathComponent("fields\(suffix).png"))
-        if isDirectory.boolValue, FileManager.default.fileExists(atPath: runURL.appendingPathComponent("metrics.jsonl").path) {
-            try OperatorPlots.writeLossCurve(metrics: runURL.appendingPathComponent("metrics.jsonl"), to: plotDirectory.appendingPathComponent("loss.png"))
-        }
-        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)\n",
-                                                   evaluation.relativeL2, evaluation.relativeH1, samples,
-                                                   Array(pairs.inputs.shape.dropFirst(2)).map(String.init).joined(separator: "x")).utf8))
-        emit(["run": runDirectory, "samples": samples, "grid": Array(pairs.inputs.shape.dropFirst(2)), "resolution": resolution,
-              "relative_l2": evaluation.relativeL2, "relative_h1": evaluation.relativeH1, "metric_convention": metricConvention.rawValue])
+        let summary = try evaluation.execute()
+        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)\n", summary.relative_l2,
+                                                   summary.relative_h1, samples, summary.grid.map(String.init).joined(separator: "x")).utf8))
+        try JSONLine.print(summary)
     }
 }
