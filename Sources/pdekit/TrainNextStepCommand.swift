@@ -85,38 +85,8 @@ extension TrainFNO {
         let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
         let task = try NextStepTrainingTask(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training,
                                             train: split.train, validation: split.validation)
-        let directory = URL(fileURLWithPath: o.output)
-        let trainer = NextStepTrainer(task: task, outputDirectory: directory)
+        let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: o.output))
         trainer.showsProgress = !o.quiet
-        let summary = try trainer.run(resume: o.resume)
-        let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: nextStep.history, batchSize: task.configuration.batchSize).evaluation
-        let (predictions, chosen) = try trainer.evaluateRollouts(split.test, model: try trainer.chosenModel())
-        for (name, value) in [("chosen model's test rollout relative L2", chosen.relativeL2), ("final model's", final.relativeL2)] where !value.isFinite {
-            throw OperatorCommandError(description: "the \(name) is \(value)")
-        }
-        // Fields of the first test trajectory: the last given state, and the truth and rollout at the last step.
-        let last = predictions.shape[1] - 1, steps = split.test.steps, stateShape = [split.test.count, c] + split.test.grid
-        func state(_ t: Tensor<Float>, _ step: Int) -> Tensor<Float> { t.sliced(alongAxis: 1, step..<(step + 1)).reshaped(stateShape) }
-        try OperatorPlots.writeFields(input: state(split.test.states, nextStep.history - 1), truth: state(split.test.states, steps - 1),
-                                      prediction: state(predictions, last), sample: 0, to: directory.appendingPathComponent("fields.png"))
-        let seconds = summary.history.map(\.seconds)
-        let best = summary.history.first { $0.epoch == summary.bestEpoch }
-        var fields: [String: Any] = ["run": o.output, "model": "fno", "task": "next-step", "training": training.description, "history": nextStep.history]
-        fields["rollout_steps"] = chosen.steps.count
-        fields["scalar_inputs"] = split.train.scalarNames
-        fields["epochs"] = summary.history.count
-        fields["best_epoch"] = summary.bestEpoch + 1
-        fields["selected_on"] = split.validation == nil ? "train_loss" : "validation_rollout"
-        fields["train_trajectories"] = split.train.count
-        fields["validation_trajectories"] = split.validation?.count ?? 0
-        fields["test_trajectories"] = split.test.count
-        fields["best_validation_rollout_relative_l2"] = best?.validationRelativeL2 ?? NSNull()
-        fields["stopped_early"] = summary.stoppedEarly
-        fields["test_rollout_relative_l2"] = chosen.relativeL2
-        fields["test_last_step_relative_l2"] = chosen.relativeL2PerStep.last ?? 0
-        fields["final_test_rollout_relative_l2"] = final.relativeL2
-        fields["parameters"] = model.parameterCount
-        fields["mean_epoch_seconds"] = seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count)
-        emit(fields)
+        try JSONLine.print(trainer.runAndTest(split, run: o.output, resume: o.resume))
     }
 }
