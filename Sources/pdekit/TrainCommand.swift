@@ -87,13 +87,12 @@ struct OperatorTrainingOptions: ParsableArguments {
     }
 
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
-    /// the summary JSON line with the test errors of the chosen (best-validation) and the final model.
-    /// `extraFields` adds fields to the summary from the chosen model and its test predictions.
+    /// the summary line (``Trainer/runAndTest(_:run:resume:batchSize:spaceTimeHistory:)``).
     func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs,
-             extraFields: ((_ chosen: TrainedModel, _ testPredictions: Tensor<Float>) throws -> [String: Any])? = nil) throws {
+             spaceTimeHistory: Int? = nil) throws {
         try checkBatchSize(trainingRows: trainPairs.count)
         try run(Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
-                        outputDirectory: URL(fileURLWithPath: output)), test: testPairs, extraFields: extraFields)
+                        outputDirectory: URL(fileURLWithPath: output)), test: testPairs, spaceTimeHistory: spaceTimeHistory)
     }
 
     func checkBatchSize(trainingRows: Int) throws {
@@ -129,34 +128,13 @@ struct OperatorTrainingOptions: ParsableArguments {
         return (stream, validationPairs, testPairs, DataResidence.chunkRows(bytesPerRow: stream.bytesPerRow, limitBytes: limit, batchSize: batchSize))
     }
 
-    /// Trains with `trainer` and reports as ``run(model:train:validation:test:extraFields:)``.
-    func run(_ trainer: Trainer, test testPairs: FieldPairs, extraFields: ((_ chosen: TrainedModel, _ testPredictions: Tensor<Float>) throws -> [String: Any])? = nil) throws {
-        let model = trainer.model, validationPairs = trainer.validation
-        let directory = URL(fileURLWithPath: output)
+    /// Trains with `trainer` and prints its summary (rank 0 only under mpirun).
+    func run(_ trainer: Trainer, test testPairs: FieldPairs, spaceTimeHistory: Int? = nil) throws {
         trainer.showsProgress = !quiet
         trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
-        let summary = try trainer.run(resume: resume)
-        guard Job.isRoot else { return }
-        let final = try trainer.trainedModel.evaluate(testPairs, batchSize: batchSize)
-        let (chosen, _) = try TrainedModel.load(from: directory.appendingPathComponent("best.safetensors"))
-        let evaluation = try chosen.evaluate(testPairs, batchSize: batchSize)
-        for (name, value) in [("chosen model's test relative L2", evaluation.relativeL2), ("final model's test relative L2", final.relativeL2)] where !value.isFinite {
-            throw OperatorCommandError(description: "the \(name) is \(value)")
+        if let summary = try trainer.runAndTest(testPairs, run: output, resume: resume, batchSize: batchSize, spaceTimeHistory: spaceTimeHistory) {
+            try JSONLine.print(summary)
         }
-        try OperatorPlots.writeFields(input: testPairs.inputs, truth: testPairs.targets, prediction: evaluation.predictions, sample: 0,
-                                      to: directory.appendingPathComponent("fields.png"))
-        let seconds = summary.history.map(\.seconds)
-        let best = summary.bestEpoch >= 0 && summary.bestEpoch < summary.history.count ? summary.history.first { $0.epoch == summary.bestEpoch } : nil
-        let fields: [String: Any] = ["run": output, "model": type(of: model).kind.rawValue, "data_residence": trainer.task.stream == nil ? "memory" : "stream",
-              "epochs": summary.history.count, "best_epoch": summary.bestEpoch + 1,
-              "selected_on": validationPairs == nil ? "train_loss" : "validation", "validation_samples": validationPairs?.count ?? 0,
-              "best_validation_relative_l2": best?.validationRelativeL2 ?? NSNull(),
-              "stopped_early": summary.stoppedEarly, "test_relative_l2": evaluation.relativeL2, "test_relative_h1": evaluation.relativeH1,
-              "final_test_relative_l2": final.relativeL2, "final_test_relative_h1": final.relativeH1,
-              "parameters": model.parameterCount, "mean_epoch_seconds": seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
-              "step_seconds": summary.stepSeconds, "allreduce_seconds": summary.allreduceSeconds]
-        let extra = try extraFields?(chosen, evaluation.predictions) ?? [:]
-        emit(fields.merging(extra) { _, added in added })
     }
 }
 
@@ -227,7 +205,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
             try o.checkBatchSize(trainingRows: o.train - o.validationCount)
             let task = try OperatorTrainingTask(model: model, configuration: o.trainingConfiguration, stream: source, trainRows: o.train - o.validationCount,
                                                 validation: streamed.validation, chunkRows: streamed.chunkRows)
-            return try o.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: o.output)), test: streamed.test, extraFields: { _, _ in ["chunk_rows": task.chunkRows] })
+            return try o.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: o.output)), test: streamed.test)
         }
         let (train, validation, test, d) = try options.loadPairs()
         let configuration = try modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])

@@ -53,13 +53,7 @@ extension TrainFNO {
         var generator = SeededRandomNumberGenerator(seed: options.seed)
         let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: split.train.spatialDimensions + 1, inputChannels: train.inputs.shape[1],
                                                                         outputChannels: train.targets.shape[1]), generator: &generator)
-        let directory = URL(fileURLWithPath: options.output)
-        try options.run(model: model, train: train, validation: validation, test: test) { _, predictions in
-            let evaluation = TrajectoryRollout.evaluate(Trajectories.timeSeries(fromSpaceTime: predictions), against: Trajectories.timeSeries(fromSpaceTime: test.targets), history: h)
-            try TrajectoryRollout.write(evaluation, json: directory.appendingPathComponent("rollout.json"), plot: directory.appendingPathComponent("rollout.png"), label: "test")
-            return ["task": "space-time", "history": h, "test_last_step_relative_l2": evaluation.relativeL2PerStep.last ?? .nan,
-                    "test_relative_l2_per_step": evaluation.relativeL2PerStep]
-        }
+        try options.run(model: model, train: train, validation: validation, test: test, spaceTimeHistory: h)
     }
 
     /// `--task next-step`: trains on windows of the trajectories (counts of --train/--validation/--test are
