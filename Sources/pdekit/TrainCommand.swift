@@ -10,6 +10,7 @@ struct Train: ParsableCommand {
 }
 
 extension DataResidence: ExpressibleByArgument {}
+extension FNOPreset: ExpressibleByArgument {}
 
 /// Data, optimization and output options shared by `train fno` and `train mgno`.
 struct OperatorTrainingOptions: ParsableArguments {
@@ -151,13 +152,11 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
             epoch, resumable), best.safetensors, metrics.jsonl, configuration.json, loss.png and fields.png.
             """)
 
-    enum Preset: String, ExpressibleByArgument, CaseIterable { case darcy, burgers, neuraloperator, navierStokes = "navier-stokes" }
-
     @OptionGroup var options: OperatorTrainingOptions
     @Option(help: "What to learn: \(FNOTask.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
     var task: FNOTask = .pairs
     @OptionGroup var nextStep: NextStepOptions
-    @Option(help: "Architecture preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: Preset = .darcy
+    @Option(help: "Architecture preset: \(FNOPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: FNOPreset = .darcy
     @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion:
         "darcy, burgers, navier-stokes: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last, "
         + "which the real FFT stores once). neuraloperator: neuraloperator's n_modes (both signs counted on every axis; the "
@@ -175,22 +174,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     }
 
     func modelConfiguration(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) throws -> FNOConfiguration {
-        var c: FNOConfiguration
-        switch preset {
-        case .darcy: c = .darcy
-        case .burgers: c = .burgers
-        case .neuraloperator:
-            // --modes is neuraloperator's n_modes here (the same words mean the same model).
-            let nModes = [Int](repeating: modes ?? 16, count: d)
-            c = .neuraloperatorDefaults(modes: try FNOConfiguration.modes(neuraloperatorModes: nModes), width: 32)
-        case .navierStokes: c = FNOConfiguration(modes: [Int](repeating: 12, count: d), width: 20, layerCount: 4)   // Li et al.'s FNO-2D for NS
-        }
-        if preset != .neuraloperator { c.modes = [Int](repeating: modes ?? c.modes[0], count: d) }
-        if let width { c.width = width; if preset == .neuraloperator { c.liftingChannels = 2 * width; c.projectionChannels = 2 * width } }
-        if let layers { c.layerCount = layers }
-        c.inputChannels = inputChannels
-        c.outputChannels = outputChannels
-        return c
+        try preset.configuration(spatialDimensions: d, inputChannels: inputChannels, outputChannels: outputChannels, modes: modes, width: width, layers: layers)
     }
 
     func execute() throws {
