@@ -57,6 +57,15 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "MiB the training data may use (default: half the machine's memory); decides --data-residence auto and the chunk size.")
     var memoryLimit: Int?
 
+    /// Runs `body`; an error ends the whole job with one `error:` line (under mpirun, no rank left waiting).
+    static func reportingFailure(_ body: () throws -> Void) throws {
+        do { try body() } catch {
+            if Job.communicator.size > 1 { Job.failAndEnd(error) }
+            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
     /// Rows of the --train samples held out for validation.
     var validationCount: Int { validation ?? train / 10 }
 
@@ -165,13 +174,7 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     @Option(help: "Override the preset's width.") var width: Int?
     @Option(help: "Override the preset's number of Fourier blocks.") var layers: Int?
 
-    func run() throws {
-        do { try execute() } catch {
-            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
-            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+    func run() throws { try OperatorTrainingOptions.reportingFailure(execute) }
 
     func modelConfiguration(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) throws -> FNOConfiguration {
         try preset.configuration(spatialDimensions: d, inputChannels: inputChannels, outputChannels: outputChannels, modes: modes, width: width, layers: layers)

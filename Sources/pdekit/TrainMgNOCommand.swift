@@ -38,13 +38,7 @@ struct TrainMgNO: ParsableCommand, DistributedCommand {
     @Option(help: "Grids not divisible by 2^(levels-1) (default: the preset's): \(MgNOGridPolicy.allCases.map(\.rawValue).joined(separator: ", ")).") var gridPolicy: MgNOGridPolicy?
     @Option(help: "Network: \(MgNOCycle.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).") var cycle: MgNOCycle?
 
-    func run() throws {
-        do { try execute() } catch {
-            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
-            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+    func run() throws { try OperatorTrainingOptions.reportingFailure(execute) }
 
     func modelConfiguration(grid: [Int], inputChannels: Int, outputChannels: Int) throws -> MgNOConfiguration {
         let overrides = MgNOOverrides(
