@@ -111,31 +111,13 @@ struct OperatorTrainingOptions: ParsableArguments {
         }
     }
 
-    /// The data limit in bytes: --memory-limit MiB, or half the machine's memory.
-    func memoryLimitBytes() throws -> Int {
-        guard let memoryLimit else { return MemoryBudget.physicalMemoryBytes / 2 }
-        let (bytes, overflow) = memoryLimit.multipliedReportingOverflow(by: 1 << 20)
-        guard memoryLimit > 0, !overflow else { throw OperatorCommandError(description: "--memory-limit \(memoryLimit) MiB is not a positive size") }
-        return bytes
-    }
-
-    /// The training file as a stream when --data-residence asks for it (auto: an HDF5 file too large for
-    /// --memory-limit), with the validation and test pairs read into memory; nil to train in memory.
-    func streamedData() throws -> (stream: FieldPairStream, validation: FieldPairs?, test: FieldPairs, chunkRows: Int)? {
-        guard dataResidence != .memory, epochs > 0, subsample > 0 else { return nil }
-        let limit = try memoryLimitBytes()
-        let layout: FieldLayout = channelsFirst ? .samplesChannelsGrid : .samplesGrid
-        guard let stream = try FieldPairStream.open(path: data, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample,
-                                                    required: dataResidence == .stream),
-              dataResidence.streams(fileRows: stream.count, bytesPerRow: stream.bytesPerRow, limitBytes: limit) else { return nil }
-        let v = validationCount
-        guard train > v, v >= 0, test > 0, testData != nil || (!train.addingReportingOverflow(test).overflow && train + test <= stream.count) else {
-            throw OperatorCommandError(description: "\(data) has \(stream.count) samples for --train \(train) (of which --validation \(v)) and --test \(test)")
-        }
-        let validationPairs = v > 0 ? try stream.pairs((train - v)..<train) : nil
-        let testPairs = try testData.map { try FieldPairFile(path: $0, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample).pairs(0..<test) }
-            ?? stream.pairs(train..<(train + test))
-        return (stream, validationPairs, testPairs, DataResidence.chunkRows(bytesPerRow: stream.bytesPerRow, limitBytes: limit, batchSize: batchSize))
+    /// The training file as a stream when --data-residence asks for it, else nil (``StreamedOperatorData``).
+    func streamedData() throws -> StreamedOperatorData? {
+        guard epochs > 0, subsample > 0 else { return nil }
+        return try StreamedOperatorData.open(path: data, testPath: testData, inputKey: inputKey, targetKey: targetKey,
+                                             layout: channelsFirst ? .samplesChannelsGrid : .samplesGrid, order: sampleOrder, stride: subsample,
+                                             residence: dataResidence, memoryLimitMiB: memoryLimit, train: train, validation: validationCount,
+                                             test: test, batchSize: batchSize)
     }
 
     /// Trains with `trainer` and prints its summary (rank 0 only under mpirun).
