@@ -95,7 +95,7 @@ public struct OperatorEvaluationRun {
 
     /// The subsampling stride that turns the data grid into `factor` times the training grid, if one
     /// stride fits every axis (see the type's comment for periodic and both-ends grids).
-    static func stride(data dataGrid: [Int], training trainingGrid: [Int], factor: Int, periodic: Bool) -> Int? {
+    public static func stride(data dataGrid: [Int], training trainingGrid: [Int], factor: Int, periodic: Bool) -> Int? {
         let offset = periodic ? 0 : 1
         let wanted = trainingGrid.map { periodic ? factor * $0 : factor * ($0 - 1) + 1 }
         let candidates = zip(dataGrid, wanted).map { data, want -> Int in
