@@ -11,11 +11,10 @@ struct Train: ParsableCommand {
 
 extension DataResidence: ExpressibleByArgument {}
 extension FNOPreset: ExpressibleByArgument {}
+extension EpochScheduleChoice: ExpressibleByArgument {}
 
 /// Data, optimization and output options shared by `train fno` and `train mgno`.
 struct OperatorTrainingOptions: ParsableArguments {
-    enum Schedule: String, ExpressibleByArgument, CaseIterable { case step, cosine, constant, oneCycle = "one-cycle" }
-
     @Option(help: "Data file (HDF5, NPY, NPZ, MATLAB .mat, or a directory of <key>.npy).") var data: String
     @Option(help: "Name of the input array in the data file.") var inputKey: String = "coeff"
     @Option(help: "Name of the target array in the data file.") var targetKey: String = "sol"
@@ -36,10 +35,10 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
     @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
     @Option(help: """
-        Learning-rate schedule per epoch: \(Schedule.allCases.map(\.rawValue).joined(separator: ", ")) (step halves every \
+        Learning-rate schedule per epoch: \(EpochScheduleChoice.allCases.map(\.rawValue).joined(separator: ", ")) (step halves every \
         --step-size epochs; one-cycle warms up linearly from lr/25 over 30% of the epochs, then cosine-anneals to lr/25e4).
         """)
-    var schedule: Schedule = .step
+    var schedule: EpochScheduleChoice = .step
     @Option(help: "Epochs per halving of the step schedule.") var stepSize: Int = 100
     @Flag(help: "Minimize relative H1 instead of relative L2.") var h1 = false
     @Option(help: "Stop after this many epochs without a better validation error.") var patience: Int?
@@ -84,13 +83,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     }
 
     var trainingConfiguration: TrainingConfiguration {
-        let trainingSchedule: LearningRateSchedule
-        switch schedule {
-        case .step: trainingSchedule = .step(stepSize: stepSize, gamma: 0.5)
-        case .cosine: trainingSchedule = .cosine(totalSteps: epochs, minimumLearningRate: learningRate * 1e-3)
-        case .constant: trainingSchedule = .constant
-        case .oneCycle: trainingSchedule = .oneCycle(totalSteps: epochs, warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
-        }
+        let trainingSchedule = schedule.schedule(epochs: epochs, learningRate: learningRate, stepSize: stepSize)
         return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
                                      optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
                                      seed: seed, earlyStoppingPatience: patience)
