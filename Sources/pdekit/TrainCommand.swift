@@ -9,7 +9,11 @@ struct Train: ParsableCommand {
         subcommands: [TrainFNO.self, TrainMgNO.self, TrainDeepONet.self])
 }
 
+/// A one-line user error of `train` / `evaluate` (the library's ``OperatorRunError``).
+typealias OperatorCommandError = OperatorRunError
+
 extension DataResidence: ExpressibleByArgument {}
+extension SampleOrder: ExpressibleByArgument {}
 extension FNOPreset: ExpressibleByArgument {}
 extension EpochScheduleChoice: ExpressibleByArgument {}
 
@@ -78,8 +82,13 @@ struct OperatorTrainingOptions: ParsableArguments {
         guard !train.addingReportingOverflow(test).overflow else {
             throw OperatorCommandError(description: "--train \(train) + --test \(test) overflows a sample count")
         }
-        let (split, d) = try dataSplit(validation: .count(validationCount))
-        return (split.train, split.validation, split.test, d)
+        let layout: FieldLayout = channelsFirst ? .samplesChannelsGrid : .samplesGrid
+        func file(_ path: String) throws -> FieldPairFile {
+            try FieldPairFile(path: path, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample)
+        }
+        let training = try file(data)
+        let split = try training.split(train: train, validation: .count(validationCount), test: test, testFile: try testData.map(file))
+        return (split.train, split.validation, split.test, training.spatialDimensions)
     }
 
     var trainingConfiguration: TrainingConfiguration {
