@@ -106,33 +106,8 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
             recycledCount: try recycled.value("recycled"), problem: problemFile)
-        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
-        try GenerationReport.requireOutputDirectory(of: output)
-        let communicator = Job.communicator
-        let part = try shard.map { try Shard(parsing: $0) } ?? .whole
-        if communicator.size > 1, shard != nil {
-            throw GenerationError.invalidParameter(name: "shard", reason: "is for runs without mpirun; under mpirun rank r of R solves part r/R by itself")
-        }
-        // Under MPI only rank 0 draws a progress line (its own part).
-        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet || !communicator.isRoot)
-        let summary: GenerationSummary
-        if communicator.size > 1 {
-            let ranks = try generator.runAsRank(of: communicator, output: output, shardLimit: stopAfterShards, progress: progress.report)
-            progress.finish()
-            guard communicator.isRoot else { return }
-            GenerationReport.rankLines(ranks, output: output, sampleCount: samples, rankCount: communicator.size).forEach { print($0) }
-            if ranks.wasComplete { return }
-            summary = ranks.local
-        } else {
-            summary = try generator.run(output: output, shard: part, shardLimit: stopAfterShards, progress: progress.report)
-            progress.finish()
-            GenerationReport.writtenLines(summary, output: output, sampleCount: samples, shard: part).forEach { print($0) }
-        }
-        GenerationReport.summaryLines(summary, configuration: configuration).forEach { print($0) }
-        if let compareGmres {
-            let c = try generator.compareRecycling(systemCount: compareGmres)
-            GenerationReport.comparisonLines(c, configuration: configuration).forEach { print($0) }
-            try JSONLine.print(RecyclingComparisonRecord(c, configuration: configuration))
-        }
+        var run = GenerationRun(configuration: configuration, output: output)
+        (run.shard, run.shardLimit, run.comparedSystemCount, run.quiet, run.force) = (shard, stopAfterShards, compareGmres, quiet, force)
+        try run.run(communicator: Job.communicator, print: { print($0) }, record: JSONLine.print)
     }
 }
