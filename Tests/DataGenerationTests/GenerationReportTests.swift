@@ -29,4 +29,22 @@ import Distributed
         let summaryLines = GenerationReport.summaryLines(summary, configuration: configuration)
         #expect(summaryLines.count == 4 && summaryLines[2].hasPrefix("solver direct"))
     }
+
+    @Test func generationRunPrintsInOrderAndRecordsTheComparison() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("darcy.h5").path
+        var run = GenerationRun(configuration: GenerationConfiguration(family: .darcy, sampleCount: 5, resolution: 9, strategy: .gmres), output: output)
+        (run.comparedSystemCount, run.quiet) = (3, true)
+        var lines: [String] = [], records: [RecyclingComparisonRecord] = []
+        try run.run(communicator: .single, print: { lines.append($0) }, record: { records.append($0) })
+        #expect(FileManager.default.fileExists(atPath: output))
+        #expect(lines.first == "wrote \(output): 5/5 samples")
+        #expect(lines.contains { $0.hasPrefix("compare on first 3 sorted systems") })
+        #expect(lines.last?.hasPrefix("recycling speed-up over independent GMRES") == true)
+        #expect(records.count == 1 && records.first?.systems == 3)
+        run.shard = "5/2"
+        #expect(throws: (any Error).self) { try run.run(communicator: .single, print: { _ in }, record: { _ in }) }
+    }
 }
