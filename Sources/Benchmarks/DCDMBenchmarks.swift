@@ -102,3 +102,29 @@ public struct DCDMBenchmarks {
         }
     }
 }
+
+extension DCDMBenchmarks {
+    /// The benchmark of `pdekit bench dcdm` from its flags: the model at `model` (levels following the grid from
+    /// `coarsestSize` points per side when given, 0: the model's fixed level count) and the comma-separated
+    /// `sizes` (≥ 4), `tolerances` (in (0, 1)) and `methods`; with the line that describes the model.
+    public static func parsing(model: String, sizes: String, obstacles: ObstacleGeometry, tolerances: String, methods: String,
+                               dcdmMaxIterations: Int, seed: UInt64, coarsestSize: Int?) throws -> (benchmark: DCDMBenchmarks, modelDescription: String) {
+        var (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
+        if let coarsestSize {
+            guard coarsestSize >= 0 else { throw BenchmarkError("--coarsest-size must be at least 0") }
+            network = try network.withCoarsestSize(coarsestSize == 0 ? nil : coarsestSize)
+        }
+        func list<Value>(_ text: String, _ what: String, _ parse: (String) -> Value?) throws -> [Value] {
+            try text.split(separator: ",").map { item in
+                guard let value = parse(item.trimmingCharacters(in: .whitespaces)) else { throw BenchmarkError("\(what) '\(item)'") }
+                return value
+            }
+        }
+        let gridSizes = try list(sizes, "invalid size") { Int($0).flatMap { $0 >= 4 ? $0 : nil } }
+        let toleranceList = try list(tolerances, "invalid tolerance") { Double($0).flatMap { $0 > 0 && $0 < 1 ? $0 : nil } }
+        let methodList = try list(methods, "unknown method") { Method(rawValue: $0) }
+        let description = "model \(model): \(network.configuration), trained on \(metadata["grid"] ?? "?")^\(metadata["dimensions"] ?? "?") for \(metadata["steps"] ?? "?") steps"
+        return (DCDMBenchmarks(network: network, sizes: gridSizes, obstacles: obstacles, tolerances: toleranceList, methods: methodList,
+                               dcdmMaxIterations: dcdmMaxIterations, seed: seed), description)
+    }
+}

@@ -33,13 +33,19 @@ public struct DCDMTrainingRun {
 
     public init(modelURL: URL) { self.modelURL = modelURL }
 
+    /// The loss or its gradient became NaN or infinite at `step` (one step per epoch of the loop).
+    public struct Divergence: Error, CustomStringConvertible, Sendable {
+        public let step: Int
+        public var description: String { "the loss or its gradient became NaN or infinite at step \(step); lower --learning-rate" }
+    }
+
     /// The loop's run directory beside the model file.
     public var runDirectory: URL { modelURL.deletingPathExtension().appendingPathExtension("training") }
     var legacyStateURL: URL { modelURL.deletingPathExtension().appendingPathExtension("trainer.safetensors") }
 
     /// Trains; `status` receives one-line messages (Lanczos, losses before and after, resume notes).
-    /// - Throws: `LearnedSolverError`, `TrainingError` (``TrainingError/divergence(epoch:)`` names the step
-    ///   whose loss or gradient was not finite), memory and file errors.
+    /// - Throws: `LearnedSolverError`, `TrainingError`, ``Divergence`` (names the step whose loss or gradient
+    ///   was not finite), memory and file errors.
     public func run(status: (String) -> Void) throws {
         guard steps >= 1, checkpointEvery >= 1 else { throw LearnedSolverError.invalidConfiguration("--steps and --checkpoint-every must be at least 1") }
         let problem = try GridPoissonProblem(size: grid, spatialRank: dimensions, obstacles: obstacles)
@@ -102,7 +108,9 @@ public struct DCDMTrainingRun {
         let trainStart = ContinuousClock.now
         do { try loop.run(resume: resumesCheckpoint || legacy != nil) } catch TrainingError.nonFinite {
             // The loss was finite but its gradient was not: the step that failed is the one after the observer's last.
-            throw TrainingError.divergence(epoch: observer.completedSteps + 1)
+            throw Divergence(step: observer.completedSteps + 1)
+        } catch TrainingError.divergence(let step) {
+            throw Divergence(step: step)
         }
         let final = objective.evaluate(count: 32)
         status(String(format: "done: held-out losses residual %.4f, energy %.4f; %.1f s training; model written to ", final.residual, final.energy,

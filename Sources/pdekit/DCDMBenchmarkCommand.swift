@@ -33,27 +33,10 @@ struct DCDMBenchmark: ParsableCommand {
     var coarsestSize: Int?
 
     func run() throws {
-        var (network, metadata) = try DCDMNetwork.load(from: URL(fileURLWithPath: model))
-        if let coarsestSize {
-            guard coarsestSize >= 0 else { throw DCDMCommandError(description: "--coarsest-size must be at least 0") }
-            network = try network.withCoarsestSize(coarsestSize == 0 ? nil : coarsestSize)
-        }
-        let gridSizes = try sizes.split(separator: ",").map { text -> Int in
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 4 else { throw DCDMCommandError(description: "invalid size '\(text)'") }
-            return n
-        }
-        let toleranceList = try tolerances.split(separator: ",").map { text -> Double in
-            guard let t = Double(text.trimmingCharacters(in: .whitespaces)), t > 0, t < 1 else { throw DCDMCommandError(description: "invalid tolerance '\(text)'") }
-            return t
-        }
-        let methodList = try methods.split(separator: ",").map { text -> DCDMBenchmarks.Method in
-            guard let method = DCDMBenchmarks.Method(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
-                throw DCDMCommandError(description: "unknown method '\(text)'")
-            }
-            return method
-        }
-        status("model \(model): \(network.configuration), trained on \(metadata["grid"] ?? "?")^\(metadata["dimensions"] ?? "?") for \(metadata["steps"] ?? "?") steps")
-        try DCDMBenchmarks(network: network, sizes: gridSizes, obstacles: obstacles, tolerances: toleranceList, methods: methodList,
-                           dcdmMaxIterations: dcdmMaxIterations, seed: seed).run(JSONLine.print)
+        let (benchmark, modelDescription) = try DCDMBenchmarks.parsing(
+            model: model, sizes: sizes, obstacles: obstacles, tolerances: tolerances, methods: methods,
+            dcdmMaxIterations: dcdmMaxIterations, seed: seed, coarsestSize: coarsestSize)
+        status(modelDescription)
+        try benchmark.run(JSONLine.print)
     }
 }

@@ -19,9 +19,6 @@ struct DCDM: ParsableCommand {
 extension ObstacleGeometry: ExpressibleByArgument {}
 extension DCDMLoss: ExpressibleByArgument {}
 
-/// A user-caused error printed as one line.
-struct DCDMCommandError: Error, CustomStringConvertible { let description: String }
-
 /// `pdekit dcdm train`: unsupervised training on Ritz-vector right-hand sides (Training.DCDMTrainingTask
 /// on the one TrainingLoop).
 struct DCDMTrain: ParsableCommand {
@@ -84,9 +81,7 @@ struct DCDMTrain: ParsableCommand {
         let coarsest = coarsestSize ?? (levelsFollowGrid ? (grid + (1 << levels) - 1) >> levels : nil)
         run.network = DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
                                                levels: levels, seed: seed, coarsestSize: coarsest)
-        do { try run.run(status: status) } catch TrainingError.divergence(let step) {
-            throw DCDMCommandError(description: "the loss or its gradient became NaN or infinite at step \(step); lower --learning-rate")
-        }
+        try run.run(status: status)
     }
 }
 

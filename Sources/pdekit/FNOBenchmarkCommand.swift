@@ -33,11 +33,7 @@ struct FNOBenchmark: ParsableCommand {
         guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers separated by commas") }
     }
 
-    var parsedSizes: [Int]? {
-        let values = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-        return values.map { $0! }
-    }
+    var parsedSizes: [Int]? { CommaSeparatedIntegers.parse(sizes, minimum: 1) }
 
     func run() throws {
         try FNOBenchmarks(sizes: parsedSizes!, mode: mode, layout: layout, batch: batch, modes: modes, width: width, layers: layers,

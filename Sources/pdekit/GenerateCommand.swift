@@ -106,63 +106,8 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
             preconditioner: preconditioner, precision: precision, shardSize: shardSize, coefficient: coefficient,
             wavenumber: wavenumber, viscosity: viscosity, sigma: sigma, restart: try restart.value("restart"),
             recycledCount: try recycled.value("recycled"), problem: problemFile)
-        let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
-        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
-            throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
-        }
-        let communicator = Job.communicator
-        let part = try shard.map { try Shard(parsing: $0) } ?? .whole
-        if communicator.size > 1, shard != nil {
-            throw GenerationError.invalidParameter(name: "shard", reason: "is for runs without mpirun; under mpirun rank r of R solves part r/R by itself")
-        }
-        // Under MPI only rank 0 draws a progress line (its own part).
-        let progress = GenerationProgress(label: "generate \(family.rawValue)", unit: "samples", quiet: quiet || !communicator.isRoot)
-        let summary: GenerationSummary
-        if communicator.size > 1 {
-            let ranks = try generator.runAsRank(of: communicator, output: output, shardLimit: stopAfterShards, progress: progress.report)
-            progress.finish()
-            guard communicator.isRoot else { return }
-            if ranks.wasComplete { print("\(output) is already complete: \(samples) samples"); return }
-            print("\(communicator.size) ranks solved \(ranks.solvedByAllRanks) samples; "
-                  + (ranks.mergedCount == samples ? "merged into \(output): \(samples)/\(samples) samples"
-                     : "parts incomplete (rerun the same command to resume)"))
-            print("rank 0 (part 0/\(communicator.size)):")
-            summary = ranks.local
-        } else {
-            summary = try generator.run(output: output, shard: part, shardLimit: stopAfterShards, progress: progress.report)
-            progress.finish()
-            if part.isWhole {
-                print("wrote \(output): \(summary.completedCount)/\(samples) samples"
-                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
-            } else {
-                let rows = part.range(of: samples)
-                print("wrote part \(part) (rows \(rows.lowerBound)..<\(rows.upperBound) of the sorted sequence) to \(GenerationShardFile.path(of: output, shard: part)): \(summary.completedCount)/\(rows.count) samples"
-                      + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
-                print("when all \(part.count) parts are done: pdekit merge --output \(output) --parts \(part.count)")
-            }
-        }
-        print(String(format: "time per sample %.2f ms (solve %.2f ms), %ld samples in %.2f s",
-                     summary.secondsPerSample * 1000, summary.solvedCount > 0 ? summary.solveSeconds / Double(summary.solvedCount) * 1000 : 0,
-                     summary.solvedCount, summary.seconds))
-        if family.isLinear {
-            print(String(format: "iterations per sample %.1f", summary.iterationsPerSample))
-            print("solver \(summary.strategy?.rawValue ?? solver.rawValue) (\(summary.solverDescription)): \(summary.strategyReason)")
-            print(String(format: "sorting: mean neighbour feature distance %.4g -> %.4g", summary.unsortedNeighborDistance, summary.sortedNeighborDistance))
-        } else {
-            print("solver \(summary.solverDescription)")
-        }
-        if let compareGmres {
-            let c = try generator.compareRecycling(systemCount: compareGmres)
-            print(String(format: "compare on first %ld sorted systems (tolerance %.0e, preconditioner %@): GMRES %.3f s (CPU %.3f s) / %ld it, recycling %.3f s (CPU %.3f s) / %ld it, direct %.3f s (CPU %.3f s)",
-                         c.systemCount, tolerance, preconditioner.generationName, c.gmresSeconds, c.gmresCPUSeconds, c.gmresIterations,
-                         c.recyclingSeconds, c.recyclingCPUSeconds, c.recyclingIterations, c.directSeconds, c.directCPUSeconds))
-            for (name, failure) in [("GMRES", c.gmresFailure), ("recycling", c.recyclingFailure)] {
-                if let failure { print("\(name) stopped early: \(failure)") }
-            }
-            print(String(format: "recycling speed-up over independent GMRES: %.2fx time, %.2fx CPU time, %.2fx iterations",
-                         c.timeSpeedup, c.cpuSpeedup, c.iterationRatio))
-            try JSONLine.print(RecyclingComparisonRecord(c, configuration: configuration))
-        }
+        var run = GenerationRun(configuration: configuration, output: output)
+        (run.shard, run.shardLimit, run.comparedSystemCount, run.quiet, run.force) = (shard, stopAfterShards, compareGmres, quiet, force)
+        try run.run(communicator: Job.communicator, print: { print($0) }, record: JSONLine.print)
     }
 }

@@ -65,16 +65,10 @@ struct GenerateNavierStokes: ParsableCommand {
             sampleCount: samples, resolution: resolution, viscosity: viscosity, finalTime: finalTime, recordInterval: recordInterval,
             timeStep: timeStep, forced: !unforced, seed: seed, precision: precision, shardSize: shardSize)
         let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
-        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
-            throw GenerationError.invalidParameter(name: "output", reason: "directory \(directory) does not exist")
-        }
+        try GenerationReport.requireOutputDirectory(of: output)
         let progress = GenerationProgress(label: "generate navier-stokes", unit: "trajectories", quiet: quiet)
         let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
         progress.finish()
-        print("wrote \(output): \(summary.completedCount)/\(samples) trajectories of \(configuration.snapshotCount) snapshots"
-              + (summary.resumedFrom > 0 ? " (resumed at \(summary.resumedFrom))" : ""))
-        print(String(format: "time per trajectory %.3f s (wall, %ld in %.2f s); solver %@", summary.secondsPerSample,
-                     summary.solvedCount, summary.seconds, summary.solverDescription))
+        GenerationReport.navierStokesLines(summary, configuration: configuration, output: output).forEach { print($0) }
     }
 }

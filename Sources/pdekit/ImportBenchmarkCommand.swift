@@ -25,9 +25,8 @@ struct ImportBenchmark: ParsableCommand {
 
     func run() throws {
         func integers(_ text: String, _ flag: String) throws -> [Int] {
-            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("\(flag) '\(text)' is not a comma-separated list of integers") }
-            return values.map { $0! }
+            guard let values = CommaSeparatedIntegers.parse(text) else { throw ValidationError("\(flag) '\(text)' is not a comma-separated list of integers") }
+            return values
         }
         let benchmark = ImportBenchmarks(checkpoint: checkpoint, metadata: metadata, grids: try integers(grids, "--grids"),
                                          batches: try integers(batches, "--batches"), repetitions: repetitions, python: python,
