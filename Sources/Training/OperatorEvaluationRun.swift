@@ -97,7 +97,13 @@ public struct OperatorEvaluationRun {
     /// stride fits every axis (see the type's comment for periodic and both-ends grids).
     public static func stride(data dataGrid: [Int], training trainingGrid: [Int], factor: Int, periodic: Bool) -> Int? {
         let offset = periodic ? 0 : 1
-        let wanted = trainingGrid.map { periodic ? factor * $0 : factor * ($0 - 1) + 1 }
+        // A factor so large that the wanted grid overflows cannot fit any data grid: no stride.
+        var wanted: [Int] = []
+        for n in trainingGrid {
+            let (product, overflow) = factor.multipliedReportingOverflow(by: periodic ? n : n - 1)
+            guard !overflow, factor >= 1, product < Int.max else { return nil }
+            wanted.append(periodic ? product : product + 1)
+        }
         let candidates = zip(dataGrid, wanted).map { data, want -> Int in
             let (a, b) = (data - offset, want - offset)
             return b > 0 && a % b == 0 ? a / b : -1

@@ -16,6 +16,9 @@ import Training
         // No common stride, or a coarser data grid: refused.
         #expect(OperatorEvaluationRun.stride(data: [33, 17], training: [17, 17], factor: 1, periodic: false) == nil)
         #expect(OperatorEvaluationRun.stride(data: [20], training: [17], factor: 2, periodic: false) == nil)
+        // A factor whose refined grid overflows Int (evaluate --resolution 999999999999999999x) fits no data grid.
+        #expect(OperatorEvaluationRun.stride(data: [33], training: [17], factor: Int.max / 8, periodic: false) == nil)
+        #expect(OperatorEvaluationRun.stride(data: [64], training: [32], factor: Int.max / 8, periodic: true) == nil)
     }
 
     @Test func memoryLimitIsPositiveAndOverflowChecked() throws {
