@@ -86,6 +86,11 @@ public struct MgNOOverrides: Sendable, Equatable {
         if let layers { c.layers = layers }
         let presetLevels = c.levels
         let levelCount = levels ?? (c.prolongationKernelSizes == nil ? Swift.min(c.levels, Self.maximumLevels(grid: grid)) : c.levels)
+        // Checked before the per-level lists below are built from it (2^30 points per axis is beyond
+        // any grid; `validate(grid:)` then checks the count against the actual grid).
+        guard (1...30).contains(levelCount) else {
+            throw .invalidConfiguration("levels must be in 1…30 (got \(levelCount))")
+        }
         let note = levels == nil && levelCount < presetLevels
             ? "grid \(grid) allows \(levelCount) multigrid levels (preset \(presetLevels))" : nil
         c.levels = levelCount

@@ -33,6 +33,12 @@ import NeuralOperators
         #expect(throws: MgNOError.self) {
             try MgNOOverrides(levels: 3).configuration(preset: .helmholtz, grid: [101, 101], inputChannels: 1, outputChannels: 1)
         }
+        // --levels 3037000500 (flag fuzz, seed 9) built 3·10⁹-entry smoothing lists (48 GB) before any check.
+        for levels in [0, -1, 31, 3_037_000_500, Int.max] {
+            #expect(throws: MgNOError.self) {
+                try MgNOOverrides(levels: levels).configuration(preset: .darcy, grid: [64, 64], inputChannels: 1, outputChannels: 1)
+            }
+        }
         #expect(throws: MgNOError.self) {   // 8 → 4 → 2 → 1 point: reflect padding cannot mirror one point
             try MgNOOverrides(levels: 4, paddingMode: .reflect).configuration(preset: .darcy, grid: [8, 8], inputChannels: 1,
                                                                                outputChannels: 1)
