@@ -72,6 +72,7 @@ public final class FieldPairStream: @unchecked Sendable {
         for key in [inputKey, targetKey] where !(try file.exists(key)) {
             throw DatasetError.missingKey(path: path, key: key, available: names.sorted())
         }
+        guard stride >= 1 else { throw DatasetError.invalidSplit(path: path, detail: "the subsampling stride must be positive, got \(stride)") }
         let inputShape = try file.datasetInfo(inputKey).shape, targetShape = try file.datasetInfo(targetKey).shape
         let channelAxis = layout == .samplesChannelsGrid ? 1 : 0
         let d = targetShape.count - 1 - channelAxis
@@ -81,7 +82,8 @@ public final class FieldPairStream: @unchecked Sendable {
         }
         func sampleShape(_ shape: [Int]) -> [Int] {
             let channels = channelAxis == 1 ? shape[1] : 1
-            return [channels] + shape.dropFirst(1 + channelAxis).map { ($0 + stride - 1) / stride }
+            // ⌈n / stride⌉ without forming n + stride − 1 (a stride near Int.max would overflow).
+            return [channels] + shape.dropFirst(1 + channelAxis).map { $0 == 0 ? 0 : ($0 - 1) / stride + 1 }
         }
         self.path = path
         self.inputKey = inputKey

@@ -39,6 +39,11 @@ import Datasets
             }
             #expect(try stream.pairs(2..<5).inputs.scalars == memory.pairs(2..<5).inputs.scalars)
         }
+        // --subsample 9223372036854775807 (flag fuzz, seed 10) overflowed ⌈n / stride⌉; it keeps one point per axis, as in memory.
+        let coarsest = try FieldPairStream(path: path, stride: Int.max)
+        #expect(coarsest.inputSampleShape == Array(try FieldPairFile(path: path, stride: Int.max).inputs.shape.dropFirst()))
+        #expect(coarsest.inputSampleShape.dropFirst().allSatisfy { $0 == 1 })
+        #expect(throws: DatasetError.self) { try FieldPairStream(path: path, stride: 0) }
         #expect(throws: DatasetError.self) { try FieldPairStream(path: path).read([12]) }
         #expect(throws: DatasetError.self) { try FieldPairStream(path: path, inputKey: "missing") }
     }
