@@ -1,8 +1,9 @@
 import Foundation
 import TensorCore
 
-/// Reads an epoch's chunks of rows from a ``FieldPairStream`` one chunk ahead on a background thread,
-/// so the next chunk comes from disk while the current one trains.
+/// Reads an epoch's chunks of rows from a ``FieldPairStream`` (or any reader of rows: a
+/// ``TrajectoryStream``'s trajectories) one chunk ahead on a background thread, so the next chunk comes
+/// from disk while the current one trains.
 ///
 /// An epoch plan is a list of chunks (lists of stream rows, in training order). At most two chunks are
 /// held: the one batches are taken from and the next, being read. ``rows(_:)`` waits for the chunk
@@ -12,7 +13,10 @@ import TensorCore
 /// the inputs with a normalizer).
 public final class ChunkPrefetcher: @unchecked Sendable {
     public typealias Chunk = (inputs: Tensor<Float>, targets: Tensor<Float>)
-    public let stream: FieldPairStream
+    /// The file read (named in errors).
+    public let path: String
+    /// Reads rows (in the order given) from disk; the prefetch thread and direct reads call it.
+    let read: @Sendable ([Int]) throws -> Chunk
     let transform: @Sendable (Chunk) -> Chunk
     let condition = NSCondition()
     // Guarded by `condition`:
@@ -26,8 +30,15 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     var requested = -1
     var generation = 0
 
-    public init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
-        self.stream = stream
+    public convenience init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+        self.init(path: stream.path, read: { try stream.read($0) }, transform: transform)
+    }
+
+    /// Chunks of the rows `read` returns (each `[n, …]` along axis 0 for n rows asked, inputs and
+    /// targets), transformed by `transform` on the prefetch thread.
+    public init(path: String, read: @escaping @Sendable ([Int]) throws -> Chunk, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+        self.path = path
+        self.read = read
         self.transform = transform
     }
 
@@ -68,7 +79,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
             let current = generation == myGeneration
             condition.unlock()
             guard current else { return }
-            let result = Result { () throws -> Chunk in transform(try stream.read(chunks[k])) }
+            let result = Result { () throws -> Chunk in transform(try read(chunks[k])) }
             condition.lock()
             guard generation == myGeneration else { condition.unlock(); return }
             loaded[k] = result
@@ -86,7 +97,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         let places = indices.map { location[$0] }
         guard !indices.isEmpty, places.allSatisfy({ $0 != nil }) else {
             condition.unlock()
-            return transform(try stream.read(indices))
+            return transform(try read(indices))
         }
         let chunks = Set(places.map { $0!.chunk })
         let first = chunks.min()!, last = chunks.max()!
@@ -101,7 +112,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         let failure = loaded.values.lazy.compactMap { result -> Error? in if case .failure(let error) = result { error } else { nil } }.first
         guard failure != nil || chunks.allSatisfy({ loaded[$0] != nil }) else {
             condition.unlock()
-            return transform(try stream.read(indices))
+            return transform(try read(indices))
         }
         if let failure { condition.unlock(); throw failure }
         for k in Array(loaded.keys) where k < first { loaded[k] = nil }
@@ -109,7 +120,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         condition.unlock()
         var parts: [Int: Chunk] = [:]
         for (k, result) in held {
-            guard let result else { throw DatasetError.invalidSplit(path: stream.path, detail: "chunk \(k) was not read") }
+            guard let result else { throw DatasetError.invalidSplit(path: path, detail: "chunk \(k) was not read") }
             parts[k] = try result.get()
         }
         if chunks.count == 1, let chunk = parts[first] {
