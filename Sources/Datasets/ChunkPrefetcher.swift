@@ -7,7 +7,8 @@ import TensorCore
 ///
 /// An epoch plan is a list of chunks (lists of stream rows, in training order). At most two chunks are
 /// held: the one batches are taken from and the next, being read. ``rows(_:)`` waits for the chunk
-/// holding the requested rows and evicts the chunks before it; rows outside the plan (or without one)
+/// holding the requested rows (a row in several chunks: its first one not before the last batch's) and
+/// evicts the chunks before it; rows outside the plan (or without one)
 /// are read directly. A read error is kept and thrown by ``rows(_:)`` on the training thread as the
 /// `DatasetError` it was. `transform` runs on the prefetch thread on each loaded chunk (e.g. encoding
 /// the inputs with a normalizer).
@@ -21,8 +22,12 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     let condition = NSCondition()
     // Guarded by `condition`:
     var plan: [[Int]] = []
-    /// Stream row → (chunk, position in the chunk) for the current plan.
-    var location: [Int: (chunk: Int, position: Int)] = [:]
+    /// Stream row → every (chunk, position in the chunk) holding it in the current plan, by chunk (a row
+    /// may be in several chunks: a trajectory whose windows are spread over an epoch).
+    var location: [Int: [(chunk: Int, position: Int)]] = [:]
+    /// The first chunk of the last batch served: a row is taken from its first chunk at or after it, so
+    /// the reads never run ahead of the batches.
+    var current = 0
     var loaded: [Int: Result<Chunk, Error>] = [:]
     /// Chunks of the current plan the thread has finished (read, or failed).
     var readCount = 0
@@ -52,7 +57,8 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         let myGeneration = generation
         plan = newPlan
         location = [:]
-        for (k, chunk) in newPlan.enumerated() { for (p, row) in chunk.enumerated() { location[row] = (k, p) } }
+        current = 0
+        for (k, chunk) in newPlan.enumerated() { for (p, row) in chunk.enumerated() { location[row, default: []].append((k, p)) } }
         loaded = [:]
         readCount = 0
         requested = -1
@@ -94,7 +100,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     /// - Throws: the `DatasetError` of a failed read.
     public func rows(_ indices: [Int]) throws -> Chunk {
         condition.lock()
-        let places = indices.map { location[$0] }
+        let places = indices.map { row in location[row].map { entries in entries.first { $0.chunk >= current } ?? entries[entries.count - 1] } }
         guard !indices.isEmpty, places.allSatisfy({ $0 != nil }) else {
             condition.unlock()
             return transform(try read(indices))
@@ -116,6 +122,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         }
         if let failure { condition.unlock(); throw failure }
         for k in Array(loaded.keys) where k < first { loaded[k] = nil }
+        current = max(current, first)
         let held = chunks.sorted().map { ($0, loaded[$0]) }
         condition.unlock()
         var parts: [Int: Chunk] = [:]

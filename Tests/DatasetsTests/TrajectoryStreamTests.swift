@@ -58,6 +58,11 @@ import Datasets
         for batch in [[2, 7], [5], [9, 0], [8, 1, 3], [4, 6]] {
             #expect(try prefetcher.rows(batch).inputs.scalars == FieldPairs.rows(memory.states, batch).scalars, "trajectories \(batch)")
         }
+        // A trajectory in several chunks (its windows spread over the epoch) is served from any of them.
+        prefetcher.start(plan: [[0, 1], [2, 0], [1, 3], [0, 2], [4]])
+        for batch in [[1, 0], [0], [2, 0, 3], [1, 3], [2, 0], [4, 0]] {
+            #expect(try prefetcher.rows(batch).inputs.scalars == FieldPairs.rows(memory.states, batch).scalars, "trajectories \(batch)")
+        }
     }
 
     @Test func badRequestsAndFilesAreTypedErrors() throws {
