@@ -220,6 +220,14 @@ public final class GaussianProcessHyperparameterTask: TrainingTask, TrainingObse
         elapsedBefore = state.log.last?.elapsedSeconds ?? 0
     }
 
+    /// The log and the Adam steps of a run resumed in the L-BFGS phase (``GaussianProcessLBFGSPhase``),
+    /// after ``loadCheckpoint(_:path:)`` restored the Adam phase's checkpoint.
+    func restore(log: [GaussianProcessSolver.Progress], completedSteps: Int) {
+        self.log = log
+        self.completedSteps = completedSteps
+        elapsedBefore = log.last?.elapsedSeconds ?? 0
+    }
+
     // MARK: TrainingObserver
 
     public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {

@@ -14,24 +14,20 @@ struct GaussianProcessCommand: ParsableCommand {
         poisson2d (u = sin(ax) sin(ay) on [0, 2π]²), or --problem FILE: one field on a 1-D or 2-D box \
         with Dirichlet data, Σ c_i u_(x_i x_i) + N(u, x) = f (datasets/problems/gp-*.json).
 
-        Writes log.jsonl, summary.json, solution.csv, spectrum.csv and PNG plots to --output, and \
-        (gp-hm) the Adam phase's checkpoint to --output/training/, which --resume continues. Exit \
-        status 1 on bad input ('error:' line).
+        Writes log.jsonl, summary.json, solution.csv, spectrum.csv and PNG plots to --output, and (gp-hm) \
+        the checkpoint of the Adam and L-BFGS phases to --output/training/, which --resume continues.
         """
     )
 
-    typealias ProblemName = GaussianProcessRunConfiguration.BundledProblem
-    typealias Method = GaussianProcessRunConfiguration.Method
-
-    @Argument(help: "Problem: \(ProblemName.allCases.map(\.rawValue).joined(separator: ", ")) (or --problem FILE).")
-    var problem: ProblemName?
+    @Argument(help: "Problem: \(GaussianProcessRunConfiguration.BundledProblem.allCases.map(\.rawValue).joined(separator: ", ")) (or --problem FILE).")
+    var problem: GaussianProcessRunConfiguration.BundledProblem?
 
     @Option(name: .customLong("problem"),
             help: ArgumentHelp("A problem file (datasets/problems/gp-*.json; one field on a 1-D or 2-D box, Dirichlet).", valueName: "file"))
     var problemFile: String?
 
     @Option(help: "Method: gp-hm (optimize values and kernel) or collocation (one dense solve, linear PDEs, ≤ 6400 points).")
-    var method: Method = .gpHM
+    var method: GaussianProcessRunConfiguration.Method = .gpHM
 
     @Option(help: "Kernel per axis: \(KernelFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
     var kernel: KernelFamily = .spectralMixture
@@ -99,7 +95,7 @@ struct GaussianProcessCommand: ParsableCommand {
     @Flag(help: "Continue the run in --output from its checkpoint (training/checkpoint.safetensors); --iterations may grow.")
     var resume = false
 
-    @Option(help: "Adam steps between checkpoints (the last step always writes one).")
+    @Option(help: "Adam steps, and L-BFGS iterations, between checkpoints (the last of each phase always writes one).")
     var checkpointEvery = 10
 
     func run() throws {
