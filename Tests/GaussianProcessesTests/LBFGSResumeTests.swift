@@ -57,16 +57,19 @@ import Training
         try #require(copied, "L-BFGS stopped before iteration \(k + 1) (\(uninterrupted.lbfgsOutcome))")
         let state = try SafetensorsArchive(contentsOf: killed.appendingPathComponent(checkpoint))
         #expect(state.metadata[LBFGSCheckpointState.iterationsKey] == String(k) && state.metadata["gp.lbfgs.outcome"] == nil)
-        // The killed run resumes in L-BFGS: no Adam step and no initial value solve again.
-        var phases: [String] = []
+        // The killed run resumes in L-BFGS after iteration k: no Adam step, no initial value solve, and only
+        // the evaluations of iterations k + 1… again (a restart of L-BFGS would repeat iterations 1…k).
+        var records: [GaussianProcessSolver.Progress] = []
         let resumed = try GaussianProcessSolver(problem: problem, configuration: configuration(lbfgs: 6))
-            .run(progress: { phases.append($0.phase) }, runDirectory: killed, resume: true, checkpointEvery: 1)
-        #expect(!phases.contains("adam") && phases.first == "lbfgs", "\(phases)")
+            .run(progress: { records.append($0) }, runDirectory: killed, resume: true, checkpointEvery: 1)
+        let rerun = records.filter { $0.phase == "lbfgs" }.map(\.iteration)
+        #expect(records.first?.phase == "lbfgs" && !records.contains { $0.phase == "adam" })
+        #expect(rerun == uninterrupted.log.filter { $0.phase == "lbfgs" && $0.iteration > k }.map(\.iteration), "\(rerun)")
         expectSame(resumed, uninterrupted)
         // Without a checkpoint of its own, the whole run (checkpoint-free) gives the same numbers too.
         expectSame(try GaussianProcessSolver(problem: problem, configuration: configuration(lbfgs: 6)).run(), uninterrupted)
         // The finished run resumed does not run L-BFGS again and reports the same result.
-        phases = []
+        var phases: [String] = []
         let again = try GaussianProcessSolver(problem: problem, configuration: configuration(lbfgs: 6))
             .run(progress: { phases.append($0.phase) }, runDirectory: whole, resume: true)
         #expect(phases == ["values"], "\(phases)")
