@@ -74,6 +74,8 @@ func processCPUTime() -> Double {
 public final class DatasetGenerator {
     public let configuration: GenerationConfiguration
     private let field: GaussianRandomField
+    /// The samplers of a problem file's further random coefficients (after the first).
+    private var furtherFields: [GaussianRandomField] = []
     private let grid2D: UniformGrid?
     private let discretization: EllipticBoxDiscretization?
 
@@ -94,6 +96,7 @@ public final class DatasetGenerator {
         case .problem:
             guard let discretization, let problem = configuration.problem else { throw GenerationError.invalidParameter(name: "problem", reason: "missing") }
             field = try problem.input.field(on: discretization.grid)
+            furtherFields = try problem.inputs.dropFirst().map { try $0.field.field(on: discretization.grid) }
             grid2D = discretization.grid
         case .burgers:
             field = try .fnoBurgers(resolution: s)
@@ -108,19 +111,36 @@ public final class DatasetGenerator {
         }
     }
 
-    /// Shape of one sample's input and output arrays.
+    /// Shape of one sample's output array (`sol`): s for Burgers, s^d for the others.
     public var sampleShape: [Int] {
-        configuration.family == .burgers ? [configuration.resolution] : [configuration.resolution, configuration.resolution]
+        configuration.family == .burgers ? [configuration.resolution]
+            : [Int](repeating: configuration.resolution, count: configuration.problem?.dimension ?? 2)
     }
 
-    /// Input i (the coefficient a at the s² nodes, or Burgers' u₀), a function of (seed, i) only.
+    /// Shape of one sample's input array (`coeff`): the output's, with a leading channel axis
+    /// when a problem file has more than one random coefficient.
+    public var inputSampleShape: [Int] {
+        let channels = configuration.problem?.inputs.count ?? 1
+        return channels > 1 ? [channels] + sampleShape : sampleShape
+    }
+
+    /// Input i (the coefficient a at the s² nodes, or Burgers' u₀; a problem file's coefficients one
+    /// after the other), a function of (seed, i) only.
     public func input(_ index: Int) -> [Double] {
         var generator = SeededRandomNumberGenerator(seed: configuration.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1))
         let psi = field.sample(using: &generator)
         switch configuration.family {
         case .burgers: return psi
         case .darcy where configuration.coefficient == .fno: return psi.map { $0 >= 0 ? 12 : 3 }
-        case .problem: return configuration.problem!.input.map(psi)
+        case .problem:
+            let problem = configuration.problem!
+            var values = problem.input.map(psi)
+            for (k, sampler) in furtherFields.enumerated() {
+                let (name, coefficient) = problem.inputs[k + 1]
+                var stream = SeededRandomNumberGenerator(seed: GenerationProblem.coefficientSeed(seed: configuration.seed, sample: index, name: name))
+                values += coefficient.map(sampler.sample(using: &stream))
+            }
+            return values
         default: return psi.map { Foundation.exp($0) }
         }
     }
@@ -140,15 +160,21 @@ public final class DatasetGenerator {
             return try HelmholtzProblem(grid: grid, coefficient: .gridField(coefficient, on: grid), wavenumber: configuration.wavenumber,
                                         source: .constant(1), boundaryConditions: .zeroDirichlet(dimension: 2)).discretize()
         case .problem:
-            return try discretization!.system(randomCoefficients: [coefficient])
+            let points = discretization!.grid.pointCount
+            let channels = (0..<(coefficient.count / max(points, 1))).map { Array(coefficient[($0 * points)..<(($0 + 1) * points)]) }
+            return try discretization!.system(randomCoefficients: channels)
         case .burgers:
             throw GenerationError.invalidParameter(name: "family", reason: "Burgers has no linear system")
         }
     }
 
-    /// Low-frequency features: block means of the input on at most 16 points per axis.
+    /// Low-frequency features: block means of the input on at most 16 points per axis (8 in 3-D),
+    /// per input channel.
     public func features(of input: [Double]) -> [Double] {
         let s = configuration.resolution
+        if configuration.family == .problem, inputSampleShape.count != 2 {
+            return Self.blockMeans(input, size: s, dimension: sampleShape.count, blocks: min(sampleShape.count == 3 ? 8 : 16, s))
+        }
         if configuration.family == .burgers {
             let blocks = min(16, s)
             return (0..<blocks).map { b in
@@ -166,6 +192,23 @@ public final class DatasetGenerator {
                 for i in rows { for j in columns { sum += input[i * s + j] } }
                 result[bi * blocks + bj] = sum / Double(rows.count * columns.count)
             }
+        }
+        return result
+    }
+
+    /// Block means of channels of `s^d` values each (row-major), `blocks` per axis.
+    static func blockMeans(_ values: [Double], size s: Int, dimension d: Int, blocks: Int) -> [Double] {
+        let points = [Int](repeating: s, count: d).reduce(1, *), cells = [Int](repeating: blocks, count: d).reduce(1, *)
+        var result: [Double] = []
+        for channel in 0..<(values.count / points) {
+            var sums = [Double](repeating: 0, count: cells), counts = [Double](repeating: 0, count: cells)
+            for p in 0..<points {
+                var rest = p, cell = 0
+                for _ in 0..<d { cell = cell * blocks + (rest % s) * blocks / s; rest /= s }
+                sums[cell] += values[channel * points + p]
+                counts[cell] += 1
+            }
+            result += zip(sums, counts).map { $0 / $1 }
         }
         return result
     }
@@ -275,11 +318,12 @@ public final class DatasetGenerator {
                 outputs += u
                 progress?(t + 1, count)
             }
-            let shape = [rows.count] + sampleShape
+            let shape = [rows.count] + sampleShape, inputShape = [rows.count] + inputSampleShape
             let file = try HDF5File(opening: path, mode: .readWrite)
             do {
                 let chunk = HDF5DatasetOptions(chunkShape: [min(configuration.shardSize, 16)] + sampleShape, extendable: true)
-                try file.appendSamples(Self.array(inputs, shape: shape, configuration.precision), to: "coeff", options: chunk)
+                let inputChunk = HDF5DatasetOptions(chunkShape: [min(configuration.shardSize, 16)] + inputSampleShape, extendable: true)
+                try file.appendSamples(Self.array(inputs, shape: inputShape, configuration.precision), to: "coeff", options: inputChunk)
                 try file.appendSamples(Self.array(outputs, shape: shape, configuration.precision), to: "sol", options: chunk)
                 try file.appendSamples(NumericArray(shape: [rows.count], storage: .int64(rows.map { Int64(order[positions.lowerBound + $0]) })),
                                        to: "sample_index", options: HDF5DatasetOptions(chunkShape: [1024], extendable: true))

@@ -109,7 +109,9 @@ public struct GenerationConfiguration: Sendable, Equatable {
         guard restart >= 2, recycledCount >= 1, recycledCount < restart else { throw bad("restart", "need restart ≥ 2 and 1 ≤ recycled < restart") }
         if family.isLinear {
             guard preconditioner != .multigrid else { throw bad("preconditioner", "multigrid is not available for generation") }
-            let (unknowns, overflow) = (resolution - 2).multipliedReportingOverflow(by: resolution - 2)
+            let (unknowns, overflow) = [Int](repeating: resolution - 2, count: problem?.dimension ?? 2).reduce((1, false)) { acc, n in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: n); return (p, acc.1 || o)
+            }
             guard !overflow else { throw bad("resolution", "\(resolution) nodes per side overflow the unknown count") }
             try solverConfiguration.validate(rowCount: unknowns)
         }
@@ -148,7 +150,7 @@ public struct GenerationConfiguration: Sendable, Equatable {
             .map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         var key = "family=\(family.rawValue) samples=\(sampleCount) resolution=\(resolution) seed=\(seed) precision=\(precision.rawValue)"
         if family == .darcy { key += " coefficient=\(coefficient.rawValue)" }
-        if let problem { key += " problem=\(problem.description.name)#\(problem.digest) input=\(problem.input.key)" }
+        if let problem { key += " problem=\(problem.description.name)#\(problem.digest) input=\(problem.inputKey)" }
         if family.isLinear { key += " tolerance=\(tolerance) solver=\(strategy.rawValue) preconditioner=\(preconditioner.generationName)" }
         return key + " parameters=[\(parameters)]"
     }

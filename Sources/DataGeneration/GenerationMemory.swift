@@ -6,9 +6,23 @@ import RunSupport
 /// Every product is overflow-checked (``MemoryBudget/product(_:what:)``); the estimates are upper
 /// bounds of the arrays that grow with the flags, not of the whole process.
 extension GenerationConfiguration {
-    /// Points of one sample: `s²` for the 2-D families, `s` for Burgers.
+    /// Points of one sample's solution: `s²` for the 2-D families, `s` for Burgers, `s^d` for a
+    /// d-dimensional problem file.
     public func pointsPerSample() throws(MemoryBudgetError) -> Int {
-        try MemoryBudget.product(family == .burgers ? [resolution] : [resolution, resolution], what: "a sample of resolution \(resolution)")
+        try MemoryBudget.product([Int](repeating: resolution, count: family == .burgers ? 1 : problem?.dimension ?? 2), what: "a sample of resolution \(resolution)")
+    }
+
+    /// Values of one sample's input: the points times the number of random coefficients.
+    public func inputValuesPerSample() throws(MemoryBudgetError) -> Int {
+        try MemoryBudget.product([pointsPerSample(), problem?.inputs.count ?? 1], what: "a sample of resolution \(resolution)")
+    }
+
+    /// Values of one sample's input and solution together.
+    func valuesPerSample() throws(MemoryBudgetError) -> Int {
+        let (input, output) = (try inputValuesPerSample(), try pointsPerSample())
+        let (total, overflow) = input.addingReportingOverflow(output)
+        guard !overflow else { throw .overflow(what: "a sample of resolution \(resolution)", factors: [input, output]) }
+        return total
     }
 
     /// Bytes of a run:
@@ -21,8 +35,8 @@ extension GenerationConfiguration {
     public func estimatedBytes() throws(MemoryBudgetError) -> Int {
         let what = "generating \(sampleCount) samples at resolution \(resolution)"
         let points = try pointsPerSample()
-        let features = try MemoryBudget.product([sampleCount, 16 * 16, 8], what: what)
-        let shard = try MemoryBudget.product([min(shardSize, sampleCount), points, 8, 4], what: what)
+        let features = try MemoryBudget.product([sampleCount, 16 * 16, problem?.inputs.count ?? 1, problem?.dimension == 3 ? 2 : 1, 8], what: what)
+        let shard = try MemoryBudget.product([min(shardSize, sampleCount), valuesPerSample(), 8, 2], what: what)
         let (vectors, overflow) = restart.addingReportingOverflow(recycledCount + 64)
         guard !overflow else { throw .overflow(what: what, factors: [restart, recycledCount]) }
         let solver = try MemoryBudget.product([points, 8, vectors], what: what)
@@ -42,7 +56,7 @@ extension GenerationConfiguration {
     /// precision) and its 8-byte `sample_index` (compression off).
     public func storedBytesPerSample() throws(MemoryBudgetError) -> Int {
         let what = "a sample of resolution \(resolution)"
-        let values = try MemoryBudget.product([pointsPerSample(), 2, precision == .float32 ? 4 : 8], what: what)
+        let values = try MemoryBudget.product([valuesPerSample(), precision == .float32 ? 4 : 8], what: what)
         let (total, overflow) = values.addingReportingOverflow(8)
         guard !overflow else { throw .overflow(what: what, factors: [values, 8]) }
         return total

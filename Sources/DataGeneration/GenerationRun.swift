@@ -27,6 +27,7 @@ public struct GenerationRun {
     /// Generates and reports: `print` receives each summary line as soon as it is known (rank 0 only
     /// under several ranks), `record` the comparison's JSON record.
     public func run(communicator: Communicator, print: (String) -> Void, record: (RecyclingComparisonRecord) throws -> Void) throws {
+        if let comparedSystemCount, comparedSystemCount < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         try GenerationReport.requireOutputDirectory(of: output)
         let part = try shard.map { try Shard(parsing: $0) } ?? .whole

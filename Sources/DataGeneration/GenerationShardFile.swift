@@ -123,6 +123,7 @@ public enum GenerationShardFile {
             throw GenerationError.shardSet(path: first.path, reason: "the parts hold \(total) rows, the run's pdekit.sample_count differs")
         }
         let sampleShape = Array(try sources[0].datasetInfo("coeff").shape.dropFirst())
+        let solutionShape = Array(try sources[0].datasetInfo("sol").shape.dropFirst())
         let rowBytes = try MemoryBudget.product([8] + sampleShape, what: "one row")
         let block = max(1, min(256, (64 << 20) / max(rowBytes, 1)))
         try HDF5File.writeAtomically(to: output) { file in
@@ -135,7 +136,7 @@ public enum GenerationShardFile {
                 for start in stride(from: 0, to: part.rows, by: block) {
                     let rows = start..<min(part.rows, start + block)
                     try file.appendSamples(try source.readSamples("coeff", rows), to: "coeff", options: fieldChunk)
-                    try file.appendSamples(try source.readSamples("sol", rows), to: "sol", options: fieldChunk)
+                    try file.appendSamples(try source.readSamples("sol", rows), to: "sol", options: HDF5DatasetOptions(chunkShape: [16] + solutionShape, extendable: true))
                     try file.appendSamples(try source.readSamples("sample_index", rows), to: "sample_index", options: indexChunk)
                 }
             }

@@ -15,7 +15,13 @@ import SparseSolvers
 /// (b·∇u)_p: central  Σ_a b_a (u_{p+e_a} − u_{p−e_a}) / 2h_a
 ///           upwind   Σ_a b_a⁺ (u_p − u_{p−e_a}) / h_a + b_a⁻ (u_{p+e_a} − u_p) / h_a
 /// ```
-/// Dirichlet neighbours move to the right-hand side. Without convection the matrix is symmetric
+/// Dirichlet neighbours move to the right-hand side. A node on a Neumann (or Robin) side takes
+/// the convection along that side's axis from the one neighbour it has, the inward one-sided
+/// difference (u_{p±e_a} − u_p)/h_a: an O(h) error per unit volume on a half-width control volume,
+/// so an O(h²) flux error and second order kept. A periodic axis (both of its sides `.periodic`)
+/// identifies the node index n_a − 1 with index 0: the lower-face node owns a full control volume
+/// whose lower neighbour is index n_a − 2, and the upper-face nodes are images
+/// (`LinearSystem.periodicImages`) that repeat it. Without convection the matrix is symmetric
 /// (|F| is the same seen from both sides) and, with a > 0, c ≥ 0 and one Dirichlet side, positive
 /// definite. On interior nodes of a uniform grid (h in every direction) the rows are the 5-point
 /// (2-D) or 7-point (3-D) finite-difference stencil multiplied by the cell volume h^d (so in 2-D
@@ -52,11 +58,17 @@ struct FiniteVolumeAssembler {
         guard boundaryConditions.dimension == d else {
             throw PDEError.sizeMismatch(what: "boundary conditions (sides)", expected: 2 * d, actual: boundaryConditions.conditions.count)
         }
-        for condition in boundaryConditions.conditions {
-            if case .periodic = condition {
-                throw PDEError.unsupportedBoundaryCondition("periodic sides in a finite-volume problem; use the spectral solvers")
+        func isPeriodic(_ side: BoundarySide) -> Bool { if case .periodic = boundaryConditions[side] { return true } else { return false } }
+        var periodic = [Bool](repeating: false, count: d)
+        for a in 0..<d {
+            let lowerPeriodic = isPeriodic(.lower(a)), upperPeriodic = isPeriodic(.upper(a))
+            guard lowerPeriodic == upperPeriodic else {
+                throw PDEError.unsupportedBoundaryCondition("a periodic side on axis \(a) needs the opposite side periodic too")
             }
+            guard !lowerPeriodic || n[a] >= 3 else { throw PDEError.invalidGrid("a periodic axis needs at least 3 nodes") }
+            periodic[a] = lowerPeriodic
         }
+        let hasPeriodicAxis = periodic.contains(true)
         for (name, field) in [("coefficient", coefficient), ("source", source)] {
             guard field.count == count else { throw PDEError.sizeMismatch(what: name, expected: count, actual: field.count) }
             guard field.allSatisfy({ $0.isFinite }) else { throw PDEError.nonFiniteValue(name) }
@@ -93,10 +105,23 @@ struct FiniteVolumeAssembler {
             }
         }
         guard fixedValues.allSatisfy({ $0.isFinite }) else { throw PDEError.nonFiniteValue("Dirichlet data") }
+        // Periodic images: index n_a − 1 on a periodic axis repeats index 0 (all such axes at once).
+        var sourceOf = Array(0..<count)
+        var periodicImages: [(image: Int, source: Int)] = []
+        if hasPeriodicAxis {
+            for p in 0..<count where !fixed[p] {
+                var rest = p, source = p
+                for a in stride(from: d - 1, through: 0, by: -1) {
+                    if periodic[a] && rest % n[a] == n[a] - 1 { source -= (n[a] - 1) * strides[a] }
+                    rest /= n[a]
+                }
+                if source != p { sourceOf[p] = source; periodicImages.append((p, source)) }
+            }
+        }
         var unknownOf = [Int](repeating: -1, count: count)
         var unknownNodes: [Int] = []
         unknownNodes.reserveCapacity(count)
-        for p in 0..<count where !fixed[p] { unknownOf[p] = unknownNodes.count; unknownNodes.append(p) }
+        for p in 0..<count where !fixed[p] && sourceOf[p] == p { unknownOf[p] = unknownNodes.count; unknownNodes.append(p) }
 
         let m = unknownNodes.count
         // Rows are written straight into CSR: the stencil offsets −s₀ < … < −s_{d−1} < 0 < s_{d−1} < … < s₀
@@ -116,7 +141,7 @@ struct FiniteVolumeAssembler {
             for a in stride(from: d - 1, through: 0, by: -1) { index[a] = rest % n[a]; rest /= n[a] }
             var volume = 1.0
             for a in 0..<d {
-                widths[a] = (index[a] == 0 || index[a] == n[a] - 1) ? h[a] / 2 : h[a]
+                widths[a] = !periodic[a] && (index[a] == 0 || index[a] == n[a] - 1) ? h[a] / 2 : h[a]
                 volume *= widths[a]
             }
             var diagonal = 0.0
@@ -125,13 +150,19 @@ struct FiniteVolumeAssembler {
             for slot in 0..<slotCount { slotValue[slot] = 0; slotColumn[slot] = -1 }
             // Adds coefficient·u_q to row p (moving Dirichlet neighbours to the right-hand side).
             func couple(_ q: Int, _ value: Double, _ slot: Int) {
-                if fixed[q] { b -= value * fixedValues[q] } else { slotValue[slot] += value; slotColumn[slot] = unknownOf[q] }
+                if fixed[q] { b -= value * fixedValues[q] } else { slotValue[slot] += value; slotColumn[slot] = unknownOf[sourceOf[q]] }
+            }
+            // The neighbour of p one step along axis a (wrapping on a periodic axis), nil outside.
+            func neighbour(_ a: Int, _ direction: Int) -> Int? {
+                let j = index[a] + direction
+                if j >= 0 && j < n[a] { return p + direction * strides[a] }
+                guard periodic[a] else { return nil }
+                return p + (j < 0 ? n[a] - 2 : -(n[a] - 2)) * strides[a]
             }
             for a in 0..<d {
                 let area = volume / widths[a]
                 for direction in stride(from: -1, through: 1, by: 2) {
-                    let j = index[a] + direction
-                    if j < 0 || j >= n[a] {
+                    guard let q = neighbour(a, direction) else {
                         // Boundary face of V_p: p is not fixed, so this side is Neumann: a ∂u/∂n = g.
                         let side = BoundarySide(axis: a, isUpper: direction > 0)
                         if case let .neumann(g) = boundaryConditions[side] {
@@ -141,8 +172,7 @@ struct FiniteVolumeAssembler {
                         }
                         continue
                     }
-                    let q = p + direction * strides[a]
-                    let ap = coefficient[p], aq = coefficient[q]
+                    let ap = coefficient[p], aq = coefficient[sourceOf[q]]
                     let face = 2 * ap * aq / (ap + aq)
                     let t = face * area / h[a]
                     diagonal += t
@@ -154,10 +184,17 @@ struct FiniteVolumeAssembler {
                 for a in 0..<d {
                     let beta = velocity[a][p]
                     if beta == 0 { continue }
-                    guard index[a] > 0, index[a] < n[a] - 1 else {
-                        throw PDEError.unsupportedBoundaryCondition("convection at a Neumann boundary node")
+                    guard let down = neighbour(a, -1) else {
+                        // Lower Neumann/Robin side: the inward difference (u_{p+e_a} − u_p)/h_a.
+                        let c = beta * volume / h[a]
+                        diagonal -= c; couple(neighbour(a, 1)!, c, 2 * d - a)
+                        continue
                     }
-                    let down = p - strides[a], up = p + strides[a]
+                    guard let up = neighbour(a, 1) else {
+                        let c = beta * volume / h[a]
+                        diagonal += c; couple(down, -c, a)
+                        continue
+                    }
                     switch scheme {
                     case .central:
                         let c = beta * volume / (2 * h[a])
@@ -171,9 +208,16 @@ struct FiniteVolumeAssembler {
             }
             slotValue[d] = diagonal
             slotColumn[d] = row
-            for slot in 0..<slotCount where slotColumn[slot] >= 0 {
-                columns.append(slotColumn[slot])
-                values.append(sign * slotValue[slot])
+            if hasPeriodicAxis {
+                // Wrapped neighbours break the ascending slot order (and coincide when n_a = 3).
+                var merged: [Int: Double] = [:]
+                for slot in 0..<slotCount where slotColumn[slot] >= 0 { merged[slotColumn[slot], default: 0] += slotValue[slot] }
+                for column in merged.keys.sorted() { columns.append(column); values.append(sign * merged[column]!) }
+            } else {
+                for slot in 0..<slotCount where slotColumn[slot] >= 0 {
+                    columns.append(slotColumn[slot])
+                    values.append(sign * slotValue[slot])
+                }
             }
             rowOffsets[row + 1] = columns.count
             rhs[row] = sign * b
@@ -184,7 +228,9 @@ struct FiniteVolumeAssembler {
             guard rhs.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw PDEError.nonFiniteValue("Neumann or Robin data") }
         }
         let matrix = CSRMatrix(rowCount: m, columnCount: m, rowOffsets: rowOffsets, columnIndices: columns, values: values)
-        return LinearSystem(matrix: matrix, rightHandSide: rhs, grid: grid, unknownNodes: unknownNodes,
-                            fixedValues: fixedValues, isSymmetricPositiveDefinite: spd)
+        var system = LinearSystem(matrix: matrix, rightHandSide: rhs, grid: grid, unknownNodes: unknownNodes,
+                                  fixedValues: fixedValues, isSymmetricPositiveDefinite: spd)
+        system.periodicImages = periodicImages
+        return system
     }
 }

@@ -21,6 +21,9 @@ public struct LinearSystem: Sendable {
     /// True when the assembly guarantees a symmetric positive definite matrix (Cholesky applies;
     /// `solve()` needs no hint: `DirectLinearSolver` checks symmetry and falls back to LU itself).
     public let isSymmetricPositiveDefinite: Bool
+    /// Nodes on the upper face of a periodic axis (`periodicImages[k].image`) and the node whose
+    /// value they repeat (`.source`, on the lower face); empty without periodic sides.
+    public var periodicImages: [(image: Int, source: Int)] = []
 
     public init(matrix: CSRMatrix, rightHandSide: [Double], grid: UniformGrid, unknownNodes: [Int],
                 fixedValues: [Double], isSymmetricPositiveDefinite: Bool) {
@@ -44,6 +47,7 @@ public struct LinearSystem: Sendable {
         }
         var field = fixedValues
         for (i, p) in unknownNodes.enumerated() { field[p] = solution[i] }
+        for pair in periodicImages { field[pair.image] = field[pair.source] }
         return field
     }
 

@@ -15,7 +15,8 @@ import RunSupport
 /// boundary:  u − g (Dirichlet, one term),  n·∇u − g (Neumann),  α u + β n·∇u − g (Robin)
 /// initial:   u(x, t₀) − u₀(x)          data:  u(x_n) − y_n (observations)
 /// periodic:  exact, by the periodic input embedding of the axis
-/// hard:      u = g(x) + D(x) N(x), one Dirichlet formula g on a box or a ball (`ProblemHardConstraint`)
+/// hard:      u = A(x) + D(x) N(x), Dirichlet data per box face (transfinite lift) or on a ball, and
+///            in time u = u₀ + … + D(x)(t − t₀)N (`ProblemHardConstraint`)
 /// ```
 public struct ProblemPINN: Sendable {
     public let problem: PDEProblemDescription
@@ -37,8 +38,9 @@ public struct ProblemPINN: Sendable {
         return Box(lower: lower + [time.start], upper: upper + [time.end])
     }
 
-    /// Whether hard constraints can impose the conditions (`ProblemHardConstraint`): one Dirichlet
-    /// formula on the whole boundary of a box or a ball, no predicates, no time.
+    /// Whether hard constraints can impose the conditions (`ProblemHardConstraint`): Dirichlet data on
+    /// every face of a box (a formula per face) or one formula on a ball, no predicates or periodic
+    /// axes, and in time an initial condition.
     public var supportsHardConstraints: Bool { ProblemHardConstraint.obstacle(problem) == nil }
 
     /// Interior points of Ω (× time) from `sampling`, row-major `[count, D]`.
@@ -167,10 +169,10 @@ public struct ProblemPINN: Sendable {
             }]
         } else {
             // A system: every equation's residual at every point, stacked (the loss is their mean
-            // square). No sampler: resampling ranks one residual per point, a system has m.
+            // square); resampling ranks points by the norm of the stacked residual.
             let axes = Array(Set(residuals.flatMap(\.secondAxes))).sorted()
             let mixedPairs = Array(Set(residuals.flatMap(\.mixedPairs)))
-            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D)) { model, x in
+            terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D), sampler: fresh) { model, x in
                 let fields = model.fieldDerivatives(at: x, secondAxes: axes)
                 let context = ProblemResidualCompiler<Scalar>.Context(
                     fields: fields, parameters: parameterNames.map { model.scalarParameter($0)!.variable }, mixedPairs: mixedPairs,

@@ -25,7 +25,7 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
         discussion: """
         Families: darcy (−∇·(a∇u) = 1, a FNO 12/3 or log-normal), poisson (a = exp(GRF)), helmholtz \
         (∇·(a∇u) + k²u = 1, a = exp(GRF)), burgers (u₀ ~ FNO GRF → u(·,1)).
-        The file holds coeff [N, s, s], sol [N, s, s] and sample_index [N] (original index) in solve \
+        The file holds coeff [N, s, s] ([N, k, s…] for k random coefficients of a problem file), sol [N, s, s] and sample_index [N] (original index) in solve \
         order, plus pdekit.* provenance attributes. Rerunning the same command on a partial file \
         resumes it; different parameters are refused.
         Exit status: 0 on success, 1 on bad flags, an unusable output file, or a failed solve.
@@ -35,7 +35,7 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
     @Argument(help: "Problem family: darcy, poisson, helmholtz, burgers (or --problem FILE).")
     var family: GenerationFamily?
 
-    @Option(help: "A problem file: a linear elliptic problem on a 2-D box with one random coefficient (README).")
+    @Option(help: "A problem file: a linear elliptic problem on a 2-D or 3-D box with random coefficients (README).")
     var problem: String?
 
     @Option(help: "Number of samples N.")
@@ -99,7 +99,6 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
     var force = false
 
     func run() throws {
-        if let compareGmres, compareGmres < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let (family, problemFile) = try GenerationProblem.choose(family: family, problemPath: problem)
         let configuration = GenerationConfiguration(
             family: family, sampleCount: samples, resolution: resolution, seed: seed, tolerance: tolerance, strategy: solver,

@@ -22,8 +22,51 @@ import PDEs
     }
     """
 
-    func maximumError(resolution: Int) throws -> Double {
-        let problem = try ProblemFile.parse(text: manufactured)
+    /// Convection along x reaching Neumann (xmin) and Robin (xmax) nodes through the inward
+    /// one-sided difference; w = exp(x/2) sin(2y) + x y on [0, 2] × [0, 1].
+    let convectionOnNeumannFaces = """
+    {
+      "domain": {"box": [[0, 0], [2, 1]]},
+      "coefficients": {"w": "exp(x/2)*sin(2*y) + x*y", "a": "1 + x^2*y", "c": "1 + x*y",
+                       "f": "-div(a*grad(w)) + 0.5*d(w, x) - 0.7*d(w, y) + c*w"},
+      "equation": "-div(a*grad(u)) + 0.5*u_x - 0.7*u_y + c*u = f",
+      "boundary": [{"on": ["ymin", "ymax"], "dirichlet": "w"},
+                   {"on": "xmin", "neumann": "-d(w, x)"},
+                   {"on": "xmax", "robin": {"alpha": "2", "beta": "1 + y", "value": "2*w + (1 + y)*d(w, x)"}}]
+    }
+    """
+
+    /// Periodic in x (period 2, the box's width): coefficient and solution are 2-periodic in x,
+    /// convection along both axes (wrapping around x, one-sided at the y faces), Neumann at ymin and
+    /// Robin at ymax; no Dirichlet face at all (the reaction keeps the system regular).
+    let periodicInX = """
+    {
+      "domain": {"box": [[0, 0], [2, 1]]},
+      "coefficients": {"w": "sin(pi*x)*exp(y) + cos(pi*x)*y^2", "a": "1 + 0.25*cos(pi*x)*(1 + y)", "c": "1",
+                       "f": "-div(a*grad(w)) + 0.5*d(w, x) + 0.3*d(w, y) + c*w"},
+      "equation": "-div(a*grad(u)) + 0.5*u_x + 0.3*u_y + c*u = f",
+      "boundary": [{"periodic": "x"},
+                   {"on": "ymin", "neumann": "-d(w, y)"},
+                   {"on": "ymax", "robin": {"alpha": "1", "beta": "1", "value": "w + d(w, y)"}}]
+    }
+    """
+
+    /// A 3-D box, periodic in y, with convection reaching the Neumann (xmax) and Robin (zmin) nodes.
+    let threeDimensional = """
+    {
+      "domain": {"box": [[0, 0, 0], [1, 1, 0.5]]},
+      "coefficients": {"w": "sin(x)*cos(2*pi*y)*exp(z) + x*z", "a": "1 + 0.2*x*z*(1 + cos(2*pi*y))",
+                       "f": "-div(a*grad(w)) + 0.3*d(w, x) - 0.4*d(w, z) + w"},
+      "equation": "-div(a*grad(u)) + 0.3*u_x - 0.4*u_z + u = f",
+      "boundary": [{"periodic": "y"},
+                   {"on": ["xmin", "zmax"], "dirichlet": "w"},
+                   {"on": "xmax", "neumann": "d(w, x)"},
+                   {"on": "zmin", "robin": {"alpha": "1", "beta": "2", "value": "w - 2*d(w, z)"}}]
+    }
+    """
+
+    func maximumError(resolution: Int, file: String? = nil) throws -> Double {
+        let problem = try ProblemFile.parse(text: file ?? manufactured)
         let discretization = try EllipticBoxDiscretization(problem: problem, resolution: resolution)
         let system = try discretization.system()
         let u = try system.solve()
@@ -43,6 +86,32 @@ import PDEs
         let orders = (1..<errors.count).map { log2(errors[$0 - 1] / errors[$0]) }
         #expect(errors[2] < 2e-3, "\(errors)")
         #expect(orders.allSatisfy { $0 > 1.8 && $0 < 2.3 }, "errors \(errors), observed orders \(orders)")
+    }
+
+    @Test(arguments: ["convection on Neumann and Robin faces", "periodic in x", "3-D, periodic in y"])
+    func newFaceKindsConvergeAtSecondOrder(_ which: String) throws {
+        let file = which == "periodic in x" ? periodicInX : which == "3-D, periodic in y" ? threeDimensional : convectionOnNeumannFaces
+        let resolutions = which.hasPrefix("3-D") ? [9, 17, 33] : [17, 33, 65]
+        let errors = try resolutions.map { try maximumError(resolution: $0, file: file) }
+        #expect(errors.allSatisfy { $0.isFinite }, "\(errors)")
+        let orders = (1..<errors.count).map { log2(errors[$0 - 1] / errors[$0]) }
+        print("EllipticBoxDiscretization \(which): max errors \(errors) at \(resolutions) nodes per side, observed orders \(orders)")
+        #expect(errors[2] < 5e-3, "\(errors)")
+        #expect(orders.allSatisfy { $0 > 1.8 && $0 < 2.3 }, "errors \(errors), observed orders \(orders)")
+    }
+
+    /// Periodic faces: the upper-x nodes repeat the lower-x nodes exactly; a face that is both
+    /// periodic and named by another condition is refused.
+    @Test func periodicFacesRepeatAndConflictsAreRefused() throws {
+        let problem = try ProblemFile.parse(text: periodicInX)
+        let discretization = try EllipticBoxDiscretization(problem: problem, resolution: 9)
+        let system = try discretization.system()
+        #expect(system.unknownCount == 8 * 9)
+        let u = try system.solve()
+        for j in 0..<9 { #expect(u[8 * 9 + j] == u[j]) }
+        let conflicting = periodicInX.replacingOccurrences(of: #"{"on": "ymin", "neumann""#, with: #"{"on": "xmin", "dirichlet": "0"}, {"on": "ymin", "neumann""#)
+        let refused = try ProblemFile.parse(text: conflicting)
+        #expect(throws: ProblemError.self) { _ = try EllipticBoxDiscretization(problem: refused, resolution: 9) }
     }
 
     /// The split of `−div(a*grad(u)) + 0.5*u_x + c*u = f` with a formula a: C_xx = C_yy = −a,

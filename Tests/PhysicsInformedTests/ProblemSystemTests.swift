@@ -66,4 +66,43 @@ import AutoDiff
             let _: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(options: PINNProblemOptions(constraints: .hard))
         }
     }
+
+    /// Residual-based refinement of a system: the added points are the candidates whose stacked
+    /// residual (u's and v's equations) has the largest norm, each point's norm recomputed on its own
+    /// (a one-point evaluation gives its m residuals directly); redraw keeps the point count.
+    @Test func systemsAreResampledByTheNormOfTheStackedResidual() throws {
+        let problem = try ProblemFile.parse(text: Self.coupledPair)
+        let setup: PINNSetup<Double> = try ProblemPINN(problem: problem).makeSetup(
+            options: PINNProblemOptions(network: .init(hiddenWidths: [8, 8]), domainPoints: 30, boundaryPoints: 8, seed: 2))
+        let k = try #require(setup.terms.firstIndex { $0.name == "pde" })
+        let sampler = try #require(setup.terms[k].sampler)
+        let (candidates, added) = (40, 6)
+        // The candidates the rule will draw: the same sampler and generator state.
+        var probe = SeededRandomNumberGenerator(seed: 17)
+        let drawn = sampler(candidates, &probe)
+        func norm(_ point: ArraySlice<Double>) -> Double {
+            let r = setup.terms[k].residual(setup.model, Tensor(uncheckedShape: [1, 2], scalars: Array(point))).value.scalars
+            #expect(r.count == 2)
+            return (r[0] * r[0] + r[1] * r[1]).squareRoot()
+        }
+        let norms = (0..<candidates).map { norm(drawn[(2 * $0)..<(2 * $0 + 2)]) }
+        #expect(norms.allSatisfy { $0.isFinite })
+        var terms = setup.terms
+        var generator = SeededRandomNumberGenerator(seed: 17)
+        let before = terms[k].points.shape[0]
+        #expect(CollocationResampling.residualRefinement(period: 1, candidates: candidates, added: added)
+            .apply(step: 1, terms: &terms, model: setup.model, generator: &generator))
+        #expect(terms[k].points.shape[0] == before + added)
+        let appended = Array(terms[k].points.scalars.suffix(2 * added))
+        let threshold = norms.sorted(by: >)[added - 1]
+        for n in 0..<added {
+            let point = appended[(2 * n)..<(2 * n + 2)]
+            let index = try #require((0..<candidates).first { drawn[2 * $0] == point.first! && drawn[2 * $0 + 1] == point.last! })
+            #expect(norms[index] >= threshold * (1 - 1e-12), "added point \(n): norm \(norms[index]) below the \(added)th largest \(threshold)")
+        }
+        var redrawn = setup.terms
+        #expect(CollocationResampling.redraw(period: 1).apply(step: 1, terms: &redrawn, model: setup.model, generator: &generator))
+        #expect(redrawn[k].points.shape[0] == setup.terms[k].points.shape[0])
+        #expect(redrawn[k].points.scalars != setup.terms[k].points.scalars)
+    }
 }

@@ -164,16 +164,28 @@ def main():
     model = dde.Model(data, net)
     model.compile("adam", lr=1e-3, external_trainable_variables=[variable] if variable is not None else None)
     start, cpu = time.perf_counter(), time.process_time()
-    model.train(iterations=args.iterations, display_every=max(args.iterations, 1), verbose=0)
+    history, _ = model.train(iterations=args.iterations, display_every=max(args.iterations, 1), verbose=0)
+    adam_loss = float(np.sum(history.loss_train[-1]))
     if args.lbfgs_iterations > 0:
         dde.optimizers.config.set_LBFGS_options(maxiter=args.lbfgs_iterations)
+        # DeepXDE 1.15 runs torch's L-BFGS 1000 iterations per call until the total reaches maxiter, so
+        # maxiter < 1000 would run 1000: cap one call at maxiter so both sides make the same iterations.
+        dde.optimizers.config.LBFGS_options["iter_per_step"] = min(args.lbfgs_iterations, dde.optimizers.config.LBFGS_options["iter_per_step"])
+        dde.optimizers.config.LBFGS_options["fun_per_step"] = min(dde.optimizers.config.LBFGS_options["fun_per_step"], int(1.25 * args.lbfgs_iterations))
         model.compile("L-BFGS", external_trainable_variables=[variable] if variable is not None else None)
-        model.train(verbose=0)
+        history, _ = model.train(verbose=0)
+        state = model.opt.state_dict()["state"][0]
+        lbfgs_counts = {"lbfgs_iterations_done": int(state["n_iter"]), "lbfgs_evaluations": int(state["func_evals"])}
+    else:
+        lbfgs_counts = {}
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     result = {"peer": "deepxde", "deepxde": dde.__version__, "torch": torch.__version__, "problem": args.problem,
               "network": [dim] + [args.width] * args.depth + [1], "adam_iterations": args.iterations,
               "lbfgs_iterations": args.lbfgs_iterations, "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
-              "relative_l2_vs_reference": relative_l2(model.predict(x_eval), reference)}
+              "relative_l2_vs_reference": relative_l2(model.predict(x_eval), reference),
+              # training losses (sum of the terms' mean squares) after Adam and at the end
+              "adam_loss": adam_loss, "final_loss": float(np.sum(history.loss_train[-1]))}
+    result.update(lbfgs_counts)
     if variable is not None:
         result["k_identified"] = float(variable.detach().cpu().numpy())
         result["k_true"] = 0.5

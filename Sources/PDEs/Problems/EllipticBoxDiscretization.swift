@@ -6,6 +6,7 @@ import Foundation
 /// ```
 /// −∇·(a ∇u) + b·∇u + c u = f      in the box,
 /// u = g  |  ∂u/∂n = g  |  α u + β ∂u/∂n = g      on each face (one kind per face)
+/// u(x + L_i e_i) = u(x)                            on a periodic axis i (both faces)
 ///
 /// r = Σ_m C_m ∂^m u + r₀  (SymbolicExpression.linearDecomposition)
 /// a = −C_{2e_i} (the same for every axis i, no mixed derivatives)
@@ -15,7 +16,8 @@ import Foundation
 /// ```
 /// and assembled by `FiniteVolumeAssembler` (vertex-centred, harmonic face means, second order)
 /// on `resolution` nodes per axis, boundary included. Faces: Neumann becomes the conormal flux
-/// a ∂u/∂n = a g, Robin a ∂u/∂n = (a/β)(g − α u) (β ≠ 0). Random-field coefficients arrive as
+/// a ∂u/∂n = a g, Robin a ∂u/∂n = (a/β)(g − α u) (β ≠ 0); convection reaches Neumann and Robin
+/// nodes through the inward one-sided difference and wraps around periodic axes. Random-field coefficients arrive as
 /// nodal arrays per sample (`system(randomCoefficients:)`).
 public struct EllipticBoxDiscretization: Sendable {
     public let problem: PDEProblemDescription
@@ -87,17 +89,26 @@ public struct EllipticBoxDiscretization: Sendable {
                 }
             }
         }
-        // One kind of condition per face.
+        // One kind of condition per face; a periodic axis pairs its two faces (no other condition
+        // may name them).
         let pieces = problem.geometry.boundaryPieces(coordinateNames: problem.coordinateNames)
+        var periodicAxes = Set<Int>()
+        for c in problem.boundaryConditions where c.field == 0 { if case .periodic(let axis) = c.kind { periodicAxes.insert(axis) } }
         var sides: [[ResolvedBoundaryCondition]] = [], names: [String] = []
         for axis in 0..<d {
             for isUpper in [false, true] {
                 guard let piece = pieces.first(where: { $0.face?.axis == axis && $0.face?.isUpper == isUpper }) else { continue }
                 let applying = problem.boundaryConditions.filter { c in
-                    c.field == 0 && (c.on.isEmpty || c.on.contains { piece.name == $0 || piece.name.hasPrefix($0 + ".") })
+                    if case .periodic = c.kind { return false }
+                    return c.field == 0 && (c.on.isEmpty || c.on.contains { piece.name == $0 || piece.name.hasPrefix($0 + ".") })
                 }
-                if applying.contains(where: { if case .periodic = $0.kind { return true } else { return false } }) {
-                    throw unsupported("generate --problem has no periodic faces (the finite-volume assembly is for Dirichlet, Neumann and Robin faces)")
+                if periodicAxes.contains(axis) {
+                    if let named = applying.first(where: { !$0.on.isEmpty }) {
+                        throw ProblemError(.invalidValue, "face '\(piece.name)' is periodic (axis \(problem.coordinateNames[axis])) and also has a condition of its own", at: named.location)
+                    }
+                    sides.append([])
+                    names.append(piece.name)
+                    continue
                 }
                 let kinds = Set(applying.map { c -> String in
                     switch c.kind { case .dirichlet: return "dirichlet"; case .neumann: return "neumann"; case .robin: return "robin"; case .periodic: return "periodic" }
@@ -159,6 +170,7 @@ public struct EllipticBoxDiscretization: Sendable {
         var boundaryReaction: [BoundarySide: @Sendable ([Double]) -> Double] = [:]
         for (side, applying) in sideConditions.enumerated() {
             let piece = sidePieceNames[side]
+            guard !applying.isEmpty else { conditions.append(.periodic); continue }
             @Sendable func condition(at x: [Double]) -> ResolvedBoundaryCondition {
                 let point = zip(x, lower).map(+)
                 return applying.first { $0.applies(toPiece: piece, at: point) } ?? applying[0]
@@ -186,7 +198,7 @@ public struct EllipticBoxDiscretization: Sendable {
                     return a[nodeOf(x)] * alpha.evaluate(coordinates: point) / beta.evaluate(coordinates: point)
                 }
             case .periodic:
-                throw ProblemError(.unsupported, "generate --problem has no periodic faces", at: nil)
+                conditions.append(.periodic)
             }
         }
         let f = nodal(source) ?? [Double](repeating: 0, count: count)
