@@ -49,7 +49,7 @@ public struct FNOTrainingRun {
         try run.checkBatchSize(trainingRows: trainRows)
         let task = try OperatorTrainingTask(model: network, configuration: run.trainingConfiguration, stream: source, trainRows: trainRows,
                                             validation: streamed.validation, chunkRows: streamed.chunkRows)
-        return try run.train(Trainer(task: task, outputDirectory: URL(fileURLWithPath: run.output)), test: streamed.test)
+        return try run.trainAndTest(Trainer(task: task, outputDirectory: URL(fileURLWithPath: run.output)), test: streamed.test)
     }
 
     /// The preset's network with the overrides, initialized from the run's seed.
@@ -82,8 +82,8 @@ public struct FNOTrainingRun {
         guard split.train.scalarCount == 0 else { throw OperatorRunError(description: "--task space-time takes no --scalar-inputs") }
         let train = try split.train.spaceTimePairs(history: history), validation = try split.validation?.spaceTimePairs(history: history)
         let test = try split.test.spaceTimePairs(history: history)
-        return try run.train(model: model(spatialDimensions: split.train.spatialDimensions + 1, for: train), train: train, validation: validation,
-                             test: test, spaceTimeHistory: history)
+        return try run.trainAndTest(model: model(spatialDimensions: split.train.spatialDimensions + 1, for: train), train: train,
+                                    validation: validation, test: test, spaceTimeHistory: history)
     }
 
     /// Next step: trains on windows of the trajectories, selects on the validation rollout error, and writes the

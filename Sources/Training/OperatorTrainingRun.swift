@@ -93,20 +93,20 @@ public struct OperatorTrainingRun {
     /// axes), selecting on the validation split, and returns the summary (nil on ranks other than 0).
     public func trainOnPairs(_ makeModel: (FieldPairs, Int) throws -> any OperatorModel) throws -> OperatorRunSummary? {
         let (trainPairs, validationPairs, testPairs, spatialDimensions) = try loadPairs()
-        return try train(model: makeModel(trainPairs, spatialDimensions), train: trainPairs, validation: validationPairs, test: testPairs)
+        return try trainAndTest(model: makeModel(trainPairs, spatialDimensions), train: trainPairs, validation: validationPairs, test: testPairs)
     }
 
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and returns the
     /// summary (``Trainer/runAndTest(_:run:resume:batchSize:spaceTimeHistory:)``; nil on ranks other than 0).
-    public func train(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs,
-                      spaceTimeHistory: Int? = nil) throws -> OperatorRunSummary? {
+    public func trainAndTest(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs,
+                             spaceTimeHistory: Int? = nil) throws -> OperatorRunSummary? {
         try checkBatchSize(trainingRows: trainPairs.count)
-        return try train(Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
-                                 outputDirectory: URL(fileURLWithPath: output)), test: testPairs, spaceTimeHistory: spaceTimeHistory)
+        return try trainAndTest(Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
+                                        outputDirectory: URL(fileURLWithPath: output)), test: testPairs, spaceTimeHistory: spaceTimeHistory)
     }
 
     /// Trains with `trainer` and tests on `testPairs`; nil on ranks other than 0.
-    public func train(_ trainer: Trainer, test testPairs: FieldPairs, spaceTimeHistory: Int? = nil) throws -> OperatorRunSummary? {
+    public func trainAndTest(_ trainer: Trainer, test testPairs: FieldPairs, spaceTimeHistory: Int? = nil) throws -> OperatorRunSummary? {
         trainer.showsProgress = showsProgress
         trainer.communicator = communicator
         return try trainer.runAndTest(testPairs, run: output, resume: resume, batchSize: batchSize, spaceTimeHistory: spaceTimeHistory)
