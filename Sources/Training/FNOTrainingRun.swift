@@ -43,13 +43,9 @@ public struct FNOTrainingRun {
         case .spaceTime: return try executeSpaceTime()
         case .pairs: break
         }
-        guard let streamed = try run.streamedData() else { return try run.trainOnPairs { train, d in try model(spatialDimensions: d, for: train) } }
-        let source = streamed.stream, trainRows = run.train - run.validationCount
-        let network = try model(spatialDimensions: source.spatialDimensions, inputChannels: source.inputSampleShape[0], outputChannels: source.targetSampleShape[0])
-        try run.checkBatchSize(trainingRows: trainRows)
-        let task = try OperatorTrainingTask(model: network, configuration: run.trainingConfiguration, stream: source, trainRows: trainRows,
-                                            validation: streamed.validation, chunkRows: streamed.chunkRows)
-        return try run.trainAndTest(Trainer(task: task, outputDirectory: URL(fileURLWithPath: run.output)), test: streamed.test)
+        return try run.trainAndTest { grid, inputChannels, outputChannels in
+            try model(spatialDimensions: grid.count, inputChannels: inputChannels, outputChannels: outputChannels)
+        }
     }
 
     /// The preset's network with the overrides, initialized from the run's seed.
@@ -70,7 +66,7 @@ public struct FNOTrainingRun {
         guard run.epochs > 0, run.subsample > 0, pushforward >= 0 else {
             throw OperatorRunError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
         }
-        guard run.dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for --task pairs only") }
+        guard run.dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for --task pairs and next-step only") }
         return try TrajectoryCollection.split(run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, train: run.train,
                                               validation: run.validationCount, test: run.test, stride: run.subsample).applying(scalarInputs)
     }
@@ -94,6 +90,17 @@ public struct FNOTrainingRun {
         guard run.communicator.size == 1 else {
             throw OperatorRunError(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
         }
+        let training: NextStepTraining = pushforward == 0 ? .teacherForcing : .pushforward(steps: pushforward)
+        if run.epochs > 0, run.subsample > 0, let streamed = try StreamedTrajectoryData.open(
+            path: run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, stride: run.subsample, residence: run.dataResidence,
+            memoryLimitMiB: run.memoryLimitMiB, train: run.train, validation: run.validationCount, test: run.test) {
+            try streamed.checkWindows(history: history, pushforward: pushforward)
+            let network = try model(spatialDimensions: streamed.stream.grid.count, inputChannels: history, outputChannels: 1)
+            let trainer = NextStepTrainer(task: try streamed.task(model: network, configuration: run.trainingConfiguration, history: history, training: training),
+                                          outputDirectory: URL(fileURLWithPath: run.output))
+            trainer.showsProgress = run.showsProgress
+            return try trainer.runAndTest(streamed, run: run.output, resume: run.resume)
+        }
         let split = try trajectorySplit()
         let c = split.train.channels
         let (stateChannels, overflow) = history.multipliedReportingOverflow(by: c)
@@ -102,8 +109,7 @@ public struct FNOTrainingRun {
         }
         let network = try model(spatialDimensions: split.train.spatialDimensions, inputChannels: stateChannels + split.train.scalarCount, outputChannels: c)
         let task = try NextStepTrainingTask(model: network, configuration: run.trainingConfiguration, history: history,
-                                            training: pushforward == 0 ? .teacherForcing : .pushforward(steps: pushforward),
-                                            train: split.train, validation: split.validation)
+                                            training: training, train: split.train, validation: split.validation)
         let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: run.output))
         trainer.showsProgress = run.showsProgress
         return try trainer.runAndTest(split, run: run.output, resume: run.resume)

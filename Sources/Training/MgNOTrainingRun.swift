@@ -16,15 +16,15 @@ public struct MgNOTrainingRun {
 
     public init(run: OperatorTrainingRun) { self.run = run }
 
-    /// Loads the pairs, builds the network for their grid (passing a remark on the levels to `note`), trains
-    /// and tests it, and returns the summary line (nil on ranks other than 0).
+    /// Loads (or streams) the pairs, builds the network for their grid (passing a remark on the levels to
+    /// `note`), trains and tests it, and returns the summary line (nil on ranks other than 0).
     public func execute(note: (String) -> Void) throws -> OperatorRunSummary? {
-        try run.trainOnPairs { train, _ in
+        try run.trainAndTest { grid, inputChannels, outputChannels in
             var overrides = self.overrides
             overrides.smoothingSteps = try smoothing.map { try MgNOOverrides.integers($0, option: "--smoothing") }
             overrides.postSmoothingSteps = try postSmoothing.map { try MgNOOverrides.integers($0, option: "--post-smoothing") }
-            let (configuration, remark) = try overrides.configuration(preset: preset, grid: Array(train.inputs.shape.dropFirst(2)),
-                                                                      inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
+            let (configuration, remark) = try overrides.configuration(preset: preset, grid: grid, inputChannels: inputChannels,
+                                                                      outputChannels: outputChannels)
             if let remark { note(remark) }
             var generator = SeededRandomNumberGenerator(seed: run.seed)
             return try MgNO<Float>(configuration: configuration, generator: &generator)

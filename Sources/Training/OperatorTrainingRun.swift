@@ -62,7 +62,7 @@ public struct OperatorTrainingRun {
     /// Training, validation and test pairs, channels first, and the number of grid axes (`FieldPairFile.split`).
     public func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
         guard epochs > 0, subsample > 0 else { throw OperatorRunError(description: "--epochs and --subsample must be positive") }
-        guard dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for train fno (--task pairs) only") }
+        guard dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for train fno (--task pairs) and train mgno only") }
         guard !train.addingReportingOverflow(test).overflow else {
             throw OperatorRunError(description: "--train \(train) + --test \(test) overflows a sample count")
         }
@@ -89,11 +89,20 @@ public struct OperatorTrainingRun {
                                              train: train, validation: validationCount, test: test, batchSize: batchSize)
     }
 
-    /// Loads the pairs, trains the model `makeModel` builds for them (the training pairs, the number of grid
-    /// axes), selecting on the validation split, and returns the summary (nil on ranks other than 0).
-    public func trainOnPairs(_ makeModel: (FieldPairs, Int) throws -> any OperatorModel) throws -> OperatorRunSummary? {
-        let (trainPairs, validationPairs, testPairs, spatialDimensions) = try loadPairs()
-        return try trainAndTest(model: makeModel(trainPairs, spatialDimensions), train: trainPairs, validation: validationPairs, test: testPairs)
+    /// Opens the stream (when `dataResidence` asks for it) or loads the pairs, trains the model `makeModel`
+    /// builds for them (from the grid and the input and output channels of one sample), selecting on the
+    /// validation split, and returns the summary (nil on ranks other than 0).
+    public func trainAndTest(makeModel: (_ grid: [Int], _ inputChannels: Int, _ outputChannels: Int) throws -> any OperatorModel) throws -> OperatorRunSummary? {
+        if let streamed = try streamedData() {
+            let input = streamed.stream.inputSampleShape
+            let model = try makeModel(Array(input.dropFirst()), input[0], streamed.stream.targetSampleShape[0])
+            try checkBatchSize(trainingRows: streamed.trainRows)
+            let task = try streamed.task(model: model, configuration: trainingConfiguration)
+            return try trainAndTest(Trainer(task: task, outputDirectory: URL(fileURLWithPath: output)), test: streamed.test)
+        }
+        let (trainPairs, validationPairs, testPairs, _) = try loadPairs()
+        let model = try makeModel(Array(trainPairs.inputs.shape.dropFirst(2)), trainPairs.inputs.shape[1], trainPairs.targets.shape[1])
+        return try trainAndTest(model: model, train: trainPairs, validation: validationPairs, test: testPairs)
     }
 
     /// Trains `model` (selection on the validation split), writes the run directory and plots, and returns the

@@ -60,7 +60,7 @@ import Training
         (run.epochs, run.subsample) = (1, 0)
         #expect(message { try run.loadPairs() } == "--epochs and --subsample must be positive")
         (run.subsample, run.dataResidence) = (1, .stream)
-        #expect(message { try run.loadPairs() } == "--data-residence stream is implemented for train fno (--task pairs) only")
+        #expect(message { try run.loadPairs() } == "--data-residence stream is implemented for train fno (--task pairs) and train mgno only")
         (run.dataResidence, run.train, run.test) = (.auto, Int.max, 5)
         #expect(message { try run.loadPairs() } == "--train \(Int.max) + --test 5 overflows a sample count")
         run.requestedBatchSize = 50
@@ -89,7 +89,7 @@ import Training
                 #expect(message { try run.execute() } == "--history \(history) must be in 1..<5 (the trajectories' steps)")
             }
             run.run.dataResidence = .stream
-            #expect(message { try run.trajectorySplit() } == "--data-residence stream is implemented for --task pairs only")
+            #expect(message { try run.trajectorySplit() } == "--data-residence stream is implemented for --task pairs and next-step only")
             // The split itself: trajectory counts as asked, read from the file's `traj` array.
             run.run.dataResidence = .auto
             let split = try run.trajectorySplit()
