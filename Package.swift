@@ -75,6 +75,7 @@ let package = Package(
         // Tests mirror the modules; TestSupport holds what several test targets share (NaN-failing maxima).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "TensorCore"]),

@@ -115,8 +115,8 @@ extension DCDMBenchmarks {
             network = try network.withCoarsestSize(coarsestSize == 0 ? nil : coarsestSize)
         }
         func list<Value>(_ text: String, _ what: String, _ parse: (String) -> Value?) throws -> [Value] {
-            try text.split(separator: ",").map { item in
-                guard let value = parse(item.trimmingCharacters(in: .whitespaces)) else { throw BenchmarkError("\(what) '\(item)'") }
+            try CommaSeparatedIntegers.items(text).map { item in
+                guard let value = parse(item) else { throw BenchmarkError("\(what) '\(item)'") }
                 return value
             }
         }

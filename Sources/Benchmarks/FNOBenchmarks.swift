@@ -43,6 +43,20 @@ public struct FNOBenchmarks {
         self.warmup = warmup
     }
 
+    /// The suite of `pdekit bench fno` from its flags: `sizes` comma-separated positive integers, `repetitions`,
+    /// `batch`, `modes`, `width`, `layers` positive and `warmup` ≥ 0; a ``BenchmarkError`` names the flag otherwise.
+    public static func parsing(sizes: String, mode: Mode, layout: Layout, batch: Int, modes: Int, width: Int, layers: Int,
+                               repetitions: Int, warmup: Int) throws -> FNOBenchmarks {
+        guard repetitions > 0, warmup >= 0, batch > 0, modes > 0, width > 0, layers > 0 else {
+            throw BenchmarkError("--repetitions, --batch, --modes, --width and --layers must be positive")
+        }
+        guard let sizeList = CommaSeparatedIntegers.parse(sizes, minimum: 1) else {
+            throw BenchmarkError("--sizes must be positive integers separated by commas")
+        }
+        return FNOBenchmarks(sizes: sizeList, mode: mode, layout: layout, batch: batch, modes: modes, width: width, layers: layers,
+                             repetitions: repetitions, warmup: warmup)
+    }
+
     public func run(_ output: BenchmarkOutput) throws {
         let configuration: FNOConfiguration = layout == .neuraloperator
             ? .neuraloperatorDefaults(modes: [modes, modes], width: width, layerCount: layers)

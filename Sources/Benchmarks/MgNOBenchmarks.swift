@@ -57,6 +57,16 @@ public struct MgNOBenchmarks {
         self.trainSamples = trainSamples
     }
 
+    /// Checks the flags of `pdekit bench mgno`: `repetitions` and `batch` positive, every size positive,
+    /// `trainSteps` ≥ 0, `trainResolution` ≥ 4, `trainSamples` ≥ 1; a ``BenchmarkError`` otherwise.
+    public func validate() throws {
+        guard repetitions > 0, batch > 0 else { throw BenchmarkError("--repetitions and --batch must be positive") }
+        guard sizes.allSatisfy({ $0 > 0 }) else { throw BenchmarkError("--size must be positive") }
+        guard trainSteps >= 0, trainResolution >= 4, trainSamples >= 1 else {
+            throw BenchmarkError("--train-steps must be ≥ 0, --train-resolution ≥ 4, --train-samples ≥ 1")
+        }
+    }
+
     public func run(_ output: BenchmarkOutput) throws {
         var generator = SeededRandomNumberGenerator(seed: 1)
         var config = MgNOConfiguration.darcy

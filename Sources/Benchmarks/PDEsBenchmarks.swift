@@ -50,6 +50,26 @@ public struct PDEsBenchmarks {
         self.navierStokesTimeStep = navierStokesTimeStep
     }
 
+    /// The suite of `pdekit bench pdes` from its flags: `darcy` comma-separated integers ≥ 3, `repetitions`
+    /// positive, resolutions 0 (skip) or even and ≥ 4, finite positive time steps; a ``BenchmarkError`` otherwise.
+    public static func parsing(darcy: String, repetitions: Int, burgersResolution: Int, burgersTimeStep: Double,
+                               navierStokesResolution: Int, navierStokesTimeStep: Double) throws -> PDEsBenchmarks {
+        guard repetitions > 0 else { throw BenchmarkError("--repetitions must be positive") }
+        guard let darcyResolutions = CommaSeparatedIntegers.parse(darcy, minimum: 3) else {
+            throw BenchmarkError("--darcy takes comma-separated integers ≥ 3")
+        }
+        func skippedOrEven(_ n: Int) -> Bool { n == 0 || (n >= 4 && n % 2 == 0) }
+        guard skippedOrEven(burgersResolution), skippedOrEven(navierStokesResolution) else {
+            throw BenchmarkError("--burgers and --navier-stokes take 0 (skip) or an even resolution ≥ 4")
+        }
+        guard burgersTimeStep > 0, burgersTimeStep.isFinite, navierStokesTimeStep > 0, navierStokesTimeStep.isFinite else {
+            throw BenchmarkError("time steps must be positive")
+        }
+        return PDEsBenchmarks(darcyResolutions: darcyResolutions, repetitions: repetitions, burgersResolution: burgersResolution,
+                              burgersTimeStep: burgersTimeStep, navierStokesResolution: navierStokesResolution,
+                              navierStokesTimeStep: navierStokesTimeStep)
+    }
+
     public func run(_ output: BenchmarkOutput) throws {
         var generator = SeededRandomNumberGenerator(seed: 2024)
         for s in darcyResolutions {

@@ -49,6 +49,15 @@ public struct ScalingBenchmarks {
         self.repetitions = repetitions
     }
 
+    /// Checks the flags of `pdekit bench scaling`: at least 2 generated samples, 1 ≤ training samples < samples,
+    /// resolution ≥ 5, and positive batch size, epochs, subsampling and repetitions; a ``BenchmarkError`` otherwise.
+    public func validate() throws {
+        guard generationSamples >= 2, resolution >= 5, trainSamples >= 1, trainSamples < generationSamples, batchSize >= 1, epochs >= 1,
+              subsample >= 1, repetitions >= 1 else {
+            throw BenchmarkError("need --samples ≥ 2, 1 ≤ --train-samples < --samples, --resolution ≥ 5, and positive --batch-size, --epochs, --subsample, --repetitions")
+        }
+    }
+
     /// One end-to-end run of a command.
     public struct RunRecord: Codable, Sendable {
         public var bench = "scaling"

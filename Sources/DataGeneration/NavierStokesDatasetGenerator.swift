@@ -237,3 +237,15 @@ public final class NavierStokesDatasetGenerator {
                                  unsortedNeighborDistance: 0, sortedNeighborDistance: 0)
     }
 }
+
+extension NavierStokesDatasetGenerator {
+    /// One `pdekit generate navier-stokes` run: checks the output's folder, generates (resuming a partial file)
+    /// with a progress line unless `quiet`, and returns the lines of its report (``GenerationReport``).
+    public func runReporting(output: String, shardLimit: Int?, quiet: Bool) throws -> [String] {
+        try GenerationReport.requireOutputDirectory(of: output)
+        let progress = GenerationProgress(label: "generate navier-stokes", unit: "trajectories", quiet: quiet)
+        let summary = try run(output: output, shardLimit: shardLimit, progress: progress.report)
+        progress.finish()
+        return GenerationReport.navierStokesLines(summary, configuration: configuration, output: output)
+    }
+}

@@ -30,6 +30,18 @@ public enum MPIRuntime {
         return 1
     }
 
+    /// Compute threads of one process of a job of `ranks` processes (the CLI caps every pool at it):
+    /// `PDEKIT_THREADS` when set (an integer in 1…4096), else with several ranks the machine's cores divided
+    /// among the job's processes on this machine (at least 1); nil (every core) for a single process.
+    public static func threadsPerProcess(ranks: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
+        if let text = environment["PDEKIT_THREADS"] {
+            guard let count = Int(text), (1...4096).contains(count) else { throw DistributedError.invalidThreadCount(String(text.prefix(20))) }
+            return count
+        }
+        guard ranks > 1 else { return nil }
+        return max(1, max(1, ProcessInfo.processInfo.activeProcessorCount) / localProcessCount(environment: environment))
+    }
+
     /// Whether MPI is initialized and not finalized in this process.
     public static var isInitialized: Bool {
         var initialized: Int32 = 0, finalized: Int32 = 0

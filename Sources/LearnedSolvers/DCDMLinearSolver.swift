@@ -1,3 +1,4 @@
+import Foundation
 import SparseSolvers
 
 /// `SolverConfiguration.Method.dcdm` behind the `LinearSolver` protocol: the Deep Conjugate
@@ -28,6 +29,15 @@ public final class DCDMLinearSolver: LinearSolver {
         }
         self.configuration = configuration
         self.network = network
+    }
+
+    /// The solver maker of `pdekit solve --model PATH` (``SparseSolveRun/run(_:ranks:writesOutput:makeSolver:)``):
+    /// the DCDM method with the network saved at `modelPath`, any other method from its configuration.
+    public static func maker(modelPath: String?) -> (SolverConfiguration) throws -> any LinearSolver {
+        { configuration in
+            guard let modelPath, configuration.method == .dcdm else { return try configuration.makeSolver() }
+            return try DCDMLinearSolver(configuration: configuration, network: DCDMNetwork.load(from: URL(fileURLWithPath: modelPath)).network)
+        }
     }
 
     public func setup(_ a: CSRMatrix) throws {

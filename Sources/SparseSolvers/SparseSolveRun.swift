@@ -41,6 +41,28 @@ public enum SparseSolveRun {
         }
     }
 
+    /// `--method`: a method of ``SolverConfiguration``, or `auto`.
+    public enum MethodChoice: Sendable, Equatable {
+        /// n < 20000: direct; else AMG-CG when A is symmetric (to the symmetry tolerance) with a positive
+        /// diagonal, AIR-GMRES otherwise; the direct method when the Krylov solve does not converge in 300
+        /// iterations (``AutomaticSolverChoice``).
+        case auto
+        case method(SolverConfiguration.Method)
+
+        public init?(name: String) {
+            if name == "auto" { self = .auto; return }
+            guard let method = SolverConfiguration.Method(rawValue: name) else { return nil }
+            self = .method(method)
+        }
+
+        public static var names: [String] { ["auto"] + SolverConfiguration.Method.allCases.map(\.rawValue) }
+
+        /// The configuration's method (for auto a placeholder: the run chooses from the matrix).
+        public var configuredMethod: SolverConfiguration.Method {
+            if case let .method(method) = self { return method } else { return .conjugateGradient }
+        }
+    }
+
     /// What to solve and how.
     public struct Request: Sendable {
         public var matrixPath: String

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Training
 
 /// neuraloperator's `LpLoss` and `H1Loss` (`neuralop.losses.data_losses`, 2.0) with their defaults,
 /// as its `Trainer` reports them on a test set: the `"sum"` reduction over samples *and channels*,
@@ -16,6 +17,11 @@ import TensorCore
 /// gives different numbers under the two conventions.
 public enum NeuraloperatorMetrics {
     public static let epsilon = 1e-8
+
+    /// Both losses as `pdekit evaluate --metric-convention neuraloperator` computes its errors.
+    public static var errorConvention: OperatorEvaluationRun.ErrorConvention {
+        { (lpLoss($0, $1, spatialDimensions: $2), h1Loss($0, $1, spatialDimensions: $2)) }
+    }
 
     /// `LpLoss(d, p)(x, y) / B`.
     public static func lpLoss(_ prediction: Tensor<Float>, _ target: Tensor<Float>, spatialDimensions d: Int, p: Double = 2) -> Double {

@@ -39,6 +39,12 @@ public struct OperatorEvaluationRun {
     public struct Summary: Codable, Sendable {
         public var run: String, samples: Int, grid: [Int], resolution: String
         public var relative_l2: Double, relative_h1: Double, metric_convention: String
+
+        /// The human-readable line `pdekit evaluate` prints on stderr before the JSON line.
+        public var line: String {
+            String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)", relative_l2, relative_h1, samples,
+                   grid.map(String.init).joined(separator: "x"))
+        }
     }
 
     /// K of "Kx" (positive).

@@ -36,7 +36,7 @@ struct DCDMBenchmark: ParsableCommand {
         let (benchmark, modelDescription) = try DCDMBenchmarks.parsing(
             model: model, sizes: sizes, obstacles: obstacles, tolerances: tolerances, methods: methods,
             dcdmMaxIterations: dcdmMaxIterations, seed: seed, coarsestSize: coarsestSize)
-        status(modelDescription)
+        StatusLine.printLine(modelDescription)
         try benchmark.run(JSONLine.print)
     }
 }

@@ -81,7 +81,7 @@ struct DCDMTrain: ParsableCommand {
         let coarsest = coarsestSize ?? (levelsFollowGrid ? (grid + (1 << levels) - 1) >> levels : nil)
         run.network = DCDMNetworkConfiguration(spatialRank: dimensions, channels: channels, coarseChannels: coarseChannels,
                                                levels: levels, seed: seed, coarsestSize: coarsest)
-        try run.run(status: status)
+        try run.run(status: StatusLine.printLine)
     }
 }
 
@@ -110,9 +110,4 @@ struct DCDMProblem: ParsableCommand {
         if let rhs { try MatrixMarket.write(problem.randomRightHandSide(seed: seed), path: rhs) }
         print("wrote \(output): \(problem.pointCount) unknowns (\(problem.fluidCount) fluid), grid \(problem.dimensions.map(String.init).joined(separator: "x"))")
     }
-}
-
-/// A status message on stderr (one line; a trailing newline in `text` is dropped).
-func status(_ text: String) {
-    StatusLine.printLine(text.hasSuffix("\n") ? String(text.dropLast()) : text)
 }

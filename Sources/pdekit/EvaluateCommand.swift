@@ -36,12 +36,9 @@ struct Evaluate: ParsableCommand {
         (evaluation.inputKey, evaluation.targetKey, evaluation.samples, evaluation.sampleOrder) = (inputKey, targetKey, samples, sampleOrder)
         (evaluation.resolution, evaluation.plots, evaluation.predictions) = (resolution, plots, predictions)
         evaluation.conventionName = metricConvention.rawValue
-        if metricConvention == .neuraloperator {
-            evaluation.convention = { (NeuraloperatorMetrics.lpLoss($0, $1, spatialDimensions: $2), NeuraloperatorMetrics.h1Loss($0, $1, spatialDimensions: $2)) }
-        }
+        if metricConvention == .neuraloperator { evaluation.convention = NeuraloperatorMetrics.errorConvention }
         let summary = try evaluation.execute()
-        FileHandle.standardError.write(Data(String(format: "relative L2 %.5f   relative H1 %.5f   (%ld samples, grid %@)\n", summary.relative_l2,
-                                                   summary.relative_h1, samples, summary.grid.map(String.init).joined(separator: "x")).utf8))
+        StatusLine.printLine(summary.line)
         try JSONLine.print(summary)
     }
 }

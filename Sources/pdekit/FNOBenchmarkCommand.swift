@@ -26,19 +26,15 @@ struct FNOBenchmark: ParsableCommand {
     @Option(help: "Timed repetitions (median and minimum reported).") var repetitions: Int = 10
     @Option(help: "Untimed warm-up runs.") var warmup: Int = 3
 
-    func validate() throws {
-        guard repetitions > 0, warmup >= 0, batch > 0, modes > 0, width > 0, layers > 0 else {
-            throw ValidationError("--repetitions, --batch, --modes, --width and --layers must be positive")
+    var suite: FNOBenchmarks {
+        get throws {
+            try .parsing(sizes: sizes, mode: mode, layout: layout, batch: batch, modes: modes, width: width, layers: layers,
+                         repetitions: repetitions, warmup: warmup)
         }
-        guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers separated by commas") }
     }
 
-    var parsedSizes: [Int]? { CommaSeparatedIntegers.parse(sizes, minimum: 1) }
-
-    func run() throws {
-        try FNOBenchmarks(sizes: parsedSizes!, mode: mode, layout: layout, batch: batch, modes: modes, width: width, layers: layers,
-                          repetitions: repetitions, warmup: warmup).run(JSONLine.print)
-    }
+    func validate() throws { try validatingFlags { _ = try suite } }
+    func run() throws { try suite.run(JSONLine.print) }
 }
 
 extension FNOBenchmarks.Mode: ExpressibleByArgument {}

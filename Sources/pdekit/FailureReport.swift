@@ -21,16 +21,26 @@ enum FailureReport {
 
     /// Reports an error thrown by a command's `run()`, and exits.
     static func exitAfterRunning(_ error: any Error) -> Never {
+        let communicator = Job.communicator
         if let exitCode = error as? ExitCode {
-            if Job.communicator.size > 1 {
-                if exitCode.rawValue != 0 { Job.communicator.abort(exitCode: exitCode.rawValue) }
+            if communicator.size > 1 {
+                if exitCode.rawValue != 0 { communicator.abort(exitCode: exitCode.rawValue) }
                 MPIRuntime.finalize()
             }
             exit(exitCode.rawValue)
         }
         // A group run without a subcommand asks for its help; CleanExit prints a message.
         if error is CleanExit || PDEKitCommand.exitCode(for: error) == .success { PDEKitCommand.exit(withError: error) }
-        Job.failAndEnd(error)
+        guard communicator.usesMPI, communicator.size > 1 else {
+            StatusLine.printError(error)
+            exit(1)
+        }
+        // With several ranks the failure may be this rank's alone while the others wait in a collective, so
+        // the job ends with MPI_Abort (no rank hangs). A rank other than 0 waits briefly first: when every
+        // rank meets the same error (a bad value on the command line), rank 0 prints it and ends the job.
+        if !communicator.isRoot { sleep(1) }
+        StatusLine.printError(RankFailure(rank: communicator.rank, size: communicator.size, underlying: error))
+        communicator.abort(exitCode: 1)
     }
 
     /// `see 'pdekit X --help'` from ArgumentParser's usage text (`See 'pdekit X --help' for more information.`).
@@ -42,4 +52,17 @@ enum FailureReport {
 
     /// ArgumentParser's message, printed as it is (it already names the flag).
     struct ParseFailure: Error, CustomStringConvertible { let message: String; var description: String { message } }
+
+    /// An error with the rank that met it.
+    struct RankFailure: Error, CustomStringConvertible {
+        let rank: Int, size: Int
+        let underlying: any Error
+        var description: String { "\(underlying) (rank \(rank) of \(size))" }
+    }
+}
+
+/// Runs a library check from a command's `validate()`: its error becomes a usage error (exit status 64 and
+/// the `see 'pdekit … --help'` hint), as if the flag had not parsed.
+func validatingFlags(_ check: () throws -> Void) throws {
+    do { try check() } catch { throw ValidationError(String(describing: error)) }
 }

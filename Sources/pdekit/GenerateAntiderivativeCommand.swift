@@ -43,11 +43,6 @@ struct GenerateAntiderivative: ParsableCommand {
         AntiderivativeDatasetFile(trainCount: samples, testCount: testSamples, sensorCount: sensors, lengthScale: lengthScale, seed: seed, path: output)
     }
 
-    func validate() throws {
-        do { try file.validate() } catch { throw ValidationError(String(describing: error)) }
-    }
-
-    func run() throws {
-        print(try file.write(budget: force ? .unlimited : MemoryBudget()))
-    }
+    func validate() throws { try validatingFlags(file.validate) }
+    func run() throws { print(try file.write(budget: force ? .unlimited : MemoryBudget())) }
 }

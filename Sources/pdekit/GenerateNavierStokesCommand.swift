@@ -65,10 +65,6 @@ struct GenerateNavierStokes: ParsableCommand {
             sampleCount: samples, resolution: resolution, viscosity: viscosity, finalTime: finalTime, recordInterval: recordInterval,
             timeStep: timeStep, forced: !unforced, seed: seed, precision: precision, shardSize: shardSize)
         let generator = try NavierStokesDatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
-        try GenerationReport.requireOutputDirectory(of: output)
-        let progress = GenerationProgress(label: "generate navier-stokes", unit: "trajectories", quiet: quiet)
-        let summary = try generator.run(output: output, shardLimit: stopAfterShards, progress: progress.report)
-        progress.finish()
-        GenerationReport.navierStokesLines(summary, configuration: configuration, output: output).forEach { print($0) }
+        try generator.runReporting(output: output, shardLimit: stopAfterShards, quiet: quiet).forEach { print($0) }
     }
 }

@@ -40,16 +40,11 @@ struct MgNOBenchmark: ParsableCommand {
     @Option(help: "Number of Darcy training samples.")
     var trainSamples: Int = 32
 
-    func validate() throws {
-        guard repetitions > 0, batch > 0 else { throw ValidationError("--repetitions and --batch must be positive") }
-        guard size.allSatisfy({ $0 > 0 }) else { throw ValidationError("--size must be positive") }
-        guard trainSteps >= 0, trainResolution >= 4, trainSamples >= 1 else {
-            throw ValidationError("--train-steps must be ≥ 0, --train-resolution ≥ 4, --train-samples ≥ 1")
-        }
+    var suite: MgNOBenchmarks {
+        MgNOBenchmarks(sizes: size, batch: batch, repetitions: repetitions, layers: layers, cycle: cycle, trainSteps: trainSteps,
+                       trainResolution: trainResolution, trainSamples: trainSamples)
     }
 
-    func run() throws {
-        try MgNOBenchmarks(sizes: size, batch: batch, repetitions: repetitions, layers: layers, cycle: cycle, trainSteps: trainSteps,
-                           trainResolution: trainResolution, trainSamples: trainSamples).run(JSONLine.print)
-    }
+    func validate() throws { try validatingFlags(suite.validate) }
+    func run() throws { try suite.run(JSONLine.print) }
 }

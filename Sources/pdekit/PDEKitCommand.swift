@@ -41,17 +41,14 @@ enum Entry {
             FailureReport.exitAfterParsing(error)
         }
         // Under mpirun/srun: initialize MPI (the CLI does, the library never) and divide the cores.
-        let threads: Int?
         do {
             Job.communicator = try MPIRuntime.initializeIfLaunched()
             // hypre (AMG, ILUT) runs on MPI: a single process starts it too, here and nowhere in the library.
             if (command as? any HypreCommand)?.usesHypre == true { try MPIRuntime.initializeForHypre() }
-            threads = try Job.threads()
+            let threads = try MPIRuntime.threadsPerProcess(ranks: Job.communicator.size)
             try Job.requireDistributable(command)
             // One cap for every pool: PDEKit's loops, OpenBLAS (CHOLMOD's BLAS) and OpenMP.
             ProcessThreads.cap(threads)
-        } catch { FailureReport.exitAfterRunning(error) }
-        do {
             var runnable = command
             try runnable.run()
         } catch { FailureReport.exitAfterRunning(error) }

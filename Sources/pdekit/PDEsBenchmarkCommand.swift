@@ -26,22 +26,13 @@ struct PDEsBenchmark: ParsableCommand {
     @Option(help: "Navier–Stokes time step.")
     var navierStokesTimeStep: Double = 1e-3
 
-    func validate() throws {
-        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
-        guard darcy.split(separator: ",").allSatisfy({ Int($0).map { $0 >= 3 } ?? false }) else {
-            throw ValidationError("--darcy takes comma-separated integers ≥ 3")
-        }
-        guard burgers == 0 || (burgers >= 4 && burgers % 2 == 0), navierStokes == 0 || (navierStokes >= 4 && navierStokes % 2 == 0) else {
-            throw ValidationError("--burgers and --navier-stokes take 0 (skip) or an even resolution ≥ 4")
-        }
-        guard burgersTimeStep > 0, burgersTimeStep.isFinite, navierStokesTimeStep > 0, navierStokesTimeStep.isFinite else {
-            throw ValidationError("time steps must be positive")
+    var suite: PDEsBenchmarks {
+        get throws {
+            try .parsing(darcy: darcy, repetitions: repetitions, burgersResolution: burgers, burgersTimeStep: burgersTimeStep,
+                         navierStokesResolution: navierStokes, navierStokesTimeStep: navierStokesTimeStep)
         }
     }
 
-    func run() throws {
-        try PDEsBenchmarks(darcyResolutions: darcy.split(separator: ",").compactMap { Int($0) }, repetitions: repetitions,
-                           burgersResolution: burgers, burgersTimeStep: burgersTimeStep,
-                           navierStokesResolution: navierStokes, navierStokesTimeStep: navierStokesTimeStep).run(JSONLine.print)
-    }
+    func validate() throws { try validatingFlags { _ = try suite } }
+    func run() throws { try suite.run(JSONLine.print) }
 }

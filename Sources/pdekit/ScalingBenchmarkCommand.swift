@@ -32,11 +32,14 @@ struct ScalingBenchmark: ParsableCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Transport name recorded with --allreduce-only.", visibility: .hidden))
     var transport: String = "default"
 
-    func validate() throws {
-        guard samples >= 2, resolution >= 5, trainSamples >= 1, trainSamples < samples, batchSize >= 1, epochs >= 1, subsample >= 1, repetitions >= 1 else {
-            throw ValidationError("need --samples ≥ 2, 1 ≤ --train-samples < --samples, --resolution ≥ 5, and positive --batch-size, --epochs, --subsample, --repetitions")
-        }
+    var suite: ScalingBenchmarks {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return ScalingBenchmarks(executable: executable, mpirun: mpirun, workDirectory: URL(fileURLWithPath: directory),
+                                 generationSamples: samples, resolution: resolution, trainSamples: trainSamples, batchSize: batchSize,
+                                 epochs: epochs, subsample: subsample, allreduceMegabytes: allreduceMegabytes, repetitions: repetitions)
     }
+
+    func validate() throws { try validatingFlags(suite.validate) }
 
     func run() throws {
         if allreduceOnly {
@@ -49,10 +52,6 @@ struct ScalingBenchmark: ParsableCommand, DistributedCommand {
         guard Job.communicator.size == 1 else {
             throw BenchmarkError("run 'pdekit bench scaling' without mpirun: it launches its own mpirun jobs")
         }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        try ScalingBenchmarks(executable: executable, mpirun: mpirun, workDirectory: URL(fileURLWithPath: directory),
-                              generationSamples: samples, resolution: resolution, trainSamples: trainSamples, batchSize: batchSize,
-                              epochs: epochs, subsample: subsample, allreduceMegabytes: allreduceMegabytes,
-                              repetitions: repetitions).run(JSONLine.print)
+        try suite.run(JSONLine.print)
     }
 }

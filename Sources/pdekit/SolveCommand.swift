@@ -7,20 +7,9 @@ extension SolverConfiguration.Method: ExpressibleByArgument {}
 extension AlgebraicMultigridOptions.Variant: ExpressibleByArgument {}
 extension AlgebraicMultigridOptions.Smoother: ExpressibleByArgument {}
 
-/// `--method`: a method of `SolverConfiguration`, or `auto`.
-enum MethodChoice: ExpressibleByArgument, Equatable {
-    /// n < 20000: direct; else AMG-CG when A is symmetric (to the symmetry tolerance) with a positive
-    /// diagonal, AIR-GMRES otherwise; the direct method when the Krylov solve does not converge in 300 iterations.
-    case auto
-    case method(SolverConfiguration.Method)
-
-    init?(argument: String) {
-        if argument == "auto" { self = .auto; return }
-        guard let method = SolverConfiguration.Method(rawValue: argument) else { return nil }
-        self = .method(method)
-    }
-
-    static var allValueStrings: [String] { ["auto"] + SolverConfiguration.Method.allCases.map(\.rawValue) }
+extension SparseSolveRun.MethodChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { names }
 }
 
 extension SparseSolveRun.NearNullspaceChoice: ExpressibleByArgument {}
@@ -50,7 +39,7 @@ struct Solve: ParsableCommand {
     var rhs: String = "ones"
 
     @Option(help: "Solution method; auto: direct below 20000 unknowns, else AMG-preconditioned CG (symmetric) or AIR-GMRES, falling back to direct.")
-    var method: MethodChoice = .method(.gmres)
+    var method: SparseSolveRun.MethodChoice = .method(.gmres)
 
     @Option(help: "Preconditioner (multigrid needs --grid; amg is hypre's BoomerAMG; ilut is hypre's threshold ILU).")
     var preconditioner: SolverConfiguration.Preconditioner = .none
@@ -117,7 +106,7 @@ struct Solve: ParsableCommand {
     /// The flags as a library request (values are validated by `SparseSolveRun`).
     func request() throws -> SparseSolveRun.Request {
         var configuration = SolverConfiguration(
-            method: { if case let .method(m) = method { return m } else { return .conjugateGradient } }(), preconditioner: preconditioner,
+            method: method.configuredMethod, preconditioner: preconditioner,
             relativeTolerance: relativeTolerance, maximumIterations: try maxIterations.value("max-iterations"),
             restart: try restart.value("restart"), recycledCount: try recycled.value("recycled"), grid: try grid.map(SolverConfiguration.parseGrid))
         configuration.symmetryTolerance = symmetryTolerance
@@ -131,19 +120,12 @@ struct Solve: ParsableCommand {
     }
 
     func run() throws {
-        // Under mpirun an error is every rank's (the same flags and files): Job.failAndEnd prints it once.
-        let summary: SparseSolveRun.Summary
-        do {
-            summary = try SparseSolveRun.run(try request(), ranks: Job.communicator.size, writesOutput: Job.isRoot) { configuration in
-                if let model, configuration.method == .dcdm {
-                    return try DCDMLinearSolver(configuration: configuration, network: DCDMNetwork.load(from: URL(fileURLWithPath: model)).network)
-                }
-                return try configuration.makeSolver()
-            }
-        } catch { Job.failAndEnd(error) }
-        guard Job.isRoot else { if !summary.converged { throw ExitCode(2) } else { return } }
-        print(format == .json ? try summary.json() : summary.text)
-        if let warning = summary.warning { StatusLine.printLine(warning) }
+        let summary = try SparseSolveRun.run(try request(), ranks: Job.communicator.size, writesOutput: Job.isRoot,
+                                             makeSolver: DCDMLinearSolver.maker(modelPath: model))
+        if Job.isRoot {
+            print(format == .json ? try summary.json() : summary.text)
+            if let warning = summary.warning { StatusLine.printLine(warning) }
+        }
         if !summary.converged { throw ExitCode(2) }
     }
 }

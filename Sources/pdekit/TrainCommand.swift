@@ -9,9 +9,6 @@ struct Train: ParsableCommand {
         subcommands: [TrainFNO.self, TrainMgNO.self, TrainDeepONet.self])
 }
 
-/// A one-line user error of `train` / `evaluate` (the library's ``OperatorRunError``).
-typealias OperatorCommandError = OperatorRunError
-
 extension DataResidence: ExpressibleByArgument {}
 extension SampleOrder: ExpressibleByArgument {}
 extension FNOPreset: ExpressibleByArgument {}
@@ -33,8 +30,6 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Flag(help: "Continue from the output directory's checkpoint.") var resume = false
     @Option(name: .customLong("batch-size"), help: "Mini-batch size (default: 20, or all training samples when fewer; a larger value is an error).")
     var requestedBatchSize: Int?
-    /// The mini-batch size: --batch-size, else 20 (the training loop clamps it to the training samples).
-    var batchSize: Int { requestedBatchSize ?? 20 }
     @Option(help: "Base (for one-cycle: peak) learning rate.") var learningRate: Double = 1e-3
     @Option(help: "Weight decay.") var weightDecay: Double = 1e-4
     @Flag(help: "Decoupled weight decay (AdamW) instead of Adam's L2 term.") var adamw = false
@@ -60,75 +55,17 @@ struct OperatorTrainingOptions: ParsableArguments {
     @Option(help: "MiB the training data may use (default: half the machine's memory); decides --data-residence auto and the chunk size.")
     var memoryLimit: Int?
 
-    /// Runs `body`; an error ends the whole job with one `error:` line (under mpirun, no rank left waiting).
-    static func reportingFailure(_ body: () throws -> Void) throws {
-        do { try body() } catch {
-            if Job.communicator.size > 1 { Job.failAndEnd(error) }
-            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
 
-    /// Rows of the --train samples held out for validation.
-    var validationCount: Int { validation ?? train / 10 }
-
-    /// Training, validation and test pairs, channels first, and the number of grid axes, through
-    /// Datasets' data path (`FieldPairFile.split`): the validation rows are the last `validationCount` of
-    /// the first --train samples; the test rows follow them (or come from --test-data), so the three
-    /// sets are disjoint.
-    func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
-        guard epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--epochs and --subsample must be positive") }
-        guard dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for train fno (--task pairs) and train mgno only") }
-        guard !train.addingReportingOverflow(test).overflow else {
-            throw OperatorCommandError(description: "--train \(train) + --test \(test) overflows a sample count")
-        }
-        let layout: FieldLayout = channelsFirst ? .samplesChannelsGrid : .samplesGrid
-        func file(_ path: String) throws -> FieldPairFile {
-            try FieldPairFile(path: path, inputKey: inputKey, targetKey: targetKey, layout: layout, order: sampleOrder, stride: subsample)
-        }
-        let training = try file(data)
-        let split = try training.split(train: train, validation: .count(validationCount), test: test, testFile: try testData.map(file))
-        return (split.train, split.validation, split.test, training.spatialDimensions)
-    }
-
-    var trainingConfiguration: TrainingConfiguration {
-        let trainingSchedule = schedule.schedule(epochs: epochs, learningRate: learningRate, stepSize: stepSize)
-        return TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
-                                     optimizer: adamw ? .adamW : .adam, schedule: trainingSchedule, loss: h1 ? .relativeH1 : .relativeL2,
-                                     seed: seed, earlyStoppingPatience: patience)
-    }
-
-    /// Trains `model` (selection on the validation split), writes the run directory and plots, and prints
-    /// the summary line (``Trainer/runAndTest(_:run:resume:batchSize:spaceTimeHistory:)``).
-    func run(model: any OperatorModel, train trainPairs: FieldPairs, validation validationPairs: FieldPairs?, test testPairs: FieldPairs,
-             spaceTimeHistory: Int? = nil) throws {
-        try checkBatchSize(trainingRows: trainPairs.count)
-        try run(Trainer(model: model, configuration: trainingConfiguration, train: trainPairs, validation: validationPairs,
-                        outputDirectory: URL(fileURLWithPath: output)), test: testPairs, spaceTimeHistory: spaceTimeHistory)
-    }
-
-    func checkBatchSize(trainingRows: Int) throws {
-        if let requestedBatchSize, requestedBatchSize > trainingRows {   // as `train deeponet`: not silently full batch
-            throw OperatorCommandError(description: "--batch-size \(requestedBatchSize) is larger than the \(trainingRows) training samples (--train minus --validation)")
-        }
-    }
-
-    /// The training file as a stream when --data-residence asks for it, else nil (``StreamedOperatorData``).
-    func streamedData() throws -> StreamedOperatorData? {
-        guard epochs > 0, subsample > 0 else { return nil }
-        return try StreamedOperatorData.open(path: data, testPath: testData, inputKey: inputKey, targetKey: targetKey,
-                                             layout: channelsFirst ? .samplesChannelsGrid : .samplesGrid, order: sampleOrder, stride: subsample,
-                                             residence: dataResidence, memoryLimitMiB: memoryLimit, train: train, validation: validationCount,
-                                             test: test, batchSize: batchSize)
-    }
-
-    /// Trains with `trainer` and prints its summary (rank 0 only under mpirun).
-    func run(_ trainer: Trainer, test testPairs: FieldPairs, spaceTimeHistory: Int? = nil) throws {
-        trainer.showsProgress = !quiet
-        trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
-        if let summary = try trainer.runAndTest(testPairs, run: output, resume: resume, batchSize: batchSize, spaceTimeHistory: spaceTimeHistory) {
-            try JSONLine.print(summary)
-        }
+    /// The flags as the library's run (values are checked by ``OperatorTrainingRun``).
+    var run: OperatorTrainingRun {
+        var run = OperatorTrainingRun(data: data, output: output)
+        (run.inputKey, run.targetKey, run.testData, run.train, run.test, run.validation) = (inputKey, targetKey, testData, train, test, validation)
+        (run.subsample, run.epochs, run.resume, run.requestedBatchSize, run.learningRate) = (subsample, epochs, resume, requestedBatchSize, learningRate)
+        (run.weightDecay, run.adamW, run.schedule, run.stepSize, run.h1, run.patience) = (weightDecay, adamw, schedule, stepSize, h1, patience)
+        (run.seed, run.showsProgress, run.layout) = (seed, !quiet, channelsFirst ? .samplesChannelsGrid : .samplesGrid)
+        (run.sampleOrder, run.dataResidence, run.memoryLimitMiB) = (sampleOrder, dataResidence, memoryLimit)
+        run.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
+        return run
     }
 }
 
@@ -146,8 +83,8 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
             """)
 
     @OptionGroup var options: OperatorTrainingOptions
-    @Option(help: "What to learn: \(FNOTask.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
-    var task: FNOTask = .pairs
+    @Option(help: "What to learn: \(FNOTrainingRun.Task.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
+    var task: FNOTrainingRun.Task = .pairs
     @OptionGroup var nextStep: NextStepOptions
     @Option(help: "Architecture preset: \(FNOPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: FNOPreset = .darcy
     @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion:
@@ -158,30 +95,11 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     @Option(help: "Override the preset's width.") var width: Int?
     @Option(help: "Override the preset's number of Fourier blocks.") var layers: Int?
 
-    func run() throws { try OperatorTrainingOptions.reportingFailure(execute) }
-
-    func modelConfiguration(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) throws -> FNOConfiguration {
-        try preset.configuration(spatialDimensions: d, inputChannels: inputChannels, outputChannels: outputChannels, modes: modes, width: width, layers: layers)
-    }
-
-    func execute() throws {
-        if task == .nextStep { return try executeNextStep() }
-        if task == .spaceTime { return try executeSpaceTime() }
-        if let streamed = try options.streamedData() {
-            let o = options, source = streamed.stream
-            let configuration = try modelConfiguration(spatialDimensions: source.spatialDimensions, inputChannels: source.inputSampleShape[0],
-                                                       outputChannels: source.targetSampleShape[0])
-            var generator = SeededRandomNumberGenerator(seed: o.seed)
-            let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-            try o.checkBatchSize(trainingRows: o.train - o.validationCount)
-            let task = try OperatorTrainingTask(model: model, configuration: o.trainingConfiguration, stream: source, trainRows: o.train - o.validationCount,
-                                                validation: streamed.validation, chunkRows: streamed.chunkRows)
-            return try o.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: o.output)), test: streamed.test)
-        }
-        let (train, validation, test, d) = try options.loadPairs()
-        let configuration = try modelConfiguration(spatialDimensions: d, inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
-        var generator = SeededRandomNumberGenerator(seed: options.seed)
-        let model = try FourierNeuralOperator<Float>(configuration, generator: &generator)
-        try options.run(model: model, train: train, validation: validation, test: test)
+    func run() throws {
+        var run = FNOTrainingRun(run: options.run)
+        (run.task, run.preset, run.modes, run.width, run.layers) = (task, preset, modes, width, layers)
+        (run.history, run.trajectoryKey, run.timeAxis) = (nextStep.history, nextStep.trajectoryKey, nextStep.timeAxis)
+        (run.pushforward, run.scalarInputs) = (nextStep.pushforward, nextStep.scalarInputs)
+        if let summary = try run.execute() { try JSONLine.print(summary) }
     }
 }

@@ -86,7 +86,7 @@ struct TrainDeepONet: ParsableCommand, DistributedCommand {
             let (training, test) = try loadData()
             if let summary = try run.run(training: training, test: test, status: StatusLine.printLine) { print(try JSONLine.encode(summary)) }
         } catch {
-            if Job.communicator.size > 1 { Job.failAndEnd(error) }   // one line for the job, no rank left waiting
+            if Job.communicator.size > 1 { FailureReport.exitAfterRunning(error) }   // one line for the job, no rank left waiting
             throw error
         }
     }

@@ -38,36 +38,10 @@ struct TrainMgNO: ParsableCommand, DistributedCommand {
     @Option(help: "Grids not divisible by 2^(levels-1) (default: the preset's): \(MgNOGridPolicy.allCases.map(\.rawValue).joined(separator: ", ")).") var gridPolicy: MgNOGridPolicy?
     @Option(help: "Network: \(MgNOCycle.allCases.map(\.rawValue).joined(separator: ", ")) (default: the preset's).") var cycle: MgNOCycle?
 
-    func run() throws { try OperatorTrainingOptions.reportingFailure(execute) }
-
-    func modelConfiguration(grid: [Int], inputChannels: Int, outputChannels: Int) throws -> MgNOConfiguration {
-        let overrides = MgNOOverrides(
-            channels: channels, layers: layers, levels: levels,
-            smoothingSteps: try smoothing.map { try MgNOOverrides.integers($0, option: "--smoothing") },
-            postSmoothingSteps: try postSmoothing.map { try MgNOOverrides.integers($0, option: "--post-smoothing") },
-            paddingMode: padding, gridPolicy: gridPolicy, cycle: cycle)
-        let (configuration, note) = try overrides.configuration(preset: preset, grid: grid, inputChannels: inputChannels,
-                                                                outputChannels: outputChannels)
-        if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        return configuration
-    }
-
-    func execute() throws {
-        if let streamed = try options.streamedData() {
-            let source = streamed.stream
-            let configuration = try modelConfiguration(grid: Array(source.inputSampleShape.dropFirst()), inputChannels: source.inputSampleShape[0],
-                                                       outputChannels: source.targetSampleShape[0])
-            var generator = SeededRandomNumberGenerator(seed: options.seed)
-            let model = try MgNO<Float>(configuration: configuration, generator: &generator)
-            try options.checkBatchSize(trainingRows: streamed.trainRows)
-            let task = try streamed.task(model: model, configuration: options.trainingConfiguration)
-            return try options.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: options.output)), test: streamed.test)
-        }
-        let (train, validation, test, _) = try options.loadPairs()
-        let configuration = try modelConfiguration(grid: Array(train.inputs.shape.dropFirst(2)), inputChannels: train.inputs.shape[1],
-                                                   outputChannels: train.targets.shape[1])
-        var generator = SeededRandomNumberGenerator(seed: options.seed)
-        let model = try MgNO<Float>(configuration: configuration, generator: &generator)
-        try options.run(model: model, train: train, validation: validation, test: test)
+    func run() throws {
+        var run = MgNOTrainingRun(run: options.run)
+        (run.preset, run.smoothing, run.postSmoothing) = (preset, smoothing, postSmoothing)
+        run.overrides = MgNOOverrides(channels: channels, layers: layers, levels: levels, paddingMode: padding, gridPolicy: gridPolicy, cycle: cycle)
+        if let summary = try run.execute(note: { StatusLine.printLine("note: \($0)") }) { try JSONLine.print(summary) }
     }
 }

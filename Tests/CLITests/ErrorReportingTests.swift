@@ -38,6 +38,8 @@ import PDEKit
             ["generate", "antiderivative", "--output", missing.appendingPathComponent("a.npz").path],
             ["dcdm", "problem", "--grid", "1", "--output", missing.appendingPathComponent("A.mtx").path],
             ["bench", "sparse", "--problems", "poisson9d-4"],
+            ["bench", "fno", "--sizes", "64,abc"],                            // validate() through FNOBenchmarks.parsing
+            ["bench", "pdes", "--darcy", "64,2"],                             // the one list parser, ≥ 3
         ]
         for arguments in cases { try Self.expectOneErrorLine(arguments) }
     }

@@ -1,0 +1,117 @@
+import Foundation
+import TensorCore
+import Datasets
+import NeuralOperators
+
+/// One `pdekit train fno` run: an ``OperatorTrainingRun`` with the FNO's architecture (a ``FNOPreset`` and
+/// its overrides) and what it learns (``Task``): input/target pairs (in memory or streamed), the next state
+/// of a time series, or all later states at once as one space-time operator.
+public struct FNOTrainingRun {
+    /// What the FNO learns.
+    public enum Task: String, CaseIterable, Sendable {
+        /// Input field → target field (`inputKey` → `targetKey`).
+        case pairs
+        /// The last `history` states of a time series → the next state, evaluated by full rollouts.
+        case nextStep = "next-step"
+        /// The first `history` states → all later ones at once, one operator on space-time (the FNO paper's
+        /// FNO-3D); evaluated per time step.
+        case spaceTime = "space-time"
+    }
+
+    /// The data, split, optimization and output settings (counts of trajectories for the time-series tasks).
+    public var run: OperatorTrainingRun
+    public var task = Task.pairs
+    public var preset = FNOPreset.darcy
+    /// Overrides of the preset's modes per axis, width and number of Fourier blocks.
+    public var modes: Int?, width: Int?, layers: Int?
+    /// Time series: states given to the model (the FNO paper's T_in).
+    public var history = 10
+    /// Time series: the array of trajectories and its time axis (files whose layout is not recognized from their keys).
+    public var trajectoryKey = "sol", timeAxis = TrajectoryLayout.timeLast
+    /// Next step: steps the model advances the window without a gradient before the trained step (0: teacher forcing).
+    public var pushforward = 0
+    /// Time series: what becomes of the collection's scalars (The Well's `scalars/`).
+    public var scalarInputs = ScalarInputs.none
+
+    public init(run: OperatorTrainingRun) { self.run = run }
+
+    /// Trains and tests as `task` says and returns the summary line (``OperatorRunSummary`` or
+    /// ``NextStepRunSummary``; nil on ranks other than 0).
+    public func execute() throws -> (any Encodable)? {
+        switch task {
+        case .nextStep: return try executeNextStep()
+        case .spaceTime: return try executeSpaceTime()
+        case .pairs: break
+        }
+        return try run.trainAndTest { grid, inputChannels, outputChannels in
+            try model(spatialDimensions: grid.count, inputChannels: inputChannels, outputChannels: outputChannels)
+        }
+    }
+
+    /// The preset's network with the overrides, initialized from the run's seed.
+    public func model(spatialDimensions d: Int, inputChannels: Int, outputChannels: Int) throws -> FourierNeuralOperator<Float> {
+        let configuration = try preset.configuration(spatialDimensions: d, inputChannels: inputChannels, outputChannels: outputChannels,
+                                                     modes: modes, width: width, layers: layers)
+        var generator = SeededRandomNumberGenerator(seed: run.seed)
+        return try FourierNeuralOperator<Float>(configuration, generator: &generator)
+    }
+
+    private func model(spatialDimensions d: Int, for pairs: FieldPairs) throws -> FourierNeuralOperator<Float> {
+        try model(spatialDimensions: d, inputChannels: pairs.inputs.shape[1], outputChannels: pairs.targets.shape[1])
+    }
+
+    /// The trajectories of `run.data`: PDEBench and The Well layouts recognized from their keys, other files
+    /// through `trajectoryKey` and `timeAxis`; scalars kept as `scalarInputs` says.
+    public func trajectorySplit() throws -> TrajectorySplit {
+        guard run.epochs > 0, run.subsample > 0, pushforward >= 0 else {
+            throw OperatorRunError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
+        }
+        guard run.dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for --task pairs and next-step only") }
+        return try TrajectoryCollection.split(run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, train: run.train,
+                                              validation: run.validationCount, test: run.test, stride: run.subsample).applying(scalarInputs)
+    }
+
+    /// Space-time: the first `history` states in, the remaining steps out, as one (d+1)-dimensional FNO (Li et al.'s
+    /// FNO-3D); trained like pairs, and the chosen model's test predictions scored per time step (rollout.json, rollout.png).
+    func executeSpaceTime() throws -> OperatorRunSummary? {
+        let split = try trajectorySplit()
+        guard split.train.scalarCount == 0 else { throw OperatorRunError(description: "--task space-time takes no --scalar-inputs") }
+        let train = try split.train.spaceTimePairs(history: history), validation = try split.validation?.spaceTimePairs(history: history)
+        let test = try split.test.spaceTimePairs(history: history)
+        return try run.trainAndTest(model: model(spatialDimensions: split.train.spatialDimensions + 1, for: train), train: train,
+                                    validation: validation, test: test, spaceTimeHistory: history)
+    }
+
+    /// Next step: trains on windows of the trajectories, selects on the validation rollout error, and writes the
+    /// test rollouts' per-step error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
+    func executeNextStep() throws -> NextStepRunSummary {
+        // The next-step trainer does not split its work: R ranks would each train the whole model into the
+        // same run directory (and remove each other's in-flight temporaries).
+        guard run.communicator.size == 1 else {
+            throw OperatorRunError(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
+        }
+        let training: NextStepTraining = pushforward == 0 ? .teacherForcing : .pushforward(steps: pushforward)
+        if run.epochs > 0, run.subsample > 0, let streamed = try StreamedTrajectoryData.open(
+            path: run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, stride: run.subsample, residence: run.dataResidence,
+            memoryLimitMiB: run.memoryLimitMiB, train: run.train, validation: run.validationCount, test: run.test) {
+            try streamed.checkWindows(history: history, pushforward: pushforward)
+            let network = try model(spatialDimensions: streamed.stream.grid.count, inputChannels: history, outputChannels: 1)
+            let trainer = NextStepTrainer(task: try streamed.task(model: network, configuration: run.trainingConfiguration, history: history, training: training),
+                                          outputDirectory: URL(fileURLWithPath: run.output))
+            trainer.showsProgress = run.showsProgress
+            return try trainer.runAndTest(streamed, run: run.output, resume: run.resume)
+        }
+        let split = try trajectorySplit()
+        let c = split.train.channels
+        let (stateChannels, overflow) = history.multipliedReportingOverflow(by: c)
+        guard history >= 1, !overflow, history < split.train.steps else {
+            throw OperatorRunError(description: "--history \(history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
+        }
+        let network = try model(spatialDimensions: split.train.spatialDimensions, inputChannels: stateChannels + split.train.scalarCount, outputChannels: c)
+        let task = try NextStepTrainingTask(model: network, configuration: run.trainingConfiguration, history: history,
+                                            training: training, train: split.train, validation: split.validation)
+        let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: run.output))
+        trainer.showsProgress = run.showsProgress
+        return try trainer.runAndTest(split, run: run.output, resume: run.resume)
+    }
+}
