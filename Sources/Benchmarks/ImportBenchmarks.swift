@@ -53,6 +53,30 @@ public struct ImportBenchmarks {
         self.skipCompile = skipCompile
     }
 
+    /// The integers of a `--grids`/`--batches` list, or an error naming `flag`.
+    public static func integers(_ text: String, flag: String) throws -> [Int] {
+        guard let values = CommaSeparatedIntegers.parse(text) else { throw BenchmarkError("\(flag) '\(text)' is not a comma-separated list of integers") }
+        return values
+    }
+
+    /// The grid and batch of a `--case GRIDxBATCH` (both ≥ 1).
+    public static func parseCase(_ text: String) throws -> (grid: Int, batch: Int) {
+        let parts = try integers(text.replacingOccurrences(of: "x", with: ","), flag: "--case")
+        guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { throw BenchmarkError("--case must be GRIDxBATCH") }
+        return (parts[0], parts[1])
+    }
+
+    /// With `caseText` (`GRIDxBATCH`), that one PDEKit case in this process; else every case, PDEKit's
+    /// by re-running `executable` with `--case`.
+    public func run(case caseText: String?, executable: String, _ output: BenchmarkOutput) throws {
+        if let caseText {
+            let (grid, batch) = try Self.parseCase(caseText)
+            try runCase(grid: grid, batch: batch, output)
+        } else {
+            try run(executable: executable, output)
+        }
+    }
+
     /// Runs every case (each in a child process) and prints one record per (grid, batch).
     public func run(executable: String, _ output: BenchmarkOutput) throws {
         guard !grids.isEmpty, !batches.isEmpty, repetitions >= 1, grids.allSatisfy({ (8...2048).contains($0) }), batches.allSatisfy({ (1...1024).contains($0) }) else {

@@ -40,12 +40,21 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
     public var domainPaddingPlacement: FNODomainPaddingPlacement
     /// Per-channel bias in the spectral convolutions.
     public var spectralBias: Bool
+    /// Where the spectral convolutions put their products on grids with an odd leading axis
+    /// (`.neuraloperator` for imported neuraloperator models; checkpoints written before this option
+    /// decode as `.pdekit`).
+    public var modeConvention: SpectralModeConvention
+    /// Which blocks apply the activation between `K v + W v` and their channel MLP (checkpoints
+    /// written before this option decode as `.allButLastBlock`).
+    public var channelMLPInputActivation: FNOChannelMLPInputActivation
 
     public init(modes: [Int], inputChannels: Int = 1, outputChannels: Int = 1, width: Int, layerCount: Int = 4,
                 liftingChannels: Int = 0, projectionChannels: Int = 128, activation: Activation = .gelu,
                 useChannelMLP: Bool = false, channelMLPExpansion: Double = 0.5, appendGrid: Bool = true,
                 domainPadding: Double = 0, spectralBias: Bool = false, gridConvention: FNOGridConvention = .closedInterval,
-                domainPaddingPlacement: FNODomainPaddingPlacement = .endSmoothLength) {
+                domainPaddingPlacement: FNODomainPaddingPlacement = .endSmoothLength,
+                modeConvention: SpectralModeConvention = .pdekit,
+                channelMLPInputActivation: FNOChannelMLPInputActivation = .allButLastBlock) {
         self.modes = modes
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -61,6 +70,8 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         self.domainPaddingPlacement = domainPaddingPlacement
         self.spectralBias = spectralBias
         self.gridConvention = gridConvention
+        self.modeConvention = modeConvention
+        self.channelMLPInputActivation = channelMLPInputActivation
     }
 
     /// Number of spatial axes.
@@ -117,8 +128,9 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         modes.enumerated().map { axis, m in axis == modes.count - 1 ? max(1, 2 * (m - 1)) : 2 * m }
     }
 
-    /// Decodes configurations written before `gridConvention` existed as `.closedInterval`, and
-    /// before `domainPaddingPlacement` existed as `.endSmoothLength`.
+    /// Decodes configurations written before `gridConvention` existed as `.closedInterval`, before
+    /// `domainPaddingPlacement` existed as `.endSmoothLength`, before `modeConvention` existed as `.pdekit`,
+    /// and before `channelMLPInputActivation` existed as `.allButLastBlock`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         modes = try container.decode([Int].self, forKey: .modes)
@@ -136,6 +148,8 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         domainPaddingPlacement = try container.decodeIfPresent(FNODomainPaddingPlacement.self, forKey: .domainPaddingPlacement) ?? .endSmoothLength
         spectralBias = try container.decode(Bool.self, forKey: .spectralBias)
         gridConvention = try container.decodeIfPresent(FNOGridConvention.self, forKey: .gridConvention) ?? .closedInterval
+        modeConvention = try container.decodeIfPresent(SpectralModeConvention.self, forKey: .modeConvention) ?? .pdekit
+        channelMLPInputActivation = try container.decodeIfPresent(FNOChannelMLPInputActivation.self, forKey: .channelMLPInputActivation) ?? .allButLastBlock
     }
 
     /// Checks the values a user can set (from a file or flags).
@@ -170,4 +184,19 @@ public enum FNODomainPaddingPlacement: String, Codable, Sendable, CaseIterable {
     /// `round_half_even(p·n)` points before and as many after (neuraloperator ≥ 1.1's `DomainPadding`,
     /// `domain_padding_mode="symmetric"`).
     case symmetric
+}
+
+/// Which Fourier blocks of an FNO with channel MLPs apply the activation to `K v + W v` before the MLP.
+///
+/// ```
+/// allButLastBlock:  v ← MLP(σ(K v + W v)) + g ⊙ v  in blocks 1…L−1,   v ← MLP(K v + W v) + g ⊙ v  in block L
+/// everyBlock:       v ← MLP(σ(K v + W v)) + g ⊙ v  in every block
+/// ```
+/// (σ is applied after the gated sum in every block but the last, in both.) neuraloperator ≥ 1.0 and
+/// PDEKit use `allButLastBlock`; neuraloperator 0.x's `FNOBlocks` with `use_mlp=True` uses `everyBlock`.
+public enum FNOChannelMLPInputActivation: String, Codable, Sendable, CaseIterable {
+    /// No activation before the last block's channel MLP (neuraloperator ≥ 1.0; PDEKit's default).
+    case allButLastBlock
+    /// The activation before every block's channel MLP, the last one's too (neuraloperator 0.x).
+    case everyBlock
 }

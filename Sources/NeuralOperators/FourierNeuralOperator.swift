@@ -12,7 +12,8 @@ import NeuralLayers
 ///           (with a channel MLP:  v ← MLP_l(v) + g_l ⊙ v_l,  g_l a soft gate)
 /// u = Q(v_L)                                       projection
 /// ```
-/// σ is skipped after the last block. With domain padding, `v₀` is zero-padded at the end (or at
+/// σ is skipped after the last block (with channel MLPs and `FNOChannelMLPInputActivation.everyBlock`,
+/// neuraloperator 0.x's block, it is still applied before the last block's MLP). With domain padding, `v₀` is zero-padded at the end (or at
 /// both ends, `FNODomainPaddingPlacement`) of every spatial axis and `v_L` cropped back. All maps act on Fourier modes or pointwise, so a model trained
 /// at one resolution applies unchanged at a finer one (zero-shot super-resolution).
 ///
@@ -40,7 +41,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
         var mlps: [ChannelMLP<Scalar>] = [], gates: [Parameter<Scalar>] = []
         for _ in 0..<c.layerCount {
             spectral.append(SpectralConvolution(inputChannels: c.width, outputChannels: c.width, modes: c.modes,
-                                                useBias: c.spectralBias, generator: &generator))
+                                                useBias: c.spectralBias, modeConvention: c.modeConvention, generator: &generator))
             skips.append(PointwiseConvolution(inputChannels: c.width, outputChannels: c.width, useBias: !c.spectralBias,
                                               generator: &generator))
             if c.useChannelMLP {
@@ -161,7 +162,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
             let blockInput = x
             // v ← σ(K v + W v + c): the spectral convolution enters the skip GEMM as its addend.
             let spectral = spectralLayers[index], skip = skipLayers[index]
-            let kernelPart = Variable.spectralConvolution(x, weights: spectral.flatWeights, modes: c.modes)
+            let kernelPart = spectral.withoutBias(x)
             let bias: Variable<Scalar>?
             switch (spectral.bias, skip.bias) {
             case let (a?, b?): bias = a.variable + b.variable
@@ -170,7 +171,7 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
             case (nil, nil): bias = nil
             }
             x = Variable.pointwiseAffine(x, weight: skip.weight.variable, bias: bias, addend: kernelPart)
-            if !isLast { x = c.activation.applyFused(x) }
+            if !isLast || (c.useChannelMLP && c.channelMLPInputActivation == .everyBlock) { x = c.activation.applyFused(x) }
             if c.useChannelMLP {
                 // v ← MLP(v) + g ⊙ v_in: the gated skip enters the MLP's last GEMM as its addend.
                 let mlp = channelMLPs[index]

@@ -10,7 +10,10 @@ extension NeuraloperatorFNO {
     /// Refused (one line naming it): what neuraloperator's `FNO` cannot express — grid coordinates
     /// on `[0, 1]` with both ends (`.closedInterval`; neuraloperator's grid is `i/n`), domain padding
     /// other than `.symmetric` (neuraloperator ≥ 1.1 pads both sides), a spectral convolution without bias, a one-layer projection,
-    /// and activations other than GELU (the kwargs are JSON, which cannot name a function).
+    /// the activation before the last block's channel MLP (0.x's block), and activations other than GELU
+    /// (the kwargs are JSON, which cannot name a function). A model with PDEKit's `SpectralModeConvention`
+    /// gives the same outputs in PyTorch on grids whose leading axes (padded) have even sizes; on odd
+    /// ones PyTorch puts the modes one frequency lower (imported models keep `.neuraloperator` and match everywhere).
     public static func export(_ model: FourierNeuralOperator<Float>) throws(TorchInteropError) -> (stateDict: SafetensorsArchive, kwargs: [String: Any]) {
         let c = model.configuration
         if c.appendGrid, c.gridConvention != .periodic {
@@ -21,6 +24,9 @@ extension NeuraloperatorFNO {
         }
         guard c.spectralBias else { throw .unsupportedModel("spectral convolutions without bias have no neuraloperator equivalent (its skip is unbiased)") }
         guard c.projectionChannels > 0 else { throw .unsupportedModel("a one-layer projection has no neuraloperator equivalent") }
+        guard !c.useChannelMLP || c.channelMLPInputActivation == .allButLastBlock else {
+            throw .unsupportedModel("this model activates before its last channel MLP (a neuraloperator 0.x model); neuraloperator ≥ 1.0's FNO does not")
+        }
         guard c.activation == .gelu else { throw .unsupportedModel("activation \(c.activation): only GELU (neuraloperator's default) can be exported") }
         let liftingRatio = Double(c.liftingChannels) / Double(c.width), projectionRatio = Double(c.projectionChannels) / Double(c.width)
         guard Int(liftingRatio * Double(c.width)) == c.liftingChannels, Int(projectionRatio * Double(c.width)) == c.projectionChannels else {

@@ -22,15 +22,20 @@ import NeuralOperators
 /// (index `k` is frequency `k − K/2`) and `K_d` non-negative ones on the last; PDEKit keeps
 /// `0…m−1, −m…−1` (`m = K/2`) and `0…m_d−1` (`m_d = K_d`), so the leading axes are rolled by `m`.
 /// Both use `F⁻¹(R F(x))`, in which the FFT normalization (neuraloperator's `norm="forward"`)
-/// cancels. The grid embedding is `linspace(0, 1, n + 1)[:-1]` (`FNOGridConvention.periodic`).
+/// cancels. The grid embedding is `linspace(0, 1, n + 1)[:-1]` (`FNOGridConvention.periodic`). On a
+/// grid with an odd leading axis (after domain padding) neuraloperator puts the products one frequency
+/// lower, so imported models use `SpectralModeConvention.neuraloperator`.
 ///
 /// The 0.x layout (one stacked `fno_blocks.convs` for all blocks, `nn.Conv{d}d` maps) is rewritten
 /// first (`NeuraloperatorLegacyLayout`). Domain padding (`domain_padding`, a fraction per axis) maps to
 /// `FNODomainPaddingPlacement`: `.symmetric` for 2.x and `domain_padding_mode="symmetric"`, `.end` for
 /// `"one-sided"` (the 0.x and 1.0 default).
 ///
+/// 0.x's channel MLP (`fno_blocks.mlp.*`) maps to the same MLP with the activation before the last
+/// block's MLP too (`FNOChannelMLPInputActivation.everyBlock`).
+///
 /// Refused, each with one line naming it: factorized (Tucker/CP/TT, TFNO) or separable weights,
-/// the channel MLP of 0.x, normalization layers, unequal padding fractions per axis, resolution
+/// normalization layers, unequal padding fractions per axis, resolution
 /// scaling, complex data, preactivation, the tanh stabilizer, half precision, skips other than
 /// linear (FNO) and soft-gating (channel MLP), activations other than GELU, ReLU, tanh, SiLU and
 /// sigmoid, and odd `n_modes` on a leading axis.
@@ -207,8 +212,8 @@ public enum NeuraloperatorFNO {
         }
         let padding = try domainPadding(kwargs, dimensions: d)
         let activationFunction = try activation(kwargs)
-        if isLegacy, lifting.count == 2, activationFunction != .gelu {
-            throw .unsupportedModel("non_linearity \(activationFunction) in a neuraloperator 0.x checkpoint: 0.x's lifting MLP always uses GELU")
+        if isLegacy, lifting.count == 2 || useChannelMLP, activationFunction != .gelu {
+            throw .unsupportedModel("non_linearity \(activationFunction) in a neuraloperator 0.x checkpoint: 0.x's lifting and channel MLPs always use GELU")
         }
         let configuration = FNOConfiguration(
             modes: modes, inputChannels: inputChannels, outputChannels: projection[1].weight.shape[0], width: width,
@@ -216,7 +221,8 @@ public enum NeuraloperatorFNO {
             projectionChannels: projection[0].weight.shape[0], activation: activationFunction,
             useChannelMLP: useChannelMLP, channelMLPExpansion: useChannelMLP ? Double(channelMLPHidden) / Double(width) : 0.5,
             appendGrid: appendGrid, domainPadding: padding.fraction, spectralBias: true, gridConvention: .periodic,
-            domainPaddingPlacement: padding.placement)
+            domainPaddingPlacement: padding.placement, modeConvention: .neuraloperator,
+            channelMLPInputActivation: isLegacy ? .everyBlock : .allButLastBlock)
         var generator = SeededRandomNumberGenerator(seed: 0)
         let model: FourierNeuralOperator<Float>
         do { model = try FourierNeuralOperator(configuration, generator: &generator) } catch { throw .unsupportedModel("\(error)") }
@@ -343,6 +349,7 @@ public enum NeuraloperatorFNO {
             ("fno_block_precision", ["full"], "half or mixed precision blocks"),
             ("fno_skip", ["linear"], "an FNO skip other than linear"),
             ("channel_mlp_skip", ["soft-gating"], "a channel-MLP skip other than soft-gating"),
+            ("mlp_skip", ["soft-gating"], "a channel-MLP skip other than soft-gating (0.x)"),
         ]
         for check in checks where !kwargs.isUnset(check.key, orOneOf: check.defaults) {
             throw .unsupportedModel("\(check.what) (\(check.key)=\(kwargs[check.key]!)) are not supported by PDEKit's FNO")

@@ -16,8 +16,10 @@
 /// so `in_channels` counts any grid channels; its spectral transforms and fftshifted mode order are
 /// those of 2.x.
 ///
-/// Refused: the channel MLP of 0.x (`fno_blocks.mlp.*`), whose last block applies the activation
-/// before the MLP where 1.x/2.x do not.
+/// 0.x's channel MLP (`use_mlp=True`) keeps its 1.0 names, `fno_blocks.mlp.{i}.fcs.{j}.weight`
+/// `[o,i,1…]` (flattened to `[o,i,1]` here) and the soft gate `fno_blocks.mlp_skips.{i}.weight`; its
+/// blocks apply the activation before the last block's MLP too (`FNOChannelMLPInputActivation.everyBlock`)
+/// and its MLP always uses GELU.
 enum NeuraloperatorLegacyLayout {
     /// Whether `names` are the 0.x layout (a `fno_blocks.convs.weight…` or a stacked `fno_blocks.convs.bias`).
     static func isLegacy(_ names: Set<String>) -> Bool {
@@ -27,9 +29,6 @@ enum NeuraloperatorLegacyLayout {
     /// The tensors of a 0.x state dict under 1.x/2.x names and shapes.
     static func rewritten(_ tensors: [(name: String, tensor: TorchTensor)]) throws(TorchInteropError) -> [(name: String, tensor: TorchTensor)] {
         let names = Set(tensors.map(\.name))
-        if names.contains(where: { $0.hasPrefix("fno_blocks.mlp.") || $0.hasPrefix("fno_blocks.mlp_skips.") }) {
-            throw .unsupportedModel("the channel MLP of a neuraloperator 0.x checkpoint (fno_blocks.mlp.*): 0.x applies the activation before the last block's MLP, PDEKit's FNO (like neuraloperator ≥ 1.0) does not")
-        }
         if let factorized = names.first(where: { $0.hasPrefix("fno_blocks.convs.weight.") && !$0.hasSuffix(".tensor") }) {
             throw .unsupportedModel("factorized spectral weights (TFNO: Tucker/CP/TT, key \(factorized)) are not supported; use a dense FNO (factorization=None)")
         }
@@ -52,7 +51,8 @@ enum NeuraloperatorLegacyLayout {
                 for (i, layer) in split(tensor).enumerated() { result.append(("fno_blocks.convs.\(i).bias", layer)) }
             case _ where parts.count == 4 && parts[0...1] == ["fno_blocks", "fno_skips"] && parts[3] == "weight":
                 result.append(("fno_blocks.fno_skips.\(parts[2]).conv.weight", try flattenedConvolution(tensor, name: name)))
-            case _ where parts.count == 4 && parts[1] == "fcs" && parts[3] == "weight":
+            case _ where parts.count == 4 && parts[1] == "fcs" && parts[3] == "weight",
+                 _ where parts.count == 6 && parts[0...1] == ["fno_blocks", "mlp"] && parts[3] == "fcs" && parts[5] == "weight":
                 result.append((name, try flattenedConvolution(tensor, name: name)))
             default:
                 result.append((name, tensor))

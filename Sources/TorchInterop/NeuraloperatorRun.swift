@@ -61,6 +61,17 @@ public enum NeuraloperatorRun {
         return !normalizers.names.isEmpty
     }
 
+    /// The line `pdekit import neuraloperator` prints for the imported `model` written to `run`.
+    public static func importReport(_ model: FourierNeuralOperator<Float>, run: String) -> String {
+        let c = model.configuration
+        return "imported a \(c.spatialDimensions)-D FNO: n_modes \(c.neuraloperatorModes), width \(c.width), \(c.layerCount) layers, \(model.parameterCount) parameters → \(run)/checkpoint.safetensors"
+    }
+
+    /// The line `pdekit export neuraloperator` prints for an export into `directory`.
+    public static func exportReport(directory: String, wroteNormalizers: Bool) -> String {
+        "wrote \(directory)/\(stateDictFile) and \(kwargsFile)" + (wroteNormalizers ? " and \(normalizerFile) (apply it around the network)" : "")
+    }
+
     /// `run/best.safetensors`, else `run/checkpoint.safetensors`, or `run` itself when it is a file.
     public static func checkpointURL(_ run: String) -> URL {
         var isDirectory: ObjCBool = false

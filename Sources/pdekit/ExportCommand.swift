@@ -26,6 +26,6 @@ struct ExportNeuraloperator: ParsableCommand {
 
     func run() throws {
         let normalized = try NeuraloperatorRun.export(run: runPath, to: URL(fileURLWithPath: output))
-        print("wrote \(output)/\(NeuraloperatorRun.stateDictFile) and \(NeuraloperatorRun.kwargsFile)" + (normalized ? " and \(NeuraloperatorRun.normalizerFile) (apply it around the network)" : ""))
+        print(NeuraloperatorRun.exportReport(directory: output, wroteNormalizers: normalized))
     }
 }

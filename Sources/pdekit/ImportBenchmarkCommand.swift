@@ -24,19 +24,9 @@ struct ImportBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("Run one PDEKit case GRIDxBATCH in this process (used by the parent run).", visibility: .hidden)) var `case`: String?
 
     func run() throws {
-        func integers(_ text: String, _ flag: String) throws -> [Int] {
-            guard let values = CommaSeparatedIntegers.parse(text) else { throw ValidationError("\(flag) '\(text)' is not a comma-separated list of integers") }
-            return values
-        }
-        let benchmark = ImportBenchmarks(checkpoint: checkpoint, metadata: metadata, grids: try integers(grids, "--grids"),
-                                         batches: try integers(batches, "--batches"), repetitions: repetitions, python: python,
-                                         peerScript: peer, skipCompile: skipCompile)
-        if let `case` {
-            let parts = try integers(`case`.replacingOccurrences(of: "x", with: ","), "--case")
-            guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { throw ValidationError("--case must be GRIDxBATCH") }
-            try benchmark.runCase(grid: parts[0], batch: parts[1], JSONLine.print)
-        } else {
-            try benchmark.run(executable: "/proc/self/exe", JSONLine.print)
-        }
+        let benchmark = ImportBenchmarks(checkpoint: checkpoint, metadata: metadata, grids: try ImportBenchmarks.integers(grids, flag: "--grids"),
+                                         batches: try ImportBenchmarks.integers(batches, flag: "--batches"), repetitions: repetitions,
+                                         python: python, peerScript: peer, skipCompile: skipCompile)
+        try benchmark.run(case: `case`, executable: "/proc/self/exe", JSONLine.print)
     }
 }

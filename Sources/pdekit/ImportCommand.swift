@@ -28,7 +28,6 @@ struct ImportNeuraloperator: ParsableCommand {
 
     func run() throws {
         let model = try NeuraloperatorRun.importCheckpoint(file, metadata: metadata, to: URL(fileURLWithPath: output))
-        let c = model.configuration
-        print("imported a \(c.spatialDimensions)-D FNO: n_modes \(c.neuraloperatorModes), width \(c.width), \(c.layerCount) layers, \(model.parameterCount) parameters → \(output)/checkpoint.safetensors")
+        print(NeuraloperatorRun.importReport(model, run: output))
     }
 }

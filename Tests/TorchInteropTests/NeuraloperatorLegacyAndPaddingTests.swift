@@ -11,9 +11,7 @@ import TorchInterop
 /// `make-legacy` with the real neuraloperator 0.3.0 and tensorly-torch 0.5).
 @Suite struct NeuraloperatorLegacyAndPaddingTests {
     /// Symmetric padding of round_half_even(0.25 n) points (8, 8 and 10 at n = 30, 34, 38: 8.5 rounds to 8).
-    /// The fixture's padded sizes are even: on an odd leading axis neuraloperator places every output
-    /// mode one frequency off (its spectral convolution undoes `fftshift` with `fftshift`), which
-    /// PDEKit's FNO does not reproduce.
+    /// (Padded sizes that are odd: `NeuraloperatorOddGridTests`.)
     @Test func symmetricDomainPaddingMatchesPyTorchAtThreeResolutions() throws {
         let state = try TorchStateDict.read(contentsOf: FixturePaths.path("fno2d_padded.pt"))
         let model = try NeuraloperatorFNO.model(from: state)
@@ -69,6 +67,27 @@ import TorchInterop
         #expect(worst <= 1e-5, "worst relative difference \(worst)")
     }
 
+    /// neuraloperator 0.3 with `use_mlp=True`: its channel MLP (`fno_blocks.mlp.{i}.fcs.{j}`, Conv2d,
+    /// hidden `round(0.5 C)`) and soft gates, with the activation before the last block's MLP too;
+    /// at 24², 29² (odd) and 32².
+    @Test func neuraloperator03ChannelMLPMatchesPyTorch() throws {
+        let state = try TorchStateDict.read(contentsOf: FixturePaths.path("fno2d_v03_mlp_state_dict.pt"))
+        #expect(state.names.contains("fno_blocks.mlp.1.fcs.1.weight"))
+        #expect(state.names.contains("fno_blocks.mlp_skips.1.weight"))
+        let model = try NeuraloperatorFNO.model(from: state, metadataPath: FixturePaths.path("fno2d_v03_mlp_metadata.pkl"))
+        #expect(model.configuration.useChannelMLP)
+        #expect(model.configuration.channelMLPInputActivation == .everyBlock)
+        #expect(model.channelMLPs[0].layers[0].outputChannels == 4)
+        let (worst, count) = try NeuraloperatorImportTests.worstDifference(model, expected: "fno2d_v03_mlp_expected.safetensors")
+        #expect(count == 3)
+        #expect(worst <= 1e-5, "worst relative difference \(worst)")
+
+        // Without the activation before the last MLP (1.x/2.x's block) the same weights miss: the check can fail.
+        let newer = try NeuraloperatorOddGridTests.withChannelMLPInputActivation(model, .allButLastBlock)
+        let (missed, _) = try NeuraloperatorImportTests.worstDifference(newer, expected: "fno2d_v03_mlp_expected.safetensors")
+        #expect(missed > 1e-3, "1.x's block matched 0.3's outputs (\(missed))")
+    }
+
     /// Without its metadata a 0.3 state dict carries no trace of the padding: read, but unpadded.
     @Test func aStackedStateDictWithoutMetadataIsReadUnpadded() throws {
         let state = try TorchStateDict.read(contentsOf: FixturePaths.path("fno2d_v03_joint_padded_state_dict.pt"))
@@ -76,14 +95,14 @@ import TorchInterop
         #expect(model.configuration.domainPadding == 0)
     }
 
-    /// A 0.x channel MLP (its last block activates before the MLP) and a stacked weight of the wrong
-    /// rank are refused with one line naming them.
+    /// A 0.x channel MLP without its soft gate and a stacked weight of the wrong rank are refused with
+    /// one line naming them.
     @Test func unsupportedLegacyFeaturesAreRefusedByName() throws {
         var state = try TorchStateDict.read(contentsOf: FixturePaths.path("fno2d_v03_state_dict.pt"))
         var withMLP = state
         withMLP.tensors.append(("fno_blocks.mlp.0.fcs.0.weight", TorchTensor(shape: [4, 8, 1, 1], elementType: .float32, scalars: [Float](repeating: 0, count: 32))))
         let mlpResult = Result { try NeuraloperatorFNO.model(from: withMLP) }
-        guard case .failure(let mlpError) = mlpResult else { Issue.record("a 0.x channel MLP was accepted"); return }
+        guard case .failure(let mlpError) = mlpResult else { Issue.record("a 0.x channel MLP without its gate was accepted"); return }
         #expect("\(mlpError)".contains("fno_blocks.mlp"), "\(mlpError)")
         #expect(!"\(mlpError)".contains("\n"))
         state.tensors = state.tensors.map { entry in

@@ -26,6 +26,16 @@ import Training
         }
     }
 
+    /// The lines `pdekit import/export neuraloperator` print (neuraloperator's n_modes, the files written).
+    @Test func reportLinesNameTheModelAndTheFiles() throws {
+        let model = try NeuraloperatorFNO.model(from: try TorchStateDict.read(contentsOf: FixturePaths.path("fno3d.pt")))
+        #expect(NeuraloperatorRun.importReport(model, run: "runs/x")
+                == "imported a 3-D FNO: n_modes [4, 4, 4], width 8, 2 layers, \(model.parameterCount) parameters → runs/x/checkpoint.safetensors")
+        #expect(NeuraloperatorRun.exportReport(directory: "out", wroteNormalizers: false) == "wrote out/state_dict.safetensors and fno_kwargs.json")
+        #expect(NeuraloperatorRun.exportReport(directory: "out", wroteNormalizers: true)
+                == "wrote out/state_dict.safetensors and fno_kwargs.json and normalizers.safetensors (apply it around the network)")
+    }
+
     /// Export writes neuraloperator's key names and kwargs; importing the export gives the same
     /// model (every parameter bit for bit) and PyTorch's outputs.
     @Test(arguments: ["fno1d.pt", "fno3d.pt"])

@@ -20,9 +20,12 @@ equation u(t=0.05) in 3-D; f a smooth random field), then writes
   fno2d_padded.pt                              a small 2-D FNO with domain_padding=0.25 (symmetric)
 `fortran-fixture` writes fno2d_padded_expected.f64 (input and PyTorch's output at 34x34 as a raw
 column-major float64 stream) for Examples/fortran-import.
-`make-legacy` trains two small neuraloperator 0.3.0 FNOs the same way and saves them with 0.3's
+`make-legacy` trains three small neuraloperator 0.3.0 FNOs the same way and saves them with 0.3's
 save_checkpoint (fno2d_v03: per-layer weights; fno2d_v03_joint_padded: joint_factorization=True,
-the stacked layout, and one-sided domain padding 0.25), with <name>_expected.safetensors.
+the stacked layout, and one-sided domain padding 0.25; fno2d_v03_mlp: 0.3's channel MLP,
+`make-legacy --only fno2d_v03_mlp`), with <name>_expected.safetensors.
+`odd` records the committed models' outputs on grids with odd axes (<name>_odd_expected.safetensors),
+without retraining; run it once in the torch environment and once with 0.3.0 on PYTHONPATH.
   <name>_expected.safetensors                  inputs/outputs at three resolutions (input.N, output.N), the
                                                exact solution target.N, and in its metadata neuraloperator's
                                                LpLoss/H1Loss of output.N against target.N (lp.N, h1.N)
@@ -115,9 +118,7 @@ MODELS = [
     ("fno1d", dict(n_modes=(16,), in_channels=1, out_channels=1, hidden_channels=16, n_layers=4), "poisson", 64, [64, 100, 256], "torch.save"),
     ("fno3d", dict(n_modes=(4, 4, 4), in_channels=1, out_channels=1, hidden_channels=8, n_layers=2), "heat", 8, [8, 12, 16], "torch.save"),
     # Symmetric domain padding (neuraloperator >= 1.1): round(0.25 n) points on both sides, Python's
-    # round-half-even (30 -> 8, 34 -> 8, 38 -> 10). Even sizes only: on an odd leading axis
-    # neuraloperator puts every output mode one frequency off (it undoes its fftshift with fftshift,
-    # not ifftshift), which PDEKit does not reproduce.
+    # round-half-even (30 -> 8, 34 -> 8, 38 -> 10). Odd sizes are recorded by `odd` (below).
     ("fno2d_padded", dict(n_modes=(8, 8), in_channels=1, out_channels=1, hidden_channels=8, n_layers=2, domain_padding=0.25),
      "poisson", 32, [30, 34, 38], "torch.save"),
 ]
@@ -133,6 +134,10 @@ LEGACY_MODELS = [
     ("fno2d_v03_joint_padded", dict(n_modes=(8, 8), in_channels=3, out_channels=1, hidden_channels=8, n_layers=3,
                                     lifting_channels=16, projection_channels=16, joint_factorization=True,
                                     domain_padding=0.25, domain_padding_mode="one-sided"), [30, 34, 40]),
+    # 0.3's channel MLP (use_mlp=True: fno_blocks.mlp.{i}.fcs.{j} as Conv2d, soft-gating fno_blocks.mlp_skips.{i};
+    # 0.3 applies the activation before the last block's MLP too). An odd grid among the three.
+    ("fno2d_v03_mlp", dict(n_modes=(8, 8), in_channels=3, out_channels=1, hidden_channels=8, n_layers=2,
+                           lifting_channels=16, projection_channels=16, use_mlp=True), [24, 29, 32]),
 ]
 
 
@@ -144,13 +149,15 @@ def with_grid(f):
     return torch.stack([f, gx, gy], dim=1)
 
 
-def make_legacy(out):
+def make_legacy(out, only=None):
     """0.3 fixtures: run with PYTHONPATH=/work/venvs/neuralop03/site (see setup_legacy below)."""
     if not neuralop.__version__.startswith("0.3"):
         sys.exit(f"neuraloperator {neuralop.__version__} found; make-legacy needs 0.3.x on PYTHONPATH")
     torch.manual_seed(0)
     torch.set_num_threads(1)
     for name, kwargs, resolutions in LEGACY_MODELS:
+        if only and name not in only:
+            continue
         g = torch.Generator().manual_seed(2)
         model = FNO(**kwargs)
         f = smooth_field(g, 64, (32, 32))
@@ -177,6 +184,57 @@ def make_legacy(out):
                           {"torch": torch.__version__, "neuraloperator": neuralop.__version__})
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f"fixtures: {total} bytes in {out}")
+
+
+# `odd`: the committed models (no retraining) at grids with odd axes, where neuraloperator's
+# SpectralConv puts every output mode one frequency lower on each odd leading axis (it undoes its
+# fftshift with fftshift, not ifftshift); PDEKit reproduces that with SpectralModeConvention.neuraloperator.
+# name, how it is loaded, grids (one shape per entry; even ones too, for contrast)
+ODD_GRIDS = [
+    ("fno2d", "checkpoint", [(29, 29), (33, 33), (64, 64), (31, 36)]),
+    ("fno1d", "torch.save", [(63,), (101,)]),
+    ("fno3d", "torch.save", [(9, 9, 9), (9, 10, 11)]),
+    ("fno2d_padded", "torch.save", [(29, 29), (31, 31)]),      # padded to 43 and 47 (odd)
+]
+LEGACY_ODD_GRIDS = [
+    ("fno2d_v03", [(29, 29), (33, 33)]),
+    ("fno2d_v03_joint_padded", [(31, 31), (29, 29)]),          # one-sided: 31 + 8 = 39 (odd), 29 + 7 = 36
+]
+
+
+def odd(out):
+    """<name>_odd_expected.safetensors: inputs and PyTorch's outputs of the committed models on odd grids
+    (keys input.AxB / output.AxB). With 0.3.x on PYTHONPATH, the 0.3 models instead."""
+    legacy = neuralop.__version__.startswith("0.3")
+    torch.set_num_threads(1)
+    entries = [(name, "checkpoint", grids) for name, grids in LEGACY_ODD_GRIDS] if legacy else ODD_GRIDS
+    for name, how, grids in entries:
+        if how == "checkpoint" and legacy:
+            # 0.3's from_checkpoint calls torch.load with torch >= 2.6's weights_only default, which refuses its metadata.
+            kwargs = torch.load(os.path.join(out, f"{name}_metadata.pkl"), weights_only=False)
+            kwargs.pop("_name", None)
+            model = FNO(*kwargs.pop("args", []), **kwargs)
+            model.load_state_dict(torch.load(os.path.join(out, f"{name}_state_dict.pt"), weights_only=False))
+        elif how == "checkpoint":
+            model = FNO.from_checkpoint(out, name)
+        else:
+            state = torch.load(os.path.join(out, f"{name}.pt"), weights_only=False)
+            kwargs = dict(next(m[1] for m in MODELS if m[0] == name))
+            model = FNO(**kwargs)
+            model.load_state_dict(state)
+        model.eval()
+        expected = {}
+        for grid in grids:
+            key = "x".join(map(str, grid))
+            seed = 300 + sum(grid)
+            inputs = smooth_field(torch.Generator().manual_seed(seed), 2, grid)
+            inputs = with_grid(inputs) if legacy else inputs.unsqueeze(1)
+            with torch.no_grad():
+                expected[f"input.{key}"] = inputs
+                expected[f"output.{key}"] = model(inputs)
+        write_safetensors(os.path.join(out, f"{name}_odd_expected.safetensors"), expected,
+                          {"torch": torch.__version__, "neuraloperator": neuralop.__version__})
+        print(f"{name}: {', '.join('x'.join(map(str, g)) for g in grids)}")
 
 
 def fortran_fixture(out, name="fno2d_padded", resolution=34):
@@ -333,8 +391,11 @@ if __name__ == "__main__":
     m.add_argument("--only", nargs="*", help="remake only these fixtures (names from MODELS)")
     fortran = sub.add_parser("fortran-fixture")
     fortran.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    o = sub.add_parser("odd")
+    o.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
     legacy = sub.add_parser("make-legacy")
     legacy.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "neuraloperator"))
+    legacy.add_argument("--only", nargs="*", help="remake only these fixtures (names from LEGACY_MODELS)")
     t = sub.add_parser("roundtrip")
     t.add_argument("pdekit", help="path of the pdekit binary")
     c = sub.add_parser("check-export")
@@ -345,8 +406,10 @@ if __name__ == "__main__":
         make(a.out, a.only)
     elif a.command == "fortran-fixture":
         fortran_fixture(a.out)
+    elif a.command == "odd":
+        odd(a.out)
     elif a.command == "make-legacy":
-        make_legacy(a.out)
+        make_legacy(a.out, a.only)
     elif a.command == "roundtrip":
         roundtrip(a.pdekit)
     else:
