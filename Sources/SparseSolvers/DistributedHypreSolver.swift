@@ -23,6 +23,28 @@ public enum DistributedHypreSolver {
         return (Int(rank), Int(size))
     }
 
+    /// Runs `body` on every rank, then the ranks agree (collective, `pdekit_hypre_agree`): when it threw
+    /// on any rank, every rank throws — the failing rank its own error, the others
+    /// ``DistributedSolveError/otherRankFailed(_:)`` naming the lowest failing rank and its message —
+    /// so that no rank waits in a collective the others have left. Steps that can fail on one rank
+    /// alone (reading its files) run inside it.
+    public static func agreeing<T>(_ body: () throws -> T) throws -> T {
+        let outcome = Result { try body() }
+        var message = [CChar](repeating: 0, count: 512)
+        if case let .failure(error) = outcome {
+            let text = Array(String(describing: error).utf8.prefix(message.count - 1))
+            for (i, byte) in text.enumerated() { message[i] = CChar(bitPattern: byte) }
+        }
+        let failed: Int32 = if case .failure = outcome { 1 } else { 0 }
+        let status = pdekit_hypre_agree(failed, &message, Int32(message.count))
+        if case let .failure(error) = outcome { throw error }
+        guard status == 0 else {
+            if status == PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED { throw PreconditionerError.mpiNotInitialized }
+            throw DistributedSolveError.otherRankFailed(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return try outcome.get()
+    }
+
     /// Refuses a configuration that cannot run across ranks.
     public static func check(_ configuration: SolverConfiguration) throws(DistributedSolveError) {
         guard krylovCode(configuration.method) != nil else { throw .methodNotDistributed(configuration.method) }
@@ -126,6 +148,8 @@ public enum DistributedSolveError: Error, Equatable, Sendable, CustomStringConve
     case methodNotDistributed(SolverConfiguration.Method)
     case preconditionerNotDistributed(SolverConfiguration.Preconditioner)
     case tooFewRows(rows: Int, ranks: Int)
+    /// Another rank failed ("rank r of R: its message"); this rank stops with it.
+    case otherRankFailed(String)
 
     public var description: String {
         switch self {
@@ -135,6 +159,8 @@ public enum DistributedSolveError: Error, Equatable, Sendable, CustomStringConve
             "--preconditioner \(preconditioner.rawValue) runs as one process; across ranks use amg, ilut or none, or run without mpirun"
         case let .tooFewRows(rows, ranks):
             "the matrix has \(rows) rows (or nodes), fewer than the \(ranks) ranks"
+        case let .otherRankFailed(message):
+            message
         }
     }
 }
