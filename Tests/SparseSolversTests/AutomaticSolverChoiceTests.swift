@@ -129,18 +129,18 @@ import SparseSolvers
         try MatrixMarket.write(CSRMatrix(dense: (0..<nodes).map { [coordinates[2 * $0], coordinates[2 * $0 + 1]] }), path: coordinatesPath)
         let reference = try CholeskyFactorization(a).solve([Double](repeating: 1, count: a.rowCount))
 
-        let automatic = SparseSolveRun.Request(matrixPath: matrixPath, rightHandSidePath: nil, configuration: SolverConfiguration(method: .gmres, relativeTolerance: 1e-12),
+        let automatic = SparseSolveRun.Request(matrixPath: matrixPath, rightHandSidePath: nil, configuration: SolverConfiguration(method: .gmres, relativeTolerance: 1e-10),
                                                automatic: true, nearNullspace: .none, solutionPath: directory.appendingPathComponent("x1.mtx").path)
         let summary = try SparseSolveRun.run(automatic)
         #expect(summary.converged && summary.method.contains("d=2") && summary.choice?.contains("sparsity pattern") == true, "\(summary.method) \(summary.choice ?? "")")
-        #expect(relativeError(try MatrixMarket.readVector(path: automatic.solutionPath!), reference) < 1e-6)
+        #expect(relativeError(try MatrixMarket.readVector(path: automatic.solutionPath!), reference) < 1e-5)
 
-        var configuration = SolverConfiguration(method: .conjugateGradient, preconditioner: .amg, relativeTolerance: 1e-12, maximumIterations: 500)
+        var configuration = SolverConfiguration(method: .conjugateGradient, preconditioner: .amg, relativeTolerance: 1e-10, maximumIterations: 500)
         configuration.amg.unknownsPerNode = 1   // not given
         let rigid = SparseSolveRun.Request(matrixPath: matrixPath, rightHandSidePath: nil, configuration: configuration, automatic: false,
                                            nearNullspace: .rigidBody(coordinatesPath: coordinatesPath), solutionPath: directory.appendingPathComponent("x2.mtx").path)
         let rigidSummary = try SparseSolveRun.run(rigid)
         #expect(rigidSummary.converged && rigidSummary.method.contains("d=2") && rigidSummary.method.contains("rbm"), "\(rigidSummary.method)")
-        #expect(relativeError(try MatrixMarket.readVector(path: rigid.solutionPath!), reference) < 1e-6)
+        #expect(relativeError(try MatrixMarket.readVector(path: rigid.solutionPath!), reference) < 1e-5)
     }
 }
