@@ -57,38 +57,41 @@ public enum DistributedHypreSolver {
     /// Returns x with the report (its `seconds`: the Krylov solve) and the seconds of the set-up
     /// (hypre matrix assembly and preconditioner).
     public static func solve(_ a: CSRMatrix, _ b: [Double], configuration: SolverConfiguration) throws -> (result: SolveResult, setupSeconds: Double) {
-        try check(configuration)
-        try configuration.validate(rowCount: a.rowCount)
-        try LinearSolverInput.checkMatrix(a, configuration)
-        _ = try LinearSolverInput.checkVectors(b, nil, rowCount: a.rowCount)
         guard let (rank, size) = world else { throw PreconditionerError.mpiNotInitialized }
         let n = a.rowCount
-        let perNode = configuration.preconditioner == .amg ? configuration.amg.unknownsPerNode : 1
-        guard n % perNode == 0 else {
-            throw SolverConfigurationError.invalidMultigridOption("--unknowns-per-node \(perNode) does not divide the \(n) rows")
+        // Checks that may fail on one rank alone (its own copy of the input) end in an agreement.
+        let (first, last, checkedSettings, nullspace) = try agreeing { () throws -> (Int, Int, pdekit_hypre_options, [Double]) in
+            try check(configuration)
+            try configuration.validate(rowCount: n)
+            try LinearSolverInput.checkMatrix(a, configuration)
+            _ = try LinearSolverInput.checkVectors(b, nil, rowCount: n)
+            let perNode = configuration.preconditioner == .amg ? configuration.amg.unknownsPerNode : 1
+            guard n % perNode == 0 else {
+                throw SolverConfigurationError.invalidMultigridOption("--unknowns-per-node \(perNode) does not divide the \(n) rows")
+            }
+            let nodes = n / perNode
+            guard nodes >= size else { throw DistributedSolveError.tooFewRows(rows: n, ranks: size) }
+            // ⌊r N / R⌋ without overflow: N < 2^31 (hypre's indices) and R < 2^31.
+            let first = rank * nodes / size * perNode, last = (rank + 1) * nodes / size * perNode
+            switch configuration.preconditioner {
+            case .amg:
+                try configuration.amg.validate(rowCount: n)
+                _ = try diagonalPositions(a)
+                let vectors = configuration.amg.nearNullspaceVectors() ?? []
+                return (first, last, HyprePreconditioner.settings(amg: configuration.amg, nullspaceCount: vectors.count),
+                        vectors.flatMap { $0[first..<last] })
+            case .thresholdILU:
+                try configuration.thresholdILU.validate()
+                _ = try diagonalPositions(a)
+                return (first, last, HyprePreconditioner.settings(thresholdILU: configuration.thresholdILU), [])
+            default:
+                var none = pdekit_hypre_options()
+                none.method = PDEKIT_HYPRE_NONE
+                return (first, last, none, [])
+            }
         }
-        let nodes = n / perNode
-        guard nodes >= size else { throw DistributedSolveError.tooFewRows(rows: n, ranks: size) }
-        // ⌊r N / R⌋ without overflow: N < 2^31 (hypre's indices) and R < 2^31.
-        let first = rank * nodes / size * perNode, last = (rank + 1) * nodes / size * perNode
         let local = last - first
-
-        var settings = pdekit_hypre_options()
-        var nullspace: [Double] = []
-        switch configuration.preconditioner {
-        case .amg:
-            try configuration.amg.validate(rowCount: n)
-            _ = try diagonalPositions(a)
-            let vectors = configuration.amg.nearNullspaceVectors() ?? []
-            nullspace = vectors.flatMap { $0[first..<last] }
-            settings = HyprePreconditioner.settings(amg: configuration.amg, nullspaceCount: vectors.count)
-        case .thresholdILU:
-            try configuration.thresholdILU.validate()
-            _ = try diagonalPositions(a)
-            settings = HyprePreconditioner.settings(thresholdILU: configuration.thresholdILU)
-        default:
-            settings.method = PDEKIT_HYPRE_NONE
-        }
+        var settings = checkedSettings
         var krylov = pdekit_hypre_krylov_options()
         krylov.method = krylovCode(configuration.method)!
         krylov.relative_tolerance = configuration.relativeTolerance
