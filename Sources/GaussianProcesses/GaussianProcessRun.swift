@@ -79,6 +79,7 @@ public enum GaussianProcessRun {
             progressBar.finish()
             lossLog = result.log.map { .init(phase: $0.phase, iteration: $0.iteration, loss: $0.loss, seconds: $0.elapsedSeconds) }
             let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]   // one key order on every line and in every run
             try AtomicFile.write(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n",
                                  to: directory.appendingPathComponent("log.jsonl"))
             field = result.field
