@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Distributed
 import SparseSolvers
+import TestSupport
 
 /// `--method auto`: the unknowns per node found in the sparsity pattern, and the rule's choice on a
 /// small matrix of each kind (every branch reached with `directBelow: 0`), each chosen configuration
@@ -116,8 +117,7 @@ import SparseSolvers
     init() throws { try MPIRuntime.initializeForHypre() }
 
     @Test func autoAndRigidBodyModesFindTwoUnknownsPerNode() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-auto-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeScratchDirectory("auto-elasticity")
         defer { try? FileManager.default.removeItem(at: directory) }
         // 101² nodes × 2 = 20 402 unknowns: above the direct threshold.
         let (a, coordinates) = ModelProblems.elasticity2D(n: 100)
