@@ -13,7 +13,9 @@
 #      and so is train deeponet --keep best-train-loss (it needs each step's loss on one process);
 #   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks;
 #   6. solve: one system split over 2 ranks (hypre CG + AMG, GMRES + AIR, BiCGStab + ILUT) agrees with
-#      the one-process solve to the tolerance; a method that cannot run across ranks: one error line.
+#      the one-process solve to the tolerance; a method that cannot run across ranks: one error line;
+#   7. solve across ranks where rank 1 alone reads a bad file (a NaN in its rows, a matrix of another
+#      size, a size too large for memory): every rank exits non-zero with one error line naming rank 1.
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -247,4 +249,29 @@ set +e
 set -e
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad5.err")" -eq 1 ] \
     || fail "solve --method direct under mpirun: status $status, $(cat "$work/bad5.err")"
+echo "mpi-tests: 7. solve across ranks: one rank's input fails (every rank exits non-zero, one error line, no hang)"
+# Each rank reads its own copy of the files ($work/rank-R/…): rank 0 a good matrix, rank 1 a bad one.
+python3 - "$work" <<'PY'
+import os, sys
+work = sys.argv[1]
+good = open(f"{work}/poisson.mtx").read().splitlines(keepends=True)
+body = len(good) - 2
+nan = good[:]; nan[2 + body * 3 // 4] = nan[2 + body * 3 // 4].rsplit(" ", 1)[0] + " nan\n"   # in rank 1's rows
+smaller = [f"%%MatrixMarket matrix coordinate real general\n", "3 3 3\n", "1 1 1.0\n", "2 2 1.0\n", "3 3 1.0\n"]
+huge = ["%%MatrixMarket matrix coordinate real general\n", "3000000000 3000000000 90000000000\n", "1 1 1.0\n"]
+for case, bad in [("nan", nan), ("size", smaller), ("memory", huge)]:
+    for rank, lines in [(0, good), (1, bad)]:
+        os.makedirs(f"{work}/{case}-{rank}", exist_ok=True)
+        open(f"{work}/{case}-{rank}/a.mtx", "w").writelines(lines)
+PY
+for case in nan size memory; do
+    set +e
+    "${limit[@]}" "${mpirun[@]}" sh -c 'exec "$0" solve "$1-$OMPI_COMM_WORLD_RANK/a.mtx" --method cg --preconditioner amg' \
+        "$pdekit" "$work/$case" >/dev/null 2>"$work/rank-$case.err"; status=$?
+    set -e
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:' "$work/rank-$case.err")" -eq 1 ] \
+        && grep -q '^error:.*rank 1' "$work/rank-$case.err" \
+        || fail "solve across ranks with a bad file on rank 1 ($case): status $status, $(cat "$work/rank-$case.err")"
+    echo "mpi-tests:   $case on rank 1: $(grep '^error:' "$work/rank-$case.err")"
+done
 echo "mpi-tests: all passed"

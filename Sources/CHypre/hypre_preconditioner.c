@@ -45,6 +45,21 @@ static int mpiUsable(void) {
 
 int32_t pdekit_hypre_mpi_initialized(void) { return mpiUsable(); }
 
+/* hypre calls MPI. Every call here holds hypreLock, so any thread may make it when MPI provides
+   MPI_THREAD_SERIALIZED or more (what MPIRuntime requests); under MPI_THREAD_FUNNELED or SINGLE only
+   the thread that initialized MPI may. 1 when this thread may call hypre, else 0 with a message. */
+static int threadMayCallHypre(char *message, int32_t capacity) {
+    int level = MPI_THREAD_SINGLE, isMain = 0;
+    MPI_Query_thread(&level);
+    if (level >= MPI_THREAD_SERIALIZED) return 1;
+    MPI_Is_thread_main(&isMain);
+    if (isMain) return 1;
+    if (message && capacity > 0)
+        snprintf(message, (size_t)capacity, "hypre called from a worker thread, but MPI was initialized with thread level %s: initialize MPI with MPI_THREAD_SERIALIZED (or call hypre from the main thread)",
+                 level == MPI_THREAD_FUNNELED ? "MPI_THREAD_FUNNELED" : "MPI_THREAD_SINGLE");
+    return 0;
+}
+
 int32_t pdekit_hypre_world(int32_t *rank, int32_t *size) {
     if (!mpiUsable()) return PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED;
     int r = 0, s = 1;
@@ -259,6 +274,7 @@ int32_t pdekit_hypre_create(int64_t n, const int64_t *row_offsets, const int64_t
     if (o->method == PDEKIT_HYPRE_NONE) return fail(message, capacity, "no hypre method chosen");
     if (n < 1) return fail(message, capacity, "the matrix has no rows");
     if (checkOptions(n, n, row_offsets, o, message, capacity) != 0) return 1;
+    if (!threadMayCallHypre(message, capacity)) return 1;
     pthread_once(&hypreInitializeOnce, initializeHypre);
     pthread_mutex_lock(&hypreLock);
     int32_t status = createOn(MPI_COMM_SELF, 0, n, row_offsets, columns, values, o, out, message, capacity);
@@ -272,6 +288,85 @@ static HYPRE_Int alreadySetUp(HYPRE_Solver solver, HYPRE_ParCSRMatrix a, HYPRE_P
     return 0;
 }
 
+/* This rank's rows: offsets non-decreasing from 0, columns in range, values, b and near-nullspace
+   vectors finite. 0, or 1 with the first problem in the message. */
+static int32_t checkLocalRows(int64_t global_rows, int64_t local_rows, const int64_t *row_offsets, const int64_t *columns,
+                              const double *values, const double *b_local, const pdekit_hypre_options *o,
+                              char *message, int32_t capacity) {
+    char text[256];
+    if (row_offsets[0] != 0) return fail(message, capacity, "row offsets must start at 0");
+    for (int64_t i = 0; i < local_rows; i++) {
+        if (row_offsets[i + 1] < row_offsets[i]) return fail(message, capacity, "row offsets must not decrease");
+        if (b_local[i] != b_local[i] || b_local[i] - b_local[i] != 0) {
+            snprintf(text, sizeof text, "the right-hand side has a non-finite entry in local row %lld", (long long)i);
+            return fail(message, capacity, text);
+        }
+        for (int64_t k = row_offsets[i]; k < row_offsets[i + 1]; k++) {
+            if (columns[k] < 0 || columns[k] >= global_rows) {
+                snprintf(text, sizeof text, "column index %lld out of range in local row %lld", (long long)columns[k], (long long)i);
+                return fail(message, capacity, text);
+            }
+            if (values[k] - values[k] != 0) {   /* NaN or ±inf */
+                snprintf(text, sizeof text, "the matrix has a non-finite entry in local row %lld", (long long)i);
+                return fail(message, capacity, text);
+            }
+        }
+    }
+    if (o->method == PDEKIT_HYPRE_BOOMERAMG && o->nullspace_count > 0) {
+        for (int64_t k = 0; k < local_rows * (int64_t)o->nullspace_count; k++)
+            if (o->nullspace[k] - o->nullspace[k] != 0) return fail(message, capacity, "a near-nullspace vector has a non-finite entry");
+    }
+    return 0;
+}
+
+/* Collective over MPI_COMM_WORLD: 0 when `status` is 0 on every rank; otherwise every rank returns 1
+   with the same message, "rank r of R: …" with the lowest failing rank r's own message. */
+static int32_t agree(int32_t status, char *message, int32_t capacity) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int candidate = status != 0 ? rank : size, failing = size;
+    MPI_Allreduce(&candidate, &failing, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (failing == size) return 0;
+    char text[512] = {0};
+    if (rank == failing && message && capacity > 0) snprintf(text, sizeof text, "%s", message);
+    MPI_Bcast(text, (int)sizeof text, MPI_CHAR, failing, MPI_COMM_WORLD);
+    char combined[600];
+    snprintf(combined, sizeof combined, "rank %d of %d: %s", failing, size, text);
+    return fail(message, capacity, combined);
+}
+
+int32_t pdekit_hypre_agree(int32_t status, char *message, int32_t capacity) {
+    if (!mpiUsable()) { fail(message, capacity, MPI_NOT_INITIALIZED_MESSAGE); return PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED; }
+    return agree(status, message, capacity);
+}
+
+/* Collective: the ranks agree on their local checks (`status`), then check that their row ranges
+   tile one matrix (the same global_rows, contiguous in rank order); every rank reaches the same
+   verdict. 0, or 1 with the message. */
+static int32_t agreeOnRows(int32_t status, int64_t global_rows, int64_t first_row, int64_t local_rows,
+                           char *message, int32_t capacity) {
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    long long *all = (long long *)malloc((size_t)size * 3 * sizeof(long long));
+    if (status == 0 && !all) status = fail(message, capacity, "out of memory before the hypre set-up");
+    if (agree(status, message, capacity) != 0) { free(all); return 1; }
+    long long mine[3] = {(long long)global_rows, (long long)first_row, (long long)local_rows};
+    MPI_Allgather(mine, 3, MPI_LONG_LONG, all, 3, MPI_LONG_LONG, MPI_COMM_WORLD);
+    char layout[256] = {0};
+    long long expected = 0;
+    for (int r = 0; r < size && !layout[0]; r++) {
+        if (all[3 * r] != all[0])
+            snprintf(layout, sizeof layout, "the ranks hold different matrices (%lld rows on rank 0, %lld on rank %d)", all[0], all[3 * r], r);
+        else if (all[3 * r + 1] != expected)
+            snprintf(layout, sizeof layout, "the ranks' rows are not contiguous (rank %d starts at row %lld, expected %lld)", r, all[3 * r + 1], expected);
+        expected = all[3 * r + 1] + all[3 * r + 2];
+    }
+    if (!layout[0] && expected != all[0]) snprintf(layout, sizeof layout, "the ranks' rows cover %lld of %lld rows", expected, all[0]);
+    free(all);
+    return layout[0] ? fail(message, capacity, layout) : 0;
+}
+
 int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, int64_t local_rows,
                                        const int64_t *row_offsets, const int64_t *columns, const double *values,
                                        const double *b_local, const pdekit_hypre_options *o,
@@ -280,11 +375,20 @@ int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, i
     if (!row_offsets || !columns || !values || !b_local || !o || !krylov || !x_global || !iterations || !setup_seconds)
         return fail(message, capacity, "null argument");
     if (!mpiUsable()) { fail(message, capacity, MPI_NOT_INITIALIZED_MESSAGE); return PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED; }
-    if (checkOptions(global_rows, local_rows, row_offsets, o, message, capacity) != 0) return 1;
-    if (local_rows < 1 || first_row < 0 || first_row + local_rows > global_rows)
-        return fail(message, capacity, "every rank needs at least one row of the matrix");
-    if (krylov->max_iterations < 1 || krylov->restart < 2 || !(krylov->relative_tolerance > 0))
-        return fail(message, capacity, "invalid Krylov settings");
+    /* Every check that can fail on one rank alone runs before the first collective hypre call and
+       the ranks agree on the outcome: a rank that returned early would leave the others waiting in
+       hypre's collectives for ever. */
+    int32_t checked = 0;
+    if (!threadMayCallHypre(message, capacity)) checked = 1;
+    else if (checkOptions(global_rows, local_rows, row_offsets, o, message, capacity) != 0) checked = 1;
+    else if (local_rows < 1 || first_row < 0 || first_row + local_rows > global_rows)
+        checked = fail(message, capacity, "every rank needs at least one row of the matrix");
+    else if (krylov->max_iterations < 1 || krylov->restart < 2 || !(krylov->relative_tolerance > 0))
+        checked = fail(message, capacity, "invalid Krylov settings");
+    else if (krylov->method < PDEKIT_HYPRE_KRYLOV_CG || krylov->method > PDEKIT_HYPRE_KRYLOV_BICGSTAB)
+        checked = fail(message, capacity, "unknown Krylov method");
+    else checked = checkLocalRows(global_rows, local_rows, row_offsets, columns, values, b_local, o, message, capacity);
+    if (agreeOnRows(checked, global_rows, first_row, local_rows, message, capacity) != 0) return 1;
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     pthread_once(&hypreInitializeOnce, initializeHypre);
@@ -296,7 +400,8 @@ int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, i
     HYPRE_Solver solver = NULL;
     int *counts = NULL, *displacements = NULL;
     double *local = NULL;
-    if (status != 0) goto done;
+    /* A set-up that failed on one rank fails on all (the others would wait in the Krylov solve). */
+    if (agree(status, message, capacity) != 0) { status = 1; goto done; }
     HYPRE_IJVectorSetValues(p->right, p->n, p->indices, b_local);
     HYPRE_ParVectorSetConstantValues(p->parLeft, 0.0);
     HYPRE_PtrToParSolverFcn apply = NULL;
@@ -352,12 +457,16 @@ int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, i
         goto done;
     }
     /* Not reaching the tolerance (HYPRE_ERROR_CONV) is reported by the caller from the true residual. */
-    if (code != 0 && !HYPRE_CheckError(code, HYPRE_ERROR_CONV)) { status = hypreFailure(message, capacity, "Krylov solve"); goto done; }
+    if (code != 0 && !HYPRE_CheckError(code, HYPRE_ERROR_CONV)) status = hypreFailure(message, capacity, "Krylov solve");
     *iterations = (int32_t)count;
-    counts = (int *)malloc((size_t)size * sizeof(int));
-    displacements = (int *)malloc((size_t)size * sizeof(int));
-    local = (double *)malloc((size_t)local_rows * sizeof(double));
-    if (!counts || !displacements || !local) { status = fail(message, capacity, "out of memory"); goto done; }
+    if (status == 0) {
+        counts = (int *)malloc((size_t)size * sizeof(int));
+        displacements = (int *)malloc((size_t)size * sizeof(int));
+        local = (double *)malloc((size_t)local_rows * sizeof(double));
+        if (!counts || !displacements || !local) status = fail(message, capacity, "out of memory");
+    }
+    /* The gathers below are collective: all ranks take them or none. */
+    if (agree(status, message, capacity) != 0) { status = 1; goto done; }
     HYPRE_IJVectorGetValues(p->left, p->n, p->indices, local);
     int mine = (int)local_rows, start = (int)first_row;
     MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
@@ -375,6 +484,7 @@ done:
 
 int32_t pdekit_hypre_apply(pdekit_hypre_preconditioner *p, const double *r, double *z, char *message, int32_t capacity) {
     if (!p || !r || !z) return fail(message, capacity, "null argument");
+    if (!threadMayCallHypre(message, capacity)) return 1;
     pthread_mutex_lock(&hypreLock);
     int32_t status = 0;
     HYPRE_IJVectorSetValues(p->right, p->n, p->indices, r);

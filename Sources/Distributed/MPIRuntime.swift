@@ -50,12 +50,15 @@ public enum MPIRuntime {
         return initialized != 0 && finalized == 0
     }
 
-    /// Initializes MPI (only the main thread calls MPI: `MPI_THREAD_FUNNELED`) and returns the world
-    /// communicator.
+    /// Initializes MPI and returns the world communicator. Thread level `MPI_THREAD_SERIALIZED`: the
+    /// CLI's own MPI calls come from the main thread, but hypre (AMG, ILUT; it calls MPI) also runs on
+    /// worker threads (the data generator's solves, Krylov solves in parallel jobs), one call at a time
+    /// under CHypre's lock. Funnelling every hypre call to the main thread instead would deadlock
+    /// while the main thread waits for those workers.
     public static func initialize() throws -> Communicator {
         if !isInitialized {
             var provided: Int32 = 0
-            try Communicator.check(MPI_Init_thread(nil, nil, pdekit_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+            try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
         }
         return try Communicator.world()
     }

@@ -11,7 +11,8 @@ import Darwin
 /// w < 2⁵³ and |q| ≤ 22:  w · 10^q or w / 10^-q, one IEEE operation on exact operands, so correctly
 ///                        rounded (Clinger's fast path)
 /// q = −k, 1 ≤ k ≤ 19:    d = w / 10^k (two roundings), then verified exactly in 128-bit integers:
-///                        d = m·2^e is correct iff (2m−1)·10^k < w·2^(1−e) < (2m+1)·10^k
+///                        d = m·2^e is correct iff (2m−1)·10^k < w·2^(1−e) < (2m+1)·10^k; when the
+///                        test says below or above, the neighbouring double is tested instead
 /// otherwise (more than 19 digits, a tie, large exponents, inf/nan):  C `strtod`
 /// ```
 /// so every value is the correctly rounded double of its text, as `strtod` would give.
@@ -110,11 +111,26 @@ enum DecimalScanner {
         return fallback(base, start, &p, end)
     }
 
-    /// w / 10^k when the two-rounding estimate is provably the correctly rounded value, else nil.
+    /// w / 10^k correctly rounded, found next to the two-rounding estimate d = fl(fl(w) / 10^k): d, or
+    /// the double one step below or above it, whichever passes the exact test; nil when none does
+    /// (a tie, a subnormal, a power-of-two boundary), which is left to `strtod`.
     @inline(__always)
     static func verifiedQuotient(_ w: UInt64, _ k: Int) -> Double? {
-        let d = Double(w) / powersOfTen[k]
-        guard d.isNormal else { return nil }
+        var candidate = Double(w) / powersOfTen[k]
+        for _ in 0..<3 {
+            guard let side = side(of: w, k, candidate) else { return nil }
+            if side == 0 { return candidate }
+            candidate = side < 0 ? candidate.nextDown : candidate.nextUp
+        }
+        return nil
+    }
+
+    /// Where w / 10^k lies against the rounding interval of d = m·2^e (m the 53-bit significand):
+    /// 0 inside ((2m−1)·10^k < w·2^(1−e) < (2m+1)·10^k, exact in 128-bit integers), −1 below, +1
+    /// above; nil when d is not a normal double strictly inside its binade or the products do not fit.
+    @inline(__always)
+    static func side(of w: UInt64, _ k: Int, _ d: Double) -> Int? {
+        guard d.isNormal, d > 0 else { return nil }
         let m = d.significandBitPattern | (1 << 52)
         guard m != 1 << 52 else { return nil }         // the spacing below d halves: leave it to strtod
         let s = 1 - (Int(d.exponent) - 52)
@@ -127,7 +143,7 @@ enum DecimalScanner {
         let lower = (2 * m - 1).multipliedFullWidth(by: p10)
         let aboveLower = lower.high < wHigh || (lower.high == wHigh && lower.low < wLow)
         let belowUpper = wHigh < upper.high || (wHigh == upper.high && wLow < upper.low)
-        return aboveLower && belowUpper ? d : nil
+        return aboveLower ? (belowUpper ? 0 : 1) : -1
     }
 
     /// `strtod` on the token [start, next separator); nil unless it consumes the whole token.
@@ -136,14 +152,16 @@ enum DecimalScanner {
         while stop < end, !isSeparator(base[stop]) { stop += 1 }
         let length = stop - start
         guard length >= 1, length <= 4096 else { return nil }
-        var token = [CChar](repeating: 0, count: length + 1)
-        for i in 0..<length { token[i] = CChar(bitPattern: base[start + i]) }
-        return token.withUnsafeBufferPointer { tp -> Double? in
+        // The token NUL-terminated in a stack buffer (no heap allocation per number).
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { token -> Double? in
+            for i in 0..<length { token[i] = CChar(bitPattern: base[start + i]) }
+            token[length] = 0
             var parsedEnd: UnsafeMutablePointer<CChar>?
-            let value = strtod(tp.baseAddress!, &parsedEnd)
-            guard let parsedEnd, parsedEnd - UnsafeMutablePointer(mutating: tp.baseAddress!) == length else { return nil }
-            p = stop
+            let value = strtod(token.baseAddress!, &parsedEnd)
+            guard let parsedEnd, parsedEnd - token.baseAddress! == length else { return nil }
             return value
         }
+        if value != nil { p = stop }
+        return value
     }
 }

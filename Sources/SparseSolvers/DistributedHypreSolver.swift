@@ -23,6 +23,28 @@ public enum DistributedHypreSolver {
         return (Int(rank), Int(size))
     }
 
+    /// Runs `body` on every rank, then the ranks agree (collective, `pdekit_hypre_agree`): when it threw
+    /// on any rank, every rank throws — the failing rank its own error, the others
+    /// ``DistributedSolveError/otherRankFailed(_:)`` naming the lowest failing rank and its message —
+    /// so that no rank waits in a collective the others have left. Steps that can fail on one rank
+    /// alone (reading its files) run inside it.
+    public static func agreeing<T>(_ body: () throws -> T) throws -> T {
+        let outcome = Result { try body() }
+        var message = [CChar](repeating: 0, count: 512)
+        if case let .failure(error) = outcome {
+            let text = Array(String(describing: error).utf8.prefix(message.count - 1))
+            for (i, byte) in text.enumerated() { message[i] = CChar(bitPattern: byte) }
+        }
+        let failed: Int32 = if case .failure = outcome { 1 } else { 0 }
+        let status = pdekit_hypre_agree(failed, &message, Int32(message.count))
+        if case let .failure(error) = outcome { throw error }
+        guard status == 0 else {
+            if status == PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED { throw PreconditionerError.mpiNotInitialized }
+            throw DistributedSolveError.otherRankFailed(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return try outcome.get()
+    }
+
     /// Refuses a configuration that cannot run across ranks.
     public static func check(_ configuration: SolverConfiguration) throws(DistributedSolveError) {
         guard krylovCode(configuration.method) != nil else { throw .methodNotDistributed(configuration.method) }
@@ -35,38 +57,41 @@ public enum DistributedHypreSolver {
     /// Returns x with the report (its `seconds`: the Krylov solve) and the seconds of the set-up
     /// (hypre matrix assembly and preconditioner).
     public static func solve(_ a: CSRMatrix, _ b: [Double], configuration: SolverConfiguration) throws -> (result: SolveResult, setupSeconds: Double) {
-        try check(configuration)
-        try configuration.validate(rowCount: a.rowCount)
-        try LinearSolverInput.checkMatrix(a, configuration)
-        _ = try LinearSolverInput.checkVectors(b, nil, rowCount: a.rowCount)
         guard let (rank, size) = world else { throw PreconditionerError.mpiNotInitialized }
         let n = a.rowCount
-        let perNode = configuration.preconditioner == .amg ? configuration.amg.unknownsPerNode : 1
-        guard n % perNode == 0 else {
-            throw SolverConfigurationError.invalidMultigridOption("--unknowns-per-node \(perNode) does not divide the \(n) rows")
+        // Checks that may fail on one rank alone (its own copy of the input) end in an agreement.
+        let (first, last, checkedSettings, nullspace) = try agreeing { () throws -> (Int, Int, pdekit_hypre_options, [Double]) in
+            try check(configuration)
+            try configuration.validate(rowCount: n)
+            try LinearSolverInput.checkMatrix(a, configuration)
+            _ = try LinearSolverInput.checkVectors(b, nil, rowCount: n)
+            let perNode = configuration.preconditioner == .amg ? configuration.amg.unknownsPerNode : 1
+            guard n % perNode == 0 else {
+                throw SolverConfigurationError.invalidMultigridOption("--unknowns-per-node \(perNode) does not divide the \(n) rows")
+            }
+            let nodes = n / perNode
+            guard nodes >= size else { throw DistributedSolveError.tooFewRows(rows: n, ranks: size) }
+            // ⌊r N / R⌋ without overflow: N < 2^31 (hypre's indices) and R < 2^31.
+            let first = rank * nodes / size * perNode, last = (rank + 1) * nodes / size * perNode
+            switch configuration.preconditioner {
+            case .amg:
+                try configuration.amg.validate(rowCount: n)
+                _ = try diagonalPositions(a)
+                let vectors = configuration.amg.nearNullspaceVectors() ?? []
+                return (first, last, HyprePreconditioner.settings(amg: configuration.amg, nullspaceCount: vectors.count),
+                        vectors.flatMap { $0[first..<last] })
+            case .thresholdILU:
+                try configuration.thresholdILU.validate()
+                _ = try diagonalPositions(a)
+                return (first, last, HyprePreconditioner.settings(thresholdILU: configuration.thresholdILU), [])
+            default:
+                var none = pdekit_hypre_options()
+                none.method = PDEKIT_HYPRE_NONE
+                return (first, last, none, [])
+            }
         }
-        let nodes = n / perNode
-        guard nodes >= size else { throw DistributedSolveError.tooFewRows(rows: n, ranks: size) }
-        // ⌊r N / R⌋ without overflow: N < 2^31 (hypre's indices) and R < 2^31.
-        let first = rank * nodes / size * perNode, last = (rank + 1) * nodes / size * perNode
         let local = last - first
-
-        var settings = pdekit_hypre_options()
-        var nullspace: [Double] = []
-        switch configuration.preconditioner {
-        case .amg:
-            try configuration.amg.validate(rowCount: n)
-            _ = try diagonalPositions(a)
-            let vectors = configuration.amg.nearNullspaceVectors() ?? []
-            nullspace = vectors.flatMap { $0[first..<last] }
-            settings = HyprePreconditioner.settings(amg: configuration.amg, nullspaceCount: vectors.count)
-        case .thresholdILU:
-            try configuration.thresholdILU.validate()
-            _ = try diagonalPositions(a)
-            settings = HyprePreconditioner.settings(thresholdILU: configuration.thresholdILU)
-        default:
-            settings.method = PDEKIT_HYPRE_NONE
-        }
+        var settings = checkedSettings
         var krylov = pdekit_hypre_krylov_options()
         krylov.method = krylovCode(configuration.method)!
         krylov.relative_tolerance = configuration.relativeTolerance
@@ -126,6 +151,8 @@ public enum DistributedSolveError: Error, Equatable, Sendable, CustomStringConve
     case methodNotDistributed(SolverConfiguration.Method)
     case preconditionerNotDistributed(SolverConfiguration.Preconditioner)
     case tooFewRows(rows: Int, ranks: Int)
+    /// Another rank failed ("rank r of R: its message"); this rank stops with it.
+    case otherRankFailed(String)
 
     public var description: String {
         switch self {
@@ -135,6 +162,8 @@ public enum DistributedSolveError: Error, Equatable, Sendable, CustomStringConve
             "--preconditioner \(preconditioner.rawValue) runs as one process; across ranks use amg, ilut or none, or run without mpirun"
         case let .tooFewRows(rows, ranks):
             "the matrix has \(rows) rows (or nodes), fewer than the \(ranks) ranks"
+        case let .otherRankFailed(message):
+            message
         }
     }
 }

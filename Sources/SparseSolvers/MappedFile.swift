@@ -24,7 +24,14 @@ final class MappedFile {
         guard let size = Int(exactly: status.st_size), size >= 0 else { throw .cannotRead(path: path, reason: "invalid file size") }
         count = size
         if size == 0 { address = nil; return }
-        let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+        // MAP_POPULATE maps every page of a cached file up front: one kernel call instead of a page
+        // fault per 4 KiB while parsing (Linux; the hint is absent elsewhere).
+        #if os(Linux)
+        let flags = MAP_PRIVATE | MAP_POPULATE
+        #else
+        let flags = MAP_PRIVATE
+        #endif
+        let mapped = mmap(nil, size, PROT_READ, flags, descriptor, 0)
         guard let mapped, mapped != MAP_FAILED else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
         _ = madvise(mapped, size, MADV_SEQUENTIAL)
         address = mapped

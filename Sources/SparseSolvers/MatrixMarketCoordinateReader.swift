@@ -7,7 +7,8 @@ import RunSupport
 /// ```
 /// split the body at line ends into T chunks (T = min(cores, bytes / 1 MiB), at most 8)
 /// chunk c (one thread each): lines "i j [v]" → triplet arrays sized by the chunk's line count
-///         (no per-line allocation; numbers by `DecimalScanner`, correctly rounded)
+///         (no per-line allocation: arrays reserved for the chunk's share of the declared entries;
+///         numbers by `DecimalScanner`, correctly rounded)
 /// assemble: row counts (mirrored entries for symmetric / skew-symmetric) → prefix sums → scatter;
 ///           rows are sorted by column (in parallel, only rows that are not sorted already) and
 ///           duplicates summed
@@ -60,7 +61,7 @@ struct MatrixMarketCoordinateReader {
         chunks.withUnsafeMutableBufferPointer { chunkBuffer in
             let buffer = SendablePointer(chunkBuffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                buffer.pointer[c] = parseChunk(UnsafePointer(bytePointer.pointer), from: chunkStarts[c], to: chunkStarts[c + 1])
+                buffer.pointer[c] = parseChunk(UnsafePointer(bytePointer.pointer), from: chunkStarts[c], to: chunkStarts[c + 1], bodyLength: bodyLength)
             }
         }
         // The first failure in file order.
@@ -77,11 +78,13 @@ struct MatrixMarketCoordinateReader {
     }
 
     /// Parses the lines of [start, stop).
-    func parseChunk(_ base: UnsafePointer<UInt8>, from start: Int, to stop: Int) -> Chunk {
+    func parseChunk(_ base: UnsafePointer<UInt8>, from start: Int, to stop: Int, bodyLength: Int) -> Chunk {
         var chunk = Chunk()
-        var lines = 1
-        for p in start..<stop where base[p] == 0x0A { lines += 1 }
-        let capacity = min(lines, declaredEntries)
+        // The chunk's share of the declared entries (lines have similar lengths), with 2 % to spare,
+        // never more than its bytes can hold (an entry line has at least 4: "1 1\n"); the arrays grow
+        // if a chunk holds more.
+        let share = Double(declaredEntries) * Double(stop - start) / Double(max(bodyLength, 1))
+        let capacity = min(declaredEntries, (stop - start) / 4 + 1, Int(min(share * 1.02, 1e15)) + 16)
         chunk.rows.reserveCapacity(capacity)
         chunk.columns.reserveCapacity(capacity)
         if field != .pattern { chunk.values.reserveCapacity(capacity) }

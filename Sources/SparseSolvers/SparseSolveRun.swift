@@ -177,14 +177,25 @@ public enum SparseSolveRun {
     public static func run(_ request: Request, ranks: Int = 1, writesOutput: Bool = true,
                            makeSolver: (SolverConfiguration) throws -> any LinearSolver = { try $0.makeSolver() }) throws -> Summary {
         try validate(request, ranks: ranks)
-        var configuration = request.configuration
-        configuration.amg.nearNullspace = try nearNullspace(request.nearNullspace)
         let clock = ContinuousClock()
-        let readStart = clock.now
-        let a = try MatrixMarket.readMatrix(path: request.matrixPath)
-        let readSeconds = seconds(clock.now - readStart)
-        let b = try request.rightHandSidePath.map(MatrixMarket.readVector) ?? [Double](repeating: 1, count: a.rowCount)
-        guard b.count == a.rowCount else { throw InputError("right-hand side has \(b.count) entries, the matrix \(a.rowCount) rows") }
+        // Across ranks every rank reads the files itself: one that fails (a missing or bad file on its
+        // node) makes every rank fail before hypre's collectives, instead of leaving them waiting.
+        let read = { () throws -> (SolverConfiguration, CSRMatrix, [Double], Double) in
+            var configuration = request.configuration
+            configuration.amg.nearNullspace = try nearNullspace(request.nearNullspace)
+            let readStart = clock.now
+            let a = try MatrixMarket.readMatrix(path: request.matrixPath)
+            let readSeconds = seconds(clock.now - readStart)
+            let b = try request.rightHandSidePath.map(MatrixMarket.readVector) ?? [Double](repeating: 1, count: a.rowCount)
+            guard b.count == a.rowCount else { throw InputError("right-hand side has \(b.count) entries, the matrix \(a.rowCount) rows") }
+            if case let .rigidBodyModes(_, dimension) = configuration.amg.nearNullspace, configuration.amg.unknownsPerNode == 1 {
+                // Rigid-body modes of d-D coordinates: d unknowns per node unless the flag says otherwise.
+                configuration.amg.unknownsPerNode = dimension
+            }
+            return (configuration, a, b, readSeconds)
+        }
+        let (readConfiguration, a, b, readSeconds) = ranks > 1 ? try DistributedHypreSolver.agreeing(read) : try read()
+        var configuration = readConfiguration
         var choice: String?
         if request.automatic {
             (configuration, choice) = AutomaticSolverChoice.configuration(for: a, base: configuration)

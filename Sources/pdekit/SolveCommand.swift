@@ -38,7 +38,7 @@ struct Solve: ParsableCommand {
     @Option(help: "Right-hand side: a Matrix Market vector file, or 'ones'.")
     var rhs: String = "ones"
 
-    @Option(help: "Solution method; auto: direct below 20000 unknowns, else AMG-preconditioned CG (symmetric) or AIR-GMRES, falling back to direct.")
+    @Option(help: "Solution method; auto: direct below 20000 unknowns, else CG + AMG (symmetric, positive diagonal; systems AMG when the pattern interleaves unknowns per node) or GMRES + ILUT, falling back to direct.")
     var method: SparseSolveRun.MethodChoice = .method(.gmres)
 
     @Option(help: "Preconditioner (multigrid needs --grid; amg is hypre's BoomerAMG; ilut is hypre's threshold ILU).")
@@ -56,7 +56,7 @@ struct Solve: ParsableCommand {
     @Option(help: "AMG strength threshold θ in (0, 1): 0.25 for 2-D, 0.5 for 3-D problems.")
     var amgStrength: Double = 0.25
 
-    @Option(help: "Unknowns per node for systems AMG (interleaved, e.g. 2 for 2-D elasticity).")
+    @Option(help: "Unknowns per node for systems AMG (interleaved, e.g. 2 for 2-D elasticity); --method auto finds it in the sparsity pattern, --near-nullspace rigid-body takes it from the coordinates.")
     var unknownsPerNode = CountArgument(1)
 
     @Option(help: "AMG near-nullspace: none, rigid-body (rotations from --coordinates), vectors (--near-nullspace-vectors).")

@@ -10,7 +10,9 @@
  * MPI belongs to the host: this layer never calls MPI_Init or MPI_Finalize. Without an initialized
  * MPI every entry point returns PDEKIT_HYPRE_STATUS_MPI_NOT_INITIALIZED with a message saying so.
  *
- * hypre keeps global state, so every call here is serialized by one process-wide lock.
+ * hypre keeps global state, so every call here is serialized by one process-wide lock; any thread may
+ * call when MPI provides MPI_THREAD_SERIALIZED or more (MPIRuntime requests it), only the main thread
+ * under MPI_THREAD_FUNNELED (other threads get a one-line failure instead of undefined behaviour).
  * Status: 0 on success; otherwise nonzero (PDEKIT_HYPRE_STATUS_*) with a one-line message written
  * to `message`.
  */
@@ -97,6 +99,13 @@ int32_t pdekit_hypre_distributed_solve(int64_t global_rows, int64_t first_row, i
                                        const double *b_local, const pdekit_hypre_options *preconditioner,
                                        const pdekit_hypre_krylov_options *krylov, double *x_global,
                                        int32_t *iterations, double *setup_seconds, char *message, int32_t message_capacity);
+
+/* Collective over MPI_COMM_WORLD: 0 when `status` is 0 on every rank; otherwise 1 on every rank,
+ * with the message "rank r of R: <rank r's message>" for the lowest failing rank r. A host calls it
+ * after any step that can fail on one rank alone (reading its input), so that no rank enters a
+ * collective the others have left. pdekit_hypre_distributed_solve agrees this way after its checks,
+ * its set-up and its solve, so a failure on one rank fails every rank instead of hanging them. */
+int32_t pdekit_hypre_agree(int32_t status, char *message, int32_t message_capacity);
 
 /* Frees the preconditioner; NULL is a no-op. */
 void pdekit_hypre_free(pdekit_hypre_preconditioner *preconditioner);
