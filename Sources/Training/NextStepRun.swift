@@ -16,9 +16,11 @@ extension NextStepTrainer {
     /// Trains (selecting on the validation rollout error), rolls the chosen and the final model out over
     /// `split.test`, writes rollout.json, rollout.png and fields.png (the first test trajectory's last
     /// given state, and the truth and rollout at the last step) and returns the summary. `run` is the
-    /// output directory as the user named it.
-    public func runAndTest(_ split: TrajectorySplit, run: String, resume: Bool) throws -> NextStepRunSummary {
+    /// output directory as the user named it. Under several ranks every rank trains and rank 0 alone
+    /// tests, writes and returns the summary (nil on the others).
+    public func runAndTest(_ split: TrajectorySplit, run: String, resume: Bool) throws -> NextStepRunSummary? {
         let summary = try self.run(resume: resume)
+        guard communicator.isRoot else { return nil }
         let history = task.history
         let final = try TrajectoryRollout.run(task.trainedModel, on: split.test, history: history, batchSize: task.configuration.batchSize).evaluation
         let (predictions, chosen) = try evaluateRollouts(split.test, model: try chosenModel())

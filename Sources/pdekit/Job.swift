@@ -14,7 +14,8 @@ enum Job {
     nonisolated(unsafe) static var communicator: Communicator = .single
 
     /// Compute threads of this process: `PDEKIT_THREADS` when set (a positive integer), else under a
-    /// launcher the cores divided among this machine's ranks; nil (all cores, as before) otherwise.
+    /// launcher of several ranks the cores divided among this machine's ranks; nil (all cores, as
+    /// before) otherwise. Read from the environment alone, so it is known before MPI starts.
     static func threads(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
         if let text = environment["PDEKIT_THREADS"] {
             guard let count = Int(text), count >= 1, count <= 4096 else {
@@ -22,7 +23,7 @@ enum Job {
             }
             return count
         }
-        guard communicator.size > 1 else { return nil }
+        guard MPIRuntime.launchedByMPI(environment: environment), MPIRuntime.launcherSize(environment: environment) > 1 else { return nil }
         return max(1, ParallelLoop.processorCount / MPIRuntime.localProcessCount(environment: environment))
     }
 

@@ -60,11 +60,6 @@ extension TrainFNO {
     /// trajectories), selects on the validation rollout error, and writes the test rollouts' per-step
     /// error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
     func executeNextStep() throws {
-        // The next-step trainer does not split its work: R ranks would each train the whole model into
-        // the same run directory (and remove each other's in-flight temporaries).
-        guard Job.communicator.size == 1 else {
-            throw Job.NotDistributed(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
-        }
         let o = options
         let split = try trajectorySplit()
         let c = split.train.channels
@@ -81,6 +76,7 @@ extension TrainFNO {
                                             train: split.train, validation: split.validation)
         let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: o.output))
         trainer.showsProgress = !o.quiet
-        try JSONLine.print(trainer.runAndTest(split, run: o.output, resume: o.resume))
+        trainer.communicator = Job.communicator   // data parallel under mpirun: rank 0 alone writes and reports
+        if let summary = try trainer.runAndTest(split, run: o.output, resume: o.resume) { try JSONLine.print(summary) }
     }
 }
