@@ -1,24 +1,33 @@
 import Foundation
 import TensorCore
 
-/// Reads an epoch's chunks of rows from a ``FieldPairStream`` one chunk ahead on a background thread,
-/// so the next chunk comes from disk while the current one trains.
+/// Reads an epoch's chunks of rows from a ``FieldPairStream`` (or any reader of rows: a
+/// ``TrajectoryStream``'s trajectories) one chunk ahead on a background thread, so the next chunk comes
+/// from disk while the current one trains.
 ///
 /// An epoch plan is a list of chunks (lists of stream rows, in training order). At most two chunks are
 /// held: the one batches are taken from and the next, being read. ``rows(_:)`` waits for the chunk
-/// holding the requested rows and evicts the chunks before it; rows outside the plan (or without one)
+/// holding the requested rows (a row in several chunks: its first one not before the last batch's) and
+/// evicts the chunks before it; rows outside the plan (or without one)
 /// are read directly. A read error is kept and thrown by ``rows(_:)`` on the training thread as the
 /// `DatasetError` it was. `transform` runs on the prefetch thread on each loaded chunk (e.g. encoding
 /// the inputs with a normalizer).
 public final class ChunkPrefetcher: @unchecked Sendable {
     public typealias Chunk = (inputs: Tensor<Float>, targets: Tensor<Float>)
-    public let stream: FieldPairStream
+    /// The file read (named in errors).
+    public let path: String
+    /// Reads rows (in the order given) from disk; the prefetch thread and direct reads call it.
+    let read: @Sendable ([Int]) throws -> Chunk
     let transform: @Sendable (Chunk) -> Chunk
     let condition = NSCondition()
     // Guarded by `condition`:
     var plan: [[Int]] = []
-    /// Stream row → (chunk, position in the chunk) for the current plan.
-    var location: [Int: (chunk: Int, position: Int)] = [:]
+    /// Stream row → every (chunk, position in the chunk) holding it in the current plan, by chunk (a row
+    /// may be in several chunks: a trajectory whose windows are spread over an epoch).
+    var location: [Int: [(chunk: Int, position: Int)]] = [:]
+    /// The first chunk of the last batch served: a row is taken from its first chunk at or after it, so
+    /// the reads never run ahead of the batches.
+    var current = 0
     var loaded: [Int: Result<Chunk, Error>] = [:]
     /// Chunks of the current plan the thread has finished (read, or failed).
     var readCount = 0
@@ -26,8 +35,15 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     var requested = -1
     var generation = 0
 
-    public init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
-        self.stream = stream
+    public convenience init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+        self.init(path: stream.path, read: { try stream.read($0) }, transform: transform)
+    }
+
+    /// Chunks of the rows `read` returns (each `[n, …]` along axis 0 for n rows asked, inputs and
+    /// targets), transformed by `transform` on the prefetch thread.
+    public init(path: String, read: @escaping @Sendable ([Int]) throws -> Chunk, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+        self.path = path
+        self.read = read
         self.transform = transform
     }
 
@@ -41,7 +57,8 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         let myGeneration = generation
         plan = newPlan
         location = [:]
-        for (k, chunk) in newPlan.enumerated() { for (p, row) in chunk.enumerated() { location[row] = (k, p) } }
+        current = 0
+        for (k, chunk) in newPlan.enumerated() { for (p, row) in chunk.enumerated() { location[row, default: []].append((k, p)) } }
         loaded = [:]
         readCount = 0
         requested = -1
@@ -68,7 +85,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
             let current = generation == myGeneration
             condition.unlock()
             guard current else { return }
-            let result = Result { () throws -> Chunk in transform(try stream.read(chunks[k])) }
+            let result = Result { () throws -> Chunk in transform(try read(chunks[k])) }
             condition.lock()
             guard generation == myGeneration else { condition.unlock(); return }
             loaded[k] = result
@@ -83,10 +100,10 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     /// - Throws: the `DatasetError` of a failed read.
     public func rows(_ indices: [Int]) throws -> Chunk {
         condition.lock()
-        let places = indices.map { location[$0] }
+        let places = indices.map { row in location[row].map { entries in entries.first { $0.chunk >= current } ?? entries[entries.count - 1] } }
         guard !indices.isEmpty, places.allSatisfy({ $0 != nil }) else {
             condition.unlock()
-            return transform(try stream.read(indices))
+            return transform(try read(indices))
         }
         let chunks = Set(places.map { $0!.chunk })
         let first = chunks.min()!, last = chunks.max()!
@@ -101,15 +118,16 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         let failure = loaded.values.lazy.compactMap { result -> Error? in if case .failure(let error) = result { error } else { nil } }.first
         guard failure != nil || chunks.allSatisfy({ loaded[$0] != nil }) else {
             condition.unlock()
-            return transform(try stream.read(indices))
+            return transform(try read(indices))
         }
         if let failure { condition.unlock(); throw failure }
         for k in Array(loaded.keys) where k < first { loaded[k] = nil }
+        current = max(current, first)
         let held = chunks.sorted().map { ($0, loaded[$0]) }
         condition.unlock()
         var parts: [Int: Chunk] = [:]
         for (k, result) in held {
-            guard let result else { throw DatasetError.invalidSplit(path: stream.path, detail: "chunk \(k) was not read") }
+            guard let result else { throw DatasetError.invalidSplit(path: path, detail: "chunk \(k) was not read") }
             parts[k] = try result.get()
         }
         if chunks.count == 1, let chunk = parts[first] {

@@ -121,28 +121,11 @@ public final class FieldPairStream: @unchecked Sendable {
             throw DatasetError.invalidSplit(path: path, detail: "row \(index) asked of \(count)")
         }
         let rows = indices.map { fileRows?[$0] ?? $0 }
-        // Runs of consecutive file rows, each one hyperslab.
-        let sorted = Array(Set(rows)).sorted()
-        var runs: [Range<Int>] = []
-        for row in sorted {
-            if let last = runs.last, last.upperBound == row { runs[runs.count - 1] = last.lowerBound..<(row + 1) } else { runs.append(row..<(row + 1)) }
-        }
-        var position: [Int: Int] = [:]
-        for (k, row) in sorted.enumerated() { position[row] = k }
-        let gather = rows.map { position[$0]! }
         func load(_ key: String, _ file: HDF5File) throws -> Tensor<Float> {
-            let parts = try runs.map { try file.readSamples(key, $0).tensor(as: Float.self) }
-            let all = parts.count == 1 ? parts[0] : try Tensor.concatenated(parts, alongAxis: 0)
-            let ordered = gather == Array(0..<sorted.count) ? all : FieldPairs.rows(all, gather)
+            let ordered = try Self.readRows(key, rows, from: file)
             return FieldPairFile.subsampled(try FieldPairFile.channelsFirst(ordered, spatialDimensions: spatialDimensions, name: key, path: path), stride: stride)
         }
-        Self.hdf5Lock.lock()
-        defer { Self.hdf5Lock.unlock() }
-        try checkUnchanged()
-        let file = try HDF5File(opening: path)
-        defer { try? file.close() }
-        let inputs = try load(inputKey, file), targets = try load(targetKey, file)
-        try checkUnchanged()
+        let (inputs, targets) = try Self.withUnchangedFile(path, signature: signature) { file in (try load(inputKey, file), try load(targetKey, file)) }
         guard inputs.isFinite, targets.isFinite else {
             throw DatasetError.nonFinite(path: path, detail: "\(inputs.isFinite ? targetKey : inputKey) of rows \(Self.describe(indices))")
         }
@@ -160,11 +143,40 @@ public final class FieldPairStream: @unchecked Sendable {
         do { return try FieldPairs(inputs: inputs, targets: targets) } catch { throw DatasetError.shapeMismatch(path: path, detail: error.description) }
     }
 
-    func checkUnchanged() throws {
+    /// Runs `body` on the file opened for reading while holding the HDF5 lock, after and before checking
+    /// that the file still has `signature`.
+    static func withUnchangedFile<Result>(_ path: String, signature: FileSignature, _ body: (HDF5File) throws -> Result) throws -> Result {
+        hdf5Lock.lock()
+        defer { hdf5Lock.unlock() }
+        try checkUnchanged(path, signature: signature)
+        let file = try HDF5File(opening: path)
+        defer { try? file.close() }
+        let result = try body(file)
+        try checkUnchanged(path, signature: signature)
+        return result
+    }
+
+    static func checkUnchanged(_ path: String, signature: FileSignature) throws {
         let now = try FileSignature(path: path)
         guard now == signature else {
             throw DatasetError.malformed(path: path, detail: "the file changed while it was streamed (\(signature.size) bytes when opened, \(now.size) now, or a new modification time or file); restart the run on a file that stays unchanged")
         }
+    }
+
+    /// File rows `rows` of the array `key` (in that order, repeats allowed) as Float32: the distinct rows
+    /// sorted, runs of consecutive rows read as one hyperslab each, then gathered into the asked order.
+    static func readRows(_ key: String, _ rows: [Int], from file: HDF5File) throws -> Tensor<Float> {
+        let sorted = Array(Set(rows)).sorted()
+        var runs: [Range<Int>] = []
+        for row in sorted {
+            if let last = runs.last, last.upperBound == row { runs[runs.count - 1] = last.lowerBound..<(row + 1) } else { runs.append(row..<(row + 1)) }
+        }
+        var position: [Int: Int] = [:]
+        for (k, row) in sorted.enumerated() { position[row] = k }
+        let gather = rows.map { position[$0]! }
+        let parts = try runs.map { try file.readSamples(key, $0).tensor(as: Float.self) }
+        let all = parts.count == 1 ? parts[0] : try Tensor.concatenated(parts, alongAxis: 0)
+        return gather == Array(0..<sorted.count) ? all : FieldPairs.rows(all, gather)
     }
 
     static func describe(_ indices: [Int]) -> String {

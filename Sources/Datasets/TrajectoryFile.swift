@@ -46,13 +46,8 @@ public struct TrajectoryFile: Sendable {
             throw DatasetError.tooLarge(path: path, detail: "\(error)")
         }
         let rows = try FieldPairFile.rows(path: path, order: order, rowCount: raw.shape[0])
-        let ordered = FieldPairFile.reordered(raw, rows: rows)
-        // → [N, T, grid…], then a channel axis of one field.
-        let timeSecond = layout == .timeLast ? ordered.permuted([0, raw.rank - 1] + Array(1..<(raw.rank - 1))) : ordered
-        var shape = timeSecond.shape
-        shape.insert(1, at: 2)
         self.path = path
-        self.states = Self.subsampled(timeSecond.reshaped(shape), stride: stride)
+        self.states = Self.shaped(FieldPairFile.reordered(raw, rows: rows), layout: layout, stride: stride)
         scalars = nil
         scalarNames = []
     }
@@ -67,6 +62,15 @@ public struct TrajectoryFile: Sendable {
 
     public var count: Int { states.shape[0] }
     public var spatialDimensions: Int { states.rank - 3 }
+
+    /// Rows of a `layout` array (`[n, grid…, T]` or `[n, T, grid…]`) as `[n, T, 1, grid…]` (one field
+    /// channel), every `stride`-th grid point kept.
+    static func shaped(_ raw: Tensor<Float>, layout: TrajectoryLayout, stride: Int) -> Tensor<Float> {
+        let timeSecond = layout == .timeLast ? raw.permuted([0, raw.rank - 1] + Array(1..<(raw.rank - 1))) : raw
+        var shape = timeSecond.shape
+        shape.insert(1, at: 2)
+        return subsampled(timeSecond.reshaped(shape), stride: stride)
+    }
 
     /// Every `stride`-th point along each grid axis (axes ≥ 3 of `[N, T, C, grid…]`).
     static func subsampled(_ tensor: Tensor<Float>, stride: Int) -> Tensor<Float> {

@@ -14,6 +14,13 @@ import NeuralOperators
 /// `chunkRows` consecutive rows. The normalizers are fitted in two passes over the chunks and equal
 /// the in-memory ones bit for bit, so the same batches give the same losses.
 ///
+/// A run may resume in the other residence: both residences order an epoch by
+/// ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)`` with ``orderChunkRows`` (in memory
+/// `trainingCount`, which is the loop's whole shuffle; streamed the chunk size), a checkpoint records it
+/// (``orderChunkRowsKey``) and a resumed task adopts it, and ``dataFingerprint`` is the same hash of the
+/// same rows either way. A streamed task that adopts an order of chunks larger than its own reads that
+/// order in pieces of `chunkRows` rows (each piece's rows gathered by hyperslab runs), so its memory stays bounded.
+///
 /// Inputs are encoded with the unit-Gaussian input normalizer, the prediction is decoded with the
 /// target normalizer (both fitted on the training rows only), and the loss is the mean relative L2
 /// (or H1) error against the raw targets. The selection metric is the relative L2 on the validation
@@ -25,8 +32,14 @@ public final class OperatorTrainingTask: TrainingTask {
     public let train: FieldPairs?
     /// The streamed training rows (nil in memory).
     public let stream: ChunkPrefetcher?
-    /// Rows per streamed chunk.
+    /// Rows per streamed chunk (what is read and held at a time).
     public let chunkRows: Int
+    /// Rows per chunk of the epoch's shuffle (``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``):
+    /// `trainingCount` in memory (one chunk: the loop's shuffle), `chunkRows` streamed, or what the
+    /// checkpoint of a resumed run recorded.
+    public private(set) var orderChunkRows: Int
+    /// The metadata key of ``orderChunkRows`` in a checkpoint.
+    public static let orderChunkRowsKey = "pdekit.operator.order_chunk_rows"
     /// The held-out rows that select the best epoch and stop early (nil: select on the training loss).
     public let validation: FieldPairs?
     let inputNormalizer: PointwiseNormalizer<Float>?
@@ -50,6 +63,7 @@ public final class OperatorTrainingTask: TrainingTask {
         self.validation = validation
         stream = nil
         chunkRows = 0
+        orderChunkRows = train.count
         streamFingerprint = nil
         trainingCount = train.count
         if configuration.normalize {
@@ -88,29 +102,35 @@ public final class OperatorTrainingTask: TrainingTask {
         self.train = nil
         self.validation = validation
         self.chunkRows = chunkRows
+        self.orderChunkRows = chunkRows
         self.trainingCount = trainRows
         encodedTrainInputs = nil
+        // FieldPairs.fingerprint of the same rows, computed in the two passes: the first hashes the
+        // inputs' shape and values, the second continues with the targets'.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
-        for size in [trainRows] + source.inputSampleShape + [trainRows] + source.targetSampleShape { mix(UInt64(size)) }
+        func mix(_ tensor: Tensor<Float>) { tensor.scalars.withUnsafeBufferPointer { values in for value in values { mix(UInt64(value.bitPattern)) } } }
         let ranges = stride(from: 0, to: trainRows, by: chunkRows).map { $0..<min(trainRows, $0 + chunkRows) }
         var inputFit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: source.inputSampleShape)
         var targetFit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: source.targetSampleShape)
+        for size in [trainRows] + source.inputSampleShape { mix(UInt64(size)) }
         for range in ranges {
             let (inputs, targets) = try source.read(Array(range))
-            for tensor in [inputs, targets] { for value in tensor.scalars { mix(UInt64(value.bitPattern)) } }
+            mix(inputs)
             inputFit.accumulateMean(inputs)
             targetFit.accumulateMean(targets)
         }
-        streamFingerprint = "stream" + String(hash, radix: 16)
+        inputFit.finishMean()
+        targetFit.finishMean()
+        for size in [trainRows] + source.targetSampleShape { mix(UInt64(size)) }
+        for range in ranges {
+            let (inputs, targets) = try source.read(Array(range))
+            mix(targets)
+            inputFit.accumulateDeviations(inputs)
+            targetFit.accumulateDeviations(targets)
+        }
+        streamFingerprint = String(hash, radix: 16)
         if configuration.normalize {
-            inputFit.finishMean()
-            targetFit.finishMean()
-            for range in ranges {
-                let (inputs, targets) = try source.read(Array(range))
-                inputFit.accumulateDeviations(inputs)
-                targetFit.accumulateDeviations(targets)
-            }
             let inputNormalizer = inputFit.normalizer
             self.inputNormalizer = inputNormalizer
             targetNormalizer = targetFit.normalizer
@@ -130,18 +150,23 @@ public final class OperatorTrainingTask: TrainingTask {
     public var namedParameters: [(name: String, parameter: Parameter<Float>)] { model.namedParameters }
 
     /// The training and validation sets' ``FieldPairs/fingerprint``s, as hexadecimal "train-validation"
-    /// ("train-none" without a validation split); streamed, the training part hashes the rows chunk by
-    /// chunk (inputs, then targets of each) and starts with "stream".
+    /// ("train-none" without a validation split); streamed, the training part is the same hash
+    /// computed chunk by chunk (all inputs, then all targets), so it does not depend on the residence.
     public private(set) lazy var dataFingerprint: String =
         (streamFingerprint ?? train.map { String($0.fingerprint, radix: 16) } ?? "none") + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none")
 
-    /// Streamed: the chunked order of ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``,
-    /// whose chunks the prefetcher starts reading now. In memory: nil (the loop's shuffle).
+    /// The chunked order of ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)`` with
+    /// ``orderChunkRows``; streamed, the prefetcher starts reading it now in pieces of `chunkRows` rows.
+    /// In memory with one chunk: nil (the loop's shuffle, the same order).
     public func epochOrder(seed: UInt64, epoch: Int) -> [Int]? {
-        guard let stream else { return nil }
-        let plan = ChunkPrefetcher.chunkedOrder(count: trainingCount, chunkRows: chunkRows, seed: seed, epoch: epoch)
+        guard stream != nil || orderChunkRows < trainingCount else { return nil }
+        let chunks = ChunkPrefetcher.chunkedOrder(count: trainingCount, chunkRows: orderChunkRows, seed: seed, epoch: epoch)
+        let order = chunks.flatMap { $0 }
+        guard let stream else { return order }
+        let plan = orderChunkRows == chunkRows ? chunks
+            : stride(from: 0, to: order.count, by: chunkRows).map { Array(order[$0..<min(order.count, $0 + chunkRows)]) }
         stream.start(plan: plan)
-        return plan.flatMap { $0 }
+        return order
     }
 
     public func loss(batch indices: [Int]) throws -> Variable<Float> {
@@ -180,18 +205,35 @@ public final class OperatorTrainingTask: TrainingTask {
     }
 
     public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {
-        try trainedModel.archive(metadata: metadata)
+        var all = metadata
+        all[Self.orderChunkRowsKey] = String(orderChunkRows)
+        return try trainedModel.archive(metadata: all)
     }
 
     public func verifyCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
         guard model.matchesConfiguration(in: archive) else {
             throw TrainingError.checkpoint("\(path) was written for a different model configuration")
         }
+        _ = try recordedOrderChunkRows(archive, path: path)
         try model.verifyParameters(in: archive, path: path)
     }
 
+    /// Sets the weights and adopts the checkpoint's ``orderChunkRows``, so the run continues in the
+    /// order it started with whatever its residence was.
     public func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws {
+        let recorded = try recordedOrderChunkRows(archive, path: path)
         try model.loadParameters(from: archive, allowingExtraTensors: true)
+        orderChunkRows = recorded
+    }
+
+    /// The checkpoint's ``orderChunkRowsKey`` (absent in checkpoints of in-memory runs before it
+    /// existed: their order was the loop's shuffle, one chunk).
+    func recordedOrderChunkRows(_ archive: SafetensorsArchive, path: String) throws -> Int {
+        guard let text = archive.metadata[Self.orderChunkRowsKey] else { return trainingCount }
+        guard let rows = Int(text), (1...trainingCount).contains(rows) else {
+            throw TrainingError.checkpoint("\(path): \(Self.orderChunkRowsKey) '\(text.prefix(40))' is not a chunk size in 1…\(trainingCount) (the training rows)")
+        }
+        return rows
     }
 
     func decode(_ prediction: Variable<Float>) -> Variable<Float> {

@@ -12,6 +12,8 @@ public struct StreamedOperatorData {
     public let validation: FieldPairs?, test: FieldPairs
     /// Rows per chunk (``DataResidence/chunkRows(bytesPerRow:limitBytes:batchSize:)``).
     public let chunkRows: Int
+    /// The streamed training rows: the first `train − validation` of the file.
+    public let trainRows: Int
 
     /// The data limit in bytes: `memoryLimitMiB` MiB (positive, overflow-checked), or half the machine's memory.
     public static func limitBytes(memoryLimitMiB: Int?) throws -> Int {
@@ -38,6 +40,13 @@ public struct StreamedOperatorData {
         let testPairs = try testPath.map { try FieldPairFile(path: $0, inputKey: inputKey, targetKey: targetKey, layout: layout, order: order, stride: stride).pairs(0..<test) }
             ?? stream.pairs(train..<(train + test))
         return StreamedOperatorData(stream: stream, validation: validationPairs, test: testPairs,
-                                    chunkRows: DataResidence.chunkRows(bytesPerRow: stream.bytesPerRow, limitBytes: limit, batchSize: batchSize))
+                                    chunkRows: DataResidence.chunkRows(bytesPerRow: stream.bytesPerRow, limitBytes: limit, batchSize: batchSize),
+                                    trainRows: train - v)
+    }
+
+    /// The training task of `model` (any ``OperatorModel``: FNO, MgNO) on the streamed training rows.
+    /// - Throws: `TrainingError` for a model that does not fit the rows, `DatasetError` for a read failure.
+    public func task(model: any OperatorModel, configuration: TrainingConfiguration) throws -> OperatorTrainingTask {
+        try OperatorTrainingTask(model: model, configuration: configuration, stream: stream, trainRows: trainRows, validation: validation, chunkRows: chunkRows)
     }
 }

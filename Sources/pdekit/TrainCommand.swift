@@ -55,7 +55,7 @@ struct OperatorTrainingOptions: ParsableArguments {
         training set) or file (the stored order; runs started before this option used it).
         """)
     var sampleOrder: SampleOrder = .sampled
-    @Option(help: "Where the training rows live (train fno): \(DataResidence.allCases.map(\.rawValue).joined(separator: ", ")) (auto: in memory when the file fits --memory-limit; stream: an HDF5 file read a chunk of rows at a time, the next chunk prefetched, rows shuffled within chunks).")
+    @Option(help: "Where the training rows live (train fno --task pairs or next-step, train mgno): \(DataResidence.allCases.map(\.rawValue).joined(separator: ", ")) (auto: in memory when the file fits --memory-limit; stream: an HDF5 file read a chunk of rows at a time, the next chunk prefetched, rows shuffled within chunks).")
     var dataResidence: DataResidence = .auto
     @Option(help: "MiB the training data may use (default: half the machine's memory); decides --data-residence auto and the chunk size.")
     var memoryLimit: Int?
@@ -78,7 +78,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     /// sets are disjoint.
     func loadPairs() throws -> (train: FieldPairs, validation: FieldPairs?, test: FieldPairs, spatialDimensions: Int) {
         guard epochs > 0, subsample > 0 else { throw OperatorCommandError(description: "--epochs and --subsample must be positive") }
-        guard dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for train fno (--task pairs) only") }
+        guard dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for train fno (--task pairs) and train mgno only") }
         guard !train.addingReportingOverflow(test).overflow else {
             throw OperatorCommandError(description: "--train \(train) + --test \(test) overflows a sample count")
         }

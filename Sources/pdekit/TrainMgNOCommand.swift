@@ -53,6 +53,16 @@ struct TrainMgNO: ParsableCommand, DistributedCommand {
     }
 
     func execute() throws {
+        if let streamed = try options.streamedData() {
+            let source = streamed.stream
+            let configuration = try modelConfiguration(grid: Array(source.inputSampleShape.dropFirst()), inputChannels: source.inputSampleShape[0],
+                                                       outputChannels: source.targetSampleShape[0])
+            var generator = SeededRandomNumberGenerator(seed: options.seed)
+            let model = try MgNO<Float>(configuration: configuration, generator: &generator)
+            try options.checkBatchSize(trainingRows: streamed.trainRows)
+            let task = try streamed.task(model: model, configuration: options.trainingConfiguration)
+            return try options.run(Trainer(task: task, outputDirectory: URL(fileURLWithPath: options.output)), test: streamed.test)
+        }
         let (train, validation, test, _) = try options.loadPairs()
         let configuration = try modelConfiguration(grid: Array(train.inputs.shape.dropFirst(2)), inputChannels: train.inputs.shape[1],
                                                    outputChannels: train.targets.shape[1])

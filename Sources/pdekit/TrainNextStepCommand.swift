@@ -36,7 +36,7 @@ extension TrainFNO {
         guard o.epochs > 0, o.subsample > 0, nextStep.pushforward >= 0 else {
             throw OperatorCommandError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
         }
-        guard o.dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for --task pairs only") }
+        guard o.dataResidence != .stream else { throw OperatorCommandError(description: "--data-residence stream is implemented for --task pairs and next-step only") }
         return try TrajectoryCollection.split(o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder,
                                               train: o.train, validation: o.validationCount, test: o.test, stride: o.subsample).applying(nextStep.scalarInputs)
     }
@@ -61,6 +61,21 @@ extension TrainFNO {
     /// error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
     func executeNextStep() throws {
         let o = options
+        let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
+        if o.epochs > 0, o.subsample > 0, let streamed = try StreamedTrajectoryData.open(
+            path: o.data, key: nextStep.trajectoryKey, layout: nextStep.timeAxis, order: o.sampleOrder, stride: o.subsample, residence: o.dataResidence,
+            memoryLimitMiB: o.memoryLimit, train: o.train, validation: o.validationCount, test: o.test) {
+            try streamed.checkWindows(history: nextStep.history, pushforward: nextStep.pushforward)
+            var generator = SeededRandomNumberGenerator(seed: o.seed)
+            let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: streamed.stream.grid.count, inputChannels: nextStep.history,
+                                                                            outputChannels: 1), generator: &generator)
+            let trainer = NextStepTrainer(task: try streamed.task(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training),
+                                          outputDirectory: URL(fileURLWithPath: o.output))
+            trainer.showsProgress = !o.quiet
+            trainer.communicator = Job.communicator
+            if let summary = try trainer.runAndTest(streamed, run: o.output, resume: o.resume) { try JSONLine.print(summary) }
+            return
+        }
         let split = try trajectorySplit()
         let c = split.train.channels
         let (stateChannels, overflow) = nextStep.history.multipliedReportingOverflow(by: c)
@@ -71,7 +86,6 @@ extension TrainFNO {
         var generator = SeededRandomNumberGenerator(seed: o.seed)
         let model = try FourierNeuralOperator<Float>(modelConfiguration(spatialDimensions: split.train.spatialDimensions, inputChannels: inputChannels, outputChannels: c),
                                                      generator: &generator)
-        let training: NextStepTraining = nextStep.pushforward == 0 ? .teacherForcing : .pushforward(steps: nextStep.pushforward)
         let task = try NextStepTrainingTask(model: model, configuration: o.trainingConfiguration, history: nextStep.history, training: training,
                                             train: split.train, validation: split.validation)
         let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: o.output))

@@ -80,4 +80,82 @@ import Training
             #expect(try streamed.loss(batch: batch).value.scalars == memory.loss(batch: batch).value.scalars, "batch \(batch)")
         }
     }
+
+    /// A run stopped after 2 of 4 epochs and resumed in the other residence ends with exactly the weights
+    /// and losses of the uninterrupted run in its first residence: streamed (chunks of 10) → in memory,
+    /// and in memory (the loop's whole shuffle) → streamed (that order read in pieces of 10 rows).
+    @Test func aRunResumesInTheOtherResidenceAsIfUninterrupted() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("pairs.h5").path
+        try writeFile(path)
+        let configuration = TrainingConfiguration(epochs: 4, batchSize: 5, learningRate: 3e-3, weightDecay: 0)
+        let file = try FieldPairFile(path: path)
+        let train = try file.pairs(0..<20), validation = try file.pairs(20..<24)
+        func run(_ name: String) -> URL { directory.appendingPathComponent(name) }
+        func memory(_ name: String) throws -> Trainer {
+            try Trainer(model: model(), configuration: configuration, train: train, validation: validation, outputDirectory: run(name))
+        }
+        func streamed(_ name: String) throws -> Trainer {
+            Trainer(task: try OperatorTrainingTask(model: model(), configuration: configuration, stream: FieldPairStream(path: path), trainRows: 20,
+                                                   validation: validation, chunkRows: 10), outputDirectory: run(name))
+        }
+        func weights(_ trainer: Trainer) -> [[Float]] { trainer.model.namedParameters.map(\.parameter.value.scalars) }
+        #expect(try streamed("fingerprint").dataFingerprint == memory("fingerprint").dataFingerprint)
+
+        // Streamed first, resumed in memory.
+        let streamedThrough = try streamed("stream-through"), streamedFirst = try streamed("stream-then-memory")
+        let whole = try streamedThrough.run()
+        _ = try streamedFirst.run(stopAfterEpoch: 2)
+        let resumedInMemory = try memory("stream-then-memory")
+        let continued = try resumedInMemory.run(resume: true)
+        #expect(resumedInMemory.task.orderChunkRows == 10 && resumedInMemory.task.stream == nil)
+        #expect(continued.history.map(\.trainLoss) == whole.history.map(\.trainLoss), "\(continued.history.map(\.trainLoss)) vs \(whole.history.map(\.trainLoss))")
+        #expect(weights(resumedInMemory) == weights(streamedThrough))
+        let firstLoss = try #require(whole.history.first?.trainLoss), lastLoss = try #require(whole.history.last?.trainLoss)
+        #expect(lastLoss.isFinite && lastLoss < firstLoss)
+
+        // In memory first, resumed streamed.
+        let memoryThrough = try memory("memory-through"), memoryFirst = try memory("memory-then-stream")
+        let wholeInMemory = try memoryThrough.run()
+        _ = try memoryFirst.run(stopAfterEpoch: 2)
+        let resumedStreamed = try streamed("memory-then-stream")
+        let continuedStreamed = try resumedStreamed.run(resume: true)
+        #expect(resumedStreamed.task.orderChunkRows == 20 && resumedStreamed.task.chunkRows == 10)
+        #expect(continuedStreamed.history.map(\.trainLoss) == wholeInMemory.history.map(\.trainLoss))
+        #expect(weights(resumedStreamed) == weights(memoryThrough))
+        // The two orders differ, so adopting the recorded one is what made the runs agree.
+        #expect(weights(memoryThrough) != weights(streamedThrough))
+    }
+
+    /// `train mgno`'s streamed data (``StreamedOperatorData``): an MgNO trained on the streamed rows with
+    /// the validation and test rows it read matches the in-memory run on the same rows exactly.
+    @Test func mgnoTrainsStreamedExactlyAsInMemory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("pairs.h5").path
+        try writeFile(path)
+        let configuration = TrainingConfiguration(epochs: 3, batchSize: 4, learningRate: 3e-3, weightDecay: 0)
+        let streamed = try #require(try StreamedOperatorData.open(path: path, testPath: nil, inputKey: "coeff", targetKey: "sol", layout: .samplesGrid,
+                                                                 order: .sampled, stride: 1, residence: .stream, memoryLimitMiB: 1, train: 20,
+                                                                 validation: 4, test: 4, batchSize: 4))
+        let file = try FieldPairFile(path: path)
+        let testRows = try file.pairs(20..<24)
+        #expect(streamed.trainRows == 16 && streamed.test.fingerprint == testRows.fingerprint)
+        func mgno() throws -> MgNO<Float> {
+            var generator = SeededRandomNumberGenerator(seed: 3)
+            return try MgNO<Float>(configuration: MgNOConfiguration(spatialDimensions: 1, channels: 8, layers: 2, levels: 3, smoothingSteps: [1, 1, 2],
+                                                                    paddingMode: .circular), generator: &generator)
+        }
+        let fromDisk = Trainer(task: try streamed.task(model: mgno(), configuration: configuration))
+        let inMemory = try Trainer(model: mgno(), configuration: configuration, train: try file.pairs(0..<16), validation: try file.pairs(16..<20))
+        #expect(fromDisk.task.stream != nil && fromDisk.dataFingerprint == inMemory.dataFingerprint)
+        let a = try fromDisk.run(), b = try inMemory.run()
+        #expect(a.history.map(\.trainLoss) == b.history.map(\.trainLoss), "\(a.history.map(\.trainLoss)) vs \(b.history.map(\.trainLoss))")
+        for ((_, p), (_, q)) in zip(fromDisk.model.namedParameters, inMemory.model.namedParameters) { #expect(p.value.scalars == q.value.scalars) }
+        let first = try #require(b.history.first?.trainLoss), last = try #require(b.history.last?.trainLoss)
+        #expect(last.isFinite && last < first)
+    }
 }

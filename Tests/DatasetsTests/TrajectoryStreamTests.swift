@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TensorCore
+import Datasets
+
+/// Streaming trajectories from disk: every streamed trajectory equals the in-memory reader's
+/// (``TrajectoryFile``: sample order, time axis, subsampling) bit for bit, the prefetcher hands out the
+/// same trajectories, and bad requests or a file that is not HDF5 are typed errors.
+@Suite struct TrajectoryStreamTests {
+    /// `count` trajectories stored in the order `sampleIndex`, a 2-D grid 6 × 5 and 4 steps, time last
+    /// (`[N, 6, 5, 4]`) or second (`[N, 4, 6, 5]`): u(k, i, j, t) = 100 k + 10 i + j + t / 8 + 0.25 sin(k + i·t).
+    func writeFile(_ path: String, count: Int, layout: TrajectoryLayout, sampleIndex: [Int64]) throws {
+        func u(_ k: Int64, _ i: Int, _ j: Int, _ t: Int) -> Double { 100 * Double(k) + 10 * Double(i) + Double(j) + Double(t) / 8 + 0.25 * sin(Double(k) + Double(i * t)) }
+        var values = [Double]()
+        for k in sampleIndex {
+            switch layout {
+            case .timeLast: for i in 0..<6 { for j in 0..<5 { for t in 0..<4 { values.append(u(k, i, j, t)) } } }
+            case .timeSecond: for t in 0..<4 { for i in 0..<6 { for j in 0..<5 { values.append(u(k, i, j, t)) } } }
+            }
+        }
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.writeDataset("sol", try NumericArray(shape: layout == .timeLast ? [count, 6, 5, 4] : [count, 4, 6, 5], storage: .float64(values)))
+            try file.writeDataset(SampleOrder.sampleIndexKey, try NumericArray(shape: [count], storage: .int64(sampleIndex)))
+        }
+    }
+
+    @Test func streamedTrajectoriesEqualTheInMemoryReader() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sampleIndex: [Int64] = [5, 0, 9, 3, 1, 8, 2, 7, 4, 6]
+        for layout in TrajectoryLayout.allCases {
+            let path = directory.path("trajectories-\(layout.rawValue).h5")
+            try writeFile(path, count: 10, layout: layout, sampleIndex: sampleIndex)
+            for (order, stride) in [(SampleOrder.sampled, 1), (.file, 2), (.sampled, 2)] {
+                let memory = try TrajectoryFile(path: path, key: "sol", layout: layout, order: order, stride: stride)
+                let stream = try TrajectoryStream(path: path, key: "sol", layout: layout, order: order, stride: stride)
+                #expect(stream.count == 10 && stream.steps == 4 && [1] + stream.grid == Array(memory.states.shape.dropFirst(2)))
+                #expect(stream.bytesPerTrajectory == 4 * stream.grid.reduce(1, *) * 4)
+                for indices in [[0, 1, 2], [9, 3, 3, 7], [4], Array(0..<10).reversed()] {
+                    let states = try stream.read(indices)
+                    #expect(states.shape == [indices.count] + Array(memory.states.shape.dropFirst()))
+                    #expect(states.scalars == FieldPairs.rows(memory.states, indices).scalars, "\(layout) \(order) stride \(stride) rows \(indices)")
+                }
+                #expect(try stream.trajectories(2..<5).fingerprint == memory.trajectories(2..<5).fingerprint)
+            }
+        }
+    }
+
+    @Test func prefetchedTrajectoriesEqualTheFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("trajectories.h5")
+        try writeFile(path, count: 10, layout: .timeLast, sampleIndex: (0..<10).map { Int64((3 * $0) % 10) })
+        let memory = try TrajectoryFile(path: path)
+        let stream = try TrajectoryStream(path: path)
+        let prefetcher = ChunkPrefetcher(path: path, read: { indices in let states = try stream.read(indices); return (states, states) })
+        prefetcher.start(plan: [[7, 2, 5], [0, 9], [1, 3, 4, 6, 8]])
+        for batch in [[2, 7], [5], [9, 0], [8, 1, 3], [4, 6]] {
+            #expect(try prefetcher.rows(batch).inputs.scalars == FieldPairs.rows(memory.states, batch).scalars, "trajectories \(batch)")
+        }
+        // A trajectory in several chunks (its windows spread over the epoch) is served from any of them.
+        prefetcher.start(plan: [[0, 1], [2, 0], [1, 3], [0, 2], [4]])
+        for batch in [[1, 0], [0], [2, 0, 3], [1, 3], [2, 0], [4, 0]] {
+            #expect(try prefetcher.rows(batch).inputs.scalars == FieldPairs.rows(memory.states, batch).scalars, "trajectories \(batch)")
+        }
+    }
+
+    @Test func badRequestsAndFilesAreTypedErrors() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("trajectories.h5")
+        try writeFile(path, count: 3, layout: .timeLast, sampleIndex: [0, 1, 2])
+        let stream = try TrajectoryStream(path: path)
+        #expect(throws: DatasetError.self) { try stream.read([3]) }
+        #expect(throws: DatasetError.self) { try stream.read([]) }
+        #expect(throws: DatasetError.self) { try stream.trajectories(2..<4) }
+        #expect(throws: DatasetError.self) { try TrajectoryStream(path: path, key: "missing") }
+        #expect(throws: DatasetError.self) { try TrajectoryStream(path: path, stride: 0) }
+        let npy = directory.path("trajectories.npy")
+        try Data("not an HDF5 file".utf8).write(to: URL(fileURLWithPath: npy))
+        #expect(try TrajectoryStream.open(path: npy, key: "sol", layout: .timeLast, order: .file, stride: 1, required: false) == nil)
+        #expect(throws: DatasetError.self) { try TrajectoryStream(path: npy) }
+    }
+}
