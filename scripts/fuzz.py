@@ -2,9 +2,10 @@
 """PDEKit's fuzz harness: hostile files for every reader and bad values for every numeric flag.
 
 Files mode mutates seed files of every reader (HDF5 written by `pdekit generate`, NPY, NPZ with a
-pickled object array, ZIP64 NPZ, MAT v5 and v7.3, safetensors checkpoints from a tiny
-`pdekit train fno` run, Matrix Market, torch.save archives from PyTorch, a problem file, PDEBench-layout
-HDF5) and runs the commands that read them. Flags mode runs every
+pickled object array, ZIP64 NPZ, MAT v5 and v7.3, safetensors checkpoints from tiny
+`pdekit train fno` and `train mgno` runs, Matrix Market, torch.save archives from PyTorch, problem files
+for `pinn`, `gp` and `generate`, PDEBench-layout HDF5 and The Well's split files, the last two also
+trained on with `train fno --task next-step`) and runs the commands that read them. Flags mode runs every
 numeric flag of every command (read from `--help`) with bad values. Every run is classified:
 
     clean     exit != 0, no signal, exactly one line starting with `error:` on stderr
@@ -23,6 +24,7 @@ same mutation. Python 3 standard library only.
 
     scripts/fuzz.py --pdekit .build/release/pdekit --runs 300 --seed 1
     scripts/fuzz.py --mode flags
+    scripts/fuzz.py --readers problem,mgno,well,collection --runs 600   # only these readers' groups
 """
 import argparse
 import concurrent.futures
@@ -138,6 +140,8 @@ def make_seeds(pdekit, work):
                "--output", join("antiderivative.npz")], work)
     run_quiet([pdekit, "train", "fno", "--data", join("darcy.h5"), "--train", "8", "--test", "4", "--epochs", "1",
                "--width", "4", "--modes", "2", "--layers", "1", "--batch-size", "4", "--output", join("run"), "--quiet"], work)
+    run_quiet([pdekit, "train", "mgno", "--data", join("darcy.h5"), "--train", "8", "--test", "4", "--epochs", "1",
+               "--channels", "4", "--layers", "1", "--batch-size", "4", "--output", join("mgno"), "--quiet"], work)
     burgers_reference(join("burgers.npz"))
     burgers_reference(join("burgers_zip64.npz"), zip64=True)
     mat_version5(join("plain_v5.mat"))
@@ -151,8 +155,14 @@ def make_seeds(pdekit, work):
                  "fno2d_v03_joint_padded_metadata.pkl"]:
         shutil.copy(os.path.join(ROOT, "Tests", "Fixtures", "neuraloperator", name), join(name))
     shutil.copy(os.path.join(ROOT, "datasets", "problems", "poisson1d.json"), join("poisson1d.json"))
-    for name in ["pdebench_2d_seeds.hdf5", "pdebench_1d_tensor.hdf5"]:
+    # Problem files of `gp --problem` and `generate --problem` (renamed so that no name contains another).
+    shutil.copy(os.path.join(ROOT, "datasets", "problems", "gp-poisson1d.json"), join("gp_problem.json"))
+    shutil.copy(os.path.join(ROOT, "datasets", "problems", "darcy-generate.json"), join("generate_problem.json"))
+    for name in ["pdebench_2d_seeds.hdf5", "pdebench_1d_tensor.hdf5", "pdebench_2d_cfd.hdf5"]:
         shutil.copy(os.path.join(FIXTURES, "collections", name), join(name))
+    # The Well: a dataset directory of split files; a run mutates one file of a copy of the tree.
+    shutil.copytree(os.path.join(FIXTURES, "collections", "the_well", "fixture_flow"), join("fixture_flow"))
+    well_file = lambda split: join(os.path.join("fixture_flow", "data", split, f"fixture_flow_{split}.hdf5"))
     return {
         "hdf5": [join("darcy.h5")],
         "npy": [join("ramp_f4.npy"), join("fortran_be_i4.npy"), join("objects.npy")],
@@ -160,11 +170,13 @@ def make_seeds(pdekit, work):
         "mat5": [join("darcy_v5.mat"), join("plain_v5.mat")],
         "mat73": [join("burgers_v73.mat")],
         "safetensors": [join("run/checkpoint.safetensors")],
+        "mgno": [join("mgno/checkpoint.safetensors")],
         "matrixmarket": [join("laplacian.mtx"), join("rhs.mtx")],
         "torch": [join("fno1d.pt"), join("fno2d_state_dict.pt"), join("fno2d_metadata.pkl"),
                   join("fno2d_v03_joint_padded_state_dict.pt"), join("fno2d_v03_joint_padded_metadata.pkl")],
-        "problem": [join("poisson1d.json")],
-        "collection": [join("pdebench_2d_seeds.hdf5"), join("pdebench_1d_tensor.hdf5")],
+        "problem": [join("poisson1d.json"), join("gp_problem.json"), join("generate_problem.json")],
+        "collection": [join("pdebench_2d_seeds.hdf5"), join("pdebench_1d_tensor.hdf5"), join("pdebench_2d_cfd.hdf5")],
+        "well": [well_file("train"), well_file("valid")],
     }
 
 
@@ -203,15 +215,34 @@ def file_commands(seeds_dir):
          ["import", "neuraloperator", s("fno2d_v03_joint_padded_state_dict.pt"), "--metadata", "{f}", "--output", "{w}/imported"]),
         ("torch", "import --metadata", "fno2d_metadata.pkl", ["import", "neuraloperator", s("fno2d_state_dict.pt"),
                                                               "--metadata", "{f}", "--output", "{w}/imported"]),
-        ("problem", "pinn --problem", None, ["pinn", "--problem", "{f}", "--iterations", "2", "--lbfgs-iterations", "0",
-                                             "--no-plots", "--output", "{w}/pinn"]),
+        ("problem", "pinn --problem", "poisson1d.json", ["pinn", "--problem", "{f}", "--iterations", "2", "--lbfgs-iterations", "0",
+                                                         "--no-plots", "--output", "{w}/pinn"]),
+        ("problem", "gp --problem", "gp_problem.json", ["gp", "--problem", "{f}", "--iterations", "2", "--lbfgs-iterations", "2",
+                                                        "--collocation", "41", "--components", "4", "--test-points", "50",
+                                                        "--output", "{w}/gp"]),
+        ("problem", "generate pde --problem", "generate_problem.json", ["generate", "pde", "--problem", "{f}", "--samples", "2",
+                                                                    "--resolution", "9", "--output", "{w}/g.h5", "--quiet"]),
+        ("mgno", "evaluate", None, ["evaluate", "{f}", "--data", s("darcy.h5"), "--samples", "4", "--plots", "{w}"]),
+        ("mgno", "train mgno --resume", None, ["train", "mgno", "--data", s("darcy.h5"), "--output", "{w}/mgno", "--resume",
+                                               "--train", "8", "--test", "4", "--epochs", "2", "--channels", "4", "--layers", "1",
+                                               "--batch-size", "4", "--quiet"]),
         ("collection", "inspect", None, ["inspect", "{f}"]),
+        ("collection", "train fno --task next-step", "pdebench_2d_cfd", ["train", "fno", "--task", "next-step", "--history", "2",
+                                                                        "--data", "{f}", "--train", "2", "--test", "1", "--modes", "1",
+                                                                        "--width", "4", "--layers", "1", "--epochs", "1",
+                                                                        "--output", "{w}/ns", "--quiet"]),
+        ("well", "inspect", None, ["inspect", "{w}/fixture_flow"]),
+        ("well", "train fno --task next-step", None, ["train", "fno", "--task", "next-step", "--history", "2", "--data",
+                                                      "{w}/fixture_flow", "--train", "3", "--validation", "1", "--test", "2",
+                                                      "--modes", "1", "--width", "4", "--layers", "1", "--epochs", "1",
+                                                      "--output", "{w}/ns", "--quiet"]),
     ]
 
 
 # MARK: Mutations
 
 TEXT_READERS = {"matrixmarket", "problem"}
+SAFETENSORS_READERS = {"safetensors", "mgno"}   # an 8-byte header length, a JSON header, then raw tensors
 NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
@@ -221,7 +252,7 @@ def mutate(data, reader, rng):
     steps = []
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
         kinds = ["bitflip", "byte", "word", "truncate", "duplicate", "header"]
-        if reader in TEXT_READERS or reader == "safetensors":
+        if reader in TEXT_READERS or reader in SAFETENSORS_READERS:
             kinds += ["number", "number", "lines"]
         kind = rng.choice(kinds)
         if not data:
@@ -241,7 +272,7 @@ def mutate(data, reader, rng):
             # Header edits hit the structures at the start (magic numbers, lengths, shapes, offsets).
             limit = min(n, 1024) if kind == "header" else n
             position = rng.randrange(max(1, limit - len(word) + 1))
-            if kind == "header" and reader in ("hdf5", "mat73") and rng.random() < 0.5:
+            if kind == "header" and reader in ("hdf5", "mat73", "collection", "well") and rng.random() < 0.5:
                 position = rng.randrange(max(1, n - len(word) + 1)) & ~7   # HDF5 fields are 8-byte aligned
             data[position:position + len(word)] = word
             steps.append(f"{kind}@{position}")
@@ -258,14 +289,14 @@ def mutate(data, reader, rng):
         elif kind == "number":
             # Safetensors: only the JSON header (8-byte length + text) is text.
             end = n
-            if reader == "safetensors" and n >= 8:
+            if reader in SAFETENSORS_READERS and n >= 8:
                 end = min(n, 8 + struct.unpack_from("<Q", data, 0)[0])
-            matches = list(NUMBER.finditer(bytes(data[:end]), 8 if reader == "safetensors" else 0))
+            matches = list(NUMBER.finditer(bytes(data[:end]), 8 if reader in SAFETENSORS_READERS else 0))
             if matches:
                 match = rng.choice(matches)
                 replacement = rng.choice(INTERESTING_NUMBERS).encode()
                 data[match.start():match.end()] = replacement
-                if reader == "safetensors":   # keep the declared header length consistent
+                if reader in SAFETENSORS_READERS:   # keep the declared header length consistent
                     data[0:8] = struct.pack("<Q", end - 8 + len(replacement) - (match.end() - match.start()))
                 steps.append(f"number@{match.start()}")
         elif kind == "lines":
@@ -348,9 +379,11 @@ def files_mode(args, work, seeds):
             if only and only not in os.path.basename(seed):
                 continue
             jobs.append((reader, name, seed, template))
+    # A job keeps its index in the full list under --readers, so run k of a job mutates as without it.
+    chosen = [(index, job) for index, job in enumerate(jobs) if not args.readers or job[0] in args.readers]
     runs = []
-    per_job = max(1, args.runs // len(jobs))
-    for index, (reader, name, seed, template) in enumerate(jobs):
+    per_job = max(1, args.runs // len(chosen))
+    for index, (reader, name, seed, template) in chosen:
         for k in range(-1, per_job):
             runs.append((reader, name, seed, template, index, k))
     return runs
@@ -365,9 +398,15 @@ def execute_file_run(args, work, run):
     scratch = tempfile.mkdtemp(dir=work, prefix="run-")
     try:
         target = os.path.join(scratch, os.path.basename(seed))
-        if reader == "safetensors" and "resume" in name:
-            shutil.copytree(os.path.dirname(seed), os.path.join(scratch, "run"))
-            target = os.path.join(scratch, "run", os.path.basename(seed))
+        if reader in SAFETENSORS_READERS and "resume" in name:
+            run_directory = "run" if reader == "safetensors" else reader
+            shutil.copytree(os.path.dirname(seed), os.path.join(scratch, run_directory))
+            target = os.path.join(scratch, run_directory, os.path.basename(seed))
+        elif reader == "well":
+            # The whole dataset directory, with the mutated split file in place of its original.
+            seeds_dir = os.path.join(work, "seeds")
+            shutil.copytree(os.path.join(seeds_dir, "fixture_flow"), os.path.join(scratch, "fixture_flow"))
+            target = os.path.join(scratch, os.path.relpath(seed, seeds_dir))
         open(target, "wb").write(mutated)
         argv = [args.pdekit] + [part.replace("{f}", target).replace("{w}", scratch) for part in template]
         outcome, detail, seconds = classify(argv, args.timeout, scratch)
@@ -427,6 +466,11 @@ def flag_commands(work, seeds_dir):
         (["gp"], ["poisson1d", "--iterations", "2", "--output", "{w}/gp"]),
         (["dcdm", "train"], ["--grid", "8", "--dimensions", "2", "--steps", "1", "--output", "{w}/dcdm.safetensors"]),
         (["dcdm", "problem"], ["--grid", "8", "--output", "{w}/A.mtx"]),
+        (["train", "fno"], ["--task", "next-step", "--history", "2", "--data", s("fixture_flow"), "--train", "3", "--validation", "1",
+                            "--test", "2", "--modes", "1", "--width", "4", "--layers", "1", "--epochs", "1", "--output", "{w}/ns"]),
+        (["gp"], ["--problem", s("gp_problem.json"), "--iterations", "2", "--lbfgs-iterations", "2", "--collocation", "41",
+                  "--components", "4", "--output", "{w}/gp"]),
+        (["generate", "pde"], ["--problem", s("generate_problem.json"), "--samples", "2", "--resolution", "9", "--output", "{w}/g.h5", "--quiet"]),
     ]
 
 
@@ -452,7 +496,8 @@ def execute_flag_run(args, work, run):
     try:
         argv = [args.pdekit] + [part.replace("{w}", scratch) for part in template]
         outcome, detail, seconds = classify(argv, args.flag_timeout, scratch)
-        label = " ".join(command) + (f" {template[len(command)]}" if command == ["pinn"] or command == ["gp"] else "")
+        label = " ".join(command) + (f" {template[len(command)]}" if command in (["pinn"], ["gp"], ["generate", "pde"]) else "")
+        label += " --task next-step" if "next-step" in template else ""
         return {"command": label, "flag": flag, "value": value, "outcome": outcome, "detail": detail,
                 "seconds": round(seconds, 3), "argv": " ".join(argv[1:]).replace(scratch, "<scratch>")}
     finally:
@@ -481,7 +526,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--keep", help="copy inputs that crash or hang into this directory")
     parser.add_argument("--all-runs", action="store_true", help="print a JSON line for every run, not only failures")
+    parser.add_argument("--readers", help="files mode: only these readers' groups, comma-separated (e.g. problem,mgno,well)")
     args = parser.parse_args()
+    args.readers = set(args.readers.split(",")) if args.readers else None
     args.pdekit = os.path.abspath(args.pdekit)
     work = tempfile.mkdtemp(prefix="pdekit-fuzz-")
     started = time.monotonic()

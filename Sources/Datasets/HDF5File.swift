@@ -119,6 +119,7 @@ public final class HDF5File {
         let file = try openFile()
         var prefix = ""
         for component in Self.normalized(objectPath).split(separator: "/") {
+            try checkLocalHeap(atPath: prefix.isEmpty ? "/" : prefix)   // the lookup reads the parent's link names
             prefix += "/" + component
             if H5Lexists(file, prefix, pdekit_H5P_DEFAULT()) <= 0 { return false }
         }
@@ -179,6 +180,7 @@ public final class HDF5File {
         }
         let group = try openObject(groupPath)
         defer { H5Oclose(group) }
+        try checkLocalHeap(ofGroup: group, groupPath)
         visited.insert(try objectAddress(group, groupPath))
         let names = NameList()
         let box = Unmanaged.passUnretained(names).toOpaque()

@@ -21,7 +21,9 @@ import Training
 /// `values.reference.left_inverse.<i>`), the parameters of the last good evaluation (for a step
 /// back when LAPACK rejects a kernel), the run log (`gp.log`), the Codable solver configuration
 /// without its iteration counts (`gp.configuration`), and, from the loop, Adam's state, the step
-/// and the problem's fingerprint. The loader verifies all of it before it changes anything.
+/// and the problem's fingerprint. The loader verifies all of it before it changes anything. The
+/// L-BFGS phase (``GaussianProcessLBFGSPhase``) adds its own state to this checkpoint and leaves the
+/// Adam part as it is, so the loop can still resume (extend) Adam from it.
 public final class GaussianProcessHyperparameterTask: TrainingTask, TrainingObserver {
     public typealias Scalar = Double
 
@@ -218,6 +220,14 @@ public final class GaussianProcessHyperparameterTask: TrainingTask, TrainingObse
         log = state.log
         completedSteps = state.steps
         elapsedBefore = state.log.last?.elapsedSeconds ?? 0
+    }
+
+    /// The log and the Adam steps of a run resumed in the L-BFGS phase (``GaussianProcessLBFGSPhase``),
+    /// after ``loadCheckpoint(_:path:)`` restored the Adam phase's checkpoint.
+    func restore(log: [GaussianProcessSolver.Progress], completedSteps: Int) {
+        self.log = log
+        self.completedSteps = completedSteps
+        elapsedBefore = log.last?.elapsedSeconds ?? 0
     }
 
     // MARK: TrainingObserver

@@ -8,10 +8,10 @@ extension GaussianProcessProblem {
     /// ```
     /// R = Σ_i c_i ∂²u/∂x_i² + N(u, x) + h(x),     c_i ≠ 0 constants,
     /// ```
-    /// solved as `Σ c_i u_{x_i x_i} + N(u, x) = f` with `f = −h`. The split walks the expression
-    /// tree the file's parser built (sums, differences, negations, constant multiples); a term that
-    /// involves `u` without derivatives goes to `N`, whose `∂N/∂u` is differentiated symbolically
-    /// (``fieldDerivative(of:)``), and a term without `u` to `h`. Anything else (time, systems,
+    /// solved as `Σ c_i u_{x_i x_i} + N(u, x) = f` with `f = −h`. The split is PDEs' one residual
+    /// splitter (``PDEs/SymbolicExpression/linearDecomposition(in:)``, linear in the derivatives of
+    /// `u`): a term that involves `u` without derivatives goes to `N`, whose `∂N/∂u` is differentiated
+    /// symbolically (``fieldDerivative(of:)``), and a term without `u` to `h`. Anything else (time, systems,
     /// unknown parameters, Neumann/Robin/periodic conditions, other domains, first or mixed
     /// derivatives, a coefficient of `u_xx` that varies) is refused with one message naming it.
     public init(description: PDEProblemDescription) throws {
@@ -39,7 +39,7 @@ extension GaussianProcessProblem {
             throw refuse("a problem without an exact solution ('exact': needed to report the error)")
         }
         let names = description.coordinateNames
-        let split = try ResidualSplit(description.residuals[0], dimension: lower.count, coordinateNames: names)
+        let split = try Self.split(description.residuals[0], dimension: lower.count, coordinateNames: names)
         guard split.coefficients.allSatisfy({ $0 != 0 && $0.isFinite }) else {
             throw refuse("an equation without ∂²u/∂\(names.joined(separator: "², ∂²u/∂"))² each with a nonzero constant coefficient")
         }
@@ -69,41 +69,27 @@ extension GaussianProcessProblem {
                       boundaryValue: boundaryValue, pointwiseTerm: term)
     }
 
-    /// The residual split `Σ c_i ∂²u/∂x_i² + N(u, x) + h(x)` (see `init(description:)`).
-    struct ResidualSplit {
-        var coefficients: [Double]
-        var fieldTerm = SymbolicExpression.constant(0)
-        var knownTerm = SymbolicExpression.constant(0)
-
-        init(_ residual: SymbolicExpression, dimension: Int, coordinateNames: [String]) throws {
-            coefficients = Array(repeating: 0, count: dimension)
-            try add(residual, scale: 1, names: coordinateNames)
+    /// The residual split `Σ c_i ∂²u/∂x_i² + N(u, x) + h(x)` (see `init(description:)`), by PDEs'
+    /// ``PDEs/SymbolicExpression/linearDecomposition(in:)`` linear in the derivatives of `u` of order ≥ 1.
+    static func split(_ residual: SymbolicExpression, dimension: Int, coordinateNames names: [String])
+        throws -> (coefficients: [Double], fieldTerm: SymbolicExpression, knownTerm: SymbolicExpression) {
+        let form = "it solves Σ c_i u_(x_i x_i) + N(u, x) = f"
+        // A derivative other than ∂²u/∂x_i² is refused by name before the split.
+        let others = residual.fieldDerivatives.filter { $0.totalOrder > 0 && !($0.totalOrder == 2 && $0.orders.contains(2)) }
+        if let derivative = others.min(by: { $0.orders.lexicographicallyPrecedes($1.orders) }) {
+            let name = "u_" + derivative.orders.enumerated().map { String(repeating: names[$0.offset], count: $0.element) }.joined()
+            let kind = derivative.totalOrder == 1 ? "first derivatives" : derivative.orders.filter({ $0 > 0 }).count > 1 ? "mixed derivatives" : "derivatives of order \(derivative.totalOrder)"
+            throw GaussianProcessError.invalidArgument("GP-HM does not solve residuals with \(kind) (\(name)); \(form)")
         }
-
-        mutating func add(_ e: SymbolicExpression, scale: Double, names: [String]) throws {
-            switch e {
-            case .sum(let a, let b): try add(a, scale: scale, names: names); try add(b, scale: scale, names: names)
-            case .difference(let a, let b): try add(a, scale: scale, names: names); try add(b, scale: -scale, names: names)
-            case .negation(let a): try add(a, scale: -scale, names: names)
-            case .product(.constant(let k), let b) where Self.hasDerivatives(b):
-                try add(b, scale: scale * k, names: names)
-            case .field(_, let orders) where orders.reduce(0, +) == 2 && orders.contains(2):
-                coefficients[orders.firstIndex(of: 2)!] += scale
-            default:
-                if !e.involvesFields {
-                    knownTerm = knownTerm + .constant(scale) * e
-                } else if let derivative = e.fieldDerivatives.first(where: { $0.totalOrder > 0 }) {
-                    let name = "u_" + derivative.orders.enumerated().map { String(repeating: names[$0.offset], count: $0.element) }.joined()
-                    let kind = derivative.totalOrder == 1 ? "first derivatives" : derivative.orders.filter({ $0 > 0 }).count > 1 ? "mixed derivatives" : "derivatives of order \(derivative.totalOrder)"
-                    throw GaussianProcessError.invalidArgument(
-                        "GP-HM does not solve residuals with \(kind) (\(name)), or second derivatives under a non-constant factor; it solves Σ c_i u_(x_i x_i) + N(u, x) = f")
-                } else {
-                    fieldTerm = fieldTerm + .constant(scale) * e
-                }
-            }
+        let nonConstant = GaussianProcessError.invalidArgument(
+            "GP-HM does not solve second derivatives under a non-constant factor, or inside a function, a power or a product with u; \(form)")
+        guard let decomposition = residual.linearDecomposition(in: { $0.totalOrder > 0 }) else { throw nonConstant }
+        var coefficients = [Double](repeating: 0, count: dimension)
+        for (derivative, coefficient) in decomposition.terms {
+            guard case .constant(let c) = coefficient, let axis = derivative.orders.firstIndex(of: 2) else { throw nonConstant }
+            coefficients[axis] = c
         }
-
-        static func hasDerivatives(_ e: SymbolicExpression) -> Bool { e.fieldDerivatives.contains { $0.totalOrder > 0 } }
+        return (coefficients, decomposition.fieldPart, decomposition.rest)
     }
 
     /// `∂e/∂u` for an expression in `u` (no derivatives of `u`) and the coordinates.

@@ -8,14 +8,14 @@ import Training
 /// Files in the output directory: `log.jsonl` (one ``GaussianProcessRunSummary/LogLine`` per
 /// recorded evaluation, GP-HM), `summary.json` (``GaussianProcessRunSummary``), `solution.csv`,
 /// `spectrum.csv`, and the plots of ``GaussianProcessPlots``; GP-HM also keeps Training's run
-/// directory `training/` (the Adam phase's checkpoint and `metrics.jsonl`), from which
-/// `resume` continues (see ``GaussianProcessSolver/run(progress:runDirectory:resume:)``).
+/// directory `training/` (the checkpoint of the Adam and L-BFGS phases, and `metrics.jsonl`), from
+/// which `resume` continues (see ``GaussianProcessSolver/run(progress:runDirectory:resume:checkpointEvery:)``).
 public enum GaussianProcessRun {
     /// The name of the training run directory inside the output directory.
     public static let trainingDirectoryName = "training"
 
     /// Runs `configuration`; `status` receives the report lines (error, time, surviving frequencies).
-    /// A progress bar over the Adam steps and L-BFGS evaluations goes to stderr.
+    /// A progress bar over the Adam steps and L-BFGS iterations goes to stderr.
     @discardableResult
     public static func run(_ configuration: GaussianProcessRunConfiguration, budget: MemoryBudget = MemoryBudget(),
                            status: (String) -> Void) throws -> GaussianProcessRunSummary {
@@ -61,8 +61,7 @@ public enum GaussianProcessRun {
             solverConfiguration.innerIterations = configuration.innerIterations
             solverConfiguration.initialInnerIterations = configuration.valueIterations
             let solver = try GaussianProcessSolver(problem: pde, configuration: solverConfiguration)
-            // One bar over the outer steps: Adam steps, then L-BFGS evaluations (which may outnumber
-            // the planned iterations: the bar stops at its total rather than showing 1167/1000).
+            // One bar over the outer steps: Adam steps, then L-BFGS iterations.
             let progressBar = ProgressBar(total: iterations + lbfgsIterations, label: "gp")
             defer { progressBar.finish() }
             let runDirectory = directory.appendingPathComponent(trainingDirectoryName, isDirectory: true)
@@ -72,13 +71,13 @@ public enum GaussianProcessRun {
                        : "note: no checkpoint at \(checkpoint.path); starting a new run")
             }
             let result = try solver.run(progress: { step in
-                let done = step.phase == "adam" ? step.iteration
-                    : step.phase == "lbfgs" ? iterations + min(step.iteration, lbfgsIterations) : progressBar.completed
-                progressBar.advance(to: done, status: String(format: "%@  loss %.6e", step.phase, step.loss))
+                progressBar.advance(to: progressPosition(of: step, adamIterations: iterations, current: progressBar.completed),
+                                    status: String(format: "%@ %ld/%ld  loss %.6e", step.phase, step.iteration, step.totalIterations, step.loss))
             }, runDirectory: runDirectory, resume: configuration.resume, checkpointEvery: configuration.checkpointEvery)
             progressBar.finish()
             lossLog = result.log.map { .init(phase: $0.phase, iteration: $0.iteration, loss: $0.loss, seconds: $0.elapsedSeconds) }
             let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]   // one key order on every line and in every run
             try AtomicFile.write(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n",
                                  to: directory.appendingPathComponent("log.jsonl"))
             field = result.field
@@ -108,6 +107,16 @@ public enum GaussianProcessRun {
                    + list.prefix(8).map { String(format: "f=%.3f w=%.2e", $0.frequency, $0.weight) }.joined(separator: ", "))
         }
         return summary
+    }
+
+    /// The progress bar's count after `step`: Adam steps, then `adamIterations` plus the L-BFGS iteration
+    /// (a record's iteration never passes its total); a "values" record leaves it at `current`.
+    public static func progressPosition(of step: GaussianProcessSolver.Progress, adamIterations: Int, current: Int) -> Int {
+        switch step.phase {
+        case "adam": return step.iteration
+        case "lbfgs": return adamIterations + step.iteration
+        default: return current
+        }
     }
 
     /// Solution/error tables and the learned spectrum (CSV), and PNG plots.

@@ -27,7 +27,8 @@ public struct GaussianProcessRunSummary: Codable, Sendable {
         public var lengthscale: Double
     }
 
-    /// One line of `log.jsonl`: an evaluation of the objective (`values`, `adam`, `lbfgs`).
+    /// One line of `log.jsonl`: an evaluation of the objective (`values`, `adam`, `lbfgs`); an `lbfgs`
+    /// line carries the L-BFGS iteration it belongs to (a line search evaluates several points).
     public struct LogLine: Codable, Sendable {
         public var phase: String
         public var iteration: Int

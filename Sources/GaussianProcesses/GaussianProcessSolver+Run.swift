@@ -19,13 +19,14 @@ extension GaussianProcessSolver {
     /// line search tried before.
     ///
     /// With a `runDirectory`, the loop writes its checkpoint there after every `checkpointEvery`-th Adam
-    /// step and after the last one (grid values,
-    /// the values' change of variables, all kernel hyperparameters, Adam's state, the step, the log;
-    /// see ``GaussianProcessHyperparameterTask``) and `metrics.jsonl`. `resume` continues from that
-    /// checkpoint, bitwise as the uninterrupted run; the configured `adamIterations` may be larger
-    /// than the checkpoint's (a run extended from `N` to `2N` steps equals a `2N`-step run). The
-    /// L-BFGS phase keeps no state of its own: a run interrupted there restarts it from the end of
-    /// the Adam phase, which gives the same result.
+    /// step and after the last one (grid values, the values' change of variables, all kernel
+    /// hyperparameters, Adam's state, the step, the log; see ``GaussianProcessHyperparameterTask``) and
+    /// `metrics.jsonl`; the L-BFGS phase then extends that checkpoint with its own state after every
+    /// `checkpointEvery`-th iteration and at its end (``GaussianProcessLBFGSPhase``). `resume` continues
+    /// from the checkpoint, in either phase, bitwise as the uninterrupted run; the configured
+    /// `adamIterations` may be larger than the checkpoint's (a run extended from `N` to `2N` steps equals
+    /// a `2N`-step run: Adam resumes from the Adam part of the checkpoint), and so may
+    /// `lbfgsIterations` when L-BFGS stopped at its iteration limit.
     public func run(progress: ((Progress) -> Void)? = nil, runDirectory: URL? = nil, resume: Bool = false,
                     checkpointEvery: Int = 1) throws -> Result {
         guard checkpointEvery >= 1 else { throw GaussianProcessError.invalidArgument("checkpoints every \(checkpointEvery) steps: need at least 1") }
@@ -35,32 +36,30 @@ extension GaussianProcessSolver {
         let task = GaussianProcessHyperparameterTask(solver: self, innerIterations: innerIterations, progress: progress)
         let usesLoop = !hyperparameters.isEmpty && configuration.adamIterations > 0
         let checkpointURL = runDirectory?.appendingPathComponent(TrainingLoop<GaussianProcessHyperparameterTask>.checkpointName)
-        let resumes = usesLoop && resume && checkpointURL.map { FileManager.default.fileExists(atPath: $0.path) } == true
-        var loss: Double
-        if !resumes {
-            loss = try solveValues(iterations: finalIterations)
-            task.record(phase: "values", iteration: 1, totalIterations: 1, loss: loss)
+        let checkpointExists = resume && !hyperparameters.isEmpty && checkpointURL.map { FileManager.default.fileExists(atPath: $0.path) } == true
+        let lbfgsPhase = GaussianProcessLBFGSPhase(solver: self, task: task, hyperparameters: hyperparameters, innerIterations: innerIterations,
+                                                   checkpointURL: checkpointURL, interval: checkpointEvery)
+        // A checkpoint of the L-BFGS phase for the configured Adam steps resumes there; any other goes to the loop.
+        var lbfgsResumePoint: GaussianProcessLBFGSPhase.ResumePoint?
+        if checkpointExists, let checkpointURL {
+            let archive: SafetensorsArchive
+            do { archive = try SafetensorsArchive(contentsOf: checkpointURL) } catch { throw TrainingError.checkpoint("\(checkpointURL.path): \(error)") }
+            lbfgsResumePoint = try lbfgsPhase.resumePoint(in: archive, path: checkpointURL.path)
         }
+        let resumesAdam = usesLoop && checkpointExists && lbfgsResumePoint == nil
+        var loss: Double
         var adamOutcome = usesLoop ? "completed" : "skipped"
-        if usesLoop {
-            // Phase 1: Adam on the hyperparameters, values re-solved before each step.
-            let loop = try TrainingLoop(
-                task: task,
-                configuration: TrainingConfiguration(epochs: configuration.adamIterations, batchSize: 1,
-                                                     learningRate: configuration.hyperparameterLearningRate, weightDecay: 0,
-                                                     schedule: .constant, normalize: false),
-                runDirectory: runDirectory, observers: [task])
-            loop.shufflesRows = false
-            loop.evaluationInterval = checkpointEvery
-            do {
-                try loop.run(resume: resumes)
-            } catch {
-                guard let stop = error as? GaussianProcessHyperparameterTask.KernelRejected else { throw error }
-                // The step made a kernel factor LAPACK rejects: go back to the last good
-                // hyperparameters and end the Adam phase, saying so in `adamOutcome`.
-                if let saved = task.lastGoodParameters { parameterVector = saved }
-                _ = try? solveValues(iterations: innerIterations)
-                adamOutcome = "stopped at step \(stop.step): LAPACK rejected a kernel factor (\(stop.reason))"
+        if let lbfgsResumePoint {
+            try lbfgsPhase.restore(lbfgsResumePoint)
+            adamOutcome = lbfgsResumePoint.adamOutcome
+        } else {
+            if !resumesAdam {
+                loss = try solveValues(iterations: finalIterations)
+                task.record(phase: "values", iteration: 1, totalIterations: 1, loss: loss)
+            }
+            if usesLoop {
+                adamOutcome = try runAdam(task: task, runDirectory: runDirectory, resume: resumesAdam, checkpointEvery: checkpointEvery,
+                                          innerIterations: innerIterations)
             }
         }
         let adamDone = task.completedSteps
@@ -69,38 +68,7 @@ extension GaussianProcessSolver {
         var lbfgsIterationsDone = 0
         var lbfgsOutcome = "skipped"
         if !hyperparameters.isEmpty && configuration.lbfgsIterations > 0 {
-            let optimizer = LBFGS<Double>(historySize: configuration.lbfgsHistory, gradientTolerance: 1e-12, lossChangeTolerance: 1e-13)
-            var evaluations = 0
-            // Every evaluation warm-starts the value solve from the values of the best evaluation so
-            // far, never from the last trial: a rejected line-search trial can leave the values in
-            // another basin (the nonlinear equation has several solutions), and warm-starting from
-            // there made every later evaluation, and the final solve, stay in it.
-            var anchor = (loss: Double.infinity, reference: reference, values: whitened.value.scalars)
-            var failure: (any Error)? = nil
-            let report = optimizer.minimize(hyperparameters, maximumIterations: configuration.lbfgsIterations) {
-                evaluations += 1
-                reference = anchor.reference
-                whitened.value.scalars = anchor.values
-                do {
-                    _ = try solveValues(iterations: innerIterations)
-                    for p in learnableParameters { p.zeroGradient() }
-                    let value = try evaluateObjective().total
-                    if value < anchor.loss { anchor = (value, reference, whitened.value.scalars) }
-                    task.record(phase: "lbfgs", iteration: evaluations, totalIterations: configuration.lbfgsIterations, loss: value)
-                    return value
-                } catch {
-                    // A non-finite point for L-BFGS (a trial step there is shortened), not a zero gradient.
-                    failure = error
-                    return .nan
-                }
-            }
-            if report.outcome == .nonFinite {
-                throw failure ?? GaussianProcessError.nonFinite("GP-HM objective in the L-BFGS phase (evaluation \(evaluations))")
-            }
-            lbfgsIterationsDone = report.iterations
-            lbfgsOutcome = report.outcome.rawValue
-            reference = anchor.reference
-            whitened.value.scalars = anchor.values
+            (lbfgsIterationsDone, lbfgsOutcome) = try lbfgsPhase.run(resumingFrom: lbfgsResumePoint, adamOutcome: adamOutcome)
         }
         // Final values for the final kernel.
         loss = try solveValues(iterations: finalIterations)
@@ -117,5 +85,31 @@ extension GaussianProcessSolver {
                       adamIterations: adamDone, lbfgsIterations: lbfgsIterationsDone, adamOutcome: adamOutcome,
                       lbfgsOutcome: lbfgsOutcome,
                       seconds: task.elapsedSeconds)
+    }
+
+    /// Phase 1: Adam on the hyperparameters on Training's loop, values re-solved before each step;
+    /// returns the phase's outcome ("completed", or where LAPACK rejected a kernel factor).
+    private func runAdam(task: GaussianProcessHyperparameterTask, runDirectory: URL?, resume: Bool, checkpointEvery: Int,
+                         innerIterations: Int) throws -> String {
+        let loop = try TrainingLoop(
+            task: task,
+            configuration: TrainingConfiguration(epochs: configuration.adamIterations, batchSize: 1,
+                                                 learningRate: configuration.hyperparameterLearningRate, weightDecay: 0,
+                                                 schedule: .constant, normalize: false),
+            runDirectory: runDirectory, observers: [task])
+        loop.shufflesRows = false
+        loop.evaluationInterval = checkpointEvery
+        loop.bestModelFile = .notWritten   // no validation split: the "best" is the training loss, never loaded
+        do {
+            try loop.run(resume: resume)
+            return "completed"
+        } catch {
+            guard let stop = error as? GaussianProcessHyperparameterTask.KernelRejected else { throw error }
+            // The step made a kernel factor LAPACK rejects: go back to the last good
+            // hyperparameters and end the Adam phase, saying so in the outcome.
+            if let saved = task.lastGoodParameters { parameterVector = saved }
+            _ = try? solveValues(iterations: innerIterations)
+            return "stopped at step \(stop.step): LAPACK rejected a kernel factor (\(stop.reason))"
+        }
     }
 }

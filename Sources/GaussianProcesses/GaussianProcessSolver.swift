@@ -95,6 +95,7 @@ public final class GaussianProcessSolver {
     /// One optimizer step, for progress display and logs (kept in the checkpoint, so Codable).
     public struct Progress: Sendable, Codable, Equatable {
         public let phase: String
+        /// 1…`totalIterations`: the Adam step, or the L-BFGS iteration the evaluation belongs to.
         public let iteration: Int
         public let totalIterations: Int
         public let loss: Double

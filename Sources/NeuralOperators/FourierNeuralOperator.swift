@@ -135,6 +135,11 @@ public struct FourierNeuralOperator<Scalar: TensorScalar>: Layer {
         return Tensor(uncheckedShape: [batch, d] + spatialSize, scalars: all)
     }
 
+    /// Applies the network (building a graph when recording).
+    ///
+    /// - Precondition: ``validate(inputShape:)`` accepts `input.shape`; rank and channels are checked
+    ///   here (a trap), the grid is not. Inputs a user supplies go through a checked entry first:
+    ///   ``predict(_:)``, or `TrainedModel.predict` / `evaluate`, the trainers and the C API.
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {
         let c = configuration, d = c.spatialDimensions
         precondition(input.rank == d + 2 && input.shape[1] == c.inputChannels,

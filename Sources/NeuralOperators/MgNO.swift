@@ -130,7 +130,18 @@ public struct MgNO<Scalar: TensorScalar>: Layer {
         return callAsFunction(input)
     }
 
-    /// Applies the network; traps on a shape ``validate(inputShape:)`` would reject.
+    /// Applies the model to a constant input after checking its shape (inference; no graph is built),
+    /// as ``FourierNeuralOperator/predict(_:)``.
+    public func predict(_ input: Tensor<Scalar>) throws(MgNOError) -> Tensor<Scalar> {
+        try validate(inputShape: input.shape)
+        return inference(input)
+    }
+
+    /// Applies the network (building a graph when recording).
+    ///
+    /// - Precondition: ``validate(inputShape:)`` accepts `input.shape`; it traps otherwise. Inputs a
+    ///   user supplies go through a checked entry first: ``apply(_:)``, ``predict(_:)``, or
+    ///   `TrainedModel.predict` / `evaluate`, the trainers and the C API (all call `validateInput`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar> {

@@ -161,6 +161,7 @@ public final class PINNTrainer<Scalar: TensorScalar> {
                 epochs: planned, batchSize: 1, learningRate: configuration.learningRate, weightDecay: 0,
                 schedule: configuration.schedule, seed: configuration.seed), runDirectory: checkpointing?.directory, observers: [stepLog])
             loop.shufflesRows = false
+            loop.bestModelFile = .notWritten   // no validation split: the "best" is the training loss, never loaded
             // No validation split: the loop's evaluation (its record and checkpoint) every `interval` steps.
             loop.evaluationInterval = checkpointing?.interval ?? planned
             var stopAfter: Int? = nil

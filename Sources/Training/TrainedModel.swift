@@ -54,6 +54,8 @@ public struct TrainedModel {
     public func predict(_ inputs: Tensor<Float>, batchSize: Int = 20) throws -> Tensor<Float> {
         try operatorModel.validateInput(shape: [1] + Array(inputs.shape.dropFirst()))
         let count = inputs.shape[0]
+        guard count >= 1 else { throw TrainingError.dataMismatch("no samples to predict (inputs \(inputs.shape))") }
+        guard batchSize >= 1 else { throw TrainingError.invalidConfiguration("batch size must be at least 1, got \(batchSize)") }
         var outputs: [Float] = []
         var outputShape: [Int] = []
         var start = 0

@@ -21,7 +21,8 @@ import Distributed
 /// Run directory (written only with `runDirectory`), per evaluated epoch and in this order:
 /// ```
 /// metrics.jsonl            (all records through epoch e)          ─┐ written first, each atomically
-/// best-pending.safetensors (only when e improved the selection)   ─┘
+/// best-pending.safetensors (only when e improved the selection    ─┘
+///                           and `bestModelFile` is `.written`)
 /// checkpoint.safetensors   (weights, configuration, Adam state, epoch, best, data fingerprint) ◄ commit point
 /// best-pending → best.safetensors (rename)
 /// ```
@@ -50,6 +51,9 @@ public final class TrainingLoop<Task: TrainingTask> {
     /// stopping and the checkpoint happen after every `evaluationInterval`-th epoch and after the last one
     /// (1: every epoch, as FNO and MgNO; DeepONet's full-batch "epochs" are single steps).
     public var evaluationInterval = 1
+    /// Whether improving evaluations write `best.safetensors` (operators: the model chosen on the
+    /// validation split); ``BestModelFile/notWritten`` for runs whose "best" is unused or the last (GP-HM, PINN).
+    public var bestModelFile = BestModelFile.written
     /// The parameter values of the best evaluation of this process (nil before one, or when the best
     /// epoch predates a resume: ``restoreBestParameters()`` then reads the run directory's best file).
     var bestSnapshot: (epoch: Int, values: [Tensor<Task.Scalar>])?
@@ -173,7 +177,7 @@ public final class TrainingLoop<Task: TrainingTask> {
                 (bestSelection, bestEpoch) = (state.bestSelection, state.bestEpoch)
                 if writesRun {
                     history = Self.reconciledHistory(MetricsLogObserver.read(url(Self.metricsName)!), epochs: firstEpoch)
-                    try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata)
+                    if bestModelFile == .written { try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata) }
                 }
             } else if writesRun {
                 try? FileManager.default.removeItem(at: url(Self.pendingBestName)!)
@@ -230,7 +234,8 @@ public final class TrainingLoop<Task: TrainingTask> {
                 let state = [CheckpointKey.epoch: String(epoch), CheckpointKey.bestSelection: String(bestSelection), CheckpointKey.bestEpoch: String(bestEpoch),
                              CheckpointKey.selection: validation == nil ? "train-loss" : selectionKind, CheckpointKey.dataFingerprint: task.dataFingerprint]
                 for observer in allObservers { try observer.epochWillCommit(history: history) }
-                if improved {
+                let writesBest = improved && bestModelFile == .written
+                if writesBest {
                     var best = try task.checkpointArchive(metadata: state)
                     best.metadata[CheckpointKey.modelEpoch] = String(epoch - 1)
                     try AtomicFile.write(best.encoded(), to: url(Self.pendingBestName)!)
@@ -238,7 +243,7 @@ public final class TrainingLoop<Task: TrainingTask> {
                 var checkpoint = try task.checkpointArchive(metadata: state)
                 optimizer.save(task.namedParameters, into: &checkpoint)
                 try AtomicFile.write(checkpoint.encoded(), to: url(Self.checkpointName)!)   // the commit point
-                if improved { try promotePendingBest() }
+                if writesBest { try promotePendingBest() }
             }
             start = DispatchTime.now().uptimeNanoseconds
             if let patience = configuration.earlyStoppingPatience, epoch - 1 - bestEpoch >= patience { stoppedEarly = true; break }
@@ -249,36 +254,6 @@ public final class TrainingLoop<Task: TrainingTask> {
                               stepSeconds: Double(stepNanoseconds) / 1e9, allreduceSeconds: Double(allreduceNanoseconds) / 1e9)
         lastSummary = summary
         return summary
-    }
-
-    /// Sets the task's parameters to those of the best evaluation of the last ``run(resume:stopAfterEpoch:)``
-    /// (kept in memory, or, when that epoch predates a resume, read and verified from the run directory's
-    /// best file); returns its 0-based epoch, or nil (parameters unchanged) before any evaluation.
-    @discardableResult
-    public func restoreBestParameters() throws -> Int? {
-        guard let bestEpoch = lastSummary?.bestEpoch, bestEpoch >= 0 else { return nil }
-        if let bestSnapshot, bestSnapshot.epoch == bestEpoch {
-            for (parameter, value) in zip(task.namedParameters.map(\.parameter), bestSnapshot.values) { parameter.value = value }
-            return bestEpoch
-        }
-        guard let bestURL = url(Self.bestName) else {
-            throw TrainingError.checkpoint("the best epoch \(bestEpoch + 1) is neither in memory nor in a run directory")
-        }
-        let archive: SafetensorsArchive
-        do { archive = try SafetensorsArchive(contentsOf: bestURL) } catch { throw TrainingError.checkpoint("\(bestURL.path): \(error)") }
-        guard archive.metadata[CheckpointKey.modelEpoch] == String(bestEpoch) else {
-            throw TrainingError.checkpoint("\(bestURL.path) holds epoch \(archive.metadata[CheckpointKey.modelEpoch] ?? "none"), not the best epoch \(bestEpoch)")
-        }
-        try task.verifyCheckpoint(archive, path: bestURL.path)
-        try task.loadCheckpoint(archive, path: bestURL.path)
-        return bestEpoch
-    }
-
-    func promotePendingBest() throws {
-        guard let pending = url(Self.pendingBestName), let best = url(Self.bestName) else { return }
-        guard rename(pending.path, best.path) == 0 else {
-            throw TrainingError.checkpoint("cannot rename \(pending.path) to \(best.path): \(String(cString: strerror(errno)))")
-        }
     }
 
     /// ``resumeState(from:)`` on every rank, with rank 0's loop state: a rank that read another epoch
@@ -349,22 +324,6 @@ public final class TrainingLoop<Task: TrainingTask> {
         return byEpoch.keys.sorted().map { byEpoch[$0]! }
     }
 
-    /// Makes `best.safetensors` hold the checkpoint's best epoch (see the type's description).
-    func reconcileBest(bestEpoch: Int, checkpointEpoch: Int, selectionState: [String: String]) throws {
-        guard let pending = url(Self.pendingBestName), let best = url(Self.bestName) else { return }
-        func modelEpoch(_ url: URL) -> Int? {
-            guard FileManager.default.fileExists(atPath: url.path), let archive = try? SafetensorsArchive(contentsOf: url) else { return nil }
-            return archive.metadata[CheckpointKey.modelEpoch].flatMap { Int($0) }
-        }
-        if FileManager.default.fileExists(atPath: pending.path) {
-            if bestEpoch >= 0, modelEpoch(pending) == bestEpoch { try promotePendingBest() } else { try FileManager.default.removeItem(at: pending) }
-        }
-        guard bestEpoch >= 0, modelEpoch(best) != bestEpoch, bestEpoch == checkpointEpoch - 1 else { return }
-        // The checkpoint's weights are those of its last epoch, which is the best one: write them as best.
-        var state = selectionState.filter { $0.key.hasPrefix("training.") }
-        state[CheckpointKey.modelEpoch] = String(bestEpoch)
-        try AtomicFile.write(task.checkpointArchive(metadata: state).encoded(), to: best)
-    }
 }
 
 /// Whether every element of `tensor` is finite: `Tensor.isFinite` behind a specialized entry point, since

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import PDEKit
@@ -10,12 +11,6 @@ import PDEKit
     static let common = ["dcdm", "train", "--grid", "8", "--dimensions", "2", "--krylov-dimension", "12", "--batch-size", "3",
                          "--channels", "2", "--coarse-channels", "3", "--levels", "2", "--learning-rate", "3e-3", "--seed", "4",
                          "--checkpoint-every", "5"]
-
-    func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-dcdm-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
 
     /// The network's tensors, by name (metadata such as the running loss average is not compared).
     static func weights(_ path: String) throws -> [String: [UInt32]] {
@@ -35,7 +30,7 @@ import PDEKit
     }
 
     @Test func resumedRunEqualsUninterruptedRunBitwise() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("dcdm-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let whole = try cli.run(Self.common + ["--steps", "20", "--output", path("whole.safetensors"), "--log", path("whole.jsonl")])
@@ -67,7 +62,7 @@ import PDEKit
     /// The fixture's 10-step run of the pre-engine binary resumes to 20 steps with exactly the weights that
     /// binary's own --resume wrote (it drew the remaining batches from a seed offset by the completed steps).
     @Test func preEngineRunResumesToTheOldBinarysWeights() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("dcdm-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixtures = OldCheckpointTests.fixtures.appendingPathComponent("dcdm")
         for name in ["model.safetensors", "model.trainer.safetensors"] {
@@ -84,7 +79,7 @@ import PDEKit
     /// A pre-engine state whose `completed_steps` (and the model's `steps`, so that they match) were set
     /// to −5 is one error line, not a trap converting the count to the seed offset.
     @Test func negativeCompletedStepsInThePreEngineStateIsOneErrorLine() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("dcdm-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let fixtures = OldCheckpointTests.fixtures.appendingPathComponent("dcdm")
         for (name, key) in [("model.safetensors", "steps"), ("model.trainer.safetensors", "completed_steps")] {
@@ -99,7 +94,7 @@ import PDEKit
     }
 
     @Test func damagedCheckpointIsOneErrorLine() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("dcdm-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("m.safetensors").path
         #expect(try cli.run(Self.common + ["--steps", "5", "--output", model]).status == 0)
@@ -120,7 +115,7 @@ import PDEKit
 
     /// A learning rate that makes the loss non-finite ends the run with one error line naming the step.
     @Test func nonFiniteLossIsAnError() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("dcdm-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         var arguments = Self.common
         arguments[arguments.firstIndex(of: "3e-3")!] = "1e30"

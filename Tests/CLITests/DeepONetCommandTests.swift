@@ -9,19 +9,13 @@ import PDEKit
 @Suite struct DeepONetCommandTests {
     let cli = CommandLineTests()
 
-    func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-deeponet-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     static func summary(_ output: String) throws -> [String: Any] {
         let line = output.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
         return try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
     }
 
     @Test func generatedDataTrainADeepONet() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet")
         defer { try? FileManager.default.removeItem(at: directory) }
         let npz = directory.appendingPathComponent("anti.npz").path, h5 = directory.appendingPathComponent("anti.h5").path
         let common = ["generate", "antiderivative", "--samples", "100", "--test-samples", "200", "--seed", "5"]
@@ -76,7 +70,7 @@ import PDEKit
     /// `--precision float64` runs the same network in Double: same initial parameters (the untrained error agrees
     /// to Float32 rounding but is not bit-identical), and it trains.
     @Test func bestLoggedConventionAndDoublePrecision() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet")
         defer { try? FileManager.default.removeItem(at: directory) }
         let npz = directory.appendingPathComponent("anti.npz").path, out = directory.appendingPathComponent("run").path
         #expect(try cli.run(["generate", "antiderivative", "--samples", "60", "--test-samples", "60", "--seed", "3", "--output", npz]).status == 0)
@@ -108,7 +102,7 @@ import PDEKit
     }
 
     @Test func malformedDataEndWithOneLineAndNonZeroStatus() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet")
         defer { try? FileManager.default.removeItem(at: directory) }
         func array(_ shape: [Int]) throws -> NumericArray {
             try NumericArray(shape: shape, storage: .float64((0..<shape.reduce(1, *)).map { Double($0 % 7) }))

@@ -9,17 +9,11 @@ import PDEKit
 @Suite struct DeepONetValidationResumeTests {
     let cli = CommandLineTests()
 
-    func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-deeponet-resume-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Rows whose branch values name them (row i is constant i): after `load` (train/test split of one file)
     /// and `heldOut`, the branch values of the training, validation and test rows are disjoint and cover
     /// the file; the validation rows are the last of the training rows. Aligned and triplet data.
     @Test(arguments: [true, false]) func validationRowsAreDisjointFromTrainingAndTestRows(_ aligned: Bool) throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let rows = 20, sensors = 4, npz = directory.appendingPathComponent("rows.npz").path
         let branch = try NumericArray(shape: [rows, sensors], storage: .float64((0..<rows * sensors).map { Double($0 / sensors) }))
@@ -54,7 +48,7 @@ import PDEKit
     /// resume to 48: the checkpoints (weights, Adam moments and step), the per-evaluation training losses and
     /// validation errors, the logged test errors and the reported test error are bitwise equal.
     @Test func resumedRunEqualsUninterruptedRunBitwise() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let npz = directory.appendingPathComponent("anti.npz").path
         #expect(try cli.run(["generate", "antiderivative", "--samples", "40", "--test-samples", "20", "--seed", "7", "--output", npz]).status == 0)
@@ -98,7 +92,7 @@ import PDEKit
     /// A checkpoint that is garbage, truncated, or written for another network: one `error:` line naming
     /// the checkpoint, exit status 1, and the checkpoint file is left as it was.
     @Test func damagedOrForeignCheckpointIsOneErrorLine() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("deeponet-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let npz = directory.appendingPathComponent("anti.npz").path, run = directory.appendingPathComponent("run").path
         #expect(try cli.run(["generate", "antiderivative", "--samples", "20", "--test-samples", "5", "--seed", "3", "--output", npz]).status == 0)

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import PDEKit
@@ -7,12 +8,6 @@ import PDEKit
 /// agree with an independent finite-difference integration in this file.
 @Suite struct GenerateFamiliesCommandTests {
     let cli = CommandLineTests()
-
-    func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-families-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
 
     /// Generates a float64 file and returns (coeff, sol) per sample.
     func generate(_ family: String, resolution: Int, samples: Int, extra: [String], in directory: URL) throws -> [([Double], [Double])] {
@@ -39,7 +34,7 @@ import PDEKit
 
     @Test(arguments: [["--solver", "direct"], ["--solver", "recycling", "--preconditioner", "ilu"], ["--solver", "gmres", "--preconditioner", "ic0"]])
     func poissonSolutionsSolveTheirSystems(solverFlags: [String]) throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("families")
         defer { try? FileManager.default.removeItem(at: directory) }
         let s = 13
         let grid = try UniformGrid.unit(dimension: 2, size: s, layout: .vertexCentred)
@@ -58,7 +53,7 @@ import PDEKit
     }
 
     @Test func helmholtzSolutionsSolveTheirSystems() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("families")
         defer { try? FileManager.default.removeItem(at: directory) }
         let s = 13
         let grid = try UniformGrid.unit(dimension: 2, size: s, layout: .vertexCentred)
@@ -100,7 +95,7 @@ import PDEKit
     }
 
     @Test func burgersSolutionsMatchAnIndependentIntegration() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("families")
         defer { try? FileManager.default.removeItem(at: directory) }
         for (u0, u1) in try generate("burgers", resolution: 64, samples: 2, extra: ["--viscosity", "0.1"], in: directory) {
             let reference = finiteDifferenceBurgers(u0, viscosity: 0.1)
@@ -118,7 +113,7 @@ import PDEKit
     }
 
     @Test func badSolverFlagsEndWithOneErrorLine() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("families")
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("x.h5").path
         for flags in [["--restart", "1e9"], ["--restart", "abc"], ["--recycled", "40"], ["--preconditioner", "multigrid"]] {

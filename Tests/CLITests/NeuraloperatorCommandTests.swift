@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import PDEKit
@@ -10,17 +11,11 @@ import PDEKit
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/neuraloperator")
 
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nop-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test(arguments: [("fno2d_state_dict.pt", "fno2d_expected.safetensors", [32, 48, 64]),
                       ("fno1d.safetensors", "fno1d_expected.safetensors", [64, 100, 256]),
                       ("fno3d.pt", "fno3d_expected.safetensors", [8, 12, 16])])
     func importedModelEvaluatesToPyTorchsOutputs(file: String, expectedFile: String, resolutions: [Int]) throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try makeScratchDirectory("nop-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = directory.appendingPathComponent("run")
         var arguments = ["import", "neuraloperator", Self.fixtures.appendingPathComponent(file).path, "--output", run.path]
@@ -43,7 +38,7 @@ import PDEKit
     }
 
     @Test func unsupportedAndMalformedCheckpointsGiveOneErrorLine() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try makeScratchDirectory("nop-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let truncated = directory.appendingPathComponent("truncated.pt")
         let original = try Data(contentsOf: Self.fixtures.appendingPathComponent("fno1d.pt"))

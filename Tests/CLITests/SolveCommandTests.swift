@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import PDEKit
@@ -25,14 +26,8 @@ import PDEKit
         var rows: Int
     }
 
-    func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-solve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     @Test func everyMethodMatchesTheDirectSolution() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("solve")
         defer { try? FileManager.default.removeItem(at: directory) }
         let spd = ModelProblems.poisson2D(n: 8)
         let nonsymmetric = ModelProblems.convectionDiffusion2D(n: 8, diffusion: 0.05, velocity: (1, -0.5))
@@ -70,7 +65,7 @@ import PDEKit
     }
 
     @Test func badFlagsEndWithOneErrorLine() throws {
-        let directory = try directory()
+        let directory = try makeScratchDirectory("solve")
         defer { try? FileManager.default.removeItem(at: directory) }
         let matrixPath = directory.appendingPathComponent("a.mtx").path
         try MatrixMarket.write(ModelProblems.poisson2D(n: 6), path: matrixPath)

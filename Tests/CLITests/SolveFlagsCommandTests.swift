@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import PDEKit
@@ -43,14 +44,8 @@ import PDEKit
         return (matrixPath, rhsPath, try LUFactorization(a).solve(b))
     }
 
-    func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-solve-flags-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     @Test func hypreFlagsMatchTheDirectSolution() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("solve-flags")
         defer { try? FileManager.default.removeItem(at: directory) }
         let poisson = try write(ModelProblems.poisson2D(n: 24), "poisson", in: directory)
         let amgFlags: [[String]] = [
@@ -92,7 +87,7 @@ import PDEKit
     }
 
     @Test func autoAndSymmetryToleranceSayWhatRan() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("solve-flags")
         defer { try? FileManager.default.removeItem(at: directory) }
         // Small: direct. Above 20,000 unknowns and symmetric with a positive diagonal: CG + AMG.
         let small = try write(ModelProblems.poisson2D(n: 20), "small", in: directory)
@@ -114,7 +109,7 @@ import PDEKit
     }
 
     @Test func badHypreAndSelectionValuesEndWithOneErrorLine() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("solve-flags")
         defer { try? FileManager.default.removeItem(at: directory) }
         let matrixPath = directory.appendingPathComponent("a.mtx").path
         try MatrixMarket.write(ModelProblems.poisson2D(n: 5), path: matrixPath)   // 25 rows

@@ -142,6 +142,33 @@ import PDEs
         }
     }
 
+    /// PDEs' one residual splitter as GP-HM uses it (linear in the derivatives of u, N(u, x) kept whole):
+    /// Σ C_m ∂^m u + N + r₀ equals the residual at random values of x, u and its derivatives; the
+    /// split with every derivative chosen (the finite-volume path's) refuses the nonlinear N.
+    @Test func theResidualSplitRecomposesTheResidual() throws {
+        let description = try ProblemFile.parse(text: """
+            {"name": "s", "domain": {"box": [[0, 0], [1, 1]]},
+             "equation": "-(3*u_xx - x*u_yy/2) + exp(u)*sin(x) + 2*(u_x - u*u)*y - u_xx*cos(1) = x*y - 4",
+             "boundary": [{"dirichlet": "0"}], "exact": {"u": "0"}}
+            """)
+        let residual = description.residuals[0]
+        let split = try #require(residual.linearDecomposition(in: { $0.totalOrder > 0 }))
+        #expect(Set(split.terms.keys.map(\.orders)) == [[2, 0], [0, 2], [1, 0]])
+        #expect(!split.rest.involvesFields && split.terms.values.allSatisfy { !$0.involvesFields } && split.fieldPart.fieldDerivatives.allSatisfy { $0.totalOrder == 0 })
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let x = [Double.random(in: 0...1, using: &generator), Double.random(in: 0...1, using: &generator)]
+            var values: [[Int]: Double] = [:]
+            for orders in [[0, 0], [1, 0], [0, 1], [2, 0], [0, 2]] { values[orders] = Double.random(in: -2...2, using: &generator) }
+            let field: (FieldDerivative) -> Double = { values[$0.orders]! }
+            let recomposed = split.terms.reduce(0.0) { $0 + $1.value.evaluate(coordinates: x) * field($1.key) }
+                + split.fieldPart.evaluate(coordinates: x, field: field) + split.rest.evaluate(coordinates: x)
+            let direct = residual.evaluate(coordinates: x, field: field)
+            #expect(abs(recomposed - direct) <= 1e-12 * max(1, abs(direct)), "x = \(x): \(recomposed) vs \(direct)")
+        }
+        #expect(residual.linearDecomposition() == nil)
+    }
+
     @Test(arguments: [
         (#""equation": "u_xx + u_x = 0", "boundary": [{"dirichlet": "0"}]"#, "first derivatives (u_x)"),
         (#""equation": "u_xx*u = 1", "boundary": [{"dirichlet": "0"}]"#, "second derivatives under a non-constant factor"),

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import GaussianProcesses
@@ -23,12 +24,6 @@ import Training
         return c
     }
 
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gp-resume-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     static let problems: [GaussianProcessProblem] = [.poissonSine1D(frequency: 10, length: .pi), .allenCahnSine1D(frequency: 6, length: .pi),
                                                      .poissonSine2D(frequency: 3, length: .pi)]
 
@@ -40,7 +35,7 @@ import Training
             if problem.dimension == 2 { c.collocationPointsPerAxis = 16 }
             return c
         }
-        let directory = try scratch()
+        let directory = try makeScratchDirectory("gp-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let steps = 4
         let whole = try GaussianProcessSolver(problem: problem, configuration: configuration(2 * steps)).run()
@@ -68,7 +63,7 @@ import Training
     }
 
     @Test func theLoaderRefusesAnotherProblemConfigurationOrFileBeforeChangingAnything() throws {
-        let directory = try scratch()
+        let directory = try makeScratchDirectory("gp-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi), configuration: configuration(adam: 2, lbfgs: 0))
             .run(runDirectory: directory, resume: false)

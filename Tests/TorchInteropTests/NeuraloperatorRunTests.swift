@@ -11,14 +11,8 @@ import Training
 /// Import into a run directory (what `evaluate` and the C API load), export back to neuraloperator's
 /// key names, and the `neuraloperator` preset's parameter count against neuraloperator's own.
 @Suite struct NeuraloperatorRunTests {
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("torch-interop-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test func importedRunLoadsAsATrainedModelAndPredictsPyTorchsOutputs() throws {
-        let run = try Self.temporaryDirectory()
+        let run = try makeScratchDirectory("torch-interop")
         defer { try? FileManager.default.removeItem(at: run) }
         try NeuraloperatorRun.importCheckpoint(FixturePaths.path("fno2d_state_dict.pt"), metadata: FixturePaths.path("fno2d_metadata.pkl"), to: run)
         let (trained, _) = try TrainedModel.load(from: run.appendingPathComponent("checkpoint.safetensors"))
@@ -36,7 +30,7 @@ import Training
     /// model (every parameter bit for bit) and PyTorch's outputs.
     @Test(arguments: ["fno1d.pt", "fno3d.pt"])
     func exportThenImportIsTheSameModel(file: String) throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try makeScratchDirectory("torch-interop")
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = directory.appendingPathComponent("run"), export = directory.appendingPathComponent("export")
         let original = try NeuraloperatorRun.importCheckpoint(FixturePaths.path(file), to: run)
