@@ -5,17 +5,19 @@
 #      checks every result itself) over shared memory and TCP loopback;
 #   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver);
 #      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
-#   3. train fno and train deeponet (aligned and triplet data) with R = 2 and global batch B: the loss curve and the validation errors
-#      (split across ranks) of R = 1 with batch B to 1e-6 relative; a partial run then --resume under R = 2
-#      gives the uninterrupted R = 2 run's losses and a byte-identical checkpoint;
+#   3. train fno, train fno --task next-step and train deeponet (aligned and triplet data) with R = 2 and global batch B:
+#      the loss curve and the validation errors (split across ranks) of R = 1 with batch B to 1e-6 relative (next-step:
+#      1e-5); a partial run then --resume under R = 2 gives the uninterrupted R = 2 run's losses and a byte-identical checkpoint;
 #   4. a rank that meets bad input: every rank exits non-zero, one `error:` line, no hang; commands that do
-#      not split their work (generate antiderivative, train fno --task next-step) are refused under mpirun,
+#      not split their work (generate antiderivative) are refused under mpirun,
 #      and so is train deeponet --keep best-train-loss (it needs each step's loss on one process);
 #   5. the Fortran MPI example gives the same per-sample errors on 1 and 2 ranks;
 #   6. solve: one system split over 2 ranks (hypre CG + AMG, GMRES + AIR, BiCGStab + ILUT) agrees with
 #      the one-process solve to the tolerance; a method that cannot run across ranks: one error line;
 #   7. solve across ranks where rank 1 alone reads a bad file (a NaN in its rows, a matrix of another
 #      size, a size too large for memory): every rank exits non-zero with one error line naming rank 1.
+#   8. thread caps: PDEKIT_THREADS=1 generate runs one thread (no OpenMP or OpenBLAS workers); under mpirun
+#      every rank starts with the load-time caps (OMP_THREAD_LIMIT, OPENBLAS_NUM_THREADS = cores / ranks).
 # Usage: bash scripts/mpi-tests.sh   (after swift build -c release --build-tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +90,33 @@ for key in ["trainLoss", "validationRelativeL2"]:
     print(f"mpi-tests:   fno {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
 PY
 cmp -s "$work/fno-2/checkpoint.safetensors" "$work/fno-2r/checkpoint.safetensors" || fail "resumed R=2 checkpoint differs from the uninterrupted one"
+# Next-step FNO on Navier-Stokes trajectories (8 of 7 snapshots; history 2: 5 windows each): 20 training windows in
+# global batches of 6 (3 per rank), the 2 validation trajectories' rollouts split across the ranks.
+"${limit[@]}" "$pdekit" generate navier-stokes --samples 8 --resolution 16 --final-time 0.6 --record-interval 0.1 --time-step 0.01 \
+    --seed 2 --output "$work/ns.h5" --quiet >/dev/null
+nextstep=(train fno --task next-step --history 2 --data "$work/ns.h5" --train 6 --validation 2 --test 2 --modes 4 --width 8 --layers 2
+          --batch-size 6 --seed 3 --quiet --epochs 3)
+"${limit[@]}" "$pdekit" "${nextstep[@]}" --output "$work/ns-1" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${nextstep[@]}" --output "$work/ns-2" >/dev/null
+partial=("${nextstep[@]}"); partial[${#partial[@]}-1]=2   # --epochs 2
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${partial[@]}" --output "$work/ns-2r" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${nextstep[@]}" --output "$work/ns-2r" --resume >/dev/null
+python3 - "$work" <<'PY'
+import json, math, sys
+work = sys.argv[1]
+def curve(name, key):
+    return [json.loads(line)[key] for line in open(f"{work}/{name}/metrics.jsonl")]
+for key in ["trainLoss", "validationRelativeL2"]:
+    one, two, resumed = curve("ns-1", key), curve("ns-2", key), curve("ns-2r", key)
+    assert len(one) == 3 and len(two) == 3 and len(resumed) == 3, (key, one, two, resumed)
+    for a, b in zip(one, two):
+        assert math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-5 * abs(a), f"{key}: R=1 {one} vs R=2 {two}"
+    assert resumed == two, f"{key}: resumed {resumed} vs uninterrupted {two}"
+    print(f"mpi-tests:   next-step {key}: R=1 {one}; R=2 {two}; max relative difference {max(abs(a-b)/abs(a) for a, b in zip(one, two)):.2e}")
+one, two = (json.load(open(f"{work}/{name}/rollout.json")) for name in ("ns-1", "ns-2"))
+assert math.isfinite(one["relative_l2"]) and abs(one["relative_l2"] - two["relative_l2"]) <= 1e-5 * one["relative_l2"], (one, two)
+PY
+cmp -s "$work/ns-2/checkpoint.safetensors" "$work/ns-2r/checkpoint.safetensors" || fail "resumed R=2 next-step checkpoint differs from the uninterrupted one"
 # DeepONet: 40 training functions, the last 10 held out (5 per rank), mini-batches of 8 (4 per rank),
 # an evaluation every epoch (4 steps); the partial run stops after 2 of the 3 epochs.
 "${limit[@]}" "$pdekit" generate antiderivative --samples 40 --test-samples 8 --sensors 20 --seed 5 --output "$work/ad.npz" >/dev/null
@@ -179,13 +208,13 @@ set -e
 [ "$status" -ne 0 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad3.err")" -eq 1 ] && [ ! -f "$work/a.npz" ] \
     || fail "generate antiderivative under mpirun: status $status, $(cat "$work/bad3.err")"
 [ "$("${limit[@]}" "${mpirun[@]}" "$pdekit" --version | wc -l)" -eq 1 ] || fail "--version under mpirun"
-# train fno --task next-step trains the whole model on every rank: refused before it reads data or writes the run.
+# train fno --task next-step on a file without trajectories: every rank fails alike, one error line, no hang.
 set +e
-"${limit[@]}" "${mpirun[@]}" "$pdekit" train fno --task next-step --data "$work/one-rank.h5" --epochs 1 \
+"${limit[@]}" "${mpirun[@]}" "$pdekit" train fno --task next-step --data "$work/one-rank.h5" --trajectory-key nothing --epochs 1 \
     --output "$work/next-step" >/dev/null 2>"$work/bad4.err"; status=$?
 set -e
-[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:.*runs as one process' "$work/bad4.err")" -eq 1 ] \
-    && [ ! -e "$work/next-step" ] || fail "train fno --task next-step under mpirun: status $status, $(cat "$work/bad4.err")"
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$(grep -c '^error:' "$work/bad4.err")" -eq 1 ] \
+    || fail "train fno --task next-step on bad data under mpirun: status $status, $(cat "$work/bad4.err")"
 # train deeponet's default without validation rows keeps the lowest training loss of every step: refused.
 set +e
 "${limit[@]}" "${mpirun[@]}" "$pdekit" train deeponet --data "$work/ad.npz" --validation 0 --iterations 2 \
@@ -274,4 +303,41 @@ for case in nan size memory; do
         || fail "solve across ranks with a bad file on rank 1 ($case): status $status, $(cat "$work/rank-$case.err")"
     echo "mpi-tests:   $case on rank 1: $(grep '^error:' "$work/rank-$case.err")"
 done
+echo "mpi-tests: 8. thread caps reach every pool"
+# CHOLMOD asks OpenMP for 4 threads per region of its supernodal factorization and OpenBLAS starts a pool per core;
+# only the load-time variables (OMP_THREAD_LIMIT, OPENBLAS_NUM_THREADS) cap those, so a capped pdekit re-executes
+# itself once with them. A 1-thread generate samples its /proc/PID/task while it factorizes: one thread throughout.
+PDEKIT_THREADS=1 "${limit[@]}" "$pdekit" generate darcy --samples 48 --resolution 128 --solver direct --quiet --seed 1 \
+    --output "$work/threads.h5" >/dev/null &
+pid=$!
+most=0
+while kill -0 "$pid" 2>/dev/null; do
+    count=$( (ls /proc/"$pid"/task 2>/dev/null || true) | wc -l)   # the process may end between the test and the listing
+    [ "$count" -gt "$most" ] && most=$count
+    sleep 0.01
+done
+wait "$pid" || fail "PDEKIT_THREADS=1 generate failed"
+[ "$most" -eq 1 ] || fail "PDEKIT_THREADS=1 generate ran $most threads at once (expected 1)"
+echo "mpi-tests:   PDEKIT_THREADS=1 generate darcy: at most $most thread"
+# Under mpirun without PDEKIT_THREADS each of the 2 ranks on this machine gets cores / 2 threads in its load-time environment.
+expected=$(( $(nproc) / 2 )); [ "$expected" -ge 1 ] || expected=1
+"${mpirun[@]}" "$pdekit" generate darcy --samples 400 --resolution 128 --solver direct --quiet --seed 1 --output "$work/threads-2.h5" \
+    >/dev/null 2>&1 &
+launcher=$!
+seen=0
+for _ in $(seq 1 400); do
+    for child in $(pgrep -P "$launcher"); do
+        environment=$(tr '\0' '\n' </proc/"$child"/environ 2>/dev/null || true)
+        if grep -q '^OMPI_COMM_WORLD_RANK=' <<<"$environment" && grep -q "^PDEKIT_REEXECUTED_PID=$child\$" <<<"$environment"; then
+            grep -qx "OMP_THREAD_LIMIT=$expected" <<<"$environment" && grep -qx "OPENBLAS_NUM_THREADS=$expected" <<<"$environment" \
+                || fail "rank process $child: $(grep -E '^(OMP|OPENBLAS)_' <<<"$environment" | tr '\n' ' ')"
+            seen=$((seen + 1))
+        fi
+    done
+    [ "$seen" -ge 2 ] && break
+    sleep 0.05
+done
+wait "$launcher" || fail "mpirun generate (thread caps) failed"
+[ "$seen" -ge 2 ] || fail "no rank process with the load-time caps was seen"
+echo "mpi-tests:   mpirun -np 2: each rank started with OMP_THREAD_LIMIT=OPENBLAS_NUM_THREADS=$expected"
 echo "mpi-tests: all passed"

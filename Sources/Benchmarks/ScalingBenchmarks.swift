@@ -5,7 +5,8 @@ import Foundation
 /// model of what it buys on many machines.
 ///
 /// 1. Generation: `generate darcy` (direct solver) as 2 ranks × 1 thread under `mpirun` against
-///    1 process × 1 thread, samples per wall second end to end (start-up, ordering, solves, merge).
+///    1 process × 1 thread, samples per wall second end to end (start-up, ordering, solves, merge), with
+///    the 2-rank run's ``GenerationTimeline`` (where its wall time went).
 /// 2. Training: `train fno --preset darcy` as 2 ranks × 1 thread against 1 process × 2 threads (the
 ///    default), mean epoch seconds from the run's summary line; the two loss curves are compared too.
 /// 3. Allreduce: seconds per MB of an in-place `MPI_Allreduce` (Float sum) between 2 ranks over shared
@@ -79,6 +80,13 @@ public struct ScalingBenchmarks {
         public var step_seconds: Double?
         public var allreduce_seconds: Double?
         public var command: String
+        /// Generation under several ranks: where the wall time went (``GenerationTimeline``, rank 0's JSON
+        /// line), and around it the launcher's share: from this benchmark starting `mpirun` to the first
+        /// rank process existing (`launch_seconds`), and from the last rank done to `mpirun` exiting
+        /// (`teardown_seconds`: `MPI_Finalize`, exit, the launcher's clean-up).
+        public var timeline: GenerationTimeline?
+        public var launch_seconds: Double?
+        public var teardown_seconds: Double?
         /// CPU seconds spread over every rank's threads: the wall time with a free core per thread.
         var idealSeconds: Double { cpu_seconds / Double(ranks * threads_per_rank) }
     }
@@ -253,14 +261,22 @@ public struct ScalingBenchmarks {
     func timed(ranks: Int, threads: Int, _ arguments: [String], measure: String) throws -> RunRecord {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.childrenCPUSeconds()
+        let launchedAt = GenerationTimeline.now()
         let stdout = try launch(ranks: ranks, threads: threads, arguments)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let endedAt = GenerationTimeline.now()
         var record = RunRecord(measure: measure, ranks: ranks, threads_per_rank: threads, seconds: seconds,
                                cpu_seconds: Self.childrenCPUSeconds() - cpuStart, load_average: load,
                                command: commandLine(ranks: ranks, threads: threads, arguments, mpiOptions: []).joined(separator: " "))
         if measure == "generation" {
             record.samples = generationSamples
             record.samples_per_second = Double(generationSamples) / seconds
+        }
+        for line in stdout.split(separator: "\n") where line.contains("\"generation-timeline\"") {
+            let timeline = try JSONDecoder().decode(GenerationTimeline.self, from: Data(line.utf8))
+            record.timeline = timeline
+            record.launch_seconds = (timeline.process_start.min() ?? launchedAt) - launchedAt
+            record.teardown_seconds = endedAt - (timeline.done.max() ?? endedAt)
         }
         for line in stdout.split(separator: "\n") where line.contains("mean_epoch_seconds") {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {

@@ -11,6 +11,8 @@ public struct RankGenerationSummary: Sendable {
     public var mergedCount: Int
     /// Whether the output was already complete, so nothing was solved.
     public var wasComplete: Bool
+    /// Where the wall time went (rank 0 of a run that solved; nil elsewhere).
+    public var timeline: GenerationTimeline?
 }
 
 extension DatasetGenerator {
@@ -24,6 +26,7 @@ extension DatasetGenerator {
     /// (``Distributed/Communicator/abort(exitCode:)``), since the others wait in collectives.
     public func runAsRank(of communicator: Communicator, output: String, shardLimit: Int? = nil,
                           progress: ((Int, Int) -> Void)? = nil) throws -> RankGenerationSummary {
+        let entered = GenerationTimeline.now()
         let count = configuration.sampleCount
         guard communicator.size > 1 else {
             let local = try run(output: output, shardLimit: shardLimit, progress: progress)
@@ -47,8 +50,10 @@ extension DatasetGenerator {
         }
         let local = try run(output: output, shard: Shard(of: communicator), communicator: communicator,
                             shardLimit: shardLimit, progress: progress)
+        let solved = GenerationTimeline.now()
         var totals = [Double(local.solvedCount), Double(local.completedCount)]
         try communicator.allreduceSum(&totals)
+        let allSolved = GenerationTimeline.now()
         var merged = 0
         if Int(totals[1]) == count {
             if communicator.isRoot {
@@ -58,6 +63,8 @@ extension DatasetGenerator {
             try communicator.barrier()
             merged = count
         }
-        return RankGenerationSummary(local: local, solvedByAllRanks: Int(totals[0]), mergedCount: merged, wasComplete: false)
+        let stamps = [GenerationTimeline.processStart(fallback: entered), entered, local.orderedAt, solved, allSolved, GenerationTimeline.now()]
+        let timeline = try GenerationTimeline.gathered(stamps, communicator: communicator)
+        return RankGenerationSummary(local: local, solvedByAllRanks: Int(totals[0]), mergedCount: merged, wasComplete: false, timeline: timeline)
     }
 }

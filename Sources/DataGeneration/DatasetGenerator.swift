@@ -25,6 +25,8 @@ public struct GenerationSummary: Sendable {
     /// Mean distance between consecutive feature vectors in the sampled order and in the solve order.
     public var unsortedNeighborDistance: Double
     public var sortedNeighborDistance: Double
+    /// When the solve order was known (Unix seconds; the ordering phase of a ``GenerationTimeline``).
+    public var orderedAt: Double = 0
     public var secondsPerSample: Double { solvedCount > 0 ? seconds / Double(solvedCount) : 0 }
     public var iterationsPerSample: Double { solvedCount > 0 ? Double(totalIterations) / Double(solvedCount) : 0 }
 }
@@ -215,8 +217,18 @@ public final class DatasetGenerator {
 
     /// The solve order (a permutation of 0..<N), and the mean neighbour distances before/after.
     public func solveOrder() -> (order: [Int], unsorted: Double, sorted: Double) {
-        let count = configuration.sampleCount
-        let vectors = (0..<count).map { features(of: input($0)) }
+        solveOrder(features: (0..<configuration.sampleCount).map { features(of: input($0)) })
+    }
+
+    /// Entries of one feature vector (``features(of:)``).
+    var featureLength: Int {
+        let blocks = min(16, configuration.resolution)
+        return configuration.family == .burgers ? blocks : blocks * blocks
+    }
+
+    /// The solve order of samples with feature vectors `vectors` (sample i's at position i).
+    func solveOrder(features vectors: [[Double]]) -> (order: [Int], unsorted: Double, sorted: Double) {
+        let count = vectors.count
         let order = configuration.family == .burgers
             ? Array(0..<count)
             : SimilarityOrdering.order(vectors, strategy: .automatic(sampleCount: count))
@@ -289,6 +301,7 @@ public final class DatasetGenerator {
         }
 
         let (order, unsorted, sorted) = try sharedSolveOrder(communicator)
+        let orderedAt = GenerationTimeline.now()
         let solver = configuration.family.isLinear ? try makeSolver(configuration.strategy) : nil
         if let (strategy, reason) = recordedStrategy { solver?.adopt(strategy, reason: reason) }
         let burgers = configuration.family == .burgers
@@ -346,17 +359,37 @@ public final class DatasetGenerator {
                                  seconds: seconds, solveSeconds: solveSeconds, totalIterations: iterations,
                                  strategy: solver?.chosenStrategy, strategyReason: solver?.choiceReason ?? "time stepping (no linear solves)",
                                  solverDescription: burgers != nil ? "pseudo-spectral ETDRK4/IMEX" : methods.sorted().joined(separator: ", "),
-                                 unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted)
+                                 unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted, orderedAt: orderedAt)
     }
 
-    /// ``solveOrder()`` computed on rank 0 and broadcast (computed locally for a single rank), so
-    /// every rank cuts its chunk from the same sequence.
+    /// ``solveOrder()`` on several ranks (computed locally for a single rank), so every rank cuts its
+    /// chunk from the same sequence: drawing the N inputs for their features is most of the ordering's
+    /// time, so rank r draws the features of its contiguous share of the sample indices
+    /// (``Distributed/Shard``), rank 0 gathers them (one `MPI_Gather`, each share padded to ⌈N/R⌉
+    /// rows), sorts, and broadcasts the order. The features are functions of (seed, i) alone, so the
+    /// order is bitwise the one-process order.
     func sharedSolveOrder(_ communicator: Communicator) throws -> (order: [Int], unsorted: Double, sorted: Double) {
         guard communicator.usesMPI, communicator.size > 1 else { return solveOrder() }
-        var order = [Int64](repeating: 0, count: configuration.sampleCount)
+        let count = configuration.sampleCount, width = featureLength
+        let rowsPerRank = (count + communicator.size - 1) / communicator.size
+        let (paddedCount, overflow) = rowsPerRank.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw DistributedError.tooLarge(rowsPerRank) }
+        var local = [Double](repeating: 0, count: paddedCount)
+        for (row, index) in Shard(of: communicator).range(of: count).enumerated() {
+            local.replaceSubrange((row * width)..<((row + 1) * width), with: features(of: input(index)))
+        }
+        let gathered = try communicator.gather(local)
+        var order = [Int64](repeating: 0, count: count)
         var distances = [Double](repeating: 0, count: 2)
-        if communicator.isRoot {
-            let computed = solveOrder()
+        if let gathered {
+            var vectors: [[Double]] = []
+            vectors.reserveCapacity(count)
+            for (rank, rows) in gathered.enumerated() {
+                for row in 0..<(try Shard(index: rank, count: communicator.size).range(of: count).count) {
+                    vectors.append(Array(rows[(row * width)..<((row + 1) * width)]))
+                }
+            }
+            let computed = solveOrder(features: vectors)
             order = computed.order.map { Int64($0) }
             distances = [computed.unsorted, computed.sorted]
         }

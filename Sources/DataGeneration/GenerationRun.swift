@@ -25,8 +25,10 @@ public struct GenerationRun {
     }
 
     /// Generates and reports: `print` receives each summary line as soon as it is known (rank 0 only
-    /// under several ranks), `record` the comparison's JSON record.
-    public func run(communicator: Communicator, print: (String) -> Void, record: (RecyclingComparisonRecord) throws -> Void) throws {
+    /// under several ranks), `record` the comparison's JSON record, `timeline` where a multi-rank run's
+    /// time went (rank 0, after the lines about the ranks).
+    public func run(communicator: Communicator, print: (String) -> Void, record: (RecyclingComparisonRecord) throws -> Void,
+                    timeline: (GenerationTimeline) throws -> Void = { _ in }) throws {
         if let comparedSystemCount, comparedSystemCount < 1 { throw GenerationError.invalidParameter(name: "compare-gmres", reason: "must be at least 1") }
         let generator = try DatasetGenerator(configuration, budget: force ? .unlimited : MemoryBudget(), checksDiskSpace: !force)
         try GenerationReport.requireOutputDirectory(of: output)
@@ -44,6 +46,7 @@ public struct GenerationRun {
             guard communicator.isRoot else { return }
             GenerationReport.rankLines(ranks, output: output, sampleCount: samples, rankCount: communicator.size).forEach(print)
             if ranks.wasComplete { return }
+            if let phases = ranks.timeline { try timeline(phases) }
             summary = ranks.local
         } else {
             summary = try generator.run(output: output, shard: part, shardLimit: shardLimit, progress: progress.report)

@@ -14,6 +14,15 @@ public enum MPIRuntime {
         launcherSizeVariables.contains { environment[$0] != nil }
     }
 
+    /// The job's size as the launcher announced it in `environment` (1 when not launched), known before
+    /// MPI is initialized.
+    public static func launcherSize(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        for name in launcherSizeVariables {
+            if let text = environment[name], let size = Int(text), size >= 1 { return size }
+        }
+        return 1
+    }
+
     /// The rank the launcher gave this process, from the environment (before MPI is initialized).
     public static func launcherRank(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
         for name in ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"] {

@@ -8,8 +8,11 @@ import Foundation
 ///   Matrix Market readers in SparseSolvers) split their work into at most ``limit`` chunks;
 /// - OpenBLAS's pthreads pool, which CHOLMOD and LAPACKE use (`openblas_set_num_threads`, only ever
 ///   lowered: PDEKit's own kernels set OpenBLAS to one thread when they first run);
-/// - OpenMP (libgomp, loaded by SuiteSparse): `omp_set_num_threads` on the calling thread, which is the
-///   thread that runs CHOLMOD (the main thread of the CLI);
+/// - OpenMP (libgomp, loaded by SuiteSparse): `omp_set_num_threads` sets the count of the CALLING thread
+///   only, and CHOLMOD's supernodal factorization asks for a fixed 4 threads per region
+///   (`num_threads(CHOLMOD_OMP_NUM_THREADS)`, a compile-time constant), which no runtime call lowers.
+///   Only `OMP_THREAD_LIMIT`, read when libgomp loads, caps every region of every thread: the CLI sets
+///   ``loadTimeEnvironment(threads:)`` and re-executes itself once before any work (`Entry.main`);
 /// - FFTW is linked without its threads library, so it always runs on the calling thread.
 ///
 /// Without a cap (``limit`` is nil) nothing is changed: every library keeps its own default.
@@ -36,6 +39,22 @@ public enum ProcessThreads {
             set(min(count, get()))
         }
         if let set = symbol("omp_set_num_threads", as: (@convention(c) (Int32) -> Void).self) { set(count) }
+    }
+
+    /// The variables that libraries read only when they load, set to `threads`: `OMP_THREAD_LIMIT` (every
+    /// OpenMP region of every thread, including CHOLMOD's fixed `num_threads(4)`), `OMP_NUM_THREADS` (the
+    /// default count of threads that never called `omp_set_num_threads`) and `OPENBLAS_NUM_THREADS`
+    /// (OpenBLAS then starts no pool beyond the cap). A process started with these values has every
+    /// pool capped from its first instruction.
+    public static func loadTimeEnvironment(threads: Int) -> [String: String] {
+        let count = String(max(1, threads))
+        return ["OMP_THREAD_LIMIT": count, "OMP_NUM_THREADS": count, "OPENBLAS_NUM_THREADS": count]
+    }
+
+    /// The variables of ``loadTimeEnvironment(threads:)`` whose value in `environment` differs (what a
+    /// re-executed process must set; empty when the process already started capped).
+    public static func missingLoadTimeEnvironment(threads: Int, in environment: [String: String]) -> [String: String] {
+        loadTimeEnvironment(threads: threads).filter { environment[$0.key] != $0.value }
     }
 
     /// OpenBLAS's thread count now (nil when the process has no OpenBLAS).

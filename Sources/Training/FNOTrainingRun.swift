@@ -84,12 +84,7 @@ public struct FNOTrainingRun {
 
     /// Next step: trains on windows of the trajectories, selects on the validation rollout error, and writes the
     /// test rollouts' per-step error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
-    func executeNextStep() throws -> NextStepRunSummary {
-        // The next-step trainer does not split its work: R ranks would each train the whole model into the
-        // same run directory (and remove each other's in-flight temporaries).
-        guard run.communicator.size == 1 else {
-            throw OperatorRunError(description: "'pdekit train fno --task next-step' runs as one process; under mpirun only generate FAMILY, train fno (--task pairs), train mgno and train deeponet split their work over ranks (run it without mpirun)")
-        }
+    func executeNextStep() throws -> NextStepRunSummary? {
         let training: NextStepTraining = pushforward == 0 ? .teacherForcing : .pushforward(steps: pushforward)
         if run.epochs > 0, run.subsample > 0, let streamed = try StreamedTrajectoryData.open(
             path: run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, stride: run.subsample, residence: run.dataResidence,
@@ -99,6 +94,7 @@ public struct FNOTrainingRun {
             let trainer = NextStepTrainer(task: try streamed.task(model: network, configuration: run.trainingConfiguration, history: history, training: training),
                                           outputDirectory: URL(fileURLWithPath: run.output))
             trainer.showsProgress = run.showsProgress
+            trainer.communicator = run.communicator
             return try trainer.runAndTest(streamed, run: run.output, resume: run.resume)
         }
         let split = try trajectorySplit()
@@ -112,6 +108,7 @@ public struct FNOTrainingRun {
                                             training: training, train: split.train, validation: split.validation)
         let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: run.output))
         trainer.showsProgress = run.showsProgress
+        trainer.communicator = run.communicator   // data parallel under mpirun: rank 0 alone writes and reports
         return try trainer.runAndTest(split, run: run.output, resume: run.resume)
     }
 }

@@ -16,21 +16,23 @@ extension NextStepTrainer {
     /// Trains (selecting on the validation rollout error), rolls the chosen and the final model out over
     /// `split.test`, writes rollout.json, rollout.png and fields.png (the first test trajectory's last
     /// given state, and the truth and rollout at the last step) and returns the summary. `run` is the
-    /// output directory as the user named it.
-    public func runAndTest(_ split: TrajectorySplit, run: String, resume: Bool) throws -> NextStepRunSummary {
+    /// output directory as the user named it. Under several ranks every rank trains and rank 0 alone
+    /// tests, writes and returns the summary (nil on the others).
+    public func runAndTest(_ split: TrajectorySplit, run: String, resume: Bool) throws -> NextStepRunSummary? {
         try runAndTest(test: split.test, trainTrajectories: split.train.count, validationTrajectories: split.validation?.count ?? 0,
                        scalarNames: split.train.scalarNames, run: run, resume: resume)
     }
 
     /// The same for trajectories streamed from disk (``StreamedTrajectoryData``).
-    public func runAndTest(_ streamed: StreamedTrajectoryData, run: String, resume: Bool) throws -> NextStepRunSummary {
+    public func runAndTest(_ streamed: StreamedTrajectoryData, run: String, resume: Bool) throws -> NextStepRunSummary? {
         try runAndTest(test: streamed.test, trainTrajectories: streamed.trainTrajectories, validationTrajectories: streamed.validation?.count ?? 0,
                        scalarNames: [], run: run, resume: resume)
     }
 
     func runAndTest(test: Trajectories, trainTrajectories: Int, validationTrajectories: Int, scalarNames: [String], run: String,
-                    resume: Bool) throws -> NextStepRunSummary {
+                    resume: Bool) throws -> NextStepRunSummary? {
         let summary = try self.run(resume: resume)
+        guard communicator.isRoot else { return nil }
         let history = task.history
         let final = try TrajectoryRollout.run(task.trainedModel, on: test, history: history, batchSize: task.configuration.batchSize).evaluation
         let (predictions, chosen) = try evaluateRollouts(test, model: try chosenModel())

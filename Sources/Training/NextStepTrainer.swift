@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import Datasets
 import RunSupport
+import Distributed
 
 /// Next-step (autoregressive) training of a neural operator: a ``NextStepTrainingTask`` run by the
 /// ``TrainingLoop``, and the rollout evaluation of the chosen model.
@@ -10,11 +11,18 @@ import RunSupport
 /// `best.safetensors` selected on the validation rollout error, `metrics.jsonl`, `loss.png`,
 /// `configuration.json`), resumable per epoch; ``evaluateRollouts(_:)`` adds `rollout.json` and
 /// `rollout.png` (the per-step error curve of the test trajectories).
+///
+/// Under `mpirun` (``communicator`` with several ranks) the ``TrainingLoop``'s one data-parallel path
+/// trains: each rank computes its slice of every global batch of windows, one allreduce sums the
+/// gradients, the validation trajectories are split across the ranks, and rank 0 alone writes the run
+/// directory and rolls out the test trajectories.
 public final class NextStepTrainer {
     public let task: NextStepTrainingTask
     public let outputDirectory: URL?
     /// Draw a progress bar with ETA on stderr.
     public var showsProgress = false
+    /// The ranks training together (data parallel, see ``TrainingLoop/communicator``); only rank 0 writes.
+    public var communicator: Communicator = .single
 
     public init(task: NextStepTrainingTask, outputDirectory: URL? = nil) {
         self.task = task
@@ -26,12 +34,13 @@ public final class NextStepTrainer {
     public func run(resume: Bool = false, stopAfterEpoch: Int? = nil) throws -> TrainingLoop<NextStepTrainingTask>.Summary {
         var observers: [any TrainingObserver] = []
         if showsProgress { observers.append(ProgressObserver()) }
-        if let outputDirectory {
+        if let outputDirectory, communicator.isRoot {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
             try AtomicFile.write(task.model.runConfigurationJSON(training: task.configuration), to: outputDirectory.appendingPathComponent("configuration.json"))
             observers.append(LossPlotObserver(url: outputDirectory.appendingPathComponent("loss.png")))
         }
         let loop = try TrainingLoop(task: task, configuration: task.configuration, runDirectory: outputDirectory, observers: observers)
+        loop.communicator = communicator
         return try loop.run(resume: resume, stopAfterEpoch: stopAfterEpoch)
     }
 

@@ -4,6 +4,7 @@ import AutoDiff
 import NeuralLayers
 import NeuralOperators
 import Datasets
+import Distributed
 
 /// How the next-step task forms its training inputs.
 public enum NextStepTraining: Sendable, Equatable, CustomStringConvertible {
@@ -304,6 +305,19 @@ public final class NextStepTrainingTask: TrainingTask {
         guard let validation else { return nil }
         let evaluation = try TrajectoryRollout.run(trainedModel, on: validation, history: history, batchSize: configuration.batchSize).evaluation
         return ValidationMetrics(selection: evaluation.relativeL2, relativeL2: evaluation.relativeL2)
+    }
+
+    /// Under several ranks each rank rolls out its contiguous share of the validation trajectories
+    /// (``ValidationMetrics/localRange(count:communicator:)``); the rollout error is a mean over
+    /// trajectories, so one allreduce of `n_r · e_r` gives every rank the error of the whole split.
+    public func validationMetrics(over communicator: Communicator) throws -> ValidationMetrics? {
+        guard let validation, communicator.size > 1 else { return try validationMetrics() }
+        let rows = ValidationMetrics.localRange(count: validation.count, communicator: communicator)
+        let local = rows.isEmpty ? 0
+            : try TrajectoryRollout.run(trainedModel, on: validation.subset(rows), history: history, batchSize: configuration.batchSize).evaluation.relativeL2
+        let error = try ValidationMetrics.meanOverRanks(localMeans: [local], localCount: rows.count, totalCount: validation.count,
+                                                        communicator: communicator)[0]
+        return ValidationMetrics(selection: error, relativeL2: error)
     }
 
     public func checkpointArchive(metadata: [String: String]) throws -> SafetensorsArchive {

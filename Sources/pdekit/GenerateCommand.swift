@@ -107,6 +107,6 @@ struct GeneratePDE: ParsableCommand, DistributedCommand {
             recycledCount: try recycled.value("recycled"), problem: problemFile)
         var run = GenerationRun(configuration: configuration, output: output)
         (run.shard, run.shardLimit, run.comparedSystemCount, run.quiet, run.force) = (shard, stopAfterShards, compareGmres, quiet, force)
-        try run.run(communicator: Job.communicator, print: { print($0) }, record: JSONLine.print)
+        try run.run(communicator: Job.communicator, print: { print($0) }, record: JSONLine.print, timeline: JSONLine.print)
     }
 }

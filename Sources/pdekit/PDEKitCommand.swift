@@ -29,7 +29,7 @@ struct PDEKitCommand: ParsableCommand {
 @main
 enum Entry {
     static func main() {
-        selectOpenBLASKernels()
+        setLoadTimeEnvironment()
         // Valgrind limits the brk heap this relies on: PDEKIT_DEFAULT_MALLOC=1 keeps glibc's defaults.
         if ProcessInfo.processInfo.environment["PDEKIT_DEFAULT_MALLOC"] == nil { AllocatorTuning.retainFreedMemory() }
         let command: any ParsableCommand
@@ -55,15 +55,28 @@ enum Entry {
         MPIRuntime.finalize()
     }
 
-    /// Re-executes the process once with `OPENBLAS_CORETYPE` set when OpenBLAS picked generic
-    /// kernels on a CPU that has AVX2/AVX-512 (see `BLASRuntime.recommendedCoreType()`).
-    static func selectOpenBLASKernels() {
+    /// Re-executes the process once when a variable that a library reads only while it loads must
+    /// change: `OPENBLAS_CORETYPE` when OpenBLAS picked generic kernels on a CPU that has AVX2/AVX-512
+    /// (see `BLASRuntime.recommendedCoreType()`), and under a thread cap (`PDEKIT_THREADS`, or the cores
+    /// divided among the ranks under mpirun) `ProcessThreads.loadTimeEnvironment`, so that OpenMP's
+    /// regions on every thread (CHOLMOD asks for 4 threads per region) and OpenBLAS's pool are capped.
+    /// Nothing changes, and nothing is re-executed, without a cap on a CPU OpenBLAS recognized.
+    static func setLoadTimeEnvironment() {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment["PDEKIT_NO_REEXEC"] == nil,
-              let coreType = BLASRuntime.recommendedCoreType() else { return }
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
-        setenv("PDEKIT_NO_REEXEC", "1", 1)
+        // A guard against a loop: this process (exec keeps the pid) re-executes at most once; and
+        // PDEKIT_NO_REEXEC=1 (valgrind, debuggers) never does.
+        let marker = String(getpid())
+        guard environment["PDEKIT_REEXECUTED_PID"] != marker, environment["PDEKIT_NO_REEXEC"] == nil else { return }
+        var changes: [String: String] = [:]
+        if environment["OPENBLAS_CORETYPE"] == nil, let coreType = BLASRuntime.recommendedCoreType() { changes["OPENBLAS_CORETYPE"] = coreType }
+        let launchedRanks = MPIRuntime.launchedByMPI(environment: environment) ? MPIRuntime.launcherSize(environment: environment) : 1
+        if let threads = try? MPIRuntime.threadsPerProcess(ranks: launchedRanks, environment: environment) {   // a bad PDEKIT_THREADS is reported later, once
+            changes.merge(ProcessThreads.missingLoadTimeEnvironment(threads: threads, in: environment)) { $1 }
+        }
+        guard !changes.isEmpty else { return }
+        for (name, value) in changes { setenv(name, value, 1) }
+        setenv("PDEKIT_REEXECUTED_PID", marker, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // execv returns only on failure: carry on with the kernels OpenBLAS chose.
+        // execv returns only on failure: carry on with the libraries' own choices.
     }
 }

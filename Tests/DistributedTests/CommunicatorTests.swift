@@ -36,6 +36,9 @@ import Distributed
         #expect(MPIRuntime.launcherRank(environment: [:]) == nil)
         #expect(MPIRuntime.localProcessCount(environment: [:]) == 1)
         #expect(MPIRuntime.localProcessCount(environment: ["OMPI_COMM_WORLD_LOCAL_SIZE": "2"]) == 2)
+        #expect(MPIRuntime.launcherSize(environment: [:]) == 1)
+        #expect(MPIRuntime.launcherSize(environment: ["OMPI_COMM_WORLD_SIZE": "4"]) == 4)
+        #expect(MPIRuntime.launcherSize(environment: ["PMI_SIZE": "x"]) == 1)
         // Not launched: the single communicator, MPI untouched.
         #expect(!(try MPIRuntime.initializeIfLaunched(environment: [:]).usesMPI))
         #expect(!MPIRuntime.isInitialized)

@@ -31,4 +31,15 @@ import SparseSolvers
         #expect(relativeError(x, xStar) < 1e-9)
         #expect(ProcessThreads.currentThreadCount.map { $0 >= 1 } ?? true)
     }
+
+    @Test func loadTimeEnvironmentNamesEveryLoadTimeCap() {
+        let wanted = ProcessThreads.loadTimeEnvironment(threads: 3)
+        #expect(wanted == ["OMP_THREAD_LIMIT": "3", "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "3"])
+        #expect(ProcessThreads.loadTimeEnvironment(threads: 0)["OMP_THREAD_LIMIT"] == "1")   // never zero threads
+        // A process started with the values needs nothing; one started without them, or with others, needs them.
+        #expect(ProcessThreads.missingLoadTimeEnvironment(threads: 3, in: wanted.merging(["PATH": "/bin"]) { $1 }).isEmpty)
+        #expect(ProcessThreads.missingLoadTimeEnvironment(threads: 3, in: [:]) == wanted)
+        #expect(ProcessThreads.missingLoadTimeEnvironment(threads: 3, in: wanted.merging(["OMP_THREAD_LIMIT": "8"]) { $1 })
+                == ["OMP_THREAD_LIMIT": "3"])
+    }
 }

@@ -112,7 +112,7 @@ import Training
         #expect(weights(memoryThrough) != weights(streamedThrough))
 
         // The summary of a streamed run (what the CLI prints) scores the test trajectories it read.
-        let summary = try streamed("summary").runAndTest(streamedData, run: "summary", resume: false)
+        let summary = try #require(try streamed("summary").runAndTest(streamedData, run: "summary", resume: false))
         #expect(summary.train_trajectories == 9 && summary.validation_trajectories == 1 && summary.test_trajectories == 2)
         #expect(summary.test_rollout_relative_l2.isFinite && summary.rollout_steps == 6)
     }
