@@ -80,6 +80,11 @@ struct FiniteVolumeAssembler {
             guard reaction.count == count else { throw PDEError.sizeMismatch(what: "reaction", expected: count, actual: reaction.count) }
             guard reaction.allSatisfy({ $0.isFinite }) else { throw PDEError.nonFiniteValue("reaction") }
         }
+        // Periodic on every axis and no reaction term: constants lie in the operator's null space (the
+        // fluxes of a constant vanish and no face fixes a level), so the system is singular.
+        if !periodic.contains(false), reaction?.allSatisfy({ $0 == 0 }) ?? true {
+            throw PDEError.unsupportedBoundaryCondition("periodic on every axis without a reaction term c u: the operator is singular (u + constant solves it too); make one axis non-periodic or add c > 0")
+        }
         if let velocity {
             guard velocity.count == d, velocity.allSatisfy({ $0.count == count }) else {
                 throw PDEError.sizeMismatch(what: "velocity", expected: d * count, actual: velocity.reduce(0) { $0 + $1.count })
