@@ -86,7 +86,9 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
 
     /// The `neuraloperator` package's `FNO` defaults for the given modes and width; `modes` are
     /// PDEKit's (per axis kept frequencies, see `FNOConfiguration.modes(neuraloperatorModes:)` for
-    /// neuraloperator's `n_modes`). The grid is neuraloperator's (`x_i = i/n`).
+    /// neuraloperator's `n_modes`). The grid is neuraloperator's (`x_i = i/n`) and so is the mode
+    /// convention (`SpectralModeConvention.neuraloperator`), so an exported model gives PyTorch's
+    /// outputs on grids with odd leading axes too.
     public static func neuraloperatorDefaults(modes: [Int], width: Int, layerCount: Int = 4,
                                               inputChannels: Int = 1, outputChannels: Int = 1) -> FNOConfiguration {
         // 2·width saturates instead of trapping: an absurd width is then refused by `validate(budget:)`.
@@ -94,7 +96,8 @@ public struct FNOConfiguration: Codable, Sendable, Equatable {
         let hidden = overflow ? Int.max : doubled
         return FNOConfiguration(modes: modes, inputChannels: inputChannels, outputChannels: outputChannels, width: width,
                          layerCount: layerCount, liftingChannels: hidden, projectionChannels: hidden,
-                         useChannelMLP: true, channelMLPExpansion: 0.5, spectralBias: true, gridConvention: .periodic)
+                         useChannelMLP: true, channelMLPExpansion: 0.5, spectralBias: true, gridConvention: .periodic,
+                         modeConvention: .neuraloperator)
     }
 
     /// PDEKit's `modes` for neuraloperator's `n_modes`.

@@ -4,8 +4,8 @@ public enum FNOPreset: String, Codable, Sendable, CaseIterable {
     case darcy
     /// ``FNOConfiguration/burgers`` (the 1-D Burgers FNO).
     case burgers
-    /// neuraloperator's `FNO` defaults (width 32); `modes` is neuraloperator's `n_modes`, both signs
-    /// counted on every axis, so the same words build the same model.
+    /// neuraloperator's `FNO` defaults (width 32) with its mode convention on odd grids; `modes` is
+    /// neuraloperator's `n_modes`, both signs counted on every axis, so the same words build the same model.
     case neuraloperator
     /// Li et al.'s FNO-2D for Navier–Stokes: 12 modes, width 20, 4 blocks.
     case navierStokes = "navier-stokes"

@@ -11,9 +11,10 @@ extension NeuraloperatorFNO {
     /// on `[0, 1]` with both ends (`.closedInterval`; neuraloperator's grid is `i/n`), domain padding
     /// other than `.symmetric` (neuraloperator ≥ 1.1 pads both sides), a spectral convolution without bias, a one-layer projection,
     /// the activation before the last block's channel MLP (0.x's block), and activations other than GELU
-    /// (the kwargs are JSON, which cannot name a function). A model with PDEKit's `SpectralModeConvention`
-    /// gives the same outputs in PyTorch on grids whose leading axes (padded) have even sizes; on odd
-    /// ones PyTorch puts the modes one frequency lower (imported models keep `.neuraloperator` and match everywhere).
+    /// (the kwargs are JSON, which cannot name a function). Models with `SpectralModeConvention.neuraloperator`
+    /// (imported ones and those of `train fno --preset neuraloperator`) give PyTorch's outputs on every grid;
+    /// one with PDEKit's convention (the other presets, and preset runs trained before it switched) only
+    /// where the leading axes (padded) have even sizes, since on odd ones PyTorch puts the modes one frequency lower.
     public static func export(_ model: FourierNeuralOperator<Float>) throws(TorchInteropError) -> (stateDict: SafetensorsArchive, kwargs: [String: Any]) {
         let c = model.configuration
         if c.appendGrid, c.gridConvention != .periodic {

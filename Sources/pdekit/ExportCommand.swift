@@ -18,7 +18,9 @@ struct ExportNeuraloperator: ParsableCommand {
             DIR/\(NeuraloperatorRun.kwargsFile); in PyTorch: FNO(**kwargs).load_state_dict(safetensors.torch.load_file(...), \
             strict=False) (n_modes as a tuple). A run trained with normalization also gets DIR/\(NeuraloperatorRun.normalizerFile): \
             apply (a - mean)/std before and y*std + mean after the network. Models neuraloperator cannot express \
-            (grid on [0,1] with both ends, domain padding, non-GELU activations) are refused.
+            (grid on [0,1] with both ends, domain padding, non-GELU activations) are refused. Models trained with \
+            --preset neuraloperator (or imported) match PyTorch on every grid; other presets use PDEKit's spectral \
+            mode convention and match only where the leading axes have even sizes.
             """)
 
     @Argument(help: "Run directory or checkpoint file.") var runPath: String

@@ -86,7 +86,8 @@ struct TrainFNO: ParsableCommand, DistributedCommand {
     @Option(help: "What to learn: \(FNOTrainingRun.Task.allCases.map(\.rawValue).joined(separator: ", ")) (next-step: the last --history states of --trajectory-key in, the next state out; evaluated by full rollouts).")
     var task: FNOTrainingRun.Task = .pairs
     @OptionGroup var nextStep: NextStepOptions
-    @Option(help: "Architecture preset: \(FNOPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: FNOPreset = .darcy
+    @Option(help: ArgumentHelp("Architecture preset: \(FNOPreset.allCases.map(\.rawValue).joined(separator: ", ")).", discussion:
+        "Spectral modes on odd grids: neuraloperator's convention for neuraloperator (exports match PyTorch), PDEKit's for the others.")) var preset: FNOPreset = .darcy
     @Option(help: ArgumentHelp("Override the preset's modes per axis.", discussion:
         "darcy, burgers, navier-stokes: PDEKit's count m, the lowest m frequencies of each sign on every axis (m on the last, "
         + "which the real FFT stores once). neuraloperator: neuraloperator's n_modes (both signs counted on every axis; the "

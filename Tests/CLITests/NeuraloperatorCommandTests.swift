@@ -92,5 +92,8 @@ import PDEKit
         // --help says what --modes means for the neuraloperator preset.
         let help = try cli.run(["train", "fno", "--help"])
         #expect(help.output.contains("n_modes"))
+        // ... and which spectral mode convention each preset uses.
+        let words = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("neuraloperator's convention for neuraloperator (exports match PyTorch), PDEKit's for the others"))
     }
 }

@@ -34,8 +34,9 @@ The 2-D model has 2 blocks (not 4) so that all fixtures stay under 5 MB.
 `roundtrip PDEKIT` trains a PDEKit FNO (`pdekit train fno --preset neuraloperator --modes 8`) on the
 2-D Poisson data, exports it (`pdekit export neuraloperator`), loads the export in PyTorch with
 FNO(**kwargs).load_state_dict(...), applies normalizers.safetensors ((a - mean)/(std + 1e-5) before,
-y (std + 1e-5) + mean after) and compares with PDEKit's own predictions (`pdekit evaluate --predictions`):
-    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py roundtrip .build/release/pdekit
+y (std + 1e-5) + mean after) and compares with PDEKit's own predictions (`pdekit evaluate --predictions`);
+`--grid 31` does it on a 31x31 grid (odd leading axis, where the preset's neuraloperator mode convention counts):
+    /work/main/bench/.venv-torch/bin/python bench/peers/neuralop_fixtures.py roundtrip .build/release/pdekit [--grid 31]
 
 `check-export` loads a directory written by `pdekit export neuraloperator` in PyTorch
 (FNO(**kwargs).load_state_dict(...)) and compares its outputs with the expected outputs the
@@ -338,11 +339,11 @@ def check_export(directory, reference):
     sys.exit(0 if worst <= 1e-5 else 1)
 
 
-def roundtrip(pdekit):
+def roundtrip(pdekit, grid=32):
     import subprocess, tempfile
     work = tempfile.mkdtemp(prefix="pdekit-roundtrip-")
     g = torch.Generator().manual_seed(3)
-    f = smooth_field(g, 60, (32, 32))
+    f = smooth_field(g, 60, (grid, grid))
     u = solve(f, "poisson")
     data = os.path.join(work, "poisson.npz")
     np.savez(data, x=f.numpy(), y=(u / u.std()).numpy())
@@ -379,7 +380,7 @@ def roundtrip(pdekit):
     reference = torch.from_numpy(np.load(predictions)).reshape(y.shape)
     rel = (torch.linalg.vector_norm(y - reference) / torch.linalg.vector_norm(reference)).item()
     print(f"PDEKit -> export -> PyTorch: FNO(n_modes={kwargs['n_modes']}, hidden_channels={kwargs['hidden_channels']}) "
-          f"{parameters} real parameters, relative L2 difference to PDEKit's predictions {rel:.2e} (10 samples, 32x32)")
+          f"{parameters} real parameters, relative L2 difference to PDEKit's predictions {rel:.2e} (10 samples, {grid}x{grid})")
     sys.exit(0 if math.isfinite(rel) and rel <= 1e-5 else 1)
 
 
@@ -398,6 +399,7 @@ if __name__ == "__main__":
     legacy.add_argument("--only", nargs="*", help="remake only these fixtures (names from LEGACY_MODELS)")
     t = sub.add_parser("roundtrip")
     t.add_argument("pdekit", help="path of the pdekit binary")
+    t.add_argument("--grid", type=int, default=32, help="points per axis of the 2-D data (odd: 31)")
     c = sub.add_parser("check-export")
     c.add_argument("directory")
     c.add_argument("--reference", required=True, help="a safetensors file with input.N / output.N written by PDEKit")
@@ -411,6 +413,6 @@ if __name__ == "__main__":
     elif a.command == "make-legacy":
         make_legacy(a.out, a.only)
     elif a.command == "roundtrip":
-        roundtrip(a.pdekit)
+        roundtrip(a.pdekit, a.grid)
     else:
         check_export(a.directory, a.reference)
