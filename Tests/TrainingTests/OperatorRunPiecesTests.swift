@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NeuralLayers
 import NeuralOperators
 import Training
 
@@ -36,5 +37,9 @@ import Training
         // neuraloperator's n_modes (16, 16): 8 per sign on the first axis, 16 // 2 + 1 = 9 on the last (half spectrum).
         let neuraloperator = try FNOPreset.neuraloperator.configuration(spatialDimensions: 2, inputChannels: 1, outputChannels: 1, modes: 16, width: 10)
         #expect(neuraloperator.modes == [8, 9] && neuraloperator.liftingChannels == 20 && neuraloperator.projectionChannels == 20)
+        // Only the neuraloperator preset places the spectral modes as neuraloperator does on odd grids.
+        #expect(neuraloperator.modeConvention == .neuraloperator)
+        let burgers = try FNOPreset.burgers.configuration(spatialDimensions: 1, inputChannels: 1, outputChannels: 1)
+        #expect([darcy, navierStokes, burgers].allSatisfy { $0.modeConvention == .pdekit })
     }
 }
