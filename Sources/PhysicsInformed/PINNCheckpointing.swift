@@ -9,8 +9,9 @@ import Training
 /// ```
 /// Adam stage:   network and scalar parameters, collocation points of every term (RAR grows them),
 ///               the resampling stream, TrainingLoop's epoch and Adam moments       (every `interval` steps)
-/// L-BFGS stage: the same, with the parameters at the iterate, plus the L-BFGS state: iterate, loss,
-///               gradient, curvature pairs (s_i, y_i), iterations, evaluations, restarts
+/// L-BFGS stage: the same, with the parameters at the iterate, plus the L-BFGS state of the current
+///               round (``Training/LBFGSCheckpointState``: iterate, loss, gradient, curvature pairs
+///               (s_i, y_i), iterations) and pinn.lbfgs_round_start, _evaluations, _restarts (_outcome)
 ///                                                       (every `interval` iterations and at the end)
 /// ```
 /// A resumed run repeats the uninterrupted one bitwise: the same parameters, points, optimizer states
@@ -42,7 +43,14 @@ public struct PINNCheckpointing: Sendable {
         let url = directory.appendingPathComponent(TrainingLoop<PINNAdamTask<Double>>.checkpointName)
         guard let archive = try? SafetensorsArchive(contentsOf: url) else { return nil }
         if archive.metadata[Key.stage] == PINNTrainingStage.lbfgs.rawValue {
-            return Int(archive.metadata[Key.lbfgsEvaluations] ?? "").map { (.lbfgs, $0) }
+            // A pre-change checkpoint's run numbered L-BFGS records by function evaluation.
+            if archive.metadata[Key.legacyLBFGSState[0]] != nil { return Int(archive.metadata[Key.lbfgsEvaluations] ?? "").map { (.lbfgs, $0) } }
+            // L-BFGS records are numbered by iteration: the rounds before the current one and its iterations.
+            let metadata = archive.metadata
+            guard let roundStart = Int(metadata[Key.lbfgsRoundStart] ?? "") else { return nil }
+            let inRound = metadata[LBFGSCheckpointState.iterationsKey].map { Int($0) ?? 0 } ?? 0
+            let (done, overflow) = roundStart.addingReportingOverflow(inRound)
+            return overflow ? nil : (.lbfgs, done)
         }
         return Int(archive.metadata[CheckpointKey.epoch] ?? "").map { (.adam, $0) }
     }
@@ -55,12 +63,26 @@ public struct PINNCheckpointing: Sendable {
         static let lastLoss = "pinn.adam_last_loss"
         static let termCount = "pinn.terms"
         static let lbfgsRoundStart = "pinn.lbfgs_round_start"
-        static let lbfgsRoundIterations = "pinn.lbfgs_round_iterations"
         static let lbfgsEvaluations = "pinn.lbfgs_evaluations"
         static let lbfgsRestarts = "pinn.lbfgs_restarts"
-        static let lbfgsLoss = "pinn.lbfgs_loss"
-        static let lbfgsPairs = "pinn.lbfgs_pairs"
         static let lbfgsOutcome = "pinn.lbfgs_outcome"
+        /// The L-BFGS state's keys of checkpoints written before PINN used ``Training/LBFGSCheckpointState``
+        /// (round iterations, loss, pairs; the tensors had the same names): read, never written.
+        static let legacyLBFGSState = ["pinn.lbfgs_round_iterations", "pinn.lbfgs_loss", "pinn.lbfgs_pairs"]
+    }
+
+    /// `archive` with a pre-change checkpoint's L-BFGS state keys (``Key/legacyLBFGSState``) under
+    /// ``Training/LBFGSCheckpointState``'s names, so that runs checkpointed the old way resume; an archive
+    /// already in the one format is returned unchanged.
+    static func withLegacyLBFGSStateKeysRenamed(_ archive: SafetensorsArchive) -> SafetensorsArchive {
+        guard !LBFGSCheckpointState.isPresent(in: archive), archive.metadata[Key.legacyLBFGSState[0]] != nil else { return archive }
+        var renamed = archive
+        let current = [LBFGSCheckpointState.iterationsKey, LBFGSCheckpointState.lossKey, LBFGSCheckpointState.pairsKey]
+        for (old, new) in zip(Key.legacyLBFGSState, current) {
+            renamed.metadata[new] = renamed.metadata[old]
+            renamed.metadata[old] = nil
+        }
+        return renamed
     }
 }
 

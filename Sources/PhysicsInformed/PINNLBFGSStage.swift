@@ -83,7 +83,10 @@ final class PINNLBFGSStage<Scalar: TensorScalar> {
                 evaluations += 1
                 let value = Double(total.value.scalars[0])
                 if evaluations % logEvery == 0 || evaluations == 1 {
-                    log(Record(stage: .lbfgs, step: evaluations, stageSteps: planned, loss: value, termLosses: parts, elapsedSeconds: elapsed()))
+                    // Numbered by the iteration it belongs to (a line search evaluates several points),
+                    // so the counter never passes the planned iterations.
+                    let iteration = Swift.min(roundStart + (state?.iterations ?? 0) + 1, planned)
+                    log(Record(stage: .lbfgs, step: iteration, stageSteps: planned, loss: value, termLosses: parts, elapsedSeconds: elapsed()))
                 }
                 return value
             }
@@ -109,7 +112,7 @@ final class PINNLBFGSStage<Scalar: TensorScalar> {
         let finalLoss = Double(total.value.scalars[0])
         if !finalLoss.isFinite && stop == .completed { stop = .nonFiniteLoss(stage: .lbfgs, step: evaluations) }
         if finishedOutcome == nil {
-            log(Record(stage: .lbfgs, step: evaluations, stageSteps: planned, loss: finalLoss, termLosses: parts, elapsedSeconds: elapsed()))
+            log(Record(stage: .lbfgs, step: iterations, stageSteps: planned, loss: finalLoss, termLosses: parts, elapsedSeconds: elapsed()))
             if stop == .completed { try writeCheckpoint(outcome: outcome) }
         }
         return Summary(stop: stop, finalLoss: finalLoss, iterations: iterations, evaluations: evaluations, restarts: restarts,
@@ -125,18 +128,11 @@ final class PINNLBFGSStage<Scalar: TensorScalar> {
         archive.metadata[Key.lbfgsEvaluations] = String(evaluations)
         archive.metadata[Key.lbfgsRestarts] = String(restarts)
         archive.metadata[Key.lbfgsOutcome] = outcome?.rawValue
-        archive.metadata[Key.lbfgsRoundIterations] = state.map { String($0.iterations) }
-        if let state {
-            let n = state.iterate.count, pairs = state.steps.count
-            archive.metadata[Key.lbfgsLoss] = "\(state.loss)"
-            archive.metadata[Key.lbfgsPairs] = String(pairs)
-            archive.add(Tensor<Double>(uncheckedShape: [n], scalars: state.iterate), named: "lbfgs.iterate")
-            archive.add(Tensor<Double>(uncheckedShape: [n], scalars: state.gradient), named: "lbfgs.gradient")
-            if pairs > 0 {
-                archive.add(Tensor<Double>(uncheckedShape: [pairs, n], scalars: Array(state.steps.joined())), named: "lbfgs.steps")
-                archive.add(Tensor<Double>(uncheckedShape: [pairs, n], scalars: Array(state.gradientChanges.joined())), named: "lbfgs.gradient_changes")
-            }
+        // One format (Training's): the previous state's keys, and a pre-change checkpoint's own keys, go.
+        for key in [LBFGSCheckpointState.lossKey, LBFGSCheckpointState.pairsKey, LBFGSCheckpointState.iterationsKey] + Key.legacyLBFGSState {
+            archive.metadata[key] = nil
         }
+        if let state { LBFGSCheckpointState.add(state, to: &archive) }
         try AtomicFile.write(archive.encoded(), to: checkpointing.checkpointURL)
     }
 
@@ -154,24 +150,11 @@ final class PINNLBFGSStage<Scalar: TensorScalar> {
             guard let outcome = LBFGS<Scalar>.Outcome(rawValue: text) else { throw TrainingError.checkpoint("\(path): unknown L-BFGS outcome '\(text.prefix(40))'") }
             finishedOutcome = outcome
         }
-        if metadata[Key.lbfgsRoundIterations] != nil {
-            let n = trainer.model.parameters.reduce(0) { $0 + $1.count }, pairs = try count(Key.lbfgsPairs)
-            guard pairs <= trainer.configuration.lbfgsHistory, let loss = Double(metadata[Key.lbfgsLoss] ?? ""), loss.isFinite else {
-                throw TrainingError.checkpoint("\(path): \(pairs) curvature pairs (history \(trainer.configuration.lbfgsHistory)) or loss '\(metadata[Key.lbfgsLoss]?.prefix(40) ?? "missing")' do not fit")
-            }
-            /// The rows of the finite tensor `name` of shape `shape` (`[n]`: one row; `[rows, n]`).
-            func rows(_ name: String, shape: [Int]) throws -> [[Double]] {
-                guard shape.first != 0 else { return [] }
-                let tensor: Tensor<Double>
-                do { tensor = try archive.tensor(named: name) } catch { throw TrainingError.checkpoint("\(path): \(error)") }
-                guard tensor.shape == shape, tensor.isFinite else {
-                    throw TrainingError.checkpoint("\(path): \(name) has shape \(tensor.shape) (needs \(shape)) or non-finite values")
-                }
-                return stride(from: 0, to: tensor.count, by: n).map { Array(tensor.scalars[$0..<($0 + n)]) }
-            }
-            state = LBFGS<Scalar>.State(iterate: try rows("lbfgs.iterate", shape: [n])[0], loss: loss, gradient: try rows("lbfgs.gradient", shape: [n])[0],
-                                        steps: try rows("lbfgs.steps", shape: [pairs, n]), gradientChanges: try rows("lbfgs.gradient_changes", shape: [pairs, n]),
-                                        iterations: try count(Key.lbfgsRoundIterations))
+        let legacy = PINNCheckpointing.withLegacyLBFGSStateKeysRenamed(archive)
+        if LBFGSCheckpointState.isPresent(in: legacy) {
+            let n = trainer.model.parameters.reduce(0) { $0 + $1.count }
+            state = try LBFGSCheckpointState.read(from: legacy, parameterCount: n, historySize: trainer.configuration.lbfgsHistory,
+                                                  maximumIterations: Int.max, path: path)
         }
         let done = roundStart + (state?.iterations ?? 0)
         guard done <= planned else {

@@ -114,7 +114,7 @@ public final class PINNRun {
         let cpuStart = Self.processCPUSeconds()
         var trackingCPU = 0.0   // CPU spent evaluating errors for trackError, not counted as training
         defer { lastCPUSeconds = Self.processCPUSeconds() - cpuStart - trackingCPU }
-        // Adam steps, then L-BFGS function evaluations (which may outnumber the planned iterations: the bar stops at its total).
+        // Adam steps, then L-BFGS iterations (records are numbered by iteration, never past the planned count).
         let progressBar = ProgressBar(total: adamSteps + lbfgsSteps, label: label)
         defer { progressBar.finish() }
         let report = try trainer.train(checkpointing: PINNCheckpointing(directory: checkpoints, interval: configuration.checkpointEvery,
@@ -127,7 +127,7 @@ public final class PINNRun {
             } else {
                 log.append(record, label: label)
             }
-            let done = record.stage == .adam ? record.step : adamSteps + Swift.min(record.step, lbfgsSteps)
+            let done = record.stage == .adam ? record.step : adamSteps + record.step
             progressBar.advance(to: done, status: String(format: "%@ loss %.3e", record.stage.rawValue, record.loss))
         }
         progressBar.finish()

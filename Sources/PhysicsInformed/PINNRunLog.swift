@@ -154,7 +154,7 @@ public final class PINNRunLog {
                 y.append(loss)
             }
             if x.count >= 2 {
-                try LinePlot(title: "\(name): loss", xLabel: "step (Adam, then L-BFGS evaluations)", yLabel: "loss", logScaleY: true,
+                try LinePlot(title: "\(name): loss", xLabel: "step (Adam, then L-BFGS iterations)", yLabel: "loss", logScaleY: true,
                              series: [LineSeries(label: "loss", x: x, y: y)])
                     .write(to: directory.appendingPathComponent("\(name)-loss.png"))
             }

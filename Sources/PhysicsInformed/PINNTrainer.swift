@@ -55,7 +55,7 @@ public final class PINNTrainer<Scalar: TensorScalar> {
     /// One logged step.
     public struct Record: Sendable, Codable {
         public let stage: Stage
-        /// Step within the stage (L-BFGS: function evaluation count).
+        /// Step within the stage (L-BFGS: the iteration a function evaluation belongs to, at most `stageSteps`).
         public let step: Int
         /// Planned steps of the stage.
         public let stageSteps: Int

@@ -86,6 +86,46 @@ import PhysicsInformed
         #expect(values(first.report.records + second.report.records) == values(whole.report.records))
     }
 
+    /// The L-BFGS state is in Training's one format (``LBFGSCheckpointState``); a checkpoint written the
+    /// pre-change way (the state's metadata under `pinn.lbfgs_round_iterations`, `_loss`, `_pairs`) still
+    /// resumes bitwise, and the checkpoints written after it are in the one format.
+    @Test func lbfgsCheckpointWithTheOldKeysResumesBitwise() throws {
+        let whole = try train(configuration(adam: 6, lbfgs: 12))
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try train(configuration(adam: 6, lbfgs: 12), directory: directory, interval: 2, stopAfter: .lbfgsIteration(5))
+        #expect(first.report.stop == .interrupted(stage: .lbfgs, step: 5))
+        let url = PINNCheckpointing(directory: directory).checkpointURL
+        var archive = try SafetensorsArchive(contentsOf: url)
+        let renames = [(LBFGSCheckpointState.iterationsKey, "pinn.lbfgs_round_iterations"), (LBFGSCheckpointState.lossKey, "pinn.lbfgs_loss"),
+                       (LBFGSCheckpointState.pairsKey, "pinn.lbfgs_pairs")]
+        for (current, old) in renames {
+            #expect(archive.metadata[current] != nil && archive.metadata[old] == nil, "\(current) in the one format")
+            archive.metadata[old] = archive.metadata[current]
+            archive.metadata[current] = nil
+        }
+        #expect(archive.metadata[LBFGSCheckpointState.iterationsKey] == nil && archive.metadata["pinn.lbfgs_round_iterations"] == "5")
+        try archive.encoded().write(to: url)
+        let second = try train(configuration(adam: 6, lbfgs: 12), directory: directory, interval: 2, resume: true)
+        #expect(second.report.stop == .completed)
+        #expect(second.parameters == whole.parameters)
+        #expect(values(first.report.records + second.report.records) == values(whole.report.records))
+        let last = try SafetensorsArchive(contentsOf: url)
+        for (current, old) in renames { #expect(last.metadata[current] != nil && last.metadata[old] == nil) }
+    }
+
+    /// L-BFGS records are numbered by iteration (a line search evaluates several points per iteration):
+    /// in 1…planned, never decreasing, though the evaluations outnumber the iterations.
+    @Test func lbfgsRecordsNeverPassThePlannedIterations() throws {
+        let run = try train(configuration(adam: 6, lbfgs: 12))
+        let steps = run.report.records.filter { $0.stage == .lbfgs }.map(\.step)
+        #expect(run.report.lbfgsEvaluations > run.report.lbfgsIterations, "evaluations \(run.report.lbfgsEvaluations)")
+        #expect(!steps.isEmpty && steps.allSatisfy { (1...12).contains($0) }, "\(steps)")
+        #expect(zip(steps, steps.dropFirst()).allSatisfy { $0 <= $1 }, "\(steps)")
+        #expect(steps.last == run.report.lbfgsIterations)
+        #expect(run.report.records.filter { $0.stage == .lbfgs }.allSatisfy { $0.stageSteps == 12 })
+    }
+
     /// Adam only, then resumed with L-BFGS planned: the same as both stages in one run.
     @Test func resumeAcrossTheAdamToLBFGSBoundary() throws {
         let whole = try train(configuration(adam: 12, lbfgs: 8))
