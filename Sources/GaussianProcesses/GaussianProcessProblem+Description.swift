@@ -10,8 +10,9 @@ extension GaussianProcessProblem {
     /// ```
     /// solved as `Σ c_i u_{x_i x_i} + N(u, x) = f` with `f = −h`. The split is PDEs' one residual
     /// splitter (``PDEs/SymbolicExpression/linearDecomposition(in:)``, linear in the derivatives of
-    /// `u`): a term that involves `u` without derivatives goes to `N`, whose `∂N/∂u` is differentiated
-    /// symbolically (``fieldDerivative(of:)``), and a term without `u` to `h`. Anything else (time, systems,
+    /// `u`): a term that involves `u` without derivatives goes to `N`, whose `∂N/∂u` is PDEs' symbolic
+    /// derivative with `u` as the variable (``PDEs/SymbolicExpression/derivative(withRespectTo:)``), and
+    /// a term without `u` to `h`. Anything else (time, systems,
     /// unknown parameters, Neumann/Robin/periodic conditions, other domains, first or mixed
     /// derivatives, a coefficient of `u_xx` that varies) is refused with one message naming it.
     public init(description: PDEProblemDescription) throws {
@@ -45,7 +46,8 @@ extension GaussianProcessProblem {
         }
         let pieces = description.geometry.boundaryPieces(coordinateNames: names)
         let conditions = description.boundaryConditions
-        let field = split.fieldTerm, fieldSlope = try Self.fieldDerivative(of: split.fieldTerm, coordinateNames: names)
+        let field = split.fieldTerm
+        let fieldSlope = field.derivative(withRespectTo: .fieldValue(FieldDerivative(field: 0, orders: [Int](repeating: 0, count: names.count))))
         let known = split.knownTerm
         let term = PointwiseTerm(
             secondDerivativeCoefficients: split.coefficients,
@@ -90,41 +92,5 @@ extension GaussianProcessProblem {
             coefficients[axis] = c
         }
         return (coefficients, decomposition.fieldPart, decomposition.rest)
-    }
-
-    /// `∂e/∂u` for an expression in `u` (no derivatives of `u`) and the coordinates.
-    static func fieldDerivative(of e: SymbolicExpression, coordinateNames: [String]) throws -> SymbolicExpression {
-        func d(_ e: SymbolicExpression) throws -> SymbolicExpression {
-            switch e {
-            case .constant, .coordinate, .parameter, .comparison, .randomCoefficient: return .constant(0)
-            case .field(_, let orders):
-                guard orders.allSatisfy({ $0 == 0 }) else { throw GaussianProcessError.invalidArgument("a derivative of u in the pointwise term") }
-                return .constant(1)
-            case .sum(let a, let b): return try d(a) + d(b)
-            case .difference(let a, let b): return try d(a) - d(b)
-            case .negation(let a): return -(try d(a))
-            case .product(let a, let b): return try d(a) * b + a * d(b)
-            case .quotient(let a, let b): return try (d(a) * b - a * d(b)) / (b * b)
-            case .power(let a, let b):
-                if !b.involvesFields {
-                    return try b * SymbolicExpression.raise(a, b - .constant(1)) * d(a)
-                }
-                return try e * (d(b) * .apply(.log, a) + b * d(a) / a)
-            case .function(let f, let a):
-                let inner = try d(a)
-                switch f {
-                case .sin: return .apply(.cos, a) * inner
-                case .cos: return -(SymbolicExpression.apply(.sin, a)) * inner
-                case .tan: return inner / (SymbolicExpression.apply(.cos, a) * .apply(.cos, a))
-                case .exp: return e * inner
-                case .log: return inner / a
-                case .sqrt: return inner / (.constant(2) * e)
-                case .tanh: return (.constant(1) - e * e) * inner
-                case .abs: return .apply(.sign, a) * inner
-                case .sign: return .constant(0)
-                }
-            }
-        }
-        return try d(e)
     }
 }

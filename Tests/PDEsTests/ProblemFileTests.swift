@@ -130,6 +130,45 @@ import PDEs
         #expect(worst < 1e-8)
     }
 
+    /// Symbolic ∂/∂u (a field value as the variable, `u_x` and the coordinates held fixed) against
+    /// central differences in `u` of the same formula's evaluation, at random points and values.
+    @Test(arguments: ["sin(u)", "u^3", "exp(u)*x", "u*(u*u - 1) + x*y", "cos(u)/(2 + u^2) - tanh(u*y)",
+                      "sqrt(2 + u^2)^x + log(3 + u)*u_x", "u^x"])
+    func symbolicFieldDerivativeMatchesFiniteDifferences(_ text: String) throws {
+        var resolver = ProblemResolver(coordinateNames: ["x", "y"], spatialDimension: 2, fields: ["u"], parameters: [], coefficients: [:])
+        let formula = try resolver.scalar(ProblemText(text))
+        let u = FieldDerivative(field: 0, orders: [0, 0]), ux = FieldDerivative(field: 0, orders: [1, 0])
+        let slope = formula.derivative(withRespectTo: .fieldValue(u))
+        var state: UInt64 = 7
+        func uniform(_ low: Double, _ high: Double) -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return low + (high - low) * Double(state >> 11) / Double(1 << 53)
+        }
+        var worst = 0.0
+        for _ in 0..<20 {
+            let point = [uniform(0.5, 1.5), uniform(-1, 1)], value = uniform(0.2, 1.2), gradient = uniform(-2, 2)
+            func evaluate(_ e: SymbolicExpression, at v: Double) -> Double {
+                e.evaluate(coordinates: point) { $0 == u ? v : $0 == ux ? gradient : .nan }
+            }
+            let h = 1e-6
+            let fd = (evaluate(formula, at: value + h) - evaluate(formula, at: value - h)) / (2 * h)
+            worst = maxOrNaN(worst, abs(evaluate(slope, at: value) - fd) / max(1, abs(fd)))
+        }
+        #expect(worst < 1e-7, "\(text): worst relative difference \(worst)")
+    }
+
+    /// ∂/∂u of `u^x` at u = 0, x = 3 is 0 (the power rule `x u^(x−1)`, not `u^x · x/u`, which is
+    /// NaN there); ∂/∂u of a formula without u, or of `u_x` (another symbol), is the constant 0.
+    @Test func symbolicFieldDerivativeSpecialCases() throws {
+        var resolver = ProblemResolver(coordinateNames: ["x"], spatialDimension: 1, fields: ["u"], parameters: [], coefficients: [:])
+        let u = SymbolicExpression.DifferentiationVariable.fieldValue(FieldDerivative(field: 0, orders: [0]))
+        let power = try resolver.scalar("u^x").derivative(withRespectTo: u)
+        #expect(power.evaluate(coordinates: [3]) { _ in 0 } == 0)
+        #expect(try resolver.scalar("sin(x)*exp(x) + x^2").derivative(withRespectTo: u) == .constant(0))
+        #expect(try resolver.scalar("u_x*x").derivative(withRespectTo: u) == .constant(0))
+        #expect(try resolver.scalar("u_x*u").derivative(withRespectTo: .fieldValue(FieldDerivative(field: 0, orders: [1]))) == .field(0, derivative: [0]))
+    }
+
     /// An L-shaped polygon and a box with a disk hole: interior points inside, boundary points on
     /// the boundary (level ≈ 0), piece names as documented.
     @Test func geometrySampling() throws {

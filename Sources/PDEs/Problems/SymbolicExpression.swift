@@ -139,30 +139,62 @@ public indirect enum SymbolicExpression: Sendable, Hashable {
 
     // MARK: Differentiation
 
+    /// What a symbolic derivative is taken with respect to.
+    public enum DifferentiationVariable: Sendable, Hashable {
+        /// The coordinate `x_axis`: a field derivative `∂^m u` becomes `∂^{m + e_axis} u` (and a
+        /// random coefficient likewise), so `div(a*grad(u))` expands to `a Δu + ∇a·∇u`.
+        case coordinate(axis: Int)
+        /// One field derivative's value taken as an independent symbol, everything else (the
+        /// coordinates, the parameters, the other derivatives of the fields, the random
+        /// coefficients) held fixed: `∂N/∂u` of a pointwise term `N(u, x)` (GP-HM's Gauss–Newton
+        /// linearization), or `∂R/∂u_x` of a residual.
+        case fieldValue(FieldDerivative)
+    }
+
     /// `∂/∂x_axis` of the expression (fields' multi-indices go up by one on that axis).
     public func derivative(axis: Int) -> SymbolicExpression {
+        derivative(withRespectTo: .coordinate(axis: axis))
+    }
+
+    /// The derivative of the expression with respect to `variable`, by the chain rule node by node
+    /// (the one symbolic differentiation of the project):
+    /// ```
+    /// (a ± b)' = a' ± b'      (ab)' = a'b + ab'      (a/b)' = a'/b − a b'/b²
+    /// (a^b)'   = b a^(b−1) a'                 when b' = 0
+    ///          = a^b (b' log a + b a'/a)      otherwise
+    /// f(a)'    = f'(a) a'     (sin, cos, tan, exp, log, sqrt, tanh, abs; sign' = 0)
+    /// ```
+    /// Comparisons (boundary predicates) are piecewise constant: their derivative is 0.
+    public func derivative(withRespectTo variable: DifferentiationVariable) -> SymbolicExpression {
+        func d(_ e: SymbolicExpression) -> SymbolicExpression { e.derivative(withRespectTo: variable) }
         switch self {
         case .constant, .parameter, .comparison: return .constant(0)
-        case .coordinate(let i): return .constant(i == axis ? 1 : 0)
+        case .coordinate(let i):
+            guard case .coordinate(let axis) = variable else { return .constant(0) }
+            return .constant(i == axis ? 1 : 0)
         case .field(let k, var orders):
-            orders[axis] += 1
-            return .field(k, derivative: orders)
+            switch variable {
+            case .coordinate(let axis):
+                orders[axis] += 1
+                return .field(k, derivative: orders)
+            case .fieldValue(let symbol):
+                return .constant(symbol == FieldDerivative(field: k, orders: orders) ? 1 : 0)
+            }
         case .randomCoefficient(let k, var orders):
+            guard case .coordinate(let axis) = variable else { return .constant(0) }
             orders[axis] += 1
             return .randomCoefficient(k, derivative: orders)
-        case .sum(let a, let b): return a.derivative(axis: axis) + b.derivative(axis: axis)
-        case .difference(let a, let b): return a.derivative(axis: axis) - b.derivative(axis: axis)
-        case .product(let a, let b): return a.derivative(axis: axis) * b + a * b.derivative(axis: axis)
-        case .quotient(let a, let b):
-            return a.derivative(axis: axis) / b - a * b.derivative(axis: axis) / (b * b)
-        case .negation(let a): return -a.derivative(axis: axis)
+        case .sum(let a, let b): return d(a) + d(b)
+        case .difference(let a, let b): return d(a) - d(b)
+        case .product(let a, let b): return d(a) * b + a * d(b)
+        case .quotient(let a, let b): return d(a) / b - a * d(b) / (b * b)
+        case .negation(let a): return -d(a)
         case .power(let a, let b):
-            let da = a.derivative(axis: axis), db = b.derivative(axis: axis)
-            if case .constant(let n) = b { return .constant(n) * .raise(a, .constant(n - 1)) * da }
-            // a^b (b' log a + b a'/a)
+            let da = d(a), db = d(b)
+            if case .constant(0) = db { return b * .raise(a, b - .constant(1)) * da }
             return self * (db * .apply(.log, a) + b * da / a)
         case .function(let f, let a):
-            let da = a.derivative(axis: axis)
+            let da = d(a)
             if case .constant(0) = da { return .constant(0) }
             switch f {
             case .sin: return .apply(.cos, a) * da
