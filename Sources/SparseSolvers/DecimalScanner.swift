@@ -20,35 +20,123 @@ import Darwin
 /// References: W. D. Clinger, "How to read floating point numbers accurately", PLDI 1990;
 /// D. Lemire, "Number parsing at a gigabyte per second", Softw. Pract. Exp. 51(8), 2021.
 enum DecimalScanner {
-    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
-    static let integerPowersOfTen: [UInt64] = (0...19).map { k in (0..<k).reduce(UInt64(1)) { acc, _ in acc * 10 } }
+    // Literal tables: the compiler lays them out as constants (no lazy initialization on each access).
+    /// 10^k for k = 0…22, each exact in a double.
+    static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+    /// 10^k for k = 0…19.
+    static let integerPowersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000]
 
     /// Whether `byte` ends a token on a line (space, tab, CR, LF).
     @inline(__always)
     static func isSeparator(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
 
-    /// Parses a non-negative decimal integer (an optional `+` or `-` allowed) at `p`; nil when the
-    /// token is not one or needs more than 18 digits. Advances `p` past the digits.
+    /// Parses a decimal integer (an optional `+` or `-` allowed) at `p`; nil when the token is not
+    /// one or needs more than 18 digits. Advances `p` past the digits. Eight bytes are tested and
+    /// converted at a time (`digitRun`).
     @inline(__always)
     static func integer(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int) -> Int? {
         var negative = false
         if p < end, base[p] == 0x2D || base[p] == 0x2B { negative = base[p] == 0x2D; p += 1 }
-        var value = 0, digits = 0
+        var value: UInt64 = 0, digits = 0
+        guard digitRun(base, &p, end, into: &value, digits: &digits, limit: 18), digits >= 1 else { return nil }
+        return negative ? -Int(value) : Int(value)
+    }
+
+    /// Appends the run of decimal digits at `p` to `value` (value·10ᵏ + run) and counts them in
+    /// `digits`; false, with `p` anywhere inside the run, once `digits` would exceed `limit`
+    /// (so `value` never overflows when limit ≤ 19).
+    ///
+    /// Eight bytes at a time (SWAR): a byte b is a digit iff its high nibble is 3 and its low nibble
+    /// plus 6 stays below 16; the run length is the index of the first non-digit byte; the run,
+    /// moved to the top of the word so that the bytes below it read as leading zeros, is converted
+    /// with three multiplications (`eightDigitValue`). Bytes from the last 7 of the buffer go one
+    /// at a time.
+    @inline(__always)
+    static func digitRun(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int,
+                         into value: inout UInt64, digits: inout Int, limit: Int) -> Bool {
+        while p + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            let run = leadingDigitCount(word)
+            if run == 0 { return true }
+            guard digits + run <= limit else { return false }
+            // Subtracting '0' before the shift: a borrow from a non-digit byte only reaches the
+            // bytes above it, which the shift drops.
+            let digitBytes = (word &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * run)
+            value = value &* integerPowersOfTen[run] &+ eightDigitValue(digitBytes)
+            digits += run
+            p += run
+            if run < 8 { return true }
+        }
         while p < end {
             let d = base[p] &- 0x30
-            guard d < 10 else { break }
-            value = value &* 10 &+ Int(d)
+            guard d < 10 else { return true }
+            guard digits < limit else { return false }
+            value = value &* 10 &+ UInt64(d)
             digits += 1
             p += 1
         }
-        guard digits >= 1, digits <= 18 else { return nil }
-        return negative ? -value : value
+        return true
+    }
+
+    /// How many of the 8 bytes of `word`, first byte in the low bits, are ASCII digits before the
+    /// first one that is not (8 when all are).
+    @inline(__always)
+    static func leadingDigitCount(_ word: UInt64) -> Int {
+        let highNibbleNotThree = (word & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030
+        let lowNibbleAboveNine = ((word & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0
+        let notDigit = highNibbleNotThree | lowNibbleAboveNine
+        // The top bit of each byte set iff the byte is non-zero (no carries between bytes).
+        let nonZeroBytes = (((notDigit & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | notDigit) & 0x8080_8080_8080_8080
+        return nonZeroBytes.trailingZeroBitCount >> 3
+    }
+
+    /// The number written by 8 digit values d₀…d₇ (0–9, one per byte, d₀ in the low byte, the most
+    /// significant): pairs 10·dₖ + dₖ₊₁ in 16-bit lanes, then 100·pₖ + pₖ₊₁ in 32-bit lanes, then
+    /// 10⁴·q₀ + q₁. No lane exceeds its width, so no carry crosses lanes.
+    @inline(__always)
+    static func eightDigitValue(_ digitBytes: UInt64) -> UInt64 {
+        let pairs = (digitBytes &* 10 &+ (digitBytes >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = (pairs &* 100 &+ (pairs >> 16)) & 0x0000_FFFF_0000_FFFF
+        return (quads & 0xFFFF_FFFF) &* 10_000 &+ (quads >> 32)
     }
 
     /// Parses a floating-point token at `p` (up to the next separator); nil when the token is not a
     /// number. Non-finite spellings (inf, nan) are returned as such; the caller refuses them.
+    ///
+    /// Tokens with at most 19 digits in their mantissa (leading zeros included) are scanned eight
+    /// bytes at a time (`digitRun`); longer ones, and tokens that start without a digit, go through
+    /// `doubleByteByByte`, which drops digits beyond the 19th significant one.
     @inline(__always)
     static func double(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int) -> Double? {
+        let start = p
+        var negative = false
+        if p < end, base[p] == 0x2D || base[p] == 0x2B { negative = base[p] == 0x2D; p += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, exponent = 0
+        guard digitRun(base, &p, end, into: &mantissa, digits: &digits, limit: 19) else {
+            p = start; return doubleByteByByte(base, &p, end)
+        }
+        if p < end, base[p] == 0x2E {
+            p += 1
+            let integerDigits = digits
+            guard digitRun(base, &p, end, into: &mantissa, digits: &digits, limit: 19) else {
+                p = start; return doubleByteByByte(base, &p, end)
+            }
+            exponent = integerDigits - digits
+        }
+        guard digits >= 1 else { p = start; return doubleByteByByte(base, &p, end) }
+        guard let decimalExponent = exponentPart(base, &p, end), p == end || isSeparator(base[p]) else { return nil }
+        exponent += decimalExponent
+        return correctlyRounded(mantissa, exponent, negative: negative) ?? fallback(base, start, &p, end)
+    }
+
+    /// The same token read one byte at a time: digits beyond the 19th significant one only move the
+    /// exponent (and send the token to `strtod`), so any length is read.
+    static func doubleByteByByte(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int) -> Double? {
         let start = p
         var negative = false
         if p < end, base[p] == 0x2D || base[p] == 0x2B { negative = base[p] == 0x2D; p += 1 }
@@ -82,33 +170,46 @@ enum DecimalScanner {
             }
         }
         guard sawDigit else { return fallback(base, start, &p, end) }
-        if p < end, base[p] | 0x20 == 0x65 {
-            p += 1
-            var exponentNegative = false
-            if p < end, base[p] == 0x2D || base[p] == 0x2B { exponentNegative = base[p] == 0x2D; p += 1 }
-            var value = 0, digits = 0
-            while p < end {
-                let d = base[p] &- 0x30
-                guard d < 10 else { break }
-                if value < 100_000 { value = value * 10 + Int(d) }
-                digits += 1
-                p += 1
-            }
-            guard digits >= 1 else { return nil }
-            exponent += exponentNegative ? -value : value
-        }
-        guard p == end || isSeparator(base[p]) else { return nil }
+        guard let decimalExponent = exponentPart(base, &p, end), p == end || isSeparator(base[p]) else { return nil }
+        exponent += decimalExponent
         if truncated { return fallback(base, start, &p, end) }
-        if mantissa == 0 { return negative ? -0.0 : 0.0 }
-        if mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
-            let w = Double(mantissa)
-            let value = exponent >= 0 ? w * powersOfTen[exponent] : w / powersOfTen[-exponent]
+        return correctlyRounded(mantissa, exponent, negative: negative) ?? fallback(base, start, &p, end)
+    }
+
+    /// The exponent `e±x` at `p` if there is one (0 if not; magnitudes beyond 10⁵ are kept at about
+    /// 10⁵, far outside the range of doubles); nil for an `e` without digits.
+    @inline(__always)
+    static func exponentPart(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int) -> Int? {
+        guard p < end, base[p] | 0x20 == 0x65 else { return 0 }
+        p += 1
+        var negative = false
+        if p < end, base[p] == 0x2D || base[p] == 0x2B { negative = base[p] == 0x2D; p += 1 }
+        var value = 0, digits = 0
+        while p < end {
+            let d = base[p] &- 0x30
+            guard d < 10 else { break }
+            if value < 100_000 { value = value * 10 + Int(d) }
+            digits += 1
+            p += 1
+        }
+        guard digits >= 1 else { return nil }
+        return negative ? -value : value
+    }
+
+    /// ±w · 10^q for w < 10¹⁹, correctly rounded, when one of the fast exact paths applies; nil
+    /// otherwise (the caller uses `strtod`).
+    @inline(__always)
+    static func correctlyRounded(_ w: UInt64, _ q: Int, negative: Bool) -> Double? {
+        if w == 0 { return negative ? -0.0 : 0.0 }
+        if w < (1 << 53), q >= -22, q <= 22 {
+            let x = Double(w)
+            let value = q >= 0 ? x * powersOfTen[q] : x / powersOfTen[-q]
             return negative ? -value : value
         }
-        if exponent < 0, exponent >= -19, let value = verifiedQuotient(mantissa, -exponent) {
+        if q < 0, q >= -19, let value = verifiedQuotient(w, -q) {
             return negative ? -value : value
         }
-        return fallback(base, start, &p, end)
+        return nil
     }
 
     /// w / 10^k correctly rounded, found next to the two-rounding estimate d = fl(fl(w) / 10^k): d, or

@@ -105,14 +105,23 @@ public enum MatrixMarket {
             throw MatrixMarketError.invalidSizeLine(line: sizeLineNumber, text: String(sizeText))
         }
         if symmetry != .general && m != n { throw MatrixMarketError.invalidSizeLine(line: sizeLineNumber, text: String(sizeText)) }
-        // Every entry line has at least four characters ("1 1\n"), so the file bounds what is stored.
-        let storedBound = min(nnz, end / 4 + 1)
-        let stored = symmetry == .general ? storedBound : 2 * storedBound
-        try sizeChecked(line: sizeLineNumber) { () throws(MemoryBudgetError) in try checkDimensions(m, n, entries: stored) }
         let reader = MatrixMarketCoordinateReader(
             rowCount: m, columnCount: n, declaredEntries: nnz,
             field: field == .pattern ? .pattern : field == .integer ? .integer : .real,
             symmetry: symmetry == .general ? .general : symmetry == .symmetric ? .symmetric : .skewSymmetric)
+        // Every entry line has at least four characters ("1 1\n"), so the file bounds what is stored:
+        // triplets (2 words with 32-bit indices, else 3), then the CSR (2 words per stored entry,
+        // mirrored ones included), and a row counter per chunk.
+        let fileEntries = min(nnz, end / 4 + 1)
+        let chunks = MatrixMarketCoordinateReader.chunkCount(bodyLength: end - p, rowCount: m, declaredEntries: nnz)
+        try sizeChecked(line: sizeLineNumber) { () throws(MemoryBudgetError) in
+            let what = "a \(m)×\(n) matrix"
+            let tripletWords = try MemoryBudget.product([fileEntries, reader.fitsThirtyTwoBitIndices ? 2 : 3], what: what)
+            let csrWords = try MemoryBudget.product([fileEntries, symmetry == .general ? 2 : 4], what: what)
+            let (entryWords, overflow) = tripletWords.addingReportingOverflow(csrWords)
+            guard !overflow else { throw .overflow(what: what, factors: [tripletWords, csrWords]) }
+            try checkDimensions(m, n, rowCountArrays: chunks, entryWords: entryWords)
+        }
         return try reader.read(bytes, bodyStart: p)
     }
 
@@ -139,7 +148,7 @@ public enum MatrixMarket {
                 entries = try MemoryBudget.product([m, n], what: "the Matrix Market array \(m)×\(n)")
             }
             // Every value line has at least two characters, so the text bounds what is stored.
-            try checkDimensions(m, n, entries: min(entries, text.utf8.count / 2 + 1))
+            try checkDimensions(m, n, entryWords: MemoryBudget.product([min(entries, text.utf8.count / 2 + 1), 3], what: "the Matrix Market array \(m)×\(n)"))
             return entries
         }
         var coo = COOMatrix(rowCount: m, columnCount: n)
@@ -252,17 +261,20 @@ public enum MatrixMarket {
         do { return try body() } catch { throw .tooLarge(line: line, detail: error.description) }
     }
 
-    /// Checks that an m×n matrix with `entries` stored entries fits in memory: CSR row offsets
-    /// (m + 1), a solution and right-hand side (m + n values) and the triplets (3 words each).
-    static func checkDimensions(_ m: Int, _ n: Int, entries: Int) throws(MemoryBudgetError) {
+    /// Checks that reading an m×n matrix fits in memory: CSR row offsets (m + 1), a solution and
+    /// right-hand side (m + n values), `rowCountArrays` arrays of m counters, and `entryWords`
+    /// words for the entries (triplets and CSR).
+    static func checkDimensions(_ m: Int, _ n: Int, rowCountArrays: Int = 0, entryWords: Int) throws(MemoryBudgetError) {
         let what = "a \(m)×\(n) matrix"
         let (rowsPlusOne, overflow) = m.addingReportingOverflow(1)
         guard !overflow else { throw .overflow(what: what, factors: [m, 1]) }
         let (vectors, overflowVectors) = rowsPlusOne.addingReportingOverflow(n)
         guard !overflowVectors else { throw .overflow(what: what, factors: [m, n]) }
-        let triplets = try MemoryBudget.product([entries, 3], what: what)
-        let (words, overflowWords) = vectors.addingReportingOverflow(triplets)
-        guard !overflowWords else { throw .overflow(what: what, factors: [vectors, triplets]) }
+        let counters = try MemoryBudget.product([rowsPlusOne, rowCountArrays], what: what)
+        let (rowWords, overflowRows) = vectors.addingReportingOverflow(counters)
+        guard !overflowRows else { throw .overflow(what: what, factors: [vectors, counters]) }
+        let (words, overflowWords) = rowWords.addingReportingOverflow(entryWords)
+        guard !overflowWords else { throw .overflow(what: what, factors: [rowWords, entryWords]) }
         try MemoryBudget().require(bytes: MemoryBudget.bytes(elements: words, bytesPerElement: 8, what: what), what: what)
     }
 

@@ -2,21 +2,27 @@ import Foundation
 import RunSupport
 
 /// The body of a `matrix coordinate` Matrix Market file parsed in parallel straight from its bytes,
-/// then assembled into CSR.
+/// then assembled into CSR in parallel.
 ///
 /// ```
-/// split the body at line ends into T chunks (T = min(cores, bytes / 1 MiB), at most 8)
-/// chunk c (one thread each): lines "i j [v]" → triplet arrays sized by the chunk's line count
-///         (no per-line allocation: arrays reserved for the chunk's share of the declared entries;
-///         numbers by `DecimalScanner`, correctly rounded)
-/// assemble: row counts (mirrored entries for symmetric / skew-symmetric) → prefix sums → scatter;
-///           rows are sorted by column (in parallel, only rows that are not sorted already) and
-///           duplicates summed
+/// split the body at line ends into T chunks (`chunkCount`: at most the cores, 8, one per MiB, and
+///         one when there are fewer entries than rows)
+/// chunk c (one thread each): lines "i j [v]" → `MatrixMarketTriplets` (32-bit indices when the sizes
+///         allow; storage for the chunk's share of the declared entries, grown if a chunk holds more;
+///         numbers by `DecimalScanner`, correctly rounded) and counts_c[i], the entries it puts in
+///         row i (mirrored entries of symmetric / skew-symmetric files included)
+/// offsets: rowOffsets[i] = Σ_{i' < i} Σ_c counts_c[i'], and chunk c's first slot in row i is
+///         rowOffsets[i] + Σ_{c' < c} counts_c'[i]: one pass over rows and chunks
+/// scatter: each chunk writes its entries to its own slots, in parallel (file order within a row
+///         is kept, so files written row by row, or a symmetric lower triangle column by column,
+///         give rows already sorted)
+/// rows:    rows that are not sorted by column are sorted (in parallel) and duplicates summed
 /// ```
 /// A parse error is found with its byte offset and turned into a line number only then (a count of
 /// line ends before it), so the hot loop keeps no line counter.
 ///
-/// Complexity: O(bytes / T + nnz) time, 3 words per stored entry. Reference: NIST IR 5935 (format).
+/// Complexity: O(bytes / T + nnz + T·rows) time; memory 16 bytes per file entry (triplets) plus the
+/// CSR arrays. Reference: NIST IR 5935 (format).
 struct MatrixMarketCoordinateReader {
     enum EntryField { case real, integer, pattern }
     enum EntrySymmetry { case general, symmetric, skewSymmetric }
@@ -27,25 +33,39 @@ struct MatrixMarketCoordinateReader {
     let field: EntryField
     let symmetry: EntrySymmetry
 
-    /// One chunk's triplets (1-based indices checked, stored 0-based).
-    struct Chunk {
-        var rows: [Int] = []
-        var columns: [Int] = []
-        var values: [Double] = []
+    /// One chunk's entries, and where it stopped.
+    struct Chunk<Index: FixedWidthInteger & UnsignedInteger> {
+        let triplets: MatrixMarketTriplets<Index>
         /// Byte offset and kind of the first bad entry, if any.
         var failure: (offset: Int, kind: FailureKind)?
         /// Offset of the start of the last line holding an entry.
         var lastEntryOffset = 0
     }
 
-    enum FailureKind: Equatable { case invalid, nonFinite, outOfRange(Int, Int), diagonalInSkew }
+    enum FailureKind: Equatable { case invalid, nonFinite, outOfRange(Int, Int), diagonalInSkew, outOfMemory }
+
+    /// How many chunks a body of `bodyLength` bytes is parsed in: one per MiB, at most the cores and
+    /// 8, and one when the matrix has fewer declared entries than rows (each chunk keeps a counter
+    /// per row).
+    static func chunkCount(bodyLength: Int, rowCount: Int, declaredEntries: Int) -> Int {
+        guard declaredEntries >= rowCount else { return 1 }
+        return max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20)))
+    }
+
+    /// Whether 0-based indices fit the 32-bit triplets.
+    var fitsThirtyTwoBitIndices: Bool { rowCount <= Int(UInt32.max) && columnCount <= Int(UInt32.max) }
 
     /// Parses the bytes [bodyStart, bytes.count) and returns the CSR matrix.
     func read(_ bytes: UnsafeRawBufferPointer, bodyStart: Int) throws -> CSRMatrix {
+        fitsThirtyTwoBitIndices ? try read(bytes, bodyStart: bodyStart, index: UInt32.self)
+                                : try read(bytes, bodyStart: bodyStart, index: UInt64.self)
+    }
+
+    func read<Index: FixedWidthInteger & UnsignedInteger>(_ bytes: UnsafeRawBufferPointer, bodyStart: Int, index: Index.Type) throws -> CSRMatrix {
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let end = bytes.count
         let bodyLength = end - bodyStart
-        let chunkCount = max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20)))
+        let chunkCount = Self.chunkCount(bodyLength: bodyLength, rowCount: rowCount, declaredEntries: declaredEntries)
         // Chunk starts: just after a line end at or beyond the nominal split point.
         var starts = [bodyStart]
         for c in 1..<max(chunkCount, 1) {
@@ -55,40 +75,45 @@ struct MatrixMarketCoordinateReader {
             starts.append(p)
         }
         starts.append(end)
-        var chunks = [Chunk](repeating: Chunk(), count: chunkCount)
+        var chunks = [Chunk<Index>?](repeating: nil, count: chunkCount)
         let chunkStarts = starts
         let bytePointer = SendablePointer(UnsafeMutablePointer(mutating: base))
         chunks.withUnsafeMutableBufferPointer { chunkBuffer in
             let buffer = SendablePointer(chunkBuffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunkCount) { c in
-                buffer.pointer[c] = parseChunk(UnsafePointer(bytePointer.pointer), from: chunkStarts[c], to: chunkStarts[c + 1], bodyLength: bodyLength)
+                buffer.pointer[c] = parseChunk(UnsafePointer(bytePointer.pointer), from: chunkStarts[c], to: chunkStarts[c + 1],
+                                               end: end, bodyLength: bodyLength, index: Index.self)
             }
         }
+        let parsed = chunks.map { $0! }
         // The first failure in file order.
-        for chunk in chunks {
+        for chunk in parsed {
             if let failure = chunk.failure { throw error(for: failure, base, end) }
         }
-        let found = chunks.reduce(0) { $0 + $1.rows.count }
+        let found = parsed.reduce(0) { $0 + $1.triplets.count }
         guard found == declaredEntries else {
-            let lastOffset = chunks.last { !$0.rows.isEmpty }?.lastEntryOffset ?? bodyStart
+            let lastOffset = parsed.last { $0.triplets.count > 0 }?.lastEntryOffset ?? bodyStart
             throw MatrixMarketError.wrongEntryCount(line: found > declaredEntries ? lineNumber(at: lastOffset, base) : lineNumber(at: end, base),
                                                     expected: declaredEntries, found: found)
         }
-        return assemble(chunks)
+        return assemble(parsed.map(\.triplets))
     }
 
-    /// Parses the lines of [start, stop).
-    func parseChunk(_ base: UnsafePointer<UInt8>, from start: Int, to stop: Int, bodyLength: Int) -> Chunk {
-        var chunk = Chunk()
+    /// Parses the lines of [start, stop); `end` is the end of the whole buffer (numbers are read
+    /// eight bytes at a time up to it).
+    func parseChunk<Index: FixedWidthInteger & UnsignedInteger>(_ base: UnsafePointer<UInt8>, from start: Int, to stop: Int, end: Int,
+                                                                bodyLength: Int, index: Index.Type) -> Chunk<Index> {
         // The chunk's share of the declared entries (lines have similar lengths), with 2 % to spare,
-        // never more than its bytes can hold (an entry line has at least 4: "1 1\n"); the arrays grow
-        // if a chunk holds more.
+        // never more than its bytes can hold (an entry line has at least 4: "1 1\n"); the storage
+        // grows if a chunk holds more.
         let share = Double(declaredEntries) * Double(stop - start) / Double(max(bodyLength, 1))
         let capacity = min(declaredEntries, (stop - start) / 4 + 1, Int(min(share * 1.02, 1e15)) + 16)
-        chunk.rows.reserveCapacity(capacity)
-        chunk.columns.reserveCapacity(capacity)
-        if field != .pattern { chunk.values.reserveCapacity(capacity) }
+        var chunk = Chunk(triplets: MatrixMarketTriplets<Index>(capacity: capacity, storesValues: field != .pattern, rowCount: rowCount))
+        guard chunk.triplets.isAllocated else { chunk.failure = (start, .outOfMemory); return chunk }
+        let triplets = chunk.triplets
+        let counts = triplets.rowCounts.unsafelyUnwrapped
         let m = rowCount, n = columnCount
+        let mirrored = symmetry != .general
         var p = start
         while p < stop {
             let lineStart = p
@@ -100,20 +125,21 @@ struct MatrixMarketCoordinateReader {
                 p += 1
                 continue
             }
-            guard let i = DecimalScanner.integer(base, &p, stop), p < stop, base[p] == 0x20 || base[p] == 0x09 else {
+            // Numbers stop at the chunk's last line end; only the last chunk reaches `end`.
+            guard let i = DecimalScanner.integer(base, &p, end), p < stop, base[p] == 0x20 || base[p] == 0x09 else {
                 chunk.failure = (lineStart, .invalid); return chunk
             }
             while p < stop, base[p] == 0x20 || base[p] == 0x09 { p += 1 }
-            guard let j = DecimalScanner.integer(base, &p, stop) else { chunk.failure = (lineStart, .invalid); return chunk }
+            guard let j = DecimalScanner.integer(base, &p, end) else { chunk.failure = (lineStart, .invalid); return chunk }
             var value = 1.0
             if field != .pattern {
                 guard p < stop, base[p] == 0x20 || base[p] == 0x09 else { chunk.failure = (lineStart, .invalid); return chunk }
                 while p < stop, base[p] == 0x20 || base[p] == 0x09 { p += 1 }
                 if field == .integer {
-                    guard let v = DecimalScanner.integer(base, &p, stop) else { chunk.failure = (lineStart, .invalid); return chunk }
+                    guard let v = DecimalScanner.integer(base, &p, end) else { chunk.failure = (lineStart, .invalid); return chunk }
                     value = Double(v)
                 } else {
-                    guard let v = DecimalScanner.double(base, &p, stop) else { chunk.failure = (lineStart, .invalid); return chunk }
+                    guard let v = DecimalScanner.double(base, &p, end) else { chunk.failure = (lineStart, .invalid); return chunk }
                     value = v
                 }
             }
@@ -123,56 +149,70 @@ struct MatrixMarketCoordinateReader {
             guard value.isFinite else { chunk.failure = (lineStart, .nonFinite); return chunk }
             guard i >= 1, i <= m, j >= 1, j <= n else { chunk.failure = (lineStart, .outOfRange(i, j)); return chunk }
             if symmetry == .skewSymmetric, i == j { chunk.failure = (lineStart, .diagonalInSkew); return chunk }
-            chunk.rows.append(i - 1)
-            chunk.columns.append(j - 1)
-            if field != .pattern { chunk.values.append(value) }
+            guard triplets.append(row: i - 1, column: j - 1, value: value) else { chunk.failure = (lineStart, .outOfMemory); return chunk }
+            counts[i - 1] += 1
+            if mirrored, i != j { counts[j - 1] += 1 }
             chunk.lastEntryOffset = lineStart
-            if chunk.rows.count > declaredEntries { return chunk }   // too many already: the count check reports it
+            if triplets.count > declaredEntries { return chunk }   // too many already: the count check reports it
         }
         return chunk
     }
 
-    /// CSR from the chunks' triplets: counting sort by row, then each row sorted by column with
-    /// duplicates summed.
-    func assemble(_ chunks: [Chunk]) -> CSRMatrix {
+    /// CSR from the chunks' triplets: row offsets and each chunk's slots from the counters, a
+    /// parallel scatter, then each row sorted by column with duplicates summed.
+    func assemble<Index: FixedWidthInteger & UnsignedInteger>(_ chunks: [MatrixMarketTriplets<Index>]) -> CSRMatrix {
         let m = rowCount
         let mirrored = symmetry != .general
         let skewSign = symmetry == .skewSymmetric ? -1.0 : 1.0
-        var offsets = [Int](repeating: 0, count: m + 1)
-        for chunk in chunks {
-            for k in 0..<chunk.rows.count {
-                offsets[chunk.rows[k] + 1] += 1
-                if mirrored, chunk.rows[k] != chunk.columns[k] { offsets[chunk.columns[k] + 1] += 1 }
+        let counters = chunks.map { SendablePointer($0.rowCounts.unsafelyUnwrapped) }
+        // Row offsets; each chunk's counter becomes the slot of its next entry in that row.
+        let offsets = [Int](unsafeUninitializedCapacity: m + 1) { offsetBuffer, initialized in
+            var total = 0
+            for i in 0..<m {
+                offsetBuffer[i] = total
+                for counter in counters {
+                    let count = counter.pointer[i]
+                    counter.pointer[i] = total
+                    total += count
+                }
             }
+            offsetBuffer[m] = total
+            initialized = m + 1
         }
-        for i in 0..<m { offsets[i + 1] += offsets[i] }
         let stored = offsets[m]
-        var columns = [Int](repeating: 0, count: stored)
-        var values = [Double](repeating: 0, count: stored)
-        var next = offsets
-        for chunk in chunks {
-            let pattern = chunk.values.isEmpty
-            for k in 0..<chunk.rows.count {
-                let i = chunk.rows[k], j = chunk.columns[k], v = pattern ? 1.0 : chunk.values[k]
-                columns[next[i]] = j; values[next[i]] = v; next[i] += 1
-                if mirrored, i != j { columns[next[j]] = i; values[next[j]] = skewSign * v; next[j] += 1 }
-            }
-        }
-        // Sort rows that are not sorted and sum duplicates in place (new lengths in `next`).
-        let threads = max(1, min(ProcessThreads.available, 8, stored / 200_000))
         var lengths = [Int](repeating: 0, count: m)
-        let rowStarts = offsets
-        columns.withUnsafeMutableBufferPointer { cp in
-            values.withUnsafeMutableBufferPointer { vp in
+        let threads = max(1, min(ProcessThreads.available, 8, stored / 200_000))
+        var values: [Double] = []
+        var columns = [Int](unsafeUninitializedCapacity: stored) { columnBuffer, columnsInitialized in
+            values = [Double](unsafeUninitializedCapacity: stored) { valueBuffer, valuesInitialized in
+                let cs = SendablePointer(columnBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                let vs = SendablePointer(valueBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                // Scatter: every slot is written exactly once (the counters sum to `stored`).
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
+                    let triplets = chunks[c]
+                    let next = counters[c].pointer
+                    let (cb, vb) = (cs.pointer, vs.pointer)
+                    let rows = triplets.rows.unsafelyUnwrapped, columns = triplets.columns.unsafelyUnwrapped
+                    let values = triplets.values
+                    for k in 0..<triplets.count {
+                        let i = Int(truncatingIfNeeded: rows[k]), j = Int(truncatingIfNeeded: columns[k])
+                        let v = values?[k] ?? 1.0
+                        let slot = next[i]
+                        cb[slot] = j; vb[slot] = v; next[i] = slot + 1
+                        if mirrored, i != j {
+                            let mirror = next[j]
+                            cb[mirror] = i; vb[mirror] = skewSign * v; next[j] = mirror + 1
+                        }
+                    }
+                }
+                // Sort rows that are not sorted and sum duplicates in place (new lengths in `lengths`).
                 lengths.withUnsafeMutableBufferPointer { lp in
-                    let cs = SendablePointer(cp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-                    let vs = SendablePointer(vp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                     let ls = SendablePointer(lp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                     DispatchQueue.concurrentPerform(iterations: threads) { t in
                         let (cb, vb, lb) = (cs.pointer, vs.pointer, ls.pointer)
                         var scratch: [(Int, Double)] = []
                         for i in (m * t / threads)..<(m * (t + 1) / threads) {
-                            let start = rowStarts[i], end = rowStarts[i + 1]
+                            let start = offsets[i], end = offsets[i + 1]
                             var sorted = true
                             var k = start + 1
                             while k < end { if cb[k - 1] >= cb[k] { sorted = false; break }; k += 1 }
@@ -188,7 +228,9 @@ struct MatrixMarketCoordinateReader {
                         }
                     }
                 }
+                valuesInitialized = stored
             }
+            columnsInitialized = stored
         }
         // Compact when duplicates were summed.
         var compacted = 0
@@ -220,6 +262,7 @@ struct MatrixMarketCoordinateReader {
         case .nonFinite: return .nonFiniteValue(line: line)
         case let .outOfRange(i, j): return .indexOutOfRange(line: line, row: i, column: j)
         case .diagonalInSkew: return .unsupported(line: line, feature: "a diagonal entry in a skew-symmetric file")
+        case .outOfMemory: return .tooLarge(line: line, detail: "not enough memory for the entries read so far")
         }
     }
 

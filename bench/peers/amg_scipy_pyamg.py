@@ -12,6 +12,7 @@ Matrices (b = ones):
   anisotropic     PyAMG diffusion_stencil_2d ε = 0.001, 500²   (SPD)
   convection      upwind convection–diffusion 400², ε = 1e-3, b = (1, 0.6)   (nonsymmetric)
   unstructured    P1 Laplacian on a Delaunay mesh of 150 000 random points, Dirichlet boundary (SPD)
+(`write` also writes convection3d.mtx, 55³ upwind convection–diffusion, ~30 MB, for the reading comparison only.)
 """
 import json
 import os
@@ -59,6 +60,19 @@ def convection(n=400, eps=1e-3, b=(1.0, 0.6)):
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
 
 
+def convection3d(n=55, eps=1e-3, b=(1.0, 0.6, 0.3)):
+    """Upwind −ε Δu + b·∇u on an n³ interior grid, scaled by h² (about 30 MB as Matrix Market, general):
+    only for the reading comparison (bench/peers/amg_read_compare.py), not one of the six solved."""
+    h = 1.0 / (n + 1)
+    i = np.arange(n ** 3); x = i % n; y = (i // n) % n; z = i // (n * n)
+    rows = [i]; cols = [i]; vals = [np.full(n ** 3, 6 * eps + h * sum(abs(c) for c in b))]
+    for axis, (coordinate, stride) in enumerate([(x, 1), (y, n), (z, n * n)]):
+        lower = eps + h * max(b[axis], 0); upper = eps + h * max(-b[axis], 0)
+        for mask, off, v in [(coordinate > 0, -stride, -lower), (coordinate < n - 1, stride, -upper)]:
+            rows.append(i[mask]); cols.append(i[mask] + off); vals.append(np.full(mask.sum(), v))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n ** 3, n ** 3))
+
+
 def unstructured(points=150_000, seed=0):
     from scipy.spatial import Delaunay
     rng = np.random.default_rng(seed)
@@ -84,10 +98,10 @@ PROBLEMS = ["poisson2d-500", "poisson3d-60", "elasticity2d", "anisotropic", "con
 def write(directory):
     os.makedirs(directory, exist_ok=True)
     makers = {"poisson2d-500": poisson2d, "poisson3d-60": poisson3d, "anisotropic": anisotropic,
-              "convection": convection, "unstructured": unstructured}
+              "convection": convection, "unstructured": unstructured, "convection3d": convection3d}
     for name, make in makers.items():
         a = make()
-        scipy.io.mmwrite(os.path.join(directory, name + ".mtx"), a, symmetry="symmetric" if name != "convection" else "general")
+        scipy.io.mmwrite(os.path.join(directory, name + ".mtx"), a, symmetry="general" if name.startswith("convection") else "symmetric")
     a, b = elasticity()
     scipy.io.mmwrite(os.path.join(directory, "elasticity2d.mtx"), a, symmetry="symmetric")
     # PyAMG's near-nullspace B: translations and the rotation (n × 3); the rotation column for PDEKit's --near-nullspace vectors.

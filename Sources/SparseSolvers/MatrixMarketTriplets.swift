@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One chunk's entries of a Matrix Market coordinate file as the reader finds them, and how many
+/// of them land in each row of the matrix.
+///
+/// ```
+/// rows[k], columns[k]   0-based indices of entry k, as `Index` (UInt32 when both sizes are at most
+///                       2³², halving the memory to fill and read back against 64-bit indices)
+/// values[k]             its value (no storage for pattern files)
+/// rowCounts[i]          entries this chunk puts in row i, mirrored ones included; during assembly
+///                       replaced by the position of the chunk's next entry in row i
+/// ```
+/// Raw storage from `malloc`/`realloc` (growth by half again), so appending is one capacity test
+/// and three stores; a failed allocation is reported by `append` returning false, never a trap.
+/// One thread fills a chunk's storage; the assembly only reads it (hence `@unchecked Sendable`).
+final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @unchecked Sendable {
+    private(set) var rows: UnsafeMutablePointer<Index>?
+    private(set) var columns: UnsafeMutablePointer<Index>?
+    private(set) var values: UnsafeMutablePointer<Double>?
+    private(set) var count = 0
+    private var capacity = 0
+    private let storesValues: Bool
+    /// `rowCount` counters (nil only when their allocation failed).
+    let rowCounts: UnsafeMutablePointer<Int>?
+
+    /// Empty storage for about `capacity` entries and zeroed counters for `rowCount` rows.
+    init(capacity: Int, storesValues: Bool, rowCount: Int) {
+        self.storesValues = storesValues
+        rowCounts = calloc(max(rowCount, 1), MemoryLayout<Int>.stride)?.assumingMemoryBound(to: Int.self)
+        _ = grow(to: max(capacity, 16))
+    }
+
+    deinit {
+        free(rows); free(columns); free(values); free(rowCounts)
+    }
+
+    /// Whether the storage and counters exist (false when an allocation failed).
+    var isAllocated: Bool { rows != nil && columns != nil && (values != nil || !storesValues) && rowCounts != nil }
+
+    /// Appends entry (row, column, value); false when more storage could not be allocated.
+    @inline(__always)
+    func append(row: Int, column: Int, value: Double) -> Bool {
+        if count == capacity, !grow(to: capacity + capacity / 2 + 16) { return false }
+        rows.unsafelyUnwrapped[count] = Index(truncatingIfNeeded: row)
+        columns.unsafelyUnwrapped[count] = Index(truncatingIfNeeded: column)
+        if storesValues { values.unsafelyUnwrapped[count] = value }
+        count += 1
+        return true
+    }
+
+    /// Reallocates the three arrays to `newCapacity` entries (contents kept).
+    private func grow(to newCapacity: Int) -> Bool {
+        let (indexBytes, overflowIndex) = newCapacity.multipliedReportingOverflow(by: MemoryLayout<Index>.stride)
+        let (valueBytes, overflowValue) = newCapacity.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+        guard !overflowIndex, !overflowValue else { return false }
+        guard let newRows = realloc(rows, indexBytes) else { return false }
+        rows = newRows.assumingMemoryBound(to: Index.self)
+        guard let newColumns = realloc(columns, indexBytes) else { return false }
+        columns = newColumns.assumingMemoryBound(to: Index.self)
+        if storesValues {
+            guard let newValues = realloc(values, valueBytes) else { return false }
+            values = newValues.assumingMemoryBound(to: Double.self)
+        }
+        capacity = newCapacity
+        return true
+    }
+}
