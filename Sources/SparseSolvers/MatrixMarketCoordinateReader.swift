@@ -103,11 +103,11 @@ struct MatrixMarketCoordinateReader {
     /// eight bytes at a time up to it).
     func parseChunk<Index: FixedWidthInteger & UnsignedInteger>(_ base: UnsafePointer<UInt8>, from start: Int, to stop: Int, end: Int,
                                                                 bodyLength: Int, index: Index.Type) -> Chunk<Index> {
-        // The chunk's share of the declared entries (lines have similar lengths), with 2 % to spare,
-        // never more than its bytes can hold (an entry line has at least 4: "1 1\n"); the storage
-        // grows if a chunk holds more.
-        let share = Double(declaredEntries) * Double(stop - start) / Double(max(bodyLength, 1))
-        let capacity = min(declaredEntries, (stop - start) / 4 + 1, Int(min(share * 1.02, 1e15)) + 16)
+        // As many entries as the chunk's bytes can hold (an entry line has at least 4: "1 1\n"), at
+        // most the declared count: address space only, as pages are given on first touch, and the
+        // storage never has to move (a move copies what was read and touches new pages). It grows
+        // only in a file with more entries than declared, found at the declared count plus one.
+        let capacity = min(declaredEntries, (stop - start) / 4 + 1)
         var chunk = Chunk(triplets: MatrixMarketTriplets<Index>(capacity: capacity, storesValues: field != .pattern, rowCount: rowCount))
         guard chunk.triplets.isAllocated else { chunk.failure = (start, .outOfMemory); return chunk }
         let triplets = chunk.triplets
@@ -185,6 +185,8 @@ struct MatrixMarketCoordinateReader {
         var values: [Double] = []
         var columns = [Int](unsafeUninitializedCapacity: stored) { columnBuffer, columnsInitialized in
             values = [Double](unsafeUninitializedCapacity: stored) { valueBuffer, valuesInitialized in
+                MatrixMarketTriplets<Index>.adviseHugePages(columnBuffer.baseAddress, bytes: stored * MemoryLayout<Int>.stride)
+                MatrixMarketTriplets<Index>.adviseHugePages(valueBuffer.baseAddress, bytes: stored * MemoryLayout<Double>.stride)
                 let cs = SendablePointer(columnBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                 let vs = SendablePointer(valueBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                 // Scatter: every slot is written exactly once (the counters sum to `stored`).

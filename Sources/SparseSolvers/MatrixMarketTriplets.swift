@@ -52,6 +52,21 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
         return true
     }
 
+    /// Asks the kernel for 2 MiB pages in the part of [start, start + bytes) that covers whole huge
+    /// pages (Linux `MADV_HUGEPAGE`, transparent huge pages in `madvise` mode): a large array filled
+    /// once then costs one page fault per 2 MiB instead of one per 4 KiB, which was about a third
+    /// of the time of reading a 49 MB file. A hint only: nothing changes where it is not honoured.
+    static func adviseHugePages(_ start: UnsafeMutableRawPointer?, bytes: Int) {
+        #if os(Linux)
+        let hugePage = 2 << 20
+        guard let start, bytes >= 2 * hugePage else { return }
+        let first = (Int(bitPattern: start) + hugePage - 1) & ~(hugePage - 1)
+        let last = (Int(bitPattern: start) + bytes) & ~(hugePage - 1)
+        guard last > first, let aligned = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(aligned, last - first, MADV_HUGEPAGE)
+        #endif
+    }
+
     /// Reallocates the three arrays to `newCapacity` entries (contents kept).
     private func grow(to newCapacity: Int) -> Bool {
         let (indexBytes, overflowIndex) = newCapacity.multipliedReportingOverflow(by: MemoryLayout<Index>.stride)
@@ -65,6 +80,9 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
             guard let newValues = realloc(values, valueBytes) else { return false }
             values = newValues.assumingMemoryBound(to: Double.self)
         }
+        Self.adviseHugePages(rows, bytes: indexBytes)
+        Self.adviseHugePages(columns, bytes: indexBytes)
+        Self.adviseHugePages(values, bytes: valueBytes)
         capacity = newCapacity
         return true
     }
