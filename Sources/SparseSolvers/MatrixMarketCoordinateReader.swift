@@ -46,11 +46,16 @@ struct MatrixMarketCoordinateReader {
 
     /// How many chunks a body of `bodyLength` bytes is parsed in: one per MiB, at most the cores and
     /// 8, and one when the matrix has fewer declared entries than rows (each chunk keeps a counter
-    /// per row).
+    /// per row, and the assembly a cursor per row and chunk),
+    /// and also at least one per `maximumChunkBytes`.
     static func chunkCount(bodyLength: Int, rowCount: Int, declaredEntries: Int) -> Int {
-        guard declaredEntries >= rowCount else { return 1 }
-        return max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20)))
+        let preferred = declaredEntries >= rowCount ? max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20))) : 1
+        return max(preferred, bodyLength / maximumChunkBytes + 1)
     }
+
+    /// 8 GiB: a chunk then holds fewer than 2³¹ entries (4 bytes or more each), so its 32-bit row
+    /// counters cannot overflow.
+    static let maximumChunkBytes = 1 << 33
 
     /// Whether 0-based indices fit the 32-bit triplets.
     var fitsThirtyTwoBitIndices: Bool { rowCount <= Int(UInt32.max) && columnCount <= Int(UInt32.max) }
@@ -96,7 +101,7 @@ struct MatrixMarketCoordinateReader {
             throw MatrixMarketError.wrongEntryCount(line: found > declaredEntries ? lineNumber(at: lastOffset, base) : lineNumber(at: end, base),
                                                     expected: declaredEntries, found: found)
         }
-        return assemble(parsed.map(\.triplets))
+        return try assemble(parsed.map(\.triplets))
     }
 
     /// Parses the lines of [start, stop); `end` is the end of the whole buffer (numbers are read
@@ -150,8 +155,8 @@ struct MatrixMarketCoordinateReader {
             guard i >= 1, i <= m, j >= 1, j <= n else { chunk.failure = (lineStart, .outOfRange(i, j)); return chunk }
             if symmetry == .skewSymmetric, i == j { chunk.failure = (lineStart, .diagonalInSkew); return chunk }
             guard triplets.append(row: i - 1, column: j - 1, value: value) else { chunk.failure = (lineStart, .outOfMemory); return chunk }
-            counts[i - 1] += 1
-            if mirrored, i != j { counts[j - 1] += 1 }
+            counts[i - 1] &+= 1
+            if mirrored, i != j { counts[j - 1] &+= 1 }
             chunk.lastEntryOffset = lineStart
             if triplets.count > declaredEntries { return chunk }   // too many already: the count check reports it
         }
@@ -160,20 +165,27 @@ struct MatrixMarketCoordinateReader {
 
     /// CSR from the chunks' triplets: row offsets and each chunk's slots from the counters, a
     /// parallel scatter, then each row sorted by column with duplicates summed.
-    func assemble<Index: FixedWidthInteger & UnsignedInteger>(_ chunks: [MatrixMarketTriplets<Index>]) -> CSRMatrix {
+    func assemble<Index: FixedWidthInteger & UnsignedInteger>(_ chunks: [MatrixMarketTriplets<Index>]) throws -> CSRMatrix {
         let m = rowCount
         let mirrored = symmetry != .general
         let skewSign = symmetry == .skewSymmetric ? -1.0 : 1.0
-        let counters = chunks.map { SendablePointer($0.rowCounts.unsafelyUnwrapped) }
-        // Row offsets; each chunk's counter becomes the slot of its next entry in that row.
+        // cursors[c·m + i]: the slot of chunk c's next entry in row i.
+        let (cursorCount, overflow) = chunks.count.multipliedReportingOverflow(by: max(m, 1))
+        guard !overflow, let cursorMemory = malloc(cursorCount * MemoryLayout<Int>.stride) else {
+            throw MatrixMarketError.tooLarge(line: 1, detail: "not enough memory for \(chunks.count) × \(m) row cursors")
+        }
+        defer { free(cursorMemory) }
+        let cursorBase = cursorMemory.assumingMemoryBound(to: Int.self)
+        let counts = chunks.map { $0.rowCounts.unsafelyUnwrapped }
+        let counters = (0..<chunks.count).map { SendablePointer(cursorBase + $0 * m) }
+        // Row offsets; each chunk's first slot in every row.
         let offsets = [Int](unsafeUninitializedCapacity: m + 1) { offsetBuffer, initialized in
             var total = 0
             for i in 0..<m {
                 offsetBuffer[i] = total
-                for counter in counters {
-                    let count = counter.pointer[i]
-                    counter.pointer[i] = total
-                    total += count
+                for c in 0..<counts.count {
+                    counters[c].pointer[i] = total
+                    total += Int(counts[c][i])
                 }
             }
             offsetBuffer[m] = total

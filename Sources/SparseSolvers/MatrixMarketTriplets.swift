@@ -11,8 +11,9 @@ import Darwin
 /// rows[k], columns[k]   0-based indices of entry k, as `Index` (UInt32 when both sizes are at most
 ///                       2³², halving the memory to fill and read back against 64-bit indices)
 /// values[k]             its value (no storage for pattern files)
-/// rowCounts[i]          entries this chunk puts in row i, mirrored ones included; during assembly
-///                       replaced by the position of the chunk's next entry in row i
+/// rowCounts[i]          entries this chunk puts in row i, mirrored ones included (32-bit: half the
+///                       cache footprint of the scattered increments; a chunk holds fewer than 2³¹
+///                       entries, see `MatrixMarketCoordinateReader.maximumChunkBytes`)
 /// ```
 /// Raw storage from `malloc`/`realloc` (growth by half again), so appending is one capacity test
 /// and three stores; a failed allocation is reported by `append` returning false, never a trap.
@@ -25,12 +26,12 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
     private var capacity = 0
     private let storesValues: Bool
     /// `rowCount` counters (nil only when their allocation failed).
-    let rowCounts: UnsafeMutablePointer<Int>?
+    let rowCounts: UnsafeMutablePointer<UInt32>?
 
     /// Empty storage for about `capacity` entries and zeroed counters for `rowCount` rows.
     init(capacity: Int, storesValues: Bool, rowCount: Int) {
         self.storesValues = storesValues
-        rowCounts = calloc(max(rowCount, 1), MemoryLayout<Int>.stride)?.assumingMemoryBound(to: Int.self)
+        rowCounts = calloc(max(rowCount, 1), MemoryLayout<UInt32>.stride)?.assumingMemoryBound(to: UInt32.self)
         _ = grow(to: max(capacity, 16))
     }
 
