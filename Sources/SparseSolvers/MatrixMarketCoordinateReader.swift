@@ -5,24 +5,26 @@ import RunSupport
 /// then assembled into CSR in parallel.
 ///
 /// ```
-/// split the body at line ends into T chunks (`chunkCount`: at most the cores, 8, one per MiB, and
-///         one when there are fewer entries than rows)
+/// split the body at line ends into T chunks (`chunkCount`: one per MiB, at most the cores and 8,
+///         one when there are fewer entries than rows, at least one per 8 GiB)
 /// chunk c (one thread each): lines "i j [v]" → `MatrixMarketTriplets` (32-bit indices when the sizes
-///         allow; storage for the chunk's share of the declared entries, grown if a chunk holds more;
-///         numbers by `DecimalScanner`, correctly rounded) and counts_c[i], the entries it puts in
-///         row i (mirrored entries of symmetric / skew-symmetric files included)
+///         allow, storage reserved for the most entries the chunk's bytes can hold, so it never
+///         moves; numbers by `DecimalScanner`, correctly rounded) and counts_c[i], the entries it
+///         puts in row i (mirrored entries of symmetric / skew-symmetric files included)
 /// offsets: rowOffsets[i] = Σ_{i' < i} Σ_c counts_c[i'], and chunk c's first slot in row i is
 ///         rowOffsets[i] + Σ_{c' < c} counts_c'[i]: one pass over rows and chunks
-/// scatter: each chunk writes its entries to its own slots, in parallel (file order within a row
-///         is kept, so files written row by row, or a symmetric lower triangle column by column,
-///         give rows already sorted)
+/// scatter: each chunk writes its entries to its own slots, in parallel, into CSR arrays that are
+///         never zero-filled (file order within a row is kept, so files written row by row, or a
+///         symmetric lower triangle column by column, give rows already sorted)
 /// rows:    rows that are not sorted by column are sorted (in parallel) and duplicates summed
 /// ```
-/// A parse error is found with its byte offset and turned into a line number only then (a count of
-/// line ends before it), so the hot loop keeps no line counter.
+/// The large arrays ask for 2 MiB pages (`MatrixMarketTriplets.adviseHugePages`): first-touch page
+/// faults were about a third of the time of a read. A parse error is found with its byte offset
+/// and turned into a line number only then (a count of line ends before it), so the hot loop keeps
+/// no line counter.
 ///
-/// Complexity: O(bytes / T + nnz + T·rows) time; memory 16 bytes per file entry (triplets) plus the
-/// CSR arrays. Reference: NIST IR 5935 (format).
+/// Complexity: O(bytes / T + nnz + T·rows) time; memory 16 bytes per file entry (triplets), the CSR
+/// arrays, and 12 bytes per row and chunk. Reference: NIST IR 5935 (format).
 struct MatrixMarketCoordinateReader {
     enum EntryField { case real, integer, pattern }
     enum EntrySymmetry { case general, symmetric, skewSymmetric }
