@@ -53,19 +53,29 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
         return true
     }
 
-    /// Asks the kernel for 2 MiB pages in the part of [start, start + bytes) that covers whole huge
-    /// pages (Linux `MADV_HUGEPAGE`, transparent huge pages in `madvise` mode): a large array filled
-    /// once then costs one page fault per 2 MiB instead of one per 4 KiB, which was about a third
-    /// of the time of reading a 49 MB file. A hint only: nothing changes where it is not honoured.
-    static func adviseHugePages(_ start: UnsafeMutableRawPointer?, bytes: Int) {
+    /// Maps the whole 4 KiB pages of [start, start + bytes) writable in one call (Linux 5.14+
+    /// `MADV_POPULATE_WRITE`) instead of one page fault each on first touch: the first-touch faults
+    /// of the triplet and CSR arrays were about a third of the time of reading a 49 MB file. A hint
+    /// only: where the kernel does not know it, the pages fault in as before. (2 MiB pages through
+    /// `MADV_HUGEPAGE` were faster when warm but up to 3x slower when the host had taken the free
+    /// huge pages back, as on the Firecracker VM of BENCHMARKS-amg.md.)
+    static func prefault(_ start: UnsafeMutableRawPointer?, bytes: Int) {
         #if os(Linux)
-        let hugePage = 2 << 20
-        guard let start, bytes >= 2 * hugePage else { return }
-        let first = (Int(bitPattern: start) + hugePage - 1) & ~(hugePage - 1)
-        let last = (Int(bitPattern: start) + bytes) & ~(hugePage - 1)
+        let page = 4096, populateWrite: Int32 = 23   // MADV_POPULATE_WRITE
+        guard let start, bytes >= 2 * page else { return }
+        let first = (Int(bitPattern: start) + page - 1) & ~(page - 1)
+        let last = (Int(bitPattern: start) + bytes) & ~(page - 1)
         guard last > first, let aligned = UnsafeMutableRawPointer(bitPattern: first) else { return }
-        _ = madvise(aligned, last - first, MADV_HUGEPAGE)
+        _ = madvise(aligned, last - first, populateWrite)
         #endif
+    }
+
+    /// Prefaults the storage of the first `entries` entries (the chunk's expected share).
+    func prefault(entries: Int) {
+        let count = min(max(entries, 0), capacity)
+        Self.prefault(rows, bytes: count * MemoryLayout<Index>.stride)
+        Self.prefault(columns, bytes: count * MemoryLayout<Index>.stride)
+        Self.prefault(values, bytes: count * MemoryLayout<Double>.stride)
     }
 
     /// Reallocates the three arrays to `newCapacity` entries (contents kept).
@@ -81,9 +91,6 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
             guard let newValues = realloc(values, valueBytes) else { return false }
             values = newValues.assumingMemoryBound(to: Double.self)
         }
-        Self.adviseHugePages(rows, bytes: indexBytes)
-        Self.adviseHugePages(columns, bytes: indexBytes)
-        Self.adviseHugePages(values, bytes: valueBytes)
         capacity = newCapacity
         return true
     }
