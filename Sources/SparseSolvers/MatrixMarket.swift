@@ -111,17 +111,18 @@ public enum MatrixMarket {
             symmetry: symmetry == .general ? .general : symmetry == .symmetric ? .symmetric : .skewSymmetric)
         // Every entry line has at least four characters ("1 1\n"), so the file bounds what is stored:
         // triplets (2 words with 32-bit indices, else 3), then the CSR (2 words per stored entry,
-        // mirrored ones included), and row counters and cursors per chunk.
+        // mirrored ones included), and row counters and cursors per counting group.
         let fileEntries = min(nnz, end / 4 + 1)
-        let chunks = MatrixMarketCoordinateReader.chunkCount(bodyLength: end - p, rowCount: m, declaredEntries: nnz)
+        // Counting groups: one per thread, more only past 2³² entries per group.
+        let groups = MatrixMarketCoordinateReader.groupCount(rowCount: m, declaredEntries: nnz) + fileEntries >> 32
         try sizeChecked(line: sizeLineNumber) { () throws(MemoryBudgetError) in
             let what = "a \(m)×\(n) matrix"
             let tripletWords = try MemoryBudget.product([fileEntries, reader.fitsThirtyTwoBitIndices ? 2 : 3], what: what)
             let csrWords = try MemoryBudget.product([fileEntries, symmetry == .general ? 2 : 4], what: what)
             let (entryWords, overflow) = tripletWords.addingReportingOverflow(csrWords)
             guard !overflow else { throw .overflow(what: what, factors: [tripletWords, csrWords]) }
-            // Per chunk: 32-bit row counters and a word per row for the assembly's cursors.
-            try checkDimensions(m, n, rowCountArrays: MemoryBudget.product([chunks, 2], what: what), entryWords: entryWords)
+            // Per group: 32-bit row counters and a word per row for the cursors.
+            try checkDimensions(m, n, rowCountArrays: MemoryBudget.product([groups, 2], what: what), entryWords: entryWords)
         }
         return try reader.read(bytes, bodyStart: p)
     }

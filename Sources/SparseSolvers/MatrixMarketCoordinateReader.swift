@@ -46,17 +46,23 @@ struct MatrixMarketCoordinateReader {
 
     enum FailureKind: Equatable { case invalid, nonFinite, outOfRange(Int, Int), diagonalInSkew, outOfMemory }
 
-    /// How many chunks a body of `bodyLength` bytes is parsed in: one per MiB, at most the cores and
-    /// 8, and one when the matrix has fewer declared entries than rows (each chunk keeps a counter
-    /// per row, and the assembly a cursor per row and chunk),
-    /// and also at least one per `maximumChunkBytes`.
-    static func chunkCount(bodyLength: Int, rowCount: Int, declaredEntries: Int) -> Int {
-        let preferred = declaredEntries >= rowCount ? max(1, min(ProcessThreads.available, 8, bodyLength / (1 << 20))) : 1
-        return max(preferred, bodyLength / maximumChunkBytes + 1)
+    /// How many chunks a body of `bodyLength` bytes is parsed in: about 4 per thread (threads take
+    /// the next chunk when done, so a thread that the machine's load slows down holds up no other),
+    /// at least 1 MiB each, at most 32, and at least one per `maximumChunkBytes`.
+    static func chunkCount(bodyLength: Int) -> Int {
+        let threads = ProcessThreads.available
+        let preferred = threads == 1 ? 1 : min(4 * threads, 32, bodyLength / (1 << 20))
+        return max(1, preferred, bodyLength / maximumChunkBytes + 1)
     }
 
-    /// 8 GiB: a chunk then holds fewer than 2³¹ entries (4 bytes or more each), so its 32-bit row
-    /// counters cannot overflow.
+    /// How many groups of consecutive chunks count and scatter their entries (each group keeps a
+    /// 32-bit counter and a cursor per row): one per thread, at most 8, and one when the matrix has
+    /// fewer declared entries than rows; more only when a group would hold 2³² entries.
+    static func groupCount(rowCount: Int, declaredEntries: Int) -> Int {
+        declaredEntries >= rowCount ? max(1, min(ProcessThreads.available, 8)) : 1
+    }
+
+    /// 8 GiB: a chunk then holds fewer than 2³¹ entries (4 bytes or more each).
     static let maximumChunkBytes = 1 << 33
 
     /// Whether 0-based indices fit the 32-bit triplets.
@@ -72,7 +78,7 @@ struct MatrixMarketCoordinateReader {
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let end = bytes.count
         let bodyLength = end - bodyStart
-        let chunkCount = Self.chunkCount(bodyLength: bodyLength, rowCount: rowCount, declaredEntries: declaredEntries)
+        let chunkCount = Self.chunkCount(bodyLength: bodyLength)
         // Chunk starts: just after a line end at or beyond the nominal split point.
         var starts = [bodyStart]
         for c in 1..<max(chunkCount, 1) {
@@ -115,14 +121,12 @@ struct MatrixMarketCoordinateReader {
         // storage never has to move (a move copies what was read and touches new pages). It grows
         // only in a file with more entries than declared, found at the declared count plus one.
         let capacity = min(declaredEntries, (stop - start) / 4 + 1)
-        var chunk = Chunk(triplets: MatrixMarketTriplets<Index>(capacity: capacity, storesValues: field != .pattern, rowCount: rowCount))
+        var chunk = Chunk(triplets: MatrixMarketTriplets<Index>(capacity: capacity, storesValues: field != .pattern))
         guard chunk.triplets.isAllocated else { chunk.failure = (start, .outOfMemory); return chunk }
         let triplets = chunk.triplets
         // The pages of the chunk's share of the declared entries (lines have similar lengths), 2 % to spare.
         triplets.prefault(entries: Int(min(Double(declaredEntries) * Double(stop - start) / Double(max(bodyLength, 1)) * 1.02, 1e15)))
-        let counts = triplets.rowCounts.unsafelyUnwrapped
         let m = rowCount, n = columnCount
-        let mirrored = symmetry != .general
         var p = start
         while p < stop {
             let lineStart = p
@@ -159,37 +163,68 @@ struct MatrixMarketCoordinateReader {
             guard i >= 1, i <= m, j >= 1, j <= n else { chunk.failure = (lineStart, .outOfRange(i, j)); return chunk }
             if symmetry == .skewSymmetric, i == j { chunk.failure = (lineStart, .diagonalInSkew); return chunk }
             guard triplets.append(row: i - 1, column: j - 1, value: value) else { chunk.failure = (lineStart, .outOfMemory); return chunk }
-            counts[i - 1] &+= 1
-            if mirrored, i != j { counts[j - 1] &+= 1 }
             chunk.lastEntryOffset = lineStart
             if triplets.count > declaredEntries { return chunk }   // too many already: the count check reports it
         }
         return chunk
     }
 
-    /// CSR from the chunks' triplets: row offsets and each chunk's slots from the counters, a
-    /// parallel scatter, then each row sorted by column with duplicates summed.
+    /// Consecutive chunks in `groupCount` groups of about equal entry counts, none with 2³² entries
+    /// or more (as ranges of chunk indices).
+    func groups<Index>(of chunks: [MatrixMarketTriplets<Index>]) -> [Range<Int>] {
+        let total = chunks.reduce(0) { $0 + $1.count }
+        let wanted = Self.groupCount(rowCount: rowCount, declaredEntries: declaredEntries)
+        var groups: [Range<Int>] = []
+        var start = 0, inGroup = 0, before = 0
+        for (c, chunk) in chunks.enumerated() {
+            let balanced = groups.count + 1 < wanted && before + inGroup >= total / wanted * (groups.count + 1)
+            let full = inGroup > 0 && (balanced || inGroup + chunk.count >= Int(UInt32.max))
+            if full { groups.append(start..<c); start = c; before += inGroup; inGroup = 0 }
+            inGroup += chunk.count
+        }
+        groups.append(start..<chunks.count)
+        return groups
+    }
+
+    /// CSR from the chunks' triplets, in parallel by groups of consecutive chunks: each group counts
+    /// its entries per row, the row offsets and each group's first slot in every row follow, each
+    /// group scatters its entries in file order, then rows are sorted by column where they are not
+    /// already, with duplicates summed.
     func assemble<Index: FixedWidthInteger & UnsignedInteger>(_ chunks: [MatrixMarketTriplets<Index>]) throws -> CSRMatrix {
         let m = rowCount
         let mirrored = symmetry != .general
         let skewSign = symmetry == .skewSymmetric ? -1.0 : 1.0
-        // cursors[c·m + i]: the slot of chunk c's next entry in row i.
-        let (cursorCount, overflow) = chunks.count.multipliedReportingOverflow(by: max(m, 1))
-        guard !overflow, let cursorMemory = malloc(cursorCount * MemoryLayout<Int>.stride) else {
-            throw MatrixMarketError.tooLarge(line: 1, detail: "not enough memory for \(chunks.count) × \(m) row cursors")
+        let groups = groups(of: chunks)
+        // counts[g·m + i]: entries group g puts in row i (32-bit); cursors[g·m + i]: the slot of its next one.
+        let (perGroup, overflow) = groups.count.multipliedReportingOverflow(by: max(m, 1))
+        guard !overflow, let countMemory = calloc(perGroup, MemoryLayout<UInt32>.stride),
+              let cursorMemory = malloc(perGroup * MemoryLayout<Int>.stride) else {
+            throw MatrixMarketError.tooLarge(line: 1, detail: "not enough memory for \(groups.count) × \(m) row counters")
         }
-        defer { free(cursorMemory) }
+        defer { free(countMemory); free(cursorMemory) }
+        let countBase = SendablePointer(countMemory.assumingMemoryBound(to: UInt32.self))
         let cursorBase = cursorMemory.assumingMemoryBound(to: Int.self)
-        let counts = chunks.map { $0.rowCounts.unsafelyUnwrapped }
-        let counters = (0..<chunks.count).map { SendablePointer(cursorBase + $0 * m) }
-        // Row offsets; each chunk's first slot in every row.
+        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+            let counts = countBase.pointer + g * m
+            for c in groups[g] {
+                let rows = chunks[c].rows.unsafelyUnwrapped, columns = chunks[c].columns.unsafelyUnwrapped
+                for k in 0..<chunks[c].count {
+                    let i = Int(truncatingIfNeeded: rows[k]), j = Int(truncatingIfNeeded: columns[k])
+                    counts[i] &+= 1
+                    if mirrored, i != j { counts[j] &+= 1 }
+                }
+            }
+        }
+        let counts = (0..<groups.count).map { countBase.pointer + $0 * m }
+        let counters = (0..<groups.count).map { SendablePointer(cursorBase + $0 * m) }
+        // Row offsets; each group's first slot in every row.
         let offsets = [Int](unsafeUninitializedCapacity: m + 1) { offsetBuffer, initialized in
             var total = 0
             for i in 0..<m {
                 offsetBuffer[i] = total
-                for c in 0..<counts.count {
-                    counters[c].pointer[i] = total
-                    total += Int(counts[c][i])
+                for g in 0..<counts.count {
+                    counters[g].pointer[i] = total
+                    total += Int(counts[g][i])
                 }
             }
             offsetBuffer[m] = total
@@ -204,24 +239,26 @@ struct MatrixMarketCoordinateReader {
                 let cs = SendablePointer(columnBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                 let vs = SendablePointer(valueBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
                 // Scatter: every slot is written exactly once (the counters sum to `stored`).
-                DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
-                    let triplets = chunks[c]
-                    // This thread's share of the pages, mapped in one call before the scatter touches them.
-                    let first = stored / chunks.count * c, last = c == chunks.count - 1 ? stored : stored / chunks.count * (c + 1)
+                DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+                    // This group's share of the pages, mapped in one call before the scatter touches them.
+                    let first = stored / groups.count * g, last = g == groups.count - 1 ? stored : stored / groups.count * (g + 1)
                     MatrixMarketTriplets<Index>.prefault(cs.pointer + first, bytes: (last - first) * MemoryLayout<Int>.stride)
                     MatrixMarketTriplets<Index>.prefault(vs.pointer + first, bytes: (last - first) * MemoryLayout<Double>.stride)
-                    let next = counters[c].pointer
+                    let next = counters[g].pointer
                     let (cb, vb) = (cs.pointer, vs.pointer)
-                    let rows = triplets.rows.unsafelyUnwrapped, columns = triplets.columns.unsafelyUnwrapped
-                    let values = triplets.values
-                    for k in 0..<triplets.count {
-                        let i = Int(truncatingIfNeeded: rows[k]), j = Int(truncatingIfNeeded: columns[k])
-                        let v = values?[k] ?? 1.0
-                        let slot = next[i]
-                        cb[slot] = j; vb[slot] = v; next[i] = slot + 1
-                        if mirrored, i != j {
-                            let mirror = next[j]
-                            cb[mirror] = i; vb[mirror] = skewSign * v; next[j] = mirror + 1
+                    for c in groups[g] {
+                        let triplets = chunks[c]
+                        let rows = triplets.rows.unsafelyUnwrapped, columns = triplets.columns.unsafelyUnwrapped
+                        let values = triplets.values
+                        for k in 0..<triplets.count {
+                            let i = Int(truncatingIfNeeded: rows[k]), j = Int(truncatingIfNeeded: columns[k])
+                            let v = values?[k] ?? 1.0
+                            let slot = next[i]
+                            cb[slot] = j; vb[slot] = v; next[i] = slot + 1
+                            if mirrored, i != j {
+                                let mirror = next[j]
+                                cb[mirror] = i; vb[mirror] = skewSign * v; next[j] = mirror + 1
+                            }
                         }
                     }
                 }

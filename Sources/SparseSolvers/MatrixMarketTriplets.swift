@@ -4,16 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// One chunk's entries of a Matrix Market coordinate file as the reader finds them, and how many
-/// of them land in each row of the matrix.
+/// One chunk's entries of a Matrix Market coordinate file as the reader finds them.
 ///
 /// ```
 /// rows[k], columns[k]   0-based indices of entry k, as `Index` (UInt32 when both sizes are at most
 ///                       2³², halving the memory to fill and read back against 64-bit indices)
 /// values[k]             its value (no storage for pattern files)
-/// rowCounts[i]          entries this chunk puts in row i, mirrored ones included (32-bit: half the
-///                       cache footprint of the scattered increments; a chunk holds fewer than 2³¹
-///                       entries, see `MatrixMarketCoordinateReader.maximumChunkBytes`)
 /// ```
 /// Raw storage from `malloc`/`realloc` (growth by half again), so appending is one capacity test
 /// and three stores; a failed allocation is reported by `append` returning false, never a trap.
@@ -25,22 +21,18 @@ final class MatrixMarketTriplets<Index: FixedWidthInteger & UnsignedInteger>: @u
     private(set) var count = 0
     private var capacity = 0
     private let storesValues: Bool
-    /// `rowCount` counters (nil only when their allocation failed).
-    let rowCounts: UnsafeMutablePointer<UInt32>?
-
-    /// Empty storage for about `capacity` entries and zeroed counters for `rowCount` rows.
-    init(capacity: Int, storesValues: Bool, rowCount: Int) {
+    /// Empty storage for `capacity` entries (address space; pages are given on first touch).
+    init(capacity: Int, storesValues: Bool) {
         self.storesValues = storesValues
-        rowCounts = calloc(max(rowCount, 1), MemoryLayout<UInt32>.stride)?.assumingMemoryBound(to: UInt32.self)
         _ = grow(to: max(capacity, 16))
     }
 
     deinit {
-        free(rows); free(columns); free(values); free(rowCounts)
+        free(rows); free(columns); free(values)
     }
 
     /// Whether the storage and counters exist (false when an allocation failed).
-    var isAllocated: Bool { rows != nil && columns != nil && (values != nil || !storesValues) && rowCounts != nil }
+    var isAllocated: Bool { rows != nil && columns != nil && (values != nil || !storesValues) }
 
     /// Appends entry (row, column, value); false when more storage could not be allocated.
     @inline(__always)
