@@ -5,26 +5,29 @@ import RunSupport
 /// then assembled into CSR in parallel.
 ///
 /// ```
-/// split the body at line ends into T chunks (`chunkCount`: one per MiB, at most the cores and 8,
-///         one when there are fewer entries than rows, at least one per 8 GiB)
-/// chunk c (one thread each): lines "i j [v]" → `MatrixMarketTriplets` (32-bit indices when the sizes
-///         allow, storage reserved for the most entries the chunk's bytes can hold, so it never
-///         moves; numbers by `DecimalScanner`, correctly rounded) and counts_c[i], the entries it
-///         puts in row i (mirrored entries of symmetric / skew-symmetric files included)
-/// offsets: rowOffsets[i] = Σ_{i' < i} Σ_c counts_c[i'], and chunk c's first slot in row i is
-///         rowOffsets[i] + Σ_{c' < c} counts_c'[i]: one pass over rows and chunks
-/// scatter: each chunk writes its entries to its own slots, in parallel, into CSR arrays that are
-///         never zero-filled (file order within a row is kept, so files written row by row, or a
-///         symmetric lower triangle column by column, give rows already sorted)
+/// split:   the body at line ends into K chunks (`chunkCount`: about 4 per thread, ≥ 1 MiB each),
+///          taken by the threads one after another (a thread slowed by other processes holds up
+///          no other)
+/// parse:   chunk c: lines "i j [v]" → `MatrixMarketTriplets` (32-bit indices when the sizes allow,
+///          storage reserved for the most entries the chunk's bytes can hold, so it never moves;
+///          numbers by `DecimalScanner`, correctly rounded, 8 digits at a time)
+/// count:   G groups of consecutive chunks (`groupCount`: one per thread), in parallel:
+///          counts_g[i] = entries group g puts in row i (mirrored entries of symmetric and
+///          skew-symmetric files included), 32-bit
+/// offsets: rowOffsets[i] = Σ_{i' < i} Σ_g counts_g[i'], and group g's first slot in row i is
+///          rowOffsets[i] + Σ_{g' < g} counts_g'[i]: one pass over rows and groups
+/// scatter: each group writes its entries to its own slots, in parallel, into CSR arrays that are
+///          never zero-filled (file order within a row is kept, so files written row by row, or a
+///          symmetric lower triangle column by column, give rows already sorted)
 /// rows:    rows that are not sorted by column are sorted (in parallel) and duplicates summed
 /// ```
 /// The large arrays are mapped in one call per thread (`MatrixMarketTriplets.prefault`) rather than
-/// faulted in page by page on first touch. A parse error is found with its byte offset
-/// and turned into a line number only then (a count of line ends before it), so the hot loop keeps
-/// no line counter.
+/// faulted in page by page on first touch. A parse error is found with its byte offset and turned
+/// into a line number only then (a count of line ends before it), so the hot loop keeps no line
+/// counter.
 ///
-/// Complexity: O(bytes / T + nnz + T·rows) time; memory 16 bytes per file entry (triplets), the CSR
-/// arrays, and 12 bytes per row and chunk. Reference: NIST IR 5935 (format).
+/// Complexity: O(bytes / T + nnz + G·rows) time; memory 16 bytes per file entry (triplets), the CSR
+/// arrays, and 12 bytes per row and group. Reference: NIST IR 5935 (format).
 struct MatrixMarketCoordinateReader {
     enum EntryField { case real, integer, pattern }
     enum EntrySymmetry { case general, symmetric, skewSymmetric }
