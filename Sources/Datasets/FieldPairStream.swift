@@ -16,7 +16,7 @@ import TensorCore
 /// `DatasetError.malformed` naming the file, never stale or torn data. Reads are serialized (the HDF5
 /// library is used from one thread at a time), so a prefetch thread and the training thread may share
 /// a stream.
-public final class FieldPairStream: @unchecked Sendable {
+public final class FieldPairStream: PairRowSource, @unchecked Sendable {
     public let path: String
     public let inputKey: String
     public let targetKey: String
@@ -105,11 +105,6 @@ public final class FieldPairStream: @unchecked Sendable {
         } catch DatasetError.unsupported(_, _) where !required {
             return nil
         }
-    }
-
-    /// Bytes of one row (inputs and targets) as Float32 in memory.
-    public var bytesPerRow: Int {
-        (inputSampleShape.reduce(1, *) + targetSampleShape.reduce(1, *)) * MemoryLayout<Float>.size
     }
 
     /// Rows `indices` (stream rows, in that order) as unchecked `[n, C, grid…]` inputs and targets.

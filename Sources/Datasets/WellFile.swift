@@ -234,22 +234,37 @@ public struct WellFile: Sendable {
         guard range.lowerBound >= 0, range.upperBound <= trajectoryCount, !range.isEmpty else {
             throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound) asked of \(trajectoryCount)")
         }
+        try DatasetError.checkedArray(shape: [range.count, timeSteps, channelNames.count] + grid, bytesPerElement: 8, what: "The Well trajectories", path: path)
+        let file = try HDF5File(opening: path)
+        defer { try? file.close() }
+        return try block(file, trajectories: range, steps: 0..<timeSteps)
+    }
+
+    /// Trajectories `range` at steps `steps` of the time-varying fields, `[range.count, steps.count, C, grid…]`,
+    /// read from the open `file` as one hyperslab per field (a field that is not `sample_varying` is read
+    /// once for all trajectories). What ``trajectories(_:)`` and a streamed batch read.
+    /// - Throws: `DatasetError` for ranges outside the file, no time-varying field, or a read failure.
+    func block(_ file: HDF5File, trajectories range: Range<Int>, steps: Range<Int>) throws -> Tensor<Float> {
+        guard range.lowerBound >= 0, range.upperBound <= trajectoryCount, !range.isEmpty,
+              steps.lowerBound >= 0, steps.upperBound <= timeSteps, !steps.isEmpty else {
+            throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound), steps \(steps.lowerBound)..<\(steps.upperBound) asked of \(trajectoryCount) × \(timeSteps)")
+        }
         let varying = fields.filter(\.timeVarying)
         guard !varying.isEmpty else { throw DatasetError.malformed(path: path, detail: "no field of /t0_fields, /t1_fields or /t2_fields is time_varying") }
-        let channels = channelNames.count, n = range.count, t = timeSteps
+        let channels = channelNames.count, n = range.count, t = steps.count
         let points: Int
         do { points = try MemoryBudget.product(grid, what: "The Well grid \(grid)") } catch { throw DatasetError.tooLarge(path: path, detail: error.description) }
         let shape = [n, t, channels] + grid
         let count = try DatasetError.checkedArray(shape: shape, bytesPerElement: 8, what: "The Well trajectories", path: path)
-        let file = try HDF5File(opening: path)
-        defer { try? file.close() }
         var out = [Float](repeating: 0, count: count)
         var channel = 0
         for field in varying {
-            let raw = field.sampleVarying ? try file.readSamples(field.objectPath, range) : try file.readDataset(field.objectPath)
-            let values = raw.tensor(as: Float.self).scalars
+            // The stored box: [trajectories if sample_varying][steps][each axis: n_i or 1][d]^order.
+            let start = (field.sampleVarying ? [range.lowerBound] : []) + [steps.lowerBound] + [Int](repeating: 0, count: field.shape.count - (field.sampleVarying ? 2 : 1))
+            let extent = (field.sampleVarying ? [n] : []) + [t] + Array(field.shape.dropFirst(field.sampleVarying ? 2 : 1))
+            let values = try file.readBlock(field.objectPath, start: start, count: extent).tensor(as: Float.self).scalars
             let components = field.channelNames.count
-            // Strides of the stored array over (sample, time, each varying axis, component); 0 along
+            // Strides of the block over (sample, time, each varying axis, component); 0 along
             // an axis the field does not vary on (the value repeats).
             var axisStride = [Int](repeating: 0, count: grid.count)
             var running = components
@@ -257,7 +272,7 @@ public struct WellFile: Sendable {
                 axisStride[axis] = running
                 running *= grid[axis]
             }
-            let timeStride = field.timeVarying ? running : 0, sampleStride = field.timeVarying ? running * t : running
+            let timeStride = running, sampleStride = running * t
             for s in 0..<n {
                 for step in 0..<t {
                     for point in 0..<points {
