@@ -100,6 +100,9 @@ public struct WellFile: Sendable {
             switch try file.attribute(name, of: object) {
             case .strings(let values): return values
             case .string(let value): return [value]
+            // h5py stores an empty Python list as an empty float64 array: no names.
+            case .doubles(let values) where values.isEmpty: return []
+            case .ints(let values) where values.isEmpty: return []
             default: throw malformed("\(object)@\(name) is not a list of strings")
             }
         }

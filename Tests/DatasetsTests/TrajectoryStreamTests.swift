@@ -124,4 +124,23 @@ import Datasets
             }
         }
     }
+
+    /// h5py writes an empty Python list (`field_names = []` of a group without fields, no
+    /// `simulation_parameters`) as an empty float64 array: read as no names, not as a malformed file.
+    @Test func emptyWellNameListsAreNoNames() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("no_t2.hdf5")
+        try FileManager.default.copyItem(atPath: Fixtures.path("collections/the_well/fixture_flow/data/train/fixture_flow_train.hdf5"), toPath: path)
+        let file = try HDF5File(opening: path, mode: .readWrite)
+        try file.setAttribute("field_names", .doubles([]), on: "/t2_fields")
+        try file.setAttribute("simulation_parameters", .doubles([]), on: "/")
+        try file.close()
+        let well = try WellFile(path: path)
+        #expect(well.channelNames == ["density", "inflow", "velocity_x", "velocity_y"] && well.simulationParameters.isEmpty)
+        let stream = try TrajectoryStream(collection: path)
+        let reference = try DatasetLoader.open(Fixtures.path("collections/the_well_loader_reference.npz")).tensor(named: "train", as: Float.self)
+        // the-well's loader gave the 8 channels of the full file; the first 4 are these.
+        #expect(try stream.read([0, 1]).scalars == reference.sliced(alongAxis: 0, 0..<2).sliced(alongAxis: 2, 0..<4).scalars)
+    }
 }
