@@ -181,3 +181,30 @@ import Training
         }
     }
 }
+
+extension StreamedCollectionTests {
+    /// PDEBench's Darcy file pairs `nu` [N, X, Y] with `tensor` [N, 1, X, Y] (`train fno --input-key nu
+    /// --target-key tensor`): in memory and streamed the same pairs, in the fixture's closed form, and the
+    /// same losses.
+    @Test func pdebenchDarcyPairsStreamWithTheInMemoryLosses() throws {
+        let path = Self.fixture("pdebench_2d_darcy.hdf5")
+        let memory = try FieldPairFile(path: path, inputKey: "nu", targetKey: "tensor", order: .file)
+        let stream = try FieldPairStream(path: path, inputKey: "nu", targetKey: "tensor", order: .file)
+        #expect(memory.inputs.shape == [3, 1, 8, 6] && memory.targets.shape == [3, 1, 8, 6] && stream.targetSampleShape == [1, 8, 6])
+        // make_collection_fixtures.py: nu = value(2, 0, 0, s, i, j), tensor = value(3, 0, 0, s, 0, i, j).
+        var nu = [Float](), tensor = [Float]()
+        for s in 0..<3 { for i in 0..<8 { for j in 0..<6 {
+            nu.append(Float(200 + 0.1 * Double(s) + 0.01 * Double(i) + 0.001 * Double(j)))
+            tensor.append(Float(300 + 0.1 * Double(s) + 0.001 * Double(i) + 0.0001 * Double(j)))
+        } } }
+        let maximum = { (a: [Float], b: [Float]) in zip(a, b).map { abs($0 - $1) }.reduce(Float(0)) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) } }
+        #expect(maximum(memory.inputs.scalars, nu) < 1e-4 && maximum(memory.targets.scalars, tensor) < 1e-4)
+        let read = try stream.read([2, 0, 1])
+        #expect(read.inputs.scalars == FieldPairs.rows(memory.inputs, [2, 0, 1]).scalars && read.targets.scalars == FieldPairs.rows(memory.targets, [2, 0, 1]).scalars)
+        let configuration = TrainingConfiguration(epochs: 1, batchSize: 1, weightDecay: 0)
+        let inMemory = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: configuration, train: memory.pairs(0..<3), validation: nil)
+        let streamed = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: configuration, stream: stream, trainRows: 3,
+                                                validation: nil, chunkRows: 2)
+        try expectEqualLosses(streamed, inMemory, batch: 1, "Darcy")
+    }
+}
