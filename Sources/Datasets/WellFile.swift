@@ -276,16 +276,25 @@ public struct WellFile: Sendable {
                 running *= grid[axis]
             }
             let timeStride = running, sampleStride = running * t
-            for s in 0..<n {
-                for step in 0..<t {
-                    for point in 0..<points {
-                        var remainder = point, offset = (field.sampleVarying ? s * sampleStride : 0) + step * timeStride
-                        for axis in (0..<grid.count).reversed() {
-                            offset += (remainder % grid[axis]) * axisStride[axis]
-                            remainder /= grid[axis]
-                        }
-                        for component in 0..<components {
-                            out[((s * t + step) * channels + channel + component) * points + point] = values[offset + component]
+            // A point's offset in the block: its grid index along the varying axes (the whole point index
+            // when the field varies along every axis).
+            let pointOffset: [Int] = field.dimVarying.allSatisfy { $0 } ? (0..<points).map { $0 * components } : (0..<points).map { point in
+                var remainder = point, offset = 0
+                for axis in (0..<grid.count).reversed() {
+                    offset += (remainder % grid[axis]) * axisStride[axis]
+                    remainder /= grid[axis]
+                }
+                return offset
+            }
+            values.withUnsafeBufferPointer { source in
+                out.withUnsafeMutableBufferPointer { target in
+                    for s in 0..<n {
+                        for step in 0..<t {
+                            let base = (field.sampleVarying ? s * sampleStride : 0) + step * timeStride
+                            for component in 0..<components {
+                                let row = ((s * t + step) * channels + channel + component) * points
+                                for point in 0..<points { target[row + point] = source[base + pointOffset[point] + component] }
+                            }
                         }
                     }
                 }

@@ -213,12 +213,9 @@ public final class NextStepTrainingTask: TrainingTask {
         case .stream(let source):
             encodedTrain = nil
             let starts = windowStarts, length = history, targetOffset = history + unrolled
+            // The states read are encoded once, before the windows are cut from them (not once per window holding them).
             stream = ChunkPrefetcher(path: source.path, read: { indices in
-                try source.windows(indices.map { starts[$0] }, length: length, targetOffset: targetOffset)
-            }, transform: { chunk in
-                let shape = chunk.inputs.shape, n = shape[0]
-                let blocks = chunk.inputs.reshaped([n * length] + stateShape)
-                return (normalizer.encode(blocks).reshaped(shape), chunk.targets)
+                try source.windows(indices.map { starts[$0] }, length: length, targetOffset: targetOffset, encodeInputs: { normalizer.encode($0) })
             })
         }
     }
