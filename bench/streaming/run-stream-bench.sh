@@ -3,7 +3,7 @@
 # next-step FNO-2D on a The Well directory, each trained streamed and in memory one after the other in the
 # order stream, memory, memory, stream (so a drift of the machine's load shows in both residences alike), on
 # files 4x the --memory-limit; peak RSS from /usr/bin/time.
-# Usage: bench/streaming/run-stream-bench.sh DATA_DIR   (made by make_stream_data.py DATA_DIR 800 4)
+# Usage: [TASKS="spacetime well"] bench/streaming/run-stream-bench.sh DATA_DIR   (made by make_stream_data.py DATA_DIR 800 4)
 # Output: one line per run (residence, seconds per epoch, wall, CPU, peak RSS), then the ratios.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -26,7 +26,7 @@ report() {   # name residence
   echo "$1 $2 s/epoch $seconds wall $wall cpu $(python3 -c "print('%.1f' % ($user + $sys))") peak_rss_MB $((rss / 1024))"
 }
 uptime
-for task in spacetime well; do
+for task in ${TASKS:-spacetime well}; do
   declare -n args="$task"
   for run in 1-stream 2-memory 3-memory 4-stream; do
     run "$task-$run" "${run#*-}" "${args[@]}"
