@@ -208,3 +208,32 @@ extension StreamedCollectionTests {
         try expectEqualLosses(streamed, inMemory, batch: 1, "Darcy")
     }
 }
+
+extension StreamedCollectionTests {
+    /// Through ``FNOTrainingRun`` (what `train fno --task next-step` runs) on a The Well directory with its
+    /// scalars as inputs: stopped after 2 of 4 epochs and resumed in the other residence, either way, the run
+    /// ends with the test rollout error of the uninterrupted run in its first residence.
+    @Test func theWellNextStepRunsResumeInTheOtherResidence() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let well = try wellDirectory(in: directory)
+        func run(_ name: String, _ residence: DataResidence, epochs: Int, resume: Bool = false) throws -> NextStepRunSummary {
+            var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent(name).path)
+            (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs, operatorRun.requestedBatchSize) = (5, 1, 1, epochs, 2)
+            (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.memoryLimitMiB, operatorRun.resume) = (false, residence, 1, resume)
+            var fno = FNOTrainingRun(run: operatorRun)
+            (fno.task, fno.history, fno.modes, fno.width, fno.layers, fno.scalarInputs) = (.nextStep, 2, 2, 6, 1, .broadcast)
+            return try #require(try fno.execute() as? NextStepRunSummary)
+        }
+        let streamedThrough = try run("stream", .stream, epochs: 4)
+        let memoryThrough = try run("memory", .memory, epochs: 4)
+        _ = try run("stream-then-memory", .stream, epochs: 2)
+        let resumedInMemory = try run("stream-then-memory", .memory, epochs: 4, resume: true)
+        _ = try run("memory-then-stream", .memory, epochs: 2)
+        let resumedStreamed = try run("memory-then-stream", .stream, epochs: 4, resume: true)
+        #expect(streamedThrough.data_residence == "stream" && streamedThrough.train_trajectories == 4 && streamedThrough.scalar_inputs.count == 3)
+        #expect(streamedThrough.test_rollout_relative_l2.isFinite && memoryThrough.data_residence == "memory")
+        #expect(resumedInMemory.test_rollout_relative_l2 == streamedThrough.test_rollout_relative_l2)
+        #expect(resumedStreamed.test_rollout_relative_l2 == memoryThrough.test_rollout_relative_l2)
+    }
+}
