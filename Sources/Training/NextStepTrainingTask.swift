@@ -4,6 +4,7 @@ import AutoDiff
 import NeuralLayers
 import NeuralOperators
 import Datasets
+import RunSupport
 import Distributed
 
 /// How the next-step task forms its training inputs.
@@ -150,6 +151,11 @@ public final class NextStepTrainingTask: TrainingTask {
         self.validation = validation
         self.grid = grid
         windowsPerTrajectory = steps - history - unrolled
+        // The window index (16 bytes a window) before it is built: a file may declare more trajectories than it stores.
+        do {
+            try MemoryBudget().require(bytes: MemoryBudget.product([trainTrajectories, windowsPerTrajectory, MemoryLayout<(Int, Int)>.stride], what: "the window index"),
+                                       what: "the index of \(trainTrajectories) × \(windowsPerTrajectory) training windows")
+        } catch { throw TrainingError.invalidConfiguration("\(error)") }
         windowStarts = Self.windowStarts(trajectories: trainTrajectories, windowsPerTrajectory: windowsPerTrajectory)
         chunkWindows = requested
         orderChunkRows = streamed ? min(requested, windowStarts.count) : windowStarts.count
