@@ -78,5 +78,13 @@ for problem, rs in by.items():
               f" -> {(bm['setup_seconds'] + bm['solve_seconds']) / (bp['setup_seconds'] + bp['solve_seconds']):.2f}x (goal <= 0.7x)")
         print(f"  best whole process: pdekit {bmt['method']} {bmt['process_seconds']:.3f} s vs peer read+setup+solve {bpt['method']} {bpt['total_seconds']:.3f} s"
               f" -> {bmt['process_seconds'] / bpt['total_seconds']:.2f}x (goal <= 1.2x)")
+    # AMG iterations: PDEKit's fewest (converged AMG/AIR methods) against PyAMG's fewest (true relative
+    # residual <= 1e-6: PyAMG's AIR stops on its own estimate, e.g. at 1.3e-7).
+    amg = [r for r in mine if "amg" in r["method"] or "air" in r["method"]]
+    pyamg = [r for r in rs if r["implementation"] != "pdekit" and r["method"].startswith("pyamg") and r.get("relative_residual", 1) <= 1e-6]
+    if amg and pyamg:
+        a = min(amg, key=lambda r: r["iterations"]); b = min(pyamg, key=lambda r: r["iterations"])
+        print(f"  AMG iterations: pdekit {a['method']} {a['iterations']} vs pyamg {b['method']} {b['iterations']}"
+              f" -> {a['iterations'] / max(b['iterations'], 1):.2f}x (goal <= 1.5x)")
 PY
 rm -f "$out"
