@@ -68,4 +68,13 @@ import SparseSolvers
             try MatrixMarket.parseMatrix(text: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 2\n1 2 3\n")
         }
     }
+
+    @Test func emptyMatricesHaveNoEntriesAndTheirSizes() throws {
+        for (text, rows, columns) in [("%%MatrixMarket matrix coordinate real general\n0 0 0\n", 0, 0),
+                                      ("%%MatrixMarket matrix coordinate real general\n3 5 0\n", 3, 5),
+                                      ("%%MatrixMarket matrix coordinate pattern symmetric\n4 4 0", 4, 4)] {
+            let a = try MatrixMarket.parseMatrix(text: text)
+            #expect(a.rowCount == rows && a.columnCount == columns && a.entryCount == 0 && a.rowOffsets == [Int](repeating: 0, count: rows + 1))
+        }
+    }
 }
