@@ -53,7 +53,7 @@ public struct EllipticBoxDiscretization: Sendable {
         var second = [SymbolicExpression](repeating: .constant(0), count: d)
         var first = [SymbolicExpression](repeating: .constant(0), count: d)
         var zeroth = SymbolicExpression.constant(0)
-        for (derivative, coefficient) in terms {
+        for (derivative, coefficient) in terms.sorted(by: { $0.key < $1.key }) {   // the first unsupported term, the same in every run
             let nonzero = derivative.orders.indices.filter { derivative.orders[$0] > 0 }
             switch (derivative.totalOrder, nonzero.count) {
             case (0, _): zeroth = zeroth + coefficient
