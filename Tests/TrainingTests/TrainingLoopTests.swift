@@ -136,7 +136,9 @@ import Training
         channels.add(Tensor<Float>.zeros([1, 2, 16]), named: "normalizer.target.std")
         try channels.write(to: bad)
         #expect(throws: TrainingError.self) { try TrainedModel.load(from: bad) }
-        for (field, value) in [("width", 100_000), ("layerCount", 1_000_000), ("modes", 1_000_000)] {
+        // Int.max channels or layers: the bound's sums overflowed (a trap in `evaluate`, file fuzz seed 23).
+        for (field, value) in [("width", 100_000), ("layerCount", 1_000_000), ("modes", 1_000_000), ("inputChannels", Int.max),
+                               ("outputChannels", Int.max), ("layerCount", Int.max), ("projectionChannels", Int.max)] {
             var absurd = original
             var configuration = try JSONSerialization.jsonObject(with: Data(original.metadata["pdekit.fno.configuration"]!.utf8)) as! [String: Any]
             configuration[field] = field == "modes" ? [value] : value
