@@ -81,17 +81,19 @@ public struct GenerationTimeline: Codable, Sendable, Equatable {
     public static func now() -> Double { Date().timeIntervalSince1970 }
 
     /// When this process started, in Unix seconds: `/proc/self/stat`'s start time (clock ticks after boot)
-    /// plus `/proc/stat`'s boot time; `fallback` where /proc does not tell.
+    /// against `/proc/uptime` (seconds since boot, read with the current time), both to 10 ms;
+    /// `fallback` where /proc does not tell. (`/proc/stat`'s boot time is whole seconds, which put every
+    /// start-up figure up to a second off.)
     public static func processStart(fallback: Double) -> Double {
+        let current = now()
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
               let closing = stat.range(of: ")", options: .backwards),
-              let boot = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8))?.split(separator: "\n")
-                .first(where: { $0.hasPrefix("btime ") }).flatMap({ Double($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) })
+              let uptime = (try? String(contentsOfFile: "/proc/uptime", encoding: .utf8))?.split(separator: " ").first.flatMap({ Double($0) })
         else { return fallback }
         // Fields after the command name start at field 3 (state); the start time is field 22.
         let fields = stat[closing.upperBound...].split(separator: " ")
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         guard fields.count > 19, let ticks = Double(fields[19]), ticksPerSecond > 0 else { return fallback }
-        return boot + ticks / ticksPerSecond
+        return current - (uptime - ticks / ticksPerSecond)
     }
 }
