@@ -51,7 +51,7 @@ extension DatasetGenerator {
         }
         let local = try run(output: output, shard: Shard(of: communicator), communicator: communicator,
                             shardLimit: shardLimit, progress: progress)
-        let solved = GenerationTimeline.now()
+        let solved = GenerationTimeline.now(), solveCPUSeconds = processCPUTime() - local.orderedCPUSeconds
         var totals = [Double(local.solvedCount), Double(local.completedCount)]
         try communicator.allreduceSum(&totals)
         let allSolved = GenerationTimeline.now()
@@ -64,7 +64,8 @@ extension DatasetGenerator {
             try communicator.barrier()
             merged = count
         }
-        let stamps = [GenerationTimeline.processStart(fallback: entered), entered, local.orderedAt, solved, allSolved, GenerationTimeline.now()]
+        let stamps = [GenerationTimeline.processStart(fallback: entered), entered, local.orderedAt, solved, allSolved, GenerationTimeline.now(),
+                      solveCPUSeconds]
         let timeline = try GenerationTimeline.gathered(stamps, communicator: communicator)
         return RankGenerationSummary(local: local, solvedByAllRanks: Int(totals[0]), mergedCount: merged, wasComplete: false, timeline: timeline)
     }
