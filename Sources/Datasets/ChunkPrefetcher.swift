@@ -35,7 +35,7 @@ public final class ChunkPrefetcher: @unchecked Sendable {
     var requested = -1
     var generation = 0
 
-    public convenience init(stream: FieldPairStream, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
+    public convenience init(stream: any PairRowSource, transform: @escaping @Sendable (Chunk) -> Chunk = { $0 }) {
         self.init(path: stream.path, read: { try stream.read($0) }, transform: transform)
     }
 

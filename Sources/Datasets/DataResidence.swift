@@ -4,7 +4,7 @@ public enum DataResidence: String, Sendable, CaseIterable {
     case auto
     /// The whole arrays read into memory (the file's array, a reordered copy, the encoded inputs).
     case memory
-    /// Training rows read from disk a chunk at a time (``FieldPairStream``, ``ChunkPrefetcher``).
+    /// Training rows read from disk a chunk at a time (``PairRowSource``, ``TrajectoryStream``, ``ChunkPrefetcher``).
     case stream
 
     /// Whether to stream: always for `.stream`, never for `.memory`; `.auto` streams when reading the

@@ -12,6 +12,30 @@ public enum FieldLayout: Sendable, Equatable {
     case grid(dimensions: Int)
 }
 
+extension FieldLayout {
+    /// The grid axes `d` of an input and a target array in this layout, or nil when they do not pair up:
+    /// the same number of samples, 1–3 grid axes and equal ranks, `[N, grid…]` or `[N, C, grid…]`; with
+    /// `.samplesGrid` one of them may also carry a channel axis of size 1 (PDEBench's Darcy files: `nu`
+    /// `[N, X, Y]` and `tensor` `[N, 1, X, Y]`). `.grid(dimensions:)` takes each array with or without a
+    /// channel axis.
+    public func gridAxes(inputShape: [Int], targetShape: [Int]) -> Int? {
+        guard let inputSamples = inputShape.first, inputSamples == targetShape.first else { return nil }
+        switch self {
+        case .grid(let d):
+            return (1...3).contains(d) && [inputShape.count, targetShape.count].allSatisfy({ $0 == d + 1 || $0 == d + 2 }) ? d : nil
+        case .samplesChannelsGrid:
+            let d = targetShape.count - 2
+            return (1...3).contains(d) && inputShape.count == targetShape.count ? d : nil
+        case .samplesGrid:
+            let d = min(inputShape.count, targetShape.count) - 1
+            guard (1...3).contains(d) else { return nil }
+            if inputShape.count == targetShape.count { return d }
+            let (longer, shorter) = inputShape.count > targetShape.count ? (inputShape, targetShape) : (targetShape, inputShape)
+            return longer.count == shorter.count + 1 && longer[1] == 1 && Array(longer.dropFirst(2)) == Array(shorter.dropFirst()) ? d : nil
+        }
+    }
+}
+
 /// The one way to read operator-learning pairs from a data file: the input and target arrays by
 /// key, their samples put in a ``SampleOrder``, shaped channels first (`[N, C, grid…]`), and every
 /// `stride`-th grid point kept (the FNO paper's subsampling `r`). ``split(train:validation:test:testFile:)``
@@ -54,10 +78,10 @@ public struct FieldPairFile: Dataset, Sendable {
             }
             d = dimensions
         case .samplesGrid, .samplesChannelsGrid:
-            d = rawTargets.rank - (layout == .samplesChannelsGrid ? 2 : 1)
-            guard (1...3).contains(d), rawInputs.rank == rawTargets.rank, rawInputs.shape[0] == rawTargets.shape[0] else {
+            guard let axes = layout.gridAxes(inputShape: rawInputs.shape, targetShape: rawTargets.shape) else {
                 throw DatasetError.shapeMismatch(path: path, detail: "inputs \(rawInputs.shape) and targets \(rawTargets.shape) do not form [samples, grid…] pairs")
             }
+            d = axes
         }
         let rows = try Self.rows(path: path, order: order, rowCount: rawInputs.shape[0])
         self.path = path

@@ -16,7 +16,7 @@ import TensorCore
 /// `DatasetError.malformed` naming the file, never stale or torn data. Reads are serialized (the HDF5
 /// library is used from one thread at a time), so a prefetch thread and the training thread may share
 /// a stream.
-public final class FieldPairStream: @unchecked Sendable {
+public final class FieldPairStream: PairRowSource, @unchecked Sendable {
     public let path: String
     public let inputKey: String
     public let targetKey: String
@@ -74,16 +74,14 @@ public final class FieldPairStream: @unchecked Sendable {
         }
         guard stride >= 1 else { throw DatasetError.invalidSplit(path: path, detail: "the subsampling stride must be positive, got \(stride)") }
         let inputShape = try file.datasetInfo(inputKey).shape, targetShape = try file.datasetInfo(targetKey).shape
-        let channelAxis = layout == .samplesChannelsGrid ? 1 : 0
-        let d = targetShape.count - 1 - channelAxis
-        guard (1...3).contains(d), inputShape.count == targetShape.count, inputShape[0] == targetShape[0], inputShape[0] > 0,
-              Array(inputShape.dropFirst(1 + channelAxis)) == Array(targetShape.dropFirst(1 + channelAxis)) else {
+        guard let d = layout.gridAxes(inputShape: inputShape, targetShape: targetShape), inputShape[0] > 0,
+              Array(inputShape.suffix(d)) == Array(targetShape.suffix(d)) else {
             throw DatasetError.shapeMismatch(path: path, detail: "inputs \(inputShape) and targets \(targetShape) do not form [samples, \(layout == .samplesChannelsGrid ? "channels, " : "")grid…] pairs")
         }
         func sampleShape(_ shape: [Int]) -> [Int] {
-            let channels = channelAxis == 1 ? shape[1] : 1
+            let channels = shape.count == d + 2 ? shape[1] : 1
             // ⌈n / stride⌉ without forming n + stride − 1 (a stride near Int.max would overflow).
-            return [channels] + shape.dropFirst(1 + channelAxis).map { $0 == 0 ? 0 : ($0 - 1) / stride + 1 }
+            return [channels] + shape.suffix(d).map { $0 == 0 ? 0 : ($0 - 1) / stride + 1 }
         }
         self.path = path
         self.inputKey = inputKey
@@ -105,11 +103,6 @@ public final class FieldPairStream: @unchecked Sendable {
         } catch DatasetError.unsupported(_, _) where !required {
             return nil
         }
-    }
-
-    /// Bytes of one row (inputs and targets) as Float32 in memory.
-    public var bytesPerRow: Int {
-        (inputSampleShape.reduce(1, *) + targetSampleShape.reduce(1, *)) * MemoryLayout<Float>.size
     }
 
     /// Rows `indices` (stream rows, in that order) as unchecked `[n, C, grid…]` inputs and targets.

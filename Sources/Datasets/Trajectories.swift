@@ -80,8 +80,14 @@ public struct Trajectories: Sendable {
     /// `start + length − 1`, each repeated over the grid (nil without scalars).
     /// - Precondition: every window lies inside the data.
     public func scalarChannels(_ windows: [(sample: Int, start: Int)], length: Int) -> Tensor<Float>? {
-        guard let scalars else { return nil }
-        let s = scalarCount, points = grid.reduce(1, *), t = steps
+        scalars.map { Self.scalarChannels($0, windows: windows, length: length, grid: grid) }
+    }
+
+    /// ``scalarChannels(_:length:)`` of scalars `[N, T, S]` held apart from their states (a streamed run
+    /// holds its training scalars, not its states).
+    /// - Precondition: every window lies inside the scalars.
+    public static func scalarChannels(_ scalars: Tensor<Float>, windows: [(sample: Int, start: Int)], length: Int, grid: [Int]) -> Tensor<Float> {
+        let (count, t, s) = (scalars.shape[0], scalars.shape[1], scalars.shape[2]), points = grid.reduce(1, *)
         return Tensor(shape: [windows.count, s] + grid) { out in
             scalars.scalars.withUnsafeBufferPointer { values in
                 for (row, window) in windows.enumerated() {

@@ -41,62 +41,11 @@ public enum TrajectoryCollection {
         return nil
     }
 
-    /// All trajectories of a collection file.
+    /// All trajectories of a collection file (through ``TrajectoryStream``, the one reader of the layouts).
     /// - Throws: `DatasetError` naming the object inside the file for anything inconsistent.
     public static func read(_ path: String, stride: Int = 1) throws -> TrajectoryFile {
-        guard stride >= 1 else { throw DatasetError.invalidSplit(path: path, detail: "the subsampling stride must be positive, got \(stride)") }
-        let states: Tensor<Float>
-        var scalars: Tensor<Float>?, scalarNames: [String] = []
-        switch try detect(path) {
-        case .pdebenchTensor:
-            let tensor = try HDF5File(opening: path).readDataset("tensor")
-            guard (3...5).contains(tensor.rank) else {
-                throw DatasetError.shapeMismatch(path: path, detail: "/tensor has shape \(tensor.shape); PDEBench's time series are [N, T, x(, y, z)]")
-            }
-            var shape = tensor.shape
-            shape.insert(1, at: 2)
-            states = tensor.tensor(as: Float.self).reshaped(shape)
-        case .pdebenchDarcy:
-            throw DatasetError.unsupported(path: path, detail: "a PDEBench Darcy file (/nu → /tensor) holds steady pairs, not time series; train it with `train fno --input-key nu --target-key tensor`")
-        case .pdebenchSeeds:
-            let data = try PDEBenchFile.read(path)
-            let fields = data.fields
-            guard (4...6).contains(fields.rank) else {
-                throw DatasetError.shapeMismatch(path: path, detail: "/0000/data has shape \(Array(fields.shape.dropFirst())); PDEBench's per-seed data are [T, x(, y, z), C]")
-            }
-            // [N, T, grid…, C] → [N, T, C, grid…]
-            let r = fields.rank
-            states = fields.tensor(as: Float.self).permuted([0, 1, r - 1] + Array(2..<(r - 1)))
-        case .pdebenchCFD:
-            let file = try HDF5File(opening: path)
-            defer { try? file.close() }
-            var channels: [Tensor<Float>] = []
-            var firstShape: [Int]?
-            for name in cfdFields where try file.exists(name) {
-                let array = try file.readDataset(name)
-                if let firstShape, array.shape != firstShape {
-                    throw DatasetError.shapeMismatch(path: path, detail: "/\(name) has shape \(array.shape) but /density has \(firstShape)")
-                }
-                guard (3...5).contains(array.rank) else {
-                    throw DatasetError.shapeMismatch(path: path, detail: "/\(name) has shape \(array.shape); PDEBench's CFD fields are [N, T, x(, y, z)]")
-                }
-                firstShape = firstShape ?? array.shape
-                var shape = array.shape
-                shape.insert(1, at: 2)
-                channels.append(array.tensor(as: Float.self).reshaped(shape))
-            }
-            states = try Tensor.concatenated(channels, alongAxis: 2)
-        case .theWellFile:
-            let well = try WellFile(path: path)
-            states = try well.trajectories(0..<well.trajectoryCount)
-            scalars = try well.scalarValues(0..<well.trajectoryCount)
-            scalarNames = well.scalars.map(\.name)
-        case .theWellDirectory:
-            throw DatasetError.unsupported(path: path, detail: "a The Well dataset directory is read split by split (TrajectoryCollection.split)")
-        case nil:
-            throw DatasetError.unsupported(path: path, detail: "neither a PDEBench nor a The Well layout (no /tensor, /density + /Vx, per-seed groups, or /t0_fields + /dimensions)")
-        }
-        return TrajectoryFile(path: path, states: TrajectoryFile.subsampled(states, stride: stride), scalars: scalars, scalarNames: scalarNames)
+        let stream = try TrajectoryStream(collection: path, stride: stride)
+        return try stream.file(0..<stream.count)
     }
 
     /// Training, validation and test trajectories: from a The Well directory its `train`, `valid` and
@@ -109,58 +58,22 @@ public enum TrajectoryCollection {
         guard train > validation, validation >= 0, test > 0 else {
             throw DatasetError.invalidSplit(path: path, detail: "needs --train above --validation (≥ 0) and --test > 0, got \(train), \(validation), \(test)")
         }
-        let splits = try wellSplitDirectories(path)
-        func load(_ name: String, limit: Int) throws -> Trajectories? {
-            guard limit > 0 else { return nil }
-            guard let directory = splits[name] else {
-                throw DatasetError.missingKey(path: path, key: name, available: splits.keys.sorted())
-            }
-            var parts: [Tensor<Float>] = [], scalarParts: [Tensor<Float>] = [], scalarNames: [String]?
-            var remaining = limit
-            // Float32 bytes of the parts loaded so far; each file's full read is checked on top of them,
-            // and the concatenation (a second copy) before it is made.
-            var heldBytes = 0
-            let budget = MemoryBudget()
-            for file in try wellFiles(in: directory) where remaining > 0 {
-                let well = try WellFile(path: file)
-                let take = min(remaining, well.trajectoryCount)
-                do {
-                    let elements = try MemoryBudget.product([take, well.timeSteps, well.channelNames.count] + well.grid, what: "split \(name)")
-                    let (needed, overflow) = heldBytes.addingReportingOverflow(try MemoryBudget.bytes(elements: elements, bytesPerElement: 4, what: "split \(name)"))
-                    guard !overflow else { throw MemoryBudgetError.overflow(what: "split \(name)", factors: [heldBytes, elements, 4]) }
-                    try budget.require(bytes: needed, what: "split \(name) of \(directory) up to \(file)")
-                } catch let error as MemoryBudgetError {
-                    throw DatasetError.tooLarge(path: directory, detail: error.description)
-                }
-                let part = TrajectoryFile.subsampled(try well.trajectories(0..<take), stride: stride)
-                parts.append(part)
-                let names = well.scalars.map(\.name)
-                if let scalarNames, scalarNames != names {
-                    throw DatasetError.shapeMismatch(path: directory, detail: "\(file) has the scalars \(names), the split's first file \(scalarNames)")
-                }
-                scalarNames = names
-                if let values = try well.scalarValues(0..<take) { scalarParts.append(values) }
-                heldBytes += part.scalars.count * 4
-                remaining -= take
-            }
-            if parts.count > 1 {
-                do { try budget.require(bytes: MemoryBudget.product([heldBytes, 2], what: "split \(name)"), what: "concatenating split \(name) of \(directory)") }
-                catch { throw DatasetError.tooLarge(path: directory, detail: error.description) }
-            }
-            guard let first = parts.first else { throw DatasetError.invalidSplit(path: directory, detail: "no trajectories") }
-            for part in parts where Array(part.shape.dropFirst()) != Array(first.shape.dropFirst()) {
-                throw DatasetError.shapeMismatch(path: directory, detail: "files hold trajectories \(Array(part.shape.dropFirst())) and \(Array(first.shape.dropFirst()))")
-            }
-            let scalars = scalarParts.isEmpty ? nil : try Tensor.concatenated(scalarParts, alongAxis: 0)
-            return try Trajectories(states: parts.count == 1 ? first : Tensor.concatenated(parts, alongAxis: 0), scalars: scalars,
-                                    scalarNames: scalars == nil ? [] : scalarNames ?? [], path: directory)
-        }
-        let trainSet = try load("train", limit: train - validation)!, validationSet = try load("valid", limit: validation), testSet = try load("test", limit: test)!
+        let trainSet = try wellSplit(path, "train", stride: stride).trajectories(limit: train - validation)
+        let validationSet = validation > 0 ? try wellSplit(path, "valid", stride: stride).trajectories(limit: validation) : nil
+        let testSet = try wellSplit(path, "test", stride: stride).trajectories(limit: test)
         for other in [validationSet, testSet].compactMap({ $0 })
         where other.channels != trainSet.channels || other.grid != trainSet.grid || other.scalarNames != trainSet.scalarNames {
             throw DatasetError.shapeMismatch(path: path, detail: "splits hold \(other.channels) channels on \(other.grid) with scalars \(other.scalarNames) and \(trainSet.channels) on \(trainSet.grid) with \(trainSet.scalarNames)")
         }
         return TrajectorySplit(train: trainSet, validation: validationSet, test: testSet)
+    }
+
+    /// The split `name` (`train`, `valid`, `test`) of a The Well dataset directory as a stream.
+    /// - Throws: `DatasetError.missingKey` naming the splits found when it is missing.
+    public static func wellSplit(_ path: String, _ name: String, stride: Int = 1, keepsScalars: Bool = true) throws -> TrajectoryStream {
+        let splits = try wellSplitDirectories(path)
+        guard let directory = splits[name] else { throw DatasetError.missingKey(path: path, key: name, available: splits.keys.sorted()) }
+        return try TrajectoryStream(wellSplit: directory, stride: stride, keepsScalars: keepsScalars)
     }
 
     /// The split of any trajectory file: a PDEBench or The Well layout (recognized from its keys) through

@@ -100,6 +100,9 @@ public struct WellFile: Sendable {
             switch try file.attribute(name, of: object) {
             case .strings(let values): return values
             case .string(let value): return [value]
+            // h5py stores an empty Python list as an empty float64 array: no names.
+            case .doubles(let values) where values.isEmpty: return []
+            case .ints(let values) where values.isEmpty: return []
             default: throw malformed("\(object)@\(name) is not a list of strings")
             }
         }
@@ -234,22 +237,37 @@ public struct WellFile: Sendable {
         guard range.lowerBound >= 0, range.upperBound <= trajectoryCount, !range.isEmpty else {
             throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound) asked of \(trajectoryCount)")
         }
+        try DatasetError.checkedArray(shape: [range.count, timeSteps, channelNames.count] + grid, bytesPerElement: 8, what: "The Well trajectories", path: path)
+        let file = try HDF5File(opening: path)
+        defer { try? file.close() }
+        return try block(file, trajectories: range, steps: 0..<timeSteps)
+    }
+
+    /// Trajectories `range` at steps `steps` of the time-varying fields, `[range.count, steps.count, C, grid…]`,
+    /// read from the open `file` as one hyperslab per field (a field that is not `sample_varying` is read
+    /// once for all trajectories). What ``trajectories(_:)`` and a streamed batch read.
+    /// - Throws: `DatasetError` for ranges outside the file, no time-varying field, or a read failure.
+    func block(_ file: HDF5File, trajectories range: Range<Int>, steps: Range<Int>) throws -> Tensor<Float> {
+        guard range.lowerBound >= 0, range.upperBound <= trajectoryCount, !range.isEmpty,
+              steps.lowerBound >= 0, steps.upperBound <= timeSteps, !steps.isEmpty else {
+            throw DatasetError.invalidSplit(path: path, detail: "trajectories \(range.lowerBound)..<\(range.upperBound), steps \(steps.lowerBound)..<\(steps.upperBound) asked of \(trajectoryCount) × \(timeSteps)")
+        }
         let varying = fields.filter(\.timeVarying)
         guard !varying.isEmpty else { throw DatasetError.malformed(path: path, detail: "no field of /t0_fields, /t1_fields or /t2_fields is time_varying") }
-        let channels = channelNames.count, n = range.count, t = timeSteps
+        let channels = channelNames.count, n = range.count, t = steps.count
         let points: Int
         do { points = try MemoryBudget.product(grid, what: "The Well grid \(grid)") } catch { throw DatasetError.tooLarge(path: path, detail: error.description) }
         let shape = [n, t, channels] + grid
         let count = try DatasetError.checkedArray(shape: shape, bytesPerElement: 8, what: "The Well trajectories", path: path)
-        let file = try HDF5File(opening: path)
-        defer { try? file.close() }
         var out = [Float](repeating: 0, count: count)
         var channel = 0
         for field in varying {
-            let raw = field.sampleVarying ? try file.readSamples(field.objectPath, range) : try file.readDataset(field.objectPath)
-            let values = raw.tensor(as: Float.self).scalars
+            // The stored box: [trajectories if sample_varying][steps][each axis: n_i or 1][d]^order.
+            let start = (field.sampleVarying ? [range.lowerBound] : []) + [steps.lowerBound] + [Int](repeating: 0, count: field.shape.count - (field.sampleVarying ? 2 : 1))
+            let extent = (field.sampleVarying ? [n] : []) + [t] + Array(field.shape.dropFirst(field.sampleVarying ? 2 : 1))
+            let values = try file.readBlock(field.objectPath, start: start, count: extent).tensor(as: Float.self).scalars
             let components = field.channelNames.count
-            // Strides of the stored array over (sample, time, each varying axis, component); 0 along
+            // Strides of the block over (sample, time, each varying axis, component); 0 along
             // an axis the field does not vary on (the value repeats).
             var axisStride = [Int](repeating: 0, count: grid.count)
             var running = components
@@ -257,17 +275,26 @@ public struct WellFile: Sendable {
                 axisStride[axis] = running
                 running *= grid[axis]
             }
-            let timeStride = field.timeVarying ? running : 0, sampleStride = field.timeVarying ? running * t : running
-            for s in 0..<n {
-                for step in 0..<t {
-                    for point in 0..<points {
-                        var remainder = point, offset = (field.sampleVarying ? s * sampleStride : 0) + step * timeStride
-                        for axis in (0..<grid.count).reversed() {
-                            offset += (remainder % grid[axis]) * axisStride[axis]
-                            remainder /= grid[axis]
-                        }
-                        for component in 0..<components {
-                            out[((s * t + step) * channels + channel + component) * points + point] = values[offset + component]
+            let timeStride = running, sampleStride = running * t
+            // A point's offset in the block: its grid index along the varying axes (the whole point index
+            // when the field varies along every axis).
+            let pointOffset: [Int] = field.dimVarying.allSatisfy { $0 } ? (0..<points).map { $0 * components } : (0..<points).map { point in
+                var remainder = point, offset = 0
+                for axis in (0..<grid.count).reversed() {
+                    offset += (remainder % grid[axis]) * axisStride[axis]
+                    remainder /= grid[axis]
+                }
+                return offset
+            }
+            values.withUnsafeBufferPointer { source in
+                out.withUnsafeMutableBufferPointer { target in
+                    for s in 0..<n {
+                        for step in 0..<t {
+                            let base = (field.sampleVarying ? s * sampleStride : 0) + step * timeStride
+                            for component in 0..<components {
+                                let row = ((s * t + step) * channels + channel + component) * points
+                                for point in 0..<points { target[row + point] = source[base + pointOffset[point] + component] }
+                            }
                         }
                     }
                 }

@@ -63,19 +63,38 @@ public struct FNOTrainingRun {
     /// The trajectories of `run.data`: PDEBench and The Well layouts recognized from their keys, other files
     /// through `trajectoryKey` and `timeAxis`; scalars kept as `scalarInputs` says.
     public func trajectorySplit() throws -> TrajectorySplit {
-        guard run.epochs > 0, run.subsample > 0, pushforward >= 0 else {
-            throw OperatorRunError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
-        }
-        guard run.dataResidence != .stream else { throw OperatorRunError(description: "--data-residence stream is implemented for --task pairs and next-step only") }
+        try checkTimeSeriesSettings()
         return try TrajectoryCollection.split(run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, train: run.train,
                                               validation: run.validationCount, test: run.test, stride: run.subsample).applying(scalarInputs)
     }
 
+    func checkTimeSeriesSettings() throws {
+        guard run.epochs > 0, run.subsample > 0, pushforward >= 0 else {
+            throw OperatorRunError(description: "--epochs and --subsample must be positive and --pushforward non-negative")
+        }
+    }
+
+    /// The training trajectories streamed from disk when `run.dataResidence` asks for it (``StreamedTrajectoryData``), else nil.
+    public func streamedTrajectories(spaceTimeHistory: Int? = nil) throws -> StreamedTrajectoryData? {
+        try checkTimeSeriesSettings()
+        return try StreamedTrajectoryData.open(path: run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, stride: run.subsample,
+                                               residence: run.dataResidence, memoryLimitMiB: run.memoryLimitMiB, train: run.train,
+                                               validation: run.validationCount, test: run.test, scalarInputs: scalarInputs, spaceTimeHistory: spaceTimeHistory)
+    }
+
     /// Space-time: the first `history` states in, the remaining steps out, as one (d+1)-dimensional FNO (Li et al.'s
-    /// FNO-3D); trained like pairs, and the chosen model's test predictions scored per time step (rollout.json, rollout.png).
+    /// FNO-3D); trained like pairs (in memory or streamed), and the chosen model's test predictions scored per time
+    /// step (rollout.json, rollout.png).
     func executeSpaceTime() throws -> OperatorRunSummary? {
+        guard scalarInputs == .none else { throw OperatorRunError(description: "--task space-time takes no --scalar-inputs") }
+        if let streamed = try streamedTrajectories(spaceTimeHistory: history) {
+            let network = try model(spatialDimensions: streamed.stream.grid.count + 1, inputChannels: history * streamed.stream.channels,
+                                    outputChannels: streamed.stream.channels)
+            try run.checkBatchSize(trainingRows: streamed.trainTrajectories)
+            let (task, test) = try streamed.spaceTimeTask(model: network, configuration: run.trainingConfiguration, history: history)
+            return try run.trainAndTest(Trainer(task: task, outputDirectory: URL(fileURLWithPath: run.output)), test: test, spaceTimeHistory: history)
+        }
         let split = try trajectorySplit()
-        guard split.train.scalarCount == 0 else { throw OperatorRunError(description: "--task space-time takes no --scalar-inputs") }
         let train = try split.train.spaceTimePairs(history: history), validation = try split.validation?.spaceTimePairs(history: history)
         let test = try split.test.spaceTimePairs(history: history)
         return try run.trainAndTest(model: model(spatialDimensions: split.train.spatialDimensions + 1, for: train), train: train,
@@ -86,11 +105,10 @@ public struct FNOTrainingRun {
     /// test rollouts' per-step error curve (rollout.json, rollout.png) and the last step's fields (fields.png).
     func executeNextStep() throws -> NextStepRunSummary? {
         let training: NextStepTraining = pushforward == 0 ? .teacherForcing : .pushforward(steps: pushforward)
-        if run.epochs > 0, run.subsample > 0, let streamed = try StreamedTrajectoryData.open(
-            path: run.data, key: trajectoryKey, layout: timeAxis, order: run.sampleOrder, stride: run.subsample, residence: run.dataResidence,
-            memoryLimitMiB: run.memoryLimitMiB, train: run.train, validation: run.validationCount, test: run.test) {
+        if let streamed = try streamedTrajectories() {
             try streamed.checkWindows(history: history, pushforward: pushforward)
-            let network = try model(spatialDimensions: streamed.stream.grid.count, inputChannels: history, outputChannels: 1)
+            let c = streamed.stream.channels
+            let network = try model(spatialDimensions: streamed.stream.grid.count, inputChannels: history * c + streamed.stream.scalarNames.count, outputChannels: c)
             let trainer = NextStepTrainer(task: try streamed.task(model: network, configuration: run.trainingConfiguration, history: history, training: training),
                                           outputDirectory: URL(fileURLWithPath: run.output))
             trainer.showsProgress = run.showsProgress

@@ -26,7 +26,7 @@ extension NextStepTrainer {
     /// The same for trajectories streamed from disk (``StreamedTrajectoryData``).
     public func runAndTest(_ streamed: StreamedTrajectoryData, run: String, resume: Bool) throws -> NextStepRunSummary? {
         try runAndTest(test: streamed.test, trainTrajectories: streamed.trainTrajectories, validationTrajectories: streamed.validation?.count ?? 0,
-                       scalarNames: [], run: run, resume: resume)
+                       scalarNames: streamed.stream.scalarNames, run: run, resume: resume)
     }
 
     func runAndTest(test: Trajectories, trainTrajectories: Int, validationTrajectories: Int, scalarNames: [String], run: String,

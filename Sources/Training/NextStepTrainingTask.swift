@@ -4,6 +4,7 @@ import AutoDiff
 import NeuralLayers
 import NeuralOperators
 import Datasets
+import RunSupport
 import Distributed
 
 /// How the next-step task forms its training inputs.
@@ -45,14 +46,16 @@ public enum NextStepTraining: Sendable, Equatable, CustomStringConvertible {
 /// trajectories and steps. The selection metric is the full-rollout relative L2
 /// on the validation trajectories (``TrajectoryRollout``); the test trajectories are not part of the task.
 ///
-/// Streamed (``init(model:configuration:history:training:stream:trainTrajectories:validation:chunkTrajectories:)``),
-/// the training trajectories are read from disk a chunk of consecutive trajectories at a time by a
-/// ``ChunkPrefetcher`` (one chunk ahead, on its own thread) and the windows of an epoch are shuffled within
-/// the chunks (``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)`` over window indices, a chunk
-/// being the windows of `chunkTrajectories` trajectories). The state normalizer is fitted in two passes and
-/// equals the in-memory one bit for bit, and the fingerprint is the same hash of the same states, so the
-/// same windows give the same losses and a run may resume in the other residence (the checkpoint records
-/// the order's chunk size, ``orderChunkRows``, and a resumed task adopts it).
+/// Streamed (``init(model:configuration:history:training:stream:trainTrajectories:validation:chunkWindows:)``),
+/// the training windows are read from disk by a ``ChunkPrefetcher`` (one chunk ahead, on its own thread),
+/// each chunk only the steps its windows need (``TrajectoryStream/windows(_:length:targetOffset:)``: the
+/// `h` input states and the target of each window), and the windows of an epoch are shuffled within
+/// chunks of `chunkWindows` consecutive windows (``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``).
+/// Both residences fit the normalizers and hash the fingerprint by the same code over chunks of
+/// trajectories (in memory: one), so they are equal bit for bit, the same windows give the same losses,
+/// and a run may resume in the other residence (the checkpoint records the order's chunk size,
+/// ``orderChunkRows``, and a resumed task adopts it; a streamed task reads an adopted larger order in
+/// pieces of `chunkWindows` windows).
 public final class NextStepTrainingTask: TrainingTask {
     public let model: any OperatorModel
     public let configuration: TrainingConfiguration
@@ -61,12 +64,12 @@ public final class NextStepTrainingTask: TrainingTask {
     /// The training trajectories in memory (nil when streamed).
     public let train: Trajectories?
     public let validation: Trajectories?
-    /// The streamed training trajectories (encoded states as inputs, raw ones as targets; nil in memory).
+    /// The streamed training windows (encoded inputs, raw targets; nil in memory).
     public let stream: ChunkPrefetcher?
-    /// Trajectories per streamed chunk (0 in memory).
-    public let chunkTrajectories: Int
+    /// Windows per streamed chunk (0 in memory).
+    public let chunkWindows: Int
     /// Windows per chunk of the epoch's shuffle: all windows in memory (the loop's shuffle),
-    /// `chunkTrajectories` trajectories' windows streamed, or what a resumed run's checkpoint recorded.
+    /// `chunkWindows` streamed, or what a resumed run's checkpoint recorded.
     public private(set) var orderChunkRows: Int
     /// The metadata key of ``orderChunkRows`` in a checkpoint.
     public static let orderChunkRowsKey = "pdekit.next_step.order_chunk_rows"
@@ -74,137 +77,158 @@ public final class NextStepTrainingTask: TrainingTask {
     let stateNormalizer: PointwiseNormalizer<Float>
     /// `[1, S]` statistics of the conditioning scalars (nil without them).
     let scalarNormalizer: PointwiseNormalizer<Float>?
+    /// The encoded training states in memory (nil when streamed).
     let encodedTrain: Trajectories?
+    /// The encoded training scalars `[N, T, S]`, held in both residences (nil without scalars).
+    let encodedScalars: Tensor<Float>?
     /// Windows per trajectory, `T − h − unrolled`; window `i` is `(i / W, i % W)`.
     let windowsPerTrajectory: Int
     let windowStarts: [(sample: Int, start: Int)]
-    let streamFingerprint: String?
+    let trainFingerprint: String
 
     /// Metadata keys of the history and the training mode in a checkpoint.
     public static let historyKey = "pdekit.next_step.history"
     public static let trainingKey = "pdekit.next_step.training"
 
-    public init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining = .teacherForcing,
-                train: Trajectories, validation: Trajectories?) throws {
-        try configuration.validate()
-        let unrolled = training.unrolledSteps
-        guard history >= 1, unrolled >= 0 else {
-            throw TrainingError.invalidConfiguration("the history must be at least 1 step and the pushforward steps non-negative")
-        }
-        // Windows need h inputs + unrolled steps + 1 target: T − h − unrolled ≥ 1 (no overflow: h, unrolled < T checked first).
-        guard history < train.steps, unrolled < train.steps, train.steps - history - unrolled >= 1 else {
-            throw TrainingError.dataMismatch("trajectories of \(train.steps) steps leave no window of \(history) inputs, \(unrolled) pushforward steps and a target")
-        }
-        if let validation, validation.steps <= history || validation.channels != train.channels || validation.grid != train.grid
-            || validation.scalarNames != train.scalarNames {
-            throw TrainingError.dataMismatch("validation trajectories \(validation.states.shape) do not fit training trajectories \(train.states.shape) with \(history) steps in")
-        }
-        let channels = model.channelCounts
-        guard channels.input == history * train.channels + train.scalarCount, channels.output == train.channels else {
-            throw TrainingError.dataMismatch("the model takes \(channels.input) channels to \(channels.output); \(history) states of \(train.channels) channels and \(train.scalarCount) scalars need \(history * train.channels + train.scalarCount) to \(train.channels)")
-        }
-        try model.validateInput(shape: [1, channels.input] + train.grid)
-        self.model = model
-        self.configuration = configuration
-        self.history = history
-        self.training = training
-        self.train = train
-        self.validation = validation
-        stream = nil
-        chunkTrajectories = 0
-        streamFingerprint = nil
-        grid = train.grid
-        let flat = train.states.reshaped([train.count * train.steps, train.channels] + train.grid)
-        if configuration.normalize {
-            stateNormalizer = try PointwiseNormalizer(fitting: flat)
-        } else {
-            let statistic = [1, train.channels] + train.grid
-            stateNormalizer = PointwiseNormalizer(mean: Tensor(repeating: 0, shape: statistic), standardDeviation: Tensor(repeating: 1, shape: statistic), epsilon: 0)
-        }
-        var encodedScalars: Tensor<Float>?
-        if let scalars = train.scalars {
-            let rows = scalars.reshaped([train.count * train.steps, train.scalarCount])
-            let normalizer = configuration.normalize ? try PointwiseNormalizer(fitting: rows)
-                : PointwiseNormalizer(mean: Tensor(repeating: 0, shape: [1, train.scalarCount]), standardDeviation: Tensor(repeating: 1, shape: [1, train.scalarCount]), epsilon: 0)
-            scalarNormalizer = normalizer
-            encodedScalars = normalizer.encode(rows).reshaped(scalars.shape)
-        } else {
-            scalarNormalizer = nil
-        }
-        encodedTrain = try Trajectories(states: stateNormalizer.encode(flat).reshaped(train.states.shape), scalars: encodedScalars,
-                                        scalarNames: train.scalarNames, path: "<encoded training trajectories>")
-        windowsPerTrajectory = train.steps - history - unrolled
-        windowStarts = Self.windowStarts(trajectories: train.count, windowsPerTrajectory: windowsPerTrajectory)
-        orderChunkRows = windowStarts.count
+    /// Training trajectories in memory.
+    /// - Throws: `TrainingError` for a configuration or model that does not fit the data.
+    public convenience init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining = .teacherForcing,
+                            train: Trajectories, validation: Trajectories?) throws {
+        try self.init(model: model, configuration: configuration, history: history, training: training, data: .memory(train),
+                      trainTrajectories: train.count, validation: validation, chunkWindows: 0)
     }
 
-    /// Training trajectories `0..<trainTrajectories` of `source` read from disk `chunkTrajectories` at a
-    /// time (the validation trajectories in memory); the state normalizer takes two passes over them first.
+    /// Training trajectories `0..<trainTrajectories` of `source` read from disk a chunk of `chunkWindows`
+    /// windows at a time (the validation trajectories in memory); the state normalizer takes two passes
+    /// over the trajectories first.
     /// - Throws: `TrainingError` for a configuration or model that does not fit the data, `DatasetError`
     ///   for a read failure.
-    public init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining = .teacherForcing,
-                stream source: TrajectoryStream, trainTrajectories: Int, validation: Trajectories?, chunkTrajectories requested: Int) throws {
+    public convenience init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining = .teacherForcing,
+                            stream source: TrajectoryStream, trainTrajectories: Int, validation: Trajectories?, chunkWindows: Int) throws {
+        try self.init(model: model, configuration: configuration, history: history, training: training, data: .stream(source),
+                      trainTrajectories: trainTrajectories, validation: validation, chunkWindows: chunkWindows)
+    }
+
+    /// Where the training trajectories are.
+    enum TrainingData {
+        case memory(Trajectories)
+        case stream(TrajectoryStream)
+    }
+
+    private init(model: any OperatorModel, configuration: TrainingConfiguration, history: Int, training: NextStepTraining,
+                 data: TrainingData, trainTrajectories: Int, validation: Trajectories?, chunkWindows requested: Int) throws {
         try configuration.validate()
-        let unrolled = training.unrolledSteps, steps = source.steps
-        guard history >= 1, unrolled >= 0, trainTrajectories >= 1, trainTrajectories <= source.count, requested >= 1 else {
-            throw TrainingError.invalidConfiguration("history \(history), pushforward \(unrolled), \(trainTrajectories) streamed training trajectories of \(source.count), chunks of \(requested)")
+        let (steps, channels, grid, scalarNames): (Int, Int, [Int], [String])
+        switch data {
+        case .memory(let train): (steps, channels, grid, scalarNames) = (train.steps, train.channels, train.grid, train.scalarNames)
+        case .stream(let source): (steps, channels, grid, scalarNames) = (source.steps, source.channels, source.grid, source.scalarNames)
         }
+        let unrolled = training.unrolledSteps, streamed = requested > 0
+        guard history >= 1, unrolled >= 0, trainTrajectories >= 1, requested >= 0 else {
+            throw TrainingError.invalidConfiguration("history \(history), pushforward \(unrolled), \(trainTrajectories) training trajectories, chunks of \(requested) windows")
+        }
+        if case .stream(let source) = data {
+            guard streamed, trainTrajectories <= source.count else {
+                throw TrainingError.invalidConfiguration("\(trainTrajectories) streamed training trajectories of \(source.count), chunks of \(requested) windows")
+            }
+        }
+        // Windows need h inputs + unrolled steps + 1 target: T − h − unrolled ≥ 1 (no overflow: h, unrolled < T checked first).
         guard history < steps, unrolled < steps, steps - history - unrolled >= 1 else {
             throw TrainingError.dataMismatch("trajectories of \(steps) steps leave no window of \(history) inputs, \(unrolled) pushforward steps and a target")
         }
-        if let validation, validation.steps <= history || validation.channels != 1 || validation.grid != source.grid || validation.scalarCount != 0 {
-            throw TrainingError.dataMismatch("validation trajectories \(validation.states.shape) do not fit streamed trajectories of \(steps) steps on \(source.grid) with \(history) steps in")
+        if let validation, validation.steps <= history || validation.channels != channels || validation.grid != grid || validation.scalarNames != scalarNames {
+            throw TrainingError.dataMismatch("validation trajectories \(validation.states.shape) with scalars \(validation.scalarNames) do not fit training trajectories of \(steps) steps, \(channels) channels on \(grid) with scalars \(scalarNames) and \(history) steps in")
         }
-        let channels = model.channelCounts
-        guard channels.input == history, channels.output == 1 else {
-            throw TrainingError.dataMismatch("the model takes \(channels.input) channels to \(channels.output); \(history) states of 1 channel need \(history) to 1")
+        let modelChannels = model.channelCounts
+        guard modelChannels.input == history * channels + scalarNames.count, modelChannels.output == channels else {
+            throw TrainingError.dataMismatch("the model takes \(modelChannels.input) channels to \(modelChannels.output); \(history) states of \(channels) channels and \(scalarNames.count) scalars need \(history * channels + scalarNames.count) to \(channels)")
         }
-        try model.validateInput(shape: [1, channels.input] + source.grid)
+        try model.validateInput(shape: [1, modelChannels.input] + grid)
         self.model = model
         self.configuration = configuration
         self.history = history
         self.training = training
-        self.train = nil
         self.validation = validation
-        grid = source.grid
-        scalarNormalizer = nil
-        encodedTrain = nil
-        let chunk = min(requested, trainTrajectories)
-        chunkTrajectories = chunk
+        self.grid = grid
         windowsPerTrajectory = steps - history - unrolled
+        // The window index (16 bytes a window) before it is built: a file may declare more trajectories than it stores.
+        do {
+            try MemoryBudget().require(bytes: MemoryBudget.product([trainTrajectories, windowsPerTrajectory, MemoryLayout<(Int, Int)>.stride], what: "the window index"),
+                                       what: "the index of \(trainTrajectories) × \(windowsPerTrajectory) training windows")
+        } catch { throw TrainingError.invalidConfiguration("\(error)") }
         windowStarts = Self.windowStarts(trajectories: trainTrajectories, windowsPerTrajectory: windowsPerTrajectory)
-        orderChunkRows = chunk * windowsPerTrajectory
-        // Trajectories.fingerprint of the same states (shape, then values), and the state statistics over
-        // all training states, in two passes over the chunks.
+        chunkWindows = requested
+        orderChunkRows = streamed ? min(requested, windowStarts.count) : windowStarts.count
+
+        // Trajectories.fingerprint of the training states and scalars, and the statistics of all training
+        // states, in two passes over chunks of trajectories (in memory one chunk, the trajectories themselves).
+        let stateShape = [channels] + grid
+        let states: (Range<Int>) throws -> Tensor<Float>
+        let ranges: [Range<Int>]
+        let scalars: Tensor<Float>?
+        switch data {
+        case .memory(let train):
+            ranges = [0..<train.count]
+            states = { _ in train.states.reshaped([train.count * steps] + stateShape) }
+            scalars = train.scalars
+            self.train = train
+        case .stream(let source):
+            let chunk = max(requested / windowsPerTrajectory, 1)
+            ranges = Swift.stride(from: 0, to: trainTrajectories, by: chunk).map { $0..<min(trainTrajectories, $0 + chunk) }
+            states = { range in try source.read(Array(range)).reshaped([range.count * steps] + stateShape) }
+            scalars = try source.scalars(0..<trainTrajectories)
+            self.train = nil
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
-        for size in [trainTrajectories, steps, 1] + source.grid { mix(UInt64(size)) }
-        let stateShape = [1] + source.grid
+        func mix(_ tensor: Tensor<Float>) { tensor.scalars.withUnsafeBufferPointer { values in for value in values { mix(UInt64(value.bitPattern)) } } }
+        for size in [trainTrajectories, steps] + stateShape { mix(UInt64(size)) }
         var fit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: stateShape)
-        let ranges = Swift.stride(from: 0, to: trainTrajectories, by: chunk).map { $0..<min(trainTrajectories, $0 + chunk) }
-        func states(_ range: Range<Int>) throws -> Tensor<Float> { try source.read(Array(range)).reshaped([range.count * steps] + stateShape) }
         for range in ranges {
             let flat = try states(range)
-            flat.scalars.withUnsafeBufferPointer { values in for value in values { mix(UInt64(value.bitPattern)) } }
+            mix(flat)
             if configuration.normalize { fit.accumulateMean(flat) }
         }
-        streamFingerprint = String(hash, radix: 16)
+        if let scalars {   // only with scalars, as Trajectories.fingerprint
+            for size in scalars.shape { mix(UInt64(size)) }
+            mix(scalars)
+        }
+        trainFingerprint = String(hash, radix: 16)
         if configuration.normalize {
             fit.finishMean()
             for range in ranges { fit.accumulateDeviations(try states(range)) }
             stateNormalizer = fit.normalizer
         } else {
-            stateNormalizer = PointwiseNormalizer(mean: Tensor(repeating: 0, shape: [1] + stateShape), standardDeviation: Tensor(repeating: 1, shape: [1] + stateShape), epsilon: 0)
+            stateNormalizer = Self.identityNormalizer(stateShape)
+        }
+        if let scalars {
+            let rows = scalars.reshaped([scalars.shape[0] * steps, scalarNames.count])
+            let normalizer = configuration.normalize ? try PointwiseNormalizer(fitting: rows) : Self.identityNormalizer([scalarNames.count])
+            scalarNormalizer = normalizer
+            encodedScalars = normalizer.encode(rows).reshaped(scalars.shape)
+        } else {
+            scalarNormalizer = nil
+            encodedScalars = nil
         }
         let normalizer = stateNormalizer
-        stream = ChunkPrefetcher(path: source.path, read: { indices in
-            let states = try source.read(indices)
-            return (states, states)
-        }, transform: { chunk in
-            let shape = chunk.inputs.shape
-            let flat = chunk.inputs.reshaped([shape[0] * shape[1]] + Array(shape.dropFirst(2)))
-            return (normalizer.encode(flat).reshaped(shape), chunk.targets)
-        })
+        switch data {
+        case .memory(let train):
+            let flat = train.states.reshaped([train.count * steps] + stateShape)
+            encodedTrain = try Trajectories(states: normalizer.encode(flat).reshaped(train.states.shape), path: "<encoded training trajectories>")
+            stream = nil
+        case .stream(let source):
+            encodedTrain = nil
+            let starts = windowStarts, length = history, targetOffset = history + unrolled
+            // The states read are encoded once, before the windows are cut from them (not once per window holding them).
+            stream = ChunkPrefetcher(path: source.path, read: { indices in
+                try source.windows(indices.map { starts[$0] }, length: length, targetOffset: targetOffset, encodeInputs: { normalizer.encode($0) })
+            })
+        }
+    }
+
+    /// Mean 0, deviation 1, ε 0 over `[1] + shape`: no normalization.
+    static func identityNormalizer(_ shape: [Int]) -> PointwiseNormalizer<Float> {
+        PointwiseNormalizer(mean: Tensor(repeating: 0, shape: [1] + shape), standardDeviation: Tensor(repeating: 1, shape: [1] + shape), epsilon: 0)
     }
 
     static func windowStarts(trajectories: Int, windowsPerTrajectory: Int) -> [(sample: Int, start: Int)] {
@@ -242,57 +266,43 @@ public final class NextStepTrainingTask: TrainingTask {
     /// The training and validation trajectories' ``Trajectories/fingerprint``s (streamed: the same hash
     /// computed chunk by chunk), the history and the training mode.
     public private(set) lazy var dataFingerprint: String =
-        (streamFingerprint ?? train.map { String($0.fingerprint, radix: 16) } ?? "none") + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none") + "-h\(history)-\(training)"
+        trainFingerprint + "-" + (validation.map { String($0.fingerprint, radix: 16) } ?? "none") + "-h\(history)-\(training)"
 
     /// The order of epoch `epoch`: ``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)`` of the
-    /// windows with ``orderChunkRows``; streamed, the prefetcher starts reading the trajectories of the
-    /// order in pieces of at most `chunkTrajectories` trajectories. In memory with one chunk: nil (the
-    /// loop's shuffle, the same order).
+    /// windows with ``orderChunkRows``; streamed, the prefetcher starts reading it now in pieces of at
+    /// most `chunkWindows` windows. In memory with one chunk: nil (the loop's shuffle, the same order).
     public func epochOrder(seed: UInt64, epoch: Int) -> [Int]? {
         guard stream != nil || orderChunkRows < trainingCount else { return nil }
-        let order = ChunkPrefetcher.chunkedOrder(count: trainingCount, chunkRows: orderChunkRows, seed: seed, epoch: epoch).flatMap { $0 }
+        let chunks = ChunkPrefetcher.chunkedOrder(count: trainingCount, chunkRows: orderChunkRows, seed: seed, epoch: epoch)
+        let order = chunks.flatMap { $0 }
         guard let stream else { return order }
-        // Cut the order where a piece would need one trajectory more than a chunk holds.
-        var plan: [[Int]] = [], piece = Set<Int>()
-        for window in order {
-            let sample = window / windowsPerTrajectory
-            if !piece.contains(sample) && piece.count == chunkTrajectories {
-                plan.append(piece.sorted())
-                piece = []
-            }
-            piece.insert(sample)
-        }
-        if !piece.isEmpty { plan.append(piece.sorted()) }
+        let plan = orderChunkRows == chunkWindows ? chunks
+            : Swift.stride(from: 0, to: order.count, by: chunkWindows).map { Array(order[$0..<min(order.count, $0 + chunkWindows)]) }
         stream.start(plan: plan)
         return order
     }
 
+    /// Windows `indices`: encoded inputs `[n, h·C, grid…]` and raw targets `[n, C, grid…]` (the state
+    /// `h + unrolled` steps after each window's start), from memory or from the prefetched chunk.
+    func windowRows(_ indices: [Int]) throws -> ChunkPrefetcher.Chunk {
+        if let stream { return try stream.rows(indices) }
+        guard let encodedTrain, let train else { throw TrainingError.dataMismatch("no training trajectories") }
+        let windows = indices.map { windowStarts[$0] }, offset = history + training.unrolledSteps
+        return (encodedTrain.windows(windows, length: history), train.windows(windows.map { ($0.sample, $0.start + offset) }, length: 1))
+    }
+
+    /// The encoded scalars at the last step of each window shifted by `shift` steps, as channels (nil without scalars).
+    func scalarChannels(_ windows: [(sample: Int, start: Int)], shift: Int) -> Tensor<Float>? {
+        encodedScalars.map { Trajectories.scalarChannels($0, windows: windows.map { ($0.sample, $0.start + shift) }, length: history, grid: grid) }
+    }
+
     public func loss(batch indices: [Int]) throws -> Variable<Float> {
-        var windows = indices.map { windowStarts[$0] }
-        let unrolled = training.unrolledSteps
-        let encodedTrain: Trajectories, train: Trajectories
-        if let stream {
-            // The batch's trajectories (encoded and raw) from the prefetched chunk; windows renumbered.
-            let samples = Array(Set(windows.map(\.sample))).sorted()
-            let chunk = try stream.rows(samples)
-            var local: [Int: Int] = [:]
-            for (k, sample) in samples.enumerated() { local[sample] = k }
-            windows = windows.map { (local[$0.sample]!, $0.start) }
-            encodedTrain = try Trajectories(states: chunk.inputs, path: stream.path)
-            train = try Trajectories(states: chunk.targets, path: stream.path)
-        } else if let encoded = self.encodedTrain, let raw = self.train {
-            (encodedTrain, train) = (encoded, raw)
-        } else {
-            throw TrainingError.dataMismatch("no training trajectories")
+        let windows = indices.map { windowStarts[$0] }
+        var (x, targetStates) = try windowRows(indices)
+        for k in 0..<training.unrolledSteps {
+            x = TrajectoryRollout.shifted(x, appending: model.inference(try TrajectoryRollout.withScalars(x, scalarChannels(windows, shift: k))))
         }
-        var x = encodedTrain.windows(windows, length: history)
-        for k in 0..<unrolled {
-            let shiftedStarts = windows.map { ($0.sample, $0.start + k) }
-            x = TrajectoryRollout.shifted(x, appending: model.inference(try TrajectoryRollout.withScalars(x, encodedTrain.scalarChannels(shiftedStarts, length: history))))
-        }
-        let lastStarts = windows.map { ($0.sample, $0.start + unrolled) }
-        x = try TrajectoryRollout.withScalars(x, encodedTrain.scalarChannels(lastStarts, length: history))
-        let targetStates = train.windows(windows.map { ($0.sample, $0.start + history + unrolled) }, length: 1)
+        x = try TrajectoryRollout.withScalars(x, scalarChannels(windows, shift: training.unrolledSteps))
         let prediction = decode(model(Variable(x)))
         switch configuration.loss {
         case .relativeL2: return Loss.relativeLp(prediction, Variable(targetStates))

@@ -81,7 +81,7 @@ public final class OperatorTrainingTask: TrainingTask {
     /// Training rows `trainRows` of `stream` read from disk a chunk of `chunkRows` rows at a time (the
     /// validation pairs in memory). The normalizers take two passes over the rows before training.
     /// - Throws: `TrainingError` for a model that does not fit the data, `DatasetError` for a read failure.
-    public init(model: any OperatorModel, configuration: TrainingConfiguration, stream source: FieldPairStream, trainRows: Int,
+    public init(model: any OperatorModel, configuration: TrainingConfiguration, stream source: any PairRowSource, trainRows: Int,
                 validation: FieldPairs?, chunkRows requestedChunkRows: Int) throws {
         try configuration.validate()
         guard trainRows >= 1, trainRows <= source.count, requestedChunkRows >= 1 else {
@@ -102,7 +102,9 @@ public final class OperatorTrainingTask: TrainingTask {
         self.train = nil
         self.validation = validation
         self.chunkRows = chunkRows
-        self.orderChunkRows = chunkRows
+        // A chunk larger than the rows orders them as one chunk of all of them (the same order), and a
+        // checkpoint must record a size an in-memory resume accepts (1…trainRows).
+        self.orderChunkRows = min(chunkRows, trainRows)
         self.trainingCount = trainRows
         encodedTrainInputs = nil
         // FieldPairs.fingerprint of the same rows, computed in the two passes: the first hashes the

@@ -50,7 +50,7 @@ struct OperatorTrainingOptions: ParsableArguments {
         training set) or file (the stored order; runs started before this option used it).
         """)
     var sampleOrder: SampleOrder = .sampled
-    @Option(help: "Where the training rows live (train fno --task pairs or next-step, train mgno): \(DataResidence.allCases.map(\.rawValue).joined(separator: ", ")) (auto: in memory when the file fits --memory-limit; stream: an HDF5 file read a chunk of rows at a time, the next chunk prefetched, rows shuffled within chunks).")
+    @Option(help: "Where the training rows live (train fno, any --task; train mgno): \(DataResidence.allCases.map(\.rawValue).joined(separator: ", ")) (auto: in memory when the file fits --memory-limit; stream: HDF5 files, PDEBench and The Well included, read a chunk of rows at a time, the next chunk prefetched, rows shuffled within chunks).")
     var dataResidence: DataResidence = .auto
     @Option(help: "MiB the training data may use (default: half the machine's memory); decides --data-residence auto and the chunk size.")
     var memoryLimit: Int?

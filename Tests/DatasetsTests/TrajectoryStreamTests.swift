@@ -81,4 +81,66 @@ import Datasets
         #expect(try TrajectoryStream.open(path: npy, key: "sol", layout: .timeLast, order: .file, stride: 1, required: false) == nil)
         #expect(throws: DatasetError.self) { try TrajectoryStream(path: npy) }
     }
+
+    /// Steps of a window and next-step windows (h inputs, a target `offset` steps after the start) read as
+    /// hyperslabs equal the in-memory reader's states (the whole array read by ``TrajectoryFile``), in both
+    /// time layouts, the sampled order and with subsampling.
+    @Test func stepRangesAndWindowsEqualTheInMemoryStates() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for layout in TrajectoryLayout.allCases {
+            let path = directory.path("windows-\(layout.rawValue).h5")
+            try writeFile(path, count: 6, layout: layout, sampleIndex: [3, 0, 5, 1, 4, 2])
+            for stride in [1, 2] {
+                let memory = try TrajectoryFile(path: path, layout: layout, stride: stride).trajectories(0..<6)
+                let stream = try TrajectoryStream(path: path, layout: layout, stride: stride)
+                for (indices, steps) in [([0, 1, 2], 1..<3), ([5, 2, 2], 0..<4), ([4], 3..<4)] {
+                    let expected = FieldPairs.rows(memory.states, indices).sliced(alongAxis: 1, steps)
+                    #expect(try stream.read(indices, steps: steps).scalars == expected.scalars, "\(layout) stride \(stride) \(indices) \(steps)")
+                }
+                let windows: [(sample: Int, start: Int)] = [(0, 0), (3, 1), (0, 1), (5, 0), (3, 0)]
+                for (length, offset) in [(2, 2), (1, 1), (1, 2), (3, 0)] {
+                    let read = try stream.windows(windows, length: length, targetOffset: offset)
+                    #expect(read.inputs.scalars == memory.windows(windows, length: length).scalars, "\(layout) inputs of length \(length)")
+                    #expect(read.targets.scalars == memory.windows(windows.map { ($0.sample, $0.start + offset) }, length: 1).scalars, "\(layout) targets")
+                }
+                #expect(throws: DatasetError.self) { try stream.windows([(0, 2)], length: 2, targetOffset: 2) }
+                #expect(throws: DatasetError.self) { try stream.read([0], steps: 3..<5) }
+            }
+        }
+    }
+
+    /// The Well's split streamed a window of steps at a time equals what the `the-well` package's own
+    /// loader returned for the whole split (`the_well_loader_reference.npz`), sliced to those steps.
+    @Test func theWellStepRangesEqualTheWellsOwnLoader() throws {
+        let reference = try DatasetLoader.open(Fixtures.path("collections/the_well_loader_reference.npz"))
+        for (split, name) in [("train", "train"), ("valid", "valid"), ("test", "test")] {
+            let stream = try TrajectoryStream(wellSplit: Fixtures.path("collections/the_well/fixture_flow/data/\(split)"))
+            let expected = try reference.tensor(named: name, as: Float.self)
+            #expect(stream.count == expected.shape[0] && stream.channels == 8 && stream.grid == [4, 3])
+            for (indices, steps) in [([1, 0], 1..<3), ([1], 3..<4), ([0, 1], 0..<4)] {
+                let slice = FieldPairs.rows(expected, indices).sliced(alongAxis: 1, steps)
+                #expect(try stream.read(indices, steps: steps).scalars == slice.scalars, "\(split) \(indices) \(steps)")
+            }
+        }
+    }
+
+    /// h5py writes an empty Python list (`field_names = []` of a group without fields, no
+    /// `simulation_parameters`) as an empty float64 array: read as no names, not as a malformed file.
+    @Test func emptyWellNameListsAreNoNames() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("no_t2.hdf5")
+        try FileManager.default.copyItem(atPath: Fixtures.path("collections/the_well/fixture_flow/data/train/fixture_flow_train.hdf5"), toPath: path)
+        let file = try HDF5File(opening: path, mode: .readWrite)
+        try file.setAttribute("field_names", .doubles([]), on: "/t2_fields")
+        try file.setAttribute("simulation_parameters", .doubles([]), on: "/")
+        try file.close()
+        let well = try WellFile(path: path)
+        #expect(well.channelNames == ["density", "inflow", "velocity_x", "velocity_y"] && well.simulationParameters.isEmpty)
+        let stream = try TrajectoryStream(collection: path)
+        let reference = try DatasetLoader.open(Fixtures.path("collections/the_well_loader_reference.npz")).tensor(named: "train", as: Float.self)
+        // the-well's loader gave the 8 channels of the full file; the first 4 are these.
+        #expect(try stream.read([0, 1]).scalars == reference.sliced(alongAxis: 0, 0..<2).sliced(alongAxis: 2, 0..<4).scalars)
+    }
 }

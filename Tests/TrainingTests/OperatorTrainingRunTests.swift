@@ -88,8 +88,9 @@ import Training
                 run.history = history
                 #expect(message { try run.execute() } == "--history \(history) must be in 1..<5 (the trajectories' steps)")
             }
+            // Streamed, the training trajectories are the first train − validation of the file, whatever the task.
             run.run.dataResidence = .stream
-            #expect(message { try run.trajectorySplit() } == "--data-residence stream is implemented for --task pairs and next-step only")
+            #expect(try run.streamedTrajectories()?.trainTrajectories == 2 && run.streamedTrajectories(spaceTimeHistory: 2)?.test.count == 2)
             // The split itself: trajectory counts as asked, read from the file's `traj` array.
             run.run.dataResidence = .auto
             let split = try run.trajectorySplit()

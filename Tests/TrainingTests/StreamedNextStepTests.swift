@@ -43,7 +43,7 @@ import Training
                                                   train: data.subset(0..<10), validation: data.subset(10..<12))
             let streamed = try NextStepTrainingTask(model: model(history: 2), configuration: configuration, history: 2, training: training,
                                                     stream: TrajectoryStream(path: path, order: .file), trainTrajectories: 10,
-                                                    validation: data.subset(10..<12), chunkTrajectories: 3)
+                                                    validation: data.subset(10..<12), chunkWindows: 3 * (8 - 2 - training.unrolledSteps))
             #expect(streamed.trainingCount == memory.trainingCount && streamed.trainingCount == 10 * (8 - 2 - training.unrolledSteps))
             #expect(streamed.dataFingerprint == memory.dataFingerprint)
             let order = try #require(streamed.epochOrder(seed: 7, epoch: 0))
@@ -72,10 +72,11 @@ import Training
         let path = directory.appendingPathComponent("trajectories.h5").path
         let data = try writeFile(path)
         let configuration = TrainingConfiguration(epochs: 4, batchSize: 6, learningRate: 3e-3, weightDecay: 0)
-        // 1 MiB limit: chunks of 1 MiB / 16 / 512 bytes = 128 trajectories, more than the 9 → one chunk; ask smaller ones below.
+        // 1 MiB limit: chunks of 1 MiB / 16 / (3 states × 64 bytes) = 341 windows, 336 in whole batches of 6, more than
+        // the 54 → one chunk; ask smaller ones below.
         let streamedData = try #require(try StreamedTrajectoryData.open(path: path, key: "sol", layout: .timeLast, order: .file, stride: 1,
                                                                         residence: .stream, memoryLimitMiB: 1, train: 10, validation: 1, test: 2))
-        #expect(streamedData.trainTrajectories == 9 && streamedData.chunkTrajectories == 128)
+        #expect(streamedData.trainTrajectories == 9 && streamedData.chunkWindows(history: 2, batchSize: 6) == 336)
         #expect(streamedData.test.fingerprint == data.subset(10..<12).fingerprint && streamedData.validation?.fingerprint == data.subset(9..<10).fingerprint)
         #expect(throws: Error.self) { try streamedData.checkWindows(history: 8, pushforward: 0) }
         func run(_ name: String) -> URL { directory.appendingPathComponent(name) }
@@ -85,7 +86,7 @@ import Training
         }
         func streamed(_ name: String) throws -> NextStepTrainer {
             NextStepTrainer(task: try NextStepTrainingTask(model: model(history: 2), configuration: configuration, history: 2, stream: streamedData.stream,
-                                                           trainTrajectories: 9, validation: streamedData.validation, chunkTrajectories: 2),
+                                                           trainTrajectories: 9, validation: streamedData.validation, chunkWindows: 12),
                             outputDirectory: run(name))
         }
         func weights(_ trainer: NextStepTrainer) -> [[Float]] { trainer.task.model.namedParameters.map(\.parameter.value.scalars) }
@@ -106,7 +107,7 @@ import Training
         _ = try memory("memory-then-stream").run(stopAfterEpoch: 2)
         let resumedStreamed = try streamed("memory-then-stream")
         let continuedStreamed = try resumedStreamed.run(resume: true)
-        #expect(resumedStreamed.task.orderChunkRows == 9 * 6 && resumedStreamed.task.chunkTrajectories == 2)
+        #expect(resumedStreamed.task.orderChunkRows == 9 * 6 && resumedStreamed.task.chunkWindows == 12)
         #expect(continuedStreamed.history.map(\.trainLoss) == wholeInMemory.history.map(\.trainLoss))
         #expect(weights(resumedStreamed) == weights(memoryThrough))
         #expect(weights(memoryThrough) != weights(streamedThrough))
