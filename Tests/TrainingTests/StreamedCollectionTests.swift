@@ -114,6 +114,7 @@ import Training
             for chunkRows in [2, 4] {
                 let streamed = try OperatorTrainingTask(model: fno(modes: modes, input: history * c, output: c), configuration: configuration, stream: source,
                                                         trainRows: train.count, validation: nil, chunkRows: chunkRows)
+                #expect(streamed.chunkRows == min(chunkRows, train.count), "\(streamed.chunkRows)")   // the seeds file trains on 2 rows
                 try expectEqualLosses(streamed, memory, batch: 2, "\(stream.path) chunks of \(chunkRows)")
             }
         }
@@ -143,6 +144,8 @@ import Training
         _ = try run("memory-then-stream", .memory, epochs: 2)
         let resumedStreamed = try run("memory-then-stream", .stream, epochs: 4, resume: true)
         #expect(streamedThrough.test_relative_l2.isFinite && streamedThrough.data_residence == "stream" && memoryThrough.data_residence == "memory")
+        // The chunk used, not the 50 rows the limit allows: the 8 training trajectories.
+        #expect(streamedThrough.chunk_rows == 8 && memoryThrough.chunk_rows == nil, "\(String(describing: streamedThrough.chunk_rows))")
         #expect(resumedInMemory.test_relative_l2 == streamedThrough.test_relative_l2, "\(resumedInMemory.test_relative_l2) vs \(streamedThrough.test_relative_l2)")
         #expect(resumedStreamed.test_relative_l2 == memoryThrough.test_relative_l2, "\(resumedStreamed.test_relative_l2) vs \(memoryThrough.test_relative_l2)")
     }
@@ -206,6 +209,12 @@ extension StreamedCollectionTests {
         let streamed = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: configuration, stream: stream, trainRows: 3,
                                                 validation: nil, chunkRows: 2)
         try expectEqualLosses(streamed, inMemory, batch: 1, "Darcy")
+        // A chunk asked larger than the rows (a generous memory limit) is all 3 rows, in batches of 2 or 3.
+        for batchSize in [2, 3] {
+            let whole = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: TrainingConfiguration(epochs: 1, batchSize: batchSize),
+                                                 stream: stream, trainRows: 3, validation: nil, chunkRows: 2_056_980)
+            #expect(whole.chunkRows == 3 && whole.orderChunkRows == 3 && whole.epochOrder(seed: 3, epoch: 0)?.sorted() == [0, 1, 2])
+        }
     }
 }
 
