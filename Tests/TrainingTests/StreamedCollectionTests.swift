@@ -246,3 +246,32 @@ extension StreamedCollectionTests {
         #expect(resumedStreamed.test_rollout_relative_l2 == memoryThrough.test_rollout_relative_l2)
     }
 }
+
+extension StreamedCollectionTests {
+    /// A The Well file may declare more trajectories than it stores (`n_trajectories` is only checked against
+    /// the fields that vary by trajectory, and this file's one field does not): the streamed next-step task
+    /// refuses to build a window index for 2^40 trajectories (16 TiB) or 2^62 (beyond a 64-bit byte count)
+    /// with one line naming the index, before allocating it.
+    @Test func aWindowIndexBeyondMemoryIsRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let declared40 = directory.appendingPathComponent("declares_2^40.hdf5").path
+        try FileManager.default.copyItem(atPath: Self.fixture("the_well_hostile_counts/data/train/a.hdf5"), toPath: declared40)
+        let file = try HDF5File(opening: declared40, mode: .readWrite)
+        try file.setAttribute("n_trajectories", .int(1 << 40))
+        try file.close()
+        for (path, trajectories, expected) in [(declared40, 1 << 40, "the index of 1099511627776 × 1 training windows needs 16.0 TiB"),
+                                               (Self.fixture("the_well_hostile_counts/data/train/a.hdf5"), 1 << 62, "the window index: the size 4611686018427387904 × 1 × 16 overflows")] {
+            let stream = try TrajectoryStream(collection: path)
+            #expect(stream.count == trajectories && stream.steps == 2 && stream.grid == [4])
+            do {
+                _ = try NextStepTrainingTask(model: fno(modes: [2], input: 1, output: 1), configuration: TrainingConfiguration(epochs: 1, batchSize: 1), history: 1,
+                                             stream: stream, trainTrajectories: trajectories, validation: nil, chunkWindows: 4)
+                Issue.record("\(path): a window index for \(trajectories) trajectories was built")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(expected) && !text.contains("\n"), "\(text)")
+            }
+        }
+    }
+}
