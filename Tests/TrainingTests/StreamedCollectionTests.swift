@@ -275,3 +275,32 @@ extension StreamedCollectionTests {
         }
     }
 }
+
+extension StreamedCollectionTests {
+    /// The Well fixture's 4 × 3 grid with `--task space-time --history 2` (2 steps predicted) cannot carry
+    /// `--modes 2` (the 3-point axis holds 1 mode each way): in either residence the run stops with one line
+    /// naming the grid, its axes, the flag and the largest value that fits; `--modes 3` on the next-step
+    /// task (the 4 × 3 grid alone) likewise, with 2 for its limit (the last axis: 3/2 + 1).
+    @Test func aGridTooSmallForTheModesNamesTheFlagAndTheLimit() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let well = Self.fixture("the_well/fixture_flow")
+        for (task, modes, residence, expected) in [(FNOTrainingRun.Task.spaceTime, 2, DataResidence.memory, "the grid 4 × 3 × 2 (--task space-time: 4 × 3 points, then the 2 steps after --history 2 of 4)"),
+                                                   (.spaceTime, 2, .stream, "the grid 4 × 3 × 2 (--task space-time: 4 × 3 points, then the 2 steps after --history 2 of 4)"),
+                                                   (.nextStep, 3, .memory, "the grid 4 × 3 of"), (.nextStep, 3, .stream, "the grid 4 × 3 of")] {
+            var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent("\(task)-\(residence)").path)
+            (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs, operatorRun.requestedBatchSize) = (2, 0, 1, 1, 1)
+            (operatorRun.showsProgress, operatorRun.dataResidence) = (false, residence)
+            var fno = FNOTrainingRun(run: operatorRun)
+            (fno.task, fno.history, fno.modes) = (task, 2, modes)
+            do {
+                _ = try fno.execute()
+                Issue.record("\(task) \(residence): --modes \(modes) trained on a 4 × 3 grid")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(expected) && text.contains("is too small for --modes \(modes)") && text.hasSuffix(modes == 2 ? "use --modes 1" : "use --modes 2 or less")
+                        && !text.contains("\n"), "\(text)")
+            }
+        }
+    }
+}
