@@ -137,7 +137,8 @@ public final class OperatorTrainingTask: TrainingTask {
             let inputNormalizer = inputFit.normalizer
             self.inputNormalizer = inputNormalizer
             targetNormalizer = targetFit.normalizer
-            stream = ChunkPrefetcher(stream: source) { chunk in (inputNormalizer.encode(chunk.inputs), chunk.targets) }
+            // Encoded as read (a space-time source encodes each state before repeating it along time).
+            stream = ChunkPrefetcher(path: source.path) { rows in try source.read(rows, encodingInputsWith: inputNormalizer) }
         } else {
             inputNormalizer = nil
             targetNormalizer = nil
