@@ -74,7 +74,7 @@ let package = Package(
 
         // Tests mirror the modules; TestSupport holds what several test targets share (NaN-failing maxima).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
+        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SparseSolversTests", dependencies: ["DenseLinearAlgebra", "Distributed", "RunSupport", "SparseSolvers", "TestSupport"]),
         .testTarget(name: "PhysicsInformedTests", dependencies: ["AutoDiff", "NeuralLayers", "PDEs", "PhysicsInformed", "TensorCore", "TestSupport", "Training"]),
         .testTarget(name: "NeuralOperatorsTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "RunSupport", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["AutoDiff", "NeuralLayers", "NeuralOperators", "TensorCore", "TestSupport", "Training"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "PDEsTests", dependencies: ["PDEs", "SparseSolvers", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport", "CHDF5"]),

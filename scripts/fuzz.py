@@ -10,7 +10,9 @@ numeric flag of every command (read from `--help`) with bad values. Every run is
 
     clean     exit != 0, no signal, exactly one line starting with `error:` on stderr
     accepted  exit 0
-    unclear   exit != 0 without exactly one `error:` line (reported, not a failure)
+    outcome   exit 2 with exactly one `warning:` line and no `error:` line: a stated outcome of valid
+              input (`solve` that did not converge, as its --help documents)
+    unclear   exit != 0 without exactly one `error:` line otherwise (reported, not a failure)
     crash     a signal, or a Swift fatal error / trap / libhdf5 abort on stderr
     long-run  the timeout expired, but the process printed a progress line `k/N` and its CPU time
               still grew over one more second (a legitimate, absurdly long request such as
@@ -366,6 +368,9 @@ def classify(argv, timeout, cwd):
         return "accepted", "", seconds
     if len(error_lines) == 1:
         return "clean", error_lines[0][:200], seconds
+    warnings = [line for line in lines if line.startswith("warning:")]
+    if code == 2 and not error_lines and len(warnings) == 1:
+        return "outcome", warnings[0][:200], seconds
     return "unclear", (lines[-1][:200] if lines else f"exit {code}, no output"), seconds
 
 
@@ -508,7 +513,7 @@ def summarize(results, keys):
     groups = {}
     for result in results:
         key = tuple(result[k] for k in keys)
-        counts = groups.setdefault(key, {"runs": 0, "clean": 0, "accepted": 0, "unclear": 0, "long-run": 0, "crash": 0, "hang": 0})
+        counts = groups.setdefault(key, {"runs": 0, "clean": 0, "accepted": 0, "outcome": 0, "unclear": 0, "long-run": 0, "crash": 0, "hang": 0})
         counts["runs"] += 1
         counts[result["outcome"]] += 1
     return [dict(zip(keys, key), **counts) for key, counts in sorted(groups.items())]

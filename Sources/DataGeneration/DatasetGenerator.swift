@@ -135,12 +135,13 @@ public final class DatasetGenerator {
         case .burgers: return psi
         case .darcy where configuration.coefficient == .fno: return psi.map { $0 >= 0 ? 12 : 3 }
         case .problem:
-            let problem = configuration.problem!
-            var values = problem.input.map(psi)
+            // Upper periodic faces repeat the lower ones, as the solution does (the draws there play no role).
+            let problem = configuration.problem!, repeated = discretization!.periodicallyRepeated
+            var values = repeated(problem.input.map(psi))
             for (k, sampler) in furtherFields.enumerated() {
                 let (name, coefficient) = problem.inputs[k + 1]
                 var stream = SeededRandomNumberGenerator(seed: GenerationProblem.coefficientSeed(seed: configuration.seed, sample: index, name: name))
-                values += coefficient.map(sampler.sample(using: &stream))
+                values += repeated(coefficient.map(sampler.sample(using: &stream)))
             }
             return values
         default: return psi.map { Foundation.exp($0) }

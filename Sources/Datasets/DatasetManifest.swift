@@ -46,7 +46,8 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         try file.setAttribute("pdekit.seed", .int(Int(Int64(bitPattern: seed))), on: objectPath)
         try file.setAttribute("pdekit.version", .string(pdekitVersion), on: objectPath)
         try file.setAttribute("pdekit.sample_count", .int(sampleCount), on: objectPath)
-        for (name, value) in parameters { try file.setAttribute(Self.parameterPrefix + name, .double(value), on: objectPath) }
+        // By name: a dictionary's order changes from process to process, and with it the file's bytes.
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) { try file.setAttribute(Self.parameterPrefix + name, .double(value), on: objectPath) }
     }
 
     /// Whether `objectPath` carries a manifest.

@@ -12,7 +12,8 @@ import CHDF5
 /// address). libhdf5 1.10 trusts the data segment's address: an undefined or out-of-file address
 /// makes every name lookup and iteration of the group (`H5Literate`, `H5Lexists`, `H5Oopen`) copy
 /// to a NULL buffer (a segfault in `H5F__accum_read`; file fuzz seed 17). So a group's heap is
-/// checked before its names are listed or a path is looked up through it.
+/// checked before its names are listed or a path is looked up through it; a new-style group's
+/// fractal heap and B-trees likewise (`HDF5StructureCheck+DenseLinks.swift`).
 extension HDF5File {
     /// Throws unless the local heap of the group `object` (if it is an old-style group) lies inside
     /// the file. Files open for writing are not checked: their headers on disk may lag behind
@@ -35,9 +36,14 @@ extension HDF5File {
 
 extension HDF5StructureCheck {
     /// Throws unless the local heap named by the symbol table message of the object header at
-    /// `groupHeaderAddress` has a data segment inside the file (no message: nothing to check).
+    /// `groupHeaderAddress` has a data segment inside the file, and a new-style group's dense link
+    /// storage and link messages pass ``validateDenseLinks(linkInfo:)`` and ``validateLinkMessage(_:)``
+    /// (no message: nothing to check).
     func validateLocalHeap(groupHeaderAddress: UInt64) throws {
-        for message in try headerMessages(at: groupHeaderAddress) where message.type == 0x0011 {
+        for message in try headerMessages(at: groupHeaderAddress) where [0x0011, 0x0002, 0x0006].contains(message.type) {
+            // A new-style group: its dense link storage, or its links in the header.
+            if message.type == 0x0002 { try validateDenseLinks(linkInfo: message.body); continue }
+            if message.type == 0x0006 { try validateLinkMessage(message.body); continue }
             var table = ByteReader(message.body, path: path)
             _ = try table.readUInt(sizeOfAddress, "symbol table B-tree address")
             let heapAddress = try table.readUInt(sizeOfAddress, "symbol table local heap address")

@@ -171,7 +171,7 @@ public struct ProblemPINN: Sendable {
             // A system: every equation's residual at every point, stacked (the loss is their mean
             // square); resampling ranks points by the norm of the stacked residual.
             let axes = Array(Set(residuals.flatMap(\.secondAxes))).sorted()
-            let mixedPairs = Array(Set(residuals.flatMap(\.mixedPairs)))
+            let mixedPairs = Array(Set(residuals.flatMap(\.mixedPairs))).sorted()   // one order in every process
             terms = [PINNLossTerm(name: "pde", points: .points(residualPoints, dimension: D), sampler: fresh) { model, x in
                 let fields = model.fieldDerivatives(at: x, secondAxes: axes)
                 let context = ProblemResidualCompiler<Scalar>.Context(

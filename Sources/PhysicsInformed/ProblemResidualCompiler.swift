@@ -65,12 +65,16 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
         }
     }
 
-    /// Two distinct axes `first < second` of a mixed second derivative of field `field`.
-    public struct MixedPair: Hashable, Sendable {
+    /// Two distinct axes `first < second` of a mixed second derivative of field `field`. Ordered by
+    /// (field, first, second): lists of pairs are sorted, never taken from a `Set`'s iteration order,
+    /// which changes from process to process (Swift seeds its hashing per process) and with it the
+    /// order of the jet directions, and so the rounding of the loss.
+    public struct MixedPair: Hashable, Comparable, Sendable {
         public let field: Int
         public let first: Int
         public let second: Int
         public init(_ a: Int, _ b: Int, field: Int = 0) { self.field = field; first = Swift.min(a, b); second = Swift.max(a, b) }
+        public static func < (a: MixedPair, b: MixedPair) -> Bool { (a.field, a.first, a.second) < (b.field, b.first, b.second) }
     }
 
     enum Node {
@@ -90,7 +94,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
     /// Compiles `expression` (of field `0`; parameters in the order of `parameterNames`).
     public static func compile(_ expression: SymbolicExpression, fieldCount: Int = 1, location: TextLocation? = nil) throws -> Residual {
         var secondAxes = Set<Int>(), mixedPairs = Set<MixedPair>()
-        for derivative in expression.fieldDerivatives {
+        for derivative in expression.fieldDerivatives.sorted() {
             let nonzero = derivative.orders.enumerated().filter { $0.element > 0 }
             guard derivative.field < fieldCount else {
                 throw ProblemError(.unsupported, "the residual uses field \(derivative.field) of \(fieldCount)", at: location)
@@ -113,7 +117,7 @@ public struct ProblemResidualCompiler<Scalar: TensorScalar> {
             evaluate = { context in Variable(Tensor(uncheckedShape: [context.count, 1], scalars: [Scalar](repeating: Scalar(c), count: context.count))) }
         }
         return Residual(evaluate: evaluate, secondAxes: secondAxes.sorted(),
-                        mixedPairs: mixedPairs.sorted { ($0.field, $0.first, $0.second) < ($1.field, $1.first, $1.second) })
+                        mixedPairs: mixedPairs.sorted())
     }
 
     static func tensor(_ values: [Double]) -> Tensor<Scalar> {

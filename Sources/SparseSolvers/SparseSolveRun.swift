@@ -57,6 +57,11 @@ public enum SparseSolveRun {
 
         public static var names: [String] { ["auto"] + SolverConfiguration.Method.allCases.map(\.rawValue) }
 
+        /// The flag's spelling: `auto` or the method's raw value (`gmres`, `cg`, …).
+        public var name: String {
+            if case let .method(method) = self { return method.rawValue } else { return "auto" }
+        }
+
         /// The configuration's method (for auto a placeholder: the run chooses from the matrix).
         public var configuredMethod: SolverConfiguration.Method {
             if case let .method(method) = self { return method } else { return .conjugateGradient }
@@ -86,8 +91,9 @@ public enum SparseSolveRun {
         }
     }
 
-    /// The run's result, as printed by `pdekit solve` (JSON keys are the property names).
-    public struct Summary: Codable, Sendable {
+    /// The run's result, as printed by `pdekit solve` (JSON keys are the property names, plus
+    /// `converged`; a non-finite residual is written as null, never as a converged solve).
+    public struct Summary: Encodable, Sendable {
         public var matrix: String
         public var rows: Int
         public var entries: Int
@@ -112,11 +118,34 @@ public enum SparseSolveRun {
         var symmetryTolerance: Double?
 
         enum CodingKeys: String, CodingKey {
-            case matrix, rows, entries, readSeconds, method, factorization, outcome, iterations, relativeResidual
+            case matrix, rows, entries, readSeconds, method, factorization, outcome, converged, iterations, relativeResidual
             case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, ranks
         }
 
         public var converged: Bool { outcome == SolveOutcome.converged.rawValue }
+
+        /// JSON has no inf or NaN: a residual that overflowed or became NaN (a breakdown) is null.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+            try c.encode(matrix, forKey: .matrix)
+            try c.encode(rows, forKey: .rows)
+            try c.encode(entries, forKey: .entries)
+            try c.encode(readSeconds, forKey: .readSeconds)
+            try c.encode(method, forKey: .method)
+            try c.encodeIfPresent(factorization, forKey: .factorization)
+            try c.encode(outcome, forKey: .outcome)
+            try c.encode(converged, forKey: .converged)
+            try c.encode(iterations, forKey: .iterations)
+            try c.encode(finite(relativeResidual), forKey: .relativeResidual)
+            try c.encode(setupSeconds, forKey: .setupSeconds)
+            try c.encode(solveSeconds, forKey: .solveSeconds)
+            try c.encode(residualNorms.map(finite), forKey: .residualNorms)
+            try c.encode(returnedIterate, forKey: .returnedIterate)
+            try c.encode(returnedIteration, forKey: .returnedIteration)
+            try c.encodeIfPresent(choice, forKey: .choice)
+            try c.encodeIfPresent(ranks, forKey: .ranks)
+        }
 
         /// The report as aligned `name: value` lines.
         public var text: String {

@@ -121,7 +121,7 @@ public struct DeepONetTrainingRun {
             let epochs = iterations / stepsPerEpoch + (iterations % stepsPerEpoch == 0 ? 0 : 1)   // no overflow at Int.max
             let trainingLoop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: epochs, batchSize: batch, learningRate: learningRate, weightDecay: 0,
                                                                                                 schedule: .constant, seed: seed),
-                                                runDirectory: output, observers: [log, ProgressObserver()])
+                                                runDirectory: output, observers: [log, ProgressObserver(maximumSteps: iterations)])
             trainingLoop.communicator = communicator
             trainingLoop.maximumSteps = iterations
             trainingLoop.shufflesRows = batch < rows

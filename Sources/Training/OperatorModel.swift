@@ -46,7 +46,10 @@ extension FourierNeuralOperator: OperatorModel where Scalar == Float {
         let d = c.spatialDimensions, what = "FNO configuration"
         let hidden = max(c.width, c.liftingChannels, c.projectionChannels, 1)
         let spectral = try MemoryBudget.product([c.layerCount, c.width, c.width, 1 << d, 2] + c.modes, what: what)
-        let dense = try MemoryBudget.product([c.layerCount + 4, hidden, max(hidden, c.inputChannels + d, c.outputChannels) * 2], what: what)
+        // Channel counts come from checkpoint files: every sum is checked too.
+        let (layers, layersOverflow) = c.layerCount.addingReportingOverflow(4), (inputs, inputsOverflow) = c.inputChannels.addingReportingOverflow(d)
+        guard !layersOverflow, !inputsOverflow else { throw MemoryBudgetError.overflow(what: what, factors: [c.layerCount, c.inputChannels, d]) }
+        let dense = try MemoryBudget.product([layers, hidden, max(hidden, inputs, c.outputChannels), 2], what: what)
         let (total, overflow) = spectral.addingReportingOverflow(dense)
         guard !overflow else { throw MemoryBudgetError.overflow(what: what, factors: [spectral, dense]) }
         return total

@@ -22,12 +22,25 @@ extension TrainingObserver {
 
 /// A progress bar with ETA on stderr (``RunSupport/ProgressBar``), one tick per optimizer step; the status
 /// names the loop's epoch by `unit` ("step" for tasks whose epoch is one step, such as DCDM).
+///
+/// Its total is the steps this process will take: `min(epochs · stepsPerEpoch, maximumSteps) −
+/// firstEpoch · stepsPerEpoch`, so a run that stops mid-epoch at ``TrainingLoop/maximumSteps``
+/// (DeepONet's `--iterations`) ends its bar at 100 %, and a resumed run counts from its checkpoint.
 public final class ProgressObserver: TrainingObserver {
     var bar: ProgressBar?
     let unit: String
-    public init(unit: String = "epoch") { self.unit = unit }
+    /// The loop's ``TrainingLoop/maximumSteps`` (nil: every epoch runs whole).
+    let maximumSteps: Int?
+    public init(unit: String = "epoch", maximumSteps: Int? = nil) {
+        self.unit = unit
+        self.maximumSteps = maximumSteps
+    }
+    /// The bar's total, once training started.
+    public var total: Int? { bar?.total }
     public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) {
-        bar = ProgressBar(total: max(epochs - firstEpoch, 0) * stepsPerEpoch)
+        // The loop checked that epochs × stepsPerEpoch does not overflow.
+        let planned = min(epochs * stepsPerEpoch, maximumSteps ?? .max)
+        bar = ProgressBar(total: max(planned - firstEpoch * stepsPerEpoch, 0))
     }
     public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
         bar?.advance(status: "\(unit) \(epoch + 1)/\(epochs)  loss " + String(format: "%.4g", loss))   // %d would print Int's low 32 bits

@@ -10,6 +10,7 @@ extension AlgebraicMultigridOptions.Smoother: ExpressibleByArgument {}
 extension SparseSolveRun.MethodChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { names }
+    public var defaultValueDescription: String { name }
 }
 
 extension SparseSolveRun.NearNullspaceChoice: ExpressibleByArgument {}
@@ -26,7 +27,8 @@ struct Solve: ParsableCommand {
         Under mpirun -np R: one system split over the R ranks (contiguous rows), solved with hypre's cg,
         gmres, fgmres or bicgstab and --preconditioner amg, ilut or none; other methods are refused.
         Exit status: 0 when the solve converged, 1 on bad input (the message starts with 'error:'),
-        2 when the method did not reach the tolerance (the report is still printed).
+        2 when the method did not reach the tolerance (the report is still printed, JSON with "converged": false;
+        a residual that is not finite is null there).
         """
     )
 

@@ -41,6 +41,33 @@ import PDEKit
         for subcommand in ["demo", "solve", "bench"] { #expect(help.output.contains(subcommand)) }
     }
 
+    /// Every command's `--help` (found through the SUBCOMMANDS lists) gives defaults as a user types
+    /// them: no Swift value dumps such as `method(SparseSolvers.SolverConfiguration.Method.gmres)`.
+    @Test func everyHelpShowsDefaultsAsFlagValues() throws {
+        var pending: [[String]] = [[]], visited = 0
+        while let command = pending.popLast() {
+            let help = try run(command + ["--help"])
+            #expect(help.status == 0, "\(command): status \(help.status)")
+            visited += 1
+            // Wrapped help lines joined, so a default split over two lines is seen whole.
+            let text = help.output.replacing(/\n\s+/, with: " ")
+            for match in text.matches(of: /default: ([^;)]*\(?)/) {
+                let value = String(match.output.1)
+                #expect(value.firstMatch(of: /^[a-z][A-Za-z]*\(|[A-Z][A-Za-z]+\.[A-Z]/) == nil, "\(command): default \(value)")
+            }
+            if let list = help.output.split(separator: "SUBCOMMANDS:").dropFirst().first {
+                for line in list.split(separator: "\n") {
+                    guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+                          name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else { continue }
+                    pending.append(command + [String(name)])
+                }
+            }
+        }
+        #expect(visited > 25, "only \(visited) commands found")
+        let solve = try run(["solve", "--help"])
+        #expect(solve.output.replacing(/\n\s+/, with: " ").contains("default: gmres)"), "\(solve.output)")
+    }
+
     @Test func userErrorsEndWithOneLineAndNonZeroStatus() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

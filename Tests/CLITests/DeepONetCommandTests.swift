@@ -101,6 +101,22 @@ import PDEKit
         #expect((trained64["test_relative_l2"] as? Double ?? 1) < 0.5 * e64)
     }
 
+    /// --iterations that end mid-epoch: 10 steps of 4 mini-batches per epoch (100 functions, batch 32)
+    /// are 3 epochs, of which the last is cut after 2 batches. The progress bar's total is the 10 steps
+    /// (it was 3 × 4 = 12, so the bar ended at 10/12 and its ETA counted steps that never ran).
+    @Test func progressTotalIsTheStepsThatRun() throws {
+        let directory = try makeScratchDirectory("deeponet-progress")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try cli.run(["train", "deeponet", "--generate-antiderivative", "100", "--generate-test", "20", "--iterations", "10",
+                               "--batch-size", "32", "--validation", "0", "--log-every", "5", "--seed", "2", "--output", directory.path])
+        #expect(run.status == 0, "\(run.error)")
+        // stderr is a pipe: plain lines `k/N (p%)`, the last one always printed.
+        let counts = run.error.matches(of: /(\d+)\/(\d+) \((\d+)%\)/).map { (Int($0.output.1)!, Int($0.output.2)!) }
+        #expect(!counts.isEmpty, "\(run.error)")
+        #expect(counts.allSatisfy { $0.1 == 10 && $0.0 <= 10 }, "\(counts)")
+        #expect(counts.last.map { $0 == (10, 10) } == true, "\(run.error)")
+    }
+
     @Test func malformedDataEndWithOneLineAndNonZeroStatus() throws {
         let directory = try makeScratchDirectory("deeponet")
         defer { try? FileManager.default.removeItem(at: directory) }

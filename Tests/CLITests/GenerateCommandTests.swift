@@ -59,6 +59,21 @@ import PDEKit
         #expect(mismatch.status != 0 && mismatch.error.hasPrefix("error: ") && mismatch.error.contains("different parameters"))
     }
 
+    /// The same command in two processes writes the same bytes: the manifest's parameters were set as
+    /// attributes in a dictionary's order, which changes with each process's hash seed (three runs of
+    /// this command wrote three different files).
+    @Test func twoProcessesWriteTheSameBytes() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = try (0..<2).map { k -> Data in
+            let path = directory.appendingPathComponent("run\(k).h5").path
+            let run = try cli.run(["generate", "darcy", "--samples", "2", "--resolution", "9", "--seed", "1", "--quiet", "--output", path])
+            #expect(run.status == 0, "\(run.error)")
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        #expect(!files[0].isEmpty && files[0] == files[1])
+    }
+
     @Test func badInputIsOneLine() throws {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }

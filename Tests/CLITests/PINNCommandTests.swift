@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PDEKit
+import TestSupport
 
 /// `pdekit pinn` end to end: a tiny run writes its log, summary and plots; bad input fails cleanly.
 @Suite struct PINNCommandTests {
@@ -97,5 +98,38 @@ import PDEKit
         let identified = try #require(k["identified"] as? Double)
         #expect(k["relative_error"] is NSNull)
         #expect(abs((k["absolute_error"] as? Double ?? .nan) - abs(identified)) < 1e-15)
+    }
+
+    /// A system whose residuals need mixed derivatives of both fields on all three axis pairs: the
+    /// pairs were once gathered through a `Set`, whose order (and with it the order of the jet
+    /// directions, the summation order of the gradients and so the trained weights' last bits) changed
+    /// from process to process. Three processes with the same seed must write the same bytes (before
+    /// the fix, six runs of this kind wrote four different solution.csv files).
+    @Test func problemFileSystemWithMixedDerivativesIsBitwiseReproducibleAcrossProcesses() throws {
+        let directory = try makeScratchDirectory("pinn-mixed")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let problem = directory.appendingPathComponent("mixed.json")
+        try Data("""
+        {"domain": {"box": [[0, 0, 0], [1, 1, 1]]}, "fields": ["u", "v"],
+         "equations": ["-lap(u) + u_xy + u_xz + u_yz + v = 1", "-lap(v) + v_xy + v_xz + v_yz - u = 0"],
+         "boundary": [{"field": "u", "dirichlet": "0"}, {"field": "v", "dirichlet": "0"}]}
+        """.utf8).write(to: problem)
+        var outputs: [(solution: Data, losses: [String])] = []
+        for k in 0..<3 {
+            let output = directory.appendingPathComponent("run\(k)")
+            let result = try run(["pinn", "--problem", problem.path, "--iterations", "3", "--lbfgs-iterations", "0", "--width", "8", "--depth", "2",
+                                  "--domain-points", "40", "--boundary-points", "30", "--log-every", "1", "--no-plots", "--output", output.path])
+            #expect(result.status == 0, "\(result.error)")
+            // Every loss record without its wall time, as the exact text written.
+            let losses = try String(contentsOf: output.appendingPathComponent("loss.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                $0.replacing(/"elapsed_seconds":[^,}]*/, with: "")
+            }
+            outputs.append((try Data(contentsOf: output.appendingPathComponent("solution.csv")), losses.map(String.init)))
+        }
+        #expect(outputs[0].losses.count == 3 && !outputs[0].solution.isEmpty)
+        for k in 1..<3 {
+            #expect(outputs[k].solution == outputs[0].solution, "solution.csv of process \(k + 1) differs from the first")
+            #expect(outputs[k].losses == outputs[0].losses, "loss.jsonl of process \(k + 1) differs from the first")
+        }
     }
 }

@@ -104,4 +104,37 @@ import PDEKit
         let slow = try cli.run(["solve", matrixPath, "--method", "cg", "--max-iterations", "2"])
         #expect(slow.status == 2 && slow.output.contains("outcome:           iterationLimit") && slow.error.hasPrefix("warning: "))
     }
+
+    /// Not converging is a stated outcome, never an error: exit status 2, the report printed with
+    /// `converged: false`, one `warning:` line. A residual that is not finite (a direct solve of a
+    /// matrix with a denormal pivot overflows x) stays that outcome in JSON, written as null: before,
+    /// the encoder refused inf and the run ended with an `error:` line and status 1 instead.
+    @Test func nonConvergenceIsAStatedOutcomeInJSON() throws {
+        let directory = try makeScratchDirectory("solve-outcome")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let poisson = directory.appendingPathComponent("poisson.mtx").path
+        try MatrixMarket.write(ModelProblems.poisson2D(n: 6), path: poisson)
+        let denormal = directory.appendingPathComponent("denormal.mtx").path
+        try Data("%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 1e-320\n2 2 1\n".utf8).write(to: URL(fileURLWithPath: denormal))
+        let cases: [(flags: [String], residualIsFinite: Bool)] = [
+            ([poisson, "--method", "cg", "--max-iterations", "2"], true),
+            ([denormal, "--method", "direct"], false),
+        ]
+        for (flags, residualIsFinite) in cases {
+            let run = try cli.run(["solve"] + flags + ["--format", "json"])
+            #expect(run.status == 2, "\(flags): status \(run.status), \(run.error)")
+            let lines = run.error.split(separator: "\n")
+            #expect(lines.count == 1 && run.error.hasPrefix("warning: "), "\(flags): \(run.error)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], "\(flags): \(run.output)")
+            #expect(json["converged"] as? Bool == false && json["outcome"] as? String != "converged", "\(flags): \(run.output)")
+            if residualIsFinite {
+                #expect((json["relativeResidual"] as? Double).map { $0.isFinite && $0 > 1e-8 } == true, "\(flags): \(run.output)")
+            } else {
+                #expect(json["relativeResidual"] is NSNull, "\(flags): \(run.output)")
+            }
+        }
+        let solved = try cli.run(["solve", poisson, "--method", "direct", "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(solved.output.utf8)) as? [String: Any]
+        #expect(solved.status == 0 && json?["converged"] as? Bool == true, "\(solved.output) \(solved.error)")
+    }
 }

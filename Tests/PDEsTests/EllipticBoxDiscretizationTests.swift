@@ -2,6 +2,7 @@ import TestSupport
 import Foundation
 import Testing
 import PDEs
+import TensorCore
 
 /// `generate --problem`'s finite-volume path: a problem file's operator −∇·(a∇u) + b·∇u + c u = f
 /// with Dirichlet, Neumann and Robin faces, solved on refined grids against a manufactured
@@ -112,6 +113,37 @@ import PDEs
         let conflicting = periodicInX.replacingOccurrences(of: #"{"on": "ymin", "neumann""#, with: #"{"on": "xmin", "dirichlet": "0"}, {"on": "ymin", "neumann""#)
         let refused = try ProblemFile.parse(text: conflicting)
         #expect(throws: ProblemError.self) { _ = try EllipticBoxDiscretization(problem: refused, resolution: 9) }
+    }
+
+    /// The coefficient on the upper face of a periodic axis plays no role (the system assembled with
+    /// other values there is the same to the bit), so `periodicallyRepeated` may give those nodes their
+    /// lower-face images, as the solution has: it changes exactly those nodes, at the corners of two
+    /// periodic axes too, and nothing in a problem without periodic axes.
+    @Test func upperPeriodicFaceCoefficientsPlayNoRoleAndRepeatTheLowerFace() throws {
+        let file = """
+        {"domain": {"box": [[0, 0, 0], [1, 1, 1]]}, "coefficients": {"a": {"random": "gaussian", "transform": "exp"}},
+         "equation": "-div(a*grad(u)) + 0.4*u_x + u = 1", "boundary": [{"periodic": "x"}, {"periodic": "z"}, {"dirichlet": "0"}]}
+        """
+        let s = 6, discretization = try EllipticBoxDiscretization(problem: try ProblemFile.parse(text: file), resolution: s)
+        #expect(discretization.periodicAxes == [0, 2])
+        var generator = SeededRandomNumberGenerator(seed: 4)
+        let a = (0..<(s * s * s)).map { _ in Double.random(in: 0.5...2, using: &generator) }
+        // Storage order: x slowest, z fastest; an upper-face node has index s − 1 on x or on z.
+        func isUpper(_ p: Int) -> Bool { p / (s * s) == s - 1 || p % s == s - 1 }
+        let scrambled = a.indices.map { isUpper($0) ? 1e3 + Double($0) : a[$0] }
+        let (one, other) = (try discretization.system(randomCoefficients: [a]), try discretization.system(randomCoefficients: [scrambled]))
+        #expect(one.matrix.values == other.matrix.values && one.matrix.columnIndices == other.matrix.columnIndices)
+        #expect(one.rightHandSide == other.rightHandSide)
+        let repeated = discretization.periodicallyRepeated(a)
+        for p in a.indices {
+            let (i, j, k) = (p / (s * s), p / s % s, p % s)
+            let image = (i == s - 1 ? 0 : i) * s * s + j * s + (k == s - 1 ? 0 : k)
+            #expect(repeated[p] == a[image], "node \(i),\(j),\(k)")
+        }
+        #expect(a.indices.filter { repeated[$0] != a[$0] }.allSatisfy(isUpper))
+        let plain = try EllipticBoxDiscretization(problem: try ProblemFile.parse(text: file.replacingOccurrences(of: #"{"periodic": "x"}, {"periodic": "z"}, "#, with: "")),
+                                                  resolution: s)
+        #expect(plain.periodicAxes.isEmpty && plain.periodicallyRepeated(a) == a)
     }
 
     /// The split of `−div(a*grad(u)) + 0.5*u_x + c*u = f` with a formula a: C_xx = C_yy = −a,

@@ -1,16 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import RunSupport
 
 @Suite struct AtomicFileTests {
-    func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("runsupport-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test func writeReplacesAndLeavesNoTemporary() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("runsupport")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("metrics.jsonl")
         try AtomicFile.write("first\n", to: file)
         try AtomicFile.write("second\n", to: file)
@@ -19,7 +15,8 @@ import RunSupport
     }
 
     @Test func concurrentWritersNeverShareATemporaryName() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("runsupport")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("shared.bin")
         let payloads = (0..<16).map { Data(repeating: UInt8($0), count: 100_000) }
         DispatchQueue.concurrentPerform(iterations: payloads.count) { index in
@@ -37,7 +34,8 @@ import RunSupport
     }
 
     @Test func staleTemporariesAreRemovedAndOthersKept() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeScratchDirectory("runsupport")
+        defer { try? FileManager.default.removeItem(at: directory) }
         for name in [".checkpoint.safetensors.partial-12-34", ".dat.nosync1a2b.XYZ", "checkpoint.safetensors", ".hidden"] {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -15,10 +16,6 @@ import Training
     static func model(seed: UInt64 = 3, configuration: MgNOConfiguration = tiny) throws -> MgNO<Float> {
         var generator = SeededRandomNumberGenerator(seed: seed)
         return try MgNO<Float>(configuration: configuration, generator: &generator)
-    }
-
-    func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-mgno-trainer-\(UUID().uuidString)")
     }
 
     /// Periodic antiderivative (exact on the grid; see TrainerTests): a linear, translation-invariant
@@ -47,7 +44,7 @@ import Training
 
     @Test func checkpointRoundTripGivesIdenticalPredictions() throws {
         let train = try TrainerTests.antiderivative(count: 8, points: 24, seed: 4), test = try TrainerTests.antiderivative(count: 4, points: 24, seed: 5)
-        let directory = temporaryDirectory()
+        let directory = try makeScratchDirectory("mgno-trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         // 24 points with 3 levels: padded to 24 (divisible by 4), and a non-divisible grid below.
         let trainer = try Trainer(model: try Self.model(), configuration: TrainingConfiguration(epochs: 2, batchSize: 4, learningRate: 3e-3),
@@ -80,7 +77,7 @@ import Training
         let configuration = TrainingConfiguration(epochs: 4, batchSize: 4, learningRate: 5e-3, weightDecay: 1e-4,
                                                   schedule: .oneCycle(totalSteps: 4, warmupFraction: 0.5, divFactor: 5, finalDivFactor: 10),
                                                   loss: .relativeH1, seed: 9)
-        let straightDirectory = temporaryDirectory(), resumedDirectory = temporaryDirectory()
+        let straightDirectory = try makeScratchDirectory("mgno-trainer"), resumedDirectory = try makeScratchDirectory("mgno-trainer")
         defer { try? FileManager.default.removeItem(at: straightDirectory); try? FileManager.default.removeItem(at: resumedDirectory) }
         let straight = try Self.model()
         let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, validation: test,
@@ -138,7 +135,7 @@ import Training
         let fno = try FourierNeuralOperator<Float>(TrainerTests.smallModel, generator: &generator)
         let trainer = try Trainer(model: fno, configuration: TrainingConfiguration(epochs: 1, batchSize: 3), train: train, validation: train)
         try trainer.run()
-        let directory = temporaryDirectory()
+        let directory = try makeScratchDirectory("mgno-trainer")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("old.safetensors")
@@ -164,7 +161,7 @@ import Training
         }
         let straight = try fresh()
         try Trainer(model: straight, configuration: configuration, train: train, validation: test).run()
-        let directory = temporaryDirectory()
+        let directory = try makeScratchDirectory("mgno-trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         try Trainer(model: try fresh(), configuration: configuration, train: train, validation: test, outputDirectory: directory).run(stopAfterEpoch: 1)
         let url = directory.appendingPathComponent("checkpoint.safetensors")

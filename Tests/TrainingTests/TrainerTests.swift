@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 import NeuralLayers
 import NeuralOperators
@@ -31,10 +32,6 @@ import Training
 
     static let smallModel = FNOConfiguration(modes: [5], width: 8, layerCount: 2, projectionChannels: 16)
 
-    func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-trainer-\(UUID().uuidString)")
-    }
-
     @Test func learnsTheAntiderivative() throws {
         let train = try Self.antiderivative(count: 48, points: 32, seed: 1), test = try Self.antiderivative(count: 16, points: 32, seed: 2)
         var generator = SeededRandomNumberGenerator(seed: 3)
@@ -55,7 +52,7 @@ import Training
             var generator = SeededRandomNumberGenerator(seed: 6)
             return try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
         }
-        let straightDirectory = temporaryDirectory(), resumedDirectory = temporaryDirectory()
+        let straightDirectory = try makeScratchDirectory("trainer"), resumedDirectory = try makeScratchDirectory("trainer")
         defer { try? FileManager.default.removeItem(at: straightDirectory); try? FileManager.default.removeItem(at: resumedDirectory) }
         let straight = try freshModel()
         let straightSummary = try Trainer(model: straight, configuration: configuration, train: train, validation: test,
@@ -85,7 +82,7 @@ import Training
             var generator = SeededRandomNumberGenerator(seed: 16)
             return try FourierNeuralOperator<Float>(Self.smallModel, generator: &generator)
         }
-        let directory = temporaryDirectory()
+        let directory = try makeScratchDirectory("trainer")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try Trainer(model: try freshModel(), configuration: configuration, train: train, validation: test, outputDirectory: directory)
         try first.run(stopAfterEpoch: 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 import AutoDiff
 import NeuralLayers
@@ -43,8 +44,6 @@ import Training
         func loadCheckpoint(_ archive: SafetensorsArchive, path: String) throws { weights.value = try archive.tensor(named: "w") }
     }
 
-    func directory() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-best-\(UUID().uuidString)") }
-
     func loop(_ task: LeastSquaresTask, _ run: URL, _ file: BestModelFile) throws -> TrainingLoop<LeastSquaresTask> {
         let loop = try TrainingLoop(task: task, configuration: TrainingConfiguration(epochs: 6, batchSize: 2, learningRate: 0.2, weightDecay: 0,
                                                                                     schedule: .constant, seed: 3), runDirectory: run)
@@ -55,7 +54,7 @@ import Training
     func exists(_ run: URL, _ name: String) -> Bool { FileManager.default.fileExists(atPath: run.appendingPathComponent(name).path) }
 
     @Test func notWrittenSkipsOnlyTheBestFile() throws {
-        let written = directory(), skipped = directory()
+        let written = try makeScratchDirectory("best"), skipped = try makeScratchDirectory("best")
         defer { for url in [written, skipped] { try? FileManager.default.removeItem(at: url) } }
         let taskA = LeastSquaresTask(), taskB = LeastSquaresTask()
         let loopA = try loop(taskA, written, .written), loopB = try loop(taskB, skipped, .notWritten)
@@ -72,7 +71,7 @@ import Training
 
     @Test func notWrittenResumesItsOwnAndOldRunDirectories() throws {
         let uninterrupted = LeastSquaresTask()
-        let reference = directory(), interrupted = directory(), old = directory()
+        let reference = try makeScratchDirectory("best"), interrupted = try makeScratchDirectory("best"), old = try makeScratchDirectory("best")
         defer { for url in [reference, interrupted, old] { try? FileManager.default.removeItem(at: url) } }
         try loop(uninterrupted, reference, .notWritten).run()
         for (run, firstFile) in [(interrupted, BestModelFile.notWritten), (old, .written)] {

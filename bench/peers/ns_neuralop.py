@@ -22,27 +22,13 @@ Usage (torch venv: bench/peers/setup-torch-venv.sh):
       --history 10 --subsample 2 --epochs 10 --width 20 --threads 2
 Prints one JSON line.
 """
-import argparse, copy, json, time
+import copy, json, os, sys, time
 
-import h5py
-import numpy as np
 import torch
 from neuralop.models import FNO
 
-
-def load(path, key, stride=1):
-    with h5py.File(path, "r") as f:
-        sol = np.asarray(f[key], dtype=np.float32)
-        if "sample_index" in f:
-            order = np.argsort(np.asarray(f["sample_index"]).reshape(-1), kind="stable")
-            sol = sol[order]
-    sol = sol[:, ::stride, ::stride]                        # pdekit's --subsample: every stride-th point from 0
-    return np.ascontiguousarray(np.moveaxis(sol, -1, 1))  # [N, T, n, n]
-
-
-def relative_l2(prediction, target):
-    b = prediction.shape[0]
-    return ((prediction - target).reshape(b, -1).norm(dim=1) / target.reshape(b, -1).norm(dim=1)).mean()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ns_peer_common import optimizer_and_schedule, parse_arguments, prepare, relative_l2  # noqa: E402
 
 
 def rollout(model, states, history, mean, scale, batch):
@@ -72,26 +58,8 @@ def errors(prediction, truth):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", required=True)
-    p.add_argument("--key", default="sol")
-    p.add_argument("--train", type=int, required=True)
-    p.add_argument("--validation", type=int, required=True)
-    p.add_argument("--test", type=int, required=True)
-    p.add_argument("--history", type=int, default=10)
-    p.add_argument("--subsample", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch", type=int, default=20)
-    p.add_argument("--width", type=int, default=20)
-    p.add_argument("--modes", type=int, default=12)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    states = torch.from_numpy(load(a.data, a.key, a.subsample))
-    n_train = a.train - a.validation
+    a = parse_arguments(batch=20, modes=12, threads=2)
+    states, n_train = prepare(a)
     train, validation, test = states[:n_train], states[n_train:a.train], states[a.train:a.train + a.test]
     h, steps = a.history, states.shape[1]
     flat = train.reshape(-1, 1, *train.shape[2:]).double()
@@ -101,9 +69,7 @@ def main():
     windows = [(s, t) for s in range(n_train) for t in range(steps - h)]
     model = FNO(n_modes=(2 * a.modes, 2 * a.modes - 2), in_channels=h, out_channels=1,
                 hidden_channels=a.width, n_layers=a.layers)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=100, gamma=0.5)
-    generator = torch.Generator().manual_seed(a.seed)
+    optimizer, scheduler, generator = optimizer_and_schedule(model, a.seed)
     best, best_state, history, seconds = float("inf"), None, [], []
     for epoch in range(a.epochs):
         start = time.perf_counter()

@@ -29,14 +29,13 @@ and side by side:
       --width 20 --batch-size 10 --output runs/pdekit-3d --quiet
 Prints one JSON line.
 """
-import argparse, copy, json, os, sys, time
+import copy, json, os, sys, time
 
-import numpy as np
 import torch
 from neuralop.models import FNO
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ns_neuralop import load, relative_l2  # noqa: E402  (same loading and loss as the FNO-2D peer)
+from ns_peer_common import optimizer_and_schedule, parse_arguments, prepare, relative_l2  # noqa: E402
 
 
 def space_time_pairs(states, history):
@@ -69,26 +68,8 @@ def errors(prediction, truth):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", required=True)
-    p.add_argument("--key", default="sol")
-    p.add_argument("--train", type=int, required=True)
-    p.add_argument("--validation", type=int, required=True)
-    p.add_argument("--test", type=int, required=True)
-    p.add_argument("--history", type=int, default=10)
-    p.add_argument("--subsample", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch", type=int, default=10)
-    p.add_argument("--width", type=int, default=20)
-    p.add_argument("--modes", type=int, default=8)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    states = torch.from_numpy(load(a.data, a.key, a.subsample))
-    n_train = a.train - a.validation
+    a = parse_arguments(batch=10, modes=8, threads=1)
+    states, n_train = prepare(a)
     x, y = space_time_pairs(states, a.history)
     x_train, y_train = x[:n_train], y[:n_train]
     x_val, y_val = x[n_train:a.train], y[n_train:a.train]
@@ -98,9 +79,7 @@ def main():
     encoded = (x_train - x_mean) / x_scale
     model = FNO(n_modes=(a.modes, a.modes, a.modes), in_channels=a.history, out_channels=1,
                 hidden_channels=a.width, n_layers=a.layers)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=100, gamma=0.5)
-    generator = torch.Generator().manual_seed(a.seed)
+    optimizer, scheduler, generator = optimizer_and_schedule(model, a.seed)
     best, best_state, history, seconds = float("inf"), None, [], []
     for epoch in range(a.epochs):
         start = time.perf_counter()

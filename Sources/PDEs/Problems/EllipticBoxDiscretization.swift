@@ -53,7 +53,7 @@ public struct EllipticBoxDiscretization: Sendable {
         var second = [SymbolicExpression](repeating: .constant(0), count: d)
         var first = [SymbolicExpression](repeating: .constant(0), count: d)
         var zeroth = SymbolicExpression.constant(0)
-        for (derivative, coefficient) in terms {
+        for (derivative, coefficient) in terms.sorted(by: { $0.key < $1.key }) {   // the first unsupported term, the same in every run
             let nonzero = derivative.orders.indices.filter { derivative.orders[$0] > 0 }
             switch (derivative.totalOrder, nonzero.count) {
             case (0, _): zeroth = zeroth + coefficient
@@ -127,6 +127,26 @@ public struct EllipticBoxDiscretization: Sendable {
 
     /// The problem coordinates of grid node p.
     public func coordinates(ofNode p: Int) -> [Double] { zip(grid.point(p), lower).map(+) }
+
+    /// The axes whose two faces are periodic (their sides carry no condition of their own).
+    public var periodicAxes: [Int] { (0..<grid.dimension).filter { sideConditions[2 * $0].isEmpty } }
+
+    /// `values` (one per grid node, storage order) with every node on the upper face of a periodic
+    /// axis given the value of its image on the lower face (index n − 1 → 0 on each such axis).
+    /// Those nodes repeat the lower face: the assembly never reads a coefficient there and the
+    /// solution copies its image, so a data set that stores its coefficients through this holds only
+    /// values the system used (`generate --problem`). Other nodes, and non-periodic problems, are unchanged.
+    public func periodicallyRepeated(_ values: [Double]) -> [Double] {
+        let axes = periodicAxes, n = grid.sizes, strides = grid.strides
+        guard !axes.isEmpty, values.count == grid.pointCount else { return values }
+        var result = values
+        for p in 0..<values.count {
+            var source = p
+            for a in axes where (p / strides[a]) % n[a] == n[a] - 1 { source -= (n[a] - 1) * strides[a] }
+            if source != p { result[p] = values[source] }
+        }
+        return result
+    }
 
     /// The linear system for one sample: `randomCoefficients[k]` holds the k-th random coefficient
     /// at every grid node (storage order), empty when the problem has none.

@@ -210,7 +210,7 @@ public struct PDEProblemDescription: Sendable {
     private func checkInitialConditions(equations: [ProblemText]) throws {
         guard let timeAxis else { return }
         for (k, residual) in residuals.enumerated() {
-            for derivative in residual.fieldDerivatives where derivative.orders[timeAxis] > 0 {
+            for derivative in residual.fieldDerivatives.sorted() where derivative.orders[timeAxis] > 0 {
                 guard initialConditions.contains(where: { $0.field == derivative.field }) else {
                     throw ProblemError(.missingInitialCondition,
                                        "the equation has a time derivative of '\(fields[derivative.field])' but the problem gives no initial condition for it",

@@ -61,7 +61,7 @@ public enum ProblemFile {
 
         func object(_ value: Any?, _ path: String, allowed: Set<String>) throws -> [String: Any] {
             guard let dictionary = value as? [String: Any] else { throw fail("'\(path)' must be an object", path) }
-            for key in dictionary.keys where !allowed.contains(key) {
+            for key in dictionary.keys.sorted() where !allowed.contains(key) {   // the first unknown key by name, in every run
                 let child = path.isEmpty ? key : path + "/" + key
                 throw ProblemError(.invalidValue, "unknown key '\(key)'\(path.isEmpty ? "" : " in '\(path)'") (known: \(allowed.sorted().joined(separator: ", ")))",
                                    at: map[child + "#key"])

@@ -274,10 +274,15 @@ extension SymbolicExpression.Comparison {
 }
 
 /// One partial derivative of one unknown field: `∂^{|m|} u_field / ∂x^m`.
-public struct FieldDerivative: Sendable, Hashable {
+public struct FieldDerivative: Sendable, Hashable, Comparable {
     public let field: Int
     /// Derivative order per axis (time last).
     public let orders: [Int]
     public init(field: Int, orders: [Int]) { self.field = field; self.orders = orders }
     public var totalOrder: Int { orders.reduce(0, +) }
+    /// By field, then orders lexicographically: what walks a set of derivatives sorts it first, so
+    /// messages and results do not follow a `Set`'s per-process iteration order.
+    public static func < (a: FieldDerivative, b: FieldDerivative) -> Bool {
+        a.field != b.field ? a.field < b.field : a.orders.lexicographicallyPrecedes(b.orders)
+    }
 }

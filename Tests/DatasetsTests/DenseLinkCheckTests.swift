@@ -1,0 +1,145 @@
+import CHDF5
+import Foundation
+import Testing
+import Datasets
+
+/// New-style groups (libver latest: links in a fractal heap indexed by v2 B-trees) whose headers were
+/// changed and their checksums recomputed, so that libhdf5's checksum test passes: a zero record size
+/// made libhdf5 1.10 divide by zero (SIGFPE), a wrong total record count or a huge-object index
+/// address pointing at another structure made it dereference garbage (SIGSEGV), in `H5Literate`
+/// under `inspect`; a link message of an unknown version in a compact group's header made it free an
+/// uninitialized pointer. Listing such a group and looking a path up through it are now typed errors.
+@Suite struct DenseLinkCheckTests {
+    /// Jenkins' lookup3 `hashlittle` with seed 0, HDF5's metadata checksum.
+    static func lookup3(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        func rotate(_ x: UInt32, _ k: UInt32) -> UInt32 { (x << k) | (x >> (32 - k)) }
+        func word(_ i: Int) -> UInt32 {
+            (0..<4).reduce(0) { $0 | (i + $1 < bytes.endIndex ? UInt32(bytes[i + $1]) << (8 * UInt32($1)) : 0) }
+        }
+        var a = 0xdead_beef &+ UInt32(bytes.count), b = a, c = a
+        var i = bytes.startIndex, length = bytes.count
+        while length > 12 {
+            a &+= word(i); b &+= word(i + 4); c &+= word(i + 8)
+            a &-= c; a ^= rotate(c, 4); c &+= b
+            b &-= a; b ^= rotate(a, 6); a &+= c
+            c &-= b; c ^= rotate(b, 8); b &+= a
+            a &-= c; a ^= rotate(c, 16); c &+= b
+            b &-= a; b ^= rotate(a, 19); a &+= c
+            c &-= b; c ^= rotate(b, 4); b &+= a
+            length -= 12; i += 12
+        }
+        guard length > 0 else { return c }
+        a &+= word(i); b &+= word(i + 4); c &+= word(i + 8)   // word() reads zeros past the end
+        c ^= b; c &-= rotate(b, 14)
+        a ^= c; a &-= rotate(c, 11)
+        b ^= a; b &-= rotate(a, 25)
+        c ^= b; c &-= rotate(b, 16)
+        a ^= c; a &-= rotate(c, 4)
+        b ^= a; b &-= rotate(a, 14)
+        c ^= b; c &-= rotate(b, 24)
+        return c
+    }
+
+    static func offsets(of signature: String, in bytes: [UInt8]) -> [Int] {
+        let s = Array(signature.utf8)
+        return (0...(bytes.count - s.count)).filter { Array(bytes[$0..<$0 + s.count]) == s }
+    }
+
+    /// A file with a root dataset `x` and two new-style groups of 20 datasets each (too many for
+    /// compact storage): `dense`, and `ordered` with a creation-order index as well.
+    static func writeNewStyleFile(_ path: String) throws {
+        // The property lists come from a scratch file (the H5P_* class macros do not import into Swift).
+        let scratch = H5Fcreate(path + ".scratch", pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
+        try #require(scratch >= 0)
+        let root = H5Gopen2(scratch, "/", pdekit_H5P_DEFAULT())
+        let access = H5Fget_access_plist(scratch), groupCreation = H5Gget_create_plist(root)
+        H5Gclose(root); H5Fclose(scratch)
+        try? FileManager.default.removeItem(atPath: path + ".scratch")
+        defer { H5Pclose(access); H5Pclose(groupCreation) }
+        #expect(H5Pset_libver_bounds(access, H5F_LIBVER_V110, H5F_LIBVER_V110) >= 0)   // new-style groups
+        let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), access)
+        try #require(file >= 0)
+        defer { H5Fclose(file) }
+        var dimensions: [hsize_t] = [4]
+        let space = H5Screate_simple(1, &dimensions, nil)
+        defer { H5Sclose(space) }
+        func dataset(_ parent: hid_t, _ name: String) {
+            let values = [1.0, 2, 3, 4]
+            let d = H5Dcreate2(parent, name, pdekit_H5T_NATIVE_DOUBLE(), space, pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
+            _ = values.withUnsafeBufferPointer { H5Dwrite(d, pdekit_H5T_NATIVE_DOUBLE(), pdekit_H5S_ALL(), pdekit_H5S_ALL(), pdekit_H5P_DEFAULT(), $0.baseAddress) }
+            H5Dclose(d)
+        }
+        dataset(file, "x")
+        for (name, ordered) in [("dense", false), ("ordered", true)] {
+            if ordered { H5Pset_link_creation_order(groupCreation, UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)) }
+            let group = H5Gcreate2(file, name, pdekit_H5P_DEFAULT(), groupCreation, pdekit_H5P_DEFAULT())
+            for k in 0..<20 { dataset(group, "field_with_a_long_name_\(k)") }
+            H5Gclose(group)
+        }
+    }
+
+    @Test func checksumCorrectDamageToDenseLinkStorageIsATypedError() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let intact = directory.path("intact.h5")
+        try Self.writeNewStyleFile(intact)
+        // Control: the intact file lists and reads, through both groups.
+        let listed = try HDF5File(opening: intact).contents().map(\.path)
+        for group in ["dense", "ordered"] {
+            #expect(Set(listed.filter { $0.hasPrefix("/\(group)/") }) == Set((0..<20).map { "/\(group)/field_with_a_long_name_\($0)" }), "\(listed)")
+        }
+        #expect(try HDF5File(opening: intact).readDataset("ordered/field_with_a_long_name_3").storage == .float64([1, 2, 3, 4]))
+
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: intact)))
+        let trees = Self.offsets(of: "BTHD", in: original), heaps = Self.offsets(of: "FRHP", in: original)
+        #expect(trees.count == 3 && heaps.count == 2)   // name indexes of both groups, the creation-order index; two heaps
+        // (structure offset, checksum offset in it, field offset, width, value); 8-byte addresses and lengths.
+        // BTHD: record size at +10, root at +16, total records at +26, checksum at +34. FRHP: huge-object
+        // index address at +22, checksum at +142.
+        var damages: [(start: Int, checksum: Int, field: Int, width: Int, value: UInt64, what: String)] = []
+        for tree in trees {
+            damages += [(tree, 34, 10, 2, 0, "zero record size"), (tree, 34, 6, 4, 0, "zero node size"),
+                        (tree, 34, 26, 8, 9988, "total records"), (tree, 34, 16, 8, UInt64(heaps[0]), "root at a heap")]
+        }
+        for heap in heaps { damages.append((heap, 142, 22, 8, UInt64(trees[0]), "huge-object index at the name index")) }
+        for (k, damage) in damages.enumerated() {
+            var bytes = original
+            for j in 0..<damage.width { bytes[damage.start + damage.field + j] = UInt8(truncatingIfNeeded: damage.value >> (8 * UInt64(j))) }
+            let sum = Self.lookup3(bytes[damage.start..<(damage.start + damage.checksum)])
+            for j in 0..<4 { bytes[damage.start + damage.checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+            let path = directory.path("damaged\(k).h5")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let label = "\(damage.what) at \(damage.start)"
+            #expect(throws: DatasetError.self, "\(label): contents") { try HDF5File(opening: path).contents() }
+            // A path through the damaged group (which of the two it is depends on the file's layout).
+            let reads = ["dense", "ordered"].map { group in Result { try HDF5File(opening: path).readDataset("\(group)/field_with_a_long_name_3") } }
+            #expect(reads.contains { if case .failure(let error) = $0 { error is DatasetError } else { false } }, "\(label): read")
+        }
+        // The root group is compact: its links are messages in its object header. A link message of an
+        // unknown version made libhdf5 free an uninitialized pointer (SIGSEGV in `free`).
+        let root = try #require(Self.offsets(of: "OHDR", in: original).first)
+        let flags = Int(original[root + 5]), sizeField = root + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
+        let chunk = (0..<(1 << (flags & 3))).reduce(0) { $0 | Int(original[sizeField + $1]) << (8 * $1) }
+        let checksum = sizeField + (1 << (flags & 3)) + chunk - root
+        let link = try #require(Self.offsets(of: "dense", in: Array(original[root..<(root + checksum)])).first) + root
+        #expect(original[link - 3] == 1 && original[link - 1] == 5)   // version 1, flags 0, name length 5, "dense"
+        var badLink = original
+        badLink[link - 3] = 2
+        let sum = Self.lookup3(badLink[root..<(root + checksum)])
+        for j in 0..<4 { badLink[root + checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+        let badLinkPath = directory.path("link-version.h5")
+        try Data(badLink).write(to: URL(fileURLWithPath: badLinkPath))
+        #expect(throws: DatasetError.self, "link version: contents") { try HDF5File(opening: badLinkPath).contents() }
+        #expect(throws: DatasetError.self, "link version: read") { try HDF5File(opening: badLinkPath).readDataset("x") }
+
+        // The checksum is HDF5's: an unchanged copy with its checksums recomputed still reads.
+        var resummed = original
+        let rootSum = Self.lookup3(resummed[root..<(root + checksum)])
+        for j in 0..<4 { resummed[root + checksum + j] = UInt8(truncatingIfNeeded: rootSum >> (8 * UInt32(j))) }
+        for tree in trees {
+            let sum = Self.lookup3(resummed[tree..<(tree + 34)])
+            for j in 0..<4 { resummed[tree + 34 + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+        }
+        #expect(resummed == original)
+    }
+}

@@ -1,0 +1,103 @@
+"""Checksum-correct mutations of new-style HDF5 group structures (object headers, fractal heap,
+v2 B-tree; direct blocks, which carry no checksum here, as raw bytes): each mutant overwrites one
+field with a hostile value and recomputes the structure's Jenkins lookup3 checksum, so libhdf5's
+checksum test passes and it follows the value. Runs `pdekit inspect` on each and counts clean (one
+`error:` line), accepted, unclear, signal and hang outcomes; keeps failing mutants in ./mutants.
+
+    h5cc -o new_style_groups scripts/fuzz-hdf5/new_style_groups.c
+    ./new_style_groups v2.h5 && ./new_style_groups v2order.h5 order
+    python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2.h5 500 4
+    python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2order.h5 500 3
+
+Python 3 standard library only; arguments: pdekit binary, seed file, runs, seed.
+"""
+import os, random, struct, subprocess, sys
+
+M = 0xFFFFFFFF
+def rot(x, k): return ((x << k) | (x >> (32 - k))) & M
+def lookup3(data, initval=0):
+    length = len(data); a = b = c = (0xdeadbeef + length + initval) & M
+    i = 0
+    while length > 12:
+        a = (a + data[i] + (data[i+1] << 8) + (data[i+2] << 16) + (data[i+3] << 24)) & M
+        b = (b + data[i+4] + (data[i+5] << 8) + (data[i+6] << 16) + (data[i+7] << 24)) & M
+        c = (c + data[i+8] + (data[i+9] << 8) + (data[i+10] << 16) + (data[i+11] << 24)) & M
+        a = (a - c) & M; a ^= rot(c, 4); c = (c + b) & M
+        b = (b - a) & M; b ^= rot(a, 6); a = (a + c) & M
+        c = (c - b) & M; c ^= rot(b, 8); b = (b + a) & M
+        a = (a - c) & M; a ^= rot(c, 16); c = (c + b) & M
+        b = (b - a) & M; b ^= rot(a, 19); a = (a + c) & M
+        c = (c - b) & M; c ^= rot(b, 4); b = (b + a) & M
+        length -= 12; i += 12
+    if length == 0: return c
+    tail = list(data[i:i+length]) + [0] * (12 - length)
+    a = (a + tail[0] + (tail[1] << 8) + (tail[2] << 16) + (tail[3] << 24)) & M
+    b = (b + tail[4] + (tail[5] << 8) + (tail[6] << 16) + (tail[7] << 24)) & M
+    c = (c + tail[8] + (tail[9] << 8) + (tail[10] << 16) + (tail[11] << 24)) & M
+    c ^= b; c = (c - rot(b, 14)) & M
+    a ^= c; a = (a - rot(c, 11)) & M
+    b ^= a; b = (b - rot(a, 25)) & M
+    c ^= b; c = (c - rot(b, 16)) & M
+    a ^= c; a = (a - rot(c, 4)) & M
+    b ^= a; b = (b - rot(a, 14)) & M
+    c ^= b; c = (c - rot(b, 24)) & M
+    return c
+
+def structures(data):
+    """(signature, start, checksum offset) of every checksummed structure found."""
+    found = []
+    for sig in [b"OHDR", b"OCHK", b"FRHP", b"FHDB", b"FHIB", b"BTHD", b"BTLF", b"BTIN"]:
+        start = data.find(sig)
+        while start >= 0:
+            for end in range(start + 8, min(len(data) - 3, start + 8192)):
+                if lookup3(data[start:end]) == struct.unpack_from("<I", data, end)[0]:
+                    found.append((sig.decode(), start, end)); break
+            start = data.find(sig, start + 1)
+    checked = {a for _, a, _ in found}
+    start = data.find(b"FHDB")
+    while start >= 0:   # direct blocks without a checksum (the heap's flags say so): raw bytes
+        if start not in checked: found.append(("FHDB-raw", start, min(len(data), start + 512)))
+        start = data.find(b"FHDB", start + 1)
+    return found
+
+def main():
+    pdekit, seed_file, runs, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    original = open(seed_file, "rb").read()
+    found = structures(original)
+    print("structures:", [(s, a, e - a) for s, a, e in found], file=sys.stderr)
+    rng = random.Random(seed)
+    counts = {}
+    os.makedirs("mutants", exist_ok=True)
+    for run in range(runs):
+        groupish = [f for f in found if not (f[0] == "OHDR" and f[2] - f[1] == 280)]
+        sig, start, end = rng.choice(groupish if rng.random() < 0.8 else found)
+        data = bytearray(original)
+        width = rng.choice([1, 2, 4, 8, 8, 8])
+        offset = rng.randrange(start + 4, max(start + 5, end - width + 1))
+        if sig.endswith("-raw"): end = len(original)
+        size = len(original)
+        value = rng.choice([0, 0xFFFFFFFFFFFFFFFF, size, size - 1, size + 8, size * 4, 1 << 40, rng.getrandbits(64),
+                            rng.randrange(size), 0x7FFFFFFFFFFFFFFF, 1, 2, 255])
+        data[offset:offset + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
+        if not sig.endswith("-raw"): struct.pack_into("<I", data, end, lookup3(bytes(data[start:end])))
+        path = f"mutants/m{run}.h5"
+        open(path, "wb").write(data)
+        kind = "?"
+        try:
+            p = subprocess.run([pdekit, "inspect", path], capture_output=True, text=True, timeout=20)
+            err = p.stderr.strip().splitlines()
+            if p.returncode < 0 or p.returncode >= 128: kind = f"signal {p.returncode}"
+            elif p.returncode == 0: kind = "accepted"
+            elif len(err) == 1 and err[0].startswith("error:"): kind = "clean"
+            else: kind = "unclear"
+        except subprocess.TimeoutExpired:
+            kind = "hang"
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind not in ("accepted", "clean"):
+            print(f"{kind}: run {run} {sig}@{start} offset +{offset - start} width {width} value {value:#x} -> {path}")
+            if kind == "unclear": print("   ", p.stderr.strip()[:300].replace("\n", " | "))
+        else:
+            os.remove(path)
+    print(counts)
+
+if __name__ == "__main__": main()

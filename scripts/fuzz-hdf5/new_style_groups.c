@@ -1,0 +1,31 @@
+#include <hdf5.h>
+#include <stdio.h>
+/* New-style (libver latest) groups: /dense with 20 datasets (fractal heap + v2 B-tree name index),
+   /compact with 2 (link messages in the object header), a dataset at the root. */
+int main(int argc, char **argv) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    hid_t f = H5Fcreate(argv[1], H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hsize_t dims[1] = {4};
+    double v[4] = {1, 2, 3, 4};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (argc > 2) H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    hid_t dense = H5Gcreate2(f, "dense", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    hid_t compact = H5Gcreate2(f, "compact", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    char name[64];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof name, "field_with_a_long_name_%02d", i);
+        hid_t d = H5Dcreate2(dense, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        hid_t d = H5Dcreate2(compact, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
+    }
+    hid_t d = H5Dcreate2(f, "x", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
+    H5Gclose(dense); H5Gclose(compact); H5Sclose(space); H5Fclose(f);
+    return 0;
+}
