@@ -57,6 +57,27 @@ import TensorCore
         #expect(throws: GaussianProcessError.self) { try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi), configuration: c) }
     }
 
+    /// `--maximum-frequency 0` ran to a "converged" L-BFGS outcome with relative error 1: every
+    /// component started at frequency 0. Zero, negative and non-finite values are refused by the run
+    /// configuration (the CLI's path) and, for a mixture of several components, by the solver.
+    @Test func aZeroOrNonFiniteMaximumFrequencyIsRefused() throws {
+        let pde = GaussianProcessProblem.poissonSine1D(frequency: 10, length: .pi)
+        for value in [0, -1, Double.nan, .infinity] {
+            var run = GaussianProcessRunConfiguration()
+            run.problem = .poisson1d
+            run.frequency = 10
+            run.maximumFrequency = value
+            #expect(throws: GaussianProcessRunConfiguration.SettingError.self) { try run.validate(for: pde) }
+            var c = configuration(learningRate: 0.05)
+            c.maximumFrequency = value
+            #expect(throws: GaussianProcessError.self) { try GaussianProcessSolver(problem: pde, configuration: c) }
+        }
+        // One squared-exponential component at frequency 0 is a meaningful kernel and stays accepted.
+        var single = configuration(learningRate: 0.05)
+        (single.components, single.maximumFrequency) = (1, 0)
+        _ = try GaussianProcessSolver(problem: pde, configuration: single)
+    }
+
     @Test func aFiniteRunReportsItsAdamOutcome() throws {
         let result = try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi),
                                                configuration: configuration(learningRate: 0.05)).run()
