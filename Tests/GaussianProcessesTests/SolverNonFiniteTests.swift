@@ -78,6 +78,22 @@ import TensorCore
         _ = try GaussianProcessSolver(problem: pde, configuration: single)
     }
 
+    /// Boundary data of 1e300 with σ_b = 1e-6 overflow the objective to infinity on the values-only path
+    /// (no Adam or L-BFGS phase to stop on it): the run is a nonFinite error, never a Result whose final
+    /// loss is infinite.
+    @Test func anInfiniteFinalLossIsAnError() throws {
+        let pde = try GaussianProcessProblem(name: "huge-boundary", equation: .poisson, lowerBounds: [0], upperBounds: [1],
+                                             solution: { _ in 1e300 }, source: { _ in 0 })
+        var c = configuration(learningRate: 0.05)
+        (c.adamIterations, c.lbfgsIterations) = (0, 0)
+        do {
+            let result = try GaussianProcessSolver(problem: pde, configuration: c).run()
+            Issue.record("finished with losses \(result.lossHistory)")
+        } catch GaussianProcessError.nonFinite(let what) {
+            #expect(what.contains("objective"), "\(what)")
+        }
+    }
+
     @Test func aFiniteRunReportsItsAdamOutcome() throws {
         let result = try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi),
                                                configuration: configuration(learningRate: 0.05)).run()
