@@ -34,6 +34,13 @@ public struct ScalingBenchmarks {
     public var subsample: Int
     public var allreduceMegabytes: [Double]
     public var repetitions: Int
+    /// The parts to run (all by default; training trains on the generation part's 1 × 1 file).
+    public var parts: Set<Part> = Set(Part.allCases)
+
+    /// A part of the suite (`--part`).
+    public enum Part: String, CaseIterable, Sendable {
+        case generation, training, allreduce
+    }
 
     public init(executable: String, mpirun: String, workDirectory: URL, generationSamples: Int, resolution: Int, trainSamples: Int,
                 batchSize: Int, epochs: Int, subsample: Int, allreduceMegabytes: [Double], repetitions: Int) {
@@ -56,6 +63,9 @@ public struct ScalingBenchmarks {
         guard generationSamples >= 2, resolution >= 5, trainSamples >= 1, trainSamples < generationSamples, batchSize >= 1, epochs >= 1,
               subsample >= 1, repetitions >= 1 else {
             throw BenchmarkError("need --samples ≥ 2, 1 ≤ --train-samples < --samples, --resolution ≥ 5, and positive --batch-size, --epochs, --subsample, --repetitions")
+        }
+        guard !parts.contains(.training) || parts.contains(.generation) else {
+            throw BenchmarkError("--part training needs --part generation too (it trains on the generated 1 × 1 file)")
         }
     }
 
@@ -199,6 +209,13 @@ public struct ScalingBenchmarks {
         for name in try FileManager.default.contentsOfDirectory(atPath: workDirectory.path) where name.hasPrefix("darcy-") {
             try FileManager.default.removeItem(at: workDirectory.appendingPathComponent(name))
         }
+        if parts.contains(.generation) { try runGeneration(output, data: data) }
+        if parts.contains(.training) { try runTraining(output, data: data) }
+        if parts.contains(.allreduce) { try runAllreduce(output) }
+    }
+
+    /// Generation, 1 × 1 then 2 × 1, and their ratio.
+    func runGeneration(_ output: BenchmarkOutput, data: String) throws {
         let generate = ["generate", "darcy", "--samples", String(generationSamples), "--resolution", String(resolution),
                         "--solver", "direct", "--quiet", "--seed", "1"]
         let g1 = try timed(ranks: 1, threads: 1, generate + ["--output", data], measure: "generation")
@@ -206,7 +223,11 @@ public struct ScalingBenchmarks {
         for record in [g1, g2] { try output(record) }
         try output(SpeedupRecord(measure: "generation", compared: "2x1 / 1x1 samples per second", speedup: g1.seconds / g2.seconds, goal: 1.85,
                                  cpu_time_speedup: g1.idealSeconds / g2.idealSeconds))
+    }
 
+    /// Training, 1 × 2 then 2 × 1 on the 1 × 1 generation file, their ratio, and the efficiency model
+    /// from the 1 × 2 step time.
+    func runTraining(_ output: BenchmarkOutput, data: String) throws {
         let train = ["train", "fno", "--preset", "darcy", "--data", data, "--train", String(trainSamples), "--validation", "0",
                      "--test", String(max(1, min(4, generationSamples - trainSamples))), "--epochs", String(epochs),
                      "--batch-size", String(batchSize), "--subsample", String(subsample), "--quiet"]
@@ -229,15 +250,6 @@ public struct ScalingBenchmarks {
                                  cpu_time_speedup: t1.idealSeconds / t2.idealSeconds,
                                  max_relative_loss_difference: worst,
                                  allreduce_fraction_of_step: t2.allreduce_seconds.flatMap { a in t2.step_seconds.map { a / $0 } }))
-
-        for (transport, options) in [("shared-memory", [String]()), ("tcp-loopback", ["--mca", "btl", "tcp,self"])] {
-            let arguments = ["bench", "scaling", "--allreduce-only", "--transport", transport, "--repetitions", String(repetitions)]
-                + allreduceMegabytes.flatMap { ["--allreduce-megabytes", String($0)] }
-            let result = try launch(ranks: 2, threads: 1, arguments, mpiOptions: options)
-            for line in result.split(separator: "\n") where line.contains("\"allreduce\"") {
-                try output(try JSONDecoder().decode(AllreduceRecord.self, from: Data(line.utf8)))
-            }
-        }
         let stepsPerEpoch = (trainSamples + batchSize - 1) / batchSize
         // The measured step (local batch = the global batch of the 1 × 2 run), and the same step scaled to
         // one sample per node (the step time is close to linear in the batch): the harder case.
@@ -245,6 +257,18 @@ public struct ScalingBenchmarks {
         for record in Self.efficiencyModel(stepSeconds: stepSeconds, localBatch: batchSize, parameters: parameters)
             + Self.efficiencyModel(stepSeconds: stepSeconds / Double(batchSize), localBatch: 1, parameters: parameters) {
             try output(record)
+        }
+    }
+
+    /// Allreduce over shared memory and TCP loopback, each in a 2-rank job of its own.
+    func runAllreduce(_ output: BenchmarkOutput) throws {
+        for (transport, options) in [("shared-memory", [String]()), ("tcp-loopback", ["--mca", "btl", "tcp,self"])] {
+            let arguments = ["bench", "scaling", "--allreduce-only", "--transport", transport, "--repetitions", String(repetitions)]
+                + allreduceMegabytes.flatMap { ["--allreduce-megabytes", String($0)] }
+            let result = try launch(ranks: 2, threads: 1, arguments, mpiOptions: options)
+            for line in result.split(separator: "\n") where line.contains("\"allreduce\"") {
+                try output(try JSONDecoder().decode(AllreduceRecord.self, from: Data(line.utf8)))
+            }
         }
     }
 

@@ -18,8 +18,9 @@ public struct RankGenerationSummary: Sendable {
 extension DatasetGenerator {
     /// One rank of an R-rank job (`mpirun -np R pdekit generate …`): rank 0 draws and orders the
     /// samples and broadcasts the order, rank r solves part r of R of the sequence into its own part
-    /// file (resuming it if it exists), and when every part is complete rank 0 merges them into
-    /// `output` and removes the parts. Rerunning the same command after a kill resumes every part;
+    /// file (resuming it if it exists), and when every part is complete rank 0 appends the other parts
+    /// to part 0, which becomes `output` (``GenerationShardFile/mergeIntoFirstPart(_:into:)``), and
+    /// removes them. Rerunning the same command after a kill resumes every part;
     /// on a complete `output` it does nothing.
     ///
     /// Every rank must call this with the same configuration; a rank that throws must end the job
@@ -50,20 +51,21 @@ extension DatasetGenerator {
         }
         let local = try run(output: output, shard: Shard(of: communicator), communicator: communicator,
                             shardLimit: shardLimit, progress: progress)
-        let solved = GenerationTimeline.now()
+        let solved = GenerationTimeline.now(), solveCPUSeconds = processCPUTime() - local.orderedCPUSeconds
         var totals = [Double(local.solvedCount), Double(local.completedCount)]
         try communicator.allreduceSum(&totals)
         let allSolved = GenerationTimeline.now()
         var merged = 0
         if Int(totals[1]) == count {
             if communicator.isRoot {
-                merged = try GenerationShardFile.merge(partPaths, into: output)
-                for path in partPaths { try FileManager.default.removeItem(atPath: path) }
+                merged = try GenerationShardFile.mergeIntoFirstPart(partPaths, into: output)
+                for path in partPaths.dropFirst() { try FileManager.default.removeItem(atPath: path) }
             }
             try communicator.barrier()
             merged = count
         }
-        let stamps = [GenerationTimeline.processStart(fallback: entered), entered, local.orderedAt, solved, allSolved, GenerationTimeline.now()]
+        let stamps = [GenerationTimeline.processStart(fallback: entered), entered, local.orderedAt, solved, allSolved, GenerationTimeline.now(),
+                      solveCPUSeconds]
         let timeline = try GenerationTimeline.gathered(stamps, communicator: communicator)
         return RankGenerationSummary(local: local, solvedByAllRanks: Int(totals[0]), mergedCount: merged, wasComplete: false, timeline: timeline)
     }

@@ -27,6 +27,8 @@ public struct GenerationSummary: Sendable {
     public var sortedNeighborDistance: Double
     /// When the solve order was known (Unix seconds; the ordering phase of a ``GenerationTimeline``).
     public var orderedAt: Double = 0
+    /// The process's CPU seconds (all threads) at that moment.
+    public var orderedCPUSeconds: Double = 0
     public var secondsPerSample: Double { solvedCount > 0 ? seconds / Double(solvedCount) : 0 }
     public var iterationsPerSample: Double { solvedCount > 0 ? Double(totalIterations) / Double(solvedCount) : 0 }
 }
@@ -302,7 +304,7 @@ public final class DatasetGenerator {
         }
 
         let (order, unsorted, sorted) = try sharedSolveOrder(communicator)
-        let orderedAt = GenerationTimeline.now()
+        let orderedAt = GenerationTimeline.now(), orderedCPUSeconds = processCPUTime()
         let solver = configuration.family.isLinear ? try makeSolver(configuration.strategy) : nil
         if let (strategy, reason) = recordedStrategy { solver?.adopt(strategy, reason: reason) }
         let burgers = configuration.family == .burgers
@@ -360,7 +362,8 @@ public final class DatasetGenerator {
                                  seconds: seconds, solveSeconds: solveSeconds, totalIterations: iterations,
                                  strategy: solver?.chosenStrategy, strategyReason: solver?.choiceReason ?? "time stepping (no linear solves)",
                                  solverDescription: burgers != nil ? "pseudo-spectral ETDRK4/IMEX" : methods.sorted().joined(separator: ", "),
-                                 unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted, orderedAt: orderedAt)
+                                 unsortedNeighborDistance: unsorted, sortedNeighborDistance: sorted, orderedAt: orderedAt,
+                                 orderedCPUSeconds: orderedCPUSeconds)
     }
 
     /// ``solveOrder()`` on several ranks (computed locally for a single rank), so every rank cuts its

@@ -95,10 +95,77 @@ public enum GenerationShardFile {
     }
 
     /// Joins the parts at `paths` (any order) into one data set at `output` (written atomically) and
-    /// returns its sample count. The parts must be all N parts of one run, each complete.
+    /// returns its sample count. The parts must be all N parts of one run, each complete; they are left
+    /// as they are (`pdekit merge`).
     /// - Throws: ``GenerationError/shardSet(path:reason:)`` naming the first part that does not fit.
     @discardableResult
     public static func merge(_ paths: [String], into output: String) throws -> Int {
+        let (parts, total) = try checkedSet(paths)
+        let sources = try parts.map { try HDF5File(opening: $0.path, mode: .readOnly) }
+        defer { for source in sources { try? source.close() } }
+        let attributes = try sources[0].attributes()
+        try HDF5File.writeAtomically(to: output) { file in
+            let skipped: Set<String> = [shardAttribute, ShardedFileResumption.keyAttribute, ShardedFileResumption.completedAttribute]
+            for (name, value) in attributes where !skipped.contains(name) { try file.setAttribute(name, value) }
+            try file.setAttribute(ShardedFileResumption.keyAttribute, .string(parts[0].baseKey))
+            try appendRows(of: Array(zip(sources, parts)), to: file)
+            try file.setAttribute(ShardedFileResumption.completedAttribute, .int(total))
+        }
+        return total
+    }
+
+    /// ``merge(_:into:)`` for the parts of one `mpirun` job, which are removed afterwards: part 0 already
+    /// holds the first rows in order, so the other parts' rows are appended to it and it becomes `output`,
+    /// copying N − (rows of part 0) rows instead of N. The parts other than 0 are left for the caller to
+    /// remove.
+    ///
+    /// A kill at any moment leaves a state the same command resumes: while rows are appended, part 0
+    /// still says it holds its own rows (`pdekit.completed`), so a rerun drops the extra rows; then part 0
+    /// is renamed to a temporary next to it (a kill now loses part 0, which a rerun solves again, removing
+    /// the temporary as stale), made a whole data set there and renamed to `output`.
+    @discardableResult
+    public static func mergeIntoFirstPart(_ paths: [String], into output: String) throws -> Int {
+        let (parts, total) = try checkedSet(paths)
+        let first = try HDF5File(opening: parts[0].path, mode: .readWrite)
+        do {
+            let sources = try parts.dropFirst().map { try HDF5File(opening: $0.path, mode: .readOnly) }
+            defer { for source in sources { try? source.close() } }
+            try appendRows(of: Array(zip(sources, parts.dropFirst())), to: first)
+            try first.close()
+        } catch {
+            try? first.close()
+            throw error
+        }
+        // Named as `HDF5File.writeAtomically` names part 0's temporaries, so rank 0's rerun removes it as stale.
+        let url = URL(fileURLWithPath: parts[0].path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)").path
+        guard rename(parts[0].path, temporary) == 0 else {
+            throw GenerationError.shardSet(path: parts[0].path, reason: "cannot rename it to \(temporary): \(String(cString: strerror(errno)))")
+        }
+        do {
+            let file = try HDF5File(opening: temporary, mode: .readWrite)
+            do {
+                try file.removeAttribute(shardAttribute)
+                try file.setAttribute(ShardedFileResumption.keyAttribute, .string(parts[0].baseKey))
+                try file.setAttribute(ShardedFileResumption.completedAttribute, .int(total))
+                try file.close()
+            } catch {
+                try? file.close()
+                throw error
+            }
+            guard rename(temporary, output) == 0 else {
+                throw GenerationError.shardSet(path: parts[0].path, reason: "cannot rename the merged file to \(output): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        return total
+    }
+
+    /// The parts at `paths` sorted by index, checked to be all parts of one run, each complete and
+    /// following the previous one, and the total row count.
+    static func checkedSet(_ paths: [String]) throws -> (parts: [Part], total: Int) {
         guard !paths.isEmpty else { throw GenerationError.invalidParameter(name: "shards", reason: "no part files given") }
         let parts = try paths.map(part(at:)).sorted { $0.index < $1.index }
         let first = parts[0]
@@ -115,33 +182,32 @@ public enum GenerationShardFile {
             }
             nextRow += part.rows
         }
-        let total = nextRow
-        let sources = try parts.map { try HDF5File(opening: $0.path, mode: .readOnly) }
-        defer { for source in sources { try? source.close() } }
-        let attributes = try sources[0].attributes()
-        guard let recordedCount = attributes.first(where: { $0.name == "pdekit.sample_count" })?.value.intValue, recordedCount == total else {
-            throw GenerationError.shardSet(path: first.path, reason: "the parts hold \(total) rows, the run's pdekit.sample_count differs")
+        let file = try HDF5File(opening: first.path, mode: .readOnly)
+        defer { try? file.close() }
+        guard (try? file.attribute("pdekit.sample_count"))?.intValue == nextRow else {
+            throw GenerationError.shardSet(path: first.path, reason: "the parts hold \(nextRow) rows, the run's pdekit.sample_count differs")
         }
-        let sampleShape = Array(try sources[0].datasetInfo("coeff").shape.dropFirst())
-        let solutionShape = Array(try sources[0].datasetInfo("sol").shape.dropFirst())
+        return (parts, nextRow)
+    }
+
+    /// Appends the rows of every source part to `file`'s `coeff`, `sol` and `sample_index`, in blocks of
+    /// at most 64 MB of one array.
+    static func appendRows(of sources: [(HDF5File, Part)], to file: HDF5File) throws {
+        guard let (probe, _) = sources.first else { return }
+        let sampleShape = Array(try probe.datasetInfo("coeff").shape.dropFirst())
+        let solutionShape = Array(try probe.datasetInfo("sol").shape.dropFirst())
         let rowBytes = try MemoryBudget.product([8] + sampleShape, what: "one row")
         let block = max(1, min(256, (64 << 20) / max(rowBytes, 1)))
-        try HDF5File.writeAtomically(to: output) { file in
-            let skipped: Set<String> = [shardAttribute, ShardedFileResumption.keyAttribute, ShardedFileResumption.completedAttribute]
-            for (name, value) in attributes where !skipped.contains(name) { try file.setAttribute(name, value) }
-            try file.setAttribute(ShardedFileResumption.keyAttribute, .string(first.baseKey))
-            let fieldChunk = HDF5DatasetOptions(chunkShape: [16] + sampleShape, extendable: true)
-            let indexChunk = HDF5DatasetOptions(chunkShape: [1024], extendable: true)
-            for (source, part) in zip(sources, parts) {
-                for start in stride(from: 0, to: part.rows, by: block) {
-                    let rows = start..<min(part.rows, start + block)
-                    try file.appendSamples(try source.readSamples("coeff", rows), to: "coeff", options: fieldChunk)
-                    try file.appendSamples(try source.readSamples("sol", rows), to: "sol", options: HDF5DatasetOptions(chunkShape: [16] + solutionShape, extendable: true))
-                    try file.appendSamples(try source.readSamples("sample_index", rows), to: "sample_index", options: indexChunk)
-                }
+        let fieldChunk = HDF5DatasetOptions(chunkShape: [16] + sampleShape, extendable: true)
+        let solutionChunk = HDF5DatasetOptions(chunkShape: [16] + solutionShape, extendable: true)
+        let indexChunk = HDF5DatasetOptions(chunkShape: [1024], extendable: true)
+        for (source, part) in sources {
+            for start in stride(from: 0, to: part.rows, by: block) {
+                let rows = start..<min(part.rows, start + block)
+                try file.appendSamples(try source.readSamples("coeff", rows), to: "coeff", options: fieldChunk)
+                try file.appendSamples(try source.readSamples("sol", rows), to: "sol", options: solutionChunk)
+                try file.appendSamples(try source.readSamples("sample_index", rows), to: "sample_index", options: indexChunk)
             }
-            try file.setAttribute(ShardedFileResumption.completedAttribute, .int(total))
         }
-        return total
     }
 }

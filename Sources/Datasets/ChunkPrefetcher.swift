@@ -132,6 +132,8 @@ public final class ChunkPrefetcher: @unchecked Sendable {
         }
         if chunks.count == 1, let chunk = parts[first] {
             let positions = places.map { $0!.position }
+            // A batch that is its chunk in the chunk's order (chunks of one batch) is handed out without a copy.
+            if positions.count == chunk.inputs.shape.first, positions.elementsEqual(positions.indices) { return chunk }
             return (FieldPairs.rows(chunk.inputs, positions), FieldPairs.rows(chunk.targets, positions))
         }
         // A batch across two chunks: gather row by row.

@@ -48,6 +48,14 @@ extension HDF5File {
         }
     }
 
+    /// Removes an attribute from the file root, a group or a dataset (nothing when it is absent).
+    public func removeAttribute(_ name: String, on objectPath: String = "/") throws {
+        let object = try openObject(objectPath)
+        defer { H5Oclose(object) }
+        _ = try checkedAttributeMessages(object, objectPath)
+        if H5Aexists(object, name) > 0 { try check(H5Adelete(object, name), "removing attribute '\(name)'") }
+    }
+
     /// The attribute messages of `object`'s header, each checked by `HDF5AttributeMessage` (call it
     /// before any `H5A*` call: libhdf5 decodes every attribute message of the header on each), or nil
     /// when they are stored where only libhdf5 can read them (dense storage, shared messages). A

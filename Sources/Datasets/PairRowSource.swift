@@ -15,9 +15,18 @@ public protocol PairRowSource: AnyObject, Sendable {
     /// Rows `indices` (in that order, repeats allowed) as `[n] + inputSampleShape` and `[n] + targetSampleShape`.
     /// - Throws: `DatasetError` for an index outside the rows, a changed file, NaN, or a read failure.
     func read(_ indices: [Int]) throws -> (inputs: Tensor<Float>, targets: Tensor<Float>)
+    /// ``read(_:)`` with the inputs encoded by `normalizer` (nil: as read), bit for bit
+    /// `normalizer.encode(read(indices).inputs)`; a source that expands what it reads (space-time pairs
+    /// repeat each state along time) encodes before it expands.
+    func read(_ indices: [Int], encodingInputsWith normalizer: UnitGaussianNormalizer<Float>?) throws -> (inputs: Tensor<Float>, targets: Tensor<Float>)
 }
 
 extension PairRowSource {
+    public func read(_ indices: [Int], encodingInputsWith normalizer: UnitGaussianNormalizer<Float>?) throws -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
+        let (inputs, targets) = try read(indices)
+        return (normalizer?.encode(inputs) ?? inputs, targets)
+    }
+
     /// Bytes of one row (inputs and targets) as Float32 in memory (saturating).
     public var bytesPerRow: Int {
         let input = (try? MemoryBudget.product(inputSampleShape, what: "a row's inputs")) ?? .max

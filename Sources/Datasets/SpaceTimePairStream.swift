@@ -29,8 +29,14 @@ public final class SpaceTimePairStream: PairRowSource, @unchecked Sendable {
     }
 
     public func read(_ indices: [Int]) throws -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
+        try read(indices, encodingInputsWith: nil)
+    }
+
+    /// Each state read is encoded once before it is repeated along time
+    /// (``Trajectories/spaceTimePairs(history:encodingInputsWith:)``), not K times after.
+    public func read(_ indices: [Int], encodingInputsWith normalizer: UnitGaussianNormalizer<Float>?) throws -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
         let states = try trajectories.read(indices)
-        let pairs = try Trajectories(checked: states, scalars: nil, scalarNames: []).spaceTimePairs(history: history)
+        let pairs = try Trajectories(checked: states, scalars: nil, scalarNames: []).spaceTimePairs(history: history, encodingInputsWith: normalizer)
         return (pairs.inputs, pairs.targets)
     }
 

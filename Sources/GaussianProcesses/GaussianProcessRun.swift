@@ -61,8 +61,10 @@ public enum GaussianProcessRun {
             solverConfiguration.innerIterations = configuration.innerIterations
             solverConfiguration.initialInnerIterations = configuration.valueIterations
             let solver = try GaussianProcessSolver(problem: pde, configuration: solverConfiguration)
-            // One bar over the outer steps: Adam steps, then L-BFGS iterations.
-            let progressBar = ProgressBar(total: iterations + lbfgsIterations, label: "gp")
+            // One bar over the outer steps: Adam steps, then L-BFGS iterations. The solver resumes inside
+            // (Adam or L-BFGS) and reports each step it finishes, so its first report is this process's first.
+            let progressBar = ProgressBar(total: iterations + lbfgsIterations, label: "gp",
+                                          start: configuration.resume ? .beforeFirstReport : .count(0))
             defer { progressBar.finish() }
             let runDirectory = directory.appendingPathComponent(trainingDirectoryName, isDirectory: true)
             if configuration.resume {

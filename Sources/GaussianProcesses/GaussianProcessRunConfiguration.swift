@@ -34,7 +34,7 @@ public struct GaussianProcessRunConfiguration: Codable, Sendable {
     public var lbfgsIterations: Int?
     /// `a` in the sine solutions `sin(a x)` (poisson1d, allen-cahn, poisson2d).
     public var frequency = 100.0
-    /// Initial frequencies spread on `[0, this]` cycles per unit length; nil: `1.25 a / 2π` for the
+    /// Initial frequencies spread on `[0, this]` cycles per unit length (positive); nil: `1.25 a / 2π` for the
     /// sine problems, 20 for the multi-scale one, the grid's Nyquist frequency `(N − 1) / 2L` for a file.
     public var maximumFrequency: Double?
     public var lengthscale = 0.3
@@ -155,7 +155,10 @@ public struct GaussianProcessRunConfiguration: Codable, Sendable {
         let sine = problem != nil && problem != .poisson1dMultiscale
         try require(frequency.isFinite && frequency > 0 && (!sine || frequency <= resolvable),
                     "--frequency must be positive and at most π (collocation − 1) / 2π = \(resolvable) (two points per period; got \(frequency))")
-        try require(maximumFrequency.map { $0.isFinite && $0 >= 0 } ?? true, "--maximum-frequency must be finite and ≥ 0")
+        // At 0 every component starts at frequency 0 with the same gradient, so none can separate: the
+        // kernel cannot represent the solution (relative error 1, reported as a converged run before).
+        try require(maximumFrequency.map { $0.isFinite && $0 > 0 } ?? true,
+                    "--maximum-frequency must be finite and positive (got \(maximumFrequency.map { "\($0)" } ?? ""))")
         try require(lengthscale.isFinite && lengthscale > 0, "--lengthscale must be finite and positive (got \(lengthscale))")
         try require(jitter.isFinite && jitter >= 0, "--jitter must be finite and ≥ 0 (got \(jitter))")
         try require(boundaryNoise.isFinite && boundaryNoise > 0 && equationNoise.isFinite && equationNoise > 0,

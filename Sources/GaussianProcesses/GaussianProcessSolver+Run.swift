@@ -72,6 +72,9 @@ extension GaussianProcessSolver {
         }
         // Final values for the final kernel.
         loss = try solveValues(iterations: finalIterations)
+        // The optimizers stop on a non-finite loss; this last solve is checked here, so that no run
+        // reports a finished state with a non-finite final loss.
+        guard loss.isFinite else { throw GaussianProcessError.nonFinite("GP-HM objective \(loss) after the final value solve") }
         task.record(phase: "values", iteration: 1, totalIterations: 1, loss: loss)
         let learned = currentKernels()
         kernels = learned

@@ -167,6 +167,11 @@ public final class GaussianProcessSolver {
             throw GaussianProcessError.invalidArgument(
                 "the learning rate must be finite and positive, jitter, noises and the Jeffreys weight finite, inner iteration counts ≥ 0 and the L-BFGS history ≥ 1")
         }
+        // Mixture components all starting at frequency 0 are one kernel repeated: equal gradients keep
+        // them equal, so the mixture never learns a frequency (relative error 1 on the sine problems).
+        guard !configuration.kernel.isMixture || configuration.components == 1 || configuration.maximumFrequency > 0 else {
+            throw GaussianProcessError.invalidArgument("a mixture of \(configuration.components) components needs a positive maximum frequency (got \(configuration.maximumFrequency))")
+        }
         self.problem = problem
         self.configuration = configuration
         let axes = (0..<problem.dimension).map { problem.axisPoints($0, count: configuration.collocationPointsPerAxis) }

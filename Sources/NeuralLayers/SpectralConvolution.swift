@@ -55,7 +55,10 @@ public struct SpectralConvolution<Scalar: TensorScalar>: Layer {
     public var spatialDimensions: Int { modes.count }
 
     /// Whether a grid of `spatialSize` can carry this layer's modes.
-    public func supports(spatialSize: [Int]) -> Bool {
+    public func supports(spatialSize: [Int]) -> Bool { Self.supports(modes: modes, spatialSize: spatialSize) }
+
+    /// Whether a grid of `spatialSize` can carry `modes`: `2m ≤ n` along every axis but the last, `m ≤ n/2 + 1` along it.
+    public static func supports(modes: [Int], spatialSize: [Int]) -> Bool {
         guard spatialSize.count == modes.count else { return false }
         for axis in 0..<modes.count {
             if axis == modes.count - 1 { if modes[axis] > spatialSize[axis] / 2 + 1 { return false } }

@@ -110,12 +110,15 @@ public final class PINNRun {
         let trainer = PINNTrainer(model: setup.model, terms: setup.terms,
                                   configuration: configuration.trainerConfiguration(fileDomainPoints: fileDomainPoints) as PINNTrainer<Scalar>.Configuration)
         let checkpoints = directory.appendingPathComponent(checkpointDirectory, isDirectory: true)
-        if resume { log.keep(label: label, through: PINNCheckpointing.loggedPoint(in: checkpoints)) }
+        let resumedPoint = resume ? PINNCheckpointing.loggedPoint(in: checkpoints) : nil
+        if resume { log.keep(label: label, through: resumedPoint) }
         let cpuStart = Self.processCPUSeconds()
         var trackingCPU = 0.0   // CPU spent evaluating errors for trackError, not counted as training
         defer { lastCPUSeconds = Self.processCPUSeconds() - cpuStart - trackingCPU }
         // Adam steps, then L-BFGS iterations (records are numbered by iteration, never past the planned count).
-        let progressBar = ProgressBar(total: adamSteps + lbfgsSteps, label: label)
+        // A resumed run's ETA counts only this process's steps (the bar clamps the count to its total).
+        let resumedCount = resumedPoint.map { $0.stage == .adam ? $0.step : adamSteps.addingReportingOverflow($0.step).partialValue } ?? 0
+        let progressBar = ProgressBar(total: adamSteps + lbfgsSteps, label: label, start: .count(resumedCount))
         defer { progressBar.finish() }
         let report = try trainer.train(checkpointing: PINNCheckpointing(directory: checkpoints, interval: configuration.checkpointEvery,
                                                                         resume: resume, stopAfter: stopAfter)) { record in

@@ -7,18 +7,35 @@ import Foundation
 /// is done, so logs stay readable. The counter never passes the total: work beyond the planned total
 /// (an optimizer that takes more evaluations than it planned) is shown as the total.
 ///
+/// The rate counts only the work done in this process: a resumed run that starts at `c₀` of `total`
+/// (``Start``) estimates
+///
 /// ```
-/// ETA = elapsed / completed × (total − completed)
+/// ETA = elapsed / (completed − c₀) × (total − completed)
 /// ```
+///
+/// (with `c₀ = 0` a fresh run's `elapsed / completed`); before the first unit of this process the
+/// ETA is unknown (`--`).
 public final class ProgressBar {
+    /// Where the count stands when this process starts working.
+    public enum Start: Sendable, Equatable {
+        /// `count` units were done before this process (0: a fresh run).
+        case count(Int)
+        /// Only the first report tells: it is the first unit of this process, so `report − 1` were
+        /// done before (a solver that resumes inside and reports each unit it finishes).
+        case beforeFirstReport
+    }
+
     public let total: Int
     public private(set) var completed = 0
+    /// The count before this process's first unit (nil until a `.beforeFirstReport` bar's first report).
+    public private(set) var startCount: Int?
     /// Redraw in place (a terminal) or print plain lines (anything else).
     public let redrawsInPlace: Bool
     /// Percent of the work between two plain lines.
     public let plainStepPercent: Int
     let label: String
-    let start = DispatchTime.now().uptimeNanoseconds
+    let startTime = DispatchTime.now().uptimeNanoseconds
     var lastDraw: UInt64 = 0
     /// The last `percent / plainStepPercent` printed (−1: nothing printed yet).
     var lastPlainStep = -1
@@ -27,8 +44,10 @@ public final class ProgressBar {
     ///   - total: units of work planned.
     ///   - label: a word printed first on plain lines (`train`, `lbfgs`), empty for none.
     ///   - redrawsInPlace: nil asks whether stderr is a terminal.
-    public init(total: Int, label: String = "", redrawsInPlace: Bool? = nil, plainStepPercent: Int = 5) {
+    ///   - start: the count already done when this process starts (a resumed run), for the ETA.
+    public init(total: Int, label: String = "", start: Start = .count(0), redrawsInPlace: Bool? = nil, plainStepPercent: Int = 5) {
         self.total = max(total, 1)
+        if case .count(let done) = start { startCount = min(max(done, 0), self.total); completed = startCount ?? 0 }
         self.label = label
         self.redrawsInPlace = redrawsInPlace ?? (isatty(STDERR_FILENO) == 1)
         self.plainStepPercent = min(max(plainStepPercent, 1), 100)
@@ -40,10 +59,10 @@ public final class ProgressBar {
     /// Sets the completed count (clamped to `0...total`) and reports.
     public func advance(to count: Int, status: String) {
         completed = min(max(count, 0), total)
+        if startCount == nil { startCount = max(completed - 1, 0) }
         let now = DispatchTime.now().uptimeNanoseconds
-        let elapsed = Double(now - start) / 1e9
-        let remaining = completed > 0 ? elapsed / Double(completed) * Double(total - completed) : 0
-        let timing = "elapsed \(Self.format(elapsed))  ETA \(Self.format(remaining))"
+        let elapsed = Double(now - startTime) / 1e9
+        let timing = "elapsed \(Self.format(elapsed))  ETA \(Self.format(remainingSeconds(elapsed: elapsed)))"
         if redrawsInPlace {
             guard now - lastDraw > 100_000_000 || completed == total else { return }
             lastDraw = now
@@ -55,6 +74,14 @@ public final class ProgressBar {
             lastPlainStep = step
             StatusLine.printLine(Self.plainLine(label: label, completed: completed, total: total, status: status, timing: timing))
         }
+    }
+
+    /// The ETA after `elapsed` seconds of this process at the current count: `elapsed / (completed − c₀)
+    /// × (total − completed)`, 0 when done, NaN (printed `--`) before this process finished a unit.
+    public func remainingSeconds(elapsed: Double) -> Double {
+        guard completed < total else { return 0 }
+        let doneHere = completed - (startCount ?? completed)
+        return doneHere > 0 ? elapsed / Double(doneHere) * Double(total - completed) : .nan
     }
 
     /// Ends the bar's line (on a terminal).

@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Datasets
+import NeuralLayers
 import NeuralOperators
 
 /// One `pdekit train fno` run: an ``OperatorTrainingRun`` with the FNO's architecture (a ``FNOPreset`` and
@@ -44,8 +45,28 @@ public struct FNOTrainingRun {
         case .pairs: break
         }
         return try run.trainAndTest { grid, inputChannels, outputChannels in
-            try model(spatialDimensions: grid.count, inputChannels: inputChannels, outputChannels: outputChannels)
+            try model(grid: grid, inputChannels: inputChannels, outputChannels: outputChannels)
         }
+    }
+
+    /// The network for data on `grid` (the FNO's axes; `axes` describes them when they are not just
+    /// the data's grid). Modes the grid cannot carry (every axis but the last needs `2m` points, the
+    /// last `2m − 2`, zero padding included) are an error naming `--modes`, the grid and the largest
+    /// value that fits.
+    func model(grid: [Int], axes: String? = nil, inputChannels: Int, outputChannels: Int) throws -> FourierNeuralOperator<Float> {
+        let network = try model(spatialDimensions: grid.count, inputChannels: inputChannels, outputChannels: outputChannels)
+        let padded = zip(grid, network.paddingWidths(spatialSize: grid)).map { $0 + $1 }
+        func fits(_ modes: [Int]) -> Bool { grid.allSatisfy { $0 > 0 } && SpectralConvolution<Float>.supports(modes: modes, spatialSize: padded) }
+        guard !fits(network.configuration.modes) else { return network }
+        var largest = 0   // --modes values fit from 1 up to some bound (a larger value keeps more modes on every axis)
+        while largest < padded.max() ?? 0,
+              let next = try? preset.configuration(spatialDimensions: grid.count, inputChannels: inputChannels, outputChannels: outputChannels, modes: largest + 1),
+              fits(next.modes) { largest += 1 }
+        let asked = modes.map { "--modes \($0)" } ?? "the \(preset.rawValue) preset's modes \(network.configuration.modes) (--modes)"
+        let shape = grid.map(String.init).joined(separator: " × ")
+        throw OperatorRunError(description: "the grid \(shape)\(axes.map { " (\($0))" } ?? "") of \(run.data) is too small for \(asked): "
+            + "an axis of n points (with padding) carries at most n/2 modes, the last n/2 + 1; "
+            + (largest > 1 ? "use --modes \(largest) or less" : largest == 1 ? "use --modes 1" : "no --modes fits a grid this small"))
     }
 
     /// The preset's network with the overrides, initialized from the run's seed.
@@ -54,10 +75,6 @@ public struct FNOTrainingRun {
                                                      modes: modes, width: width, layers: layers)
         var generator = SeededRandomNumberGenerator(seed: run.seed)
         return try FourierNeuralOperator<Float>(configuration, generator: &generator)
-    }
-
-    private func model(spatialDimensions d: Int, for pairs: FieldPairs) throws -> FourierNeuralOperator<Float> {
-        try model(spatialDimensions: d, inputChannels: pairs.inputs.shape[1], outputChannels: pairs.targets.shape[1])
     }
 
     /// The trajectories of `run.data`: PDEBench and The Well layouts recognized from their keys, other files
@@ -88,8 +105,9 @@ public struct FNOTrainingRun {
     func executeSpaceTime() throws -> OperatorRunSummary? {
         guard scalarInputs == .none else { throw OperatorRunError(description: "--task space-time takes no --scalar-inputs") }
         if let streamed = try streamedTrajectories(spaceTimeHistory: history) {
-            let network = try model(spatialDimensions: streamed.stream.grid.count + 1, inputChannels: history * streamed.stream.channels,
-                                    outputChannels: streamed.stream.channels)
+            let stream = streamed.stream
+            let network = try model(grid: stream.grid + [stream.steps - history], axes: spaceTimeAxes(stream.grid, steps: stream.steps),
+                                    inputChannels: history * stream.channels, outputChannels: stream.channels)
             try run.checkBatchSize(trainingRows: streamed.trainTrajectories)
             let (task, test) = try streamed.spaceTimeTask(model: network, configuration: run.trainingConfiguration, history: history)
             return try run.trainAndTest(Trainer(task: task, outputDirectory: URL(fileURLWithPath: run.output)), test: test, spaceTimeHistory: history)
@@ -97,8 +115,14 @@ public struct FNOTrainingRun {
         let split = try trajectorySplit()
         let train = try split.train.spaceTimePairs(history: history), validation = try split.validation?.spaceTimePairs(history: history)
         let test = try split.test.spaceTimePairs(history: history)
-        return try run.trainAndTest(model: model(spatialDimensions: split.train.spatialDimensions + 1, for: train), train: train,
-                                    validation: validation, test: test, spaceTimeHistory: history)
+        let network = try model(grid: Array(train.inputs.shape.dropFirst(2)), axes: spaceTimeAxes(split.train.grid, steps: split.train.steps),
+                                inputChannels: train.inputs.shape[1], outputChannels: train.targets.shape[1])
+        return try run.trainAndTest(model: network, train: train, validation: validation, test: test, spaceTimeHistory: history)
+    }
+
+    /// What the axes of a space-time FNO are, for errors.
+    func spaceTimeAxes(_ grid: [Int], steps: Int) -> String {
+        "--task space-time: \(grid.map(String.init).joined(separator: " × ")) points, then the \(steps - history) steps after --history \(history) of \(steps)"
     }
 
     /// Next step: trains on windows of the trajectories, selects on the validation rollout error, and writes the
@@ -108,7 +132,7 @@ public struct FNOTrainingRun {
         if let streamed = try streamedTrajectories() {
             try streamed.checkWindows(history: history, pushforward: pushforward)
             let c = streamed.stream.channels
-            let network = try model(spatialDimensions: streamed.stream.grid.count, inputChannels: history * c + streamed.stream.scalarNames.count, outputChannels: c)
+            let network = try model(grid: streamed.stream.grid, inputChannels: history * c + streamed.stream.scalarNames.count, outputChannels: c)
             let trainer = NextStepTrainer(task: try streamed.task(model: network, configuration: run.trainingConfiguration, history: history, training: training),
                                           outputDirectory: URL(fileURLWithPath: run.output))
             trainer.showsProgress = run.showsProgress
@@ -121,7 +145,7 @@ public struct FNOTrainingRun {
         guard history >= 1, !overflow, history < split.train.steps else {
             throw OperatorRunError(description: "--history \(history) must be in 1..<\(split.train.steps) (the trajectories' steps)")
         }
-        let network = try model(spatialDimensions: split.train.spatialDimensions, inputChannels: stateChannels + split.train.scalarCount, outputChannels: c)
+        let network = try model(grid: split.train.grid, inputChannels: stateChannels + split.train.scalarCount, outputChannels: c)
         let task = try NextStepTrainingTask(model: network, configuration: run.trainingConfiguration, history: history,
                                             training: training, train: split.train, validation: split.validation)
         let trainer = NextStepTrainer(task: task, outputDirectory: URL(fileURLWithPath: run.output))

@@ -32,7 +32,8 @@ public final class OperatorTrainingTask: TrainingTask {
     public let train: FieldPairs?
     /// The streamed training rows (nil in memory).
     public let stream: ChunkPrefetcher?
-    /// Rows per streamed chunk (what is read and held at a time).
+    /// Rows per streamed chunk (what is read and held at a time): the requested size rounded down to
+    /// whole batches (at least one), at most the training rows; 0 in memory.
     public let chunkRows: Int
     /// Rows per chunk of the epoch's shuffle (``ChunkPrefetcher/chunkedOrder(count:chunkRows:seed:epoch:)``):
     /// `trainingCount` in memory (one chunk: the loop's shuffle), `chunkRows` streamed, or what the
@@ -94,17 +95,17 @@ public final class OperatorTrainingTask: TrainingTask {
               validation.map({ Array($0.targets.shape.dropFirst()) == Array(outputShape.dropFirst()) }) ?? true else {
             throw TrainingError.dataMismatch("targets \(source.targetSampleShape) but the model predicts \(Array(outputShape.dropFirst()))")
         }
-        // Batches never straddle chunks when the chunk is a whole number of batches.
+        // Batches never straddle chunks when the chunk is a whole number of batches; a chunk larger
+        // than the rows is all of them (what is read and what the summary reports).
         let batch = min(configuration.batchSize, trainRows)
-        let chunkRows = max(requestedChunkRows / batch, 1) * batch
+        let chunkRows = min(max(requestedChunkRows / batch, 1) * batch, trainRows)
         self.model = model
         self.configuration = configuration
         self.train = nil
         self.validation = validation
         self.chunkRows = chunkRows
-        // A chunk larger than the rows orders them as one chunk of all of them (the same order), and a
-        // checkpoint must record a size an in-memory resume accepts (1…trainRows).
-        self.orderChunkRows = min(chunkRows, trainRows)
+        // A checkpoint records a size an in-memory resume accepts (1…trainRows).
+        self.orderChunkRows = chunkRows
         self.trainingCount = trainRows
         encodedTrainInputs = nil
         // FieldPairs.fingerprint of the same rows, computed in the two passes: the first hashes the
@@ -136,7 +137,8 @@ public final class OperatorTrainingTask: TrainingTask {
             let inputNormalizer = inputFit.normalizer
             self.inputNormalizer = inputNormalizer
             targetNormalizer = targetFit.normalizer
-            stream = ChunkPrefetcher(stream: source) { chunk in (inputNormalizer.encode(chunk.inputs), chunk.targets) }
+            // Encoded as read (a space-time source encodes each state before repeating it along time).
+            stream = ChunkPrefetcher(path: source.path) { rows in try source.read(rows, encodingInputsWith: inputNormalizer) }
         } else {
             inputNormalizer = nil
             targetNormalizer = nil

@@ -29,7 +29,7 @@ struct GaussianProcessCommand: ParsableCommand {
     @Option(help: "Adam (outer hyperparameter) steps (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 10).") var iterations: Int?
     @Option(help: "L-BFGS iterations after Adam (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 0).") var lbfgsIterations: Int?
     @Option(help: "Solution frequency a in sin(ax) (poisson1d, allen-cahn, poisson2d).") var frequency: Double = 100
-    @Option(help: "Initial frequencies are spread on [0, this] cycles per unit length (default: a/2π · 1.25, or 20).") var maximumFrequency: Double?
+    @Option(help: "Initial frequencies are spread on [0, this] cycles per unit length, > 0 (default: a/2π · 1.25, or 20).") var maximumFrequency: Double?
     @Option(help: "Initial lengthscale of every component.") var lengthscale: Double = 0.3
     @Option(help: "Nugget relative to k(0).") var jitter: Double = 1e-10
     @Option(help: "Boundary noise σ_b.") var boundaryNoise: Double = 1e-6

@@ -3,6 +3,8 @@ import Benchmarks
 import Foundation
 import PDEKit
 
+extension ScalingBenchmarks.Part: ExpressibleByArgument {}
+
 /// `pdekit bench scaling`: generation and training on 2 ranks against 1 process, allreduce cost, and
 /// the modelled efficiency on many nodes (JSON lines; the suite is `Benchmarks.ScalingBenchmarks`).
 struct ScalingBenchmark: ParsableCommand, DistributedCommand {
@@ -27,6 +29,8 @@ struct ScalingBenchmark: ParsableCommand, DistributedCommand {
     @Option(help: "Allreduce message sizes in MB; repeatable.") var allreduceMegabytes: [Double] = [1, 4, 16]
     @Option(help: "Repetitions of each allreduce (the fastest is reported).") var repetitions: Int = 5
     @Option(help: "Path of mpirun.") var mpirun: String = "mpirun"
+    @Option(help: "Parts to run: generation, training (needs generation), allreduce; repeatable (default: all).")
+    var part: [ScalingBenchmarks.Part] = ScalingBenchmarks.Part.allCases
     @Flag(help: ArgumentHelp("Only time allreduce in this mpirun job (used by the suite itself).", visibility: .hidden))
     var allreduceOnly = false
     @Option(help: ArgumentHelp("Transport name recorded with --allreduce-only.", visibility: .hidden))
@@ -34,9 +38,11 @@ struct ScalingBenchmark: ParsableCommand, DistributedCommand {
 
     var suite: ScalingBenchmarks {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return ScalingBenchmarks(executable: executable, mpirun: mpirun, workDirectory: URL(fileURLWithPath: directory),
-                                 generationSamples: samples, resolution: resolution, trainSamples: trainSamples, batchSize: batchSize,
-                                 epochs: epochs, subsample: subsample, allreduceMegabytes: allreduceMegabytes, repetitions: repetitions)
+        var suite = ScalingBenchmarks(executable: executable, mpirun: mpirun, workDirectory: URL(fileURLWithPath: directory),
+                                      generationSamples: samples, resolution: resolution, trainSamples: trainSamples, batchSize: batchSize,
+                                      epochs: epochs, subsample: subsample, allreduceMegabytes: allreduceMegabytes, repetitions: repetitions)
+        suite.parts = Set(part)
+        return suite
     }
 
     func validate() throws { try validatingFlags(suite.validate) }

@@ -23,7 +23,8 @@ import PDEKit
         ["--inner-iterations=-1"], ["--value-iterations=-1"], ["--hyperparameter-learning-rate", "nan"],
         ["--hyperparameter-learning-rate", "1e400"], ["--frequency", "1e300"], ["--frequency", "nan"], ["--frequency", "0"],
         ["--components", "100000000"], ["--components", "0"], ["--collocation", "2"], ["--collocation", "100000"],
-        ["--iterations=-1"], ["--lbfgs-iterations=-1"], ["--maximum-frequency", "inf"], ["--lengthscale", "0"], ["--lengthscale", "nan"],
+        ["--iterations=-1"], ["--lbfgs-iterations=-1"], ["--maximum-frequency", "inf"], ["--maximum-frequency", "0"], ["--maximum-frequency=-1"],
+        ["--maximum-frequency", "nan"], ["--hyperparameter-learning-rate", "0"], ["--equation-noise", "0"], ["--jeffreys-weight=-1"], ["--lengthscale", "0"], ["--lengthscale", "nan"],
         ["--jitter", "nan"], ["--jitter=-1"], ["--boundary-noise", "0"], ["--equation-noise", "inf"], ["--jeffreys-weight", "nan"],
         ["--test-points", "1"], ["--test-points", "100000000"],
     ]

@@ -8,7 +8,8 @@ import DataGeneration
     @Test func phasesAreTheDifferencesOfTheTimestamps() throws {
         // Rank 0 started at 100.0, rank 1 at 100.1; rank 1 solved last (at 104.0).
         let timeline = GenerationTimeline(ranks: 2, process_start: [100.0, 100.1], entered: [100.5, 100.4], ordered: [100.7, 100.7],
-                                          solved: [103.5, 104.0], all_solved: [104.0, 104.0], done: [104.25, 104.25])
+                                          solved: [103.5, 104.0], all_solved: [104.0, 104.0], done: [104.25, 104.25],
+                                          solve_cpu_seconds: [2.75, 3.25])
         #expect(abs(timeline.startup_seconds - 0.5) < 1e-12)      // the slower start-up, rank 0's
         #expect(abs(timeline.ordering_seconds - 0.3) < 1e-12)     // rank 1 entered earlier and waited for the order
         #expect(zip(timeline.solve_seconds, [2.8, 3.3]).allSatisfy { abs($0 - $1) < 1e-12 })
@@ -20,6 +21,7 @@ import DataGeneration
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["measure"] as? String == "generation-timeline")
         #expect(abs((object["merge_seconds"] as? Double ?? .nan) - 0.25) < 1e-12)
+        #expect(object["solve_cpu_seconds"] as? [Double] == [2.75, 3.25])
         #expect(try JSONDecoder().decode(GenerationTimeline.self, from: data) == timeline)
     }
 

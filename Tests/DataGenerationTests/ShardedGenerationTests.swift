@@ -83,4 +83,42 @@ import Distributed
         let merged = try bits(output)
         #expect(merged.index.sorted() == (0..<11).map(Int64.init))
     }
+
+    /// The `mpirun` path: the other parts appended to part 0, which becomes the output: bitwise the
+    /// one-process file, with no part attribute left; a kill while appending leaves part 0 with extra
+    /// rows past its count, which resuming it drops, and a stale temporary of part 0 is removed.
+    @Test func partsMergedIntoTheFirstEqualOneProcessBitwiseAndResumeAfterAKill() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let whole = directory.appendingPathComponent("whole.h5").path, output = directory.appendingPathComponent("data.h5").path
+        let generator = try DatasetGenerator(configuration)
+        try generator.run(output: whole)
+        for parts in [2, 3] {
+            let shards = try (0..<parts).map { try Shard(index: $0, count: parts) }
+            for shard in shards { try generator.run(output: output, shard: shard) }
+            let paths = try GenerationShardFile.paths(of: output, count: parts)
+            // A kill while appending: part 0 holds the next part's rows past its completed count.
+            let part0 = try HDF5File(opening: paths[0], mode: .readWrite), part1 = try HDF5File(opening: paths[1])
+            for name in ["coeff", "sol", "sample_index"] { try part0.appendSamples(try part1.readSamples(name, 0..<1), to: name) }
+            try part0.close()
+            try part1.close()
+            #expect(throws: GenerationError.self) { try GenerationShardFile.mergeIntoFirstPart(paths, into: output) }
+            let stale = directory.appendingPathComponent(".data.shard-0-of-\(parts).h5.tmp-killed").path
+            #expect(FileManager.default.createFile(atPath: stale, contents: Data([1])))
+            #expect(try generator.run(output: output, shard: shards[0]).solvedCount == 0)   // drops the extra row
+            #expect(!FileManager.default.fileExists(atPath: stale))
+            #expect(try GenerationShardFile.mergeIntoFirstPart(paths.reversed(), into: output) == 11)
+            #expect(!FileManager.default.fileExists(atPath: paths[0]))
+            let a = try bits(whole), b = try bits(output)
+            #expect(a.coeff.count == 11 * 121 && a.coeff == b.coeff && a.sol == b.sol && a.index == b.index, "\(parts) parts")
+            #expect(b.completed == 11)
+            let file = try HDF5File(opening: output)
+            #expect(try !file.attributeNames().contains(GenerationShardFile.shardAttribute))
+            try file.close()
+            #expect(try GenerationShardFile.isComplete(output, contentKey: configuration.contentKey, sampleCount: 11))
+            #expect(try generator.run(output: output).solvedCount == 0)
+            for path in paths.dropFirst() { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.removeItem(atPath: output)
+        }
+    }
 }

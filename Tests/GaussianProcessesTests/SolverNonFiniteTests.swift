@@ -57,6 +57,43 @@ import TensorCore
         #expect(throws: GaussianProcessError.self) { try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi), configuration: c) }
     }
 
+    /// `--maximum-frequency 0` ran to a "converged" L-BFGS outcome with relative error 1: every
+    /// component started at frequency 0. Zero, negative and non-finite values are refused by the run
+    /// configuration (the CLI's path) and, for a mixture of several components, by the solver.
+    @Test func aZeroOrNonFiniteMaximumFrequencyIsRefused() throws {
+        let pde = GaussianProcessProblem.poissonSine1D(frequency: 10, length: .pi)
+        for value in [0, -1, Double.nan, .infinity] {
+            var run = GaussianProcessRunConfiguration()
+            run.problem = .poisson1d
+            run.frequency = 10
+            run.maximumFrequency = value
+            #expect(throws: GaussianProcessRunConfiguration.SettingError.self) { try run.validate(for: pde) }
+            var c = configuration(learningRate: 0.05)
+            c.maximumFrequency = value
+            #expect(throws: GaussianProcessError.self) { try GaussianProcessSolver(problem: pde, configuration: c) }
+        }
+        // One squared-exponential component at frequency 0 is a meaningful kernel and stays accepted.
+        var single = configuration(learningRate: 0.05)
+        (single.components, single.maximumFrequency) = (1, 0)
+        _ = try GaussianProcessSolver(problem: pde, configuration: single)
+    }
+
+    /// Boundary data of 1e300 with σ_b = 1e-6 overflow the objective to infinity on the values-only path
+    /// (no Adam or L-BFGS phase to stop on it): the run is a nonFinite error, never a Result whose final
+    /// loss is infinite.
+    @Test func anInfiniteFinalLossIsAnError() throws {
+        let pde = try GaussianProcessProblem(name: "huge-boundary", equation: .poisson, lowerBounds: [0], upperBounds: [1],
+                                             solution: { _ in 1e300 }, source: { _ in 0 })
+        var c = configuration(learningRate: 0.05)
+        (c.adamIterations, c.lbfgsIterations) = (0, 0)
+        do {
+            let result = try GaussianProcessSolver(problem: pde, configuration: c).run()
+            Issue.record("finished with losses \(result.lossHistory)")
+        } catch GaussianProcessError.nonFinite(let what) {
+            #expect(what.contains("objective"), "\(what)")
+        }
+    }
+
     @Test func aFiniteRunReportsItsAdamOutcome() throws {
         let result = try GaussianProcessSolver(problem: .poissonSine1D(frequency: 10, length: .pi),
                                                configuration: configuration(learningRate: 0.05)).run()

@@ -114,6 +114,31 @@ import RunSupport
         #expect(ProgressBar.format(1e9) == "277777h46m")   // 1e9 s = 277,777 h 46 min 40 s
     }
 
+    /// A run resumed at 34 of 100 that did one unit in 10 s needs 65 × 10 s more, not 65 × 10 / 35 s
+    /// (the rate of the resumed count, which printed ETA 0m00s at 35 %); the expected values are the
+    /// arithmetic of the rate, computed here independently of the bar.
+    @Test func etaCountsOnlyTheUnitsOfThisProcess() {
+        _ = capturing {
+            let resumed = ProgressBar(total: 100, start: .count(34), redrawsInPlace: false)
+            #expect(resumed.remainingSeconds(elapsed: 10).isNaN)   // no unit of this process yet: unknown
+            resumed.advance(to: 35, status: "adam")
+            #expect(resumed.remainingSeconds(elapsed: 10) == 10.0 / 1 * 65)
+            resumed.advance(to: 44, status: "adam")
+            #expect(resumed.remainingSeconds(elapsed: 10) == 10.0 / 10 * 56)
+            // A solver that resumes inside: the first report (35) is the first unit of this process.
+            let told = ProgressBar(total: 100, start: .beforeFirstReport, redrawsInPlace: false)
+            told.advance(to: 35, status: "adam")
+            #expect(told.startCount == 34)
+            #expect(told.remainingSeconds(elapsed: 10) == 650)
+            // A fresh run is unchanged: elapsed / completed × remaining, and 0 at the end.
+            let fresh = ProgressBar(total: 100, redrawsInPlace: false)
+            fresh.advance(to: 20, status: "adam")
+            #expect(fresh.remainingSeconds(elapsed: 10) == 10.0 / 20 * 80)
+            fresh.advance(to: 100, status: "adam")
+            #expect(fresh.remainingSeconds(elapsed: 10) == 0)
+        }
+    }
+
     @Test func anErrorEndsAnOpenBarLineFirst() {
         let text = capturing {
             let bar = ProgressBar(total: 10, redrawsInPlace: true)

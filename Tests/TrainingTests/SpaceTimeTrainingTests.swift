@@ -26,6 +26,28 @@ import Training
         #expect(throws: DatasetError.self) { try data.spaceTimePairs(history: 5) }
     }
 
+    /// Encoding each state before it is repeated along time (what a streamed run reads) gives the repeated
+    /// inputs encoded afterwards, bit for bit: with the normalizer fitted on the pairs (the same μ and σ at
+    /// every step) and with one whose μ differs at one step (then the repeated inputs are encoded).
+    @Test func inputsEncodedBeforeRepeatingEqualTheEncodedPairs() throws {
+        let (n, t, c, g) = (3, 6, 2, 5)
+        var values = [Float]()
+        for s in 0..<n { for m in 0..<t { for k in 0..<c { for i in 0..<g { values.append(Float(sin(Double(1 + s * 7 + m * 3 + k * 5 + i)) * 3 + 0.1 * Double(s))) } } } }
+        let data = try Trajectories(states: Tensor(uncheckedShape: [n, t, c, g], scalars: values))
+        let pairs = try data.spaceTimePairs(history: 2)
+        let fitted = try PointwiseNormalizer(fitting: pairs.inputs)
+        var perturbed = fitted
+        var mean = fitted.mean.scalars
+        mean[5] += 0.25   // entry (channel 0, point 1, step 1): differs from steps 0, 2, 3
+        perturbed.mean = Tensor(uncheckedShape: fitted.mean.shape, scalars: mean)
+        for normalizer in [fitted, perturbed] {
+            let encoded = try data.spaceTimePairs(history: 2, encodingInputsWith: normalizer)
+            let expected = normalizer.encode(pairs.inputs).scalars
+            #expect(encoded.inputs.shape == pairs.inputs.shape && encoded.targets.scalars == pairs.targets.scalars)
+            #expect(encoded.inputs.scalars.allSatisfy(\.isFinite) && encoded.inputs.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
+
     @Test func learnsAdvectionInSpaceTimeBelowAStatedError() throws {
         let (points, steps, h) = (32, 10, 2)
         let train = try NextStepTrainingTests.advection(count: 48, points: points, steps: steps, seed: 41)

@@ -114,6 +114,7 @@ import Training
             for chunkRows in [2, 4] {
                 let streamed = try OperatorTrainingTask(model: fno(modes: modes, input: history * c, output: c), configuration: configuration, stream: source,
                                                         trainRows: train.count, validation: nil, chunkRows: chunkRows)
+                #expect(streamed.chunkRows == min(chunkRows, train.count), "\(streamed.chunkRows)")   // the seeds file trains on 2 rows
                 try expectEqualLosses(streamed, memory, batch: 2, "\(stream.path) chunks of \(chunkRows)")
             }
         }
@@ -143,6 +144,8 @@ import Training
         _ = try run("memory-then-stream", .memory, epochs: 2)
         let resumedStreamed = try run("memory-then-stream", .stream, epochs: 4, resume: true)
         #expect(streamedThrough.test_relative_l2.isFinite && streamedThrough.data_residence == "stream" && memoryThrough.data_residence == "memory")
+        // The chunk used, not the 50 rows the limit allows: the 8 training trajectories.
+        #expect(streamedThrough.chunk_rows == 8 && memoryThrough.chunk_rows == nil, "\(String(describing: streamedThrough.chunk_rows))")
         #expect(resumedInMemory.test_relative_l2 == streamedThrough.test_relative_l2, "\(resumedInMemory.test_relative_l2) vs \(streamedThrough.test_relative_l2)")
         #expect(resumedStreamed.test_relative_l2 == memoryThrough.test_relative_l2, "\(resumedStreamed.test_relative_l2) vs \(memoryThrough.test_relative_l2)")
     }
@@ -206,6 +209,12 @@ extension StreamedCollectionTests {
         let streamed = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: configuration, stream: stream, trainRows: 3,
                                                 validation: nil, chunkRows: 2)
         try expectEqualLosses(streamed, inMemory, batch: 1, "Darcy")
+        // A chunk asked larger than the rows (a generous memory limit) is all 3 rows, in batches of 2 or 3.
+        for batchSize in [2, 3] {
+            let whole = try OperatorTrainingTask(model: fno(modes: [3, 3], input: 1, output: 1), configuration: TrainingConfiguration(epochs: 1, batchSize: batchSize),
+                                                 stream: stream, trainRows: 3, validation: nil, chunkRows: 2_056_980)
+            #expect(whole.chunkRows == 3 && whole.orderChunkRows == 3 && whole.epochOrder(seed: 3, epoch: 0)?.sorted() == [0, 1, 2])
+        }
     }
 }
 
@@ -235,5 +244,63 @@ extension StreamedCollectionTests {
         #expect(streamedThrough.test_rollout_relative_l2.isFinite && memoryThrough.data_residence == "memory")
         #expect(resumedInMemory.test_rollout_relative_l2 == streamedThrough.test_rollout_relative_l2)
         #expect(resumedStreamed.test_rollout_relative_l2 == memoryThrough.test_rollout_relative_l2)
+    }
+}
+
+extension StreamedCollectionTests {
+    /// A The Well file may declare more trajectories than it stores (`n_trajectories` is only checked against
+    /// the fields that vary by trajectory, and this file's one field does not): the streamed next-step task
+    /// refuses to build a window index for 2^40 trajectories (16 TiB) or 2^62 (beyond a 64-bit byte count)
+    /// with one line naming the index, before allocating it.
+    @Test func aWindowIndexBeyondMemoryIsRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let declared40 = directory.appendingPathComponent("declares_2^40.hdf5").path
+        try FileManager.default.copyItem(atPath: Self.fixture("the_well_hostile_counts/data/train/a.hdf5"), toPath: declared40)
+        let file = try HDF5File(opening: declared40, mode: .readWrite)
+        try file.setAttribute("n_trajectories", .int(1 << 40))
+        try file.close()
+        for (path, trajectories, expected) in [(declared40, 1 << 40, "the index of 1099511627776 × 1 training windows needs 16.0 TiB"),
+                                               (Self.fixture("the_well_hostile_counts/data/train/a.hdf5"), 1 << 62, "the window index: the size 4611686018427387904 × 1 × 16 overflows")] {
+            let stream = try TrajectoryStream(collection: path)
+            #expect(stream.count == trajectories && stream.steps == 2 && stream.grid == [4])
+            do {
+                _ = try NextStepTrainingTask(model: fno(modes: [2], input: 1, output: 1), configuration: TrainingConfiguration(epochs: 1, batchSize: 1), history: 1,
+                                             stream: stream, trainTrajectories: trajectories, validation: nil, chunkWindows: 4)
+                Issue.record("\(path): a window index for \(trajectories) trajectories was built")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(expected) && !text.contains("\n"), "\(text)")
+            }
+        }
+    }
+}
+
+extension StreamedCollectionTests {
+    /// The Well fixture's 4 × 3 grid with `--task space-time --history 2` (2 steps predicted) cannot carry
+    /// `--modes 2` (the 3-point axis holds 1 mode each way): in either residence the run stops with one line
+    /// naming the grid, its axes, the flag and the largest value that fits; `--modes 3` on the next-step
+    /// task (the 4 × 3 grid alone) likewise, with 2 for its limit (the last axis: 3/2 + 1).
+    @Test func aGridTooSmallForTheModesNamesTheFlagAndTheLimit() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let well = Self.fixture("the_well/fixture_flow")
+        for (task, modes, residence, expected) in [(FNOTrainingRun.Task.spaceTime, 2, DataResidence.memory, "the grid 4 × 3 × 2 (--task space-time: 4 × 3 points, then the 2 steps after --history 2 of 4)"),
+                                                   (.spaceTime, 2, .stream, "the grid 4 × 3 × 2 (--task space-time: 4 × 3 points, then the 2 steps after --history 2 of 4)"),
+                                                   (.nextStep, 3, .memory, "the grid 4 × 3 of"), (.nextStep, 3, .stream, "the grid 4 × 3 of")] {
+            var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent("\(task)-\(residence)").path)
+            (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs, operatorRun.requestedBatchSize) = (2, 0, 1, 1, 1)
+            (operatorRun.showsProgress, operatorRun.dataResidence) = (false, residence)
+            var fno = FNOTrainingRun(run: operatorRun)
+            (fno.task, fno.history, fno.modes) = (task, 2, modes)
+            do {
+                _ = try fno.execute()
+                Issue.record("\(task) \(residence): --modes \(modes) trained on a 4 × 3 grid")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains(expected) && text.contains("is too small for --modes \(modes)") && text.hasSuffix(modes == 2 ? "use --modes 1" : "use --modes 2 or less")
+                        && !text.contains("\n"), "\(text)")
+            }
+        }
     }
 }
