@@ -2,7 +2,8 @@
 ///
 /// ```
 /// M⁻¹ r = `cycles` V-cycles of A x = r from x = 0 on the hierarchy  A₀ = A,  Aₗ₊₁ = Rₗ Aₗ Pₗ
-/// classical:    HMIS coarsening, extended+i interpolation (≤ 4 entries per row), R = Pᵀ
+/// classical:    HMIS coarsening, FF1 interpolation (extended+i with d > 1 unknowns per node or
+///               near-nullspace vectors), ≤ 4 entries per row of P, R = Pᵀ
 /// aggregation:  the same with aggressive coarsening (multipass interpolation) on the first level:
 ///               smaller hierarchies, for many-unknown 3-D and elasticity problems
 /// air:          approximate ideal restriction R over distance-2 neighbourhoods (θ_R = 0.05), one-point P,
@@ -14,7 +15,8 @@
 /// the user's vectors) are interpolated exactly on every level (hypre's interpolation-vector variant 2).
 ///
 /// References: V. E. Henson, U. M. Yang, "BoomerAMG", Appl. Numer. Math. 41, 2002; H. De Sterck,
-/// U. M. Yang, J. J. Heys, SIAM J. Matrix Anal. Appl. 27(4), 2006 (HMIS); T. A. Manteuffel,
+/// U. M. Yang, J. J. Heys, SIAM J. Matrix Anal. Appl. 27(4), 2006 (HMIS); H. De Sterck, R. D. Falgout,
+/// J. W. Nolting, U. M. Yang, Numer. Linear Algebra Appl. 15, 2008 (FF1, extended+i interpolation); T. A. Manteuffel,
 /// S. Münzenmaier, J. Ruge, B. S. Southworth, SIAM J. Sci. Comput. 41(5), 2019 (AIR); A. H. Baker,
 /// Tz. V. Kolev, U. M. Yang, Numer. Linear Algebra Appl. 17, 2010 (interpolation of near-nullspace vectors).
 public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {

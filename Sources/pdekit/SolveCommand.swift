@@ -46,7 +46,7 @@ struct Solve: ParsableCommand {
     @Option(help: "Preconditioner (multigrid needs --grid; amg is hypre's BoomerAMG; ilut is hypre's threshold ILU).")
     var preconditioner: SolverConfiguration.Preconditioner = .none
 
-    @Option(help: "AMG variant: classical (HMIS, extended+i), aggregation (aggressive coarsening), air (nonsymmetric, advection-dominated).")
+    @Option(help: "AMG variant: classical (HMIS, FF1), aggregation (aggressive coarsening), air (nonsymmetric, advection-dominated).")
     var amgVariant: AlgebraicMultigridOptions.Variant = .classical
 
     @Option(help: "AMG smoother: gauss-seidel (symmetric), l1-jacobi, chebyshev.")

@@ -41,7 +41,7 @@ typedef struct pdekit_hypre_preconditioner pdekit_hypre_preconditioner;
 #define PDEKIT_HYPRE_KRYLOV_BICGSTAB       3
 
 /* BoomerAMG variants. */
-#define PDEKIT_HYPRE_AMG_CLASSICAL  0 /* HMIS coarsening, extended+i interpolation (≤ 4 per row) */
+#define PDEKIT_HYPRE_AMG_CLASSICAL  0 /* HMIS coarsening, FF1 interpolation (extended+i for systems), ≤ 4 per row */
 #define PDEKIT_HYPRE_AMG_AGGRESSIVE 1 /* the same with aggressive coarsening on the first levels */
 #define PDEKIT_HYPRE_AMG_AIR        2 /* approximate ideal restriction (distance 2), one-point interpolation, F-F-C relaxation */
 

@@ -233,7 +233,7 @@ typedef int32_t pdekit_preconditioner;
 #define PDEKIT_PRECONDITIONER_ILUT    7 /* threshold incomplete LU (hypre): see pdekit_solver_set_ilut */
 
 typedef int32_t pdekit_amg_variant;
-#define PDEKIT_AMG_CLASSICAL   0 /* HMIS coarsening, extended+i interpolation (default) */
+#define PDEKIT_AMG_CLASSICAL   0 /* HMIS coarsening, FF1 interpolation (default) */
 #define PDEKIT_AMG_AGGREGATION 1 /* aggressive coarsening on the first level */
 #define PDEKIT_AMG_AIR         2 /* approximate ideal restriction: nonsymmetric, advection-dominated */
 
