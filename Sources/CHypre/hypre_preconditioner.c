@@ -9,12 +9,14 @@
 #include <mpi/mpi.h>
 #include <hypre/HYPRE.h>
 #include <hypre/HYPRE_parcsr_ls.h>
+#include <hypre/_hypre_parcsr_mv.h>
 
 struct pdekit_hypre_preconditioner {
     int32_t method;
     HYPRE_Int first;   /* this process's first row (0 on one process) */
     HYPRE_Int n;       /* this process's row count */
-    HYPRE_IJMatrix matrix;
+    HYPRE_IJMatrix matrix;          /* several processes: assembled through hypre's IJ interface */
+    hypre_ParCSRMatrix *serialMatrix;  /* one process: built directly (serialParCSR) */
     HYPRE_IJVector right, left;
     HYPRE_ParCSRMatrix parMatrix;
     HYPRE_ParVector parRight, parLeft;
@@ -91,6 +93,7 @@ static void destroy(pdekit_hypre_preconditioner *p) {
         if (p->method == PDEKIT_HYPRE_ILU) HYPRE_ILUDestroy(p->solver); else HYPRE_BoomerAMGDestroy(p->solver);
     }
     if (p->matrix) HYPRE_IJMatrixDestroy(p->matrix);
+    if (p->serialMatrix) hypre_ParCSRMatrixDestroy(p->serialMatrix);
     if (p->right) HYPRE_IJVectorDestroy(p->right);
     if (p->left) HYPRE_IJVectorDestroy(p->left);
     for (int32_t k = 0; k < p->nullspaceCount; k++) if (p->nullspaceVectors[k]) HYPRE_IJVectorDestroy(p->nullspaceVectors[k]);
@@ -187,6 +190,39 @@ static int32_t configureBoomerAMG(pdekit_hypre_preconditioner *p, const pdekit_h
     return 0;
 }
 
+/* One process: hypre's ParCSR matrix built directly from the CSR rows, in hypre's layout (the diagonal
+   entry first in each row, the others in the CSR's order, no off-process block), instead of inserting
+   every entry through the IJ interface and assembling: the IJ path took 0.036 s of poisson2d-500's
+   0.20 s set-up + solve (1.25 M entries; BENCHMARKS-amg.md, run 4). NULL when out of memory. */
+static hypre_ParCSRMatrix *serialParCSR(MPI_Comm comm, int64_t n, const int64_t *row_offsets, const int64_t *columns,
+                                        const double *values) {
+    HYPRE_BigInt starts[2] = {0, (HYPRE_BigInt)n};
+    hypre_ParCSRMatrix *m = hypre_ParCSRMatrixCreate(comm, (HYPRE_BigInt)n, (HYPRE_BigInt)n, starts, starts, 0,
+                                                     (HYPRE_Int)row_offsets[n], 0);
+    if (!m) return NULL;
+    hypre_ParCSRMatrixInitialize_v2(m, HYPRE_MEMORY_HOST);
+    hypre_CSRMatrix *diagonalBlock = hypre_ParCSRMatrixDiag(m);
+    HYPRE_Int *rowStarts = hypre_CSRMatrixI(diagonalBlock), *columnIndices = hypre_CSRMatrixJ(diagonalBlock);
+    HYPRE_Real *entries = hypre_CSRMatrixData(diagonalBlock);
+    if (!rowStarts || (row_offsets[n] > 0 && (!columnIndices || !entries))) { hypre_ParCSRMatrixDestroy(m); return NULL; }
+    rowStarts[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t begin = row_offsets[i], end = row_offsets[i + 1], next = begin, diagonal = -1;
+        for (int64_t k = begin; k < end; k++) if (columns[k] == i) { diagonal = k; break; }
+        if (diagonal >= 0) { columnIndices[next] = (HYPRE_Int)i; entries[next] = values[diagonal]; next++; }
+        for (int64_t k = begin; k < end; k++) {
+            if (k == diagonal) continue;
+            columnIndices[next] = (HYPRE_Int)columns[k];
+            entries[next] = values[k];
+            next++;
+        }
+        rowStarts[i + 1] = (HYPRE_Int)end;
+    }
+    hypre_ParCSRMatrixSetNumNonzeros(m);
+    hypre_MatvecCommPkgCreate(m);
+    return m;
+}
+
 /* Builds the preconditioner on `comm` from this process's rows first … first + n − 1 (CSR with
    offsets from 0 and global column indices); the caller holds hypreLock and has checked MPI. */
 static int32_t createOn(MPI_Comm comm, int64_t first, int64_t n, const int64_t *row_offsets, const int64_t *columns,
@@ -199,27 +235,37 @@ static int32_t createOn(MPI_Comm comm, int64_t first, int64_t n, const int64_t *
     p->first = (HYPRE_Int)first;
     p->n = (HYPRE_Int)n;
     HYPRE_Int last = p->first + p->n - 1;
-    HYPRE_Int *rowLengths = (HYPRE_Int *)malloc((size_t)n * sizeof(HYPRE_Int));
-    HYPRE_Int *columns32 = (HYPRE_Int *)malloc((size_t)(row_offsets[n] > 0 ? row_offsets[n] : 1) * sizeof(HYPRE_Int));
-    HYPRE_Int *diagLengths = (HYPRE_Int *)calloc((size_t)n, sizeof(HYPRE_Int));
-    HYPRE_Int *offdLengths = (HYPRE_Int *)calloc((size_t)n, sizeof(HYPRE_Int));
+    HYPRE_Int *rowLengths = NULL, *columns32 = NULL, *diagLengths = NULL, *offdLengths = NULL;
+    int processes = 1;
+    MPI_Comm_size(comm, &processes);
     p->indices = (HYPRE_Int *)malloc((size_t)n * sizeof(HYPRE_Int));
-    if (!rowLengths || !columns32 || !diagLengths || !offdLengths || !p->indices) { status = fail(message, capacity, "out of memory"); goto done; }
-    for (int64_t i = 0; i < n; i++) {
-        rowLengths[i] = (HYPRE_Int)(row_offsets[i + 1] - row_offsets[i]);
-        p->indices[i] = p->first + (HYPRE_Int)i;
-        for (int64_t k = row_offsets[i]; k < row_offsets[i + 1]; k++) {
-            columns32[k] = (HYPRE_Int)columns[k];
-            if (columns32[k] >= p->first && columns32[k] <= last) diagLengths[i]++; else offdLengths[i]++;
+    if (!p->indices) { status = fail(message, capacity, "out of memory"); goto done; }
+    for (int64_t i = 0; i < n; i++) p->indices[i] = p->first + (HYPRE_Int)i;
+    if (processes == 1) {
+        p->serialMatrix = serialParCSR(comm, n, row_offsets, columns, values);
+        if (!p->serialMatrix) { status = fail(message, capacity, "out of memory"); goto done; }
+        p->parMatrix = (HYPRE_ParCSRMatrix)p->serialMatrix;
+    } else {
+        rowLengths = (HYPRE_Int *)malloc((size_t)n * sizeof(HYPRE_Int));
+        columns32 = (HYPRE_Int *)malloc((size_t)(row_offsets[n] > 0 ? row_offsets[n] : 1) * sizeof(HYPRE_Int));
+        diagLengths = (HYPRE_Int *)calloc((size_t)n, sizeof(HYPRE_Int));
+        offdLengths = (HYPRE_Int *)calloc((size_t)n, sizeof(HYPRE_Int));
+        if (!rowLengths || !columns32 || !diagLengths || !offdLengths) { status = fail(message, capacity, "out of memory"); goto done; }
+        for (int64_t i = 0; i < n; i++) {
+            rowLengths[i] = (HYPRE_Int)(row_offsets[i + 1] - row_offsets[i]);
+            for (int64_t k = row_offsets[i]; k < row_offsets[i + 1]; k++) {
+                columns32[k] = (HYPRE_Int)columns[k];
+                if (columns32[k] >= p->first && columns32[k] <= last) diagLengths[i]++; else offdLengths[i]++;
+            }
         }
+        HYPRE_IJMatrixCreate(comm, p->first, last, p->first, last, &p->matrix);
+        HYPRE_IJMatrixSetObjectType(p->matrix, HYPRE_PARCSR);
+        HYPRE_IJMatrixSetDiagOffdSizes(p->matrix, diagLengths, offdLengths);
+        HYPRE_IJMatrixInitialize(p->matrix);
+        if (HYPRE_IJMatrixSetValues(p->matrix, p->n, rowLengths, p->indices, columns32, values) != 0) { status = hypreFailure(message, capacity, "matrix assembly"); goto done; }
+        if (HYPRE_IJMatrixAssemble(p->matrix) != 0) { status = hypreFailure(message, capacity, "matrix assembly"); goto done; }
+        HYPRE_IJMatrixGetObject(p->matrix, (void **)&p->parMatrix);
     }
-    HYPRE_IJMatrixCreate(comm, p->first, last, p->first, last, &p->matrix);
-    HYPRE_IJMatrixSetObjectType(p->matrix, HYPRE_PARCSR);
-    HYPRE_IJMatrixSetDiagOffdSizes(p->matrix, diagLengths, offdLengths);
-    HYPRE_IJMatrixInitialize(p->matrix);
-    if (HYPRE_IJMatrixSetValues(p->matrix, p->n, rowLengths, p->indices, columns32, values) != 0) { status = hypreFailure(message, capacity, "matrix assembly"); goto done; }
-    if (HYPRE_IJMatrixAssemble(p->matrix) != 0) { status = hypreFailure(message, capacity, "matrix assembly"); goto done; }
-    HYPRE_IJMatrixGetObject(p->matrix, (void **)&p->parMatrix);
     p->right = makeVector(comm, p->first, p->n);
     p->left = makeVector(comm, p->first, p->n);
     HYPRE_IJVectorAssemble(p->right);
