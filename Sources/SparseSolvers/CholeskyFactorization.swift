@@ -13,6 +13,15 @@ final class CholmodWorkspace {
         // as LLᵀ so a non-positive pivot is reported as not positive definite in both modes.
         common.pointee.supernodal = CHOLMOD_AUTO
         common.pointee.final_ll = 1
+        // Relaxed supernode amalgamation: a supernode of up to 16 / 64 / 256 columns may absorb
+        // more explicit zeros than CHOLMOD's default (4 / 16 / 48). Fewer, larger supernodes mean
+        // fewer dense kernels and fewer OpenMP regions in Debian's CHOLMOD 3.0, which opens one per
+        // supernode step even with one thread (a futex call each: ~15 % of a 128² factorization as
+        // kernel time). Measured (BENCHMARKS-scaling.md, session 10): `generate darcy` 1 thread at 128²
+        // 0.80x the time, at 256² 0.85x, at 64² unchanged (simplicial there); a 500² Poisson setup
+        // 0.83x; a solve with the factor up to 1.5x longer (more stored zeros), a cost one-factor,
+        // one-solve uses do not see in their total.
+        common.pointee.nrelax = (16, 64, 256)
     }
     deinit {
         cholmod_l_finish(common)
