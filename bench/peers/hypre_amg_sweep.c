@@ -2,7 +2,8 @@
    printing the IJ assembly, set-up and solve seconds and the iterations (BENCHMARKS-amg.md, session 10 run 4).
    Settings from the environment (hypre's numbers): CO coarsening (10 HMIS, 8 PMIS), IN interpolation (6 extended+i,
    13 FF1, 14 extended, 17/18 extended variants), PM P max elements, TH strong threshold, RT relax type, DOWN/UP
-   relax types of the down/up cycle, AGG aggressive levels (AIT its interpolation), TRUNC truncation factor.
+   relax types of the down/up cycle, AGG aggressive levels (AIT its interpolation), TRUNC truncation factor; for Chebyshev (RT 16) CHE eigenvalue-estimate
+   iterations, CHO order, CHF fraction, CHV variant, CHS scaling.
    Build: mpicc -O2 -I/usr/include/hypre bench/peers/hypre_amg_sweep.c -o /tmp/hypre_amg_sweep -lHYPRE -lm
    Run:   CO=10 IN=13 /tmp/hypre_amg_sweep DIR/poisson2d-500.mtx   (the reading is untimed and slow: fscanf) */
 #include <stdio.h>
@@ -41,7 +42,7 @@ int main(int argc,char**argv){
   HYPRE_ParVector pB,pX; HYPRE_IJVectorGetObject(B,(void**)&pB);HYPRE_IJVectorGetObject(X,(void**)&pX);
   double t1=now();
   HYPRE_Solver amg,pcg; HYPRE_BoomerAMGCreate(&amg);
-  HYPRE_BoomerAMGSetPrintLevel(amg,0);HYPRE_BoomerAMGSetMaxIter(amg,1);HYPRE_BoomerAMGSetTol(amg,0);
+  HYPRE_BoomerAMGSetPrintLevel(amg,geti("PL",0));HYPRE_BoomerAMGSetMaxIter(amg,1);HYPRE_BoomerAMGSetTol(amg,0);
   HYPRE_BoomerAMGSetStrongThreshold(amg,getd("TH",0.25));HYPRE_BoomerAMGSetMaxCoarseSize(amg,geti("MCS",20));
   HYPRE_BoomerAMGSetCoarsenType(amg,geti("CO",10));HYPRE_BoomerAMGSetInterpType(amg,geti("IN",6));HYPRE_BoomerAMGSetPMaxElmts(amg,geti("PM",4));
   HYPRE_BoomerAMGSetRelaxOrder(amg,geti("RO",0));HYPRE_BoomerAMGSetRelaxType(amg,geti("RT",6));HYPRE_BoomerAMGSetCycleRelaxType(amg,9,3);
@@ -53,6 +54,11 @@ int main(int argc,char**argv){
   if(getenv("DOWN")){HYPRE_BoomerAMGSetCycleRelaxType(amg,geti("DOWN",13),1);HYPRE_BoomerAMGSetCycleRelaxType(amg,geti("UP",14),2);}
   if(getenv("CNS")){HYPRE_BoomerAMGSetCycleNumSweeps(amg,geti("CNS",1),1);HYPRE_BoomerAMGSetCycleNumSweeps(amg,geti("CNS",1),2);}
   if(getenv("W"))HYPRE_BoomerAMGSetRelaxWt(amg,getd("W",1));
+  if(getenv("CHE"))HYPRE_BoomerAMGSetChebyEigEst(amg,geti("CHE",10));
+  if(getenv("CHO"))HYPRE_BoomerAMGSetChebyOrder(amg,geti("CHO",2));
+  if(getenv("CHF"))HYPRE_BoomerAMGSetChebyFraction(amg,getd("CHF",0.3));
+  if(getenv("CHV"))HYPRE_BoomerAMGSetChebyVariant(amg,geti("CHV",0));
+  if(getenv("CHS"))HYPRE_BoomerAMGSetChebyScale(amg,geti("CHS",1));
   HYPRE_BoomerAMGSetup(amg,pA,pB,pX);
   double t2=now();
   HYPRE_ParCSRPCGCreate(MPI_COMM_WORLD,&pcg);HYPRE_PCGSetTol(pcg,1e-8);HYPRE_PCGSetMaxIter(pcg,500);HYPRE_PCGSetTwoNorm(pcg,1);
