@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
+        // CHOLMOD's one-thread OpenMP regions run as plain calls (a GOMP_parallel in front of libgomp's).
+        .target(name: "CCholmodRegions"),
 
         // What every long job needs: atomic writes, progress lines, memory checks, the error line.
         .target(name: "RunSupport"),
@@ -45,7 +47,7 @@ let package = Package(
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
-        .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CHypre", "CSuiteSparse"]),
+        .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CCholmodRegions", "CHypre", "CSuiteSparse"]),
         .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training"]),
         .target(name: "NeuralOperators", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "RunSupport", "TensorCore", "CBLAS"]),

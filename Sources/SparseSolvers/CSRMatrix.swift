@@ -154,25 +154,33 @@ public struct CSRMatrix: LinearOperator, Sendable, Equatable {
     }
 
     /// True when A is square and |a_ij − a_ji| ≤ tolerance · max|a| for every stored entry.
+    ///
+    /// Each stored a_ij is compared with its mirror a_ji (binary search in row j, 0 when not stored),
+    /// which covers the union of the patterns of A and Aᵀ without building Aᵀ (no allocation: a
+    /// direct solver checks every matrix of a sequence).
     public func isSymmetric(relativeTolerance: Double = 0) -> Bool {
         guard isSquare else { return false }
-        let t = transposed()
-        let scale = values.reduce(0) { max($0, abs($1)) }
-        // Compare entry by entry over the union pattern.
-        for i in 0..<rowCount {
-            var p = rowOffsets[i], q = t.rowOffsets[i]
-            let pe = rowOffsets[i + 1], qe = t.rowOffsets[i + 1]
-            while p < pe || q < qe {
-                let cp = p < pe ? columnIndices[p] : Int.max
-                let cq = q < qe ? t.columnIndices[q] : Int.max
-                let a: Double, b: Double
-                if cp == cq { a = values[p]; b = t.values[q]; p += 1; q += 1 }
-                else if cp < cq { a = values[p]; b = 0; p += 1 }
-                else { a = 0; b = t.values[q]; q += 1 }
-                if abs(a - b) > relativeTolerance * scale { return false }
+        let bound = relativeTolerance * values.reduce(0) { max($0, abs($1)) }
+        return rowOffsets.withUnsafeBufferPointer { offsets in
+            columnIndices.withUnsafeBufferPointer { columns in
+                values.withUnsafeBufferPointer { entries in
+                    for i in 0..<rowCount {
+                        for k in offsets[i]..<offsets[i + 1] {
+                            let j = columns[k]
+                            if j == i { continue }
+                            var lo = offsets[j], hi = offsets[j + 1]
+                            while lo < hi {
+                                let mid = (lo + hi) / 2
+                                if columns[mid] < i { lo = mid + 1 } else { hi = mid }
+                            }
+                            let mirror = lo < offsets[j + 1] && columns[lo] == i ? entries[lo] : 0
+                            if abs(entries[k] - mirror) > bound { return false }
+                        }
+                    }
+                    return true
+                }
             }
         }
-        return true
     }
 
     /// The main diagonal (zeros where not stored).

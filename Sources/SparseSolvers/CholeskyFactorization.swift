@@ -4,6 +4,7 @@ import CSuiteSparse
 final class CholmodWorkspace {
     let common: UnsafeMutablePointer<cholmod_common>
     init() {
+        _ = CholmodParallelRegions.isBound
         common = .allocate(capacity: 1)
         cholmod_l_start(common)
         common.pointee.print = 0
@@ -13,15 +14,11 @@ final class CholmodWorkspace {
         // as LLᵀ so a non-positive pivot is reported as not positive definite in both modes.
         common.pointee.supernodal = CHOLMOD_AUTO
         common.pointee.final_ll = 1
-        // Relaxed supernode amalgamation: a supernode of up to 16 / 64 / 256 columns may absorb
-        // more explicit zeros than CHOLMOD's default (4 / 16 / 48). Fewer, larger supernodes mean
-        // fewer dense kernels and fewer OpenMP regions in Debian's CHOLMOD 3.0, which opens one per
-        // supernode step even with one thread (a futex call each: ~15 % of a 128² factorization as
-        // kernel time). Measured (BENCHMARKS-scaling.md, session 10): `generate darcy` 1 thread at 128²
-        // 0.80x the time, at 256² 0.85x, at 64² unchanged (simplicial there); a 500² Poisson setup
-        // 0.83x; a solve with the factor up to 1.5x longer (more stored zeros), a cost one-factor,
-        // one-solve uses do not see in their total.
-        common.pointee.nrelax = (16, 64, 256)
+        // CHOLMOD's own supernode amalgamation (nrelax 4 / 16 / 48). Session 10 relaxed it to 16 / 64 / 256
+        // to open fewer one-thread OpenMP regions; with those regions run as plain calls
+        // (`CholmodParallelRegions`) the default is faster and its factor half the size. Measured
+        // (BENCHMARKS-scaling.md, session 11; CPU ms per factorization, relaxed → default): 128² Darcy
+        // 1 thread 4.3 → 3.9 (L 11.6 → 5.4 MB), 2 threads 10.3 → 8.9; 256² 1 thread 26.9 → 24.2, its solve 7.9 → 4.5.
     }
     deinit {
         cholmod_l_finish(common)
@@ -47,6 +44,8 @@ final class CholmodWorkspace {
 public final class CholeskyFactorization: LinearOperator {
     let workspace = CholmodWorkspace()
     var factor: UnsafeMutablePointer<cholmod_factor>?
+    /// A in CHOLMOD's form, kept from the analysis: a refactorization copies only the values into it.
+    private var matrix: UnsafeMutablePointer<cholmod_sparse>?
     let rowOffsets: [Int]
     let columnIndices: [Int]
     public let rowCount: Int
@@ -63,7 +62,7 @@ public final class CholeskyFactorization: LinearOperator {
         rowOffsets = a.rowOffsets
         columnIndices = a.columnIndices
         let sparse = try makeSparse(a)
-        defer { var s: UnsafeMutablePointer<cholmod_sparse>? = sparse; cholmod_l_free_sparse(&s, workspace.common) }
+        matrix = sparse
         guard let f = cholmod_l_analyze(sparse, workspace.common) else {
             throw DirectSolverError.libraryFailure(library: "CHOLMOD analyze", status: Int(workspace.common.pointee.status))
         }
@@ -83,6 +82,7 @@ public final class CholeskyFactorization: LinearOperator {
 
     deinit {
         if factor != nil { cholmod_l_free_factor(&factor, workspace.common) }
+        if matrix != nil { cholmod_l_free_sparse(&matrix, workspace.common) }
     }
 
     /// Numeric (re)factorization of a matrix with the analyzed pattern, reusing the analysis.
@@ -93,8 +93,10 @@ public final class CholeskyFactorization: LinearOperator {
         }
         for v in a.values where !v.isFinite { throw DirectSolverError.nonFiniteValue }
         isFactorized = false
-        let sparse = try makeSparse(a)
-        defer { var s: UnsafeMutablePointer<cholmod_sparse>? = sparse; cholmod_l_free_sparse(&s, workspace.common) }
+        guard let sparse = matrix else { throw DirectSolverError.notFactorized }
+        if a.entryCount > 0 {
+            a.values.withUnsafeBufferPointer { sparse.pointee.x.assumingMemoryBound(to: Double.self).update(from: $0.baseAddress!, count: a.entryCount) }
+        }
         let ok = cholmod_l_factorize(sparse, factor, workspace.common)
         let status = workspace.common.pointee.status
         if status == CHOLMOD_NOT_POSDEF || (factor.map { Int($0.pointee.minor) < rowCount } ?? false) {
