@@ -39,13 +39,24 @@ static void cholmod_gomp_parallel(void (*fn)(void *), void *data, unsigned num_t
     libgomp_parallel(fn, data, num_threads, flags);
 }
 
+/* What libcholmod's calls of SuiteSparse_time reach: CHOLMOD reads the clock only for its timing
+   statistics (Common->CHOLMOD_CPU_GEMM_TIME and the like, which PDEKit never reads), around every
+   BLAS call of its supernodal factorization: 6 % of a 128² Darcy sample's CPU time in clock_gettime. */
+static double cholmod_statistics_clock(void) { return 0; }
+
+/* The functions libcholmod's slots are pointed at. */
+static const struct { const char *name; void *replacement; } replacements[] = {
+    {"GOMP_parallel", (void *)cholmod_gomp_parallel},
+    {"SuiteSparse_time", (void *)cholmod_statistics_clock},
+};
+
 /* An address from the dynamic section: glibc relocates some entries in place, others stay offsets. */
 static uintptr_t dynamic_address(const struct dl_phdr_info *info, ElfW(Addr) value) {
     return value < info->dlpi_addr ? info->dlpi_addr + value : value;
 }
 
-/* Points every GOT slot of libcholmod that holds GOMP_parallel (jump slots and, for -fno-plt code,
-   GLOB_DAT entries) at cholmod_gomp_parallel. The slots may lie in the RELRO segment, which is
+/* Points every GOT slot of libcholmod that holds one of the `replacements` (jump slots and, for
+   -fno-plt code, GLOB_DAT entries) at its replacement. The slots may lie in the RELRO segment, which is
    read-only after relocation: it is made writable for the write and read-only again. */
 #ifdef JUMP_SLOT
 static int patch_object(struct dl_phdr_info *info, size_t size, void *unused) {
@@ -85,15 +96,19 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *unused) {
             const ElfW(Rela) *relocation = &tables[t][r];
             unsigned type = ELF64_R_TYPE(relocation->r_info);
             if (type != JUMP_SLOT && type != GLOB_DAT) continue;
-            const ElfW(Sym) *symbol = &symbols[ELF64_R_SYM(relocation->r_info)];
-            if (strcmp(names + symbol->st_name, "GOMP_parallel") != 0) continue;
+            const char *name = names + symbols[ELF64_R_SYM(relocation->r_info)].st_name;
+            void *replacement = NULL;
+            for (size_t k = 0; k < sizeof replacements / sizeof replacements[0]; k++) {
+                if (strcmp(name, replacements[k].name) == 0) replacement = replacements[k].replacement;
+            }
+            if (replacement == NULL) continue;
             uintptr_t slot = info->dlpi_addr + relocation->r_offset;
             void *first_page = (void *)(slot & ~(uintptr_t)(page - 1));
             int in_relro = slot >= relro_start && slot < relro_end;
             if (in_relro && mprotect(first_page, (size_t)page, PROT_READ | PROT_WRITE) != 0) continue;
-            __atomic_store_n((gomp_parallel_function *)slot, cholmod_gomp_parallel, __ATOMIC_RELEASE);
+            __atomic_store_n((void **)slot, replacement, __ATOMIC_RELEASE);
             if (in_relro) mprotect(first_page, (size_t)page, PROT_READ);
-            bound = 1;
+            if (replacement == (void *)cholmod_gomp_parallel) bound = 1;
         }
     }
     return 1;

@@ -347,6 +347,8 @@ public final class DatasetGenerator {
                     try file.setAttribute("pdekit.solver", .string(chosen.rawValue + " [" + methods.sorted().joined(separator: ", ") + "]"))
                     try file.setAttribute("pdekit.solver_strategy", .string(chosen.rawValue))
                     try file.setAttribute("pdekit.solver_reason", .string(solver.choiceReason))
+                    // The direct solves' rounding depends on CHOLMOD's ordering and supernodes: record them.
+                    if let analysis = solver.directAnalysisDescription { try file.setAttribute("pdekit.direct_analysis", .string(analysis)) }
                 }
                 try file.setAttribute(Self.completedAttribute, .int(rows.upperBound))
                 try file.close()

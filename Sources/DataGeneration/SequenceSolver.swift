@@ -30,6 +30,10 @@ public final class SequenceSolver {
     private var solvedCount = 0
     private var probeIterations: [Int] = []
 
+    /// CHOLMOD's analysis behind the direct solves (ordering, supernodal or simplicial, amalgamation),
+    /// nil before the first direct solve or when only LU was used.
+    public var directAnalysisDescription: String? { (solvers[.direct] as? DirectLinearSolver)?.choleskyAnalysisDescription }
+
     /// Fixes the strategy without probing (e.g. when resuming a run whose `.auto` choice is recorded).
     public func adopt(_ strategy: SequenceSolveStrategy, reason: String) {
         precondition(strategy != .auto, "adopt needs a concrete strategy")

@@ -146,6 +146,19 @@ public final class CholeskyFactorization: LinearOperator {
         for i in 0..<rowCount { y[i] = r[i] }
     }
 
+    /// The analysis CHOLMOD chose, which fixes the factor's rounding: the fill-reducing ordering,
+    /// simplicial or supernodal, and the supernode amalgamation (e.g. "CHOLMOD supernodal, AMD
+    /// ordering, amalgamation 4/16/48"). Data files record it next to the solver.
+    public var analysisDescription: String {
+        guard let f = factor else { return "CHOLMOD (not analyzed)" }
+        let orderings = [0: "natural", 1: "given", 2: "AMD", 3: "METIS", 4: "NESDIS", 5: "COLAMD", 6: "natural postordered"]
+        let ordering = orderings[Int(f.pointee.ordering)] ?? "ordering \(f.pointee.ordering)"
+        let relax = workspace.common.pointee.nrelax
+        return f.pointee.is_super != 0
+            ? "CHOLMOD supernodal, \(ordering) ordering, amalgamation \(relax.0)/\(relax.1)/\(relax.2)"
+            : "CHOLMOD simplicial, \(ordering) ordering"
+    }
+
     /// Number of entries in L (after factorization).
     public var factorEntryCount: Int {
         guard let f = factor else { return 0 }

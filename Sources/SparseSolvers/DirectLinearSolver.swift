@@ -19,6 +19,9 @@ public final class DirectLinearSolver: LinearSolver {
     public var rowCount: Int? { matrix?.rowCount }
     /// The factorization the last `setup` produced.
     public private(set) var factorization: SolveReport.Factorization?
+    /// CHOLMOD's analysis of the last Cholesky `setup` (`CholeskyFactorization.analysisDescription`),
+    /// nil when no Cholesky factorization was made.
+    public var choleskyAnalysisDescription: String? { cholesky?.analysisDescription }
     /// Whether the last `setup` reused CHOLMOD's symbolic analysis of the previous pattern.
     public private(set) var reusedAnalysis = false
 
