@@ -21,7 +21,6 @@
 typedef void (*gomp_parallel_function)(void (*)(void *), void *, unsigned, unsigned);
 
 static gomp_parallel_function libgomp_parallel;   /* libgomp's GOMP_parallel */
-static int thread_limit_is_one;
 static int inline_enabled = 1;
 static int bound;
 static long inlined_count, forwarded_count;
@@ -29,8 +28,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /* What libcholmod's calls of GOMP_parallel reach once its slots point here. */
 static void cholmod_gomp_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags) {
-    if (libgomp_parallel == NULL
-        || (__atomic_load_n(&inline_enabled, __ATOMIC_RELAXED) && (num_threads == 1 || thread_limit_is_one))) {
+    if (libgomp_parallel == NULL || __atomic_load_n(&inline_enabled, __ATOMIC_RELAXED)) {
         __atomic_fetch_add(&inlined_count, 1, __ATOMIC_RELAXED);
         fn(data);
         return;
@@ -117,9 +115,6 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *unused) {
 
 static void initialize(void) {
     libgomp_parallel = (gomp_parallel_function)dlsym(RTLD_DEFAULT, "GOMP_parallel");
-    int (*thread_limit)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_thread_limit");
-    /* The thread-limit ICV is read from OMP_THREAD_LIMIT when libgomp loads and has no setter. */
-    thread_limit_is_one = thread_limit != NULL && thread_limit() == 1;
 #ifdef JUMP_SLOT
     if (libgomp_parallel != NULL) dl_iterate_phdr(patch_object, NULL);
 #endif

@@ -15,7 +15,7 @@ final class CholmodWorkspace {
         common.pointee.supernodal = CHOLMOD_AUTO
         common.pointee.final_ll = 1
         // CHOLMOD's own supernode amalgamation (nrelax 4 / 16 / 48). Session 10 relaxed it to 16 / 64 / 256
-        // to open fewer one-thread OpenMP regions; with those regions run as plain calls
+        // to open fewer OpenMP regions; with CHOLMOD's regions run as plain calls
         // (`CholmodParallelRegions`) the default is faster and its factor half the size. Measured
         // (BENCHMARKS-scaling.md, session 11; CPU ms per factorization, relaxed → default): 128² Darcy
         // 1 thread 4.3 → 3.9 (L 11.6 → 5.4 MB), 2 threads 10.3 → 8.9; 256² 1 thread 26.9 → 24.2, its solve 7.9 → 4.5.

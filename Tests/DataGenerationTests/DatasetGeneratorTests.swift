@@ -56,7 +56,7 @@ import DataGeneration
         #expect(strategy == .direct ? analysis == "CHOLMOD simplicial, AMD ordering" : analysis == nil, "\(String(describing: analysis))")
     }
 
-    /// At 128² CHOLMOD factors supernodally (its one-thread OpenMP regions run as plain calls, see
+    /// At 128² CHOLMOD factors supernodally (its OpenMP regions run as plain calls, see
     /// `CholmodParallelRegions`): the file records the analysis, and every stored Float64 solution
     /// has a relative residual ≤ 1e-10 in the system rebuilt from its stored coefficient.
     @Test func supernodalDirectSolvesRecordTheirAnalysis() throws {

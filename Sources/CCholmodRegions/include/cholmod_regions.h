@@ -1,25 +1,25 @@
 #ifndef PDEKIT_CHOLMOD_REGIONS_H
 #define PDEKIT_CHOLMOD_REGIONS_H
 /*
- * CHOLMOD's one-thread OpenMP regions, run as plain calls.
+ * CHOLMOD's OpenMP regions, run as plain calls.
  *
- * Debian's CHOLMOD 3.0 opens an OpenMP parallel region (GOMP_parallel) for every supernode step of
- * its supernodal factorization: to zero the supernode, to copy A into it, to add each descendant's
+ * Debian's CHOLMOD 3.0 opens an OpenMP parallel region (GOMP_parallel) for every step of its
+ * supernodal factorization: clear a map, zero a supernode, copy A into it, add each descendant's
  * update. Most have an `if` clause that is false for small supernodes, so they run on a team of one
- * thread, and with OMP_THREAD_LIMIT=1 (PDEKit's one-thread runs) all of them do. libgomp still builds
- * a team and ends it with a barrier whose release is a futex system call, about 5 000 per 128²
- * Darcy factorization: 60 % of its CPU time.
+ * thread (all of them with OMP_THREAD_LIMIT=1); libgomp still builds each team and ends it with a
+ * barrier whose release is a futex system call: about 5 000 per 128² Darcy factorization, 60 % of its
+ * CPU time. The regions with real teams are memory-bound copy and scatter loops that 2 threads did
+ * not speed up either (BENCHMARKS-scaling.md, session 11); CHOLMOD's parallel speed is OpenBLAS's.
  *
  * pdekit_cholmod_regions_bind() points libcholmod's GOT slots for GOMP_parallel at a function of
- * this file (only libcholmod's calls: every other library keeps libgomp's), which runs a region as
+ * this file (only libcholmod's calls: every other library keeps libgomp's), which runs each region
+ * as fn(data) on the calling thread (or passes it to libgomp when disabled).
  *
- *     fn(data)                                     when its team would have one thread (num_threads
- *                                                  == 1, the false `if` clause, or thread limit 1),
- *     libgomp's GOMP_parallel(fn, data, n, flags)  otherwise (a real team).
- *
- * A team of one runs the outlined body once with thread number 0 of 1; so does the plain call
- * (omp_get_thread_num() = 0 and omp_get_num_threads() = 1 outside a region, the only OpenMP calls
- * CHOLMOD makes), in the same order, so factors are bitwise those of libgomp's execution.
+ * Every CHOLMOD region is a `parallel for` with a static schedule whose body asks only
+ * omp_get_num_threads() and omp_get_thread_num() (libcholmod imports no other OpenMP function): called
+ * outside a team these answer 1 and 0, so the body runs every iteration once, in order, as a team of
+ * one thread does. CHOLMOD's loops write distinct entries per iteration, so the factors are bitwise
+ * those of libgomp's execution with any team size, and no longer depend on the thread count.
  *
  * The same binding points libcholmod's SuiteSparse_time at a clock that reads 0: CHOLMOD times every
  * BLAS call of the supernodal factorization for its statistics only (6 % of a 128² sample's CPU).
