@@ -12,7 +12,9 @@ import Foundation
 ///   only, and CHOLMOD's supernodal factorization asks for a fixed 4 threads per region
 ///   (`num_threads(CHOLMOD_OMP_NUM_THREADS)`, a compile-time constant), which no runtime call lowers.
 ///   Only `OMP_THREAD_LIMIT`, read when libgomp loads, caps every region of every thread: the CLI sets
-///   ``loadTimeEnvironment(threads:)`` and re-executes itself once before any work (`Entry.main`);
+///   ``loadTimeEnvironment(threads:)`` and re-executes itself once before any work (`Entry.main`).
+///   (Since session 11 CHOLMOD's regions run inline, `CholmodParallelRegions` in SparseSolvers, so the
+///   limit matters for CHOLMOD only if that binding fails; OpenBLAS's pool still needs the re-execution);
 /// - FFTW is linked without its threads library, so it always runs on the calling thread.
 ///
 /// Without a cap (``limit`` is nil) nothing is changed: every library keeps its own default.

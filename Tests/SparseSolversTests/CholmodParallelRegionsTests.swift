@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import RunSupport
 import SparseSolvers
 
 /// CHOLMOD's OpenMP regions run as plain calls (`CholmodParallelRegions`): the factors
@@ -30,8 +31,18 @@ import SparseSolvers
         return try matrices.map { try factorization.factorize($0); return try factorization.solve(b) }
     }
 
+    /// OpenBLAS at one thread for both executions, as PDEKit runs it (TensorCore lowers it on first use,
+    /// `PDEKIT_THREADS=1` at load): its threaded kernels block differently, so their rounding would
+    /// depend on whether ProcessThreadsTests, which lowers it in this same process, has run yet.
+    static func lowerOpenBLASToOneThread() {
+        guard let process = dlopen(nil, RTLD_NOW), let set = dlsym(process, "openblas_set_num_threads") else { return }
+        unsafeBitCast(set, to: (@convention(c) (Int32) -> Void).self)(1)
+    }
+
     @Test func inlineRegionsGiveLibgompsBitsAndSmallResiduals() throws {
         #expect(CholmodParallelRegions.isBound)
+        Self.lowerOpenBLASToOneThread()
+        #expect(ProcessThreads.openBLASThreads == 1)
         // 120² unknowns: CHOLMOD's analysis picks the supernodal factorization, which opens the regions.
         let matrices = (0..<3).map { Self.variableCoefficientMatrix(n: 120, seed: $0) }
         let b = manufacturedSolution(matrices[0].rowCount)
@@ -49,7 +60,8 @@ import SparseSolvers
         #expect(CholmodParallelRegions.counts.forwarded > afterInline.forwarded)
 
         for (k, matrix) in matrices.enumerated() {
-            #expect(inline[k] == throughLibgomp[k], "system \(k): inline and libgomp factors differ")
+            let identical = inline[k] == throughLibgomp[k]
+            #expect(identical, "system \(k): inline and libgomp solutions differ by \(maxAbsDifference(inline[k], throughLibgomp[k])) at most")
             let residual = trueRelativeResidual(matrix, inline[k], b)
             #expect(residual.isFinite && residual <= 1e-10, "system \(k): relative residual \(residual)")
         }
