@@ -166,7 +166,18 @@ static int32_t configureBoomerAMG(pdekit_hypre_preconditioner *p, const pdekit_h
         HYPRE_BoomerAMGSetRelaxOrder(s, 0);
         switch (o->smoother) {
         case PDEKIT_HYPRE_SMOOTHER_L1_JACOBI: HYPRE_BoomerAMGSetRelaxType(s, 18); break;
-        case PDEKIT_HYPRE_SMOOTHER_CHEBYSHEV: HYPRE_BoomerAMGSetRelaxType(s, 16); break;
+        case PDEKIT_HYPRE_SMOOTHER_CHEBYSHEV:
+            /* Relax type 16: u += s(D⁻¹A) D⁻¹ (f − A u), the residual polynomial 1 − t s(t) of degree 2
+               the Chebyshev polynomial on [0.3 λ, λ] scaled to 1 at t = 0, λ = 1.1 × the Gershgorin
+               bound maxᵢ (1 + Σⱼ≠ᵢ |aᵢⱼ| / aᵢᵢ) of D⁻¹A on each level (eigenvalue-estimate iterations 0:
+               no CG iterations in the set-up), symmetric in the D-inner product, so M stays SPD for CG. */
+            HYPRE_BoomerAMGSetRelaxType(s, 16);
+            HYPRE_BoomerAMGSetChebyOrder(s, 2);
+            HYPRE_BoomerAMGSetChebyFraction(s, 0.3);
+            HYPRE_BoomerAMGSetChebyEigEst(s, 0);
+            HYPRE_BoomerAMGSetChebyScale(s, 1);
+            HYPRE_BoomerAMGSetChebyVariant(s, 0);
+            break;
         default: HYPRE_BoomerAMGSetRelaxType(s, 6); break;   /* hybrid symmetric Gauss–Seidel */
         }
         HYPRE_BoomerAMGSetCycleRelaxType(s, 9, 3);
