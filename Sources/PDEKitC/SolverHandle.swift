@@ -80,7 +80,10 @@ final class SolverHandle {
     }
 
     func setAMGSmoother(_ smoother: AlgebraicMultigridOptions.Smoother) throws {
-        try reconfigure { $0.amg.smoother = smoother }
+        var options = configuration.amg
+        options.smoother = smoother
+        try options.validate(rowCount: nil)
+        try reconfigure { $0.amg = options }
     }
 
     func setThresholdILU(_ options: ThresholdILUOptions) throws {

@@ -86,6 +86,7 @@ import PDEKitC
         #expect(pdekit_solver_set_amg(solver, 2, 0.25, 1, nil, 0, 0) == 2)       // … is not AIR's
         #expect(pdekit_solver_set_amg_smoother(solver, 0) == 0)
         #expect(pdekit_solver_set_amg(solver, 2, 0.25, 1, nil, 0, 0) == 0)
+        #expect(pdekit_solver_set_amg_smoother(solver, 1) == 2)                  // AIR takes only AUTO
         #expect(pdekit_solver_set_ilut(solver, -1, 10) == 2)
         #expect(pdekit_solver_set_ilut(solver, 1e-3, 0) == 2)
         #expect(pdekit_solver_set_grid(solver, [4, 0], 2) == 3)

@@ -290,7 +290,7 @@ pdekit_status pdekit_solver_set_amg(pdekit_solver *solver, pdekit_amg_variant va
                                     int32_t unknowns_per_node, const double *nullspace, int32_t nullspace_count, int64_t rows);
 
 /* The smoother of PDEKIT_PRECONDITIONER_AMG (default PDEKIT_AMG_SMOOTHER_AUTO); a later pdekit_solver_set_amg
- * keeps it. AIR with another smoother than AUTO is PDEKIT_ERROR_INVALID_ARGUMENT. Serialized. */
+ * keeps it. AIR with another smoother than AUTO (in either order) is PDEKIT_ERROR_INVALID_ARGUMENT. Serialized. */
 pdekit_status pdekit_solver_set_amg_smoother(pdekit_solver *solver, pdekit_amg_smoother smoother);
 
 /* Settings of PDEKIT_PRECONDITIONER_ILUT: drop tolerance (0 <= tau < 1, relative to each row's norm)
