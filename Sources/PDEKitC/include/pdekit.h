@@ -240,8 +240,9 @@ typedef int32_t pdekit_amg_variant;
 /* The AMG smoother, one sweep before and after each coarse-grid correction (AIR ignores it):
  * see pdekit_solver_set_amg_smoother. */
 typedef int32_t pdekit_amg_smoother;
-#define PDEKIT_AMG_SMOOTHER_AUTO         0 /* default: Chebyshev with one unknown per node and no near-nullspace
-                                              vectors, Gauss-Seidel for systems (the only choice AIR takes) */
+#define PDEKIT_AMG_SMOOTHER_AUTO         0 /* default: Chebyshev with one unknown per node, no near-nullspace vectors
+                                              and <= 6 entries per row (2-D stencils), else Gauss-Seidel;
+                                              the only choice AIR takes */
 #define PDEKIT_AMG_SMOOTHER_GAUSS_SEIDEL 1 /* hybrid symmetric Gauss-Seidel (hypre relax type 6) */
 #define PDEKIT_AMG_SMOOTHER_L1_JACOBI    2 /* l1-Jacobi (hypre relax type 18) */
 #define PDEKIT_AMG_SMOOTHER_CHEBYSHEV    3 /* degree-2 Chebyshev in D^-1 A on [0.3 lambda, lambda], lambda = 1.1 x its
