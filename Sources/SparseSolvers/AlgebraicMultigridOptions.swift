@@ -30,8 +30,8 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
     /// level is solved by Gaussian elimination). AIR has its own (F-F-C Gauss–Seidel, see above) and
     /// takes only `.automatic`.
     public enum Smoother: String, Codable, Sendable, CaseIterable {
-        /// Chebyshev for scalar AMG (one unknown per node, no near-nullspace vectors), Gauss–Seidel
-        /// for systems: see `effectiveSmoother` for the rule and the measurements behind it.
+        /// Chebyshev for scalar AMG (one unknown per node, no near-nullspace vectors) on ≤ 6 entries
+        /// per row, Gauss–Seidel otherwise: see `effectiveSmoother` for the rule and its measurements.
         case automatic = "auto"
         /// Hybrid symmetric Gauss–Seidel (hypre relax type 6): a forward then a backward sweep,
         /// symmetric, so M stays SPD for CG.
