@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
-        // CHOLMOD's one-thread OpenMP regions run as plain calls (a GOMP_parallel in front of libgomp's).
+        // CHOLMOD's OpenMP regions run as plain calls (libcholmod's GOT slots bound at run time; see the header).
         .target(name: "CCholmodRegions"),
 
         // What every long job needs: atomic writes, progress lines, memory checks, the error line.
