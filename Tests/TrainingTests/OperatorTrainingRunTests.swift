@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TensorCore
+import AutoDiff
 import NeuralOperators
 import Training
 
@@ -68,10 +69,55 @@ import Training
         #expect(message { try run.checkBatchSize(trainingRows: 18) }
                 == "--batch-size 50 is larger than the 18 training samples (--train minus --validation)")
         #expect(message { try run.checkBatchSize(trainingRows: 50) } == nil)
+        (run.train, run.validation) = (3, 2)
+        #expect(message { try run.checkBatchSize(trainingRows: 1) }
+                == "--train 3 with --validation 2 leaves 1 training sample; the normalizer's per-point standard deviation needs at least 2 (--train minus --validation ≥ 2)")
         (run.adamW, run.h1, run.patience, run.weightDecay) = (true, true, 7, 0.5)
         let configuration = run.trainingConfiguration
         #expect(configuration.optimizer == .adamW && configuration.loss == .relativeH1 && configuration.earlyStoppingPatience == 7)
         #expect(configuration.batchSize == 50 && configuration.weightDecay == 0.5 && configuration.epochs == 1)
+    }
+
+    /// One training sample (The Well fixture, `--task space-time --train 1`; pairs with `--train 2 --validation 1`),
+    /// in memory and streamed: refused before training with one line naming --train and the minimum (it ended
+    /// in "non-finite gradient in epoch 1 (the loss was 0.0)"). Two training pairs whose targets are the same
+    /// field (σ = 0 everywhere: the decoded prediction is the target to the last bit) now train to a finite loss.
+    @Test func oneTrainingSampleIsRefusedAndIdenticalTargetsTrain() throws {
+        try withDirectory { directory in
+            let well = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("datasets/fixtures/collections/the_well/fixture_flow").path
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent("well-\(residence)").path)
+                (operatorRun.train, operatorRun.test, operatorRun.epochs, operatorRun.showsProgress, operatorRun.dataResidence) = (1, 1, 1, false, residence)
+                var fno = FNOTrainingRun(run: operatorRun)
+                (fno.task, fno.history, fno.modes) = (.spaceTime, 2, 1)
+                #expect(message { try fno.execute() }
+                        == "--train 1 with --validation 0 leaves 1 training sample; the normalizer's per-point standard deviation needs at least 2 (--train minus --validation ≥ 2)",
+                        "\(residence)")
+            }
+            let (pairs, _) = try writeFiles(in: directory)
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: pairs, output: directory.appendingPathComponent("pairs-\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (2, 1, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var fno = FNOTrainingRun(run: operatorRun)
+                fno.modes = 2
+                #expect(message { try fno.execute() }?.hasPrefix("--train 2 with --validation 1 leaves 1 training sample;") == true, "\(residence)")
+            }
+            var generator = SeededRandomNumberGenerator(seed: 6)
+            let inputs = Tensor<Float>.normal([2, 1, 16], using: &generator)
+            let field = (0..<16).map { 1000 + Float(sin(Double($0))) }
+            let targets = Tensor<Float>(uncheckedShape: [2, 1, 16], scalars: field + field)
+            let model = try FourierNeuralOperator<Float>(FNOConfiguration(modes: [4], inputChannels: 1, outputChannels: 1, width: 6, layerCount: 1,
+                                                                          projectionChannels: 8), generator: &generator)
+            let task = try OperatorTrainingTask(model: model, configuration: TrainingConfiguration(epochs: 1, batchSize: 2),
+                                                train: try FieldPairs(inputs: inputs, targets: targets), validation: nil)
+            let loss = try task.loss(batch: [0, 1])
+            #expect(loss.value.scalars == [0], "σ = 0: the decoded prediction is the target (loss \(loss.value.scalars))")
+            let parameters = model.namedParameters.map(\.parameter.variable)
+            let grads = gradients(of: loss, withRespectTo: parameters)
+            #expect(grads.allSatisfy { $0.value.isFinite }, "a NaN gradient at an exact fit")
+        }
     }
 
     @Test func timeSeriesTasksCheckHistoryAndPushforward() throws {
