@@ -120,6 +120,36 @@ import Training
         }
     }
 
+    /// A training sample whose target is zero everywhere has no relative error (‖u − v‖/‖0‖): refused before
+    /// training with one line naming the sample, in memory and streamed (it stopped in epoch 1 as "training
+    /// diverged (non-finite loss)").
+    @Test func aZeroTargetIsRefusedBeforeTraining() throws {
+        try withDirectory { directory in
+            var generator = SeededRandomNumberGenerator(seed: 8)
+            let a = (0..<(8 * 16)).map { _ in Double.random(in: -1...1, using: &generator) }
+            let u = a.indices.map { $0 / 16 == 3 ? 0 : 0.5 * a[$0] }   // sample 3's target is zero
+            let path = directory.appendingPathComponent("zero.h5").path
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.writeDataset("coeff", try NumericArray(shape: [8, 16], storage: .float64(a)))
+                try file.writeDataset("sol", try NumericArray(shape: [8, 16], storage: .float64(u)))
+            }
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (6, 0, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var fno = FNOTrainingRun(run: operatorRun)
+                fno.modes = 2
+                do {
+                    _ = try fno.execute()
+                    Issue.record("\(residence): trained on a zero target")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.contains("the target of training sample 3 is zero everywhere") && !text.contains("\n"), "\(residence): \(text)")
+                }
+            }
+        }
+    }
+
     @Test func timeSeriesTasksCheckHistoryAndPushforward() throws {
         try withDirectory { directory in
             let (_, path) = try writeFiles(in: directory)
