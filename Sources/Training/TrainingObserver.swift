@@ -59,11 +59,7 @@ public final class MetricsLogObserver: TrainingObserver {
     public func epochWillCommit(history: [EpochRecord]) throws { try write(history) }
 
     func write(_ history: [EpochRecord]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in history { data.append(try encoder.encode(record)); data.append(0x0A) }
-        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(JSONOutput.lines(history), to: url)
     }
 
     /// The records of a `metrics.jsonl` (unreadable lines skipped), or none without the file.

@@ -21,13 +21,9 @@ func emit(_ fields: [String: Any]) {
     print(line)
 }
 
-/// One Codable value as one line of JSON (keys sorted), the format of every JSON line the CLI prints.
+/// One Codable value as one line of JSON (``JSONOutput``), the format of every JSON line the CLI prints.
 enum JSONLine {
-    static func encode<Value: Encodable>(_ value: Value) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    static func encode<Value: Encodable>(_ value: Value) throws -> String { try JSONOutput.line(value) }
 
     /// Prints `value` on stdout and flushes (benchmarks are read while they run).
     static func print(_ value: any Encodable) throws {
