@@ -28,7 +28,11 @@
 /// index record is the 4-byte name hash plus a heap ID; a creation-order record 8 bytes plus a heap
 /// ID); node sizes with room for at least two records and no larger than the file; the split and
 /// merge percentages; addresses inside the file (or undefined where the structure may be absent); a
-/// leaf root holding exactly the total record count, in its node; the table's sizes powers of two.
+/// leaf root holding exactly the total record count, in its node; the table's sizes powers of two; the
+/// heap IDs of the root node's records (first byte: version in bits 6–7, 0; type in bits 4–5: managed 0,
+/// huge 1 only when the heap has a huge-object index, tiny 2, never the reserved 3 — libhdf5 1.10
+/// dereferences a null index for a huge ID without one (SIGSEGV in `H5HF_op`, checksum-correct fuzzing,
+/// session 11) and prints "Heap ID type not supported yet!" for type 3).
 ///
 /// A compact new-style group keeps its links as link messages (type 0x0006, §IV.A.2.g) in its object
 /// header; libhdf5 1.10 frees an uninitialized name pointer when one has an unknown version (a
@@ -74,15 +78,18 @@ extension HDF5StructureCheck {
         let nameIndex = try reader.readUInt(sizeOfAddress, "link info")
         let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, "link info") : undefinedAddress
         guard heapAddress != undefinedAddress else { return }
-        let heapIDLength = try validateFractalHeap(at: heapAddress)
-        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heapIDLength, what: "link name index")
+        let (heapIDLength, hasHugeObjectIndex) = try validateFractalHeap(at: heapAddress)
+        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heapIDLength, what: "link name index",
+                                  heapIDs: (offset: 4, hugeAllowed: hasHugeObjectIndex))
         if creationOrderIndex != undefinedAddress {
-            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heapIDLength, what: "link creation-order index")
+            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heapIDLength, what: "link creation-order index",
+                                      heapIDs: (offset: 8, hugeAllowed: hasHugeObjectIndex))
         }
     }
 
-    /// Checks the fractal heap header at `address`; returns its heap ID length.
-    func validateFractalHeap(at address: UInt64) throws -> Int {
+    /// Checks the fractal heap header at `address`; returns its heap ID length and whether it has a
+    /// huge-object index.
+    func validateFractalHeap(at address: UInt64) throws -> (heapIDLength: Int, hasHugeObjectIndex: Bool) {
         let fixedSize = 14 + 12 * sizeOfLength + 3 * sizeOfAddress + 8   // through the current rows
         var heap = ByteReader(try file.read(at: base, address, count: fixedSize, what: "fractal heap header"), path: path)
         guard Array(try heap.readBytes(4)) == Array("FRHP".utf8), try heap.readUInt8() == 0 else {
@@ -114,12 +121,14 @@ extension HDF5StructureCheck {
             guard (1...4).contains(type) else { throw malformed("the fractal heap at address \(address) names no huge-object index at \(hugeIndex)") }
             try validateVersion2BTree(at: hugeIndex, type: type, recordSize: nil, what: "huge-object index")
         }
-        return heapIDLength
+        return (heapIDLength, hugeIndex != undefinedAddress)
     }
 
     /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize`
-    /// bytes when known) and its root node's signature.
-    func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String) throws {
+    /// bytes when known) and its root node's signature; with `heapIDs`, the first byte of the fractal
+    /// heap ID at `offset` in each of the root node's records (huge IDs only when `hugeAllowed`).
+    func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
+                               heapIDs: (offset: Int, hugeAllowed: Bool)? = nil) throws {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         var header = ByteReader(try file.read(at: base, address, count: size, what: what), path: path)
         guard Array(try header.readBytes(4)) == Array("BTHD".utf8), try header.readUInt8() == 0, try header.readUInt8() == type else {
@@ -144,6 +153,16 @@ extension HDF5StructureCheck {
         guard Array(node.prefix(4)) == Array(signature.utf8), node[4] == 0, node[5] == type,
               nodeOverhead + rootRecords * UInt64(declaredRecordSize) <= nodeSize, depth > 0 || rootRecords == totalRecords else {
             throw malformed("the \(what) at address \(address) has no \(signature) root node of \(rootRecords) records at \(root)")
+        }
+        guard let heapIDs else { return }
+        for record in 0..<Int(rootRecords) {
+            // Records start after the signature, version and type (6 bytes), in leaf and internal nodes.
+            let id = node[6 + record * declaredRecordSize + heapIDs.offset]
+            let version = id >> 6, kind = (id >> 4) & 0x03
+            guard version == 0, kind != 3, kind != 1 || heapIDs.hugeAllowed else {
+                throw malformed("record \(record) of the \(what) at address \(address) has a heap ID of version \(version), type \(kind)"
+                                + (kind == 1 ? " (huge, but the heap has no huge-object index)" : ""))
+            }
         }
     }
 }

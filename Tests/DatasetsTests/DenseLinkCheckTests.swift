@@ -142,4 +142,43 @@ import Datasets
         }
         #expect(resummed == original)
     }
+
+    /// A heap ID in an index's leaf record whose first byte says "huge" in a heap without a huge-object
+    /// index made libhdf5 1.10 dereference a null pointer (SIGSEGV under `inspect`; checksum-correct
+    /// fuzzing of a creation-order index leaf, `scripts/fuzz-hdf5`, session 11); the reserved type 3 made
+    /// it print "Heap ID type not supported yet!" on stderr. Both, and an unknown ID version, are typed
+    /// errors before libhdf5 reads the record; the other record of the same leaf, left alone, still lists.
+    @Test func checksumCorrectHeapIDsInIndexRecordsAreChecked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let intact = directory.path("intact.h5")
+        try Self.writeNewStyleFile(intact)
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: intact)))
+        // Record size per B-tree type, from the headers (BTHD: type at +5, record size at +10).
+        var recordSizes: [UInt8: Int] = [:]
+        for tree in Self.offsets(of: "BTHD", in: original) { recordSizes[original[tree + 5]] = Int(original[tree + 10]) | Int(original[tree + 11]) << 8 }
+        let leaves = Self.offsets(of: "BTLF", in: original)
+        #expect(leaves.count == 3 && recordSizes[5] != nil && recordSizes[6] != nil, "\(leaves) \(recordSizes)")
+        var damaged = 0
+        for leaf in leaves {
+            let type = original[leaf + 5], recordSize = try #require(recordSizes[type])
+            let heapIDOffset = type == 5 ? 4 : 8, records = 20, checksum = 6 + records * recordSize
+            for (firstByte, what) in [(UInt8(0x10), "huge without a huge-object index"), (0x30, "reserved type 3"), (0x40, "version 1")] {
+                var bytes = original
+                bytes[leaf + 6 + 7 * recordSize + heapIDOffset] = firstByte   // record 7's heap ID
+                let sum = Self.lookup3(bytes[leaf..<(leaf + checksum)])
+                for j in 0..<4 { bytes[leaf + checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+                let path = directory.path("heap-id-\(damaged).h5")
+                damaged += 1
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                do {
+                    _ = try HDF5File(opening: path).contents()
+                    Issue.record("\(what) in the type-\(type) leaf at \(leaf): listed")
+                } catch let error as DatasetError {
+                    #expect("\(error)".contains("record 7 of the link"), "\(what): \(error)")
+                }
+            }
+        }
+        #expect(damaged == 9)
+    }
 }
