@@ -140,8 +140,10 @@ public enum SparseSolveRun {
                 let which = returnedIterate == ReturnedIterate.initialGuess.rawValue ? "the initial guess" : "iteration \(returnedIteration)"
                 lines.append("returned iterate:  \(which) (the last iterate had a larger residual)")
             }
-            lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(readSeconds) s",
-                      "setup time:        \(setupSeconds) s", "solve time:        \(solveSeconds) s"]
+            // Times to 4 significant digits (a clock's last digits are noise); the residual as computed.
+            func time(_ seconds: Double) -> String { String(format: "%.4g s", seconds) }
+            lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(time(readSeconds))",
+                      "setup time:        \(time(setupSeconds))", "solve time:        \(time(solveSeconds))"]
             return lines.joined(separator: "\n")
         }
 
