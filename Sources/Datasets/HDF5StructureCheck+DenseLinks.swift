@@ -29,9 +29,11 @@
 /// ID); node sizes with room for at least two records and no larger than the file; the split and
 /// merge percentages; addresses inside the file (or undefined where the structure may be absent); a
 /// leaf root holding exactly the total record count, in its node; the table's sizes powers of two; the
-/// heap IDs of the root node's records (first byte: version in bits 6–7, 0; type in bits 4–5: managed 0,
-/// huge 1 only when the heap has a huge-object index, tiny 2, never the reserved 3 — libhdf5 1.10
-/// dereferences a null index for a huge ID without one (SIGSEGV in `H5HF_op`, checksum-correct fuzzing,
+/// heap's root block a direct block ("FHDB") when its current rows are 0, else an indirect one ("FHIB"),
+/// and present when the heap counts managed objects; the heap IDs of the root node's records (first
+/// byte: version in bits 6–7, 0; type in bits 4–5: managed 0 only when the heap has a root block, huge 1
+/// only when it has a huge-object index, tiny 2, never the reserved 3 — libhdf5 1.10 dereferences a null
+/// block or index for a managed or huge ID without one (SIGSEGV in `H5HF_op`, checksum-correct fuzzing,
 /// session 11) and prints "Heap ID type not supported yet!" for type 3).
 ///
 /// A compact new-style group keeps its links as link messages (type 0x0006, §IV.A.2.g) in its object
@@ -78,18 +80,26 @@ extension HDF5StructureCheck {
         let nameIndex = try reader.readUInt(sizeOfAddress, "link info")
         let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, "link info") : undefinedAddress
         guard heapAddress != undefinedAddress else { return }
-        let (heapIDLength, hasHugeObjectIndex) = try validateFractalHeap(at: heapAddress)
-        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heapIDLength, what: "link name index",
-                                  heapIDs: (offset: 4, hugeAllowed: hasHugeObjectIndex))
+        let heap = try validateFractalHeap(at: heapAddress)
+        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heap.heapIDLength, what: "link name index",
+                                  heapIDs: (offset: 4, heap: heap))
         if creationOrderIndex != undefinedAddress {
-            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heapIDLength, what: "link creation-order index",
-                                      heapIDs: (offset: 8, hugeAllowed: hasHugeObjectIndex))
+            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heap.heapIDLength, what: "link creation-order index",
+                                      heapIDs: (offset: 8, heap: heap))
         }
     }
 
-    /// Checks the fractal heap header at `address`; returns its heap ID length and whether it has a
-    /// huge-object index.
-    func validateFractalHeap(at address: UInt64) throws -> (heapIDLength: Int, hasHugeObjectIndex: Bool) {
+    /// What the records of a heap's indexes may refer to.
+    struct FractalHeapShape {
+        let heapIDLength: Int
+        /// Managed objects (heap ID type 0) live in blocks under a root block.
+        let hasRootBlock: Bool
+        /// Huge objects (type 1) are found through a huge-object index.
+        let hasHugeObjectIndex: Bool
+    }
+
+    /// Checks the fractal heap header at `address`.
+    func validateFractalHeap(at address: UInt64) throws -> FractalHeapShape {
         let fixedSize = 14 + 12 * sizeOfLength + 3 * sizeOfAddress + 8   // through the current rows
         var heap = ByteReader(try file.read(at: base, address, count: fixedSize, what: "fractal heap header"), path: path)
         guard Array(try heap.readBytes(4)) == Array("FRHP".utf8), try heap.readUInt8() == 0 else {
@@ -100,20 +110,29 @@ extension HDF5StructureCheck {
         let hugeIndex = try heap.readUInt(sizeOfAddress)
         try heap.skip(sizeOfLength)
         let freeSpaceManager = try heap.readUInt(sizeOfAddress)
-        try heap.skip(8 * sizeOfLength)   // managed space … tiny objects
+        try heap.skip(3 * sizeOfLength)   // managed space, allocated managed space, iterator offset
+        let managedObjects = try heap.readUInt(sizeOfLength)
+        try heap.skip(4 * sizeOfLength)   // huge size … tiny objects
         let tableWidth = try heap.readUInt16()
         let startingBlockSize = try heap.readUInt(sizeOfLength), maximumDirectBlockSize = try heap.readUInt(sizeOfLength)
         let maximumHeapSize = try heap.readUInt16()
         _ = try heap.readUInt16()
         let rootBlock = try heap.readUInt(sizeOfAddress)
+        let currentRows = try heap.readUInt16()
         func isPowerOfTwo(_ value: UInt64) -> Bool { value > 0 && value & (value - 1) == 0 }
         guard (1...64).contains(heapIDLength), isPowerOfTwo(UInt64(tableWidth)), isPowerOfTwo(startingBlockSize),
               isPowerOfTwo(maximumDirectBlockSize), maximumDirectBlockSize >= startingBlockSize,
               (1...64).contains(maximumHeapSize) else {
             throw malformed("the fractal heap of links at address \(address) has an impossible layout")
         }
-        for (what, location) in [("free-space manager", freeSpaceManager), ("root block", rootBlock)] where location != undefinedAddress {
-            _ = try file.read(at: base, location, count: 4, what: "fractal heap \(what)")
+        if freeSpaceManager != undefinedAddress { _ = try file.read(at: base, freeSpaceManager, count: 4, what: "fractal heap free-space manager") }
+        if rootBlock != undefinedAddress {
+            let signature = currentRows == 0 ? "FHDB" : "FHIB"
+            guard try file.read(at: base, rootBlock, count: 4, what: "fractal heap root block") == Array(signature.utf8) else {
+                throw malformed("the fractal heap at address \(address) has no \(signature) root block (\(currentRows) rows) at \(rootBlock)")
+            }
+        } else if managedObjects > 0 {
+            throw malformed("the fractal heap at address \(address) counts \(managedObjects) objects but has no root block")
         }
         if hugeIndex != undefinedAddress {
             // Huge objects (link messages larger than the heap's blocks) are indexed by type 1–4.
@@ -121,14 +140,15 @@ extension HDF5StructureCheck {
             guard (1...4).contains(type) else { throw malformed("the fractal heap at address \(address) names no huge-object index at \(hugeIndex)") }
             try validateVersion2BTree(at: hugeIndex, type: type, recordSize: nil, what: "huge-object index")
         }
-        return (heapIDLength, hugeIndex != undefinedAddress)
+        return FractalHeapShape(heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress, hasHugeObjectIndex: hugeIndex != undefinedAddress)
     }
 
     /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize`
     /// bytes when known) and its root node's signature; with `heapIDs`, the first byte of the fractal
-    /// heap ID at `offset` in each of the root node's records (huge IDs only when `hugeAllowed`).
+    /// heap ID at `offset` in each of the root node's records (managed and huge IDs only where `heap` has
+    /// their blocks or index).
     func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
-                               heapIDs: (offset: Int, hugeAllowed: Bool)? = nil) throws {
+                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil) throws {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         var header = ByteReader(try file.read(at: base, address, count: size, what: what), path: path)
         guard Array(try header.readBytes(4)) == Array("BTHD".utf8), try header.readUInt8() == 0, try header.readUInt8() == type else {
@@ -159,9 +179,10 @@ extension HDF5StructureCheck {
             // Records start after the signature, version and type (6 bytes), in leaf and internal nodes.
             let id = node[6 + record * declaredRecordSize + heapIDs.offset]
             let version = id >> 6, kind = (id >> 4) & 0x03
-            guard version == 0, kind != 3, kind != 1 || heapIDs.hugeAllowed else {
-                throw malformed("record \(record) of the \(what) at address \(address) has a heap ID of version \(version), type \(kind)"
-                                + (kind == 1 ? " (huge, but the heap has no huge-object index)" : ""))
+            let missing = kind == 0 && !heapIDs.heap.hasRootBlock ? " (managed, but the heap has no root block)"
+                : kind == 1 && !heapIDs.heap.hasHugeObjectIndex ? " (huge, but the heap has no huge-object index)" : nil
+            guard version == 0, kind != 3, missing == nil else {
+                throw malformed("record \(record) of the \(what) at address \(address) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
             }
         }
     }

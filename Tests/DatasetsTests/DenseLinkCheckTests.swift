@@ -180,5 +180,21 @@ import Datasets
             }
         }
         #expect(damaged == 9)
+        // The heap's root block (FRHP +132, checksum at +142) undefined while the heap counts its links as
+        // managed objects (SIGSEGV, v2order.h5 seed 27 run 46), or pointing at a structure of another kind.
+        let trees = Self.offsets(of: "BTHD", in: original)
+        for heap in Self.offsets(of: "FRHP", in: original) {
+            for (value, what) in [(UInt64.max, "undefined root block"), (UInt64(trees[0]), "root block at a B-tree header")] {
+                var bytes = original
+                for j in 0..<8 { bytes[heap + 132 + j] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(j))) }
+                let sum = Self.lookup3(bytes[heap..<(heap + 142)])
+                for j in 0..<4 { bytes[heap + 142 + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+                let path = directory.path("root-\(damaged).h5")
+                damaged += 1
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                #expect(throws: DatasetError.self, "\(what) of the heap at \(heap)") { try HDF5File(opening: path).contents() }
+            }
+        }
+        #expect(damaged == 13)
     }
 }
