@@ -245,14 +245,19 @@ public final class OperatorTrainingTask: TrainingTask {
     /// Refuses a training row whose target is zero everywhere: the relative losses divide by the target's
     /// norm (‖u − v‖/‖v‖), which is 0 there, so the first batch holding it would stop the run as "diverged".
     static func checkNonZeroTargets(_ targets: Tensor<Float>, firstRow: Int) throws {
-        let rows = targets.shape.first ?? 0
-        guard rows > 0 else { return }
-        let perRow = targets.count / rows
-        try targets.scalars.withUnsafeBufferPointer { values in
-            for row in 0..<rows where !values[(row * perRow)..<((row + 1) * perRow)].contains(where: { $0 != 0 }) {
-                throw TrainingError.dataMismatch("the target of training sample \(firstRow + row) is zero everywhere: the relative L2/H1 loss "
-                                                 + "divides by the target's norm (train on samples with a non-zero target)")
-            }
+        if let row = firstAllZeroRow(targets) {
+            throw TrainingError.dataMismatch("the target of training sample \(firstRow + row) is zero everywhere: the relative L2/H1 loss "
+                                             + "divides by the target's norm (train on samples with a non-zero target)")
+        }
+    }
+
+    /// The first row (along axis 0) of `rows` whose entries are all zero, or nil.
+    static func firstAllZeroRow(_ rows: Tensor<Float>) -> Int? {
+        let count = rows.shape.first ?? 0
+        guard count > 0 else { return nil }
+        let perRow = rows.count / count
+        return rows.scalars.withUnsafeBufferPointer { values in
+            (0..<count).first { row in !values[(row * perRow)..<((row + 1) * perRow)].contains { $0 != 0 } }
         }
     }
 

@@ -150,6 +150,34 @@ import Training
         }
     }
 
+    /// Next-step training on trajectories with a state that is zero everywhere after the history (trajectory 1,
+    /// step 3 of 5): refused with one line naming it, in memory and streamed (it stopped as "diverged").
+    @Test func aZeroTargetStateIsRefusedBeforeNextStepTraining() throws {
+        try withDirectory { directory in
+            var generator = SeededRandomNumberGenerator(seed: 12)
+            var states = (0..<(6 * 8 * 5)).map { _ in Double.random(in: -1...1, using: &generator) }
+            for x in 0..<8 { states[1 * 40 + x * 5 + 3] = 0 }   // [N, X, T], time last
+            let path = directory.appendingPathComponent("zero-state.h5").path
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.writeDataset("traj", try NumericArray(shape: [6, 8, 5], storage: .float64(states)))
+            }
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (4, 0, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var run = FNOTrainingRun(run: operatorRun)
+                (run.task, run.trajectoryKey, run.history, run.modes, run.width, run.layers) = (.nextStep, "traj", 2, 2, 4, 1)
+                do {
+                    _ = try run.execute()
+                    Issue.record("\(residence): trained on a zero target state")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.contains("state 3 of training trajectory 1 is zero everywhere") && !text.contains("\n"), "\(residence): \(text)")
+                }
+            }
+        }
+    }
+
     @Test func timeSeriesTasksCheckHistoryAndPushforward() throws {
         try withDirectory { directory in
             let (_, path) = try writeFiles(in: directory)
