@@ -74,8 +74,8 @@ public final class PINNRunLog {
     public func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String, extra: [String: Double] = [:]) {
         let line = Line(run: label, stage: record.stage.rawValue, step: record.step, loss: record.loss, terms: record.termLosses,
                         elapsedSeconds: record.elapsedSeconds, extra: extra)
-        if let data = try? JSONOutput.lines([line]) { lines.append(data) }
-        try? AtomicFile.write(Data(lines.joined()), to: directory.appendingPathComponent("loss.jsonl"))
+        if let text = try? JSONOutput.line(line) { lines.append(Data(text.utf8)) }
+        try? AtomicFile.write(Data(lines.map { $0 + Data([0x0A]) }.joined()), to: directory.appendingPathComponent("loss.jsonl"))
         losses.append((label, record.stage == .adam ? record.step : -record.step, record.loss))
     }
 
