@@ -175,14 +175,41 @@ extension HDF5StructureCheck {
             throw malformed("the \(what) at address \(address) has no \(signature) root node of \(rootRecords) records at \(root)")
         }
         guard let heapIDs else { return }
-        for record in 0..<Int(rootRecords) {
-            // Records start after the signature, version and type (6 bytes), in leaf and internal nodes.
-            let id = node[6 + record * declaredRecordSize + heapIDs.offset]
+        try checkHeapIDs(in: node, records: Int(rootRecords), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "the \(what)'s root")
+        guard depth == 1 else { return }
+        // A root over leaves (a group of more links than one leaf holds): after its records, one
+        // (address, record count) pointer per child; the count takes the bytes of a leaf's largest count.
+        let leafCapacity = (Int(nodeSize) - Int(nodeOverhead)) / declaredRecordSize
+        let countSize = (Int.bitWidth - 1 - leafCapacity.leadingZeroBitCount) / 8 + 1
+        var pointers = ByteReader(Array(node[(6 + Int(rootRecords) * declaredRecordSize)...]), path: path)
+        var childRecords: UInt64 = 0
+        for child in 0...Int(rootRecords) {
+            let leaf = try pointers.readUInt(sizeOfAddress, "\(what) child pointer"), records = try pointers.readUInt(countSize, "\(what) child record count")
+            guard records <= UInt64(leafCapacity) else {
+                throw malformed("child \(child) of the \(what) at address \(address) declares \(records) records, more than a node holds (\(leafCapacity))")
+            }
+            let leafNode = try file.read(at: base, leaf, count: Int(nodeSize), what: "\(what) leaf")
+            guard Array(leafNode.prefix(4)) == Array("BTLF".utf8), leafNode[4] == 0, leafNode[5] == type else {
+                throw malformed("child \(child) of the \(what) at address \(address) is no BTLF node at \(leaf)")
+            }
+            try checkHeapIDs(in: leafNode, records: Int(records), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "leaf \(child) of the \(what)")
+            childRecords += records
+        }
+        guard childRecords + rootRecords == totalRecords else {
+            throw malformed("the \(what) at address \(address) holds \(childRecords + rootRecords) records, not its total \(totalRecords)")
+        }
+    }
+
+    /// The first byte of the heap ID at `heapIDs.offset` in each of a node's `records` records (after the
+    /// signature, version and type: 6 bytes, in leaf and internal nodes alike).
+    func checkHeapIDs(in node: [UInt8], records: Int, recordSize: Int, heapIDs: (offset: Int, heap: FractalHeapShape), what: String) throws {
+        for record in 0..<records {
+            let id = node[6 + record * recordSize + heapIDs.offset]
             let version = id >> 6, kind = (id >> 4) & 0x03
             let missing = kind == 0 && !heapIDs.heap.hasRootBlock ? " (managed, but the heap has no root block)"
                 : kind == 1 && !heapIDs.heap.hasHugeObjectIndex ? " (huge, but the heap has no huge-object index)" : nil
             guard version == 0, kind != 3, missing == nil else {
-                throw malformed("record \(record) of the \(what) at address \(address) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
+                throw malformed("record \(record) of \(what) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
             }
         }
     }

@@ -46,8 +46,9 @@ import Datasets
     }
 
     /// A file with a root dataset `x` and two new-style groups of 20 datasets each (too many for
-    /// compact storage): `dense`, and `ordered` with a creation-order index as well.
-    static func writeNewStyleFile(_ path: String) throws {
+    /// compact storage): `dense`, and `ordered` with a creation-order index as well; with `wideLinks`, a
+    /// group `wide` of that many hard links to `x`.
+    static func writeNewStyleFile(_ path: String, wideLinks: Int = 0) throws {
         // The property lists come from a scratch file (the H5P_* class macros do not import into Swift).
         let scratch = H5Fcreate(path + ".scratch", pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
         try #require(scratch >= 0)
@@ -74,6 +75,11 @@ import Datasets
             if ordered { H5Pset_link_creation_order(groupCreation, UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)) }
             let group = H5Gcreate2(file, name, pdekit_H5P_DEFAULT(), groupCreation, pdekit_H5P_DEFAULT())
             for k in 0..<20 { dataset(group, "field_with_a_long_name_\(k)") }
+            H5Gclose(group)
+        }
+        if wideLinks > 0 {
+            let group = H5Gcreate2(file, "wide", pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
+            for k in 0..<wideLinks { #expect(H5Lcreate_hard(file, "x", group, "link_with_a_long_name_\(k)", pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT()) >= 0) }
             H5Gclose(group)
         }
     }
@@ -196,5 +202,37 @@ import Datasets
             }
         }
         #expect(damaged == 13)
+    }
+
+    /// A group of 200 links indexes them in a two-level B-tree (a BTIN root over BTLF leaves): the
+    /// intact file lists, and a "huge" heap ID in a leaf below the root (not only in a root) is a typed
+    /// error naming the leaf.
+    @Test func heapIDsInLeavesBelowTheRootAreChecked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("wide.h5")
+        try Self.writeNewStyleFile(path, wideLinks: 200)
+        let listed = try HDF5File(opening: path).contents().map(\.path)
+        #expect(listed.filter { $0.hasPrefix("/wide/") }.count == 200, "\(listed.count) paths")
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let internalNodes = Self.offsets(of: "BTIN", in: original)
+        try #require(internalNodes.count == 1, "\(internalNodes)")
+        // The leaves of `wide`'s name index: the first child pointer of the BTIN (after its records).
+        let tree = try #require(Self.offsets(of: "BTHD", in: original).first { header in
+            (0..<8).reduce(0) { $0 | Int(original[header + 16 + $1]) << (8 * $1) } == internalNodes[0] })
+        let recordSize = Int(original[tree + 10]) | Int(original[tree + 11]) << 8, nodeSize = (0..<4).reduce(0) { $0 | Int(original[tree + 6 + $1]) << (8 * $1) }
+        let rootRecords = Int(original[tree + 24]) | Int(original[tree + 25]) << 8
+        let pointer = internalNodes[0] + 6 + rootRecords * recordSize
+        let leaf = (0..<8).reduce(0) { $0 | Int(original[pointer + $1]) << (8 * $1) }, records = Int(original[pointer + 8])
+        #expect(Array(original[leaf..<(leaf + 4)]) == Array("BTLF".utf8) && records > 3 && (nodeSize - 10) / recordSize < 256, "leaf at \(leaf), \(records) records")
+        var bytes = original
+        bytes[leaf + 6 + 3 * recordSize + 4] = 0x10   // record 3's heap ID: huge, in a heap without a huge-object index
+        let sum = Self.lookup3(bytes[leaf..<(leaf + 6 + records * recordSize)])
+        for j in 0..<4 { bytes[leaf + 6 + records * recordSize + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
+        let damaged = directory.path("wide-damaged.h5")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let result = Result { try HDF5File(opening: damaged).contents() }
+        guard case .failure(let error) = result else { Issue.record("a huge heap ID in leaf 0 listed"); return }
+        #expect(error is DatasetError && "\(error)".contains("record 3 of leaf 0 of the link name index"), "\(error)")
     }
 }
