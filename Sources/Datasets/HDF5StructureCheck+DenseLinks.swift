@@ -60,7 +60,8 @@ extension HDF5StructureCheck {
         guard type == 0 || type == 1 || type >= 64, charset <= 1, nameLength > 0, nameLength <= UInt64(reader.remaining) else {
             throw malformed("a link message has type \(type), character set \(charset) and a name of \(nameLength) bytes in \(body.count)")
         }
-        try reader.skip(Int(nameLength), "link name")
+        // libhdf5 1.10 frees entries of a half-built link table when a name holds a NUL (SIGSEGV in free).
+        guard !(try reader.readBytes(Int(nameLength))).contains(0) else { throw malformed("a link name holds a NUL byte") }
         if type == 0 {
             _ = try reader.readUInt(sizeOfAddress, "hard link address")
         } else {
@@ -91,11 +92,14 @@ extension HDF5StructureCheck {
 
     /// What the records of a heap's indexes may refer to.
     struct FractalHeapShape {
+        let address: UInt64
         let heapIDLength: Int
         /// Managed objects (heap ID type 0) live in blocks under a root block.
         let hasRootBlock: Bool
         /// Huge objects (type 1) are found through a huge-object index.
         let hasHugeObjectIndex: Bool
+        /// The doubling table of the managed blocks (``HDF5StructureCheck/managedObject(_:in:)``).
+        let table: ManagedBlockTable
     }
 
     /// Checks the fractal heap header at `address`.
@@ -106,7 +110,8 @@ extension HDF5StructureCheck {
             throw malformed("no fractal heap of links at address \(address)")
         }
         let heapIDLength = Int(try heap.readUInt16())
-        try heap.skip(2 + 1 + 4 + sizeOfLength)   // filters' length, flags, maximum managed size, next huge ID
+        let filtersLength = try heap.readUInt16(), flags = try heap.readUInt8(), maximumManagedSize = try heap.readUInt32()
+        try heap.skip(sizeOfLength)   // next huge ID
         let hugeIndex = try heap.readUInt(sizeOfAddress)
         try heap.skip(sizeOfLength)
         let freeSpaceManager = try heap.readUInt(sizeOfAddress)
@@ -140,7 +145,12 @@ extension HDF5StructureCheck {
             guard (1...4).contains(type) else { throw malformed("the fractal heap at address \(address) names no huge-object index at \(hugeIndex)") }
             try validateVersion2BTree(at: hugeIndex, type: type, recordSize: nil, what: "huge-object index")
         }
-        return FractalHeapShape(heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress, hasHugeObjectIndex: hugeIndex != undefinedAddress)
+        let table = ManagedBlockTable(width: Int(tableWidth), startingBlockSize: startingBlockSize, maximumDirectBlockSize: maximumDirectBlockSize,
+                                      maximumHeapSizeBits: Int(maximumHeapSize), maximumManagedSize: UInt64(maximumManagedSize),
+                                      rootBlock: rootBlock, currentRows: Int(currentRows), filtered: filtersLength > 0,
+                                      checksummedDirectBlocks: flags & 0x02 != 0)
+        return FractalHeapShape(address: address, heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress,
+                                hasHugeObjectIndex: hugeIndex != undefinedAddress, table: table)
     }
 
     /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize`
@@ -204,12 +214,23 @@ extension HDF5StructureCheck {
     /// signature, version and type: 6 bytes, in leaf and internal nodes alike).
     func checkHeapIDs(in node: [UInt8], records: Int, recordSize: Int, heapIDs: (offset: Int, heap: FractalHeapShape), what: String) throws {
         for record in 0..<records {
-            let id = node[6 + record * recordSize + heapIDs.offset]
+            let start = 6 + record * recordSize + heapIDs.offset
+            let id = node[start]
             let version = id >> 6, kind = (id >> 4) & 0x03
             let missing = kind == 0 && !heapIDs.heap.hasRootBlock ? " (managed, but the heap has no root block)"
                 : kind == 1 && !heapIDs.heap.hasHugeObjectIndex ? " (huge, but the heap has no huge-object index)" : nil
             guard version == 0, kind != 3, missing == nil else {
                 throw malformed("record \(record) of \(what) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
+            }
+            if kind == 0, let message = try managedObject(Array(node[start..<(start + heapIDs.heap.heapIDLength)]), in: heapIDs.heap) {
+                do { try validateLinkMessage(message) } catch let error as DatasetError {
+                    let detail: String
+                    switch error {
+                    case .malformed(_, let text), .truncated(_, let text): detail = text
+                    default: detail = "\(error)"
+                    }
+                    throw malformed("the link of record \(record) of \(what) (heap \(heapIDs.heap.address)): \(detail)")
+                }
             }
         }
     }
