@@ -14,6 +14,8 @@ final class SolverHandle {
                                                                              .multigrid, .amg, .thresholdILU]
     /// `PDEKIT_AMG_*` codes.
     static let amgVariantCodes: [AlgebraicMultigridOptions.Variant] = [.classical, .aggregation, .air]
+    /// `PDEKIT_AMG_SMOOTHER_*` codes.
+    static let amgSmootherCodes: [AlgebraicMultigridOptions.Smoother] = [.automatic, .gaussSeidel, .l1Jacobi, .chebyshev]
 
     private(set) var configuration: SolverConfiguration
     /// The network of a DCDM solver.
@@ -69,7 +71,17 @@ final class SolverHandle {
         try reconfigure { $0.grid = grid }
     }
 
+    /// The AMG options, keeping the smoother set by `setAMGSmoother`.
     func setAMG(_ options: AlgebraicMultigridOptions) throws {
+        var options = options
+        options.smoother = configuration.amg.smoother
+        try options.validate(rowCount: nil)
+        try reconfigure { $0.amg = options }
+    }
+
+    func setAMGSmoother(_ smoother: AlgebraicMultigridOptions.Smoother) throws {
+        var options = configuration.amg
+        options.smoother = smoother
         try options.validate(rowCount: nil)
         try reconfigure { $0.amg = options }
     }
@@ -247,6 +259,17 @@ public func pdekit_solver_set_amg(_ solver: OpaquePointer?, _ variant: Int32, _ 
             options.nearNullspace = .vectors((0..<Int(nullspaceCount)).map { k in Array(all[(k * n)..<((k + 1) * n)]) })
         }
         try handle.setAMG(options)
+        return .ok
+    }
+}
+
+@_cdecl("pdekit_solver_set_amg_smoother")
+public func pdekit_solver_set_amg_smoother(_ solver: OpaquePointer?, _ smoother: Int32) -> Int32 {
+    withSolver(solver) { handle in
+        guard smoother >= 0, Int(smoother) < SolverHandle.amgSmootherCodes.count else {
+            throw CAPIError.invalid("unknown AMG smoother \(smoother) (expected 0 … \(SolverHandle.amgSmootherCodes.count - 1))")
+        }
+        try handle.setAMGSmoother(SolverHandle.amgSmootherCodes[Int(smoother)])
         return .ok
     }
 }

@@ -26,12 +26,33 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
         case air
     }
 
+    /// The relaxation before and after each coarse-grid correction (one sweep each; the coarsest
+    /// level is solved by Gaussian elimination). AIR has its own (F-F-C Gauss–Seidel, see above) and
+    /// takes only `.automatic`.
     public enum Smoother: String, Codable, Sendable, CaseIterable {
-        /// Hybrid symmetric Gauss–Seidel (symmetric: keeps M SPD for CG).
+        /// Chebyshev for scalar AMG (one unknown per node, no near-nullspace vectors) on ≤ 6 entries
+        /// per row, Gauss–Seidel otherwise: see `effectiveSmoother` for the rule and its measurements.
+        case automatic = "auto"
+        /// Hybrid symmetric Gauss–Seidel (hypre relax type 6): a forward then a backward sweep,
+        /// symmetric, so M stays SPD for CG.
         case gaussSeidel = "gauss-seidel"
-        /// ℓ1-Jacobi.
+        /// ℓ1-Jacobi (hypre relax type 18): u += D_ℓ1⁻¹ (f − A u), D_ℓ1 the diagonal enlarged by row
+        /// ℓ1 norms so that the sweep converges for SPD A without a damping factor (Baker et al. 2011).
         case l1Jacobi = "l1-jacobi"
-        /// Chebyshev polynomial smoothing.
+        /// Chebyshev polynomial smoothing (hypre relax type 16, order 2, fraction 0.3, variant 0,
+        /// diagonal scaling on, eigenvalue-estimate iterations 0):
+        /// ```
+        /// u ← u + D^{-1/2} s(Â) D^{-1/2} (f − A u),   Â = D^{-1/2} A D^{-1/2}  (same spectrum as D⁻¹A)
+        /// 1 − t s(t) = the degree-2 Chebyshev polynomial of [0.3 λ, λ], scaled to 1 at t = 0
+        /// λ = 1.1 · maxᵢ (1 + Σ_{j≠i} |aᵢⱼ| / aᵢᵢ)          (Gershgorin bound of D⁻¹A, per level)
+        /// ```
+        /// Two products with A per sweep, no triangular solves; the set-up costs one pass over each
+        /// level's rows (no CG eigenvalue iterations). S = D^{-1/2} s(Â) D^{-1/2} is symmetric, so the
+        /// V-cycle is too. The smoother damps the eigencomponents of D⁻¹A in [0.3 λ, λ] by at least
+        /// 1 / T₂((λ + 0.3 λ)/(λ − 0.3 λ)) = 49/289 ≈ 0.17 per sweep. References: M. Adams, M. Brezina, J. Hu,
+        /// R. Tuminaro, J. Comput. Phys. 188, 2003 (Chebyshev smoothers for AMG, the 1.1 safety
+        /// factor); A. H. Baker, R. D. Falgout, Tz. V. Kolev, U. M. Yang, SIAM J. Sci. Comput. 33(5),
+        /// 2011 (multigrid smoothers for ultraparallel computing).
         case chebyshev
     }
 
@@ -55,7 +76,7 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
     public var unknownsPerNode: Int
     public var nearNullspace: NearNullspace
 
-    public init(variant: Variant = .classical, smoother: Smoother = .gaussSeidel, cycles: Int = 1, strongThreshold: Double = 0.25,
+    public init(variant: Variant = .classical, smoother: Smoother = .automatic, cycles: Int = 1, strongThreshold: Double = 0.25,
                 unknownsPerNode: Int = 1, nearNullspace: NearNullspace = .none) {
         self.variant = variant
         self.smoother = smoother
@@ -65,7 +86,36 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
         self.nearNullspace = nearNullspace
     }
 
-    /// Short name for reports, e.g. "AMG(classical)" or "AMG(aggregation,d=2,rbm)".
+    /// The smoother that runs on a matrix with `entriesPerRow` stored entries per row (nnz / n):
+    /// `smoother`, or for `.automatic`
+    /// ```
+    /// AIR                                                   → its own (reported as gauss-seidel)
+    /// d > 1 unknowns per node, or near-nullspace vectors    → gauss-seidel
+    /// nnz / n > 6 (3-D stencils, finite-element meshes)     → gauss-seidel
+    /// nnz / n ≤ 6 (2-D stencils), one unknown per node      → chebyshev
+    /// ```
+    /// (the 6 is `AutomaticSolverChoice.denseRowsAbove`, the same split as `--method auto`'s).
+    /// Measured with CG, b = ones, 1e-8 (BENCHMARKS-amg.md, session 11 run 5): on the 5-point
+    /// matrices Chebyshev keeps Gauss–Seidel's 6 iterations (poisson2d-500, anisotropic) with a
+    /// cheaper cycle (set-up + solve CPU −5 % and −15 %); on poisson3d-60 (7 per row) it needs 8
+    /// against 7 iterations, on the unstructured mesh 17 against 16, with aggregation 14 and 20
+    /// against 13 and 19, no faster; with the rotation of 2-D elasticity as a near-nullspace vector
+    /// 90 iterations against 15, with d = 2 alone 12 against 10.
+    public func effectiveSmoother(entriesPerRow: Double) -> Smoother {
+        guard smoother == .automatic else { return smoother }
+        if variant == .air || unknownsPerNode > 1 || nearNullspace != .none { return .gaussSeidel }
+        return entriesPerRow <= AutomaticSolverChoice.denseRowsAbove ? .chebyshev : .gaussSeidel
+    }
+
+    /// These options with `.automatic` replaced by the smoother that runs on `a`.
+    public func resolved(for a: CSRMatrix) -> AlgebraicMultigridOptions {
+        var options = self
+        options.smoother = effectiveSmoother(entriesPerRow: a.rowCount > 0 ? Double(a.entryCount) / Double(a.rowCount) : 0)
+        return options
+    }
+
+    /// Short name for reports, e.g. "AMG(classical,chebyshev)" or "AMG(classical,d=2,rbm,gauss-seidel)"
+    /// (the smoother as set: `resolved(for:)` names the one that runs).
     public var name: String {
         var parts = [variant.rawValue]
         if unknownsPerNode > 1 { parts.append("d=\(unknownsPerNode)") }
@@ -74,6 +124,7 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
         case .rigidBodyModes: parts.append("rbm")
         case let .vectors(v): parts.append("nullspace=\(v.count)")
         }
+        if variant != .air { parts.append(smoother.rawValue) }
         return "AMG(" + parts.joined(separator: ",") + ")"
     }
 
@@ -85,6 +136,9 @@ public struct AlgebraicMultigridOptions: Codable, Sendable, Equatable {
         }
         guard unknownsPerNode >= 1, unknownsPerNode <= 8 else { throw .invalidMultigridOption("unknowns per node must be in 1…8, got \(unknownsPerNode)") }
         if variant == .air, nearNullspace != .none { throw .invalidMultigridOption("AIR takes no near-nullspace vectors") }
+        if variant == .air, smoother != .automatic {
+            throw .invalidMultigridOption("AIR relaxes with its own F-F-C Gauss–Seidel: the smoother (\(smoother.rawValue)) applies to classical and aggregation AMG")
+        }
         switch nearNullspace {
         case .none: break
         case let .rigidBodyModes(coordinates, dimension):

@@ -9,7 +9,8 @@
 /// symmetric, positive diagonal, d > 1         → CG + BoomerAMG systems AMG with d unknowns per node
 /// symmetric, positive diagonal, nnz/row > 6   → CG + BoomerAMG aggregation (aggressive coarsening)
 ///                                               with θ = 0.5 (3-D stencils, finite-element meshes)
-/// symmetric, positive diagonal                → CG + BoomerAMG classical, θ = 0.25 (2-D stencils)
+/// symmetric, positive diagonal                → CG + BoomerAMG classical, θ = 0.25 (2-D stencils;
+///                                               Chebyshev smoother, see `AlgebraicMultigridOptions.effectiveSmoother`)
 /// otherwise (nonsymmetric, or a diagonal      → GMRES(m) + hypre ILUT (τ = 1e-4, 10 entries per row of
 ///            entry ≤ 0)                          L and U): on the convection–diffusion matrix 2–3x faster
 ///                                               than BiCGStab or GMRES with AIR, whose set-up dominates

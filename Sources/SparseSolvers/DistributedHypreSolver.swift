@@ -78,7 +78,7 @@ public enum DistributedHypreSolver {
                 try configuration.amg.validate(rowCount: n)
                 _ = try diagonalPositions(a)
                 let vectors = configuration.amg.nearNullspaceVectors() ?? []
-                return (first, last, HyprePreconditioner.settings(amg: configuration.amg, nullspaceCount: vectors.count),
+                return (first, last, HyprePreconditioner.settings(amg: configuration.amg.resolved(for: a), nullspaceCount: vectors.count),
                         vectors.flatMap { $0[first..<last] })
             case .thresholdILU:
                 try configuration.thresholdILU.validate()
@@ -124,7 +124,7 @@ public enum DistributedHypreSolver {
         let outcome: SolveOutcome = relative <= configuration.relativeTolerance ? .converged
             : (Int(iterations) >= configuration.maximumIterations ? .iterationLimit : .stagnation)
         let preconditionerName = switch configuration.preconditioner {
-        case .amg: " + " + configuration.amg.name
+        case .amg: " + " + configuration.amg.resolved(for: a).name
         case .thresholdILU: " + " + configuration.thresholdILU.name
         default: ""
         }

@@ -25,6 +25,7 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
     /// `PreconditionerError.hypre` when hypre refuses the matrix.
     public convenience init(_ a: CSRMatrix, amg options: AlgebraicMultigridOptions) throws {
         try options.validate(rowCount: a.rowCount)
+        let options = options.resolved(for: a)
         let vectors = options.nearNullspaceVectors() ?? []
         try self.init(a, settings: Self.settings(amg: options, nullspaceCount: vectors.count), nullspace: vectors.flatMap { $0 }, name: options.name)
     }
@@ -38,7 +39,8 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
     /// Whether MPI is initialized (and not finalized) in this process: hypre needs it.
     public static var mpiIsInitialized: Bool { pdekit_hypre_mpi_initialized() != 0 }
 
-    /// The C layer's settings for BoomerAMG (also used by `DistributedHypreSolver`).
+    /// The C layer's settings for BoomerAMG (also used by `DistributedHypreSolver`); `options` are
+    /// `resolved(for:)` the matrix (`.automatic` counts as Gauss–Seidel here).
     static func settings(amg options: AlgebraicMultigridOptions, nullspaceCount: Int) -> pdekit_hypre_options {
         var settings = pdekit_hypre_options()
         settings.method = PDEKIT_HYPRE_BOOMERAMG
@@ -48,7 +50,7 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
         case .air: PDEKIT_HYPRE_AMG_AIR
         }
         settings.smoother = switch options.smoother {
-        case .gaussSeidel: PDEKIT_HYPRE_SMOOTHER_SYMMETRIC_GAUSS_SEIDEL
+        case .gaussSeidel, .automatic: PDEKIT_HYPRE_SMOOTHER_SYMMETRIC_GAUSS_SEIDEL
         case .l1Jacobi: PDEKIT_HYPRE_SMOOTHER_L1_JACOBI
         case .chebyshev: PDEKIT_HYPRE_SMOOTHER_CHEBYSHEV
         }

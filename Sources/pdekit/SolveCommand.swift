@@ -50,8 +50,8 @@ struct Solve: ParsableCommand {
     @Option(help: "AMG variant: classical (HMIS, FF1), aggregation (aggressive coarsening), air (nonsymmetric, advection-dominated).")
     var amgVariant: AlgebraicMultigridOptions.Variant = .classical
 
-    @Option(help: "AMG smoother: gauss-seidel (symmetric), l1-jacobi, chebyshev.")
-    var amgSmoother: AlgebraicMultigridOptions.Smoother = .gaussSeidel
+    @Option(help: "AMG smoother (classical, aggregation): auto (chebyshev with one unknown per node and ≤ 6 entries per row, i.e. 2-D stencils; gauss-seidel for systems, near-nullspace vectors or denser rows), gauss-seidel (hybrid symmetric), l1-jacobi, chebyshev (degree 2 in D⁻¹A on [0.3λ, λ], λ from Gershgorin).")
+    var amgSmoother: AlgebraicMultigridOptions.Smoother = .automatic
 
     @Option(help: "AMG V-cycles per preconditioner application.")
     var amgCycles = CountArgument(1)

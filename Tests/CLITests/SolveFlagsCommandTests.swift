@@ -118,6 +118,7 @@ import PDEKit
         let cases: [[String]] = [
             ["--preconditioner", "amg", "--amg-variant", "smoothed"],
             ["--preconditioner", "amg", "--amg-smoother", "jacobi"],
+            ["--method", "gmres", "--preconditioner", "amg", "--amg-variant", "air", "--amg-smoother", "chebyshev"],
             ["--preconditioner", "amg", "--amg-cycles", "0"],
             ["--preconditioner", "amg", "--amg-strength", "1.5"],
             ["--preconditioner", "amg", "--amg-strength", "nan"],

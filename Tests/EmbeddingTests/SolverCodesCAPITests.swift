@@ -47,6 +47,15 @@ import PDEKitC
         }
         #expect(air.status == 0 && air.name.contains("AMG(air)"), "\(air.name): \(CAPITests.lastError())")
         #expect(CAPITests.relativeDifference(air.x, air.truth) < 1e-7)
+        // PDEKIT_AMG_SMOOTHER_L1_JACOBI 2 and CHEBYSHEV 3, kept across a later pdekit_solver_set_amg.
+        for (code, name) in [(Int32(2), "l1-jacobi"), (3, "chebyshev")] {
+            let smoothed = try solve(spd, method: 1, preconditioner: 6) { solver in
+                let status = pdekit_solver_set_amg_smoother(solver, code)
+                return status != 0 ? status : pdekit_solver_set_amg(solver, 0, 0.25, 1, nil, 0, 0)
+            }
+            #expect(smoothed.status == 0 && smoothed.name.contains("AMG(classical,\(name))"), "\(smoothed.name): \(CAPITests.lastError())")
+            #expect(CAPITests.relativeDifference(smoothed.x, smoothed.truth) < 1e-7)
+        }
     }
 
     @Test func elasticityWithNearNullspaceVectorsThroughTheCAPI() throws {
@@ -71,6 +80,13 @@ import PDEKitC
         #expect(pdekit_solver_set_amg(solver, 0, 1.5, 1, nil, 0, 0) == 2)
         #expect(pdekit_solver_set_amg(solver, 0, 0.25, 0, nil, 0, 0) == 2)
         #expect(pdekit_solver_set_amg(solver, 0, 0.25, 1, nil, 1, 10) == 1)      // NULL vectors
+        #expect(pdekit_solver_set_amg_smoother(solver, 4) == 2)
+        #expect(pdekit_solver_set_amg_smoother(solver, -1) == 2)
+        #expect(pdekit_solver_set_amg_smoother(solver, 3) == 0)                  // Chebyshev …
+        #expect(pdekit_solver_set_amg(solver, 2, 0.25, 1, nil, 0, 0) == 2)       // … is not AIR's
+        #expect(pdekit_solver_set_amg_smoother(solver, 0) == 0)
+        #expect(pdekit_solver_set_amg(solver, 2, 0.25, 1, nil, 0, 0) == 0)
+        #expect(pdekit_solver_set_amg_smoother(solver, 1) == 2)                  // AIR takes only AUTO
         #expect(pdekit_solver_set_ilut(solver, -1, 10) == 2)
         #expect(pdekit_solver_set_ilut(solver, 1e-3, 0) == 2)
         #expect(pdekit_solver_set_grid(solver, [4, 0], 2) == 3)

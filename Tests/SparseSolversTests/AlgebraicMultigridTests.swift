@@ -32,20 +32,68 @@ import SparseSolvers
             #expect(trueRelativeResidual(a, result.solution, b) <= 1e-10)
             #expect(relativeError(result.solution, reference) < 1e-7, "\(result.report.method) vs CHOLMOD")
             #expect(result.report.iterations <= 30, "\(result.report.method): \(result.report.iterations) iterations")
-            #expect(result.report.method.contains("AMG(classical)"))
+            #expect(result.report.method.contains("AMG(classical,chebyshev)"))
         }
     }
 
-    @Test func iterationsBarelyGrowWithTheGrid() throws {
+    @Test(arguments: [AlgebraicMultigridOptions.Smoother.gaussSeidel, .chebyshev, .automatic])
+    func iterationsBarelyGrowWithTheGrid(smoother: AlgebraicMultigridOptions.Smoother) throws {
         var counts: [Int] = []
         for n in [64, 256] {
             let a = ModelProblems.poisson2D(n: n)
             let b = a.applied(to: manufacturedSolution(a.rowCount))
-            let result = try solve(a, b, method: .conjugateGradient)
+            let result = try solve(a, b, method: .conjugateGradient, amg: AlgebraicMultigridOptions(smoother: smoother))
             #expect(result.report.converged)
+            #expect(trueRelativeResidual(a, result.solution, b) <= 1e-10)
             counts.append(result.report.iterations)
         }
-        #expect(Double(counts[1]) < 1.5 * Double(counts[0]), "CG+AMG iterations 64² → 256²: \(counts)")
+        #expect(Double(counts[1]) < 1.5 * Double(counts[0]), "CG+AMG(\(smoother)) iterations 64² → 256²: \(counts)")
+    }
+
+    /// Every smoother, set explicitly, preconditions CG to the direct solution on an SPD Poisson matrix
+    /// and on 2-D elasticity (scalar AMG, and systems AMG with d = 2), and the report names it.
+    @Test(arguments: [AlgebraicMultigridOptions.Smoother.gaussSeidel, .l1Jacobi, .chebyshev])
+    func everySmootherConvergesToTheDirectSolution(smoother: AlgebraicMultigridOptions.Smoother) throws {
+        let poisson = ModelProblems.poisson2D(n: 48)
+        let (elasticity, _) = ModelProblems.elasticity2D(n: 24)
+        let cases: [(CSRMatrix, AlgebraicMultigridOptions)] = [
+            (poisson, AlgebraicMultigridOptions(smoother: smoother)),
+            (ModelProblems.poisson3D(n: 14), AlgebraicMultigridOptions(variant: .aggregation, smoother: smoother, strongThreshold: 0.5)),
+            (elasticity, AlgebraicMultigridOptions(smoother: smoother)),
+            (elasticity, AlgebraicMultigridOptions(smoother: smoother, unknownsPerNode: 2)),
+        ]
+        for (a, options) in cases {
+            let b = a.applied(to: manufacturedSolution(a.rowCount))
+            let reference = try CholeskyFactorization(a).solve(b)
+            let result = try solve(a, b, method: .conjugateGradient, amg: options)
+            #expect(result.report.converged, "\(result.report.method): \(result.report.outcome) after \(result.report.iterations)")
+            #expect(relativeError(result.solution, reference) < 1e-6, "\(result.report.method) vs CHOLMOD")
+            #expect(result.report.method.contains(smoother.rawValue), "\(result.report.method)")
+        }
+    }
+
+    /// `.automatic`: Chebyshev for scalar AMG on sparse (2-D stencil) rows, Gauss–Seidel for systems,
+    /// near-nullspace vectors, denser rows and AIR; explicit choices are kept.
+    @Test func automaticSmootherRule() throws {
+        let twoD = ModelProblems.poisson2D(n: 10), threeD = ModelProblems.poisson3D(n: 10)
+        #expect(AlgebraicMultigridOptions().resolved(for: twoD).smoother == .chebyshev)
+        #expect(AlgebraicMultigridOptions(variant: .aggregation).resolved(for: twoD).smoother == .chebyshev)
+        #expect(AlgebraicMultigridOptions().resolved(for: threeD).smoother == .gaussSeidel)   // 6.4 entries per row
+        #expect(AlgebraicMultigridOptions(unknownsPerNode: 2).resolved(for: twoD).smoother == .gaussSeidel)
+        #expect(AlgebraicMultigridOptions(nearNullspace: .vectors([[Double](repeating: 1, count: 100)])).resolved(for: twoD).smoother == .gaussSeidel)
+        #expect(AlgebraicMultigridOptions(variant: .air).resolved(for: twoD).smoother == .gaussSeidel)
+        #expect(AlgebraicMultigridOptions(smoother: .l1Jacobi).resolved(for: twoD).smoother == .l1Jacobi)
+        #expect(AlgebraicMultigridOptions(smoother: .chebyshev).resolved(for: threeD).smoother == .chebyshev)
+        // The report names the smoother that ran.
+        let b = twoD.applied(to: manufacturedSolution(twoD.rowCount))
+        #expect(try solve(twoD, b, method: .conjugateGradient).report.method.contains("AMG(classical,chebyshev)"))
+        // AIR has its own relaxation: another smoother is a typed configuration error.
+        #expect(throws: SolverConfigurationError.self) {
+            try AlgebraicMultigridOptions(variant: .air, smoother: .chebyshev).validate(rowCount: nil)
+        }
+        #expect(throws: SolverConfigurationError.self) {
+            try self.solve(twoD, b, method: .gmres, amg: AlgebraicMultigridOptions(variant: .air, smoother: .gaussSeidel))
+        }
     }
 
     @Test func aggregationAndThreeDimensionalPoisson() throws {

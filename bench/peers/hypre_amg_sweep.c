@@ -1,8 +1,8 @@
 /* BoomerAMG settings sweep: hypre's PCG + BoomerAMG on a Matrix Market file (b = ones, relative tolerance 1e-8),
-   printing the IJ assembly, set-up and solve seconds and the iterations (BENCHMARKS-amg.md, session 10 run 4).
+   printing the IJ assembly, set-up and solve seconds, the iterations and the process CPU seconds of set-up + solve (steadier than wall time on a loaded machine) (BENCHMARKS-amg.md, session 10 run 4).
    Settings from the environment (hypre's numbers): CO coarsening (10 HMIS, 8 PMIS), IN interpolation (6 extended+i,
    13 FF1, 14 extended, 17/18 extended variants), PM P max elements, TH strong threshold, RT relax type, DOWN/UP
-   relax types of the down/up cycle, AGG aggressive levels (AIT its interpolation), TRUNC truncation factor; for Chebyshev (RT 16) CHE eigenvalue-estimate
+   relax types of the down/up cycle, KEEPT keep P transposed, RAP2 coarse operator as two products, AGG aggressive levels (AIT its interpolation), TRUNC truncation factor; for Chebyshev (RT 16) CHE eigenvalue-estimate
    iterations, CHO order, CHF fraction, CHV variant, CHS scaling.
    Build: mpicc -O2 -I/usr/include/hypre bench/peers/hypre_amg_sweep.c -o /tmp/hypre_amg_sweep -lHYPRE -lm
    Run:   CO=10 IN=13 /tmp/hypre_amg_sweep DIR/poisson2d-500.mtx   (the reading is untimed and slow: fscanf) */
@@ -14,6 +14,7 @@
 #include <HYPRE.h>
 #include <HYPRE_parcsr_ls.h>
 static double now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+1e-9*t.tv_nsec;}
+static double cpu(void){struct timespec t;clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t);return t.tv_sec+1e-9*t.tv_nsec;}
 static HYPRE_Int noop(HYPRE_Solver s,HYPRE_ParCSRMatrix a,HYPRE_ParVector b,HYPRE_ParVector x){return 0;}
 static int geti(const char*k,int d){const char*v=getenv(k);return v?atoi(v):d;}
 static double getd(const char*k,double d){const char*v=getenv(k);return v?atof(v):d;}
@@ -40,7 +41,7 @@ int main(int argc,char**argv){
   double*ones=malloc(n*sizeof(double)),*zeros=calloc(n,sizeof(double)); for(int i=0;i<n;i++)ones[i]=1;
   HYPRE_IJVectorSetValues(B,n,rows,ones);HYPRE_IJVectorSetValues(X,n,rows,zeros);HYPRE_IJVectorAssemble(B);HYPRE_IJVectorAssemble(X);
   HYPRE_ParVector pB,pX; HYPRE_IJVectorGetObject(B,(void**)&pB);HYPRE_IJVectorGetObject(X,(void**)&pX);
-  double t1=now();
+  double t1=now(), c1=cpu();
   HYPRE_Solver amg,pcg; HYPRE_BoomerAMGCreate(&amg);
   HYPRE_BoomerAMGSetPrintLevel(amg,geti("PL",0));HYPRE_BoomerAMGSetMaxIter(amg,1);HYPRE_BoomerAMGSetTol(amg,0);
   HYPRE_BoomerAMGSetStrongThreshold(amg,getd("TH",0.25));HYPRE_BoomerAMGSetMaxCoarseSize(amg,geti("MCS",20));
@@ -49,6 +50,7 @@ int main(int argc,char**argv){
   HYPRE_BoomerAMGSetNumSweeps(amg,geti("NS",1));
   if(geti("AGG",0)){HYPRE_BoomerAMGSetAggNumLevels(amg,geti("AGG",0));HYPRE_BoomerAMGSetAggInterpType(amg,geti("AIT",4));HYPRE_BoomerAMGSetNumPaths(amg,geti("NP",1));}
   if(geti("KEEPT",0))HYPRE_BoomerAMGSetKeepTranspose(amg,1);
+  if(geti("RAP2",0))HYPRE_BoomerAMGSetRAP2(amg,1);
   if(getenv("TRUNC"))HYPRE_BoomerAMGSetTruncFactor(amg,getd("TRUNC",0));
   if(getenv("NG"))HYPRE_BoomerAMGSetNonGalerkinTol(amg,getd("NG",0));
   if(getenv("DOWN")){HYPRE_BoomerAMGSetCycleRelaxType(amg,geti("DOWN",13),1);HYPRE_BoomerAMGSetCycleRelaxType(amg,geti("UP",14),2);}
@@ -66,6 +68,6 @@ int main(int argc,char**argv){
   HYPRE_ParCSRPCGSetup(pcg,pA,pB,pX);
   double t3a=now();
   HYPRE_ParCSRPCGSolve(pcg,pA,pB,pX);
-  double t3=now(); int it; double rr; HYPRE_PCGGetNumIterations(pcg,&it);HYPRE_PCGGetFinalRelativeResidualNorm(pcg,&rr);
-  printf("ij %.3f setup %.3f solve %.3f sum %.3f it %d rr %.1e\n",t1-t0,t2-t1,t3-t3a,t2-t1+t3-t3a,it,rr);
+  double t3=now(), c3=cpu(); int it; double rr; HYPRE_PCGGetNumIterations(pcg,&it);HYPRE_PCGGetFinalRelativeResidualNorm(pcg,&rr);
+  printf("ij %.3f setup %.3f solve %.3f sum %.3f it %d rr %.1e cpu %.3f\n",t1-t0,t2-t1,t3-t3a,t2-t1+t3-t3a,it,rr,c3-c1);
   MPI_Finalize(); return 0;}

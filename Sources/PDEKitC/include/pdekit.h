@@ -237,6 +237,17 @@ typedef int32_t pdekit_amg_variant;
 #define PDEKIT_AMG_AGGREGATION 1 /* aggressive coarsening on the first level */
 #define PDEKIT_AMG_AIR         2 /* approximate ideal restriction: nonsymmetric, advection-dominated */
 
+/* The AMG smoother, one sweep before and after each coarse-grid correction (AIR ignores it):
+ * see pdekit_solver_set_amg_smoother. */
+typedef int32_t pdekit_amg_smoother;
+#define PDEKIT_AMG_SMOOTHER_AUTO         0 /* default: Chebyshev with one unknown per node, no near-nullspace vectors
+                                              and <= 6 entries per row (2-D stencils), else Gauss-Seidel;
+                                              the only choice AIR takes */
+#define PDEKIT_AMG_SMOOTHER_GAUSS_SEIDEL 1 /* hybrid symmetric Gauss-Seidel (hypre relax type 6) */
+#define PDEKIT_AMG_SMOOTHER_L1_JACOBI    2 /* l1-Jacobi (hypre relax type 18) */
+#define PDEKIT_AMG_SMOOTHER_CHEBYSHEV    3 /* degree-2 Chebyshev in D^-1 A on [0.3 lambda, lambda], lambda = 1.1 x its
+                                              Gershgorin bound (hypre relax type 16, no eigenvalue iterations) */
+
 typedef int32_t pdekit_outcome;
 #define PDEKIT_OUTCOME_NONE             0 /* no solve yet */
 #define PDEKIT_OUTCOME_CONVERGED        1
@@ -278,6 +289,10 @@ pdekit_status pdekit_solver_set_grid(pdekit_solver *solver, const int64_t *grid,
  * (NULL and 0 for none; copied). Checked against the matrix at the next solve. Serialized. */
 pdekit_status pdekit_solver_set_amg(pdekit_solver *solver, pdekit_amg_variant variant, double strong_threshold,
                                     int32_t unknowns_per_node, const double *nullspace, int32_t nullspace_count, int64_t rows);
+
+/* The smoother of PDEKIT_PRECONDITIONER_AMG (default PDEKIT_AMG_SMOOTHER_AUTO); a later pdekit_solver_set_amg
+ * keeps it. AIR with another smoother than AUTO (in either order) is PDEKIT_ERROR_INVALID_ARGUMENT. Serialized. */
+pdekit_status pdekit_solver_set_amg_smoother(pdekit_solver *solver, pdekit_amg_smoother smoother);
 
 /* Settings of PDEKIT_PRECONDITIONER_ILUT: drop tolerance (0 <= tau < 1, relative to each row's norm)
  * and the entries kept per row of L and of U (>= 1). Serialized. */
