@@ -185,14 +185,18 @@ public final class HDF5File {
         let names = NameList()
         let box = Unmanaged.passUnretained(names).toOpaque()
         var index: hsize_t = 0
-        let status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
+        // Native order, sorted here as libhdf5 sorts (strcmp, byte by byte): for a dense group, increasing
+        // name order makes libhdf5 1.10 build a table of all links, and a link that fails to decode then
+        // frees the table's unfilled entries (SIGSEGV in H5G__link_release_table); native order walks the
+        // name index itself and returns the error.
+        let status = H5Literate(group, H5_INDEX_NAME, H5_ITER_NATIVE, &index, { _, name, _, context in
             guard let name, let context else { return -1 }
             Unmanaged<NameList>.fromOpaque(context).takeUnretainedValue().names.append(String(cString: name))
             return 0
         }, box)
         try check(status, "listing '\(groupPath)'")
         let base = Self.normalized(groupPath) == "/" ? "" : Self.normalized(groupPath)
-        for name in names.names {
+        for name in names.names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let childPath = base + "/" + name
             let child = H5Oopen(group, name, pdekit_H5P_DEFAULT())
             guard child >= 0 else { entries.append(HDF5Entry(path: childPath, kind: .other)); continue }

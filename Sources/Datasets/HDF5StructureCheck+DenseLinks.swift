@@ -28,7 +28,13 @@
 /// index record is the 4-byte name hash plus a heap ID; a creation-order record 8 bytes plus a heap
 /// ID); node sizes with room for at least two records and no larger than the file; the split and
 /// merge percentages; addresses inside the file (or undefined where the structure may be absent); a
-/// leaf root holding exactly the total record count, in its node; the table's sizes powers of two.
+/// leaf root holding exactly the total record count, in its node; the table's sizes powers of two; the
+/// heap's root block a direct block ("FHDB") when its current rows are 0, else an indirect one ("FHIB"),
+/// and present when the heap counts managed objects; the heap IDs of the root node's records (first
+/// byte: version in bits 6–7, 0; type in bits 4–5: managed 0 only when the heap has a root block, huge 1
+/// only when it has a huge-object index, tiny 2, never the reserved 3 — libhdf5 1.10 dereferences a null
+/// block or index for a managed or huge ID without one (SIGSEGV in `H5HF_op`, checksum-correct fuzzing,
+/// session 11) and prints "Heap ID type not supported yet!" for type 3).
 ///
 /// A compact new-style group keeps its links as link messages (type 0x0006, §IV.A.2.g) in its object
 /// header; libhdf5 1.10 frees an uninitialized name pointer when one has an unknown version (a
@@ -54,7 +60,8 @@ extension HDF5StructureCheck {
         guard type == 0 || type == 1 || type >= 64, charset <= 1, nameLength > 0, nameLength <= UInt64(reader.remaining) else {
             throw malformed("a link message has type \(type), character set \(charset) and a name of \(nameLength) bytes in \(body.count)")
         }
-        try reader.skip(Int(nameLength), "link name")
+        // libhdf5 1.10 frees entries of a half-built link table when a name holds a NUL (SIGSEGV in free).
+        guard !(try reader.readBytes(Int(nameLength))).contains(0) else { throw malformed("a link name holds a NUL byte") }
         if type == 0 {
             _ = try reader.readUInt(sizeOfAddress, "hard link address")
         } else {
@@ -74,39 +81,63 @@ extension HDF5StructureCheck {
         let nameIndex = try reader.readUInt(sizeOfAddress, "link info")
         let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, "link info") : undefinedAddress
         guard heapAddress != undefinedAddress else { return }
-        let heapIDLength = try validateFractalHeap(at: heapAddress)
-        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heapIDLength, what: "link name index")
+        let heap = try validateFractalHeap(at: heapAddress)
+        try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heap.heapIDLength, what: "link name index",
+                                  heapIDs: (offset: 4, heap: heap))
         if creationOrderIndex != undefinedAddress {
-            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heapIDLength, what: "link creation-order index")
+            try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heap.heapIDLength, what: "link creation-order index",
+                                      heapIDs: (offset: 8, heap: heap))
         }
     }
 
-    /// Checks the fractal heap header at `address`; returns its heap ID length.
-    func validateFractalHeap(at address: UInt64) throws -> Int {
+    /// What the records of a heap's indexes may refer to.
+    struct FractalHeapShape {
+        let address: UInt64
+        let heapIDLength: Int
+        /// Managed objects (heap ID type 0) live in blocks under a root block.
+        let hasRootBlock: Bool
+        /// Huge objects (type 1) are found through a huge-object index.
+        let hasHugeObjectIndex: Bool
+        /// The doubling table of the managed blocks (``HDF5StructureCheck/managedObject(_:in:)``).
+        let table: ManagedBlockTable
+    }
+
+    /// Checks the fractal heap header at `address`.
+    func validateFractalHeap(at address: UInt64) throws -> FractalHeapShape {
         let fixedSize = 14 + 12 * sizeOfLength + 3 * sizeOfAddress + 8   // through the current rows
         var heap = ByteReader(try file.read(at: base, address, count: fixedSize, what: "fractal heap header"), path: path)
         guard Array(try heap.readBytes(4)) == Array("FRHP".utf8), try heap.readUInt8() == 0 else {
             throw malformed("no fractal heap of links at address \(address)")
         }
         let heapIDLength = Int(try heap.readUInt16())
-        try heap.skip(2 + 1 + 4 + sizeOfLength)   // filters' length, flags, maximum managed size, next huge ID
+        let filtersLength = try heap.readUInt16(), flags = try heap.readUInt8(), maximumManagedSize = try heap.readUInt32()
+        try heap.skip(sizeOfLength)   // next huge ID
         let hugeIndex = try heap.readUInt(sizeOfAddress)
         try heap.skip(sizeOfLength)
         let freeSpaceManager = try heap.readUInt(sizeOfAddress)
-        try heap.skip(8 * sizeOfLength)   // managed space … tiny objects
+        try heap.skip(3 * sizeOfLength)   // managed space, allocated managed space, iterator offset
+        let managedObjects = try heap.readUInt(sizeOfLength)
+        try heap.skip(4 * sizeOfLength)   // huge size … tiny objects
         let tableWidth = try heap.readUInt16()
         let startingBlockSize = try heap.readUInt(sizeOfLength), maximumDirectBlockSize = try heap.readUInt(sizeOfLength)
         let maximumHeapSize = try heap.readUInt16()
         _ = try heap.readUInt16()
         let rootBlock = try heap.readUInt(sizeOfAddress)
+        let currentRows = try heap.readUInt16()
         func isPowerOfTwo(_ value: UInt64) -> Bool { value > 0 && value & (value - 1) == 0 }
         guard (1...64).contains(heapIDLength), isPowerOfTwo(UInt64(tableWidth)), isPowerOfTwo(startingBlockSize),
               isPowerOfTwo(maximumDirectBlockSize), maximumDirectBlockSize >= startingBlockSize,
               (1...64).contains(maximumHeapSize) else {
             throw malformed("the fractal heap of links at address \(address) has an impossible layout")
         }
-        for (what, location) in [("free-space manager", freeSpaceManager), ("root block", rootBlock)] where location != undefinedAddress {
-            _ = try file.read(at: base, location, count: 4, what: "fractal heap \(what)")
+        if freeSpaceManager != undefinedAddress { _ = try file.read(at: base, freeSpaceManager, count: 4, what: "fractal heap free-space manager") }
+        if rootBlock != undefinedAddress {
+            let signature = currentRows == 0 ? "FHDB" : "FHIB"
+            guard try file.read(at: base, rootBlock, count: 4, what: "fractal heap root block") == Array(signature.utf8) else {
+                throw malformed("the fractal heap at address \(address) has no \(signature) root block (\(currentRows) rows) at \(rootBlock)")
+            }
+        } else if managedObjects > 0 {
+            throw malformed("the fractal heap at address \(address) counts \(managedObjects) objects but has no root block")
         }
         if hugeIndex != undefinedAddress {
             // Huge objects (link messages larger than the heap's blocks) are indexed by type 1–4.
@@ -114,12 +145,20 @@ extension HDF5StructureCheck {
             guard (1...4).contains(type) else { throw malformed("the fractal heap at address \(address) names no huge-object index at \(hugeIndex)") }
             try validateVersion2BTree(at: hugeIndex, type: type, recordSize: nil, what: "huge-object index")
         }
-        return heapIDLength
+        let table = ManagedBlockTable(width: Int(tableWidth), startingBlockSize: startingBlockSize, maximumDirectBlockSize: maximumDirectBlockSize,
+                                      maximumHeapSizeBits: Int(maximumHeapSize), maximumManagedSize: UInt64(maximumManagedSize),
+                                      rootBlock: rootBlock, currentRows: Int(currentRows), filtered: filtersLength > 0,
+                                      checksummedDirectBlocks: flags & 0x02 != 0)
+        return FractalHeapShape(address: address, heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress,
+                                hasHugeObjectIndex: hugeIndex != undefinedAddress, table: table)
     }
 
     /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize`
-    /// bytes when known) and its root node's signature.
-    func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String) throws {
+    /// bytes when known) and its root node's signature; with `heapIDs`, the first byte of the fractal
+    /// heap ID at `offset` in each of the root node's records (managed and huge IDs only where `heap` has
+    /// their blocks or index).
+    func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
+                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil) throws {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         var header = ByteReader(try file.read(at: base, address, count: size, what: what), path: path)
         guard Array(try header.readBytes(4)) == Array("BTHD".utf8), try header.readUInt8() == 0, try header.readUInt8() == type else {
@@ -144,6 +183,55 @@ extension HDF5StructureCheck {
         guard Array(node.prefix(4)) == Array(signature.utf8), node[4] == 0, node[5] == type,
               nodeOverhead + rootRecords * UInt64(declaredRecordSize) <= nodeSize, depth > 0 || rootRecords == totalRecords else {
             throw malformed("the \(what) at address \(address) has no \(signature) root node of \(rootRecords) records at \(root)")
+        }
+        guard let heapIDs else { return }
+        try checkHeapIDs(in: node, records: Int(rootRecords), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "the \(what)'s root")
+        guard depth == 1 else { return }
+        // A root over leaves (a group of more links than one leaf holds): after its records, one
+        // (address, record count) pointer per child; the count takes the bytes of a leaf's largest count.
+        let leafCapacity = (Int(nodeSize) - Int(nodeOverhead)) / declaredRecordSize
+        let countSize = (Int.bitWidth - 1 - leafCapacity.leadingZeroBitCount) / 8 + 1
+        var pointers = ByteReader(Array(node[(6 + Int(rootRecords) * declaredRecordSize)...]), path: path)
+        var childRecords: UInt64 = 0
+        for child in 0...Int(rootRecords) {
+            let leaf = try pointers.readUInt(sizeOfAddress, "\(what) child pointer"), records = try pointers.readUInt(countSize, "\(what) child record count")
+            guard records <= UInt64(leafCapacity) else {
+                throw malformed("child \(child) of the \(what) at address \(address) declares \(records) records, more than a node holds (\(leafCapacity))")
+            }
+            let leafNode = try file.read(at: base, leaf, count: Int(nodeSize), what: "\(what) leaf")
+            guard Array(leafNode.prefix(4)) == Array("BTLF".utf8), leafNode[4] == 0, leafNode[5] == type else {
+                throw malformed("child \(child) of the \(what) at address \(address) is no BTLF node at \(leaf)")
+            }
+            try checkHeapIDs(in: leafNode, records: Int(records), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "leaf \(child) of the \(what)")
+            childRecords += records
+        }
+        guard childRecords + rootRecords == totalRecords else {
+            throw malformed("the \(what) at address \(address) holds \(childRecords + rootRecords) records, not its total \(totalRecords)")
+        }
+    }
+
+    /// The first byte of the heap ID at `heapIDs.offset` in each of a node's `records` records (after the
+    /// signature, version and type: 6 bytes, in leaf and internal nodes alike).
+    func checkHeapIDs(in node: [UInt8], records: Int, recordSize: Int, heapIDs: (offset: Int, heap: FractalHeapShape), what: String) throws {
+        for record in 0..<records {
+            let start = 6 + record * recordSize + heapIDs.offset
+            let id = node[start]
+            let version = id >> 6, kind = (id >> 4) & 0x03
+            let missing = kind == 0 && !heapIDs.heap.hasRootBlock ? " (managed, but the heap has no root block)"
+                : kind == 1 && !heapIDs.heap.hasHugeObjectIndex ? " (huge, but the heap has no huge-object index)" : nil
+            guard version == 0, kind != 3, missing == nil else {
+                throw malformed("record \(record) of \(what) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
+            }
+            if kind == 0, let message = try managedObject(Array(node[start..<(start + heapIDs.heap.heapIDLength)]), in: heapIDs.heap) {
+                do { try validateLinkMessage(message) } catch let error as DatasetError {
+                    let detail: String
+                    switch error {
+                    case .malformed(_, let text), .truncated(_, let text): detail = text
+                    default: detail = "\(error)"
+                    }
+                    throw malformed("the link of record \(record) of \(what) (heap \(heapIDs.heap.address)): \(detail)")
+                }
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ public enum GaussianProcessRun {
                 problem: pde.name, method: method.rawValue, kernel: configuration.kernel.rawValue, collocationPointsPerAxis: configuration.collocation,
                 components: k.componentCount, relativeL2Error: .nan, testPointsPerAxis: configuration.testPoints,
                 seconds: Date().timeIntervalSince(start), adamIterations: 0, lbfgsIterations: 0, jeffreysWeight: nil,
-                adamOutcome: "skipped", lbfgsOutcome: "skipped", finalLoss: nil, survivingFrequencies: [])
+                adamOutcome: "skipped", lbfgsOutcome: "skipped", finalLoss: nil, survivingFrequencies: [], outcome: .noBetterThanZero)
         case .gpHM:
             var solverConfiguration = GaussianProcessSolver.Configuration()
             solverConfiguration.kernel = configuration.kernel
@@ -78,10 +78,7 @@ public enum GaussianProcessRun {
             }, runDirectory: runDirectory, resume: configuration.resume, checkpointEvery: configuration.checkpointEvery)
             progressBar.finish()
             lossLog = result.log.map { .init(phase: $0.phase, iteration: $0.iteration, loss: $0.loss, seconds: $0.elapsedSeconds) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]   // one key order on every line and in every run
-            try AtomicFile.write(lossLog.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n",
-                                 to: directory.appendingPathComponent("log.jsonl"))
+            try AtomicFile.write(JSONOutput.lines(lossLog), to: directory.appendingPathComponent("log.jsonl"))
             field = result.field
             summary = GaussianProcessRunSummary(
                 problem: pde.name, method: method.rawValue, kernel: configuration.kernel.rawValue, collocationPointsPerAxis: configuration.collocation,
@@ -90,16 +87,15 @@ public enum GaussianProcessRun {
                 jeffreysWeight: jeffreysWeight, adamOutcome: result.adamOutcome, lbfgsOutcome: result.lbfgsOutcome, finalLoss: result.lossHistory.last,
                 survivingFrequencies: result.kernels.map { k in
                     k.survivingComponents().map { .init(frequency: $0.frequency, weight: $0.weight, lengthscale: $0.lengthscale) }
-                })
+                }, outcome: .noBetterThanZero)
         }
         summary.relativeL2Error = field.relativeError(against: pde, testPointsPerAxis: configuration.testPoints)
+        summary.outcome = .init(relativeL2Error: summary.relativeL2Error)
         guard summary.relativeL2Error.isFinite else {
             throw GaussianProcessRunConfiguration.SettingError(
                 description: "the relative L2 error is \(summary.relativeL2Error): the solve produced non-finite values")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n", to: directory.appendingPathComponent("summary.json"))
+        try AtomicFile.write(JSONOutput.document(summary), to: directory.appendingPathComponent("summary.json"))
         try writeOutputs(field: field, problem: pde, lossLog: lossLog, testPoints: configuration.testPoints, directory: directory)
         status(String(format: "%@ %@ %@: relative L2 error %.3e on %ld^%ld test points, %.2f s", pde.name, method.rawValue,
                       configuration.kernel.rawValue, summary.relativeL2Error, configuration.testPoints, pde.dimension, summary.seconds))

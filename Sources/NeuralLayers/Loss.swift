@@ -28,10 +28,28 @@ public enum Loss {
         let difference = (prediction - target).reshaped([batch, -1])
         let reference = target.reshaped([batch, -1])
         func norm(_ v: Variable<Scalar>) -> Variable<Scalar> {
-            if p == 2 { return (v * v).sum(alongAxes: [1]).squareRoot() }
-            return v.absoluteValue().power(p).sum(alongAxes: [1]).power(1 / p)
+            if p == 2 { return rootWithZeroSubgradient((v * v).sum(alongAxes: [1])) }
+            return rootWithZeroSubgradient(v.absoluteValue().power(p).sum(alongAxes: [1]), degree: p)
         }
         return (norm(difference) / norm(reference)).mean()
+    }
+
+    /// s^(1/degree) of non-negative sums s, with the derivative 0 where s = 0 (the subgradient of a norm at
+    /// a zero vector that PyTorch's norms use too). The plain root's derivative s^(1/degree − 1)/degree is
+    /// infinite there, and the chain rule then multiplies it by the zero derivative of Σ|v|^p: a sample
+    /// predicted exactly (a zero difference: one training sample, or identical targets, decode to the
+    /// target itself) made the whole gradient NaN and stopped training.
+    static func rootWithZeroSubgradient<Scalar: TensorScalar>(_ sums: Variable<Scalar>, degree: Scalar = 2) -> Variable<Scalar> {
+        let exponent = 1 / degree
+        let root = sums.value.map { degree == 2 ? $0.squareRoot() : Scalar.power($0, exponent) }
+        if degree == 2 {
+            // g / (2√s) as √'s own pullback computes it (bit for bit where s > 0); dividing by ∞ gives 0 where s = 0.
+            let denominator = root.map { $0 > 0 ? $0 * 2 : Scalar.infinity }
+            return Variable.recording(root, operation: "rootWithZeroSubgradient", inputs: [sums]) { g in [g / Variable(denominator)] }
+        }
+        // g · s^(1/q − 1)/q, as power's pullback computes it where s > 0.
+        let derivative = sums.value.map { $0 > 0 ? Scalar.power($0, exponent - 1) * exponent : 0 }
+        return Variable.recording(root, operation: "rootWithZeroSubgradient", inputs: [sums]) { g in [g * Variable(derivative)] }
     }
 
     /// Mean over the batch of the relative H1 error on a periodic grid over the last
@@ -48,7 +66,7 @@ public enum Loss {
             let power = (spectrum * spectrum).sum(alongAxes: [-1])       // |ê_k|²
             return (power * weights).reshaped([batch, -1]).sum(alongAxes: [1])
         }
-        return (squaredNorm(prediction - target) / squaredNorm(target)).squareRoot().mean()
+        return rootWithZeroSubgradient(squaredNorm(prediction - target) / squaredNorm(target)).mean()
     }
 
     /// `c_k (1 + |2πk|²)` on the half spectrum, `c_k` counting each interior bin of the halved axis twice.

@@ -58,7 +58,7 @@ public final class PINNRunLog {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             func number(_ value: Double, _ key: String, in c: inout KeyedEncodingContainer<Key>) throws {
-                if value.isFinite { try c.encode(value, forKey: Key(key)) } else { try c.encodeNil(forKey: Key(key)) }
+                try c.encodeFiniteOrNull(value, forKey: Key(key))
             }
             try c.encode(run, forKey: Key("run"))
             try c.encode(stage, forKey: Key("stage"))
@@ -72,11 +72,9 @@ public final class PINNRunLog {
     }
 
     public func append<Scalar>(_ record: PINNTrainer<Scalar>.Record, label: String, extra: [String: Double] = [:]) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let line = Line(run: label, stage: record.stage.rawValue, step: record.step, loss: record.loss, terms: record.termLosses,
                         elapsedSeconds: record.elapsedSeconds, extra: extra)
-        if let data = try? encoder.encode(line) { lines.append(data) }
+        if let text = try? JSONOutput.line(line) { lines.append(Data(text.utf8)) }
         try? AtomicFile.write(Data(lines.map { $0 + Data([0x0A]) }.joined()), to: directory.appendingPathComponent("loss.jsonl"))
         losses.append((label, record.stage == .adam ? record.step : -record.step, record.loss))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// `summary.json` of a PINN run: the settings that shaped it, what the optimizers did and the errors
 /// against the reference. Keys in snake case and sorted; a figure that is unknown or not finite is
@@ -118,9 +119,7 @@ public struct PINNRunSummary: Encodable {
 
     /// The summary as written: pretty-printed, keys sorted, one trailing newline.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self) + Data("\n".utf8)
+        try JSONOutput.document(self)
     }
 }
 
@@ -135,7 +134,5 @@ struct PINNSummaryKey: CodingKey, ExpressibleByStringLiteral {
 
 extension KeyedEncodingContainer where Key == PINNSummaryKey {
     /// `value`, or null when it is nil or not finite.
-    mutating func encodeFinite(_ value: Double?, _ key: PINNSummaryKey) throws {
-        if let value, value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
-    }
+    mutating func encodeFinite(_ value: Double?, _ key: PINNSummaryKey) throws { try encodeFiniteOrNull(value, forKey: key) }
 }

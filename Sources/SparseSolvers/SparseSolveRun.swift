@@ -91,8 +91,8 @@ public enum SparseSolveRun {
         }
     }
 
-    /// The run's result, as printed by `pdekit solve` (JSON keys are the property names, plus
-    /// `converged`; a non-finite residual is written as null, never as a converged solve).
+    /// The run's result, as printed by `pdekit solve` (JSON through ``JSONOutput``: keys are the property
+    /// names; a non-finite residual is written as null, never as a converged solve).
     public struct Summary: Encodable, Sendable {
         public var matrix: String
         public var rows: Int
@@ -101,12 +101,15 @@ public enum SparseSolveRun {
         public var readSeconds: Double
         public var method: String
         public var factorization: String?
-        public var outcome: String
+        public let outcome: String
+        /// Whether `outcome` is `converged`.
+        public let converged: Bool
         public var iterations: Int
-        public var relativeResidual: Double
+        /// ‖b − Ax‖/‖b‖ (null in JSON when it overflowed or became NaN: a breakdown).
+        @NonFiniteAsNull public var relativeResidual: Double
         public var setupSeconds: Double
         public var solveSeconds: Double
-        public var residualNorms: [Double]
+        @NonFiniteAsNull public var residualNorms: [Double]
         /// Which iterate x is: last, earlierBest or initialGuess (Krylov methods never return worse than x₀).
         public var returnedIterate: String
         public var returnedIteration: Int
@@ -120,31 +123,6 @@ public enum SparseSolveRun {
         enum CodingKeys: String, CodingKey {
             case matrix, rows, entries, readSeconds, method, factorization, outcome, converged, iterations, relativeResidual
             case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, ranks
-        }
-
-        public var converged: Bool { outcome == SolveOutcome.converged.rawValue }
-
-        /// JSON has no inf or NaN: a residual that overflowed or became NaN (a breakdown) is null.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
-            try c.encode(matrix, forKey: .matrix)
-            try c.encode(rows, forKey: .rows)
-            try c.encode(entries, forKey: .entries)
-            try c.encode(readSeconds, forKey: .readSeconds)
-            try c.encode(method, forKey: .method)
-            try c.encodeIfPresent(factorization, forKey: .factorization)
-            try c.encode(outcome, forKey: .outcome)
-            try c.encode(converged, forKey: .converged)
-            try c.encode(iterations, forKey: .iterations)
-            try c.encode(finite(relativeResidual), forKey: .relativeResidual)
-            try c.encode(setupSeconds, forKey: .setupSeconds)
-            try c.encode(solveSeconds, forKey: .solveSeconds)
-            try c.encode(residualNorms.map(finite), forKey: .residualNorms)
-            try c.encode(returnedIterate, forKey: .returnedIterate)
-            try c.encode(returnedIteration, forKey: .returnedIteration)
-            try c.encodeIfPresent(choice, forKey: .choice)
-            try c.encodeIfPresent(ranks, forKey: .ranks)
         }
 
         /// The report as aligned `name: value` lines.
@@ -162,17 +140,15 @@ public enum SparseSolveRun {
                 let which = returnedIterate == ReturnedIterate.initialGuess.rawValue ? "the initial guess" : "iteration \(returnedIteration)"
                 lines.append("returned iterate:  \(which) (the last iterate had a larger residual)")
             }
-            lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(readSeconds) s",
-                      "setup time:        \(setupSeconds) s", "solve time:        \(solveSeconds) s"]
+            // Times to 4 significant digits (a clock's last digits are noise); the residual as computed.
+            func time(_ seconds: Double) -> String { String(format: "%.4g s", seconds) }
+            lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(time(readSeconds))",
+                      "setup time:        \(time(setupSeconds))", "solve time:        \(time(solveSeconds))"]
             return lines.joined(separator: "\n")
         }
 
-        /// The summary as one JSON object (sorted keys).
-        public func json() throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        }
+        /// The summary as one JSON line.
+        public func json() throws -> String { try JSONOutput.line(self) }
 
         /// A warning line when the solve did not converge (nil when it did).
         public var warning: String? {
@@ -254,7 +230,8 @@ public enum SparseSolveRun {
         let report = result.report
         if writesOutput, let path = request.solutionPath { try MatrixMarket.write(result.solution, path: path) }
         return Summary(matrix: request.matrixPath, rows: a.rowCount, entries: a.entryCount, readSeconds: readSeconds, method: report.method,
-                       factorization: report.factorization?.rawValue, outcome: report.outcome.rawValue, iterations: report.iterations,
+                       factorization: report.factorization?.rawValue, outcome: report.outcome.rawValue,
+                       converged: report.outcome == .converged, iterations: report.iterations,
                        relativeResidual: report.relativeResidual, setupSeconds: setupSeconds, solveSeconds: report.seconds,
                        residualNorms: report.residualNorms, returnedIterate: report.returnedIterate.rawValue,
                        returnedIteration: report.returnedIteration, choice: choice, ranks: ranks > 1 ? ranks : nil,

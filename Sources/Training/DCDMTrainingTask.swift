@@ -164,10 +164,8 @@ public final class DCDMRunObserver: TrainingObserver {
         let value = task.lastBatchLoss
         averageLoss = step == firstStep + 1 ? value : 0.95 * averageLoss + 0.05 * value
         guard let logHandle else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        if let line = try? encoder.encode(Record(step: step, loss: value, average_loss: averageLoss, seconds: Date().timeIntervalSince(start))) {
-            logHandle.write(line + Data([0x0A]))
+        if let line = try? JSONOutput.lines([Record(step: step, loss: value, average_loss: averageLoss, seconds: Date().timeIntervalSince(start))]) {
+            logHandle.write(line)
         }
     }
 

@@ -214,9 +214,7 @@ public struct DeepONetTrainingRun {
     /// summary.json, model.safetensors, loss.png and (aligned 1-D data) predictions.png, each atomically.
     func write<Scalar: TensorScalar>(_ summary: Summary, model: DeepONet<Scalar>, log: DeepONetStepLog<Scalar>, testSet: BranchTrunkData<Scalar>,
                                      to folder: URL, status: (String) -> Void) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(encoder.encode(summary), to: folder.appendingPathComponent("summary.json"))
+        try AtomicFile.write(JSONOutput.line(summary) + "\n", to: folder.appendingPathComponent("summary.json"))
         try AtomicFile.write(model.parameterArchive(metadata: ["test_relative_l2": "\(summary.test_relative_l2)", "iterations": "\(iterations)"]).encoded(),
                              to: folder.appendingPathComponent("model.safetensors"))
         let tested = log.records.filter { $0.step > 0 }

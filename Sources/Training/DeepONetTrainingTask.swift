@@ -275,10 +275,6 @@ public final class DeepONetStepLog<Scalar: TensorScalar>: TrainingObserver {
 
     func write() throws {
         guard let url else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in records { data.append(try encoder.encode(record)); data.append(0x0A) }
-        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(JSONOutput.lines(records), to: url)
     }
 }

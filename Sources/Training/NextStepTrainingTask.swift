@@ -186,6 +186,21 @@ public final class NextStepTrainingTask: TrainingTask {
         var fit = PointwiseNormalizer<Float>.StreamingFit(sampleShape: stateShape)
         for range in ranges {
             let flat = try states(range)
+            // A target state that is zero everywhere has no relative error (the loss divides by its norm).
+            let stateSize = stateShape.reduce(1, *)
+            let zeroState: (trajectory: Int, step: Int)? = flat.scalars.withUnsafeBufferPointer { values in
+                for (k, trajectory) in range.enumerated() {
+                    for step in (history + unrolled)..<steps {
+                        let start = (k * steps + step) * stateSize
+                        if !values[start..<(start + stateSize)].contains(where: { $0 != 0 }) { return (trajectory, step) }
+                    }
+                }
+                return nil
+            }
+            if let zeroState {
+                throw TrainingError.dataMismatch("state \(zeroState.step) of training trajectory \(zeroState.trajectory) is zero everywhere: the relative "
+                                                 + "L2 loss of the window predicting it divides by its norm (train on trajectories without zero states after --history)")
+            }
             mix(flat)
             if configuration.normalize { fit.accumulateMean(flat) }
         }

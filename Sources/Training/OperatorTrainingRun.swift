@@ -74,8 +74,19 @@ public struct OperatorTrainingRun {
         return (split.train, split.validation, split.test, training.spatialDimensions)
     }
 
-    /// Refuses a requested batch larger than the training rows (as `train deeponet`: not silently full batch).
+    /// The fewest training rows a run accepts: the pointwise normalizer estimates a spread at every grid
+    /// point over the training samples, which one sample does not have (σ = 0: every training input
+    /// encodes to 0, so the model never sees the input, and a test input encodes to (x − μ)/ε ≈ 10⁵).
+    public static let minimumTrainingRows = 2
+
+    /// Refuses fewer than ``minimumTrainingRows`` training rows, and a requested batch larger than the
+    /// training rows (as `train deeponet`: not silently full batch).
     public func checkBatchSize(trainingRows: Int) throws {
+        if trainingRows < Self.minimumTrainingRows {
+            throw OperatorRunError(description: "--train \(train) with --validation \(validationCount) leaves \(trainingRows) training sample"
+                                   + (trainingRows == 1 ? "" : "s") + "; the normalizer's per-point standard deviation needs at least "
+                                   + "\(Self.minimumTrainingRows) (--train minus --validation ≥ \(Self.minimumTrainingRows))")
+        }
         if let requestedBatchSize, requestedBatchSize > trainingRows {
             throw OperatorRunError(description: "--batch-size \(requestedBatchSize) is larger than the \(trainingRows) training samples (--train minus --validation)")
         }

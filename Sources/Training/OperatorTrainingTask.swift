@@ -58,6 +58,7 @@ public final class OperatorTrainingTask: TrainingTask {
               validation.map({ Array($0.targets.shape.dropFirst()) == Array(outputShape.dropFirst()) }) ?? true else {
             throw TrainingError.dataMismatch("targets \(Array(train.targets.shape.dropFirst())) but the model predicts \(Array(outputShape.dropFirst()))")
         }
+        try Self.checkNonZeroTargets(train.targets, firstRow: 0)
         self.model = model
         self.configuration = configuration
         self.train = train
@@ -128,6 +129,7 @@ public final class OperatorTrainingTask: TrainingTask {
         for size in [trainRows] + source.targetSampleShape { mix(UInt64(size)) }
         for range in ranges {
             let (inputs, targets) = try source.read(Array(range))
+            try Self.checkNonZeroTargets(targets, firstRow: range.lowerBound)
             mix(targets)
             inputFit.accumulateDeviations(inputs)
             targetFit.accumulateDeviations(targets)
@@ -238,6 +240,25 @@ public final class OperatorTrainingTask: TrainingTask {
             throw TrainingError.checkpoint("\(path): \(Self.orderChunkRowsKey) '\(text.prefix(40))' is not a chunk size in 1…\(trainingCount) (the training rows)")
         }
         return rows
+    }
+
+    /// Refuses a training row whose target is zero everywhere: the relative losses divide by the target's
+    /// norm (‖u − v‖/‖v‖), which is 0 there, so the first batch holding it would stop the run as "diverged".
+    static func checkNonZeroTargets(_ targets: Tensor<Float>, firstRow: Int) throws {
+        if let row = firstAllZeroRow(targets) {
+            throw TrainingError.dataMismatch("the target of training sample \(firstRow + row) is zero everywhere: the relative L2/H1 loss "
+                                             + "divides by the target's norm (train on samples with a non-zero target)")
+        }
+    }
+
+    /// The first row (along axis 0) of `rows` whose entries are all zero, or nil.
+    static func firstAllZeroRow(_ rows: Tensor<Float>) -> Int? {
+        let count = rows.shape.first ?? 0
+        guard count > 0 else { return nil }
+        let perRow = rows.count / count
+        return rows.scalars.withUnsafeBufferPointer { values in
+            (0..<count).first { row in !values[(row * perRow)..<((row + 1) * perRow)].contains { $0 != 0 } }
+        }
     }
 
     func decode(_ prediction: Variable<Float>) -> Variable<Float> {

@@ -180,6 +180,10 @@ public final class TrainingLoop<Task: TrainingTask> {
                     if bestModelFile == .written { try reconcileBest(bestEpoch: bestEpoch, checkpointEpoch: firstEpoch, selectionState: state.metadata) }
                 }
             } else if writesRun {
+                if !resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
+                    // A rerun into the same directory starts over; say so, and how to continue instead.
+                    StatusLine.printLine("note: starting a new run over \(checkpointURL.path) (--resume continues it instead)")
+                }
                 try? FileManager.default.removeItem(at: url(Self.pendingBestName)!)
             }
         }

@@ -20,7 +20,7 @@ extension TrainingObserver {
     public func trainingDidFinish(history: [EpochRecord]) throws {}
 }
 
-/// A progress bar with ETA on stderr (``RunSupport/ProgressBar``), one tick per optimizer step; the status
+/// A progress bar with ETA on stderr (``RunSupport/ProgressBar``, labelled `train`), one tick per optimizer step; the status
 /// names the loop's epoch by `unit` ("step" for tasks whose epoch is one step, such as DCDM).
 ///
 /// Its total is the steps this process will take: `min(epochs · stepsPerEpoch, maximumSteps) −
@@ -40,7 +40,8 @@ public final class ProgressObserver: TrainingObserver {
     public func trainingWillStart(firstEpoch: Int, epochs: Int, stepsPerEpoch: Int, history: [EpochRecord]) {
         // The loop checked that epochs × stepsPerEpoch does not overflow.
         let planned = min(epochs * stepsPerEpoch, maximumSteps ?? .max)
-        bar = ProgressBar(total: max(planned - firstEpoch * stepsPerEpoch, 0))
+        // Labelled, so that a plain line says what its count is: "train 40/80 (50%)  epoch 20/40 …".
+        bar = ProgressBar(total: max(planned - firstEpoch * stepsPerEpoch, 0), label: "train")
     }
     public func stepDidFinish(epoch: Int, epochs: Int, loss: Double) {
         bar?.advance(status: "\(unit) \(epoch + 1)/\(epochs)  loss " + String(format: "%.4g", loss))   // %d would print Int's low 32 bits
@@ -59,11 +60,7 @@ public final class MetricsLogObserver: TrainingObserver {
     public func epochWillCommit(history: [EpochRecord]) throws { try write(history) }
 
     func write(_ history: [EpochRecord]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in history { data.append(try encoder.encode(record)); data.append(0x0A) }
-        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(JSONOutput.lines(history), to: url)
     }
 
     /// The records of a `metrics.jsonl` (unreadable lines skipped), or none without the file.

@@ -139,9 +139,7 @@ public enum TrajectoryRollout {
 
     /// `rollout.json` (the evaluation) and `rollout.png` (the per-step curve, log scale), atomically.
     public static func write(_ evaluation: RolloutEvaluation, json: URL, plot: URL, label: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(evaluation), to: json)
+        try AtomicFile.write(JSONOutput.document(evaluation), to: json)
         let x = evaluation.steps.map { Double($0 + 1) }
         let finite = evaluation.relativeL2PerStep.allSatisfy { $0.isFinite && $0 > 0 }
         try LinePlot(title: "rollout error (\(evaluation.trajectories) trajectories, \(evaluation.history) steps in)", xLabel: "time step",

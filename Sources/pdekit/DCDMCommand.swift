@@ -26,13 +26,14 @@ struct DCDMTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train a DCDM network on one grid Poisson problem (writes safetensors; JSONL log optional).",
         discussion: """
-        Training vectors: Ritz vectors of A from --krylov-dimension Lanczos steps (full reorthogonalization),
+        Training vectors: Ritz vectors of A from --krylov-dimension Lanczos steps (full reorthogonalization), \
         combined with weight 9 on the low half of the spectrum. Loss: ‖b − (qᵀb/qᵀAq) A q‖², q = f(b).
-        The model is written atomically to --output every --checkpoint-every steps and at the end. The run's
-        checkpoint (weights, Adam state, completed steps, position of the batch stream) is
-        <output>.training/checkpoint.safetensors, with metrics.jsonl (mean loss per --checkpoint-every steps);
-        --resume continues from it up to --steps steps in total and ends with the weights of an uninterrupted
-        run. Runs written before it (<output>.trainer.safetensors) resume from that state; if it is missing too,
+
+        The model is written atomically to --output every --checkpoint-every steps and at the end. The run's \
+        checkpoint (weights, Adam state, completed steps, position of the batch stream) is \
+        <output>.training/checkpoint.safetensors, with metrics.jsonl (mean loss per --checkpoint-every steps); \
+        --resume continues from it up to --steps steps in total and ends with the weights of an uninterrupted \
+        run. Runs written before it (<output>.trainer.safetensors) resume from that state; if it is missing too, \
         --resume runs --steps more steps from the weights in --output with a fresh Adam state.
         """)
 
@@ -60,7 +61,7 @@ struct DCDMTrain: ParsableCommand {
     var levels: Int = 3
     @Flag(help: "Levels follow the grid: the model records a coarsest grid of ⌈grid / 2^levels⌉ points and gets one more level (sharing the deepest level's weights) per doubling of a larger grid.")
     var levelsFollowGrid = false
-    @Option(help: ArgumentHelp("Levels follow the grid with this coarsest size (points per side); if the training grid needs more than --levels coarsenings to reach it, the extra levels share the deepest level's weights during training too.", valueName: "m"))
+    @Option(help: ArgumentHelp("Levels follow the grid with this coarsest size (points per side); if the training grid needs more than --levels coarsenings to reach it, the extra levels share the deepest level's weights during training too (default: without --levels-follow-grid, none; with it, ⌈grid / 2^levels⌉).", valueName: "m"))
     var coarsestSize: Int?
     @Option(help: "Random seed (weights, Lanczos start, batches).")
     var seed: UInt64 = 0

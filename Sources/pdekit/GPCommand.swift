@@ -16,6 +16,10 @@ struct GaussianProcessCommand: ParsableCommand {
 
         Writes log.jsonl, summary.json, solution.csv, spectrum.csv and PNG plots to --output, and (gp-hm) \
         the checkpoint of the Adam and L-BFGS phases to --output/training/, which --resume continues.
+
+        Exit status: 0 when the relative L2 error against the exact solution is below 1; 2 when it is not \
+        (no better than u = 0: the outputs are still written, summary.json has "outcome": "noBetterThanZero", \
+        and one 'warning:' line says so); 1 on bad input (one line starting with 'error:').
         """
     )
     typealias Run = GaussianProcessRunConfiguration
@@ -29,7 +33,7 @@ struct GaussianProcessCommand: ParsableCommand {
     @Option(help: "Adam (outer hyperparameter) steps (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 10).") var iterations: Int?
     @Option(help: "L-BFGS iterations after Adam (default per problem: poisson1d 50, poisson1d-multiscale 20, allen-cahn 10, poisson2d 0).") var lbfgsIterations: Int?
     @Option(help: "Solution frequency a in sin(ax) (poisson1d, allen-cahn, poisson2d).") var frequency: Double = 100
-    @Option(help: "Initial frequencies are spread on [0, this] cycles per unit length, > 0 (default: a/2π · 1.25, or 20).") var maximumFrequency: Double?
+    @Option(help: "Initial frequencies are spread on [0, this] cycles per unit length, > 0 (default: a/2π · 1.25, 20 for poisson1d-multiscale, the grid's Nyquist frequency for --problem; a tiny value starts every component near frequency 0: squared-exponential kernels).") var maximumFrequency: Double?
     @Option(help: "Initial lengthscale of every component.") var lengthscale: Double = 0.3
     @Option(help: "Nugget relative to k(0).") var jitter: Double = 1e-10
     @Option(help: "Boundary noise σ_b.") var boundaryNoise: Double = 1e-6
@@ -56,9 +60,14 @@ struct GaussianProcessCommand: ParsableCommand {
         (c.fixedFrequencies, c.fixedLengthscales, c.fixedWeights) = (fixedFrequencies, fixedLengthscales, fixedWeights)
         (c.innerIterations, c.valueIterations, c.testPoints, c.output) = (innerIterations, valueIterations, testPoints, output)
         (c.resume, c.checkpointEvery) = (resume, checkpointEvery)
-        do { try GaussianProcessRun.run(c) { print($0) } } catch {
+        let summary: GaussianProcessRunSummary
+        do { summary = try GaussianProcessRun.run(c) { print($0) } } catch {
             StatusLine.printError(error)
             throw ExitCode.failure
+        }
+        if let warning = summary.warning {
+            StatusLine.printLine(warning)
+            throw ExitCode(2)
         }
     }
 }

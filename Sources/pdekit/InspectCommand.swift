@@ -39,9 +39,7 @@ struct Inspect: ParsableCommand {
         let report = try DatasetReport(file: file, statistics: !noStats)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONLine.encode(report))
         case .text:
             print(report.text)
         }

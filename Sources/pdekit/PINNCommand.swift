@@ -18,11 +18,13 @@ struct PINN: ParsableCommand {
         commandName: "pinn",
         abstract: "Train a physics-informed neural network (PINN) on a bundled problem or a problem file (--problem FILE).",
         discussion: """
-        Problems: poisson1d (−u'' = π² sin πx on [−1,1]), poisson2d (−Δu = 2π² sin πx sin πy on [0,1]²),
-        burgers (u_t + u u_x = (0.01/π) u_xx, u(x,0) = −sin πx; --reference Burgers.npz for the error),
+        Problems: poisson1d (−u'' = π² sin πx on [−1,1]), poisson2d (−Δu = 2π² sin πx sin πy on [0,1]²), \
+        burgers (u_t + u u_x = (0.01/π) u_xx, u(x,0) = −sin πx; --reference Burgers.npz for the error), \
         schrodinger (−ψ'' + Vψ = Eψ: --potential, --energy fixed|learned, --states for excited states).
-        Writes DIR/loss.jsonl (one record per --log-every steps), DIR/summary.json, DIR/solution.csv
-        and PNG plots (solution, error, loss). Exit status 0 on success, 1 on bad input.
+
+        Writes DIR/loss.jsonl (one record per --log-every steps), DIR/summary.json, DIR/solution.csv \
+        and PNG plots (solution, error, loss); DIR/training holds the checkpoint that --resume continues. \
+        Exit status 0 on success, 1 on bad input.
         """
     )
     typealias Run = PINNRunConfiguration

@@ -24,10 +24,11 @@ struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve A x = b for a sparse matrix in Matrix Market format.",
         discussion: """
-        Under mpirun -np R: one system split over the R ranks (contiguous rows), solved with hypre's cg,
+        Under mpirun -np R: one system split over the R ranks (contiguous rows), solved with hypre's cg, \
         gmres, fgmres or bicgstab and --preconditioner amg, ilut or none; other methods are refused.
-        Exit status: 0 when the solve converged, 1 on bad input (the message starts with 'error:'),
-        2 when the method did not reach the tolerance (the report is still printed, JSON with "converged": false;
+
+        Exit status: 0 when the solve converged, 1 on bad input (the message starts with 'error:'), \
+        2 when the method did not reach the tolerance (the report is still printed, JSON with "converged": false; \
         a residual that is not finite is null there).
         """
     )

@@ -40,7 +40,7 @@ struct OperatorTrainingOptions: ParsableArguments {
     var schedule: EpochScheduleChoice = .step
     @Option(help: "Epochs per halving of the step schedule.") var stepSize: Int = 100
     @Flag(help: "Minimize relative H1 instead of relative L2.") var h1 = false
-    @Option(help: "Stop after this many epochs without a better validation error.") var patience: Int?
+    @Option(help: "Stop after this many epochs without a better validation error (default: never stop early).") var patience: Int?
     @Option(help: "Seed of the initialization and the shuffling.") var seed: UInt64 = 0
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Arrays are [samples, channels, grid…] (default: [samples, grid…]).") var channelsFirst = false

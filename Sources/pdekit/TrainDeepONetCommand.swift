@@ -30,9 +30,9 @@ struct TrainDeepONet: ParsableCommand, DistributedCommand {
 
     @Option(help: "Training data file (.npz or .h5).") var data: String?
     @Option(help: "Test data file (same layouts); defaults to the training data.") var testData: String?
-    @Option(help: "HDF5 dataset of the branch inputs [N, m].") var inputKey: String?
+    @Option(help: "HDF5 dataset of the branch inputs [N, m] (with --target-key; default: DeepXDE's NPZ names).") var inputKey: String?
     @Option(help: "Order of the samples before --train/--test split one file: sampled (the drawing order that `pdekit generate` records in sample_index) or file (the stored order).") var sampleOrder: SampleOrder = .sampled
-    @Option(help: "HDF5 dataset of the targets [N, P].") var targetKey: String?
+    @Option(help: "HDF5 dataset of the targets [N, P] (with --input-key).") var targetKey: String?
     @Option(help: "HDF5 dataset of the trunk points [P, d] (default: P uniform points on [0, 1]).") var trunkKey: String?
     @Option(name: .customLong("train"), help: "Use the first N samples of --data for training (default: all).") var trainCount: Int?
     @Option(name: .customLong("test"), help: "Without --test-data: test on the M samples after the training ones (needs --train; default: all the rest).") var testCount: Int?
@@ -62,10 +62,14 @@ struct TrainDeepONet: ParsableCommand, DistributedCommand {
     @Option(help: "Floating-point precision of the model, the data and the optimizer (DeepXDE: float32).") var precision: DeepONetTrainingRun.Precision = .float32
     @Option(help: "Steps between test evaluations (logged to metrics.jsonl).") var logEvery: Int = 1000
     @Option(help: "Random seed (initialisation, batches, generated data).") var seed: UInt64 = 0
-    @Option(help: "Output folder.") var output: String?
+    @Option(help: "Output folder (default: none: only the summary line is printed, nothing to --resume).") var output: String?
 
     func validate() throws {
         guard (data == nil) != (generateAntiderivative == nil) else { throw ValidationError("give exactly one of --data and --generate-antiderivative") }
+        // One key alone was ignored (DeepXDE's names were read instead).
+        guard (inputKey == nil) == (targetKey == nil), trunkKey == nil || inputKey != nil else {
+            throw ValidationError("give --input-key and --target-key together (--trunk-key needs them)")
+        }
         if let n = generateAntiderivative, n < 1 || generateTest < 1 { throw ValidationError("generated sample counts must be positive") }
         if let trainCount, trainCount < 1 { throw ValidationError("--train must be positive") }
         if let testCount, testCount < 1 || trainCount == nil || testData != nil { throw ValidationError("--test needs --train, no --test-data, and a positive count") }

@@ -28,6 +28,29 @@ import NeuralLayers
         #expect(GradientCheck.check(at: [u]) { Loss.relativeLp($0[0], Variable(v)) }.maximumError < 1e-6)
     }
 
+    /// A sample predicted exactly has a zero difference, where the norm's root has an infinite derivative:
+    /// before, the chain rule made it ∞ · 0 = NaN and the whole gradient NaN (training on one sample, or on
+    /// identical targets, stopped with "non-finite gradient (the loss was 0.0)"). The subgradient 0 is what
+    /// central differences see at the kink, so the check against them holds with one sample exact and one not.
+    @Test func anExactPredictionHasAFiniteGradientInEveryRelativeLoss() throws {
+        var generator = SeededRandomNumberGenerator(seed: 9)
+        let target = Tensor<Double>.normal([2, 8, 6], using: &generator)
+        var prediction = target
+        for k in 48..<96 { prediction.scalars[k] += 0.1 * Double(k % 7 - 3) }   // sample 1 off by a field, sample 0 exact
+        let losses: [(String, (Variable<Double>) -> Variable<Double>)] = [
+            ("relative L2", { Loss.relativeLp($0, Variable(target)) }),
+            ("relative L1", { Loss.relativeLp($0, Variable(target), p: 1) }),
+            ("relative H1", { Loss.relativeH1($0, Variable(target), spatialDimensions: 2) }),
+        ]
+        for (name, loss) in losses {
+            let check = GradientCheck.check(at: [prediction]) { loss($0[0]) }
+            #expect(check.maximumError < 1e-6, "\(name): \(check)")
+            let exact = Variable.leaf(target)
+            let gradient = gradients(of: loss(exact), withRespectTo: [exact])[0].value
+            #expect(gradient.scalars.allSatisfy { $0 == 0 }, "\(name) at an exact prediction: \(gradient.scalars.prefix(4))")
+        }
+    }
+
     @Test func schedules() {
         #expect(LearningRateSchedule.step(stepSize: 100, gamma: 0.5).learningRate(atStep: 250, base: 1e-3) == 2.5e-4)
         let cosine = LearningRateSchedule.cosine(totalSteps: 100, minimumLearningRate: 0)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TensorCore
+import AutoDiff
 import NeuralOperators
 import Training
 
@@ -68,10 +69,113 @@ import Training
         #expect(message { try run.checkBatchSize(trainingRows: 18) }
                 == "--batch-size 50 is larger than the 18 training samples (--train minus --validation)")
         #expect(message { try run.checkBatchSize(trainingRows: 50) } == nil)
+        (run.train, run.validation) = (3, 2)
+        #expect(message { try run.checkBatchSize(trainingRows: 1) }
+                == "--train 3 with --validation 2 leaves 1 training sample; the normalizer's per-point standard deviation needs at least 2 (--train minus --validation ≥ 2)")
         (run.adamW, run.h1, run.patience, run.weightDecay) = (true, true, 7, 0.5)
         let configuration = run.trainingConfiguration
         #expect(configuration.optimizer == .adamW && configuration.loss == .relativeH1 && configuration.earlyStoppingPatience == 7)
         #expect(configuration.batchSize == 50 && configuration.weightDecay == 0.5 && configuration.epochs == 1)
+    }
+
+    /// One training sample (The Well fixture, `--task space-time --train 1`; pairs with `--train 2 --validation 1`),
+    /// in memory and streamed: refused before training with one line naming --train and the minimum (it ended
+    /// in "non-finite gradient in epoch 1 (the loss was 0.0)"). Two training pairs whose targets are the same
+    /// field (σ = 0 everywhere: the decoded prediction is the target to the last bit) now train to a finite loss.
+    @Test func oneTrainingSampleIsRefusedAndIdenticalTargetsTrain() throws {
+        try withDirectory { directory in
+            let well = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("datasets/fixtures/collections/the_well/fixture_flow").path
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent("well-\(residence)").path)
+                (operatorRun.train, operatorRun.test, operatorRun.epochs, operatorRun.showsProgress, operatorRun.dataResidence) = (1, 1, 1, false, residence)
+                var fno = FNOTrainingRun(run: operatorRun)
+                (fno.task, fno.history, fno.modes) = (.spaceTime, 2, 1)
+                #expect(message { try fno.execute() }
+                        == "--train 1 with --validation 0 leaves 1 training sample; the normalizer's per-point standard deviation needs at least 2 (--train minus --validation ≥ 2)",
+                        "\(residence)")
+            }
+            let (pairs, _) = try writeFiles(in: directory)
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: pairs, output: directory.appendingPathComponent("pairs-\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (2, 1, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var fno = FNOTrainingRun(run: operatorRun)
+                fno.modes = 2
+                #expect(message { try fno.execute() }?.hasPrefix("--train 2 with --validation 1 leaves 1 training sample;") == true, "\(residence)")
+            }
+            var generator = SeededRandomNumberGenerator(seed: 6)
+            let inputs = Tensor<Float>.normal([2, 1, 16], using: &generator)
+            let field = (0..<16).map { 1000 + Float(sin(Double($0))) }
+            let targets = Tensor<Float>(uncheckedShape: [2, 1, 16], scalars: field + field)
+            let model = try FourierNeuralOperator<Float>(FNOConfiguration(modes: [4], inputChannels: 1, outputChannels: 1, width: 6, layerCount: 1,
+                                                                          projectionChannels: 8), generator: &generator)
+            let task = try OperatorTrainingTask(model: model, configuration: TrainingConfiguration(epochs: 1, batchSize: 2),
+                                                train: try FieldPairs(inputs: inputs, targets: targets), validation: nil)
+            let loss = try task.loss(batch: [0, 1])
+            #expect(loss.value.scalars == [0], "σ = 0: the decoded prediction is the target (loss \(loss.value.scalars))")
+            let parameters = model.namedParameters.map(\.parameter.variable)
+            let grads = gradients(of: loss, withRespectTo: parameters)
+            #expect(grads.allSatisfy { $0.value.isFinite }, "a NaN gradient at an exact fit")
+        }
+    }
+
+    /// A training sample whose target is zero everywhere has no relative error (‖u − v‖/‖0‖): refused before
+    /// training with one line naming the sample, in memory and streamed (it stopped in epoch 1 as "training
+    /// diverged (non-finite loss)").
+    @Test func aZeroTargetIsRefusedBeforeTraining() throws {
+        try withDirectory { directory in
+            var generator = SeededRandomNumberGenerator(seed: 8)
+            let a = (0..<(8 * 16)).map { _ in Double.random(in: -1...1, using: &generator) }
+            let u = a.indices.map { $0 / 16 == 3 ? 0 : 0.5 * a[$0] }   // sample 3's target is zero
+            let path = directory.appendingPathComponent("zero.h5").path
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.writeDataset("coeff", try NumericArray(shape: [8, 16], storage: .float64(a)))
+                try file.writeDataset("sol", try NumericArray(shape: [8, 16], storage: .float64(u)))
+            }
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (6, 0, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var fno = FNOTrainingRun(run: operatorRun)
+                fno.modes = 2
+                do {
+                    _ = try fno.execute()
+                    Issue.record("\(residence): trained on a zero target")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.contains("the target of training sample 3 is zero everywhere") && !text.contains("\n"), "\(residence): \(text)")
+                }
+            }
+        }
+    }
+
+    /// Next-step training on trajectories with a state that is zero everywhere after the history (trajectory 1,
+    /// step 3 of 5): refused with one line naming it, in memory and streamed (it stopped as "diverged").
+    @Test func aZeroTargetStateIsRefusedBeforeNextStepTraining() throws {
+        try withDirectory { directory in
+            var generator = SeededRandomNumberGenerator(seed: 12)
+            var states = (0..<(6 * 8 * 5)).map { _ in Double.random(in: -1...1, using: &generator) }
+            for x in 0..<8 { states[1 * 40 + x * 5 + 3] = 0 }   // [N, X, T], time last
+            let path = directory.appendingPathComponent("zero-state.h5").path
+            try HDF5File.writeAtomically(to: path) { file in
+                try file.writeDataset("traj", try NumericArray(shape: [6, 8, 5], storage: .float64(states)))
+            }
+            for residence in [DataResidence.memory, .stream] {
+                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
+                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (4, 0, 2, 1)
+                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+                var run = FNOTrainingRun(run: operatorRun)
+                (run.task, run.trajectoryKey, run.history, run.modes, run.width, run.layers) = (.nextStep, "traj", 2, 2, 4, 1)
+                do {
+                    _ = try run.execute()
+                    Issue.record("\(residence): trained on a zero target state")
+                } catch {
+                    let text = "\(error)"
+                    #expect(text.contains("state 3 of training trajectory 1 is zero everywhere") && !text.contains("\n"), "\(residence): \(text)")
+                }
+            }
+        }
     }
 
     @Test func timeSeriesTasksCheckHistoryAndPushforward() throws {

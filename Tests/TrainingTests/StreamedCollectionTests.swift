@@ -56,6 +56,19 @@ import Training
         return root.path
     }
 
+    /// The four runs of a resume-across-residence check, each through `run(name, residence, epochs, resume)`:
+    /// 4 epochs streamed, 4 in memory, and 2 epochs in one residence resumed to 4 in the other (either way).
+    func resumeAcrossResidences<Summary>(_ run: (String, DataResidence, Int, Bool) throws -> Summary) throws
+        -> (streamedThrough: Summary, memoryThrough: Summary, resumedInMemory: Summary, resumedStreamed: Summary) {
+        let streamedThrough = try run("stream", .stream, 4, false)
+        let memoryThrough = try run("memory", .memory, 4, false)
+        _ = try run("stream-then-memory", .stream, 2, false)
+        let resumedInMemory = try run("stream-then-memory", .memory, 4, true)
+        _ = try run("memory-then-stream", .memory, 2, false)
+        let resumedStreamed = try run("memory-then-stream", .stream, 4, true)
+        return (streamedThrough, memoryThrough, resumedInMemory, resumedStreamed)
+    }
+
     @Test func nextStepStreamsEveryCollectionLayoutWithTheInMemoryLosses() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -127,7 +140,7 @@ import Training
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("advection.h5").path
         _ = try writeAdvection(path)
-        func run(_ name: String, _ residence: DataResidence, epochs: Int, resume: Bool = false) throws -> OperatorRunSummary {
+        func run(_ name: String, _ residence: DataResidence, epochs: Int, resume: Bool) throws -> OperatorRunSummary {
             var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent(name).path)
             (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs, operatorRun.requestedBatchSize) = (10, 2, 2, epochs, 2)
             (operatorRun.sampleOrder, operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.memoryLimitMiB) = (.file, false, residence, 1)
@@ -137,12 +150,7 @@ import Training
             (fno.task, fno.history, fno.modes, fno.width, fno.layers) = (.spaceTime, 3, 2, 6, 1)
             return try #require(try fno.execute() as? OperatorRunSummary)
         }
-        let streamedThrough = try run("stream", .stream, epochs: 4)
-        let memoryThrough = try run("memory", .memory, epochs: 4)
-        _ = try run("stream-then-memory", .stream, epochs: 2)
-        let resumedInMemory = try run("stream-then-memory", .memory, epochs: 4, resume: true)
-        _ = try run("memory-then-stream", .memory, epochs: 2)
-        let resumedStreamed = try run("memory-then-stream", .stream, epochs: 4, resume: true)
+        let (streamedThrough, memoryThrough, resumedInMemory, resumedStreamed) = try resumeAcrossResidences(run)
         #expect(streamedThrough.test_relative_l2.isFinite && streamedThrough.data_residence == "stream" && memoryThrough.data_residence == "memory")
         // The chunk used, not the 50 rows the limit allows: the 8 training trajectories.
         #expect(streamedThrough.chunk_rows == 8 && memoryThrough.chunk_rows == nil, "\(String(describing: streamedThrough.chunk_rows))")
@@ -226,7 +234,7 @@ extension StreamedCollectionTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let well = try wellDirectory(in: directory)
-        func run(_ name: String, _ residence: DataResidence, epochs: Int, resume: Bool = false) throws -> NextStepRunSummary {
+        func run(_ name: String, _ residence: DataResidence, epochs: Int, resume: Bool) throws -> NextStepRunSummary {
             var operatorRun = OperatorTrainingRun(data: well, output: directory.appendingPathComponent(name).path)
             (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs, operatorRun.requestedBatchSize) = (5, 1, 1, epochs, 2)
             (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.memoryLimitMiB, operatorRun.resume) = (false, residence, 1, resume)
@@ -234,12 +242,7 @@ extension StreamedCollectionTests {
             (fno.task, fno.history, fno.modes, fno.width, fno.layers, fno.scalarInputs) = (.nextStep, 2, 2, 6, 1, .broadcast)
             return try #require(try fno.execute() as? NextStepRunSummary)
         }
-        let streamedThrough = try run("stream", .stream, epochs: 4)
-        let memoryThrough = try run("memory", .memory, epochs: 4)
-        _ = try run("stream-then-memory", .stream, epochs: 2)
-        let resumedInMemory = try run("stream-then-memory", .memory, epochs: 4, resume: true)
-        _ = try run("memory-then-stream", .memory, epochs: 2)
-        let resumedStreamed = try run("memory-then-stream", .stream, epochs: 4, resume: true)
+        let (streamedThrough, memoryThrough, resumedInMemory, resumedStreamed) = try resumeAcrossResidences(run)
         #expect(streamedThrough.data_residence == "stream" && streamedThrough.train_trajectories == 4 && streamedThrough.scalar_inputs.count == 3)
         #expect(streamedThrough.test_rollout_relative_l2.isFinite && memoryThrough.data_residence == "memory")
         #expect(resumedInMemory.test_rollout_relative_l2 == streamedThrough.test_rollout_relative_l2)

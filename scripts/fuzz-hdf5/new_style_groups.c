@@ -1,7 +1,11 @@
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 /* New-style (libver latest) groups: /dense with 20 datasets (fractal heap + v2 B-tree name index),
-   /compact with 2 (link messages in the object header), a dataset at the root. */
+   /compact with 2 (link messages in the object header), a dataset at the root.
+   Arguments: output file, then "order" (creation-order indexes too) or "plain", then optionally N:
+   a group /wide of N hard links to /x (N = 200: a two-level name index, a BTIN root over BTLF leaves). */
 int main(int argc, char **argv) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
@@ -10,7 +14,7 @@ int main(int argc, char **argv) {
     double v[4] = {1, 2, 3, 4};
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (argc > 2) H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    if (argc > 2 && strcmp(argv[2], "order") == 0) H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     hid_t dense = H5Gcreate2(f, "dense", H5P_DEFAULT, gcpl, H5P_DEFAULT);
     hid_t compact = H5Gcreate2(f, "compact", H5P_DEFAULT, gcpl, H5P_DEFAULT);
     char name[64];
@@ -26,6 +30,15 @@ int main(int argc, char **argv) {
     }
     hid_t d = H5Dcreate2(f, "x", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
+    int wide = argc > 3 ? atoi(argv[3]) : 0;
+    if (wide > 0) {
+        hid_t g = H5Gcreate2(f, "wide", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        for (int i = 0; i < wide; i++) {
+            snprintf(name, sizeof name, "link_with_a_long_name_%03d", i);
+            H5Lcreate_hard(f, "x", g, name, H5P_DEFAULT, H5P_DEFAULT);
+        }
+        H5Gclose(g);
+    }
     H5Gclose(dense); H5Gclose(compact); H5Sclose(space); H5Fclose(f);
     return 0;
 }
