@@ -16,6 +16,13 @@ import PDEKit
         return nil
     }
 
+    /// A new empty directory under the temporary directory, named `<prefix>-<UUID>`; the caller removes it.
+    static func scratchDirectory(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         guard let executable = Self.executable else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "pdekit binary not built next to the tests"])

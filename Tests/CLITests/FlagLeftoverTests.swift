@@ -4,11 +4,7 @@ import Testing
 /// The flag values the first merged fuzz run still let through (issue 19): each is one `error:` line
 /// and a non-zero exit, and a refused generation leaves no output file behind.
 @Suite struct FlagLeftoverTests {
-    func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-leftovers-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
+    func scratch() throws -> URL { try CommandLineTests.scratchDirectory("pdekit-leftovers") }
 
     /// 3037000500 trajectories stream to disk shard by shard (little memory), so only the free disk
     /// space can refuse them: 1.4 TiB here, far beyond the test machine's disk.

@@ -9,11 +9,7 @@ import PDEKit
 @Suite struct NewUserWalkTests {
     let cli = CommandLineTests()
 
-    func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-walk-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func scratch() throws -> URL { try CommandLineTests.scratchDirectory("pdekit-walk") }
 
     /// `train fno` twice into one directory, in a pipe: plain lines `train k/N (p%)`, k never past N, the
     /// last at N/N; the second run says it starts over the checkpoint and names --resume; with --resume it
