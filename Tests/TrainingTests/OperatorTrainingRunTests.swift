@@ -34,6 +34,14 @@ import Training
         try body(directory)
     }
 
+    /// A quiet one-epoch `train fno` of `data` into `output`, samples in file order, data in `residence`.
+    func fnoRun(_ data: String, _ output: URL, split: (train: Int, validation: Int, test: Int), _ residence: DataResidence) -> FNOTrainingRun {
+        var operatorRun = OperatorTrainingRun(data: data, output: output.path)
+        (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (split.train, split.validation, split.test, 1)
+        (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
+        return FNOTrainingRun(run: operatorRun)
+    }
+
     func message(_ body: () throws -> Any?) -> String? {
         do { _ = try body(); return nil } catch { return (error as? OperatorRunError)?.description ?? "not an OperatorRunError: \(error)" }
     }
@@ -97,10 +105,7 @@ import Training
             }
             let (pairs, _) = try writeFiles(in: directory)
             for residence in [DataResidence.memory, .stream] {
-                var operatorRun = OperatorTrainingRun(data: pairs, output: directory.appendingPathComponent("pairs-\(residence)").path)
-                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (2, 1, 2, 1)
-                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
-                var fno = FNOTrainingRun(run: operatorRun)
+                var fno = fnoRun(pairs, directory.appendingPathComponent("pairs-\(residence)"), split: (2, 1, 2), residence)
                 fno.modes = 2
                 #expect(message { try fno.execute() }?.hasPrefix("--train 2 with --validation 1 leaves 1 training sample;") == true, "\(residence)")
             }
@@ -134,10 +139,7 @@ import Training
                 try file.writeDataset("sol", try NumericArray(shape: [8, 16], storage: .float64(u)))
             }
             for residence in [DataResidence.memory, .stream] {
-                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
-                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (6, 0, 2, 1)
-                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
-                var fno = FNOTrainingRun(run: operatorRun)
+                var fno = fnoRun(path, directory.appendingPathComponent("\(residence)"), split: (6, 0, 2), residence)
                 fno.modes = 2
                 let text = message { try fno.execute() }
                 #expect(text?.contains("the target of training sample 3 is zero everywhere") == true && text?.contains("\n") == false,
@@ -158,10 +160,7 @@ import Training
                 try file.writeDataset("traj", try NumericArray(shape: [6, 8, 5], storage: .float64(states)))
             }
             for residence in [DataResidence.memory, .stream] {
-                var operatorRun = OperatorTrainingRun(data: path, output: directory.appendingPathComponent("\(residence)").path)
-                (operatorRun.train, operatorRun.validation, operatorRun.test, operatorRun.epochs) = (4, 0, 2, 1)
-                (operatorRun.showsProgress, operatorRun.dataResidence, operatorRun.sampleOrder) = (false, residence, .file)
-                var run = FNOTrainingRun(run: operatorRun)
+                var run = fnoRun(path, directory.appendingPathComponent("\(residence)"), split: (4, 0, 2), residence)
                 (run.task, run.trajectoryKey, run.history, run.modes, run.width, run.layers) = (.nextStep, "traj", 2, 2, 4, 1)
                 let text = message { try run.execute() }
                 #expect(text?.contains("state 3 of training trajectory 1 is zero everywhere") == true && text?.contains("\n") == false,
