@@ -6,6 +6,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -114,6 +115,9 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *unused) {
 #endif
 
 static void initialize(void) {
+    /* A host that wants its libcholmod left as loaded (libgomp teams, CHOLMOD's timing statistics) says so. */
+    const char *choice = getenv("PDEKIT_CHOLMOD_REGIONS");
+    if (choice != NULL && strcmp(choice, "libgomp") == 0) return;
     libgomp_parallel = (gomp_parallel_function)dlsym(RTLD_DEFAULT, "GOMP_parallel");
 #ifdef JUMP_SLOT
     if (libgomp_parallel != NULL) dl_iterate_phdr(patch_object, NULL);

@@ -155,7 +155,8 @@ public final class CholeskyFactorization: LinearOperator {
         let ordering = orderings[Int(f.pointee.ordering)] ?? "ordering \(f.pointee.ordering)"
         let relax = workspace.common.pointee.nrelax
         return f.pointee.is_super != 0
-            ? "CHOLMOD supernodal, \(ordering) ordering, amalgamation \(relax.0)/\(relax.1)/\(relax.2)"
+            ? "CHOLMOD supernodal, \(ordering) ordering, amalgamation \(relax.0)/\(relax.1)/\(relax.2), "
+                + (CholmodParallelRegions.isBound && CholmodParallelRegions.runsRegionsInline ? "OpenMP regions inline" : "OpenMP regions through libgomp")
             : "CHOLMOD simplicial, \(ordering) ordering"
     }
 

@@ -17,7 +17,10 @@ import CCholmodRegions
 /// `omp_get_num_threads()` and `omp_get_thread_num()` (1 and 0 outside a team), so the body runs every
 /// iteration once, as a team of one does; the loops write distinct entries per iteration, so the factors
 /// are bitwise those of libgomp's execution with any team size. Done once per process, when the first
-/// `CholmodWorkspace` is made.
+/// `CholmodWorkspace` is made. It also points libcholmod's `SuiteSparse_time` at a clock that reads 0
+/// (CHOLMOD's own timing statistics, which PDEKit never reads, cost 6 % of a 128² sample). A host process
+/// that calls CHOLMOD itself and wants its libcholmod left as loaded sets `PDEKIT_CHOLMOD_REGIONS=libgomp`
+/// before PDEKit's first factorization; `CholeskyFactorization.analysisDescription` says which ran.
 public enum CholmodParallelRegions {
     /// Whether libcholmod's regions go through this type (binds them on first use; false when
     /// libcholmod or libgomp is not loaded as a shared library).

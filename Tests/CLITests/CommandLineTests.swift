@@ -23,13 +23,15 @@ import PDEKit
         return url
     }
 
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    /// Runs `pdekit arguments` to its end; `environment` adds to (or overrides) this process's variables.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
         guard let executable = Self.executable else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "pdekit binary not built next to the tests"])
         }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error

@@ -62,6 +62,25 @@ import PDEKit
     /// The same command in two processes writes the same bytes: the manifest's parameters were set as
     /// attributes in a dictionary's order, which changes with each process's hash seed (three runs of
     /// this command wrote three different files).
+    /// A supernodal (128²) direct generation records how CHOLMOD's OpenMP regions ran: inline by default,
+    /// through libgomp when the process was started with `PDEKIT_CHOLMOD_REGIONS=libgomp` (a host that calls
+    /// CHOLMOD itself keeps its libcholmod as loaded).
+    @Test func cholmodRegionsCanBeLeftToLibgomp() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (environment, expected) in [([String: String](), "OpenMP regions inline"),
+                                        (["PDEKIT_CHOLMOD_REGIONS": "libgomp"], "OpenMP regions through libgomp")] {
+            let output = directory.appendingPathComponent("\(expected.count).h5").path
+            let generated = try cli.run(["generate", "darcy", "--samples", "2", "--resolution", "128", "--solver", "direct",
+                                         "--quiet", "--output", output], environment: environment)
+            #expect(generated.status == 0, "\(generated.error)")
+            let inspected = try cli.run(["inspect", output])
+            #expect(inspected.output.contains("@pdekit.direct_analysis = \"CHOLMOD supernodal, AMD ordering, amalgamation 4/16/48, \(expected)\""),
+                    "\(environment): \(inspected.output)")
+        }
+    }
+
     @Test func twoProcessesWriteTheSameBytes() throws {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -77,7 +77,7 @@ import DataGeneration
         }
         let file = try HDF5File(opening: path)
         defer { try? file.close() }
-        #expect(try file.attribute("pdekit.direct_analysis").stringValue == "CHOLMOD supernodal, AMD ordering, amalgamation 4/16/48")
+        #expect(try file.attribute("pdekit.direct_analysis").stringValue == "CHOLMOD supernodal, AMD ordering, amalgamation 4/16/48, OpenMP regions inline")
     }
 
     /// Stop after 2 shards, corrupt the tail with a half-written extra row, resume: the file equals

@@ -38,6 +38,11 @@
  *   other methods never need MPI (see Examples/c-amg-mpi).
  * - Ranks on one machine share its cores: PDEKit's kernels use all cores of the process unless the
  *   host restricts them (e.g. mpirun --bind-to core, or taskset).
+ * - The process's libcholmod: PDEKit's first direct (CHOLMOD) factorization points libcholmod's calls of
+ *   GOMP_parallel at a function that runs each OpenMP region on the calling thread (same factors, no
+ *   libgomp team per supernode step) and its SuiteSparse_time at a clock that reads 0 (CHOLMOD's timing
+ *   statistics). A host that calls CHOLMOD itself and wants it left as loaded sets the environment
+ *   variable PDEKIT_CHOLMOD_REGIONS=libgomp before that first factorization.
  *
  * Precision: solvers work in double precision; trained operators compute in single precision
  * (float) and the *_f64 entry point converts at the boundary.
