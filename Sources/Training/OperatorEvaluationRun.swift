@@ -70,7 +70,12 @@ public struct OperatorEvaluationRun {
         let d = trained.spatialDimensions
         // Datasets' data path: keys, sample order, channels first (by rank, for the model's d grid axes).
         let file = try FieldPairFile(path: data, inputKey: inputKey, targetKey: targetKey, layout: .grid(dimensions: d), order: sampleOrder)
-        guard samples > 0, file.count >= samples else { throw OperatorRunError(description: "\(data) has \(file.count) samples, fewer than --samples \(samples)") }
+        guard samples > 0 else { throw OperatorRunError(description: "--samples \(samples) must be at least 1") }
+        guard file.count >= samples else {
+            // Never widened silently: the file's first samples may be the ones the model was trained on.
+            throw OperatorRunError(description: "\(data) has \(file.count) samples, fewer than --samples \(samples); "
+                                   + "give --samples N, the number of held-out samples at the end of the file")
+        }
         // The training grid, from the stored normalizer statistics (or the data grid without normalization).
         let dataGrid = file.grid
         let trainingGrid = trained.trainingGrid ?? dataGrid

@@ -151,4 +151,23 @@ import PDEKit
         let lines = result.error.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("error:") && lines[0].contains("non-finite"), "\(result.error)")
     }
+
+    /// A file with fewer samples than `--samples` (here the default 100) is refused in one line that says what
+    /// to give, never widened to the whole file (its first samples may be the training ones); `--samples 0` too.
+    @Test func evaluateRefusesMoreSamplesThanTheFileHolds() throws {
+        let data = try CommandLineTests.scratchDirectory("pdekit-few")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let count = 4 * 17 * 17
+        try NPYFormat.write(NumericArray(shape: [4, 17, 17], storage: .float32((0..<count).map { Float($0 % 7) + 3 })), to: data.appendingPathComponent("coeff.npy").path)
+        try NPYFormat.write(NumericArray(shape: [4, 17, 17], storage: .float32((0..<count).map { Float($0 % 5) + 1 })), to: data.appendingPathComponent("sol.npy").path)
+        let checkpoint = OldCheckpointTests.fixtures.appendingPathComponent("fno/best.safetensors").path
+        for (extra, expected) in [([String](), "has 4 samples, fewer than --samples 100; give --samples N"), (["--samples", "0"], "--samples 0 must be at least 1")] {
+            let result = try cli.run(["evaluate", checkpoint, "--data", data.path, "--sample-order", "file"] + extra)
+            let lines = result.error.split(separator: "\n")
+            #expect(result.status != 0 && result.status < 128 && lines.count == 1 && lines[0].hasPrefix("error:") && lines[0].contains(expected),
+                    "\(extra): status \(result.status), \(result.error)")
+        }
+        let four = try cli.run(["evaluate", checkpoint, "--data", data.path, "--sample-order", "file", "--samples", "4"])
+        #expect(four.status == 0 && four.output.contains("\"samples\":4"), "\(four.error)")
+    }
 }
