@@ -27,10 +27,10 @@ struct GenerateNavierStokes: ParsableCommand {
     @Option(help: "Output HDF5 file (resumed if it exists with the same parameters).")
     var output: String
 
-    @Option(help: "Viscosity ν.")
+    @Option(help: "Viscosity ν (nondimensional; the box is [0, 1)², as in FNO's data).")
     var viscosity: Double = 1e-3
 
-    @Option(help: "Final time T.")
+    @Option(help: "Final time T (nondimensional, with the box of side 1).")
     var finalTime: Double = 50
 
     @Option(help: "Time between recorded snapshots (T must be a whole multiple).")
