@@ -5,7 +5,9 @@
 /* New-style (libver latest) groups: /dense with 20 datasets (fractal heap + v2 B-tree name index),
    /compact with 2 (link messages in the object header), a dataset at the root.
    Arguments: output file, then "order" (creation-order indexes too) or "plain", then optionally N:
-   a group /wide of N hard links to /x (N = 200: a two-level name index, a BTIN root over BTLF leaves). */
+   a group /wide of N hard links to /x (N = 200: a two-level name index, a BTIN root over BTLF leaves),
+   then optionally A: A attributes on /x (A > 8: dense attribute storage, a fractal heap of attribute
+   messages and a v2 B-tree name index behind an Attribute Info message). */
 int main(int argc, char **argv) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
@@ -29,7 +31,16 @@ int main(int argc, char **argv) {
         H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
     }
     hid_t d = H5Dcreate2(f, "x", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); H5Dclose(d);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    int attributes = argc > 4 ? atoi(argv[4]) : 0;
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    for (int i = 0; i < attributes; i++) {
+        snprintf(name, sizeof name, "attribute_with_a_long_name_%02d", i);
+        double value = i;
+        hid_t a = H5Acreate2(d, name, H5T_IEEE_F64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_DOUBLE, &value); H5Aclose(a);
+    }
+    H5Sclose(scalar); H5Dclose(d);
     int wide = argc > 3 ? atoi(argv[3]) : 0;
     if (wide > 0) {
         hid_t g = H5Gcreate2(f, "wide", H5P_DEFAULT, gcpl, H5P_DEFAULT);
