@@ -90,6 +90,10 @@ extension HDF5StructureCheck {
         }
     }
 
+    /// What the managed objects of a heap are: link messages (a dense group) or attribute messages
+    /// (dense attribute storage).
+    enum HeapObjectKind: String { case link, attribute }
+
     /// What the records of a heap's indexes may refer to.
     struct FractalHeapShape {
         let address: UInt64
@@ -158,7 +162,7 @@ extension HDF5StructureCheck {
     /// heap ID at `offset` in each of the root node's records (managed and huge IDs only where `heap` has
     /// their blocks or index).
     func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
-                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil) throws {
+                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link) throws {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         var header = ByteReader(try file.read(at: base, address, count: size, what: what), path: path)
         guard Array(try header.readBytes(4)) == Array("BTHD".utf8), try header.readUInt8() == 0, try header.readUInt8() == type else {
@@ -185,7 +189,8 @@ extension HDF5StructureCheck {
             throw malformed("the \(what) at address \(address) has no \(signature) root node of \(rootRecords) records at \(root)")
         }
         guard let heapIDs else { return }
-        try checkHeapIDs(in: node, records: Int(rootRecords), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "the \(what)'s root")
+        try checkHeapIDs(in: node, records: Int(rootRecords), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "the \(what)'s root",
+                         objects: objects)
         guard depth == 1 else { return }
         // A root over leaves (a group of more links than one leaf holds): after its records, one
         // (address, record count) pointer per child; the count takes the bytes of a leaf's largest count.
@@ -202,7 +207,8 @@ extension HDF5StructureCheck {
             guard Array(leafNode.prefix(4)) == Array("BTLF".utf8), leafNode[4] == 0, leafNode[5] == type else {
                 throw malformed("child \(child) of the \(what) at address \(address) is no BTLF node at \(leaf)")
             }
-            try checkHeapIDs(in: leafNode, records: Int(records), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "leaf \(child) of the \(what)")
+            try checkHeapIDs(in: leafNode, records: Int(records), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "leaf \(child) of the \(what)",
+                             objects: objects)
             childRecords += records
         }
         guard childRecords + rootRecords == totalRecords else {
@@ -212,7 +218,8 @@ extension HDF5StructureCheck {
 
     /// The first byte of the heap ID at `heapIDs.offset` in each of a node's `records` records (after the
     /// signature, version and type: 6 bytes, in leaf and internal nodes alike).
-    func checkHeapIDs(in node: [UInt8], records: Int, recordSize: Int, heapIDs: (offset: Int, heap: FractalHeapShape), what: String) throws {
+    func checkHeapIDs(in node: [UInt8], records: Int, recordSize: Int, heapIDs: (offset: Int, heap: FractalHeapShape), what: String,
+                      objects: HeapObjectKind = .link) throws {
         for record in 0..<records {
             let start = 6 + record * recordSize + heapIDs.offset
             let id = node[start]
@@ -222,14 +229,24 @@ extension HDF5StructureCheck {
             guard version == 0, kind != 3, missing == nil else {
                 throw malformed("record \(record) of \(what) has a heap ID of version \(version), type \(kind)" + (missing ?? ""))
             }
+            // An attribute index record's message flags follow its 8-byte heap ID; a shared message (flag 0x02)
+            // would make libhdf5 read the heap object as a pointer into a shared-message table.
+            if objects == .attribute, node[start + 8] & 0x02 != 0 {
+                throw malformed("record \(record) of \(what) names a shared attribute message (flags \(node[start + 8])), which is not read")
+            }
             if kind == 0, let message = try managedObject(Array(node[start..<(start + heapIDs.heap.heapIDLength)]), in: heapIDs.heap) {
-                do { try validateLinkMessage(message) } catch let error as DatasetError {
+                do {
+                    switch objects {
+                    case .link: try validateLinkMessage(message)
+                    case .attribute: _ = try HDF5AttributeMessage(message, sizeOfAddress: sizeOfAddress, sizeOfLength: sizeOfLength, path: path)
+                    }
+                } catch let error as DatasetError {
                     let detail: String
                     switch error {
                     case .malformed(_, let text), .truncated(_, let text): detail = text
                     default: detail = "\(error)"
                     }
-                    throw malformed("the link of record \(record) of \(what) (heap \(heapIDs.heap.address)): \(detail)")
+                    throw malformed("the \(objects.rawValue) of record \(record) of \(what) (heap \(heapIDs.heap.address)): \(detail)")
                 }
             }
         }

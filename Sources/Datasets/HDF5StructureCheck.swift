@@ -89,7 +89,8 @@ struct HDF5StructureCheck {
     }
 
     /// The checked attribute messages of the object header at `headerAddress`, or nil when some
-    /// attributes are stored where they cannot be checked (dense storage, shared messages).
+    /// attributes are stored elsewhere: in dense storage (whose heap, indexes and attribute messages are
+    /// checked here first, `validateDenseAttributes`) or as shared messages; libhdf5 lists those.
     func compactAttributeMessages(headerAddress: UInt64) throws -> [HDF5AttributeMessage]? {
         var attributes = [HDF5AttributeMessage]()
         for message in try headerMessages(at: headerAddress) {
@@ -99,7 +100,10 @@ struct HDF5StructureCheck {
                 let flags = try reader.readUInt8("attribute info")
                 if flags & 0x01 != 0 { try reader.skip(2, "attribute info") }
                 let heap = try reader.readUInt(sizeOfAddress, "attribute info")
-                if heap != UInt64.max >> (64 - 8 * sizeOfAddress) { return nil }
+                if heap != UInt64.max >> (64 - 8 * sizeOfAddress) {
+                    try validateDenseAttributes(attributeInfo: message.body)
+                    return nil
+                }
             }
             guard message.type == 0x000C else { continue }
             if message.flags & 0x02 != 0 { return nil }

@@ -7,7 +7,7 @@ checksum test passes and it follows the value. Runs `pdekit inspect` on each and
     h5cc -o new_style_groups scripts/fuzz-hdf5/new_style_groups.c
     ./new_style_groups v2.h5 && ./new_style_groups v2order.h5 order
     ./new_style_groups v2wide.h5 order 200   # a group of 200 links: two-level indexes (BTIN over BTLF)
-    ./new_style_groups v2attrs.h5 plain 0 40 # 40 attributes on /x: dense attribute storage (NOT yet pre-checked)
+    ./new_style_groups v2attrs.h5 plain 0 40 # 40 attributes on /x: dense attribute storage
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2.h5 500 4
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2order.h5 500 3
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2wide.h5 500 5
