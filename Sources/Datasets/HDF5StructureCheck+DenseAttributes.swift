@@ -21,14 +21,7 @@ extension HDF5StructureCheck {
     /// Throws unless the dense attribute storage named by an attribute info message (`body`) can be
     /// followed by libhdf5 (an undefined heap address, compact storage, has nothing to check).
     func validateDenseAttributes(attributeInfo body: [UInt8]) throws {
-        var reader = ByteReader(body, path: path)
-        guard try reader.readUInt8("attribute info") == 0 else { throw malformed("attribute info message has an unknown version") }
-        let flags = try reader.readUInt8("attribute info")
-        guard flags & 0xFC == 0 else { throw malformed("attribute info message has flags \(flags)") }
-        if flags & 0x01 != 0 { try reader.skip(2, "attribute info") }
-        let heapAddress = try reader.readUInt(sizeOfAddress, "attribute info")
-        let nameIndex = try reader.readUInt(sizeOfAddress, "attribute info")
-        let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, "attribute info") : undefinedAddress
+        let (heapAddress, nameIndex, creationOrderIndex) = try denseStorageAddresses(body, what: "attribute info", maximumCreationIndexBytes: 2)
         guard heapAddress != undefinedAddress else { return }
         let heap = try validateFractalHeap(at: heapAddress)
         // The index records hold 8-byte heap IDs whatever the heap header says.

@@ -73,13 +73,7 @@ extension HDF5StructureCheck {
     /// Throws unless the dense link storage named by a link info message (`body`) can be followed by
     /// libhdf5 (compact storage, an undefined heap address, has nothing to check).
     func validateDenseLinks(linkInfo body: [UInt8]) throws {
-        var reader = ByteReader(body, path: path)
-        guard try reader.readUInt8("link info") == 0 else { throw malformed("link info message has an unknown version") }
-        let flags = try reader.readUInt8("link info")
-        if flags & 0x01 != 0 { try reader.skip(8, "link info") }
-        let heapAddress = try reader.readUInt(sizeOfAddress, "link info")
-        let nameIndex = try reader.readUInt(sizeOfAddress, "link info")
-        let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, "link info") : undefinedAddress
+        let (heapAddress, nameIndex, creationOrderIndex) = try denseStorageAddresses(body, what: "link info", maximumCreationIndexBytes: 8)
         guard heapAddress != undefinedAddress else { return }
         let heap = try validateFractalHeap(at: heapAddress)
         try validateVersion2BTree(at: nameIndex, type: 5, recordSize: 4 + heap.heapIDLength, what: "link name index",
@@ -88,6 +82,21 @@ extension HDF5StructureCheck {
             try validateVersion2BTree(at: creationOrderIndex, type: 6, recordSize: 8 + heap.heapIDLength, what: "link creation-order index",
                                       heapIDs: (offset: 8, heap: heap))
         }
+    }
+
+    /// The addresses in a link info or attribute info message (`body`): version 0, flags (bit 0: a
+    /// maximum creation index of `maximumCreationIndexBytes` follows; bit 1: a creation-order index),
+    /// the fractal heap, the name index and the creation-order index (undefined when absent).
+    func denseStorageAddresses(_ body: [UInt8], what: String, maximumCreationIndexBytes: Int) throws
+        -> (heap: UInt64, nameIndex: UInt64, creationOrderIndex: UInt64) {
+        var reader = ByteReader(body, path: path)
+        guard try reader.readUInt8(what) == 0 else { throw malformed("\(what) message has an unknown version") }
+        let flags = try reader.readUInt8(what)
+        guard flags & 0xFC == 0 else { throw malformed("\(what) message has flags \(flags)") }
+        if flags & 0x01 != 0 { try reader.skip(maximumCreationIndexBytes, what) }
+        let heap = try reader.readUInt(sizeOfAddress, what), nameIndex = try reader.readUInt(sizeOfAddress, what)
+        let creationOrderIndex = flags & 0x02 != 0 ? try reader.readUInt(sizeOfAddress, what) : undefinedAddress
+        return (heap, nameIndex, creationOrderIndex)
     }
 
     /// What the managed objects of a heap are: link messages (a dense group) or attribute messages
