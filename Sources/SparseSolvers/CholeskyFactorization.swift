@@ -67,6 +67,8 @@ public final class CholeskyFactorization: LinearOperator {
             throw DirectSolverError.libraryFailure(library: "CHOLMOD analyze", status: Int(workspace.common.pointee.status))
         }
         factor = f
+        // Small supernodes: one OpenBLAS thread (a waiting worker spins on the other core).
+        CholmodBLASThreads.adapt(to: f)
     }
 
     /// Symbolic analysis of a matrix symmetric to 1e-14 relative.
