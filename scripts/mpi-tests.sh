@@ -3,7 +3,8 @@
 # after the build. Checks:
 #   1. allreduce / broadcast / barrier between 2 ranks give exact sums (bench scaling --allreduce-only
 #      checks every result itself) over shared memory and TCP loopback;
-#   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver);
+#   2. generate with R = 1 and R = 2: inputs, solutions and sample_index bitwise equal (direct solver; also float64
+#      files, R = 1 with the default threads against 1-thread ranks);
 #      kill -9 of one rank mid-run, then the same command: complete, each sample_index once, bitwise equal;
 #   3. train fno, train fno --task next-step and train deeponet (aligned and triplet data) with R = 2 and global batch B:
 #      the loss curve and the validation errors (split across ranks) of R = 1 with batch B to 1e-6 relative (next-step:
@@ -44,6 +45,11 @@ echo "mpi-tests: 2. sharded generation"
 gen=(generate darcy --samples 160 --resolution 97 --solver direct --shard-size 2 --seed 7 --quiet)
 "${limit[@]}" "$pdekit" "${gen[@]}" --output "$work/one-rank.h5" >/dev/null
 "${limit[@]}" "${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/two-ranks.h5" >/dev/null
+# float64 keeps the last bits that threaded BLAS changes: one process with the default threads (no PDEKIT_THREADS)
+# must still equal the two 1-thread ranks (CholmodBLASThreads runs these small factors on one OpenBLAS thread).
+gen64=(generate darcy --samples 40 --resolution 128 --solver direct --seed 7 --quiet --precision float64)
+env -u PDEKIT_THREADS "${limit[@]}" "$pdekit" "${gen64[@]}" --output "$work/one-rank-float64.h5" >/dev/null
+"${limit[@]}" "${mpirun[@]}" "$pdekit" "${gen64[@]}" --output "$work/two-ranks-float64.h5" >/dev/null
 ls "$work"/two-ranks.shard-* >/dev/null 2>&1 && fail "the parts were not removed after the merge"
 # kill -9 of rank 1 once both ranks have written rows, then the same command again.
 "${mpirun[@]}" "$pdekit" "${gen[@]}" --output "$work/killed-and-resumed.h5" >/dev/null 2>&1 &

@@ -68,7 +68,7 @@ public final class CholeskyFactorization: LinearOperator {
         }
         factor = f
         // Small supernodes: one OpenBLAS thread (a waiting worker spins on the other core).
-        CholmodBLASThreads.adapt(to: f)
+        CholmodBLASThreads.adapt(largestUpdateRows: largestUpdateRowCount)
     }
 
     /// Symbolic analysis of a matrix symmetric to 1e-14 relative.
@@ -160,6 +160,14 @@ public final class CholeskyFactorization: LinearOperator {
             ? "CHOLMOD supernodal, \(ordering) ordering, amalgamation \(relax.0)/\(relax.1)/\(relax.2), "
                 + (CholmodParallelRegions.isBound && CholmodParallelRegions.runsRegionsInline ? "OpenMP regions inline" : "OpenMP regions through libgomp")
             : "CHOLMOD simplicial, \(ordering) ordering"
+    }
+
+    /// The most rows below any supernode's diagonal block (CHOLMOD's `maxesize`, known from the analysis;
+    /// 0 for a simplicial factor): the size of the largest update product, which decides whether OpenBLAS
+    /// keeps its threads (``CholmodBLASThreads``).
+    public var largestUpdateRowCount: Int {
+        guard let f = factor, f.pointee.is_super != 0 else { return 0 }
+        return Int(f.pointee.maxesize)
     }
 
     /// Number of entries in L (after factorization).

@@ -1,5 +1,4 @@
 import CBLAS
-import CSuiteSparse
 
 /// How many OpenBLAS threads CHOLMOD's supernodal factorization runs on, decided from its analysis.
 ///
@@ -11,7 +10,8 @@ import CSuiteSparse
 /// `pdekit generate darcy --resolution 128 --solver direct` with the default 2 threads made 37 532
 /// `sched_yield` calls for 96 samples and kept the second core busy, for no gain in wall time (session 11:
 /// 3.7–5.0 s for 384 samples against 3.6 s with one thread). Threaded OpenBLAS also rounds differently
-/// (its kernels block by thread), so such a file differed in its last bits from a one-thread run's.
+/// (its kernels block by thread): a float64 file from such a run differed from a one-thread run's by up to
+/// 6e-17 (float32 storage hid it); now both are bitwise equal (`scripts/mpi-tests.sh` section 2).
 ///
 /// So when the analysis shows that no update block reaches ``threadedUpdateRows`` rows (CHOLMOD's
 /// `maxesize`: the most rows below any supernode's diagonal block), OpenBLAS is lowered to one thread.
@@ -24,20 +24,19 @@ import CSuiteSparse
 /// Like every other PDEKit thread setting (`ProcessThreads.cap`, TensorCore's first BLAS call) this only
 /// ever lowers the process-wide OpenBLAS count, never raises it: a lower count never changes a result
 /// that PDEKit's one-thread kernels rely on, and no thread has to restore a value another thread set.
-enum CholmodBLASThreads {
+public enum CholmodBLASThreads {
     /// An update block with at least this many rows keeps OpenBLAS's threads.
-    static let threadedUpdateRows = 2048
+    public static let threadedUpdateRows = 2048
 
-    /// Whether a factor with this analysis should run on one OpenBLAS thread (simplicial factors make
-    /// no BLAS calls that OpenBLAS threads, so they never need it).
-    static func prefersOneThread(_ factor: UnsafePointer<cholmod_factor>) -> Bool {
-        factor.pointee.is_super != 0 && factor.pointee.maxesize < threadedUpdateRows
+    /// Whether a factor whose largest update block has `largestUpdateRows` rows
+    /// (``CholeskyFactorization/largestUpdateRowCount``) should run on one OpenBLAS thread. A simplicial
+    /// factor (0 rows) makes no BLAS calls that OpenBLAS threads, so it never asks for it.
+    public static func prefersOneThread(largestUpdateRows: Int) -> Bool {
+        largestUpdateRows > 0 && largestUpdateRows < threadedUpdateRows
     }
 
-    /// Lowers OpenBLAS to one thread when ``prefersOneThread(_:)``; returns whether it runs one thread now.
-    @discardableResult
-    static func adapt(to factor: UnsafePointer<cholmod_factor>) -> Bool {
-        if prefersOneThread(factor), openblas_get_num_threads() > 1 { openblas_set_num_threads(1) }
-        return openblas_get_num_threads() == 1
+    /// Lowers OpenBLAS to one thread when ``prefersOneThread(largestUpdateRows:)``; never raises it.
+    static func adapt(largestUpdateRows: Int) {
+        if prefersOneThread(largestUpdateRows: largestUpdateRows), openblas_get_num_threads() > 1 { openblas_set_num_threads(1) }
     }
 }
