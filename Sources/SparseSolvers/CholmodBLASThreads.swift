@@ -23,7 +23,8 @@ import CBLAS
 ///
 /// Like every other PDEKit thread setting (`ProcessThreads.cap`, TensorCore's first BLAS call) this only
 /// ever lowers the process-wide OpenBLAS count, never raises it: a lower count never changes a result
-/// that PDEKit's one-thread kernels rely on, and no thread has to restore a value another thread set.
+/// that PDEKit's one-thread kernels rely on, and no thread has to restore a value another thread set. A host
+/// program embedding PDEKit that wants threaded BLAS for its own calls sets it back (`pdekit.h` says so).
 public enum CholmodBLASThreads {
     /// An update block with at least this many rows keeps OpenBLAS's threads.
     public static let threadedUpdateRows = 2048

@@ -43,6 +43,10 @@
  *   libgomp team per supernode step) and its SuiteSparse_time at a clock that reads 0 (CHOLMOD's timing
  *   statistics). A host that calls CHOLMOD itself and wants it left as loaded sets the environment
  *   variable PDEKIT_CHOLMOD_REGIONS=libgomp before that first factorization.
+ * - The process's OpenBLAS: a direct (CHOLMOD) solver whose factor has no update block of 2 048 rows or
+ *   more (every 2-D grid up to beyond 512 x 512) sets OpenBLAS to one thread for the whole process
+ *   (openblas_set_num_threads(1); a waiting pool thread would spin on another core). It never raises the
+ *   count; a host that wants threaded BLAS for its own calls sets it back after such a solve.
  * - The process's libHYPRE: PDEKit's first AMG or ILUT preconditioner points libHYPRE's calls of its
  *   sequential CSR mat-vec (hypre_CSRMatrixMatvecOutOfPlaceHost) at a function that splits each large
  *   product's rows over a team of threads, each part computed by hypre's own kernel (bitwise the same
