@@ -63,8 +63,8 @@ extension HDF5File {
     func checkedAttributeMessages(_ object: hid_t, _ objectPath: String) throws -> [HDF5AttributeMessage]? {
         let file = try openFile()
         var intent: UInt32 = 0
-        let writable = H5Fget_intent(file, &intent) < 0 || intent & pdekit_H5F_ACC_RDWR() != 0
-        if writable {
+        let known = H5Fget_intent(file, &intent) >= 0, writable = !known || intent & pdekit_H5F_ACC_RDWR() != 0
+        if known, writable {
             try check(H5Fflush(file, H5F_SCOPE_LOCAL), "flushing before checking the attributes of '\(objectPath)'")
         }
         let address = UInt64(try objectAddress(object, objectPath))
