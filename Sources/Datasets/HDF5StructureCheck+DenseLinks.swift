@@ -27,7 +27,8 @@
 /// ID); every node of the indexes, at any depth, with its checksum and record counts
 /// (`HDF5StructureCheck+Version2BTree.swift`); addresses inside the file (or undefined where the structure
 /// may be absent); the table's sizes powers of two, its first row's span and the root's rows within the
-/// maximum heap size; no I/O filters (compressed blocks are not checked, so such a heap is refused); the
+/// maximum heap size; I/O filters deflate alone (its compressed blocks are inflated and checked; other filters
+/// are refused); the
 /// heap's root block a direct block ("FHDB") when its current rows are 0, else an indirect one ("FHIB"),
 /// and present when the heap counts managed objects; the heap IDs of all the records (first
 /// byte: version in bits 6–7, 0; type in bits 4–5: managed 0 only when the heap has a root block, huge 1
@@ -116,10 +117,35 @@ extension HDF5StructureCheck {
         let checkedIndirectBlocks = CheckedBlocks()
     }
 
-    /// Addresses of blocks checked so far, and their bytes (bounded by the file's size).
+    /// Addresses of blocks checked so far, and their bytes (bounded by the file's size); the inflated
+    /// direct blocks of a filtered heap (bounded by the memory budget).
     final class CheckedBlocks {
         var addresses: Set<UInt64> = []
         var bytes: UInt64 = 0
+        var inflated: [UInt64: [UInt8]] = [:]
+        var inflatedBytes = 0
+    }
+
+    /// The filter identifiers of a filter pipeline message (type 0x000B, §IV.A.2.l): version 1 (names
+    /// padded to 8 bytes, client data padded to an even count) or 2 (names only for identifiers ≥ 256).
+    func filterIdentifiers(_ body: [UInt8]) throws -> [Int] {
+        var reader = ByteReader(body, path: path)
+        let version = try reader.readUInt8("filter pipeline"), count = Int(try reader.readUInt8("filter pipeline"))
+        guard version == 1 || version == 2, (1...32).contains(count) else {
+            throw malformed("a fractal heap's filter pipeline has version \(version) and \(count) filters")
+        }
+        if version == 1 { try reader.skip(6, "filter pipeline") }
+        var identifiers = [Int]()
+        for _ in 0..<count {
+            let identifier = Int(try reader.readUInt16("filter identifier"))
+            let nameLength = version == 1 || identifier >= 256 ? Int(try reader.readUInt16("filter name length")) : 0
+            try reader.skip(2, "filter flags")
+            let values = Int(try reader.readUInt16("filter client data count"))
+            try reader.skip(nameLength, "filter name")
+            try reader.skip(4 * values + (version == 1 && values % 2 == 1 ? 4 : 0), "filter client data")
+            identifiers.append(identifier)
+        }
+        return identifiers
     }
 
     /// Checks the fractal heap header at `address`.
@@ -155,10 +181,18 @@ extension HDF5StructureCheck {
               bits(maximumDirectBlockSize) <= Int(maximumHeapSize), Int(currentRows) <= Int(maximumHeapSize) - firstRowBits + 1 else {
             throw malformed("the fractal heap of links at address \(address) has an impossible layout")
         }
-        // Compressed blocks (I/O filters on the group's link storage) would have to be decompressed to check
-        // the link messages in them; libhdf5 would follow their sizes and contents unchecked.
-        guard filtersLength == 0 else {
-            throw DatasetError.unsupported(path: path, detail: "the fractal heap at address \(address) stores its blocks through I/O filters (compressed link or attribute storage), which is not checked before libhdf5 reads it")
+        // I/O filters (a group's link storage compressed): the root direct block's stored size and filter
+        // mask, then a filter pipeline message; only deflate is decompressed here, so only it is accepted.
+        var rootFilteredSize: UInt64 = 0, rootFilterMask: UInt32 = 0
+        if filtersLength > 0 {
+            var filters = ByteReader(try file.read(at: base, address + UInt64(fixedSize), count: sizeOfLength + 4 + Int(filtersLength),
+                                                   what: "fractal heap I/O filter information"), path: path)
+            rootFilteredSize = try filters.readUInt(sizeOfLength)
+            rootFilterMask = try filters.readUInt32()
+            let identifiers = try filterIdentifiers(Array(try filters.readBytes(Int(filtersLength))))
+            guard identifiers == [1] else {
+                throw DatasetError.unsupported(path: path, detail: "the fractal heap at address \(address) stores its blocks through I/O filters \(identifiers); only deflate (1) alone is checked before libhdf5 reads it")
+            }
         }
         if freeSpaceManager != undefinedAddress { _ = try file.read(at: base, freeSpaceManager, count: 4, what: "fractal heap free-space manager") }
         if rootBlock != undefinedAddress {
@@ -177,7 +211,9 @@ extension HDF5StructureCheck {
         }
         let table = ManagedBlockTable(width: Int(tableWidth), startingBlockSize: startingBlockSize, maximumDirectBlockSize: maximumDirectBlockSize,
                                       maximumHeapSizeBits: Int(maximumHeapSize), maximumManagedSize: UInt64(maximumManagedSize),
-                                      rootBlock: rootBlock, currentRows: Int(currentRows), checksummedDirectBlocks: flags & 0x02 != 0)
+                                      rootBlock: rootBlock, currentRows: Int(currentRows), checksummedDirectBlocks: flags & 0x02 != 0,
+                                      filtered: filtersLength > 0, rootFilteredSize: rootFilteredSize, rootFilterMask: rootFilterMask,
+                                      sizeOfAddress: sizeOfAddress, sizeOfLength: sizeOfLength)
         return FractalHeapShape(address: address, heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress,
                                 hasHugeObjectIndex: hugeIndex != undefinedAddress, table: table)
     }

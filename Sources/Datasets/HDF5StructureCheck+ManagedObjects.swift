@@ -24,7 +24,11 @@
 /// (at most 64 levels): the offset in the heap; every indirect block on the way — its signature, version,
 /// heap address, block offset and checksum, inside the file (each read once; in all no more bytes than the
 /// file has); the direct block present, of its signature, heap address and block offset; the object inside
-/// it. Heaps with I/O filters (compressed blocks) are refused by ``HDF5StructureCheck/validateFractalHeap(at:)``.
+/// it. A heap with the deflate filter (a group's compressed link storage) stores each direct block
+/// compressed, its stored size and filter mask next to its address in the parent (entries of
+/// O + L + 4 bytes in the direct rows; the root direct block's in the heap header): the block is inflated
+/// (to exactly its size) and checked the same way; other filters are refused by
+/// ``HDF5StructureCheck/validateFractalHeap(at:)``.
 struct ManagedBlockTable {
     let width: Int
     let startingBlockSize: UInt64
@@ -34,6 +38,13 @@ struct ManagedBlockTable {
     let rootBlock: UInt64
     let currentRows: Int
     let checksummedDirectBlocks: Bool
+    /// Direct blocks go through the heap's filters (deflate): stored compressed, with their stored size
+    /// and filter mask next to their address (the root direct block's in the heap header).
+    let filtered: Bool
+    let rootFilteredSize: UInt64
+    let rootFilterMask: UInt32
+    let sizeOfAddress: Int
+    let sizeOfLength: Int
 
     /// Bytes of a heap offset (in heap IDs and block headers).
     var offsetSize: Int { (maximumHeapSizeBits + 7) / 8 }
@@ -53,6 +64,12 @@ struct ManagedBlockTable {
 
     func blockSize(row: Int) -> UInt64 { row < 2 ? startingBlockSize : startingBlockSize << UInt64(row - 1) }
     func rowOffset(row: Int) -> UInt64 { row == 0 ? 0 : (UInt64(width) * startingBlockSize) << UInt64(row - 1) }
+    /// Bytes of one entry of an indirect block in `row`: an address, and for a filtered heap's direct
+    /// blocks also their stored size (L) and filter mask (4).
+    func entrySize(row: Int) -> Int { sizeOfAddress + (filtered && row < directRows ? sizeOfLength + 4 : 0) }
+    /// Where the entry (`row`, `column`) starts after an indirect block's prefix.
+    func entryOffset(row: Int, column: Int) -> Int { (0..<row).reduce(0) { $0 + width * entrySize(row: $1) } + column * entrySize(row: row) }
+
     /// Rows of a child indirect block of `size` bytes.
     func rows(ofIndirectBlockOfSize size: UInt64) -> Int { (63 - size.leadingZeroBitCount) - firstRowBits + 1 }
 }
@@ -69,6 +86,7 @@ extension HDF5StructureCheck {
         // indirect block; a direct block has 0 rows.
         var (blockAddress, blockOffset, rows) = (table.rootBlock, UInt64(0), table.currentRows)
         var blockSize = table.startingBlockSize
+        var (storedSize, filterMask) = (table.rootFilteredSize, table.rootFilterMask)
         var level = 0
         while rows > 0 {
             level += 1
@@ -79,9 +97,10 @@ extension HDF5StructureCheck {
                   case let column = Int((local - table.rowOffset(row: row)) / table.blockSize(row: row)), column < table.width else {
                 throw malformed("a heap ID names offset \(offset), outside the \(rows) rows of the fractal heap block at \(blockAddress) (heap \(heap.address))")
             }
-            let entry = 5 + sizeOfAddress + table.offsetSize + (row * table.width + column) * sizeOfAddress
-            var child = ByteReader(try file.read(at: base, blockAddress + UInt64(entry), count: sizeOfAddress, what: "fractal heap indirect block entry"), path: path)
+            let entry = 5 + sizeOfAddress + table.offsetSize + table.entryOffset(row: row, column: column)
+            var child = ByteReader(try file.read(at: base, blockAddress + UInt64(entry), count: table.entrySize(row: row), what: "fractal heap indirect block entry"), path: path)
             let childAddress = try child.readUInt(sizeOfAddress)
+            if table.filtered && row < table.directRows { (storedSize, filterMask) = (try child.readUInt(sizeOfLength), try child.readUInt32()) }
             guard childAddress != undefinedAddress else {
                 throw malformed("a heap ID names offset \(offset) in a block the fractal heap at \(heap.address) does not have")
             }
@@ -95,12 +114,38 @@ extension HDF5StructureCheck {
         guard start >= UInt64(header), start < blockSize, length > 0, length <= blockSize - start else {
             throw malformed("a heap ID names \(length) bytes at offset \(offset), outside the objects of its \(blockSize)-byte block")
         }
-        var block = ByteReader(try file.read(at: base, blockAddress, count: 5 + sizeOfAddress + table.offsetSize, what: "fractal heap direct block"), path: path)
+        let inflated = table.filtered && filterMask & 1 == 0
+            ? try inflatedBlock(at: blockAddress, storedSize: storedSize, size: blockSize, heap: heap) : nil
+        let prefix = 5 + sizeOfAddress + table.offsetSize
+        var block = ByteReader(try inflated.map { Array($0.prefix(prefix)) }
+                               ?? file.read(at: base, blockAddress, count: prefix, what: "fractal heap direct block"), path: path)
         guard Array(try block.readBytes(4)) == Array("FHDB".utf8), try block.readUInt8() == 0,
               try block.readUInt(sizeOfAddress) == heap.address, try block.readUInt(table.offsetSize) == blockOffset else {
             throw malformed("no fractal heap direct block of heap \(heap.address) at \(blockAddress) for heap offset \(blockOffset)")
         }
+        if let inflated { return Array(inflated[Int(start)..<Int(start + length)]) }
         return try file.read(at: base, blockAddress + start, count: Int(length), what: "fractal heap object")
+    }
+
+    /// The direct block at `address` of a deflate-filtered heap, inflated: `storedSize` bytes inside the
+    /// file that inflate to exactly the block's `size` (checked against the memory budget; each block
+    /// inflated once).
+    func inflatedBlock(at address: UInt64, storedSize: UInt64, size: UInt64, heap: FractalHeapShape) throws -> [UInt8] {
+        let cache = heap.checkedIndirectBlocks
+        if let block = cache.inflated[address] { return block }
+        guard storedSize > 0, storedSize <= file.size, size <= UInt64(Int.max / 2) else {
+            throw malformed("the filtered direct block at \(address) of the fractal heap at \(heap.address) is stored in \(storedSize) bytes")
+        }
+        let total = try DatasetError.checkedArray(shape: [cache.inflatedBytes + Int(size)], bytesPerElement: 1,
+                                                  what: "the inflated blocks of the fractal heap at \(heap.address)", path: path)
+        let stored = try file.read(at: base, address, count: Int(storedSize), what: "filtered fractal heap direct block")
+        let block = try Zlib.inflate(stored[...], framing: .zlib, expectedSize: Int(size), limit: Int(size), path: path)
+        guard block.count == Int(size) else {
+            throw malformed("the filtered direct block at \(address) of the fractal heap at \(heap.address) inflates to \(block.count) bytes, not \(size)")
+        }
+        cache.inflated[address] = block
+        cache.inflatedBytes = total
+        return block
     }
 
     /// Checks (once) the indirect block at `address` of `heap`: "FHIB", version 0, the heap's address, the
@@ -110,8 +155,8 @@ extension HDF5StructureCheck {
         guard !checked.addresses.contains(address) else { return }
         let table = heap.table
         let prefix = 5 + sizeOfAddress + table.offsetSize
-        let (entries, overflow) = (rows * table.width).multipliedReportingOverflow(by: sizeOfAddress)
-        guard !overflow, rows <= 64, UInt64(prefix + entries + 4) <= file.size - min(file.size, checked.bytes) else {
+        let entries = rows <= 64 ? table.entryOffset(row: rows, column: 0) : Int.max
+        guard rows <= 64, UInt64(prefix + entries + 4) <= file.size - min(file.size, checked.bytes) else {
             throw malformed("the fractal heap at \(heap.address) has indirect blocks larger in all than the file")
         }
         let bytes = try file.read(at: base, address, count: prefix + entries + 4, what: "fractal heap indirect block")

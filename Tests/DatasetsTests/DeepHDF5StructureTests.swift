@@ -8,7 +8,7 @@ import Datasets
 /// indirect block, and heaps whose blocks go through I/O filters. libhdf5 1.10 follows all three once
 /// their checksums pass; checksum-correct mutants of such files crashed `pdekit inspect` (SIGSEGV, 17 of
 /// 600: scripts/fuzz-hdf5, seeds 54–56). Intact files still list; damage deep in them is a typed error
-/// naming the node or block; filtered heaps are refused.
+/// naming the node or block; deflate-filtered heaps are inflated and checked, other filters refused.
 @Suite struct DeepHDF5StructureTests {
     static func offsets(of signature: String, in bytes: [UInt8]) -> [Int] {
         let s = Array(signature.utf8)
@@ -192,17 +192,39 @@ import Datasets
                 "\(movedError.map { "\($0)" } ?? "listed")")
     }
 
-    /// A group whose link heap goes through the deflate filter: its compressed blocks are not checked,
-    /// so the group is refused (one typed error naming the heap), not handed to libhdf5.
-    @Test func filteredHeapsAreRefused() throws {
+    /// A group whose link heap goes through the deflate filter: its direct blocks are stored compressed,
+    /// with their stored sizes and filter masks in the root indirect block. Intact, it lists (each block
+    /// inflated and its link messages checked); a stored size changed in the root indirect block (checksum
+    /// recomputed) is a typed error, and a filter other than deflate alone is refused.
+    @Test func deflateFilteredHeapsAreInflatedAndChecked() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("filtered.h5")
         try Self.writeFile(path, links: 200, deflate: true)
+        #expect(try HDF5File(opening: path).contents().filter { $0.path.hasPrefix("/wide/") }.count == 200)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(Self.offsets(of: "FRHP", in: original).contains { Self.integer(original, at: $0 + 7, width: 2) > 0 }, "a heap with I/O filters")
-        let error = Self.failure { _ = try HDF5File(opening: path).contents() }
-        #expect(error is DatasetError && "\(error.map { "\($0)" } ?? "listed")".contains("I/O filters"), "\(error.map { "\($0)" } ?? "listed")")
-        #expect(try HDF5File(opening: path).readDataset("x").storage == .float64([1, 2, 3, 4]), "the root group is compact and unfiltered")
+        // The heap: the fixed header (142 bytes), the root direct block's stored size (8) and filter mask (4),
+        // the filter pipeline message (version 2: version, count, then identifier 1, flags, 1 client value).
+        let heap = try #require(Self.offsets(of: "FRHP", in: original).first { Self.integer(original, at: $0 + 7, width: 2) == 12 })
+        #expect(original[heap + 154] == 2 && original[heap + 155] == 1 && Self.integer(original, at: heap + 156, width: 2) == 1)
+        let rows = Self.integer(original, at: heap + 140, width: 2), root = Self.integer(original, at: heap + 132, width: 8)
+        try #require(rows > 0 && Array(original[root..<(root + 4)]) == Array("FHIB".utf8), "a root indirect block")
+
+        var shuffle = original
+        shuffle[heap + 156] = 2   // the shuffle filter instead of deflate
+        Self.resum(&shuffle, from: heap, to: heap + 166)
+        // Root indirect block: prefix 17 bytes, then per entry address (8), stored size (8), filter mask (4).
+        let end = root + 17 + rows * 4 * 20
+        #expect(DenseLinkCheckTests.lookup3(original[root..<end]) == UInt32(Self.integer(original, at: end, width: 4)))
+        var truncated = original
+        truncated[root + 17 + 8] = 3; for j in 1..<8 { truncated[root + 17 + 8 + j] = 0 }   // block 0 "stored in 3 bytes"
+        Self.resum(&truncated, from: root, to: end)
+        for (label, bytes, expected) in [("shuffle", shuffle, "I/O filters [2]"), ("stored size", truncated, "compressed data is corrupt")] {
+            let damaged = directory.path("\(label).h5")
+            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+            let error = Self.failure { _ = try HDF5File(opening: damaged).contents() }
+            #expect(error is DatasetError && "\(error.map { "\($0)" } ?? "listed")".contains(expected), "\(label): \(error.map { "\($0)" } ?? "listed")")
+        }
+        #expect(try HDF5File(opening: path).readDataset("x").storage == .float64([1, 2, 3, 4]))
     }
 }
