@@ -27,14 +27,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // hypre's BoomerAMG and ILUT behind a small C layer (Debian libhypre-dev, built with Open MPI);
         // hypre's headers are reached through two forwarders in CHypre/system-headers.
-        .target(name: "CHypre", cSettings: [.headerSearchPath("system-headers")],
+        .target(name: "CHypre", dependencies: ["CLibrarySlots"], cSettings: [.headerSearchPath("system-headers")],
                 linkerSettings: [.linkedLibrary("HYPRE"), .linkedLibrary("mpi")]),
         // Open MPI; shim.h returns the predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, …) that are macros.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Elementwise Float kernels compiled for AVX-512 / AVX2 / baseline, chosen at run time.
         .target(name: "CKernels"),
+        // One loaded library's calls of named functions pointed at replacements (its GOT slots; see the header).
+        .target(name: "CLibrarySlots"),
         // CHOLMOD's OpenMP regions run as plain calls (libcholmod's GOT slots bound at run time; see the header).
-        .target(name: "CCholmodRegions"),
+        .target(name: "CCholmodRegions", dependencies: ["CLibrarySlots"]),
 
         // What every long job needs: atomic writes, progress lines, memory checks, the error line.
         .target(name: "RunSupport"),

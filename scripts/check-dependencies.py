@@ -36,13 +36,28 @@ def targets(text):
         yield kind, name, dependencies, ROOT / (path.group(1) if path else default)
 
 
+def public_headers():
+    """Header file name → the C target whose include/ folder holds it."""
+    owners = {}
+    for header in (ROOT / "Sources").glob("*/include/*.h"):
+        owners[header.name] = header.parent.parent.name
+    return owners
+
+
 def imports(folder):
+    """Swift modules a target's Swift files import, and C targets whose public headers its C files include."""
     found = set()
     for source in folder.rglob("*.swift"):
         for line in source.read_text(errors="replace").splitlines():
             match = re.match(r"^\s*(?:@_exported\s+|@testable\s+|@preconcurrency\s+)*import\s+(?:struct\s+|class\s+|enum\s+|func\s+)?(\w+)", line)
             if match:
                 found.add(match.group(1))
+    owners = public_headers()
+    for source in list(folder.rglob("*.c")) + list(folder.rglob("*.h")):
+        for line in source.read_text(errors="replace").splitlines():
+            match = re.match(r'^\s*#\s*include\s+"([^"/]+\.h)"', line)
+            if match and owners.get(match.group(1), folder.name) != folder.name:
+                found.add(owners[match.group(1)])
     return found - PLATFORM
 
 

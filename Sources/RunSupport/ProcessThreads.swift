@@ -3,9 +3,11 @@ import Foundation
 /// The one cap on the compute threads of a PDEKit process (`PDEKIT_THREADS`, or under `mpirun` the
 /// cores divided among the ranks of a machine).
 ///
-/// A process computes on four kinds of threads; the cap reaches each of them:
+/// A process computes on five kinds of threads; the cap reaches each of them:
 /// - PDEKit's own loops (`ParallelLoop` in TensorCore, the sparse matrix–vector product and the
 ///   Matrix Market readers in SparseSolvers) split their work into at most ``limit`` chunks;
+/// - hypre's sparse products (`HypreThreadedProducts` in SparseSolvers) run on a team of ``available``
+///   threads, set before each hypre set-up;
 /// - OpenBLAS's pthreads pool, which CHOLMOD and LAPACKE use (`openblas_set_num_threads`, only ever
 ///   lowered: PDEKit's own kernels set OpenBLAS to one thread when they first run);
 /// - OpenMP (libgomp, loaded by SuiteSparse): `omp_set_num_threads` sets the count of the CALLING thread

@@ -108,6 +108,7 @@ public enum DistributedHypreSolver {
         var iterations: Int32 = 0
         var setupSeconds = 0.0
         var message = [CChar](repeating: 0, count: 512)
+        HypreThreadedProducts.prepare()
         let clock = ContinuousClock()
         let start = clock.now
         let status = nullspace.withUnsafeBufferPointer { np in

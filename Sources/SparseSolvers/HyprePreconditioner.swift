@@ -84,6 +84,7 @@ public final class HyprePreconditioner: NamedPreconditioner, @unchecked Sendable
             throw PreconditionerError.hypre("hypre is built with 32-bit indices: at most 2^31 − 1 rows and entries (got \(a.rowCount) rows, \(a.entryCount) entries)")
         }
         _ = try diagonalPositions(a)
+        HypreThreadedProducts.prepare()
         var settings = settings
         var message = [CChar](repeating: 0, count: 512)
         var created: OpaquePointer?

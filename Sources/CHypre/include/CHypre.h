@@ -110,6 +110,32 @@ int32_t pdekit_hypre_agree(int32_t status, char *message, int32_t message_capaci
 /* Frees the preconditioner; NULL is a no-op. */
 void pdekit_hypre_free(pdekit_hypre_preconditioner *preconditioner);
 
+/*
+ * Threaded mat-vec. Debian's hypre is built without OpenMP, so every BoomerAMG cycle runs on one
+ * core, and its sparse matrix–vector products (hypre_CSRMatrixMatvecOutOfPlaceHost: the residuals,
+ * Chebyshev and Jacobi smoothing, interpolation) are most of a cycle's time. Binding points
+ * libHYPRE's GOT slot for that kernel (library_slots.h; only libHYPRE's own calls) at a function that
+ * splits a product's rows into up to `threads` parts of equal stored entries and runs each part with
+ * hypre's own kernel on a team of threads (the caller and threads − 1 workers that spin 50 µs for the
+ * next product, then sleep). Each row is computed by hypre's code in hypre's order, so results are
+ * bitwise those of one thread, whatever the team size. Parts hold at least 10 000 entries (products
+ * under 20 000 entries stay whole). Products of several
+ * vectors, with a compressed row list, an offset, or x overlapping y, and a product started while
+ * another thread's product holds the team, run on the calling thread.
+ * PDEKIT_HYPRE_MATVEC=serial in the environment leaves libHYPRE as loaded.
+ */
+
+/* Binds libHYPRE's slot (once per process; later calls only answer): 1 when bound, 0 when libHYPRE
+   was not found loaded, its slot was not, or PDEKIT_HYPRE_MATVEC=serial. */
+int32_t pdekit_hypre_threaded_matvec_bind(void);
+
+/* The team size a product may use, clamped to 1 … 8 (1, the initial value: hypre's serial code). */
+void pdekit_hypre_threaded_matvec_set_threads(int32_t threads);
+int32_t pdekit_hypre_threaded_matvec_threads(void);
+
+/* Products split across the team since the process started (for tests and measurements). */
+int64_t pdekit_hypre_threaded_matvec_split_count(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,13 @@
  *   libgomp team per supernode step) and its SuiteSparse_time at a clock that reads 0 (CHOLMOD's timing
  *   statistics). A host that calls CHOLMOD itself and wants it left as loaded sets the environment
  *   variable PDEKIT_CHOLMOD_REGIONS=libgomp before that first factorization.
+ * - The process's libHYPRE: PDEKit's first AMG or ILUT preconditioner points libHYPRE's calls of its
+ *   sequential CSR mat-vec (hypre_CSRMatrixMatvecOutOfPlaceHost) at a function that splits each large
+ *   product's rows over a team of threads, each part computed by hypre's own kernel (bitwise the same
+ *   results; Debian's hypre has no OpenMP). The team has as many threads as PDEKit's kernels use (all
+ *   cores unless PDEKIT_THREADS caps them; the workers spin 50 microseconds after a product, then
+ *   sleep). A host that wants its libHYPRE left as loaded sets PDEKIT_HYPRE_MATVEC=serial before that
+ *   first preconditioner.
  *
  * Precision: solvers work in double precision; trained operators compute in single precision
  * (float) and the *_f64 entry point converts at the boundary.
