@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         // Dense factorizations and eigensolvers (LAPACK), one row-major matrix, one error type.
         .target(name: "DenseLinearAlgebra", dependencies: ["CBLAS"]),
-        .target(name: "NeuralLayers", dependencies: ["AutoDiff", "TensorCore"]),
+        .target(name: "NeuralLayers", dependencies: ["AutoDiff", "RunSupport", "TensorCore"]),
         .target(name: "SparseSolvers", dependencies: ["DenseLinearAlgebra", "RunSupport", "CBLAS", "CCholmodRegions", "CHypre", "CSuiteSparse"]),
         .target(name: "PhysicsInformed", dependencies: ["AutoDiff", "Datasets", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training", "CKernels"]),
         .target(name: "GaussianProcesses", dependencies: ["AutoDiff", "DenseLinearAlgebra", "NeuralLayers", "PDEs", "Plotting", "RunSupport", "TensorCore", "Training"]),

@@ -63,11 +63,16 @@ extension HDF5File {
     func checkedAttributeMessages(_ object: hid_t, _ objectPath: String) throws -> [HDF5AttributeMessage]? {
         let file = try openFile()
         var intent: UInt32 = 0
-        if H5Fget_intent(file, &intent) >= 0, intent & pdekit_H5F_ACC_RDWR() != 0 {
+        let known = H5Fget_intent(file, &intent) >= 0, writable = !known || intent & pdekit_H5F_ACC_RDWR() != 0
+        if known, writable {
             try check(H5Fflush(file, H5F_SCOPE_LOCAL), "flushing before checking the attributes of '\(objectPath)'")
         }
+        let address = UInt64(try objectAddress(object, objectPath))
+        if !writable, checkedDenseAttributeHeaders.contains(address) { return nil }
         let structure = try HDF5StructureCheck(path: path, fileID: file)
-        return try structure.compactAttributeMessages(headerAddress: UInt64(objectAddress(object, objectPath)))
+        let messages = try structure.compactAttributeMessages(headerAddress: address)
+        if messages == nil, !writable { checkedDenseAttributeHeaders.insert(address) }
+        return messages
     }
 
     /// Names of the attributes on an object, in name order.

@@ -22,8 +22,11 @@ extension HDF5File {
         let file = try openFile()
         var intent: UInt32 = 0
         guard H5Fget_intent(file, &intent) >= 0, intent & pdekit_H5F_ACC_RDWR() == 0 else { return }
+        let address = UInt64(try objectAddress(object, groupPath))
+        guard !checkedGroupHeaders.contains(address) else { return }
         let structure = try HDF5StructureCheck(path: path, fileID: file)
-        try structure.validateLocalHeap(groupHeaderAddress: UInt64(objectAddress(object, groupPath)))
+        try structure.validateLocalHeap(groupHeaderAddress: address)
+        checkedGroupHeaders.insert(address)
     }
 
     /// ``checkLocalHeap(ofGroup:_:)`` for the object at `groupPath` (whose parents were checked).

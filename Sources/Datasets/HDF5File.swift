@@ -26,6 +26,12 @@ public final class HDF5File {
     /// The file's path, used in error messages.
     public let path: String
     private var fileID: hid_t
+    /// Object header addresses of the groups whose link storage passed ``HDF5StructureCheck`` (a dense
+    /// group's indexes are walked once, not at every lookup through the group).
+    var checkedGroupHeaders: Set<UInt64> = []
+    /// Object header addresses of a read-only file whose attributes, stored densely (or shared), passed
+    /// ``HDF5StructureCheck`` (walked once, not for every attribute read).
+    var checkedDenseAttributeHeaders: Set<UInt64> = []
     /// Whether the file is still open.
     public var isOpen: Bool { fileID >= 0 }
 

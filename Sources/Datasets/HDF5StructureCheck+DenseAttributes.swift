@@ -13,8 +13,8 @@
 /// These are the structures of dense link storage (`HDF5StructureCheck+DenseLinks.swift`) and libhdf5
 /// trusts them the same way once their checksums pass: checksum-correct mutants of a file with 40
 /// attributes on a dataset crashed `pdekit inspect` in 17 of 300 runs (SIGSEGV and SIGFPE inside
-/// libhdf5's attribute iteration, session 11). So the heap header, both indexes (layout, root and
-/// leaves, the heap IDs of their records, no shared-message flag) and every managed attribute message the records name
+/// libhdf5's attribute iteration, session 11). So the heap header, both indexes (layout,
+/// every node at any depth, the heap IDs of their records, no shared-message flag) and every managed attribute message the records name
 /// (through `HDF5AttributeMessage`, as compact attribute messages are) are checked before any `H5A*`
 /// call on the object.
 extension HDF5StructureCheck {

@@ -21,16 +21,16 @@
 ///        huge size (L) huge objects (L) tiny size (L) tiny objects (L) table width (2)
 ///        starting block size (L) maximum direct block size (L) maximum heap size (2)
 ///        starting rows (2) root block address (O) current rows (2) …
-/// "BTHD" version=0 type (1) node size (4) record size (2) depth (2) split % (1) merge % (1)
-///        root node address (O) records in the root (2) total records (L) checksum (4)
 /// ```
 /// Checked: signatures, versions and B-tree types; record sizes equal to what the type stores (a name
 /// index record is the 4-byte name hash plus a heap ID; a creation-order record 8 bytes plus a heap
-/// ID); node sizes with room for at least two records and no larger than the file; the split and
-/// merge percentages; addresses inside the file (or undefined where the structure may be absent); a
-/// leaf root holding exactly the total record count, in its node; the table's sizes powers of two; the
+/// ID); every node of the indexes, at any depth, with its checksum and record counts
+/// (`HDF5StructureCheck+Version2BTree.swift`); addresses inside the file (or undefined where the structure
+/// may be absent); the table's sizes powers of two, its first row's span and the root's rows within the
+/// maximum heap size; I/O filters deflate alone (its compressed blocks are inflated and checked; other filters
+/// are refused); the
 /// heap's root block a direct block ("FHDB") when its current rows are 0, else an indirect one ("FHIB"),
-/// and present when the heap counts managed objects; the heap IDs of the root node's records (first
+/// and present when the heap counts managed objects; the heap IDs of all the records (first
 /// byte: version in bits 6–7, 0; type in bits 4–5: managed 0 only when the heap has a root block, huge 1
 /// only when it has a huge-object index, tiny 2, never the reserved 3 — libhdf5 1.10 dereferences a null
 /// block or index for a managed or huge ID without one (SIGSEGV in `H5HF_op`, checksum-correct fuzzing,
@@ -43,8 +43,8 @@
 /// version=1 flags [link type (1) if flags & 8] [creation order (8) if flags & 4] [charset (1) if flags & 16]
 ///           name length (1 << (flags & 3) bytes) name  hard: address (O) | soft, external: length (2) value
 /// ```
-/// The link messages inside a dense group's heap blocks are not walked (checksum-correct fuzzing of
-/// those blocks found no crash; their decoding is libhdf5's).
+/// The link messages a dense group's records name are parsed in its heap blocks, through indirect blocks
+/// at any depth (`HDF5StructureCheck+ManagedObjects.swift`).
 extension HDF5StructureCheck {
     var undefinedAddress: UInt64 { UInt64.max >> (64 - 8 * sizeOfAddress) }
 
@@ -113,6 +113,39 @@ extension HDF5StructureCheck {
         let hasHugeObjectIndex: Bool
         /// The doubling table of the managed blocks (``HDF5StructureCheck/managedObject(_:in:)``).
         let table: ManagedBlockTable
+        /// The indirect blocks already checked (each is read and checksummed once).
+        let checkedIndirectBlocks = CheckedBlocks()
+    }
+
+    /// Addresses of blocks checked so far, and their bytes (bounded by the file's size); the inflated
+    /// direct blocks of a filtered heap (bounded by the memory budget).
+    final class CheckedBlocks {
+        var addresses: Set<UInt64> = []
+        var bytes: UInt64 = 0
+        var inflated: [UInt64: [UInt8]] = [:]
+        var inflatedBytes = 0
+    }
+
+    /// The filter identifiers of a filter pipeline message (type 0x000B, §IV.A.2.l): version 1 (names
+    /// padded to 8 bytes, client data padded to an even count) or 2 (names only for identifiers ≥ 256).
+    func filterIdentifiers(_ body: [UInt8]) throws -> [Int] {
+        var reader = ByteReader(body, path: path)
+        let version = try reader.readUInt8("filter pipeline"), count = Int(try reader.readUInt8("filter pipeline"))
+        guard version == 1 || version == 2, (1...32).contains(count) else {
+            throw malformed("a fractal heap's filter pipeline has version \(version) and \(count) filters")
+        }
+        if version == 1 { try reader.skip(6, "filter pipeline") }
+        var identifiers = [Int]()
+        for _ in 0..<count {
+            let identifier = Int(try reader.readUInt16("filter identifier"))
+            let nameLength = version == 1 || identifier >= 256 ? Int(try reader.readUInt16("filter name length")) : 0
+            try reader.skip(2, "filter flags")
+            let values = Int(try reader.readUInt16("filter client data count"))
+            try reader.skip(nameLength, "filter name")
+            try reader.skip(4 * values + (version == 1 && values % 2 == 1 ? 4 : 0), "filter client data")
+            identifiers.append(identifier)
+        }
+        return identifiers
     }
 
     /// Checks the fractal heap header at `address`.
@@ -138,10 +171,28 @@ extension HDF5StructureCheck {
         let rootBlock = try heap.readUInt(sizeOfAddress)
         let currentRows = try heap.readUInt16()
         func isPowerOfTwo(_ value: UInt64) -> Bool { value > 0 && value & (value - 1) == 0 }
+        func bits(_ value: UInt64) -> Int { 63 - value.leadingZeroBitCount }   // log₂ of a power of two
+        // Row 0 spans width × starting size = 2^(first row bits) bytes; the root holds at most
+        // (maximum heap size bits − first row bits + 1) rows (libhdf5's H5HF__dtable_init).
+        let firstRowBits = isPowerOfTwo(UInt64(tableWidth)) && isPowerOfTwo(startingBlockSize) ? bits(UInt64(tableWidth)) + bits(startingBlockSize) : 64
         guard (1...64).contains(heapIDLength), isPowerOfTwo(UInt64(tableWidth)), isPowerOfTwo(startingBlockSize),
               isPowerOfTwo(maximumDirectBlockSize), maximumDirectBlockSize >= startingBlockSize,
-              (1...64).contains(maximumHeapSize) else {
+              (1...64).contains(maximumHeapSize), firstRowBits <= min(Int(maximumHeapSize), 63),
+              bits(maximumDirectBlockSize) <= Int(maximumHeapSize), Int(currentRows) <= Int(maximumHeapSize) - firstRowBits + 1 else {
             throw malformed("the fractal heap of links at address \(address) has an impossible layout")
+        }
+        // I/O filters (a group's link storage compressed): the root direct block's stored size and filter
+        // mask, then a filter pipeline message; only deflate is decompressed here, so only it is accepted.
+        var rootFilteredSize: UInt64 = 0, rootFilterMask: UInt32 = 0
+        if filtersLength > 0 {
+            var filters = ByteReader(try file.read(at: base, address + UInt64(fixedSize), count: sizeOfLength + 4 + Int(filtersLength),
+                                                   what: "fractal heap I/O filter information"), path: path)
+            rootFilteredSize = try filters.readUInt(sizeOfLength)
+            rootFilterMask = try filters.readUInt32()
+            let identifiers = try filterIdentifiers(Array(try filters.readBytes(Int(filtersLength))))
+            guard identifiers == [1] else {
+                throw DatasetError.unsupported(path: path, detail: "the fractal heap at address \(address) stores its blocks through I/O filters \(identifiers); only deflate (1) alone is checked before libhdf5 reads it")
+            }
         }
         if freeSpaceManager != undefinedAddress { _ = try file.read(at: base, freeSpaceManager, count: 4, what: "fractal heap free-space manager") }
         if rootBlock != undefinedAddress {
@@ -160,69 +211,11 @@ extension HDF5StructureCheck {
         }
         let table = ManagedBlockTable(width: Int(tableWidth), startingBlockSize: startingBlockSize, maximumDirectBlockSize: maximumDirectBlockSize,
                                       maximumHeapSizeBits: Int(maximumHeapSize), maximumManagedSize: UInt64(maximumManagedSize),
-                                      rootBlock: rootBlock, currentRows: Int(currentRows), filtered: filtersLength > 0,
-                                      checksummedDirectBlocks: flags & 0x02 != 0)
+                                      rootBlock: rootBlock, currentRows: Int(currentRows), checksummedDirectBlocks: flags & 0x02 != 0,
+                                      filtered: filtersLength > 0, rootFilteredSize: rootFilteredSize, rootFilterMask: rootFilterMask,
+                                      sizeOfAddress: sizeOfAddress, sizeOfLength: sizeOfLength)
         return FractalHeapShape(address: address, heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress,
                                 hasHugeObjectIndex: hugeIndex != undefinedAddress, table: table)
-    }
-
-    /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize`
-    /// bytes when known) and its root node's signature; with `heapIDs`, the first byte of the fractal
-    /// heap ID at `offset` in each of the root node's records (managed and huge IDs only where `heap` has
-    /// their blocks or index).
-    func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
-                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link) throws {
-        let size = 16 + sizeOfAddress + 2 + sizeOfLength
-        var header = ByteReader(try file.read(at: base, address, count: size, what: what), path: path)
-        guard Array(try header.readBytes(4)) == Array("BTHD".utf8), try header.readUInt8() == 0, try header.readUInt8() == type else {
-            throw malformed("no \(what) (v2 B-tree of type \(type)) at address \(address)")
-        }
-        let nodeSize = UInt64(try header.readUInt32()), declaredRecordSize = Int(try header.readUInt16())
-        let depth = try header.readUInt16()
-        let split = try header.readUInt8(), merge = try header.readUInt8()
-        let root = try header.readUInt(sizeOfAddress)
-        let rootRecords = UInt64(try header.readUInt16()), totalRecords = try header.readUInt(sizeOfLength)
-        // A node: signature, version, type, records, (children), checksum: room for two records at least.
-        let nodeOverhead: UInt64 = 10
-        guard recordSize.map({ $0 == declaredRecordSize }) ?? (declaredRecordSize > 0), declaredRecordSize > 0,
-              nodeSize >= nodeOverhead + 2 * UInt64(declaredRecordSize), nodeSize <= file.size,
-              depth < 64, (1...100).contains(split), (1...100).contains(merge), merge < split,
-              rootRecords <= totalRecords, totalRecords <= file.size / UInt64(declaredRecordSize) else {
-            throw malformed("the \(what) at address \(address) has an impossible layout (node size \(nodeSize), record size \(declaredRecordSize), depth \(depth), \(totalRecords) records)")
-        }
-        guard totalRecords > 0 else { return }
-        let node = try file.read(at: base, root, count: Int(nodeSize), what: "\(what) root node")
-        let signature = depth == 0 ? "BTLF" : "BTIN"
-        guard Array(node.prefix(4)) == Array(signature.utf8), node[4] == 0, node[5] == type,
-              nodeOverhead + rootRecords * UInt64(declaredRecordSize) <= nodeSize, depth > 0 || rootRecords == totalRecords else {
-            throw malformed("the \(what) at address \(address) has no \(signature) root node of \(rootRecords) records at \(root)")
-        }
-        guard let heapIDs else { return }
-        try checkHeapIDs(in: node, records: Int(rootRecords), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "the \(what)'s root",
-                         objects: objects)
-        guard depth == 1 else { return }
-        // A root over leaves (a group of more links than one leaf holds): after its records, one
-        // (address, record count) pointer per child; the count takes the bytes of a leaf's largest count.
-        let leafCapacity = (Int(nodeSize) - Int(nodeOverhead)) / declaredRecordSize
-        let countSize = (Int.bitWidth - 1 - leafCapacity.leadingZeroBitCount) / 8 + 1
-        var pointers = ByteReader(Array(node[(6 + Int(rootRecords) * declaredRecordSize)...]), path: path)
-        var childRecords: UInt64 = 0
-        for child in 0...Int(rootRecords) {
-            let leaf = try pointers.readUInt(sizeOfAddress, "\(what) child pointer"), records = try pointers.readUInt(countSize, "\(what) child record count")
-            guard records <= UInt64(leafCapacity) else {
-                throw malformed("child \(child) of the \(what) at address \(address) declares \(records) records, more than a node holds (\(leafCapacity))")
-            }
-            let leafNode = try file.read(at: base, leaf, count: Int(nodeSize), what: "\(what) leaf")
-            guard Array(leafNode.prefix(4)) == Array("BTLF".utf8), leafNode[4] == 0, leafNode[5] == type else {
-                throw malformed("child \(child) of the \(what) at address \(address) is no BTLF node at \(leaf)")
-            }
-            try checkHeapIDs(in: leafNode, records: Int(records), recordSize: declaredRecordSize, heapIDs: heapIDs, what: "leaf \(child) of the \(what)",
-                             objects: objects)
-            childRecords += records
-        }
-        guard childRecords + rootRecords == totalRecords else {
-            throw malformed("the \(what) at address \(address) holds \(childRecords + rootRecords) records, not its total \(totalRecords)")
-        }
     }
 
     /// The first byte of the heap ID at `heapIDs.offset` in each of a node's `records` records (after the

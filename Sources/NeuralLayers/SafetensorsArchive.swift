@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import TensorCore
 
 /// A set of named tensors in the *safetensors* format, the checkpoint format PDEKit writes.
@@ -129,24 +130,52 @@ public struct SafetensorsArchive: Sendable {
 
     // MARK: Encoding
 
+    /// The key of the metadata object in the header; no tensor may have this name.
+    public static let metadataKey = "__metadata__"
+
+    /// The header as Codable values: `__metadata__` (when there is metadata) and one description per
+    /// tensor, written by ``JSONOutput`` (keys sorted; readers find a tensor's bytes by its offsets,
+    /// not by the header's key order).
+    private struct Header: Encodable {
+        struct TensorDescription: Encodable {
+            let dtype: String
+            let shape: [Int]
+            let dataOffsets: [Int]
+            enum CodingKeys: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+        }
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+        let metadata: [String: String]
+        let tensors: [(name: String, description: TensorDescription)]
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            if !metadata.isEmpty { try container.encode(metadata, forKey: Key(stringValue: SafetensorsArchive.metadataKey)) }
+            for (name, description) in tensors { try container.encode(description, forKey: Key(stringValue: name)) }
+        }
+    }
+
     /// The archive as safetensors bytes.
-    public func encoded() -> Data {
-        var header = "{"
-        var parts: [String] = []
-        if !metadata.isEmpty {
-            let fields = metadata.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
+    ///
+    /// - Throws: `SafetensorsError.malformed` when a tensor is named `__metadata__` (readers would take
+    ///   its description for the metadata and refuse the file).
+    public func encoded() throws -> Data {
+        if names.contains(Self.metadataKey) {
+            throw SafetensorsError.malformed(path: nil, reason: "a tensor cannot be named \(Self.metadataKey), the header's metadata key")
         }
         var offset = 0
+        var tensors: [(name: String, description: Header.TensorDescription)] = []
         for name in names {
             let entry = entries[name]!
             let end = offset + entry.bytes.count
-            let shape = entry.shape.map(String.init).joined(separator: ",")
-            parts.append("\(Self.jsonString(name)):{\"dtype\":\"\(entry.elementType.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            tensors.append((name, Header.TensorDescription(dtype: entry.elementType.rawValue, shape: entry.shape, dataOffsets: [offset, end])))
             offset = end
         }
-        header += parts.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
+        var headerBytes = [UInt8](try JSONOutput.singleLine.encoder.encode(Header(metadata: metadata, tensors: tensors)))
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
         var data = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
@@ -155,29 +184,14 @@ public struct SafetensorsArchive: Sendable {
         return data
     }
 
-    /// Writes the archive atomically (temporary file, then rename).
+    /// Writes the archive atomically (``AtomicFile``: a unique temporary in the same directory, then rename).
     public func write(to url: URL) throws {
+        let data = try encoded()
         do {
-            try encoded().write(to: url, options: .atomic)
+            try AtomicFile.write(data, to: url)
         } catch {
-            throw SafetensorsError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw SafetensorsError.unwritable(path: url.path, reason: error.reason)
         }
-    }
-
-    private static func jsonString(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result + "\""
     }
 
     // MARK: Decoding
@@ -210,7 +224,7 @@ public struct SafetensorsArchive: Sendable {
             throw SafetensorsError.malformed(path: nil, reason: "header is not a JSON object")
         }
         self.metadata = [:]
-        if let metadata = header["__metadata__"] {
+        if let metadata = header[Self.metadataKey] {
             guard let strings = metadata as? [String: String] else {
                 throw SafetensorsError.malformed(path: nil, reason: "__metadata__ must map strings to strings")
             }
@@ -218,7 +232,7 @@ public struct SafetensorsArchive: Sendable {
         }
         let bufferSize = bytes.count - dataStart
         var ordered: [(begin: Int, name: String)] = []
-        for (name, value) in header where name != "__metadata__" {
+        for (name, value) in header where name != Self.metadataKey {
             guard let description = value as? [String: Any],
                   let dtype = description["dtype"] as? String,
                   let shapeNumbers = description["shape"] as? [NSNumber],

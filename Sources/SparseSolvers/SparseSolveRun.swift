@@ -107,6 +107,8 @@ public enum SparseSolveRun {
         public var iterations: Int
         /// ‖b − Ax‖/‖b‖ (null in JSON when it overflowed or became NaN: a breakdown).
         @NonFiniteAsNull public var relativeResidual: Double
+        /// Seconds from the matrix read to the solve: the automatic choice's feature scan (`choiceSeconds`),
+        /// the solver's set-up and, when auto fell back to the direct method, the failed Krylov solve.
         public var setupSeconds: Double
         public var solveSeconds: Double
         @NonFiniteAsNull public var residualNorms: [Double]
@@ -115,6 +117,8 @@ public enum SparseSolveRun {
         public var returnedIteration: Int
         /// For --method auto: what was chosen and why.
         public var choice: String?
+        /// For --method auto: the seconds of the feature scan that made the choice (included in `setupSeconds`).
+        public var choiceSeconds: Double?
         /// Processes the system was split over (1: one process).
         public var ranks: Int?
         /// The symmetry tolerance the direct method used (text output only).
@@ -122,7 +126,7 @@ public enum SparseSolveRun {
 
         enum CodingKeys: String, CodingKey {
             case matrix, rows, entries, readSeconds, method, factorization, outcome, converged, iterations, relativeResidual
-            case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, ranks
+            case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, choiceSeconds, ranks
         }
 
         /// The report as aligned `name: value` lines.
@@ -143,7 +147,8 @@ public enum SparseSolveRun {
             // Times to 4 significant digits (a clock's last digits are noise); the residual as computed.
             func time(_ seconds: Double) -> String { String(format: "%.4g s", seconds) }
             lines += ["iterations:        \(iterations)", "relative residual: \(relativeResidual)", "read time:         \(time(readSeconds))",
-                      "setup time:        \(time(setupSeconds))", "solve time:        \(time(solveSeconds))"]
+                      "setup time:        \(time(setupSeconds))" + (choiceSeconds.map { " (the automatic choice's scan: \(time($0)))" } ?? ""),
+                      "solve time:        \(time(solveSeconds))"]
             return lines.joined(separator: "\n")
         }
 
@@ -202,18 +207,24 @@ public enum SparseSolveRun {
         let (readConfiguration, a, b, readSeconds) = ranks > 1 ? try DistributedHypreSolver.agreeing(read) : try read()
         var configuration = readConfiguration
         var choice: String?
+        var choiceSeconds: Double?
         if request.automatic {
+            // The feature scan (symmetry, diagonal, block pattern: O(nnz)) is part of the set-up.
+            let choiceStart = clock.now
             (configuration, choice) = AutomaticSolverChoice.configuration(for: a, base: configuration)
+            choiceSeconds = seconds(clock.now - choiceStart)
         }
-        var setupSeconds = 0.0
+        var setupSeconds = choiceSeconds ?? 0
         var result: SolveResult
         if ranks > 1 {
-            (result, setupSeconds) = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            let distributedSetupSeconds: Double
+            (result, distributedSetupSeconds) = try DistributedHypreSolver.solve(a, b, configuration: configuration)
+            setupSeconds += distributedSetupSeconds
         } else {
             let solver = try makeSolver(configuration)
             let setupStart = clock.now
             try solver.setup(a)
-            setupSeconds = seconds(clock.now - setupStart)
+            setupSeconds += seconds(clock.now - setupStart)
             result = try solver.solve(b)
             if request.automatic, !result.report.converged, configuration.method != .direct {
                 // The Krylov choice lost: fall back to the direct method (its time is added).
@@ -234,7 +245,7 @@ public enum SparseSolveRun {
                        converged: report.outcome == .converged, iterations: report.iterations,
                        relativeResidual: report.relativeResidual, setupSeconds: setupSeconds, solveSeconds: report.seconds,
                        residualNorms: report.residualNorms, returnedIterate: report.returnedIterate.rawValue,
-                       returnedIteration: report.returnedIteration, choice: choice, ranks: ranks > 1 ? ranks : nil,
+                       returnedIteration: report.returnedIteration, choice: choice, choiceSeconds: choiceSeconds, ranks: ranks > 1 ? ranks : nil,
                        symmetryTolerance: configuration.symmetryTolerance)
     }
 

@@ -92,7 +92,7 @@ import Training
         // A damaged checkpoint: a NaN in the grid values, then a file cut short.
         let url = directory.appendingPathComponent("checkpoint.safetensors")
         var archive = try SafetensorsArchive(contentsOf: url)
-        let good = archive.encoded()
+        let good = try archive.encoded()
         var values: Tensor<Double> = try archive.tensor(named: "values.whitened")
         values.scalars[3] = .nan
         archive.add(values, named: "values.whitened")

@@ -29,7 +29,7 @@ import NeuralLayers
         var archive = SafetensorsArchive(metadata: ["config": "{\"width\": 32}", "quote\"d": "line\nbreak"])
         archive.add(single, named: "blocks.0.weight")
         archive.add(double, named: "bias")
-        let data = archive.encoded()
+        let data = try archive.encoded()
         let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect((8 + headerLength) % 8 == 0)
         #expect(data.count == 8 + headerLength + 60 * 4 + 7 * 8)
@@ -39,6 +39,39 @@ import NeuralLayers
         #expect(try decoded.tensor(named: "blocks.0.weight", as: Float.self) == single)
         #expect(try decoded.tensor(named: "bias", as: Double.self) == double)
         #expect(decoded.entry(named: "bias")?.elementType == .float64)
+    }
+
+    /// The header is JSON any reader parses to the specification's fields, whatever the names hold
+    /// (quotes, backslashes, control characters, non-ASCII, slashes).
+    @Test func headerIsSpecificationJSON() throws {
+        let names = ["plain", "quote\"d\\back", "tab\tnew\nline\u{01}", "ünïcødé/σ", "blocks.0.weight"]
+        var archive = SafetensorsArchive(metadata: ["format": "pt", "path/with/slashes": "{\"a\": [1, 2]}"])
+        for (k, name) in names.enumerated() { archive.add(try Tensor<Float>(shape: [k + 1], scalars: (0...k).map(Float.init)), named: name) }
+        let data = try archive.encoded()
+        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let object = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength)))
+        let header = try #require(object as? [String: Any])
+        #expect(header["__metadata__"] as? [String: String] == archive.metadata)
+        var offset = 0
+        for (k, name) in names.enumerated() {
+            let description = try #require(header[name] as? [String: Any], "\(name) missing from \(header.keys)")
+            #expect(description["dtype"] as? String == "F32" && description["shape"] as? [Int] == [k + 1])
+            #expect(description["data_offsets"] as? [Int] == [offset, offset + 4 * (k + 1)], "\(name)")
+            offset += 4 * (k + 1)
+        }
+        #expect(header.count == names.count + 1 && data.count == 8 + headerLength + offset)
+        #expect(try SafetensorsArchive(data: data).names == names)
+    }
+
+    /// A tensor named like the metadata key would make the written file unreadable (its description
+    /// read as the metadata): encoding refuses it.
+    @Test func aTensorNamedLikeTheMetadataKeyIsRefused() throws {
+        var archive = SafetensorsArchive(metadata: ["format": "pt"])
+        archive.add(Tensor<Float>([1, 2]), named: SafetensorsArchive.metadataKey)
+        #expect(throws: SafetensorsError.self) { try archive.encoded() }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-\(UUID().uuidString).safetensors")
+        #expect(throws: SafetensorsError.self) { try archive.write(to: url) }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
     }
 
     /// A layer's parameters survive save and load; names and shapes are checked before anything changes.
@@ -63,7 +96,7 @@ import NeuralLayers
     @Test func malformedFilesThrow() throws {
         var archive = SafetensorsArchive()
         archive.add(Tensor<Float>([1, 2, 3]), named: "x")
-        let valid = archive.encoded()
+        let valid = try archive.encoded()
         for length in 0..<valid.count {
             #expect(throws: SafetensorsError.self) { try SafetensorsArchive(data: valid.prefix(length)) }
         }

@@ -176,7 +176,7 @@ import NeuralOperators
         ]
         for configuration in configurations {
             let model = try makeModel(configuration, normalization: DeepONetInputNormalization(branch: u, trunk: y), pod: pod)
-            let data = model.parameterArchive(metadata: ["note": "test"]).encoded()
+            let data = try model.parameterArchive(metadata: ["note": "test"]).encoded()
             let restored = try DeepONet<Double>(archive: SafetensorsArchive(data: data))
             #expect(restored.configuration == configuration)
             #expect(restored.predict(branchInput: u, trunkInput: y) == model.predict(branchInput: u, trunkInput: y))

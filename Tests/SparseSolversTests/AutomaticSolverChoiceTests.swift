@@ -111,6 +111,31 @@ import TestSupport
     }
 }
 
+/// `--method auto`'s feature scan (symmetry, diagonal, block pattern) is timed as part of the set-up:
+/// it was left out of `setupSeconds`, so auto's reported times hid an O(nnz) pass over the matrix.
+@Suite struct AutomaticChoiceTimingTests {
+    @Test func theFeatureScanIsCountedInTheSetupTime() throws {
+        let directory = try makeScratchDirectory("auto-timing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let matrixPath = directory.appendingPathComponent("a.mtx").path
+        try MatrixMarket.write(ModelProblems.poisson2D(n: 40), path: matrixPath)
+        let configuration = SolverConfiguration(method: .conjugateGradient, relativeTolerance: 1e-10)
+        let automatic = try SparseSolveRun.run(SparseSolveRun.Request(matrixPath: matrixPath, rightHandSidePath: nil, configuration: configuration,
+                                                                      automatic: true, nearNullspace: .none, solutionPath: nil))
+        let scan = try #require(automatic.choiceSeconds, "auto reports its scan's time")
+        #expect(scan.isFinite && scan > 0 && automatic.setupSeconds >= scan, "scan \(scan) s, setup \(automatic.setupSeconds) s")
+        #expect(automatic.text.contains("the automatic choice's scan"), "\(automatic.text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(automatic.json().utf8)) as? [String: Any])
+        // JSON carries both (compared to 1e-12 relative: Foundation's number parser may round the last digit).
+        let writtenScan = try #require(json["choiceSeconds"] as? Double), writtenSetup = try #require(json["setupSeconds"] as? Double)
+        #expect(abs(writtenScan - scan) <= 1e-12 * scan && abs(writtenSetup - automatic.setupSeconds) <= 1e-12 * automatic.setupSeconds)
+        // A method given by name makes no scan.
+        let named = try SparseSolveRun.run(SparseSolveRun.Request(matrixPath: matrixPath, rightHandSidePath: nil, configuration: configuration,
+                                                                  automatic: false, nearNullspace: .none, solutionPath: nil))
+        #expect(named.converged && named.choiceSeconds == nil && !named.text.contains("scan"))
+    }
+}
+
 /// `SparseSolveRun` on elasticity: neither `--method auto` nor rigid-body modes need the unknowns per
 /// node to be given; x agrees with CHOLMOD's.
 @Suite struct ElasticityWithoutUnknownsPerNodeTests {

@@ -12,6 +12,10 @@ checksum test passes and it follows the value. Runs `pdekit inspect` on each and
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2order.h5 500 3
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2wide.h5 500 5
     python3 scripts/fuzz-hdf5/checksum_mutants.py .build/release/pdekit v2attrs.h5 300 51
+    ./new_style_groups deep.h5 plain 3000               # a three-level link name index (BTIN over BTIN)
+    ./new_style_groups deepattrs.h5 plain 0 2000        # a three-level attribute name index
+    ./new_style_groups deepheap.h5 plain 3000 0 long    # indirect heap blocks below the root
+    ./new_style_groups filtered.h5 plain 200 0 deflate  # deflate-filtered link heaps
 
 Python 3 standard library only; arguments: pdekit binary, seed file, runs, seed.
 """
@@ -47,20 +51,64 @@ def lookup3(data, initval=0):
     c ^= b; c = (c - rot(b, 24)) & M
     return c
 
+def heap_tables(data):
+    """Fractal heap headers by address: (starting block size, width, heap offset bytes, checksummed
+    direct blocks), for locating direct blocks' checksums (8-byte addresses and lengths)."""
+    tables = {}
+    start = data.find(b"FRHP")
+    while start >= 0:
+        try:
+            flags = data[start + 9]
+            table = start + 14 + 10 * 8 + 2 * 8   # table width, after the fixed fields
+            width, = struct.unpack_from("<H", data, table)
+            first, = struct.unpack_from("<Q", data, table + 2)
+            bits, = struct.unpack_from("<H", data, table + 18)
+            tables[start] = (first, width, (bits + 7) // 8, bool(flags & 2))
+        except struct.error:
+            pass
+        start = data.find(b"FRHP", start + 1)
+    return tables
+
+def direct_block(data, start, tables):
+    """(start, end, checksum position) of a checksummed direct block: its size from its heap's doubling
+    table and its block offset; the checksum covers the whole block with the checksum field zeroed."""
+    heap, = struct.unpack_from("<Q", data, start + 5)
+    if heap not in tables: return None
+    first, width, offset_size, checksummed = tables[heap]
+    if not checksummed or width == 0 or first == 0: return None
+    offset = int.from_bytes(data[start + 13:start + 13 + offset_size], "little")
+    row, row_start, size = 0, 0, first
+    while True:   # rows 0 and 1 hold blocks of the starting size, row r >= 2 of first * 2^(r-1)
+        size = first if row < 2 else first << (row - 1)
+        if offset < row_start + width * size or row > 64: break
+        row_start += width * size; row += 1
+    at = start + 13 + offset_size
+    if start + size > len(data): return None
+    block = bytearray(data[start:start + size]); block[at - start:at - start + 4] = b"\0\0\0\0"
+    if lookup3(bytes(block)) != struct.unpack_from("<I", data, at)[0]: return None
+    return (start, start + size, at)
+
 def structures(data):
-    """(signature, start, checksum offset) of every checksummed structure found."""
+    """(signature, start, end, checksum position) of every checksummed structure found: the checksum
+    follows the bytes it covers, except in direct blocks, where it covers the whole block."""
     found = []
-    for sig in [b"OHDR", b"OCHK", b"FRHP", b"FHDB", b"FHIB", b"BTHD", b"BTLF", b"BTIN"]:
+    tables = heap_tables(data)
+    start = data.find(b"FHDB")
+    while start >= 0:
+        block = direct_block(data, start, tables)
+        if block: found.append(("FHDB",) + block)
+        start = data.find(b"FHDB", start + 1)
+    blocks = {a for _, a, _, _ in found}
+    for sig in [b"OHDR", b"OCHK", b"FRHP", b"FHIB", b"BTHD", b"BTLF", b"BTIN"]:
         start = data.find(sig)
         while start >= 0:
             for end in range(start + 8, min(len(data) - 3, start + 8192)):
                 if lookup3(data[start:end]) == struct.unpack_from("<I", data, end)[0]:
-                    found.append((sig.decode(), start, end)); break
+                    found.append((sig.decode(), start, end, end)); break
             start = data.find(sig, start + 1)
-    checked = {a for _, a, _ in found}
     start = data.find(b"FHDB")
     while start >= 0:   # direct blocks without a checksum (the heap's flags say so): raw bytes
-        if start not in checked: found.append(("FHDB-raw", start, min(len(data), start + 512)))
+        if start not in blocks: found.append(("FHDB-raw", start, min(len(data), start + 512), None))
         start = data.find(b"FHDB", start + 1)
     return found
 
@@ -68,13 +116,13 @@ def main():
     pdekit, seed_file, runs, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     original = open(seed_file, "rb").read()
     found = structures(original)
-    print("structures:", [(s, a, e - a) for s, a, e in found], file=sys.stderr)
+    print("structures:", [(s, a, e - a) for s, a, e, _ in found], file=sys.stderr)
     rng = random.Random(seed)
     counts = {}
     os.makedirs("mutants", exist_ok=True)
     for run in range(runs):
         groupish = [f for f in found if not (f[0] == "OHDR" and f[2] - f[1] == 280)]
-        sig, start, end = rng.choice(groupish if rng.random() < 0.8 else found)
+        sig, start, end, checksum = rng.choice(groupish if rng.random() < 0.8 else found)
         data = bytearray(original)
         width = rng.choice([1, 2, 4, 8, 8, 8])
         offset = rng.randrange(start + 4, max(start + 5, end - width + 1))
@@ -83,7 +131,9 @@ def main():
         value = rng.choice([0, 0xFFFFFFFFFFFFFFFF, size, size - 1, size + 8, size * 4, 1 << 40, rng.getrandbits(64),
                             rng.randrange(size), 0x7FFFFFFFFFFFFFFF, 1, 2, 255])
         data[offset:offset + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
-        if not sig.endswith("-raw"): struct.pack_into("<I", data, end, lookup3(bytes(data[start:end])))
+        if checksum is not None:
+            data[checksum:checksum + 4] = b"\0\0\0\0" if checksum < end else data[checksum:checksum + 4]
+            struct.pack_into("<I", data, checksum, lookup3(bytes(data[start:end])))
         path = f"mutants/m{run}.h5"
         open(path, "wb").write(data)
         kind = "?"
