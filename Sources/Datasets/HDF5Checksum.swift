@@ -6,8 +6,8 @@
 /// each 12-byte block: a += w0, b += w1, c += w2 (little-endian words), then mix(a, b, c)
 /// the last 1–12 bytes (zero-padded): a += w0, b += w1, c += w2, then final(a, b, c); c is the hash
 /// ```
-enum HDF5Checksum {
-    static func lookup3(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+public enum HDF5Checksum {
+    public static func lookup3(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         func rotate(_ x: UInt32, _ k: UInt32) -> UInt32 { (x << k) | (x >> (32 - k)) }
         func word(_ i: Int) -> UInt32 {
             var value: UInt32 = 0

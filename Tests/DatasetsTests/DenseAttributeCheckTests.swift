@@ -9,41 +9,16 @@ import Datasets
 /// (SIGSEGV, SIGFPE) when `inspect` listed the attributes. The heap, the index and the attribute messages
 /// it names are now checked first, so listing the attributes is a typed error.
 @Suite struct DenseAttributeCheckTests {
-    /// A file whose dataset `x` carries `count` scalar double attributes `attribute_with_a_long_name_K` = K.
-    static func writeFile(_ path: String, attributes count: Int) throws {
-        let scratch = H5Fcreate(path + ".scratch", pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
-        try #require(scratch >= 0)
-        let access = H5Fget_access_plist(scratch)
-        H5Fclose(scratch)
-        try? FileManager.default.removeItem(atPath: path + ".scratch")
-        defer { H5Pclose(access) }
-        #expect(H5Pset_libver_bounds(access, H5F_LIBVER_V110, H5F_LIBVER_V110) >= 0)
-        let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), access)
-        try #require(file >= 0)
-        defer { H5Fclose(file) }
-        var dimensions: [hsize_t] = [4]
-        let space = H5Screate_simple(1, &dimensions, nil), scalar = H5Screate(H5S_SCALAR)
-        defer { H5Sclose(space); H5Sclose(scalar) }
-        let d = H5Dcreate2(file, "x", pdekit_H5T_NATIVE_DOUBLE(), space, pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
-        defer { H5Dclose(d) }
-        for k in 0..<count {
-            var value = Double(k)
-            let a = H5Acreate2(d, "attribute_with_a_long_name_\(k)", pdekit_H5T_NATIVE_DOUBLE(), scalar, pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
-            #expect(H5Awrite(a, pdekit_H5T_NATIVE_DOUBLE(), &value) >= 0)
-            H5Aclose(a)
-        }
-    }
-
     @Test func checksumCorrectDamageToTheAttributeIndexIsATypedError() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("attributes.h5")
-        try Self.writeFile(path, attributes: 25)   // dense storage, one leaf of the name index
+        try HDF5DamageSupport.writeFile(path, links: 0, attributes: 25)   // dense storage, one leaf of the name index
         let names = try HDF5File(opening: path).attributeNames(of: "x")
         #expect(names.count == 25 && names.contains("attribute_with_a_long_name_24"), "\(names)")
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         // The attribute name index: the v2 B-tree header of type 8, its root a leaf of `records` records.
-        let tree = try #require(DenseLinkCheckTests.offsets(of: "BTHD", in: original).first { original[$0 + 5] == 8 })
+        let tree = try #require(HDF5DamageSupport.offsets(of: "BTHD", in: original).first { original[$0 + 5] == 8 })
         let recordSize = Int(original[tree + 10]) | Int(original[tree + 11]) << 8
         let leaf = (0..<8).reduce(0) { $0 | Int(original[tree + 16 + $1]) << (8 * $1) }
         let records = Int(original[tree + 24]) | Int(original[tree + 25]) << 8
@@ -52,7 +27,7 @@ import Datasets
                                                  ("reserved heap ID type", 0, UInt8(0x30), "heap ID of version 0, type 3")] {
             var bytes = original
             bytes[leaf + 6 + 2 * recordSize + offset] = value   // record 2
-            let sum = DenseLinkCheckTests.lookup3(bytes[leaf..<(leaf + 6 + records * recordSize)])
+            let sum = HDF5Checksum.lookup3(bytes[leaf..<(leaf + 6 + records * recordSize)])
             for j in 0..<4 { bytes[leaf + 6 + records * recordSize + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
             let damaged = directory.path("damaged-\(offset).h5")
             try Data(bytes).write(to: URL(fileURLWithPath: damaged))

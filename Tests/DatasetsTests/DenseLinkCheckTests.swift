@@ -10,54 +10,12 @@ import Datasets
 /// under `inspect`; a link message of an unknown version in a compact group's header made it free an
 /// uninitialized pointer. Listing such a group and looking a path up through it are now typed errors.
 @Suite struct DenseLinkCheckTests {
-    /// Jenkins' lookup3 `hashlittle` with seed 0, HDF5's metadata checksum.
-    static func lookup3(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        func rotate(_ x: UInt32, _ k: UInt32) -> UInt32 { (x << k) | (x >> (32 - k)) }
-        func word(_ i: Int) -> UInt32 {
-            (0..<4).reduce(0) { $0 | (i + $1 < bytes.endIndex ? UInt32(bytes[i + $1]) << (8 * UInt32($1)) : 0) }
-        }
-        var a = 0xdead_beef &+ UInt32(bytes.count), b = a, c = a
-        var i = bytes.startIndex, length = bytes.count
-        while length > 12 {
-            a &+= word(i); b &+= word(i + 4); c &+= word(i + 8)
-            a &-= c; a ^= rotate(c, 4); c &+= b
-            b &-= a; b ^= rotate(a, 6); a &+= c
-            c &-= b; c ^= rotate(b, 8); b &+= a
-            a &-= c; a ^= rotate(c, 16); c &+= b
-            b &-= a; b ^= rotate(a, 19); a &+= c
-            c &-= b; c ^= rotate(b, 4); b &+= a
-            length -= 12; i += 12
-        }
-        guard length > 0 else { return c }
-        a &+= word(i); b &+= word(i + 4); c &+= word(i + 8)   // word() reads zeros past the end
-        c ^= b; c &-= rotate(b, 14)
-        a ^= c; a &-= rotate(c, 11)
-        b ^= a; b &-= rotate(a, 25)
-        c ^= b; c &-= rotate(b, 16)
-        a ^= c; a &-= rotate(c, 4)
-        b ^= a; b &-= rotate(a, 14)
-        c ^= b; c &-= rotate(b, 24)
-        return c
-    }
-
-    static func offsets(of signature: String, in bytes: [UInt8]) -> [Int] {
-        let s = Array(signature.utf8)
-        return (0...(bytes.count - s.count)).filter { Array(bytes[$0..<$0 + s.count]) == s }
-    }
-
     /// A file with a root dataset `x` and two new-style groups of 20 datasets each (too many for
     /// compact storage): `dense`, and `ordered` with a creation-order index as well; with `wideLinks`, a
     /// group `wide` of that many hard links to `x`.
     static func writeNewStyleFile(_ path: String, wideLinks: Int = 0) throws {
-        // The property lists come from a scratch file (the H5P_* class macros do not import into Swift).
-        let scratch = H5Fcreate(path + ".scratch", pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT())
-        try #require(scratch >= 0)
-        let root = H5Gopen2(scratch, "/", pdekit_H5P_DEFAULT())
-        let access = H5Fget_access_plist(scratch), groupCreation = H5Gget_create_plist(root)
-        H5Gclose(root); H5Fclose(scratch)
-        try? FileManager.default.removeItem(atPath: path + ".scratch")
+        let (access, groupCreation) = try HDF5DamageSupport.libver110PropertyLists(near: path)
         defer { H5Pclose(access); H5Pclose(groupCreation) }
-        #expect(H5Pset_libver_bounds(access, H5F_LIBVER_V110, H5F_LIBVER_V110) >= 0)   // new-style groups
         let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), access)
         try #require(file >= 0)
         defer { H5Fclose(file) }
@@ -97,7 +55,7 @@ import Datasets
         #expect(try HDF5File(opening: intact).readDataset("ordered/field_with_a_long_name_3").storage == .float64([1, 2, 3, 4]))
 
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: intact)))
-        let trees = Self.offsets(of: "BTHD", in: original), heaps = Self.offsets(of: "FRHP", in: original)
+        let trees = HDF5DamageSupport.offsets(of: "BTHD", in: original), heaps = HDF5DamageSupport.offsets(of: "FRHP", in: original)
         #expect(trees.count == 3 && heaps.count == 2)   // name indexes of both groups, the creation-order index; two heaps
         // (structure offset, checksum offset in it, field offset, width, value); 8-byte addresses and lengths.
         // BTHD: record size at +10, root at +16, total records at +26, checksum at +34. FRHP: huge-object
@@ -111,7 +69,7 @@ import Datasets
         for (k, damage) in damages.enumerated() {
             var bytes = original
             for j in 0..<damage.width { bytes[damage.start + damage.field + j] = UInt8(truncatingIfNeeded: damage.value >> (8 * UInt64(j))) }
-            let sum = Self.lookup3(bytes[damage.start..<(damage.start + damage.checksum)])
+            let sum = HDF5Checksum.lookup3(bytes[damage.start..<(damage.start + damage.checksum)])
             for j in 0..<4 { bytes[damage.start + damage.checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
             let path = directory.path("damaged\(k).h5")
             try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -123,15 +81,15 @@ import Datasets
         }
         // The root group is compact: its links are messages in its object header. A link message of an
         // unknown version made libhdf5 free an uninitialized pointer (SIGSEGV in `free`).
-        let root = try #require(Self.offsets(of: "OHDR", in: original).first)
+        let root = try #require(HDF5DamageSupport.offsets(of: "OHDR", in: original).first)
         let flags = Int(original[root + 5]), sizeField = root + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
         let chunk = (0..<(1 << (flags & 3))).reduce(0) { $0 | Int(original[sizeField + $1]) << (8 * $1) }
         let checksum = sizeField + (1 << (flags & 3)) + chunk - root
-        let link = try #require(Self.offsets(of: "dense", in: Array(original[root..<(root + checksum)])).first) + root
+        let link = try #require(HDF5DamageSupport.offsets(of: "dense", in: Array(original[root..<(root + checksum)])).first) + root
         #expect(original[link - 3] == 1 && original[link - 1] == 5)   // version 1, flags 0, name length 5, "dense"
         var badLink = original
         badLink[link - 3] = 2
-        let sum = Self.lookup3(badLink[root..<(root + checksum)])
+        let sum = HDF5Checksum.lookup3(badLink[root..<(root + checksum)])
         for j in 0..<4 { badLink[root + checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
         let badLinkPath = directory.path("link-version.h5")
         try Data(badLink).write(to: URL(fileURLWithPath: badLinkPath))
@@ -140,10 +98,10 @@ import Datasets
 
         // The checksum is HDF5's: an unchanged copy with its checksums recomputed still reads.
         var resummed = original
-        let rootSum = Self.lookup3(resummed[root..<(root + checksum)])
+        let rootSum = HDF5Checksum.lookup3(resummed[root..<(root + checksum)])
         for j in 0..<4 { resummed[root + checksum + j] = UInt8(truncatingIfNeeded: rootSum >> (8 * UInt32(j))) }
         for tree in trees {
-            let sum = Self.lookup3(resummed[tree..<(tree + 34)])
+            let sum = HDF5Checksum.lookup3(resummed[tree..<(tree + 34)])
             for j in 0..<4 { resummed[tree + 34 + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
         }
         #expect(resummed == original)
@@ -162,8 +120,8 @@ import Datasets
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: intact)))
         // Record size per B-tree type, from the headers (BTHD: type at +5, record size at +10).
         var recordSizes: [UInt8: Int] = [:]
-        for tree in Self.offsets(of: "BTHD", in: original) { recordSizes[original[tree + 5]] = Int(original[tree + 10]) | Int(original[tree + 11]) << 8 }
-        let leaves = Self.offsets(of: "BTLF", in: original)
+        for tree in HDF5DamageSupport.offsets(of: "BTHD", in: original) { recordSizes[original[tree + 5]] = Int(original[tree + 10]) | Int(original[tree + 11]) << 8 }
+        let leaves = HDF5DamageSupport.offsets(of: "BTLF", in: original)
         #expect(leaves.count == 3 && recordSizes[5] != nil && recordSizes[6] != nil, "\(leaves) \(recordSizes)")
         var damaged = 0
         for leaf in leaves {
@@ -172,7 +130,7 @@ import Datasets
             for (firstByte, what) in [(UInt8(0x10), "huge without a huge-object index"), (0x30, "reserved type 3"), (0x40, "version 1")] {
                 var bytes = original
                 bytes[leaf + 6 + 7 * recordSize + heapIDOffset] = firstByte   // record 7's heap ID
-                let sum = Self.lookup3(bytes[leaf..<(leaf + checksum)])
+                let sum = HDF5Checksum.lookup3(bytes[leaf..<(leaf + checksum)])
                 for j in 0..<4 { bytes[leaf + checksum + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
                 let path = directory.path("heap-id-\(damaged).h5")
                 damaged += 1
@@ -188,12 +146,12 @@ import Datasets
         #expect(damaged == 9)
         // The heap's root block (FRHP +132, checksum at +142) undefined while the heap counts its links as
         // managed objects (SIGSEGV, v2order.h5 seed 27 run 46), or pointing at a structure of another kind.
-        let trees = Self.offsets(of: "BTHD", in: original)
-        for heap in Self.offsets(of: "FRHP", in: original) {
+        let trees = HDF5DamageSupport.offsets(of: "BTHD", in: original)
+        for heap in HDF5DamageSupport.offsets(of: "FRHP", in: original) {
             for (value, what) in [(UInt64.max, "undefined root block"), (UInt64(trees[0]), "root block at a B-tree header")] {
                 var bytes = original
                 for j in 0..<8 { bytes[heap + 132 + j] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(j))) }
-                let sum = Self.lookup3(bytes[heap..<(heap + 142)])
+                let sum = HDF5Checksum.lookup3(bytes[heap..<(heap + 142)])
                 for j in 0..<4 { bytes[heap + 142 + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
                 let path = directory.path("root-\(damaged).h5")
                 damaged += 1
@@ -215,10 +173,10 @@ import Datasets
         let listed = try HDF5File(opening: path).contents().map(\.path)
         #expect(listed.filter { $0.hasPrefix("/wide/") }.count == 200, "\(listed.count) paths")
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let internalNodes = Self.offsets(of: "BTIN", in: original)
+        let internalNodes = HDF5DamageSupport.offsets(of: "BTIN", in: original)
         try #require(internalNodes.count == 1, "\(internalNodes)")
         // The leaves of `wide`'s name index: the first child pointer of the BTIN (after its records).
-        let tree = try #require(Self.offsets(of: "BTHD", in: original).first { header in
+        let tree = try #require(HDF5DamageSupport.offsets(of: "BTHD", in: original).first { header in
             (0..<8).reduce(0) { $0 | Int(original[header + 16 + $1]) << (8 * $1) } == internalNodes[0] })
         let recordSize = Int(original[tree + 10]) | Int(original[tree + 11]) << 8, nodeSize = (0..<4).reduce(0) { $0 | Int(original[tree + 6 + $1]) << (8 * $1) }
         let rootRecords = Int(original[tree + 24]) | Int(original[tree + 25]) << 8
@@ -227,7 +185,7 @@ import Datasets
         #expect(Array(original[leaf..<(leaf + 4)]) == Array("BTLF".utf8) && records > 3 && (nodeSize - 10) / recordSize < 256, "leaf at \(leaf), \(records) records")
         var bytes = original
         bytes[leaf + 6 + 3 * recordSize + 4] = 0x10   // record 3's heap ID: huge, in a heap without a huge-object index
-        let sum = Self.lookup3(bytes[leaf..<(leaf + 6 + records * recordSize)])
+        let sum = HDF5Checksum.lookup3(bytes[leaf..<(leaf + 6 + records * recordSize)])
         for j in 0..<4 { bytes[leaf + 6 + records * recordSize + j] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(j))) }
         let damaged = directory.path("wide-damaged.h5")
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
@@ -246,7 +204,7 @@ import Datasets
         let path = directory.path("wide.h5")
         try Self.writeNewStyleFile(path, wideLinks: 200)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let name = try #require(Self.offsets(of: "link_with_a_long_name_60", in: original).first)
+        let name = try #require(HDF5DamageSupport.offsets(of: "link_with_a_long_name_60", in: original).first)
         // A hard link's message: version 1, flags, [creation order], name length (1 byte) 24, name, address.
         #expect(original[name - 1] == 24)
         for (offset, value, expected) in [(name + 22, UInt8(0), "a link name holds a NUL byte"), (name - 3, 2, "a link message has version 2")] {
