@@ -121,12 +121,16 @@ public enum SparseSolveRun {
         public var choiceSeconds: Double?
         /// Processes the system was split over (1: one process).
         public var ranks: Int?
+        /// For a hypre preconditioner on one process: the threads its sparse products ran on
+        /// (`HypreThreadedProducts`; 1 with `PDEKIT_HYPRE_MATVEC=serial`).
+        public var hypreProductThreads: Int?
         /// The symmetry tolerance the direct method used (text output only).
         var symmetryTolerance: Double?
 
         enum CodingKeys: String, CodingKey {
             case matrix, rows, entries, readSeconds, method, factorization, outcome, converged, iterations, relativeResidual
             case setupSeconds, solveSeconds, residualNorms, returnedIterate, returnedIteration, choice, choiceSeconds, ranks
+            case hypreProductThreads
         }
 
         /// The report as aligned `name: value` lines.
@@ -139,6 +143,7 @@ public enum SparseSolveRun {
                     ? " (A not symmetric to \(tolerance) relative, or not positive definite)"
                     : " (A symmetric to \(tolerance) relative, positive definite)"))
             }
+            if let hypreProductThreads { lines.append("hypre products:    on \(hypreProductThreads) thread\(hypreProductThreads == 1 ? "" : "s")") }
             lines.append("outcome:           \(outcome)")
             if returnedIterate != ReturnedIterate.last.rawValue {
                 let which = returnedIterate == ReturnedIterate.initialGuess.rawValue ? "the initial guess" : "iteration \(returnedIteration)"
@@ -246,6 +251,8 @@ public enum SparseSolveRun {
                        relativeResidual: report.relativeResidual, setupSeconds: setupSeconds, solveSeconds: report.seconds,
                        residualNorms: report.residualNorms, returnedIterate: report.returnedIterate.rawValue,
                        returnedIteration: report.returnedIteration, choice: choice, choiceSeconds: choiceSeconds, ranks: ranks > 1 ? ranks : nil,
+                       hypreProductThreads: ranks == 1 && [.amg, .thresholdILU].contains(configuration.preconditioner)
+                           ? (HypreThreadedProducts.isBound ? HypreThreadedProducts.threads : 1) : nil,
                        symmetryTolerance: configuration.symmetryTolerance)
     }
 

@@ -44,6 +44,30 @@ import PDEKit
         return (matrixPath, rhsPath, try LUFactorization(a).solve(b))
     }
 
+    /// hypre's sparse products run on the process's threads (`HypreThreadedProducts`), and the report says
+    /// on how many; `PDEKIT_HYPRE_MATVEC=serial` leaves libHYPRE as loaded (1 thread). Both give the same
+    /// residual history bit for bit, and PDEKIT_THREADS caps the team.
+    @Test func hypreProductThreadsAreReportedAndCanBeLeftSerial() throws {
+        struct Report: Decodable { var outcome: String; var residualNorms: [Double]; var hypreProductThreads: Int? }
+        guard CommandLineTests.executable != nil else { return }
+        let directory = try makeScratchDirectory("solve-hypre-threads")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let matrixPath = directory.appendingPathComponent("poisson.mtx").path
+        try MatrixMarket.write(ModelProblems.poisson2D(n: 120), path: matrixPath)   // 71 520 entries: products split
+        var reports: [Report] = []
+        for environment in [["PDEKIT_THREADS": "2"], ["PDEKIT_THREADS": "2", "PDEKIT_HYPRE_MATVEC": "serial"], ["PDEKIT_THREADS": "1"]] {
+            let run = try cli.run(["solve", matrixPath, "--method", "cg", "--preconditioner", "amg", "--format", "json"], environment: environment)
+            try #require(run.status == 0, "\(environment): \(run.error)")
+            reports.append(try JSONDecoder().decode(Report.self, from: Data(run.output.utf8)))
+        }
+        #expect(reports.map(\.hypreProductThreads) == [2, 1, 1])
+        #expect(reports.allSatisfy { $0.outcome == "converged" })
+        #expect(reports[1].residualNorms == reports[0].residualNorms && reports[2].residualNorms == reports[0].residualNorms,
+                "\(reports.map(\.residualNorms))")
+        let direct = try cli.run(["solve", matrixPath, "--method", "direct", "--format", "json"])
+        #expect(try JSONDecoder().decode(Report.self, from: Data(direct.output.utf8)).hypreProductThreads == nil)
+    }
+
     @Test func hypreFlagsMatchTheDirectSolution() throws {
         let directory = try makeScratchDirectory("solve-flags")
         defer { try? FileManager.default.removeItem(at: directory) }
