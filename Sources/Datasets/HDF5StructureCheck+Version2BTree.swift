@@ -73,8 +73,9 @@ struct Version2BTreeLayout {
 extension HDF5StructureCheck {
     /// Checks the version-2 B-tree header at `address` (of `type`, with records of `recordSize` bytes when
     /// known) and walks its nodes; with `heapIDs`, the fractal heap ID at `offset` in every record.
+    @discardableResult
     func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
-                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link) throws {
+                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link) throws -> UInt64 {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         let headerBytes = try file.read(at: base, address, count: size + 4, what: what)
         var header = ByteReader(headerBytes, path: path)
@@ -95,13 +96,14 @@ extension HDF5StructureCheck {
               UInt64(rootRecords) <= totalRecords, totalRecords <= file.size / UInt64(declaredRecordSize) else {
             throw malformed("the \(what) at address \(address) has an impossible layout (node size \(nodeSize), record size \(declaredRecordSize), depth \(depth), \(totalRecords) records)")
         }
-        guard totalRecords > 0 else { return }
+        guard totalRecords > 0 else { return 0 }
         var walk = TreeWalk(tree: address, what: what, type: type, nodeSize: Int(nodeSize), recordSize: declaredRecordSize, layout: layout,
                             totalRecords: totalRecords, nodeBudget: max(1, Int(file.size / nodeSize)), heapIDs: heapIDs, objects: objects)
         let found = try walkNode(at: root, depth: depth, records: rootRecords, name: "the \(what)'s root", child: "the \(what)", walk: &walk)
         guard found == totalRecords else {
             throw malformed("the \(what) at address \(address) holds \(found) records, not its total \(totalRecords)")
         }
+        return totalRecords
     }
 
     /// What a walk of one tree knows and has seen.
