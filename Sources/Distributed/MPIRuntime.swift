@@ -96,10 +96,11 @@ public enum MPIRuntime {
             // Isolated singletons all use the session directory …/ompi.HOST.UID/jf.0: one process ending
             // removes it while another starts (mkdir fails, MPI_Init aborts). A directory per process
             // avoids that; it is removed at exit.
-            if environment["OMPI_MCA_orte_tmpdir_base"] == nil {
+            if needsOwnSessionDirectory(environment: environment) {
                 let directory = singletonSessionDirectory()
                 if mkdir(directory, 0o700) == 0 || errno == EEXIST {
-                    setenv("OMPI_MCA_orte_tmpdir_base", directory, 1)
+                    setenv(sessionBaseVariable, directory, 1)
+                    setenv(sessionBaseMarkerVariable, directory, 1)
                     atexit { MPIRuntime.removeSingletonSessionDirectory() }
                 }
             }
@@ -109,9 +110,25 @@ public enum MPIRuntime {
         try Communicator.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
     }
 
+    /// Open MPI's base directory for session directories (an MCA parameter read at `MPI_Init`).
+    public static let sessionBaseVariable = "OMPI_MCA_orte_tmpdir_base"
+
+    /// Set with ``sessionBaseVariable`` by `initializeForHypre`, so that a child process (which
+    /// inherits both) can tell its parent's directory from one the user chose.
+    public static let sessionBaseMarkerVariable = "PDEKIT_MPI_SESSION_BASE"
+
+    /// Whether a singleton needs a session directory of its own: when the environment names none, or
+    /// names the one a PDEKit parent process made for itself. Children inheriting their parent's
+    /// (a test runner that spawned `pdekit solve --preconditioner amg` twice at once) would share
+    /// …/jf.0 and race as above. A base the user set is kept.
+    public static func needsOwnSessionDirectory(environment: [String: String], processID: Int32 = getpid()) -> Bool {
+        guard let base = environment[sessionBaseVariable] else { return true }
+        return base == environment[sessionBaseMarkerVariable] && base != singletonSessionDirectory(processID: processID)
+    }
+
     /// The per-process session directory of a singleton started by `initializeForHypre`.
-    private static func singletonSessionDirectory() -> String {
-        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pdekit-mpi-\(getpid())"
+    private static func singletonSessionDirectory(processID: Int32 = getpid()) -> String {
+        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/pdekit-mpi-\(processID)"
     }
 
     /// Removes the singleton's session directory (at exit, after MPI is finalized).

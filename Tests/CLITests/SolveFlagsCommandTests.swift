@@ -167,4 +167,22 @@ import PDEKit
         // a `see '… --help'` hint), non-zero status, no crash.
         for flags in cases { try ErrorReportingTests.expectOneErrorLine(["solve", matrixPath] + flags) }
     }
+
+    /// A `pdekit solve` with AMG started by a process that made its own Open MPI session base (a test
+    /// runner that used hypre, so its children inherit the variable) makes its own instead of sharing
+    /// the parent's; siblings sharing one raced (mkdir of …/jf.0 failed, MPI_Init aborted). The inherited
+    /// base here is a regular file, where Open MPI cannot make a directory at all.
+    @Test func childrenDoNotShareTheParentsMPISessionDirectory() throws {
+        guard CommandLineTests.executable != nil else { return }
+        let directory = try makeScratchDirectory("solve-session-base")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let matrixPath = directory.appendingPathComponent("poisson.mtx").path
+        try MatrixMarket.write(ModelProblems.poisson2D(n: 20), path: matrixPath)
+        let notADirectory = directory.appendingPathComponent("parent-session-base").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: notADirectory))
+        let run = try cli.run(["solve", matrixPath, "--method", "cg", "--preconditioner", "amg"],
+                              environment: [MPIRuntime.sessionBaseVariable: notADirectory, MPIRuntime.sessionBaseMarkerVariable: notADirectory])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(!run.error.contains("ORTE_ERROR_LOG"), "\(run.error)")
+    }
 }

@@ -30,4 +30,17 @@ import Distributed
         // A commented-out choice is no choice.
         #expect(OpenMPIStartup.defaults(environment: [:], fabricPresent: false, parameterFileTexts: ["# pml = ucx"]) == ["OMPI_MCA_pml": "ob1"])
     }
+
+    /// A hypre singleton makes its own session directory unless the user chose a base: an inherited base
+    /// that a PDEKit parent made for itself (marked) is not kept, so sibling children never share one.
+    @Test func singletonsKeepOnlyAUserChosenSessionBase() {
+        let base = MPIRuntime.sessionBaseVariable, marker = MPIRuntime.sessionBaseMarkerVariable
+        #expect(MPIRuntime.needsOwnSessionDirectory(environment: [:], processID: 42))
+        #expect(!MPIRuntime.needsOwnSessionDirectory(environment: [base: "/scratch/me"], processID: 42))
+        // The parent's marked directory, inherited by a child: the child makes its own.
+        let parent = MPIRuntime.needsOwnSessionDirectory(environment: [base: "/tmp/x", marker: "/tmp/x"], processID: 42)
+        #expect(parent)
+        // The user changed the base after the parent set both: the user's choice stands.
+        #expect(!MPIRuntime.needsOwnSessionDirectory(environment: [base: "/scratch/me", marker: "/tmp/x"], processID: 42))
+    }
 }
