@@ -31,6 +31,7 @@ extension HDF5File {
 
     /// ``checkLocalHeap(ofGroup:_:)`` for the object at `groupPath` (whose parents were checked).
     func checkLocalHeap(atPath groupPath: String) throws {
+        try checkDatasetStorage(atPath: groupPath)   // a prefix may name a dataset
         let object = try check(H5Oopen(try openFile(), groupPath, pdekit_H5P_DEFAULT()), "opening '\(groupPath)'")
         defer { H5Oclose(object) }
         try checkLocalHeap(ofGroup: object, groupPath)

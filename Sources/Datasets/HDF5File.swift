@@ -32,6 +32,8 @@ public final class HDF5File {
     /// Object header addresses of a read-only file whose attributes, stored densely (or shared), passed
     /// ``HDF5StructureCheck`` (walked once, not for every attribute read).
     var checkedDenseAttributeHeaders: Set<UInt64> = []
+    /// Object header addresses of a read-only file's datasets whose chunk index passed ``HDF5StructureCheck``.
+    var checkedDatasetHeaders: Set<UInt64> = []
     /// Whether the file is still open.
     public var isOpen: Bool { fileID >= 0 }
 
@@ -140,6 +142,7 @@ public final class HDF5File {
             let available = (try? contents().filter { $0.kind == .dataset }.map { String($0.path.dropFirst()) }) ?? []
             throw DatasetError.missingKey(path: path, key: String(name.dropFirst()), available: available)
         }
+        try checkDatasetStorage(atPath: name)
         return try check(H5Oopen(file, name, pdekit_H5P_DEFAULT()), "opening '\(name)'")
     }
 
@@ -204,6 +207,7 @@ public final class HDF5File {
         let base = Self.normalized(groupPath) == "/" ? "" : Self.normalized(groupPath)
         for name in names.names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let childPath = base + "/" + name
+            try checkDatasetStorage(atPath: childPath)
             let child = H5Oopen(group, name, pdekit_H5P_DEFAULT())
             guard child >= 0 else { entries.append(HDF5Entry(path: childPath, kind: .other)); continue }
             let type = H5Iget_type(child)

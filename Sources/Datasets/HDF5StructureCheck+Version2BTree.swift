@@ -24,7 +24,8 @@
 /// record count at most m_d; its checksum; each child's record count at most m_{d−1} and its subtree count
 /// equal to what the subtree holds; the records of the whole tree equal to the header's total. With a
 /// heap, the heap IDs of all records (and the objects they name) are checked too
-/// (``HDF5StructureCheck/checkHeapIDs(in:records:recordSize:heapIDs:what:objects:)``).
+/// (``HDF5StructureCheck/checkHeapIDs(in:records:recordSize:heapIDs:what:objects:)``); with a record check
+/// (a dataset's chunk index: each chunk inside the file), every record goes through it.
 struct Version2BTreeLayout {
     /// Records a node at depth d holds at most (index d; 0: leaves).
     let maximumRecords: [Int]
@@ -75,7 +76,8 @@ extension HDF5StructureCheck {
     /// known) and walks its nodes; with `heapIDs`, the fractal heap ID at `offset` in every record.
     @discardableResult
     func validateVersion2BTree(at address: UInt64, type: UInt8, recordSize: Int?, what: String,
-                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link) throws -> UInt64 {
+                               heapIDs: (offset: Int, heap: FractalHeapShape)? = nil, objects: HeapObjectKind = .link,
+                               recordCheck: ((ArraySlice<UInt8>) throws -> Void)? = nil) throws -> UInt64 {
         let size = 16 + sizeOfAddress + 2 + sizeOfLength
         let headerBytes = try file.read(at: base, address, count: size + 4, what: what)
         var header = ByteReader(headerBytes, path: path)
@@ -98,7 +100,8 @@ extension HDF5StructureCheck {
         }
         guard totalRecords > 0 else { return 0 }
         var walk = TreeWalk(tree: address, what: what, type: type, nodeSize: Int(nodeSize), recordSize: declaredRecordSize, layout: layout,
-                            totalRecords: totalRecords, nodeBudget: max(1, Int(file.size / nodeSize)), heapIDs: heapIDs, objects: objects)
+                            totalRecords: totalRecords, nodeBudget: max(1, Int(file.size / nodeSize)), heapIDs: heapIDs, objects: objects,
+                            recordCheck: recordCheck)
         let found = try walkNode(at: root, depth: depth, records: rootRecords, name: "the \(what)'s root", child: "the \(what)", walk: &walk)
         guard found == totalRecords else {
             throw malformed("the \(what) at address \(address) holds \(found) records, not its total \(totalRecords)")
@@ -119,6 +122,7 @@ extension HDF5StructureCheck {
         let nodeBudget: Int
         let heapIDs: (offset: Int, heap: FractalHeapShape)?
         let objects: HeapObjectKind
+        let recordCheck: ((ArraySlice<UInt8>) throws -> Void)?
         var visited: Set<UInt64> = []
         var recordsSeen: UInt64 = 0
     }
@@ -149,6 +153,9 @@ extension HDF5StructureCheck {
         }
         if let heapIDs = walk.heapIDs {
             try checkHeapIDs(in: node, records: records, recordSize: walk.recordSize, heapIDs: heapIDs, what: name, objects: walk.objects)
+        }
+        if let recordCheck = walk.recordCheck {
+            for record in 0..<records { try recordCheck(node[(6 + record * walk.recordSize)..<(6 + (record + 1) * walk.recordSize)]) }
         }
         guard depth > 0 else { return UInt64(records) }
         var reader = ByteReader(Array(node[(6 + records * walk.recordSize)..<used]), path: path)

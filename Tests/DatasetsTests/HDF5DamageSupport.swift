@@ -88,4 +88,71 @@ enum HDF5DamageSupport {
             H5Gclose(group)
         }
     }
+
+    /// The chunk indexes of a version-4 layout message, chosen as scripts/fuzz-hdf5/chunk_indexes.c chooses them.
+    enum ChunkIndexKind { case fixedArray, extensibleArray, version2BTree, singleChunk, implicit }
+
+    /// The values `writeChunkedFile` stores: element k is (k mod 97) / 4.
+    static func chunkedValues(_ count: Int) -> [Double] { (0..<count).map { Double($0 % 97) * 0.25 } }
+
+    /// A libver-1.10 file with one chunked float64 dataset `x` of `chunks` chunks whose index is `kind`: 8 values a
+    /// chunk along one axis (a fixed axis: fixed array; unlimited: extensible array), 4 × 4 chunks of a
+    /// [4·chunks, 4] dataset with two unlimited axes (v2 B-tree), one chunk the size of the dataset (single),
+    /// or space allocated early without filters (implicit); with `deflate`, the chunks are compressed.
+    static func writeChunkedFile(_ path: String, kind: ChunkIndexKind, chunks: Int, deflate: Bool = false) throws -> [Double] {
+        let (access, groupCreation) = try libver110PropertyLists(near: path)
+        defer { H5Pclose(access); H5Pclose(groupCreation) }
+        let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), access)
+        try #require(file >= 0)
+        defer { H5Fclose(file) }
+        let creation = H5Pcreate(pdekit_H5P_DATASET_CREATE())
+        defer { H5Pclose(creation) }
+        var dimensions: [hsize_t] = [hsize_t(chunks * 8)], chunk: [hsize_t] = [8]
+        var maximum = dimensions
+        switch kind {
+        case .fixedArray: break
+        case .extensibleArray: maximum = [pdekit_H5S_UNLIMITED()]
+        case .version2BTree:
+            dimensions = [hsize_t(chunks * 4), 4]; chunk = [4, 4]; maximum = [pdekit_H5S_UNLIMITED(), pdekit_H5S_UNLIMITED()]
+        case .singleChunk: chunk = dimensions
+        case .implicit: #expect(H5Pset_alloc_time(creation, H5D_ALLOC_TIME_EARLY) >= 0)
+        }
+        try #require(H5Pset_chunk(creation, Int32(chunk.count), &chunk) >= 0)
+        if deflate { try #require(H5Pset_deflate(creation, 6) >= 0) }
+        let space = H5Screate_simple(Int32(dimensions.count), &dimensions, &maximum)
+        defer { H5Sclose(space) }
+        let values = chunkedValues(Int(dimensions.reduce(1, *)))
+        let dataset = H5Dcreate2(file, "x", pdekit_H5T_NATIVE_DOUBLE(), space, pdekit_H5P_DEFAULT(), creation, pdekit_H5P_DEFAULT())
+        try #require(dataset >= 0)
+        defer { H5Dclose(dataset) }
+        let status = values.withUnsafeBufferPointer {
+            H5Dwrite(dataset, pdekit_H5T_NATIVE_DOUBLE(), pdekit_H5S_ALL(), pdekit_H5S_ALL(), pdekit_H5P_DEFAULT(), $0.baseAddress)
+        }
+        try #require(status >= 0)
+        return values
+    }
+
+    /// The data layout message (type 8) in a version-2 object header of `bytes`: where its body starts, its
+    /// length, and the header chunk's bounds (from its "OHDR" to its checksum) for `resum`.
+    static func layoutMessage(in bytes: [UInt8]) throws -> (body: Int, length: Int, header: Int, checksum: Int) {
+        for header in offsets(of: "OHDR", in: bytes) {
+            let flags = Int(bytes[header + 5])
+            let sizeAt = header + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
+            let sizeBytes = 1 << (flags & 3)
+            let start = sizeAt + sizeBytes, end = start + integer(bytes, at: sizeAt, width: sizeBytes)
+            var at = start
+            while at + 4 <= end {
+                let type = Int(bytes[at]), length = integer(bytes, at: at + 1, width: 2)
+                at += 4 + (flags & 0x04 != 0 ? 2 : 0)
+                if type == 8 { return (at, length, header, end) }
+                at += length
+            }
+        }
+        throw DatasetError.malformed(path: "", detail: "no layout message")
+    }
+
+    /// Writes the little-endian `value` into `width` bytes at `offset`.
+    static func put(_ value: UInt64, into bytes: inout [UInt8], at offset: Int, width: Int = 8) {
+        for j in 0..<width { bytes[offset + j] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(j))) }
+    }
 }

@@ -16,6 +16,11 @@ checksum test passes and it follows the value. Runs `pdekit inspect` on each and
     ./new_style_groups deepattrs.h5 plain 0 2000        # a three-level attribute name index
     ./new_style_groups deepheap.h5 plain 3000 0 long    # indirect heap blocks below the root
     ./new_style_groups filtered.h5 plain 200 0 deflate  # deflate-filtered link heaps
+    chunk indexes of new-format datasets (FAHD/FADB and its pages, EAHD/EAIB/EASB/EADB, chunk BTHD):
+    seed files from scripts/fuzz-hdf5/chunk_indexes.c (its comment lists them)
+
+With LAYOUT=1 in the environment, half the runs change a field of a data layout message (a dataset's chunk
+dimensions, chunk index type and parameters, index or single-chunk address and filtered size).
 
 Python 3 standard library only; arguments: pdekit binary, seed file, runs, seed.
 """
@@ -88,6 +93,30 @@ def direct_block(data, start, tables):
     if lookup3(bytes(block)) != struct.unpack_from("<I", data, at)[0]: return None
     return (start, start + size, at)
 
+def fixed_array_pages(data):
+    """The pages of paged fixed-array data blocks (a chunk index of more than 2^page bits chunks): no signature,
+    each page's elements followed by its checksum, after the data block's prefix and page bitmap (FAHD: element
+    size at +6, page bits at +7, elements at +8, data block address at +16; 8-byte addresses and lengths)."""
+    pages = []
+    start = data.find(b"FAHD")
+    while start >= 0:
+        try:
+            size, bits = data[start + 6], data[start + 7]
+            elements, block = struct.unpack_from("<QQ", data, start + 8)
+            per_page = 1 << bits
+            if elements > per_page and data[block:block + 4] == b"FADB":
+                count = (elements + per_page - 1) // per_page
+                page = block + 14 + (count + 7) // 8 + 4
+                for k in range(count):
+                    end = page + min(per_page, elements - k * per_page) * size
+                    if end + 4 > len(data): break
+                    pages.append(("FAPG", page, end, end))
+                    page = end + 4
+        except struct.error:
+            pass
+        start = data.find(b"FAHD", start + 1)
+    return pages
+
 def structures(data):
     """(signature, start, end, checksum position) of every checksummed structure found: the checksum
     follows the bytes it covers, except in direct blocks, where it covers the whole block."""
@@ -99,18 +128,35 @@ def structures(data):
         if block: found.append(("FHDB",) + block)
         start = data.find(b"FHDB", start + 1)
     blocks = {a for _, a, _, _ in found}
-    for sig in [b"OHDR", b"OCHK", b"FRHP", b"FHIB", b"BTHD", b"BTLF", b"BTIN"]:
+    for sig in [b"OHDR", b"OCHK", b"FRHP", b"FHIB", b"BTHD", b"BTLF", b"BTIN",
+                b"FAHD", b"FADB", b"EAHD", b"EAIB", b"EASB", b"EADB"]:
         start = data.find(sig)
         while start >= 0:
             for end in range(start + 8, min(len(data) - 3, start + 8192)):
                 if lookup3(data[start:end]) == struct.unpack_from("<I", data, end)[0]:
                     found.append((sig.decode(), start, end, end)); break
             start = data.find(sig, start + 1)
+    found += fixed_array_pages(data)
     start = data.find(b"FHDB")
     while start >= 0:   # direct blocks without a checksum (the heap's flags say so): raw bytes
         if start not in blocks: found.append(("FHDB-raw", start, min(len(data), start + 512), None))
         start = data.find(b"FHDB", start + 1)
     return found
+
+def layout_messages(data, found):
+    """(start, end) of the body of each data layout message (type 8) in the version-2 object headers found: the
+    chunk dimensions, index type and parameters, and index address of a chunked dataset."""
+    bodies = []
+    for sig, start, end, _ in found:
+        if sig != "OHDR": continue
+        flags = data[start + 5]
+        at = start + 6 + (16 if flags & 0x20 else 0) + (4 if flags & 0x10 else 0) + (1 << (flags & 3))
+        while at + 4 <= end:
+            kind, size = data[at], struct.unpack_from("<H", data, at + 1)[0]
+            at += 4 + (2 if flags & 0x04 else 0)
+            if kind == 8 and at + size <= end: bodies.append((start, end, at, at + size))
+            at += size
+    return bodies
 
 def main():
     pdekit, seed_file, runs, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -120,12 +166,17 @@ def main():
     rng = random.Random(seed)
     counts = {}
     os.makedirs("mutants", exist_ok=True)
+    layouts = layout_messages(original, found) if os.environ.get("LAYOUT") else []
     for run in range(runs):
         groupish = [f for f in found if not (f[0] == "OHDR" and f[2] - f[1] == 280)]
         sig, start, end, checksum = rng.choice(groupish if rng.random() < 0.8 else found)
         data = bytearray(original)
         width = rng.choice([1, 2, 4, 8, 8, 8])
         offset = rng.randrange(start + 4, max(start + 5, end - width + 1))
+        if layouts and rng.random() < 0.5:   # LAYOUT=1: half the runs change a field of a data layout message
+            start, end, body, body_end = rng.choice(layouts)
+            sig, checksum, width = "OHDR-layout", end, rng.choice([1, 1, 2, 4, 8])
+            offset = rng.randrange(body, max(body + 1, body_end - width + 1))
         if sig.endswith("-raw"): end = len(original)
         size = len(original)
         value = rng.choice([0, 0xFFFFFFFFFFFFFFFF, size, size - 1, size + 8, size * 4, 1 << 40, rng.getrandbits(64),
