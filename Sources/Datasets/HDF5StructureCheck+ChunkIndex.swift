@@ -21,12 +21,13 @@
 /// libhdf5 1.10 trusts these once their checksums pass: a chunk dimension of 0 in the layout message
 /// divides by zero when the dataset is opened, a chunk B-tree's record size of 0 when it is read (SIGFPE), an
 /// extensible array's maximum index set of 2^40 is iterated element by element (checksum-correct mutants of
-/// seeds from scripts/fuzz-hdf5/chunk_indexes.c, session 13: 25 SIGFPE and 3 hangs in 3200 runs of
+/// seeds from scripts/fuzz-hdf5/chunk_indexes.c, session 13: 25 SIGFPE and 2 hangs in 3200 runs of
 /// `pdekit inspect`). So, before a dataset is opened, its dataspace and layout
 /// are parsed here: the chunk rank equal to the dataspace's, every chunk dimension and the element size
 /// positive, a chunk's bytes within 4 GiB (libhdf5 keeps them in 32 bits); and its index is walked (each
 /// structure's signature, version, client, sizes, counts bounded by the dataspace and the chunk dimensions
-/// with overflow-checked arithmetic, checksums), every chunk reference lying inside the file.
+/// with overflow-checked arithmetic, checksums), every chunk reference lying inside the file. A dataset whose
+/// dataspace message is shared (kept in the file's shared-message table) has only its chunk dimensions checked.
 extension HDF5StructureCheck {
     /// The geometry of a chunked dataset: what its index must agree with.
     struct ChunkGeometry {
@@ -79,42 +80,34 @@ extension HDF5StructureCheck {
         guard let space = messages.first(where: { $0.type == 0x0001 }) else {
             throw malformed("the chunked dataset at \(headerAddress) has no dataspace message")
         }
+        // A shared dataspace (a file with shared object header messages) lives in a shared-message table that is
+        // not parsed here: only the chunk dimensions are checked (dimensionality from the layout message itself).
+        if space.flags & 0x02 != 0 {
+            _ = try validateChunkDimensions(layout.body, rank: layout.body.count > 3 ? Int(layout.body[3]) - 1 : -1, dataset: headerAddress)
+            return
+        }
         let (extents, maximumExtents) = try dataspaceExtents(space.body, dataset: headerAddress)
         let filtered = messages.contains { $0.type == 0x000B }
-        var reader = ByteReader(layout.body, path: path)
-        try reader.skip(2)
-        let flags = try reader.readUInt8("layout flags"), dimensionality = Int(try reader.readUInt8("layout dimensionality"))
-        let dimensionBytes = Int(try reader.readUInt8("layout dimension size"))
-        guard flags & 0xFC == 0, dimensionality == extents.count + 1, (1...8).contains(dimensionBytes) else {
-            throw malformed("the layout of the dataset at \(headerAddress) has flags \(flags), \(dimensionality) chunk dimensions of \(dimensionBytes) bytes for a dataspace of rank \(extents.count)")
-        }
-        var dimensions = [UInt64]()
-        for _ in 0..<dimensionality { dimensions.append(try reader.readUInt(dimensionBytes, "chunk dimension")) }
-        var chunkBytes: UInt64 = 1
-        for dimension in dimensions {
-            let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: dimension)
-            chunkBytes = overflow ? .max : product
-        }
-        guard dimensions.allSatisfy({ $0 > 0 }), chunkBytes <= UInt64(UInt32.max) else {
-            throw malformed("the dataset at \(headerAddress) has chunk dimensions \(dimensions) (a chunk of \(chunkBytes) bytes; each must be positive, a chunk below 4 GiB)")
-        }
+        guard let (dimensions, chunkBytes, reader) = try validateChunkDimensions(layout.body, rank: extents.count, dataset: headerAddress) else { return }
+        var index = reader
+        let flags = layout.body[2], dimensionality = dimensions.count
         let geometry = ChunkGeometry(extents: extents, maximumExtents: maximumExtents, chunk: Array(dimensions.dropLast()),
                                      elementSize: dimensions[dimensionality - 1], chunkBytes: chunkBytes, filtered: filtered)
-        let indexType = try reader.readUInt8("chunk index type")
-        let index: ChunkIndex
+        let indexType = try index.readUInt8("chunk index type")
+        let kind: ChunkIndex
         switch indexType {
-        case 1: index = .singleChunk(filteredSize: flags & 0x02 != 0 ? try reader.readUInt(sizeOfLength, "single chunk size") : nil)
-            if flags & 0x02 != 0 { try reader.skip(4, "single chunk filter mask") }
-        case 2: index = .implicit
-        case 3: index = .fixedArray(pageBits: Int(try reader.readUInt8("fixed array page bits")))
-        case 4: index = .extensibleArray(try ExtensibleArrayParameters(layout: &reader))
-        case 5: index = .version2BTree(nodeSize: try reader.readUInt32("v2 B-tree node size"), split: try reader.readUInt8(), merge: try reader.readUInt8())
+        case 1: kind = .singleChunk(filteredSize: flags & 0x02 != 0 ? try index.readUInt(sizeOfLength, "single chunk size") : nil)
+            if flags & 0x02 != 0 { try index.skip(4, "single chunk filter mask") }
+        case 2: kind = .implicit
+        case 3: kind = .fixedArray(pageBits: Int(try index.readUInt8("fixed array page bits")))
+        case 4: kind = .extensibleArray(try ExtensibleArrayParameters(layout: &index))
+        case 5: kind = .version2BTree(nodeSize: try index.readUInt32("v2 B-tree node size"), split: try index.readUInt8(), merge: try index.readUInt8())
         default: throw malformed("the dataset at \(headerAddress) has chunk index type \(indexType)")
         }
-        let address = try reader.readUInt(sizeOfAddress, "chunk index address")
+        let address = try index.readUInt(sizeOfAddress, "chunk index address")
         guard address != undefinedAddress else { return }   // nothing written yet: libhdf5 reads fill values
         var budget = StructureBudget(fileSize: file.size)
-        switch index {
+        switch kind {
         case .singleChunk(let filteredSize):
             guard filtered == (filteredSize != nil), filteredSize.map({ $0 > 0 }) ?? true, geometry.chunkCount(extents) ?? 0 <= 1 else {
                 throw malformed("the single-chunk dataset at \(headerAddress) has \(geometry.chunkCount(extents).map(String.init) ?? "too many") chunks, filters \(filtered), a stored size \(filteredSize.map(String.init) ?? "none")")
@@ -159,6 +152,31 @@ extension HDF5StructureCheck {
         guard dimensionality >= 2, dimensions.allSatisfy({ $0 > 0 }) else {
             throw malformed("the dataset at \(dataset) has a layout message of version \(version) with chunk dimensions \(dimensions)")
         }
+    }
+
+    /// The chunk dimensions of a version-4 layout message (`body`) for a dataspace of `rank`: each positive, the
+    /// last (the element size) too, a chunk's bytes below 4 GiB; with the chunk's bytes and a reader at the index
+    /// type. Nil for a layout that is not chunked.
+    func validateChunkDimensions(_ body: [UInt8], rank: Int, dataset: UInt64) throws -> (dimensions: [UInt64], chunkBytes: UInt64, reader: ByteReader)? {
+        guard body.count >= 2, body[1] == 2 else { return nil }
+        var reader = ByteReader(body, path: path)
+        try reader.skip(2)
+        let flags = try reader.readUInt8("layout flags"), dimensionality = Int(try reader.readUInt8("layout dimensionality"))
+        let dimensionBytes = Int(try reader.readUInt8("layout dimension size"))
+        guard flags & 0xFC == 0, dimensionality == rank + 1, (1...8).contains(dimensionBytes) else {
+            throw malformed("the layout of the dataset at \(dataset) has flags \(flags), \(dimensionality) chunk dimensions of \(dimensionBytes) bytes for a dataspace of rank \(rank)")
+        }
+        var dimensions = [UInt64]()
+        for _ in 0..<dimensionality { dimensions.append(try reader.readUInt(dimensionBytes, "chunk dimension")) }
+        var chunkBytes: UInt64 = 1
+        for dimension in dimensions {
+            let (product, overflow) = chunkBytes.multipliedReportingOverflow(by: dimension)
+            chunkBytes = overflow ? .max : product
+        }
+        guard dimensions.allSatisfy({ $0 > 0 }), chunkBytes <= UInt64(UInt32.max) else {
+            throw malformed("the dataset at \(dataset) has chunk dimensions \(dimensions) (a chunk of \(chunkBytes) bytes; each must be positive, a chunk below 4 GiB)")
+        }
+        return (dimensions, chunkBytes, reader)
     }
 
     /// The current and maximum extents of a dataspace message (§IV.A.2.b, versions 1 and 2).

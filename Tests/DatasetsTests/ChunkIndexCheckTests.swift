@@ -5,9 +5,9 @@ import Datasets
 /// The chunk indexes of new-format datasets (layout message version 4): fixed arrays (paged beyond 1024
 /// chunks), extensible arrays (index, super and data blocks), v2 B-trees of chunk records, single chunks and
 /// implicit indexes. libhdf5 1.10 follows them once their checksums pass; checksum-correct mutants of seed
-/// files with each kind crashed `pdekit inspect` in 28 of 3200 runs (scripts/fuzz-hdf5/chunk_indexes.c, seeds
+/// files with each kind crashed `pdekit inspect` in 27 of 3200 runs (scripts/fuzz-hdf5/chunk_indexes.c, seeds
 /// 73–88): SIGFPE on a chunk dimension of 0 in the layout message (17, every kind) or on a chunk B-tree header's
-/// record or node size (8), hangs on an extensible array's maximum index set (2) and a B-tree's record count (1).
+/// record or node size (8), hangs on an extensible array's maximum index set (2).
 /// Intact files read back what was written; each damage below, its checksum recomputed, is one typed error.
 @Suite struct ChunkIndexCheckTests {
     typealias Support = HDF5DamageSupport
@@ -37,6 +37,25 @@ import Datasets
             #expect(try file.readDataset("x").storage == .float64(values), "\(kind), \(chunks) chunks, deflate \(deflate)")
             #expect(try file.contents().map(\.path) == ["/x"])
         }
+    }
+
+    /// A file whose dataspace messages are shared (a reference in the header, the message in a shared-message
+    /// table): the chunk dimensions are checked, the index is left to libhdf5, and the data reads; a chunk
+    /// dimension of 0 is still refused.
+    @Test func sharedDataspacesStillRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("shared.h5")
+        let values = try Support.writeChunkedFile(path, kind: .extensibleArray, chunks: 40, sharedDataspaces: true)
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let shared = try #require(Support.headerMessages(type: 1, in: original).first { $0.flags & 0x02 != 0 }, "a shared dataspace message")
+        let layout = try #require(Support.headerMessages(type: 8, in: original).first { $0.header == shared.header })
+        let file = try HDF5File(opening: path)
+        #expect(try file.readDataset("y").storage == .float64(values) && file.readDataset("x").storage == .float64(values))
+        var zeroChunk = original
+        zeroChunk[layout.body + 5] = 0
+        Support.resum(&zeroChunk, from: layout.header, to: layout.checksum)
+        try Support.expectTypedErrors([("zero chunk", zeroChunk, "chunk dimensions [0, 8]")], in: directory) { _ = try HDF5File(opening: $0).readDataset("y") }
     }
 
     /// A chunk dimension of 0 in the layout message (libhdf5 divides by it when opening: SIGFPE before), a fixed

@@ -99,10 +99,16 @@ enum HDF5DamageSupport {
     /// chunk along one axis (a fixed axis: fixed array; unlimited: extensible array), 4 × 4 chunks of a
     /// [4·chunks, 4] dataset with two unlimited axes (v2 B-tree), one chunk the size of the dataset (single),
     /// or space allocated early without filters (implicit); with `deflate`, the chunks are compressed.
-    static func writeChunkedFile(_ path: String, kind: ChunkIndexKind, chunks: Int, deflate: Bool = false) throws -> [Double] {
+    /// With `sharedDataspaces`, dataspace messages go to a shared-message table, and a second dataset `y` of the
+    /// same dataspace holds a reference to it.
+    static func writeChunkedFile(_ path: String, kind: ChunkIndexKind, chunks: Int, deflate: Bool = false, sharedDataspaces: Bool = false) throws -> [Double] {
         let (access, groupCreation) = try libver110PropertyLists(near: path)
-        defer { H5Pclose(access); H5Pclose(groupCreation) }
-        let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), pdekit_H5P_DEFAULT(), access)
+        let fileCreation = H5Pcreate(pdekit_H5P_FILE_CREATE())
+        defer { H5Pclose(access); H5Pclose(groupCreation); H5Pclose(fileCreation) }
+        if sharedDataspaces {   // one index of dataspace messages (H5O_SHMESG_SDSPACE_FLAG = 1 << 1), of any size
+            try #require(H5Pset_shared_mesg_nindexes(fileCreation, 1) >= 0 && H5Pset_shared_mesg_index(fileCreation, 0, 1 << 1, 0) >= 0)
+        }
+        let file = H5Fcreate(path, pdekit_H5F_ACC_TRUNC(), fileCreation, access)
         try #require(file >= 0)
         defer { H5Fclose(file) }
         let creation = H5Pcreate(pdekit_H5P_DATASET_CREATE())
@@ -122,19 +128,28 @@ enum HDF5DamageSupport {
         let space = H5Screate_simple(Int32(dimensions.count), &dimensions, &maximum)
         defer { H5Sclose(space) }
         let values = chunkedValues(Int(dimensions.reduce(1, *)))
-        let dataset = H5Dcreate2(file, "x", pdekit_H5T_NATIVE_DOUBLE(), space, pdekit_H5P_DEFAULT(), creation, pdekit_H5P_DEFAULT())
-        try #require(dataset >= 0)
-        defer { H5Dclose(dataset) }
-        let status = values.withUnsafeBufferPointer {
-            H5Dwrite(dataset, pdekit_H5T_NATIVE_DOUBLE(), pdekit_H5S_ALL(), pdekit_H5S_ALL(), pdekit_H5P_DEFAULT(), $0.baseAddress)
+        for name in sharedDataspaces ? ["x", "y"] : ["x"] {   // the second dataset's header refers to the first's dataspace
+            let dataset = H5Dcreate2(file, name, pdekit_H5T_NATIVE_DOUBLE(), space, pdekit_H5P_DEFAULT(), creation, pdekit_H5P_DEFAULT())
+            try #require(dataset >= 0)
+            defer { H5Dclose(dataset) }
+            let status = values.withUnsafeBufferPointer {
+                H5Dwrite(dataset, pdekit_H5T_NATIVE_DOUBLE(), pdekit_H5S_ALL(), pdekit_H5S_ALL(), pdekit_H5P_DEFAULT(), $0.baseAddress)
+            }
+            try #require(status >= 0)
         }
-        try #require(status >= 0)
         return values
     }
 
     /// The data layout message (type 8) in a version-2 object header of `bytes`: where its body starts, its
     /// length, and the header chunk's bounds (from its "OHDR" to its checksum) for `resum`.
     static func layoutMessage(in bytes: [UInt8]) throws -> (body: Int, length: Int, header: Int, checksum: Int) {
+        guard let found = headerMessages(type: 8, in: bytes).first else { throw DatasetError.malformed(path: "", detail: "no layout message") }
+        return (found.body, found.length, found.header, found.checksum)
+    }
+
+    /// The messages of `type` in the version-2 object headers of `bytes`, with their flags.
+    static func headerMessages(type wanted: Int, in bytes: [UInt8]) -> [(body: Int, length: Int, flags: UInt8, header: Int, checksum: Int)] {
+        var found = [(body: Int, length: Int, flags: UInt8, header: Int, checksum: Int)]()
         for header in offsets(of: "OHDR", in: bytes) {
             let flags = Int(bytes[header + 5])
             let sizeAt = header + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
@@ -142,13 +157,13 @@ enum HDF5DamageSupport {
             let start = sizeAt + sizeBytes, end = start + integer(bytes, at: sizeAt, width: sizeBytes)
             var at = start
             while at + 4 <= end {
-                let type = Int(bytes[at]), length = integer(bytes, at: at + 1, width: 2)
+                let type = Int(bytes[at]), length = integer(bytes, at: at + 1, width: 2), messageFlags = bytes[at + 3]
                 at += 4 + (flags & 0x04 != 0 ? 2 : 0)
-                if type == 8 { return (at, length, header, end) }
+                if type == wanted { found.append((at, length, messageFlags, header, end)) }
                 at += length
             }
         }
-        throw DatasetError.malformed(path: "", detail: "no layout message")
+        return found
     }
 
     /// Writes the little-endian `value` into `width` bytes at `offset`.
