@@ -111,6 +111,8 @@ extension HDF5StructureCheck {
         let hasRootBlock: Bool
         /// Huge objects (type 1) are found through a huge-object index.
         let hasHugeObjectIndex: Bool
+        /// Huge objects' heap IDs hold their address and length (index types 3, 4) rather than an ID.
+        let directHugeObjects: Bool
         /// The doubling table of the managed blocks (``HDF5StructureCheck/managedObject(_:in:)``).
         let table: ManagedBlockTable
         /// The indirect blocks already checked (each is read and checksummed once).
@@ -211,10 +213,14 @@ extension HDF5StructureCheck {
             throw malformed("the fractal heap at address \(address) counts \(hugeObjects) huge objects of \(hugeSize) bytes"
                             + (hugeIndex == undefinedAddress ? " but has no huge-object index" : ""))
         }
+        var hugeIndexType: UInt8?
         if hugeIndex != undefinedAddress {
             let type = try file.read(at: base, hugeIndex, count: 6, what: "fractal heap huge-object index")[5]
+            hugeIndexType = type
             guard (1...4).contains(type) else { throw malformed("the fractal heap at address \(address) names no huge-object index at \(hugeIndex)") }
-            let indexed = try validateVersion2BTree(at: hugeIndex, type: type, recordSize: nil, what: "huge-object index")
+            let indexed = try validateVersion2BTree(at: hugeIndex, type: type, recordSize: hugeRecordSize(type: type), what: "huge-object index") {
+                try checkHugeObject(0, in: Array($0), type: type, heap: address)
+            }
             guard indexed == hugeObjects else {
                 throw malformed("the fractal heap at address \(address) counts \(hugeObjects) huge objects but its index holds \(indexed)")
             }
@@ -225,7 +231,30 @@ extension HDF5StructureCheck {
                                       filtered: filtersLength > 0, rootFilteredSize: rootFilteredSize, rootFilterMask: rootFilterMask,
                                       sizeOfAddress: sizeOfAddress, sizeOfLength: sizeOfLength)
         return FractalHeapShape(address: address, heapIDLength: heapIDLength, hasRootBlock: rootBlock != undefinedAddress,
-                                hasHugeObjectIndex: hugeIndex != undefinedAddress, table: table)
+                                hasHugeObjectIndex: hugeIndex != undefinedAddress, directHugeObjects: hugeIndexType.map { $0 >= 3 } ?? false, table: table)
+    }
+
+    /// Bytes of a huge-object index record (§III.A.2, types 1–4): address (O) and length (L); filtered (2, 4):
+    /// filter mask (4) and size after the filters (L); indirectly accessed (1, 2): the object's ID (L).
+    func hugeRecordSize(type: UInt8) -> Int {
+        sizeOfAddress + sizeOfLength + (type % 2 == 0 ? 4 + sizeOfLength : 0) + (type <= 2 ? sizeOfLength : 0)
+    }
+
+    /// Checks the huge object whose address and length start the record (or directly accessed heap ID) `bytes`
+    /// (from `start`): inside the file and not empty; a filtered one's size after its filters within the memory budget.
+    func checkHugeObject(_ start: Int, in bytes: [UInt8], type: UInt8, heap: UInt64) throws {
+        var reader = ByteReader(Array(bytes[start...]), path: path)
+        let address = try reader.readUInt(sizeOfAddress, "huge object address"), length = try reader.readUInt(sizeOfLength, "huge object length")
+        guard length > 0, address != undefinedAddress else {
+            throw malformed("a huge object of the fractal heap at \(heap) has \(length) bytes at address \(address)")
+        }
+        try checkInsideFile(at: address, storedSize: length, what: "a huge object of the fractal heap at \(heap)")
+        if type % 2 == 0 {
+            _ = try reader.readUInt32("huge object filter mask")
+            let size = try reader.readUInt(sizeOfLength, "huge object size")
+            guard size > 0, size <= UInt64(Int.max) else { throw malformed("a filtered huge object of the fractal heap at \(heap) has size \(size)") }
+            _ = try DatasetError.checkedArray(shape: [Int(size)], bytesPerElement: 1, what: "a huge object of the fractal heap at \(heap)", path: path)
+        }
     }
 
     /// The first byte of the heap ID at `heapIDs.offset` in each of a node's `records` records (after the
@@ -245,6 +274,9 @@ extension HDF5StructureCheck {
             // would make libhdf5 read the heap object as a pointer into a shared-message table.
             if objects == .attribute, node[start + 8] & 0x02 != 0 {
                 throw malformed("record \(record) of \(what) names a shared attribute message (flags \(node[start + 8])), which is not read")
+            }
+            if kind == 1, heapIDs.heap.directHugeObjects {
+                try checkHugeObject(start + 1, in: Array(node[..<(start + heapIDs.heap.heapIDLength)]), type: 3, heap: heapIDs.heap.address)
             }
             if kind == 0, let message = try managedObject(Array(node[start..<(start + heapIDs.heap.heapIDLength)]), in: heapIDs.heap) {
                 do {

@@ -178,4 +178,27 @@ import Datasets
         try HDF5DamageSupport.expectTypedErrors([("uncounted", uncounted, "counts 0 huge objects"), ("miscounted", unsized, "counts 2 huge objects but its index holds 1")],
                                                 in: directory) { _ = try HDF5File(opening: $0).contents() }
     }
+
+    /// The huge-object index's records (type 1: address, length, object ID) name where libhdf5 reads the huge
+    /// object: a record whose address puts the 70 000-byte link message past the end of the file, and one of
+    /// length 0 (checksums recomputed), are typed errors.
+    @Test func hugeObjectRecordsLieInsideTheFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("huge.h5")
+        let longName = String(repeating: "L", count: 70_000)
+        try HDF5DamageSupport.writeFile(path, links: 21, name: { $0 == 20 ? longName : "link_\($0)" })
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let tree = try #require(HDF5DamageSupport.offsets(of: "BTHD", in: original).first { original[$0 + 5] == 1 }, "a huge-object index")
+        #expect(HDF5DamageSupport.integer(original, at: tree + 10, width: 2) == 24 && HDF5DamageSupport.integer(original, at: tree + 12, width: 2) == 0)
+        let leaf = HDF5DamageSupport.integer(original, at: tree + 16, width: 8)
+        #expect(Array(original[leaf..<(leaf + 4)]) == Array("BTLF".utf8) && HDF5DamageSupport.integer(original, at: leaf + 6 + 8, width: 8) > 70_000)
+        var late = original, empty = original
+        HDF5DamageSupport.put(UInt64(original.count - 1000), into: &late, at: leaf + 6)
+        HDF5DamageSupport.resum(&late, from: leaf, to: leaf + 6 + 24)
+        HDF5DamageSupport.put(0, into: &empty, at: leaf + 6 + 8)
+        HDF5DamageSupport.resum(&empty, from: leaf, to: leaf + 6 + 24)
+        try HDF5DamageSupport.expectTypedErrors([("late", late, "a huge object of the fractal heap at"), ("empty", empty, "has 0 bytes at address")],
+                                                in: directory) { _ = try HDF5File(opening: $0).contents() }
+    }
 }
