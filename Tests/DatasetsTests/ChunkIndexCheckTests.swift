@@ -159,8 +159,8 @@ import Datasets
         }
     }
 
-    /// A filtered single chunk whose stored size reaches past the end of the file, and implicitly indexed chunks
-    /// whose address leaves no room for them.
+    /// A filtered single chunk whose stored size reaches past the end of the file, its layout message turned into
+    /// version 1 (a chunk dimension of 0 there), and implicitly indexed chunks whose address leaves no room for them.
     @Test func singleAndImplicitChunksLieInsideTheFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -169,17 +169,25 @@ import Datasets
         _ = try Support.writeChunkedFile(implicit, kind: .implicit, chunks: 4)
         // Body: version 4, class 2, flags, dimensionality 2, 1-byte dimensions (8, 8), index type, then for a
         // filtered single chunk its size (8) and mask (4) before the address; for an implicit index the address.
-        var large = [UInt8](try Data(contentsOf: URL(fileURLWithPath: single)))
-        var layout = try Support.layoutMessage(in: large)
-        #expect(large[layout.body + 2] == 2 && large[layout.body + 7] == 1)
-        Support.put(UInt64(large.count), into: &large, at: layout.body + 8)
+        let singleBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: single)))
+        var layout = try Support.layoutMessage(in: singleBytes)
+        #expect(singleBytes[layout.body + 2] == 2 && singleBytes[layout.body + 7] == 1)
+        var large = singleBytes
+        Support.put(UInt64(singleBytes.count), into: &large, at: layout.body + 8)
         Support.resum(&large, from: layout.header, to: layout.checksum)
+        // The same message read as version 1 (dimensionality 2, class 2, 5 reserved bytes, address, 4-byte
+        // dimensions): its first chunk dimension is 0 (the high bytes of the filtered size), which libhdf5
+        // divides by (a SIGFPE found by the mutant fuzz).
+        var version1 = singleBytes
+        version1[layout.body] = 1
+        Support.resum(&version1, from: layout.header, to: layout.checksum)
         var late = [UInt8](try Data(contentsOf: URL(fileURLWithPath: implicit)))
         layout = try Support.layoutMessage(in: late)
         #expect(late[layout.body + 7] == 2)
         Support.put(UInt64(late.count - 64), into: &late, at: layout.body + 8)
         Support.resum(&late, from: layout.header, to: layout.checksum)
         try Support.expectTypedErrors([("single", large, "the single chunk of the dataset"),
+                                       ("version 1", version1, "a layout message of version 1 with chunk dimensions [0, "),
                                        ("implicit", late, "the 4 implicitly indexed chunks")], in: directory) {
             _ = try HDF5File(opening: $0).readDataset("x")
         }
