@@ -198,7 +198,13 @@ extension HDF5StructureCheck {
             }
         }
         if freeSpaceManager != undefinedAddress { _ = try file.read(at: base, freeSpaceManager, count: 4, what: "fractal heap free-space manager") }
-        if rootBlock != undefinedAddress {
+        if rootBlock != undefinedAddress, filtersLength > 0, currentRows == 0 {
+            // A filtered heap's root direct block is stored compressed: only its stored bytes are checked here; its
+            // signature once inflated (``managedObject(_:in:)``). (Its raw signature was required before, which
+            // refused every intact deflate-compressed group small enough for one direct block.)
+            guard rootFilteredSize > 0 else { throw malformed("the fractal heap at address \(address) stores its root block in 0 bytes") }
+            try checkInsideFile(at: rootBlock, storedSize: rootFilteredSize, what: "the compressed root block of the fractal heap at \(address)")
+        } else if rootBlock != undefinedAddress {
             let signature = currentRows == 0 ? "FHDB" : "FHIB"
             guard try file.read(at: base, rootBlock, count: 4, what: "fractal heap root block") == Array(signature.utf8) else {
                 throw malformed("the fractal heap at address \(address) has no \(signature) root block (\(currentRows) rows) at \(rootBlock)")
@@ -209,7 +215,8 @@ extension HDF5StructureCheck {
         // Huge objects (messages larger than the heap's blocks) are indexed by a v2 B-tree of type 1–4, and
         // the header counts them: libhdf5 1.10 dereferences a null index when the count says 0 while an
         // index holds records (SIGSEGV, checksum-correct mutants of a seed with a 70 000-byte link name).
-        guard hugeSize <= file.size, (hugeObjects == 0) == (hugeSize == 0), hugeIndex != undefinedAddress || hugeObjects == 0 else {
+        // (A filtered heap counts its huge objects' sizes before compression: only an unfiltered one's fit in the file.)
+        guard hugeSize <= file.size || filtersLength > 0, (hugeObjects == 0) == (hugeSize == 0), hugeIndex != undefinedAddress || hugeObjects == 0 else {
             throw malformed("the fractal heap at address \(address) counts \(hugeObjects) huge objects of \(hugeSize) bytes"
                             + (hugeIndex == undefinedAddress ? " but has no huge-object index" : ""))
         }

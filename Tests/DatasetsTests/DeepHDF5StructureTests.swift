@@ -201,4 +201,26 @@ import Datasets
         try HDF5DamageSupport.expectTypedErrors([("late", late, "a huge object of the fractal heap at"), ("empty", empty, "has 0 bytes at address")],
                                                 in: directory) { _ = try HDF5File(opening: $0).contents() }
     }
+
+    /// A deflate-compressed group small enough for one direct block (its root, stored compressed) whose
+    /// 70 000-byte link name is a filtered huge object (index records of type 2: address, stored length, filter
+    /// mask, size, ID). Intact, it lists (the compressed root block was refused before: its raw bytes carry no
+    /// "FHDB"); a record whose stored length is 0 is a typed error.
+    @Test func compressedSmallGroupsWithFilteredHugeObjectsList() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("hugez.h5")
+        let longName = String(repeating: "L", count: 70_000)
+        try HDF5DamageSupport.writeFile(path, links: 21, name: { $0 == 20 ? longName : "link_\($0)" }, deflate: true)
+        let entries = try HDF5File(opening: path).contents()
+        #expect(entries.filter { $0.path.hasPrefix("/wide/") }.count == 21 && entries.contains { $0.path == "/wide/" + longName })
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let tree = try #require(HDF5DamageSupport.offsets(of: "BTHD", in: original).first { original[$0 + 5] == 2 }, "a filtered huge-object index")
+        #expect(HDF5DamageSupport.integer(original, at: tree + 10, width: 2) == 36)
+        let leaf = HDF5DamageSupport.integer(original, at: tree + 16, width: 8)
+        var empty = original
+        HDF5DamageSupport.put(0, into: &empty, at: leaf + 6 + 8)
+        HDF5DamageSupport.resum(&empty, from: leaf, to: leaf + 6 + 36)
+        try HDF5DamageSupport.expectTypedErrors([("empty", empty, "has 0 bytes at address")], in: directory) { _ = try HDF5File(opening: $0).contents() }
+    }
 }
