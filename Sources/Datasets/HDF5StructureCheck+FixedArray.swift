@@ -32,12 +32,14 @@ extension HDF5StructureCheck {
               (1...32).contains(pageBits), let expected, count == expected else {
             throw malformed("\(what) (FAHD at \(address)) has client \(client), elements of \(elementSize) bytes, page bits \(pageBits) (layout: \(layoutPageBits)), \(count) elements for \(expected.map(String.init) ?? "unbounded") chunks")
         }
+        // The elements must fit in the file even before the data block exists: libhdf5 visits every element when it
+        // sums a dataset's storage (H5FA_iterate), written or not.
+        let (elementBytes, overflow) = count.multipliedReportingOverflow(by: UInt64(elementSize))
+        guard !overflow, elementBytes <= file.size else { throw malformed("\(what) has \(count) elements, more than the file holds") }
         guard dataBlock != undefinedAddress else { return }
         let perPage = UInt64(1) << UInt64(pageBits)
         let pages = count > perPage ? (count + perPage - 1) / perPage : 0
-        let bitmapBytes = Int((pages + 7) / 8)   // pages ≤ count / 2 + 1 < file size (count · element size is checked below)
-        let (elementBytes, overflow) = count.multipliedReportingOverflow(by: UInt64(elementSize))
-        guard !overflow, elementBytes <= file.size else { throw malformed("\(what) has \(count) elements, more than the file holds") }
+        let bitmapBytes = Int((pages + 7) / 8)   // pages ≤ count / 2 + 1 < file size
         let prefix = 6 + sizeOfAddress + bitmapBytes
         let blockSize = prefix + (pages == 0 ? Int(elementBytes) : 0) + 4
         guard budget.spend(blockSize) else { throw malformed("\(what) is larger than the file") }

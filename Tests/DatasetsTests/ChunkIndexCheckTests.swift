@@ -59,8 +59,9 @@ import Datasets
     }
 
     /// A chunk dimension of 0 in the layout message (libhdf5 divides by it when opening: SIGFPE before), a fixed
-    /// array header counting one element more than the dataset has chunks, a chunk address outside the file in
-    /// the data block and in the second page of a paged data block.
+    /// array header counting one element more than the dataset has chunks, extents of 2^40 with as many elements
+    /// and no data block, a chunk address outside the file in the data block and in the second page of a paged
+    /// data block.
     @Test func fixedArraysAreWalked() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -94,6 +95,20 @@ import Datasets
         var outsidePage = large
         Support.put(UInt64(large.count), into: &outsidePage, at: secondPage + 3 * 8)
         Support.resum(&outsidePage, from: secondPage, to: secondPage + 976 * 8)
+        // Extents of 2^40 (dataspace version 2: version, rank, flags, type, extent, maximum extent) with a fixed
+        // array of as many chunks and no data block: libhdf5 would visit all 2^37 elements to sum the storage.
+        let space = try #require(Support.headerMessages(type: 1, in: original).first { $0.header == layout.header })
+        try #require(original[space.body] == 2 && original[space.body + 1] == 1 && original[space.body + 2] == 1)
+        var unbounded = original
+        Support.put(1 << 40, into: &unbounded, at: space.body + 4)
+        Support.put(1 << 40, into: &unbounded, at: space.body + 12)
+        Support.resum(&unbounded, from: layout.header, to: layout.checksum)
+        Support.put(1 << 37, into: &unbounded, at: header + 8)
+        Support.put(.max, into: &unbounded, at: header + 16)
+        Support.resum(&unbounded, from: header, to: header + 24)
+        try Support.expectTypedErrors([("unbounded", unbounded, "has 137438953472 elements, more than the file holds")], in: directory) {
+            _ = try HDF5File(opening: $0).datasetInfo("x")
+        }
         try Support.expectTypedErrors([("zero chunk", zeroChunk, "chunk dimensions [0, 8]"),
                                        ("overcounted", overcounted, "5 elements for 4 chunks"),
                                        ("outside", outside, "element 1 of the fixed array chunk index"),
