@@ -31,7 +31,20 @@ public enum StatusLine {
     /// Prints `error: <description>` as one line (newlines in the description are folded), ending
     /// an open progress line first. The CLI's single error path.
     public static func printError(_ error: any Error) {
-        printLine("error: " + oneLine(String(describing: error)))
+        printLine("error: " + shortened(oneLine(String(describing: error))))
+    }
+
+    /// Characters of an error message kept whole; past it ``shortened(_:)`` leaves out the middle.
+    public static let errorLengthLimit = 1_000
+
+    /// `text` when it has at most ``errorLengthLimit`` characters; else its first 600 and last 300
+    /// characters around ` … [N characters left out] … `. A message that quotes what a file holds
+    /// (an HDF5 object named by a 70 000-character link, a damaged tensor name) stays a line a person
+    /// can read, and keeps both the start (what failed) and the end (why).
+    public static func shortened(_ text: String) -> String {
+        guard text.count > errorLengthLimit else { return text }
+        let head = 600, tail = 300
+        return String(text.prefix(head)) + " … [\(text.count - head - tail) characters left out] … " + String(text.suffix(tail))
     }
 
     /// `text` with line breaks folded into `; ` and a leading `error:`/`Error:` removed.

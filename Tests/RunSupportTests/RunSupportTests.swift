@@ -151,6 +151,26 @@ import RunSupport
         #expect(text.hasSuffix("\n"))
         #expect(StatusLine.oneLine("Error: bad\nvalue") == "bad; value")
     }
+
+    /// An error quoting a 70 000-character name (an HDF5 link of a hostile file) prints as one line of
+    /// about a thousand characters that keeps the start and the end and says how much was left out;
+    /// a message at the limit prints whole.
+    @Test func longErrorsKeepTheirStartAndEnd() {
+        let name = String(repeating: "L", count: 70_000)
+        let message = "data.h5: HDF5 error in listing attributes of 'wide/\(name)': bad heap"
+        struct Failure: Error, CustomStringConvertible { let description: String }
+        let text = capturing { StatusLine.printError(Failure(description: message)) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 2 && lines[1].isEmpty)
+        let line = String(lines[0])
+        #expect(line.hasPrefix("error: data.h5: HDF5 error in listing attributes of 'wide/LLL"))
+        #expect(line.hasSuffix("LLL': bad heap"))
+        #expect(line.contains("[\(message.count - 900) characters left out]"))
+        #expect(line.count < StatusLine.errorLengthLimit + 60)
+        let atLimit = String(repeating: "x", count: StatusLine.errorLengthLimit)
+        #expect(StatusLine.shortened(atLimit) == atLimit)
+        #expect(StatusLine.shortened(atLimit + "y").count < atLimit.count)
+    }
 }
 
 /// `DiskSpace` against `statvfs` as reported by `FileManager` (an independent reading of the same file system).
