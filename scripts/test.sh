@@ -14,4 +14,5 @@ swift test -c release --skip-build --filter 'CommunicatorTests|HypreWithoutMPITe
 bash scripts/mpi-tests.sh   # pdekit under mpirun -np 2: collectives, sharded generation (kill -9 and resume), data-parallel training, abort
 bash scripts/kernel-levels-check.sh   # the C kernels at every lower SIMD level, and pinn-kernels-check.sh
 python3 scripts/fuzz.py --runs 400 --seed "${PDEKIT_FUZZ_SEED:-1}" | tail -n 2   # mutated files through every reader; fails on a crash or hang
+bash scripts/fuzz-hdf5/ci-slice.sh   # 270 checksum-correct HDF5 mutants (new-style groups, every chunk index kind; ~30 s); fails on a crash or hang
 python3 scripts/fuzz.py --mode flags --flag-sample 40 --flag-timeout 10 --seed "${PDEKIT_FUZZ_SEED:-1}" | tail -n 2   # bad values of numeric flags (~1 min); fails on a crash or hang

@@ -22,7 +22,8 @@ checksum test passes and it follows the value. Runs `pdekit inspect` on each and
 With LAYOUT=1 in the environment, half the runs change a field of a data layout message (a dataset's chunk
 dimensions, chunk index type and parameters, index or single-chunk address and filtered size).
 
-Python 3 standard library only; arguments: pdekit binary, seed file, runs, seed.
+Python 3 standard library only; arguments: pdekit binary, seed file, runs, seed. Exits 1 when any mutant
+crashed, hung or ended unclearly (scripts/fuzz-hdf5/ci-slice.sh gates CI on it).
 """
 import os, random, struct, subprocess, sys
 
@@ -204,5 +205,7 @@ def main():
         else:
             os.remove(path)
     print(counts)
+    # Any outcome but a clean refusal or a read is a finding: a non-zero exit, so scripts can gate on it.
+    sys.exit(1 if any(kind not in ("accepted", "clean") for kind in counts) else 0)
 
 if __name__ == "__main__": main()
