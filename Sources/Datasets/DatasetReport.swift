@@ -66,7 +66,10 @@ public struct DatasetReport: Codable {
                         array.statisticsSkipped = reason
                     } else if info.elementType != nil && !noStats {
                         var statistics = RunningStatistics()
-                        if let samples = info.shape.first, info.shape.count > 1 {
+                        if info.shape.contains(0) {
+                            // No elements (statistics stay empty): blocks of rows would be read, 16 Mi rows at a time,
+                            // for every one of up to 2^63 rows.
+                        } else if let samples = info.shape.first, info.shape.count > 1 {
                             // Read about 16 MiB at a time so huge datasets do not need to fit in memory.
                             let sampleBytes = max((info.logicalBytes ?? 0) / max(samples, 1), 1)
                             let block = max(1, (16 << 20) / sampleBytes)

@@ -305,6 +305,10 @@ public final class HDF5File {
         var maximum = [hsize_t](repeating: 0, count: max(rank, 1))
         try check(H5Sget_simple_extent_dims(space, &dims, &maximum), "extents of '\(datasetPath)'")
         let unlimited = pdekit_H5S_UNLIMITED()
+        // libhdf5 never writes an extent above its maximum, but reads one: [2^56 + 3, 0, 8] of at most [3, 5, 8].
+        for axis in 0..<rank where maximum[axis] != unlimited && dims[axis] > maximum[axis] {
+            throw DatasetError.malformed(path: path, detail: "'\(datasetPath)' has extent \(dims[axis]) above its maximum \(maximum[axis]) on axis \(axis)")
+        }
         return (try dims.prefix(rank).map { try checkedExtent($0, "extents of '\(datasetPath)'") },
                 try maximum.prefix(rank).map { $0 == unlimited ? nil : try checkedExtent($0, "maximum extents of '\(datasetPath)'") })
     }

@@ -71,10 +71,12 @@ extension HDF5StructureCheck {
     }
 
     /// Throws unless the storage of the dataset whose object header is at `headerAddress` (if it is a
-    /// dataset with a version-4 chunked layout) can be followed by libhdf5.
+    /// dataset with a version-4 chunked layout, or compact storage: ``validateCompactStorage(_:dataset:)``)
+    /// can be followed by libhdf5.
     func validateDatasetStorage(headerAddress: UInt64) throws {
         let messages = try headerMessages(at: headerAddress)
         guard let layout = messages.first(where: { $0.type == 0x0008 }), layout.body.count >= 2 else { return }   // not a dataset
+        try validateCompactStorage(messages, dataset: headerAddress)
         guard layout.body[0] == 4 else { return try validateChunkDimensions(oldLayout: layout.body, dataset: headerAddress) }
         guard layout.body[1] == 2 else { return }   // compact, contiguous or virtual
         guard let space = messages.first(where: { $0.type == 0x0001 }) else {
