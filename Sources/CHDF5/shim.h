@@ -17,6 +17,7 @@ static inline hid_t pdekit_H5T_NATIVE_UINT8(void)  { return H5T_NATIVE_UINT8; }
 static inline hid_t pdekit_H5P_FILE_CREATE(void)   { return H5P_FILE_CREATE; }
 static inline hid_t pdekit_H5P_DATASET_XFER(void)  { return H5P_DATASET_XFER; }
 static inline hid_t pdekit_H5P_LINK_CREATE(void)   { return H5P_LINK_CREATE; }
+static inline hid_t pdekit_H5P_GROUP_CREATE(void)  { return H5P_GROUP_CREATE; }
 static inline hid_t pdekit_H5E_DEFAULT(void)       { return H5E_DEFAULT; }
 static inline hsize_t pdekit_H5S_UNLIMITED(void)   { return H5S_UNLIMITED; }
 static inline size_t pdekit_H5T_VARIABLE(void)     { return H5T_VARIABLE; }

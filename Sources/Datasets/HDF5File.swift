@@ -164,7 +164,10 @@ public final class HDF5File {
         let links = H5Pcreate(pdekit_H5P_LINK_CREATE())
         defer { H5Pclose(links) }
         H5Pset_create_intermediate_group(links, 1)
-        let group = try check(H5Gcreate2(file, Self.normalized(groupPath), links, pdekit_H5P_DEFAULT(), pdekit_H5P_DEFAULT()), "creating group '\(groupPath)'")
+        let creation = H5Pcreate(pdekit_H5P_GROUP_CREATE())
+        defer { H5Pclose(creation) }
+        H5Pset_obj_track_times(creation, false)   // see writeDataset
+        let group = try check(H5Gcreate2(file, Self.normalized(groupPath), links, creation, pdekit_H5P_DEFAULT()), "creating group '\(groupPath)'")
         H5Gclose(group)
     }
 
@@ -336,6 +339,9 @@ public final class HDF5File {
         defer { H5Sclose(space) }
         let properties = H5Pcreate(pdekit_H5P_DATASET_CREATE())
         defer { H5Pclose(properties) }
+        // libhdf5 stamps each object header with its creation and modification times (to the second) unless told
+        // not to: the same command run twice wrote files that differed in those bytes whenever a second passed.
+        H5Pset_obj_track_times(properties, false)
         if !array.shape.isEmpty && (options.extendable || options.deflateLevel != nil || options.chunkShape != nil) {
             let chunk = options.chunkShape ?? Self.defaultChunk(array.shape, elementBytes: array.elementType.byteCount)
             guard chunk.count == array.shape.count, chunk.allSatisfy({ $0 > 0 }) else {
